@@ -1,0 +1,19 @@
+import { Command } from 'commander';
+import { registerLocalCommand } from './commands/local';
+
+/** Builds the `queueflow` command line. Each subcommand lives in its own file. */
+export function createProgram(): Command {
+  const program = new Command('queueflow')
+    .description(
+      'Orchestrate work through MNS queues and Serverless Workflow callbacks, locally and on Alibaba Cloud.',
+    )
+    .version(process.env.QUEUEFLOW_VERSION ?? '0.1.0')
+    .showHelpAfterError('(run with --help for usage)');
+  registerLocalCommand(program);
+  return program;
+}
+
+/** Entry point of the bundled CLI. */
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  await createProgram().parseAsync([...argv]);
+}

@@ -1,0 +1,78 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log';
+import type { HttpRoute } from './route';
+
+/** The stack's one HTTP server: every service behind one port. */
+export interface HttpServer {
+  readonly server: Server;
+  /** `http://127.0.0.1:<port>` once listening. */
+  readonly endpoint: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Starts listening on `host:port` (port 0 picks a free one) and routes to `routes`. */
+export async function startHttpServer(options: {
+  routes: readonly HttpRoute[];
+  host?: string;
+  port?: number;
+  logger: Logger;
+}): Promise<HttpServer> {
+  const host = options.host ?? '127.0.0.1';
+  const { routes, logger } = options;
+  const server = createServer((req, res) => {
+    void dispatch(routes, req, res, logger);
+  });
+  // Long polls hold requests for up to 30 s; never let Node cut them first.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 65_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 9300, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port,
+    endpoint: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function dispatch(
+  routes: readonly HttpRoute[],
+  req: IncomingMessage,
+  res: ServerResponse,
+  logger: Logger,
+): Promise<void> {
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://local');
+  } catch {
+    res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request URL');
+    return;
+  }
+  const route = routes.find((r) => r.matches(req, url));
+  if (!route) {
+    res
+      .writeHead(404, { 'content-type': 'text/plain' })
+      .end(`no local service serves ${url.pathname}`);
+    return;
+  }
+  try {
+    await route.handle(req, res, url);
+  } catch (err) {
+    logger.error('unhandled error in route', { route: route.name, error: String(err) });
+    if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+    res.end('internal error');
+  }
+}

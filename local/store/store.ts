@@ -1,0 +1,95 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+
+/** Where the store keeps its data. */
+export interface StoreOptions {
+  /** Data folder; the database is `<dataDir>/queueflow.db`. Default `.queueflow`. */
+  dataDir?: string;
+  /** Keep everything in memory (tests). Overrides `dataDir`. */
+  memory?: boolean;
+  /**
+   * `normal` (default) survives a process crash at any instant (WAL, synchronous=NORMAL);
+   * `full` also survives power loss, at the cost of an fsync per commit.
+   */
+  durability?: 'normal' | 'full';
+}
+
+/** The one SQLite database of the local stack. */
+export interface Store {
+  readonly db: Database.Database;
+  /** Absolute path of the database file, or null in memory. */
+  readonly file: string | null;
+  /** Absolute path of the data folder, or null in memory. */
+  readonly dataDir: string | null;
+  /**
+   * Applies a component's migrations in order, each once, each in its own
+   * transaction. `component` namespaces the ids so services migrate independently.
+   */
+  migrate(component: string, migrations: readonly Migration[]): void;
+  /** Runs `fn` in one IMMEDIATE transaction. */
+  transaction<T>(fn: () => T): T;
+  close(): void;
+}
+
+/** One schema step. Never edit a shipped migration; add a new one. */
+export interface Migration {
+  /** Stable id, unique within its component, e.g. `001-queues`. */
+  id: string;
+  sql: string;
+}
+
+export const DEFAULT_DATA_DIR = '.queueflow';
+export const DATABASE_FILE = 'queueflow.db';
+
+/** Opens (creating if needed) the store in WAL mode. */
+export function openStore(options: StoreOptions = {}): Store {
+  let file: string | null = null;
+  let dataDir: string | null = null;
+  if (!options.memory) {
+    dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+    mkdirSync(dataDir, { recursive: true });
+    file = join(dataDir, DATABASE_FILE);
+  }
+  const db = new Database(file ?? ':memory:');
+  if (file) {
+    db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+  }
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+    component TEXT NOT NULL,
+    id TEXT NOT NULL,
+    applied_at INTEGER NOT NULL,
+    PRIMARY KEY (component, id)
+  )`);
+  const applied = db.prepare('SELECT 1 FROM schema_migrations WHERE component = ? AND id = ?');
+  const record = db.prepare(
+    'INSERT INTO schema_migrations (component, id, applied_at) VALUES (?, ?, ?)',
+  );
+
+  return {
+    db,
+    file,
+    dataDir,
+    migrate(component, migrations) {
+      const seen = new Set<string>();
+      for (const m of migrations) {
+        if (seen.has(m.id)) throw new Error(`duplicate migration id ${component}/${m.id}`);
+        seen.add(m.id);
+        if (applied.get(component, m.id)) continue;
+        db.transaction(() => {
+          db.exec(m.sql);
+          record.run(component, m.id, Date.now());
+        }).immediate();
+      }
+    },
+    transaction(fn) {
+      return db.transaction(fn).immediate();
+    },
+    close() {
+      if (db.open) db.close();
+    },
+  };
+}

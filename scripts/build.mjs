@@ -1,0 +1,100 @@
+// Bundles the project with esbuild:
+//   functions/<name>/index.ts -> dist/<name>/index.js   (CJS, node20, minified, source maps: what FC runs)
+//   local/cli/index.ts        -> dist/cli/queueflow.mjs (ESM, dependencies left external)
+// `--if-needed` skips the build when dist/ is newer than every source file.
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const stamp = join(dist, '.build-stamp');
+const args = new Set(process.argv.slice(2));
+const quiet = args.has('--quiet');
+
+function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = st.mtimeMs;
+  for (const entry of readdirSync(path)) {
+    if (entry === 'node_modules') continue;
+    newest = Math.max(newest, newestMtime(join(path, entry)));
+  }
+  return newest;
+}
+
+const sources = [
+  'functions',
+  'shared',
+  'local',
+  'package.json',
+  'package-lock.json',
+  's.yaml',
+  'scripts/build.mjs',
+];
+if (args.has('--if-needed') && existsSync(stamp)) {
+  const srcTime = Math.max(...sources.map((s) => newestMtime(join(root, s))));
+  if (statSync(stamp).mtimeMs >= srcTime) process.exit(0);
+}
+
+const started = performance.now();
+const functionsDir = join(root, 'functions');
+const functionNames = existsSync(functionsDir)
+  ? readdirSync(functionsDir).filter((n) => existsSync(join(functionsDir, n, 'index.ts')))
+  : [];
+
+const jobs = functionNames.map(async (name) => {
+  const outfile = join(dist, name, 'index.js');
+  const result = await build({
+    entryPoints: [join(functionsDir, name, 'index.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    sourcemap: true,
+    metafile: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+  });
+  // The repo is "type": "module"; the bundle is CommonJS, as FC's index.handler expects.
+  writeFileSync(join(dist, name, 'package.json'), '{ "type": "commonjs" }\n');
+  const bytes = result.metafile.outputs[relative(root, outfile)]?.bytes ?? statSync(outfile).size;
+  return { name, outfile, bytes };
+});
+
+jobs.push(
+  (async () => {
+    const outfile = join(dist, 'cli', 'queueflow.mjs');
+    await build({
+      entryPoints: [join(root, 'local', 'cli', 'index.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'esm',
+      packages: 'external',
+      sourcemap: true,
+      logLevel: 'warning',
+      banner: {
+        js: "import { createRequire as __qfCreateRequire } from 'node:module'; const require = __qfCreateRequire(import.meta.url);",
+      },
+    });
+    return { name: 'cli', outfile, bytes: statSync(outfile).size };
+  })(),
+);
+
+const outputs = await Promise.all(jobs);
+mkdirSync(dist, { recursive: true });
+writeFileSync(stamp, new Date().toISOString());
+if (!quiet) {
+  for (const o of outputs) {
+    process.stdout.write(
+      `built ${relative(root, o.outfile).padEnd(32)} ${(o.bytes / 1024).toFixed(1).padStart(8)} KiB\n`,
+    );
+  }
+  process.stdout.write(`build done in ${Math.round(performance.now() - started)} ms\n`);
+}
