@@ -1,0 +1,79 @@
+/**
+ * The project as the local stack and `queueflow validate` see it: what s.yaml
+ * (with infra/ros.yaml and flows/) declares, with Serverless Devs variables
+ * resolved for local use. Loaded by `loadProject()` in ./load.ts.
+ */
+
+/** A flow resource (`component: flow`). */
+export interface ProjectFlow {
+  /** s.yaml resource key. */
+  resource: string;
+  name: string;
+  /** Absolute path of the FDL file. */
+  definitionFile: string;
+  roleArn?: string;
+  description?: string;
+}
+
+/** An MNS queue (from infra/ros.yaml `ALIYUN::MNS::Queue`). */
+export interface ProjectQueue {
+  name: string;
+  /** Queue attributes as the MNS API names them (VisibilityTimeout, ...). */
+  attributes: Partial<
+    Record<
+      | 'DelaySeconds'
+      | 'MaximumMessageSize'
+      | 'MessageRetentionPeriod'
+      | 'VisibilityTimeout'
+      | 'PollingWaitSeconds',
+      number
+    >
+  >;
+}
+
+/** An fc3 trigger, as far as the local runtime uses it. */
+export type ProjectTrigger =
+  | {
+      kind: 'mns-queue';
+      triggerName: string;
+      queueName: string;
+      isBase64Decode: boolean;
+      /** Events per invocation (EventBridge CountBasedWindow); 1 = single CloudEvent. */
+      batchSize: number;
+      /** Seconds to wait filling a batch (TimeBasedWindow). */
+      batchWindowSeconds: number;
+      /** `event` = one CloudEvent object per invocation; `event-streaming` = an array. */
+      mode: 'event' | 'event-streaming';
+    }
+  | {
+      kind: 'http';
+      triggerName: string;
+      methods: string[];
+      authType: 'anonymous' | 'function';
+    };
+
+/** An FC 3.0 function resource (`component: fc3`). */
+export interface ProjectFunction {
+  resource: string;
+  name: string;
+  runtime: string;
+  /** Absolute path of the code folder (the built bundle). */
+  codeDir: string;
+  /** `index.handler`. */
+  handler: string;
+  timeoutSeconds: number;
+  memorySize: number;
+  environment: Record<string, string>;
+  role?: string;
+  triggers: ProjectTrigger[];
+}
+
+/** Everything s.yaml declares. */
+export interface Project {
+  /** Absolute path of s.yaml. */
+  file: string;
+  name: string;
+  flows: ProjectFlow[];
+  queues: ProjectQueue[];
+  functions: ProjectFunction[];
+}
