@@ -76,4 +76,6 @@ export interface Project {
   flows: ProjectFlow[];
   queues: ProjectQueue[];
   functions: ProjectFunction[];
+  /** What s.yaml declares that the local stack does not run (other trigger kinds, components). */
+  warnings?: string[];
 }

@@ -1,0 +1,134 @@
+import { resolve as resolvePath } from 'node:path';
+import type { ProjectFunction, ProjectTrigger } from './model';
+import { createPropsReader, type PropsReader } from './props-reader';
+import type { NodePath, YamlSource } from './yaml-source';
+
+/** Reads one `component: fc3` resource's resolved props into a ProjectFunction. */
+export function readFc3Function(options: {
+  source: YamlSource;
+  resource: string;
+  /** The resolved props. */
+  props: unknown;
+  /** The s.yaml folder: fc3 resolves `code` against it (not against the CWD). */
+  baseDir: string;
+  warnings: string[];
+}): ProjectFunction {
+  const { source, resource, baseDir, warnings } = options;
+  const path: NodePath = ['resources', resource, 'props'];
+  const p = createPropsReader(source, path, options.props);
+  p.string('region');
+  const runtime = p.string('runtime');
+  if (runtime === 'custom-container') {
+    throw p.error('custom-container functions cannot run on the local stack', 'runtime');
+  }
+  const code = p.value.code;
+  if (typeof code !== 'string' || code === '') {
+    throw p.error(
+      'must be the path of the built code folder (OSS code cannot run locally)',
+      'code',
+    );
+  }
+  if (/^https?:\/\//.test(code)) throw p.error('a code URL cannot run locally', 'code');
+  const fn: ProjectFunction = {
+    resource,
+    name: p.string('functionName'),
+    runtime,
+    codeDir: resolvePath(baseDir, code),
+    handler: p.string('handler'),
+    // fc3 fills in timeout 3 and memorySize 512 when they are omitted.
+    timeoutSeconds: p.int('timeout', { default: 3, min: 1, max: 86400 }),
+    memorySize: p.int('memorySize', { default: 512, min: 64 }),
+    environment: p.stringMap('environmentVariables'),
+    triggers: [],
+  };
+  if (!/^[^.]+(\.[^.]+)+$/.test(fn.handler)) {
+    throw p.error(`must look like index.handler (file.export), got "${fn.handler}"`, 'handler');
+  }
+  const role = p.optionalString('role');
+  if (role) fn.role = role;
+  const names = new Set<string>();
+  p.array('triggers', false).forEach((raw, i) => {
+    const t = createPropsReader(source, [...path, 'triggers', i], raw);
+    const trigger = readTrigger(t, warnings, fn.name);
+    if (!trigger) return;
+    if (names.has(trigger.triggerName)) {
+      throw t.error(`duplicate triggerName "${trigger.triggerName}"`, 'triggerName');
+    }
+    names.add(trigger.triggerName);
+    fn.triggers.push(trigger);
+  });
+  return fn;
+}
+
+const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH', 'OPTIONS']);
+
+function readTrigger(
+  t: PropsReader,
+  warnings: string[],
+  fnName: string,
+): ProjectTrigger | undefined {
+  const triggerName = t.string('triggerName');
+  const type = t.string('triggerType');
+  if (type === 'http') return readHttpTrigger(t, triggerName);
+  if (type === 'eventbridge') {
+    const cfg = t.object('triggerConfig');
+    const sourceType = cfg.object('eventSourceConfig').string('eventSourceType');
+    if (sourceType === 'MNS') return readMnsQueueTrigger(cfg, triggerName);
+    warnings.push(
+      `${fnName}: eventbridge trigger ${triggerName} (${sourceType}) does not run locally`,
+    );
+    return undefined;
+  }
+  warnings.push(`${fnName}: ${type} trigger ${triggerName} does not run locally`);
+  return undefined;
+}
+
+function readHttpTrigger(t: PropsReader, triggerName: string): ProjectTrigger {
+  const cfg = t.object('triggerConfig');
+  const authType = cfg.string('authType');
+  if (authType !== 'anonymous' && authType !== 'function') {
+    throw cfg.error(`must be anonymous or function locally, got "${authType}"`, 'authType');
+  }
+  const methods = cfg.array('methods').map((m, i) => {
+    const upper = typeof m === 'string' ? m.toUpperCase() : '';
+    if (!HTTP_METHODS.has(upper)) {
+      throw cfg.error(
+        `must be one of ${[...HTTP_METHODS].join(', ')}, got ${JSON.stringify(m)}`,
+        i,
+      );
+    }
+    return upper;
+  });
+  if (methods.length === 0) throw cfg.error('must name at least one method', 'methods');
+  return { kind: 'http', triggerName, methods, authType };
+}
+
+function readMnsQueueTrigger(cfg: PropsReader, triggerName: string): ProjectTrigger {
+  const mns = cfg
+    .object('eventSourceConfig')
+    .object('eventSourceParameters')
+    .object('sourceMNSParameters');
+  const run = cfg.object('runOptions', false);
+  const sink = cfg.object('eventSinkConfig', false).object('deliveryOption', false);
+  // runOptions.mode wins over eventSinkConfig.deliveryOption.mode; EventBridge's default is event-driven.
+  const rawMode = run.optionalString('mode') ?? sink.optionalString('mode') ?? 'event-driven';
+  if (rawMode !== 'event-driven' && rawMode !== 'event-streaming') {
+    const where = run.has('mode') ? run : sink;
+    throw where.error(`must be event-driven or event-streaming, got "${rawMode}"`, 'mode');
+  }
+  const streaming = rawMode === 'event-streaming';
+  // EventBridge honours runOptions (batch window included) only for event streams.
+  const window = run.object('batchWindow', false);
+  const batchSize = window.int('CountBasedWindow', { default: 1, min: 1, max: 10000 });
+  const batchWindowSeconds = window.int('TimeBasedWindow', { default: 0, min: 0, max: 15 });
+  return {
+    kind: 'mns-queue',
+    triggerName,
+    queueName: mns.string('QueueName'),
+    // EventBridge's MNS source decodes base64 bodies unless told not to.
+    isBase64Decode: mns.bool('IsBase64Decode', true),
+    batchSize: streaming ? batchSize : 1,
+    batchWindowSeconds: streaming ? batchWindowSeconds : 0,
+    mode: streaming ? 'event-streaming' : 'event',
+  };
+}

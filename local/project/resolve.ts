@@ -1,0 +1,205 @@
+import { readFileSync } from 'node:fs';
+import { resolve as resolvePath } from 'node:path';
+import { type Expr, ExpressionSyntaxError, parseTemplate } from './expressions';
+import { formatPath, type NodePath, type YamlSource } from './yaml-source';
+
+/** What the magic variables of s.yaml resolve against locally. */
+export interface ResolveEnvironment {
+  /** The parsed s.yaml. */
+  source: YamlSource;
+  /** The s.yaml folder: `path()` and `file()` are relative to it. */
+  baseDir: string;
+  /** `${config('AccountID')}`. */
+  accountId: string;
+  /** `${env('X')}`. */
+  env: Record<string, string | undefined>;
+}
+
+/** Evaluates s.yaml values with their `${...}` expressions. */
+export interface Resolver {
+  /** The value at `path` in s.yaml with every expression in it evaluated. */
+  resolve(path: NodePath): unknown;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * A lazy resolver: a reference is evaluated when it is used, so the order of
+ * keys in s.yaml does not matter, and a reference cycle is reported as such.
+ */
+export function createResolver(envr: ResolveEnvironment): Resolver {
+  const { source } = envr;
+  const inProgress = new Set<string>();
+
+  const fail = (at: NodePath, detail: string) => source.error(at, detail, 'ProjectExpressionError');
+
+  const deep = (value: unknown, at: NodePath): unknown => {
+    if (typeof value === 'string') return value.includes('${') ? evalString(value, at) : value;
+    if (Array.isArray(value)) return value.map((v, i) => deep(v, [...at, i]));
+    if (isRecord(value)) {
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) out[k] = deep(v, [...at, k]);
+      return out;
+    }
+    return value;
+  };
+
+  const evalString = (text: string, at: NodePath): unknown => {
+    const key = formatPath(at);
+    if (inProgress.has(key)) throw fail(at, `circular reference through ${key}`);
+    inProgress.add(key);
+    try {
+      let parts: ReturnType<typeof parseTemplate>;
+      try {
+        parts = parseTemplate(text);
+      } catch (e) {
+        if (e instanceof ExpressionSyntaxError) throw fail(at, e.message);
+        throw e;
+      }
+      const only = parts[0];
+      // A value that is exactly one expression keeps its type (number, object, ...).
+      if (parts.length === 1 && only && 'expr' in only) return evalExpr(only.expr, only.source, at);
+      return parts
+        .map((p) => {
+          if ('text' in p) return p.text;
+          const v = evalExpr(p.expr, p.source, at);
+          if (typeof v === 'object' && v !== null) {
+            throw fail(at, `\${${p.source}} is an object and cannot be part of a string`);
+          }
+          return String(v);
+        })
+        .join('');
+    } finally {
+      inProgress.delete(key);
+    }
+  };
+
+  /** Walks to `target` from the root, evaluating strings met on the way. */
+  const lookup = (
+    target: NodePath,
+    at: NodePath,
+    exprSource: string,
+    optional = false,
+  ): unknown => {
+    let node: unknown = source.data;
+    for (let i = 0; i < target.length; i++) {
+      if (typeof node === 'string' && node.includes('${'))
+        node = evalString(node, target.slice(0, i));
+      const seg = target[i]!;
+      const next = Array.isArray(node)
+        ? typeof seg === 'number'
+          ? node[seg]
+          : undefined
+        : isRecord(node)
+          ? node[String(seg)]
+          : undefined;
+      if (next === undefined) {
+        if (optional) return undefined;
+        throw fail(at, `\${${exprSource}}: ${formatPath(target)} is not defined in s.yaml`);
+      }
+      node = next;
+    }
+    return deep(node, target);
+  };
+
+  const currentResource = (at: NodePath): string | undefined =>
+    at[0] === 'resources' && typeof at[1] === 'string' ? at[1] : undefined;
+
+  const evalRef = (segments: (string | number)[], exprSource: string, at: NodePath): unknown => {
+    const [head, second, third, ...rest] = segments;
+    if (head === 'vars') return lookup(segments, at, exprSource);
+    if (head === 'this') {
+      const res = currentResource(at);
+      if (!res) throw fail(at, `\${${exprSource}}: "this" is only defined inside a resource`);
+      if (second === 'name') return res;
+      if (second === 'access') return lookup(['access'], at, exprSource);
+      if (second === 'props') {
+        return lookup(['resources', res, 'props', ...segments.slice(2)], at, exprSource);
+      }
+      throw fail(at, `\${${exprSource}}: supported are this.props.*, this.name and this.access`);
+    }
+    if (head === 'resources' || head === 'components') {
+      if (third === 'props') {
+        return lookup(['resources', String(second), 'props', ...rest], at, exprSource);
+      }
+      if (third === 'output' || third === 'info') {
+        throw fail(
+          at,
+          `\${${exprSource}} is a deploy result of ${String(second)}: it exists only in the cloud after \`s deploy\`, so the local stack cannot resolve it. Compute the value from vars and config('AccountID') instead`,
+        );
+      }
+      throw fail(at, `\${${exprSource}}: expected resources.<name>.props.<key>`);
+    }
+    throw fail(
+      at,
+      `\${${exprSource}}: unknown variable "${String(head)}" (supported: vars, this, resources, path(), env(), config(), file(), json())`,
+    );
+  };
+
+  const evalExpr = (expr: Expr, exprSource: string, at: NodePath): unknown => {
+    if (expr.kind === 'literal') return expr.value;
+    if (expr.kind === 'ref') return evalRef(expr.segments, exprSource, at);
+    // env(X) and config(AccountID) also take a bare name, as s 2.x wrote them.
+    const arg = (i: number): unknown => {
+      const a = expr.args[i];
+      if (a === undefined) return undefined;
+      if (
+        a.kind === 'ref' &&
+        a.segments.length === 1 &&
+        (expr.name === 'env' || expr.name === 'config')
+      ) {
+        return a.segments[0];
+      }
+      return evalExpr(a, exprSource, at);
+    };
+    const stringArg = (i: number): string => {
+      const v = arg(i);
+      if (typeof v !== 'string')
+        throw fail(at, `\${${exprSource}}: argument ${i + 1} must be a string`);
+      return v;
+    };
+    switch (expr.name) {
+      case 'path':
+        return resolvePath(envr.baseDir, stringArg(0));
+      case 'env': {
+        const name = stringArg(0);
+        const value = envr.env[name] ?? arg(1);
+        if (value === undefined) {
+          throw fail(
+            at,
+            `\${${exprSource}}: environment variable ${name} is not set and has no default`,
+          );
+        }
+        return value;
+      }
+      case 'config': {
+        const key = stringArg(0);
+        if (key === 'AccountID') return envr.accountId;
+        throw fail(at, `\${${exprSource}}: only config('AccountID') is available locally`);
+      }
+      case 'file': {
+        const file = resolvePath(envr.baseDir, stringArg(0));
+        try {
+          return readFileSync(file, 'utf8');
+        } catch {
+          throw fail(at, `\${${exprSource}}: cannot read ${file}`);
+        }
+      }
+      case 'json': {
+        try {
+          return JSON.parse(stringArg(0));
+        } catch (e) {
+          throw fail(at, `\${${exprSource}}: not valid JSON (${(e as Error).message})`);
+        }
+      }
+      default:
+        throw fail(
+          at,
+          `\${${exprSource}}: unknown function ${expr.name}() (supported: path, env, config, file, json)`,
+        );
+    }
+  };
+
+  return { resolve: (path) => lookup(path, path, formatPath(path), true) };
+}

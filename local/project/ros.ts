@@ -1,0 +1,85 @@
+import type { ProjectQueue } from './model';
+import { createPropsReader } from './props-reader';
+import type { NodePath, YamlSource } from './yaml-source';
+
+type QueueAttribute = keyof ProjectQueue['attributes'];
+
+/** ROS property -> MNS attribute, with the ranges ROS documents for ALIYUN::MNS::Queue. */
+const ATTRIBUTES: Record<QueueAttribute, { min: number; max: number }> = {
+  DelaySeconds: { min: 0, max: 604800 },
+  MaximumMessageSize: { min: 1024, max: 65536 },
+  MessageRetentionPeriod: { min: 60, max: 604800 },
+  VisibilityTimeout: { min: 1, max: 43200 },
+  PollingWaitSeconds: { min: 0, max: 30 },
+};
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * Reads the `ALIYUN::MNS::Queue` resources of a ROS template, with `Ref` and
+ * `Fn::Sub` evaluated against the parameters the s.yaml `ros` resource passes
+ * (then the template's defaults and the ALIYUN:: pseudo parameters).
+ */
+export function readRosQueues(options: {
+  template: YamlSource;
+  /** `parameters` of the s.yaml resource, resolved. */
+  parameters: Record<string, unknown>;
+  region: string;
+  accountId: string;
+}): ProjectQueue[] {
+  const { template } = options;
+  const root = createPropsReader(template, [], template.data);
+  const declared = root.object('Parameters', false).value;
+  const resources = root.object('Resources').value;
+
+  const parameter = (name: string, at: NodePath): unknown => {
+    if (name === 'ALIYUN::Region') return options.region;
+    if (name === 'ALIYUN::AccountId' || name === 'ALIYUN::TenantId') return options.accountId;
+    const decl = declared[name];
+    if (!isRecord(decl)) throw template.error(at, `Ref to unknown parameter "${name}"`);
+    const value = options.parameters[name] ?? decl.Default;
+    if (value === undefined || value === null) {
+      throw template.error(
+        at,
+        `parameter "${name}" has no Default and the s.yaml ros resource does not pass it in parameters`,
+      );
+    }
+    return value;
+  };
+
+  const evaluate = (value: unknown, at: NodePath): unknown => {
+    if (!isRecord(value)) return value;
+    if (typeof value.Ref === 'string') return parameter(value.Ref, [...at, 'Ref']);
+    const sub = value['Fn::Sub'];
+    if (typeof sub === 'string') {
+      return sub.replace(/\$\{([^}]+)\}/g, (_, name: string) =>
+        String(parameter(name.trim(), [...at, 'Fn::Sub'])),
+      );
+    }
+    throw template.error(at, 'only literals, Ref and Fn::Sub are understood here');
+  };
+
+  const queues: ProjectQueue[] = [];
+  for (const [logicalId, res] of Object.entries(resources)) {
+    if (!isRecord(res) || res.Type !== 'ALIYUN::MNS::Queue') continue;
+    const path: NodePath = ['Resources', logicalId, 'Properties'];
+    const props = createPropsReader(template, path, res.Properties ?? {});
+    const evaluated: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(props.value)) evaluated[k] = evaluate(v, [...path, k]);
+    const queue = createPropsReader(template, path, evaluated);
+    const name = queue.string('QueueName');
+    if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,255}$/.test(name)) {
+      throw queue.error(`"${name}" is not a valid queue name (letters, digits, -)`, 'QueueName');
+    }
+    const attributes: ProjectQueue['attributes'] = {};
+    for (const [attr, range] of Object.entries(ATTRIBUTES) as [
+      QueueAttribute,
+      typeof ATTRIBUTES.DelaySeconds,
+    ][]) {
+      if (queue.has(attr)) attributes[attr] = queue.int(attr, range);
+    }
+    queues.push({ name, attributes });
+  }
+  return queues;
+}
