@@ -1,0 +1,192 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Clock } from '../clock';
+import { type HttpRoute, readBody } from '../http/route';
+import { apiError } from './invoke-route';
+import { newFcRequestId } from './request-id';
+import type { FunctionRuntime } from './runtime';
+import type { InvokeOutcome } from './types';
+
+/** The local HTTP trigger URL prefix: `<endpoint>/fc/<function>/<path>`. */
+export const HTTP_TRIGGER_PREFIX = '/fc/';
+
+/** The FC 3.0 HTTP trigger event (request struct) a handler receives. */
+export interface HttpTriggerEvent {
+  version: 'v1';
+  rawPath: string;
+  headers: Record<string, string>;
+  queryParameters: Record<string, string>;
+  body: string;
+  isBase64Encoded: boolean;
+  requestContext: {
+    accountId: string;
+    domainName: string;
+    domainPrefix: string;
+    http: { method: string; path: string; protocol: string; sourceIp: string; userAgent: string };
+    requestId: string;
+    time: string;
+    timeEpoch: string;
+  };
+}
+
+/**
+ * HTTP triggers. FC's real trigger URL is a host name
+ * (`https://<id>.<region>.fcapp.run/<path>`); locally the function name is the
+ * first path segment instead: `/fc/<function>/<path>` reaches `<function>` with
+ * `rawPath` `/<path>`. Only functions with an `http` trigger in s.yaml answer.
+ */
+export function createHttpTriggerRoute(options: {
+  runtime: FunctionRuntime;
+  accountId: string;
+  clock: Clock;
+}): HttpRoute {
+  const { runtime } = options;
+  return {
+    name: 'fc-http-trigger',
+    matches: (_req, url) => url.pathname.startsWith(HTTP_TRIGGER_PREFIX),
+    async handle(req, res, url) {
+      const rest = url.pathname.slice(HTTP_TRIGGER_PREFIX.length);
+      const slash = rest.indexOf('/');
+      const fnName = decodeURIComponent(slash < 0 ? rest : rest.slice(0, slash));
+      const rawPath = slash < 0 ? '/' : rest.slice(slash);
+      const fn = runtime.list().find((f) => f.name === fnName);
+      const trigger = fn?.triggers.find((t) => t.kind === 'http');
+      const requestId = newFcRequestId(options.clock.now());
+      if (!fn || !trigger || trigger.kind !== 'http') {
+        return apiError(res, requestId, 404, 'TriggerNotFound', `no HTTP trigger for '${fnName}'`);
+      }
+      const method = (req.method ?? 'GET').toUpperCase();
+      if (trigger.methods.length > 0 && !trigger.methods.some((m) => m.toUpperCase() === method)) {
+        return apiError(res, requestId, 405, 'MethodNotAllowed', `${method} is not allowed`);
+      }
+      const body = await readBody(req, 32 * 1024 * 1024);
+      const event = buildHttpTriggerEvent({
+        req,
+        url,
+        rawPath,
+        body,
+        accountId: options.accountId,
+        functionName: fnName,
+        requestId,
+        nowMs: options.clock.now(),
+      });
+      const outcome = await runtime.invoke(fnName, JSON.stringify(event), { requestId });
+      writeHttpTriggerResponse(res, outcome);
+    },
+  };
+}
+
+const TEXT_TYPES = [
+  /^text\//,
+  /^application\/[^;]*json/,
+  /^application\/[^;]*xml/,
+  /^application\/x-www-form-urlencoded/,
+  /^image\/svg\+xml/,
+];
+
+/** Builds the request struct; binary bodies (by content type) are base64. */
+export function buildHttpTriggerEvent(options: {
+  req: IncomingMessage;
+  url: URL;
+  rawPath: string;
+  body: Buffer;
+  accountId: string;
+  functionName: string;
+  requestId: string;
+  nowMs: number;
+}): HttpTriggerEvent {
+  const { req, url, body } = options;
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined) continue;
+    headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  }
+  const queryParameters: Record<string, string> = {};
+  for (const [k, v] of url.searchParams) {
+    queryParameters[k] = k in queryParameters ? `${queryParameters[k]},${v}` : v;
+  }
+  const contentType = (headers['content-type'] ?? '').toLowerCase();
+  const binary =
+    body.length > 0 && contentType !== '' && !TEXT_TYPES.some((r) => r.test(contentType));
+  const now = new Date(options.nowMs);
+  const prefix = `${options.functionName}-local`;
+  let path = options.rawPath;
+  try {
+    path = decodeURIComponent(options.rawPath);
+  } catch {}
+  return {
+    version: 'v1',
+    rawPath: options.rawPath,
+    headers,
+    queryParameters,
+    body: binary ? body.toString('base64') : body.toString('utf8'),
+    isBase64Encoded: binary,
+    requestContext: {
+      accountId: options.accountId,
+      domainName: `${prefix}.${headers.host ?? 'localhost'}`,
+      domainPrefix: prefix,
+      http: {
+        method: (req.method ?? 'GET').toUpperCase(),
+        path,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: options.requestId,
+      time: `${now.toISOString().slice(0, 19)}Z`,
+      timeEpoch: String(options.nowMs),
+    },
+  };
+}
+
+/**
+ * Maps the handler's result back: a JSON object with a numeric `statusCode` is the
+ * response struct (a non-string `body` is JSON-encoded); anything else is a 200
+ * with the bytes as the body. A function error answers 502 with FC's error JSON.
+ */
+export function writeHttpTriggerResponse(res: ServerResponse, outcome: InvokeOutcome): void {
+  if (!outcome.ok) {
+    const text = JSON.stringify(outcome.error);
+    res
+      .writeHead(502, {
+        'content-type': 'application/json',
+        'x-fc-request-id': outcome.requestId,
+        'x-fc-error-type': outcome.kind,
+      })
+      .end(text);
+    return;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(outcome.body.toString('utf8'));
+  } catch {
+    parsed = undefined;
+  }
+  if (
+    parsed &&
+    typeof parsed === 'object' &&
+    !Array.isArray(parsed) &&
+    typeof (parsed as { statusCode?: unknown }).statusCode === 'number'
+  ) {
+    const r = parsed as {
+      statusCode: number;
+      headers?: Record<string, string>;
+      body?: unknown;
+      isBase64Encoded?: boolean;
+    };
+    const raw = r.body === undefined || r.body === null ? '' : r.body;
+    const bytes =
+      typeof raw === 'string'
+        ? Buffer.from(raw, r.isBase64Encoded ? 'base64' : 'utf8')
+        : Buffer.from(JSON.stringify(raw), 'utf8');
+    res
+      .writeHead(r.statusCode, { ...(r.headers ?? {}), 'x-fc-request-id': outcome.requestId })
+      .end(bytes);
+    return;
+  }
+  res
+    .writeHead(200, {
+      'content-type': 'application/octet-stream',
+      'x-fc-request-id': outcome.requestId,
+    })
+    .end(outcome.body);
+}

@@ -1,0 +1,144 @@
+'use strict';
+// One function instance: a child process that loads a BUILT bundle with require,
+// as FC's Node.js runtime does, and runs one invocation at a time (FC 3.0 built-in
+// runtimes never run two requests in one instance). Plain CommonJS on purpose: it
+// starts in a few milliseconds with no loader and works from the sources and the
+// bundled CLI alike. The parent (instance.ts) talks to it over the IPC channel.
+//
+// argv: <codeDir> <handler>   e.g. /repo/dist/task-worker index.handler
+const path = require('node:path');
+
+const [codeDir, handlerSpec] = process.argv.slice(2);
+const dot = handlerSpec.lastIndexOf('.');
+const moduleName = handlerSpec.slice(0, dot);
+const exportName = handlerSpec.slice(dot + 1);
+
+function toErrorBody(err) {
+  if (err instanceof Error) {
+    return {
+      errorMessage: err.message,
+      errorType: err.name || 'Error',
+      stackTrace: String(err.stack || `${err.name}: ${err.message}`).split('\n'),
+    };
+  }
+  return { errorMessage: String(err), errorType: 'Error', stackTrace: [] };
+}
+
+// FC serialises the handler result: a Buffer unchanged, a string as is, any other
+// value JSON-encoded (undefined becomes an empty body).
+function toBytes(value) {
+  if (value === undefined || value === null) return Buffer.alloc(0);
+  if (Buffer.isBuffer(value)) return value;
+  if (value instanceof Uint8Array) return Buffer.from(value);
+  if (typeof value === 'string') return Buffer.from(value, 'utf8');
+  return Buffer.from(JSON.stringify(value), 'utf8');
+}
+
+function createLogger(requestId) {
+  const line =
+    (level) =>
+    (...args) => {
+      const text = args
+        .map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.stack : JSON.stringify(a)))
+        .join(' ');
+      process.stdout.write(`${new Date().toISOString()} ${requestId} [${level}] ${text}\n`);
+    };
+  return {
+    requestId,
+    logLevel: { name: 'info', priority: 2 },
+    debug: line('DEBUG'),
+    info: line('INFO'),
+    log: line('INFO'),
+    warn: line('WARN'),
+    error: line('ERROR'),
+  };
+}
+
+let handler;
+const initStarted = performance.now();
+try {
+  const mod = require(path.join(codeDir, moduleName));
+  handler = mod[exportName];
+  if (typeof handler !== 'function') {
+    throw new Error(`${handlerSpec} is not a function exported by ${moduleName}`);
+  }
+  process.send({ type: 'ready', initMs: performance.now() - initStarted });
+} catch (err) {
+  process.send({ type: 'init-failed', error: toErrorBody(err) });
+}
+
+function runHandler(fn, event, context) {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const callback = (err, result) => {
+      if (settled) return;
+      settled = true;
+      if (err) reject(Object.assign(toErrorBody(err), { handled: true }));
+      else resolve(result);
+    };
+    try {
+      // The callback form (event, context, callback) still exists; async handlers ignore it.
+      const out = fn(event, context, callback);
+      if (out && typeof out.then === 'function') {
+        out.then(
+          (v) => {
+            if (!settled) {
+              settled = true;
+              resolve(v);
+            }
+          },
+          (e) => {
+            if (!settled) {
+              settled = true;
+              reject(toErrorBody(e));
+            }
+          },
+        );
+      } else if (fn.length < 3 && !settled) {
+        settled = true;
+        resolve(out);
+      }
+    } catch (e) {
+      if (!settled) {
+        settled = true;
+        reject(toErrorBody(e));
+      }
+    }
+  });
+}
+
+process.on('message', async (msg) => {
+  if (msg?.type !== 'invoke' || !handler) return;
+  const context = { ...msg.context, logger: createLogger(msg.context.requestId) };
+  const event = Buffer.from(msg.event, 'base64');
+  const started = performance.now();
+  try {
+    const result = await runHandler(handler, event, context);
+    process.send({
+      type: 'result',
+      id: msg.id,
+      ok: true,
+      body: toBytes(result).toString('base64'),
+      durationMs: performance.now() - started,
+    });
+  } catch (error) {
+    const handled = Boolean(error?.handled);
+    if (error) delete error.handled;
+    process.send({
+      type: 'result',
+      id: msg.id,
+      ok: false,
+      handled,
+      error,
+      durationMs: performance.now() - started,
+    });
+  }
+});
+
+// An unhandled rejection or exception kills the instance, as in FC; the parent
+// reports "Process exited unexpectedly" and starts a fresh one.
+process.on('unhandledRejection', (err) => {
+  process.stderr.write(`unhandled rejection: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(129);
+});
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,262 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from '../log';
+import type { FunctionErrorBody, FunctionSpec, InvokeOutcome } from './types';
+
+/** The FC context fields that cross into the instance (the logger is made there). */
+export interface InstanceContext {
+  requestId: string;
+  credentials: { accessKeyId: string; accessKeySecret: string; securityToken: string };
+  function: { name: string; handler: string; memory: number; timeout: number };
+  service: { logProject: string; logStore: string; qualifier: string; versionId: string };
+  region: string;
+  accountId: string;
+  retryCount: number;
+  tracing: { openTracingSpanBaggages: Record<string, string> };
+}
+
+type HostMessage =
+  | { type: 'ready'; initMs: number }
+  | { type: 'init-failed'; error: FunctionErrorBody }
+  | {
+      type: 'result';
+      id: number;
+      ok: true;
+      body: string;
+      durationMs: number;
+    }
+  | {
+      type: 'result';
+      id: number;
+      ok: false;
+      handled: boolean;
+      error: FunctionErrorBody;
+      durationMs: number;
+    };
+
+interface Pending {
+  id: number;
+  requestId: string;
+  started: number;
+  timer: NodeJS.Timeout;
+  resolve: (outcome: InvokeOutcome) => void;
+}
+
+/** One running instance of a function: a child process with the bundle loaded. */
+export interface FunctionInstance {
+  readonly id: string;
+  readonly pid: number | undefined;
+  /** Resolves once the bundle is loaded, with the init time; rejects with the init error. */
+  readonly ready: Promise<number>;
+  readonly busy: boolean;
+  readonly alive: boolean;
+  invoke(event: Buffer, context: InstanceContext): Promise<InvokeOutcome>;
+  /** Called once when the process is gone (crash, kill, timeout or stop). */
+  onExit(listener: () => void): void;
+  kill(): void;
+}
+
+/** Raised through `ready` when the bundle cannot be loaded. */
+export class InitializationFailure extends Error {
+  override readonly name = 'InitializationFailure';
+  constructor(readonly body: FunctionErrorBody) {
+    super(body.errorMessage);
+  }
+}
+
+let nextInstance = 1;
+
+/**
+ * Starts an instance of `spec` with `env` as its whole environment. Function
+ * timeouts use real timers, not the stack's Clock: the child runs in real time.
+ */
+export function startInstance(options: {
+  spec: FunctionSpec;
+  env: Record<string, string>;
+  logger: Logger;
+  /** Receives each line the function writes (stdout and stderr). */
+  onLog: (line: string) => void;
+}): FunctionInstance {
+  const { spec, logger } = options;
+  const id = `${spec.name}-${nextInstance++}`;
+  const child: ChildProcess = fork(hostScriptPath(), [spec.codeDir, spec.handler], {
+    cwd: spec.codeDir,
+    env: { ...options.env, FC_INSTANCE_ID: id },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    execArgv: ['--enable-source-maps'],
+    serialization: 'json',
+  });
+  for (const stream of [child.stdout, child.stderr]) {
+    if (stream) createInterface({ input: stream }).on('line', options.onLog);
+  }
+  let alive = true;
+  // Set the moment a kill is decided, so the pool never hands out a dying instance.
+  const terminate = () => {
+    alive = false;
+    child.kill('SIGKILL');
+  };
+  let pending: Pending | undefined;
+  let seq = 0;
+  const exitListeners: Array<() => void> = [];
+  let markReady: (ms: number) => void = () => {};
+  let failReady: (err: Error) => void = () => {};
+  const ready = new Promise<number>((resolve, reject) => {
+    markReady = resolve;
+    failReady = reject;
+  });
+  // A load that never reports would hang every caller; treat it as an init failure.
+  const initTimer = setTimeout(
+    () => {
+      failReady(
+        new InitializationFailure({ errorMessage: `${spec.name}: instance did not start in time` }),
+      );
+      child.kill('SIGKILL');
+    },
+    Math.max(10_000, spec.timeoutSeconds * 1000),
+  );
+  initTimer.unref();
+  ready.catch(() => {});
+
+  const finish = (outcome: InvokeOutcome) => {
+    if (!pending) return;
+    clearTimeout(pending.timer);
+    const { resolve } = pending;
+    pending = undefined;
+    resolve(outcome);
+  };
+
+  child.on('message', (raw) => {
+    const msg = raw as HostMessage;
+    if (msg.type === 'ready') {
+      clearTimeout(initTimer);
+      markReady(msg.initMs);
+    } else if (msg.type === 'init-failed') {
+      clearTimeout(initTimer);
+      failReady(new InitializationFailure(msg.error));
+      child.kill('SIGKILL');
+    } else if (msg.type === 'result' && pending && msg.id === pending.id) {
+      const requestId = pending.requestId;
+      finish(
+        msg.ok
+          ? {
+              ok: true,
+              requestId,
+              body: Buffer.from(msg.body, 'base64'),
+              durationMs: msg.durationMs,
+            }
+          : {
+              ok: false,
+              requestId,
+              kind: msg.handled ? 'HandledInvocationError' : 'UnhandledInvocationError',
+              error: msg.error,
+              timedOut: false,
+              durationMs: msg.durationMs,
+            },
+      );
+    }
+  });
+  child.on('error', (err) =>
+    logger.warn('instance process error', { instance: id, error: err.message }),
+  );
+  child.on('exit', (code, signal) => {
+    alive = false;
+    clearTimeout(initTimer);
+    failReady(
+      new InitializationFailure({
+        errorMessage: `instance exited during initialization (code ${code ?? signal})`,
+      }),
+    );
+    if (pending) {
+      const durationMs = Math.round(performance.now() - pending.started);
+      finish({
+        ok: false,
+        requestId: pending.requestId,
+        kind: 'UnhandledInvocationError',
+        error: {
+          errorMessage: `Process exited unexpectedly before completing request (duration: ${durationMs}ms, maxMemoryUsage: 0MB)`,
+        },
+        timedOut: false,
+        durationMs,
+      });
+    }
+    for (const l of exitListeners.splice(0)) l();
+  });
+
+  return {
+    id,
+    get pid() {
+      return child.pid;
+    },
+    ready,
+    get busy() {
+      return pending !== undefined;
+    },
+    get alive() {
+      return alive;
+    },
+    invoke(event, context) {
+      if (!alive) {
+        return Promise.resolve({
+          ok: false,
+          requestId: context.requestId,
+          kind: 'UnhandledInvocationError',
+          error: { errorMessage: 'instance is not running' },
+          timedOut: false,
+          durationMs: 0,
+        });
+      }
+      if (pending) throw new Error(`instance ${id} is busy`);
+      return new Promise<InvokeOutcome>((resolve) => {
+        const msgId = ++seq;
+        const started = performance.now();
+        const timeoutMs = spec.timeoutSeconds * 1000;
+        const timer = setTimeout(() => {
+          // FC stops a timed-out instance; the next request gets a fresh one.
+          finish({
+            ok: false,
+            requestId: context.requestId,
+            kind: 'UnhandledInvocationError',
+            error: {
+              errorMessage: `Function timed out after ${spec.timeoutSeconds} seconds (maxMemoryUsage: 0MB)`,
+              errorType: 'FunctionTimeout',
+            },
+            timedOut: true,
+            durationMs: timeoutMs,
+          });
+          terminate();
+        }, timeoutMs);
+        timer.unref();
+        pending = { id: msgId, requestId: context.requestId, started, timer, resolve };
+        child.send({
+          type: 'invoke',
+          id: msgId,
+          event: event.toString('base64'),
+          context,
+        });
+      });
+    },
+    onExit(listener) {
+      if (!alive) listener();
+      else exitListeners.push(listener);
+    },
+    kill() {
+      if (alive) terminate();
+    },
+  };
+}
+
+/** The host script sits next to this file in the sources, and next to the CLI bundle. */
+function hostScriptPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const candidates = [
+    join(here, 'instance-host.cjs'),
+    join(here, '..', '..', 'local', 'fc', 'instance-host.cjs'),
+  ];
+  const found = candidates.find((p) => existsSync(p));
+  if (!found)
+    throw new Error(`function instance host not found (looked in ${candidates.join(', ')})`);
+  return found;
+}

@@ -1,0 +1,149 @@
+import type { ServerResponse } from 'node:http';
+import type { SecretLookup } from '../credentials';
+import { BodyTooLargeError, type HttpRoute, readBody } from '../http/route';
+import type { Logger } from '../log';
+import { checkFcSignature } from './fc-signature';
+import { newFcRequestId } from './request-id';
+import type { FunctionRuntime } from './runtime';
+import type { InvokeOutcome } from './types';
+
+const FC2_PATH = /^\/2016-08-15\/services\/([^/]+)\/functions\/([^/]+)\/invocations$/;
+// FC's async invocations retry a failed function 3 times by default.
+const ASYNC_RETRIES = 3;
+// Sync invoke payload limit in FC is 32 MB.
+const BODY_LIMIT = 32 * 1024 * 1024;
+
+/**
+ * The FC 2016-08-15 InvokeFunction API, as @alicloud/fc2 calls it. The service
+ * part is accepted for any name (FC 3.0 has no services): `svc$fn` is tried
+ * first, for functions migrated from 2.0, then `fn`.
+ */
+export function createInvokeRoute(options: {
+  runtime: FunctionRuntime;
+  secrets: SecretLookup;
+  accountId: string;
+  logger: Logger;
+}): HttpRoute {
+  const { runtime, logger } = options;
+  return {
+    name: 'fc-invoke',
+    matches: (req, url) => req.method === 'POST' && url.pathname.startsWith('/2016-08-15/'),
+    async handle(req, res, url) {
+      const requestId = newFcRequestId();
+      const path = safeDecode(url.pathname);
+      const m = FC2_PATH.exec(path);
+      if (!m) {
+        return apiError(res, requestId, 400, 'PathNotSupported', `path ${path} is not supported`);
+      }
+      const rejection = checkFcSignature({
+        method: 'POST',
+        path,
+        headers: req.headers,
+        secretFor: options.secrets,
+      });
+      if (rejection) {
+        return apiError(res, requestId, rejection.status, rejection.code, rejection.message);
+      }
+      let body: Buffer;
+      try {
+        body = await readBody(req, BODY_LIMIT);
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) {
+          return apiError(res, requestId, 413, 'EntityTooLarge', err.message);
+        }
+        throw err;
+      }
+      const [service, qualifier] = splitQualifier(m[1]!);
+      const name = runtime.resolve(m[2]!, service);
+      if (!name) {
+        return apiError(
+          res,
+          requestId,
+          404,
+          'FunctionNotFound',
+          `function '${m[2]}' does not exist`,
+        );
+      }
+      const invocationType = String(req.headers['x-fc-invocation-type'] ?? 'Sync');
+      const opts = qualifier ? { qualifier } : {};
+      if (invocationType.toLowerCase() === 'async') {
+        res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' }).end();
+        void runAsync(name, body, opts);
+        return;
+      }
+      sendOutcome(res, await runtime.invoke(name, body, opts));
+    },
+  };
+
+  async function runAsync(name: string, body: Buffer, opts: { qualifier?: string }) {
+    for (let attempt = 0; attempt <= ASYNC_RETRIES; attempt++) {
+      try {
+        const outcome = await runtime.invoke(name, body, { ...opts, retryCount: attempt });
+        if (outcome.ok) return;
+        logger.warn('async invocation failed', {
+          function: name,
+          attempt: attempt + 1,
+          error: outcome.error.errorMessage.slice(0, 200),
+        });
+      } catch {
+        return; // the function went away (stack stopping)
+      }
+    }
+  }
+}
+
+/** Writes an invocation outcome the way FC does: errors are 200 plus `x-fc-error-type`. */
+export function sendOutcome(res: ServerResponse, outcome: InvokeOutcome): void {
+  if (outcome.ok) {
+    // A non-JSON type so fc2 hands callers the string, as real FC does.
+    res
+      .writeHead(200, {
+        'content-type': 'application/octet-stream',
+        'x-fc-request-id': outcome.requestId,
+        'x-fc-invocation-duration': String(Math.round(outcome.durationMs)),
+        'content-length': String(outcome.body.length),
+      })
+      .end(outcome.body);
+    return;
+  }
+  const text = JSON.stringify(outcome.error);
+  res
+    .writeHead(200, {
+      'content-type': 'application/json',
+      'x-fc-request-id': outcome.requestId,
+      'x-fc-error-type': outcome.kind,
+      'content-length': String(Buffer.byteLength(text)),
+    })
+    .end(text);
+}
+
+/** An FC 2.0 API error body (`ErrorCode`/`ErrorMessage`, which fc2 reads). */
+export function apiError(
+  res: ServerResponse,
+  requestId: string,
+  status: number,
+  code: string,
+  message: string,
+): void {
+  const text = JSON.stringify({ ErrorCode: code, ErrorMessage: message, RequestId: requestId });
+  res
+    .writeHead(status, {
+      'content-type': 'application/json',
+      'x-fc-request-id': requestId,
+      'content-length': String(Buffer.byteLength(text)),
+    })
+    .end(text);
+}
+
+function splitQualifier(service: string): [string, string | undefined] {
+  const dot = service.indexOf('.');
+  return dot < 0 ? [service, undefined] : [service.slice(0, dot), service.slice(dot + 1)];
+}
+
+function safeDecode(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}

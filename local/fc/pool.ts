@@ -1,0 +1,139 @@
+import type { Logger } from '../log';
+import { type FunctionInstance, InitializationFailure, type InstanceContext } from './instance';
+import type { FunctionSpec, InvokeOutcome } from './types';
+
+/** The instances of one function: one request per instance, up to `maxInstances`. */
+export interface InstancePool {
+  readonly spec: FunctionSpec;
+  invoke(event: Buffer, context: InstanceContext): Promise<InvokeOutcome>;
+  /** Starts one warm instance (as a provisioned instance would be) and waits for it. */
+  warm(): Promise<void>;
+  instances(): readonly FunctionInstance[];
+  /** Init time (ms) of the most recently started instance, once known. */
+  lastInitMs(): number | undefined;
+  stop(): void;
+}
+
+/** Keeps instances of `spec`, starting new ones on demand and replacing dead ones. */
+export function createInstancePool(options: {
+  spec: FunctionSpec;
+  maxInstances: number;
+  logger: Logger;
+  spawn: () => FunctionInstance;
+}): InstancePool {
+  const { spec, logger } = options;
+  const all: FunctionInstance[] = [];
+  const idle: FunctionInstance[] = [];
+  const waiters: Array<(inst: FunctionInstance | Error) => void> = [];
+  let stopped = false;
+  let initMs: number | undefined;
+
+  const spawn = (): FunctionInstance => {
+    const inst = options.spawn();
+    all.push(inst);
+    let wasReady = false;
+    inst.ready.then(
+      (ms) => {
+        initMs = ms;
+        wasReady = true;
+      },
+      () => {},
+    );
+    inst.onExit(() => {
+      remove(all, inst);
+      remove(idle, inst);
+      if (stopped) return;
+      logger.debug('instance exited', { function: spec.name, instance: inst.id });
+      // Keep one warm instance after a crash (not after a failed init: no restart loop).
+      if (wasReady && all.length === 0 && waiters.length === 0) {
+        void acquireFresh().then(release, () => {});
+        return;
+      }
+      // A waiter blocked on a full pool can now get a fresh instance.
+      if (waiters.length > 0 && all.length < options.maxInstances) {
+        const waiter = waiters.shift()!;
+        void acquireFresh().then(waiter, waiter);
+      }
+    });
+    return inst;
+  };
+
+  const acquireFresh = async (): Promise<FunctionInstance> => {
+    const inst = spawn();
+    await inst.ready;
+    return inst;
+  };
+
+  const acquire = async (): Promise<FunctionInstance> => {
+    if (stopped) throw new Error(`function ${spec.name} is stopped`);
+    for (;;) {
+      const inst = idle.pop();
+      if (!inst) break;
+      if (inst.alive) return inst;
+    }
+    if (all.length < options.maxInstances) return acquireFresh();
+    return new Promise<FunctionInstance>((resolve, reject) => {
+      waiters.push((r) => (r instanceof Error ? reject(r) : resolve(r)));
+    });
+  };
+
+  const release = (inst: FunctionInstance) => {
+    if (!inst.alive || stopped) return;
+    const waiter = waiters.shift();
+    if (waiter) waiter(inst);
+    else idle.push(inst);
+  };
+
+  return {
+    spec,
+    async invoke(event, context) {
+      let inst: FunctionInstance;
+      try {
+        inst = await acquire();
+      } catch (err) {
+        const body =
+          err instanceof InitializationFailure
+            ? err.body
+            : { errorMessage: err instanceof Error ? err.message : String(err) };
+        return {
+          ok: false,
+          requestId: context.requestId,
+          kind: 'InitializationError',
+          error: body,
+          timedOut: false,
+          durationMs: 0,
+        };
+      }
+      try {
+        return await inst.invoke(event, context);
+      } finally {
+        release(inst);
+      }
+    },
+    async warm() {
+      if (all.length > 0 || stopped) return;
+      try {
+        const inst = await acquireFresh();
+        release(inst);
+      } catch (err) {
+        // Reported again on each invocation, as FC reports InitializationError.
+        logger.error('function failed to initialize', {
+          function: spec.name,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+    },
+    instances: () => [...all],
+    lastInitMs: () => initMs,
+    stop() {
+      stopped = true;
+      for (const w of waiters.splice(0)) w(new Error(`function ${spec.name} is stopped`));
+      for (const inst of [...all]) inst.kill();
+    },
+  };
+}
+
+function remove<T>(list: T[], item: T): void {
+  const i = list.indexOf(item);
+  if (i >= 0) list.splice(i, 1);
+}

@@ -1,0 +1,154 @@
+import FC from '@alicloud/fc2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  eventually,
+  fixtureFunction,
+  localKeys,
+  type RuntimeStack,
+  startRuntimeStack,
+} from './runtime-stack';
+
+describe('the local function runtime', () => {
+  let stack: RuntimeStack;
+  let fc: InstanceType<typeof FC>;
+
+  beforeAll(async () => {
+    stack = await startRuntimeStack();
+    await stack.runtime.deploy([
+      fixtureFunction('echo', 'index.echo', { environment: { GREETING: 'hi' } }),
+      fixtureFunction('text', 'index.text'),
+      fixtureFunction('fail', 'index.fail'),
+      fixtureFunction('callback-fail', 'index.callbackFail'),
+      fixtureFunction('slow', 'index.slow', { timeoutSeconds: 1 }),
+      fixtureFunction('crash', 'index.crash'),
+      fixtureFunction('broken', 'missing.handler'),
+    ]);
+    fc = new FC('1000000000000000', {
+      accessKeyID: localKeys.accessKeyId,
+      accessKeySecret: localKeys.accessKeySecret,
+      region: 'cn-hangzhou',
+      endpoint: stack.endpoint,
+    });
+  });
+  afterAll(() => stack?.stop());
+
+  it('passes the event as a Buffer with an FC context and the function environment', async () => {
+    const out = await stack.runtime.invoke('echo', '{"a":1}');
+    expect(out.ok).toBe(true);
+    if (!out.ok) return;
+    const seen = JSON.parse(out.body.toString('utf8'));
+    expect(seen.event).toBe('{"a":1}');
+    expect(seen.isBuffer).toBe(true);
+    expect(seen.requestId).toMatch(/^1-[0-9a-f]{8}-[0-9a-f]{8}-[0-9a-f]{12}$/);
+    expect(seen.function).toEqual({
+      name: 'echo',
+      handler: 'index.echo',
+      memory: 128,
+      timeout: 10,
+    });
+    expect(seen.hasCredentials).toBe(true);
+    expect(seen.env).toEqual({
+      QUEUEFLOW_ENDPOINT: stack.endpoint,
+      FC_FUNCTION_NAME: 'echo',
+      FC_REGION: 'cn-hangzhou',
+      FC_ACCOUNT_ID: '1000000000000000',
+      GREETING: 'hi',
+    });
+    expect(seen.pid).not.toBe(process.pid);
+  });
+
+  it('serves the FC invoke API to the unmodified @alicloud/fc2 client', async () => {
+    const res = await fc.invokeFunction('default', 'text', 'world');
+    expect(res.data).toBe('hello world');
+    expect(res.headers['x-fc-error-type']).toBeUndefined();
+  });
+
+  it('answers a thrown error with 200, x-fc-error-type and the error JSON', async () => {
+    const res = await fc.invokeFunction('default', 'fail', '{}');
+    expect(res.headers['x-fc-error-type']).toBe('UnhandledInvocationError');
+    expect(res.data).toMatchObject({
+      errorType: 'OrderNotFound',
+      errorMessage: 'the order was not found',
+    });
+    expect(Array.isArray(res.data.stackTrace)).toBe(true);
+    const cb = await fc.invokeFunction('default', 'callback-fail', '{}');
+    expect(cb.headers['x-fc-error-type']).toBe('HandledInvocationError');
+  });
+
+  it('rejects a bad signature and an unknown function with FC API errors', async () => {
+    const bad = new FC('1000000000000000', {
+      accessKeyID: localKeys.accessKeyId,
+      accessKeySecret: 'wrong-secret',
+      region: 'cn-hangzhou',
+      endpoint: stack.endpoint,
+    });
+    await expect(bad.invokeFunction('default', 'text', 'x')).rejects.toMatchObject({
+      code: 'SignatureNotMatch',
+    });
+    await expect(fc.invokeFunction('default', 'nope', 'x')).rejects.toMatchObject({
+      code: 'FunctionNotFound',
+    });
+  });
+
+  it('accepts an async invocation with 202 and runs it', async () => {
+    const res = await fc.invokeFunction('default', 'echo', 'async', {
+      'x-fc-invocation-type': 'Async',
+    });
+    expect(res.data).toBe('');
+    expect(res.headers['x-fc-request-id']).toBeTruthy();
+  });
+
+  it('kills a function that runs past its timeout and serves the next call from a fresh instance', async () => {
+    const before = stack.runtime
+      .list()
+      .find((f) => f.name === 'slow')!
+      .instances.map((i) => i.pid);
+    const out = await stack.runtime.invoke('slow', '5000');
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out.timedOut).toBe(true);
+    expect(out.error.errorMessage).toMatch(/timed out after 1 seconds/);
+    const again = await stack.runtime.invoke('slow', '10');
+    expect(again.ok).toBe(true);
+    const after = stack.runtime
+      .list()
+      .find((f) => f.name === 'slow')!
+      .instances.map((i) => i.pid);
+    expect(after.some((pid) => before.includes(pid))).toBe(false);
+  });
+
+  it('reports a crashed instance and restarts it', async () => {
+    const out = await stack.runtime.invoke('crash', '{}');
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out.error.errorMessage).toMatch(/Process exited unexpectedly/);
+    await eventually(() =>
+      stack.runtime.list().find((f) => f.name === 'crash')?.instances.length ? true : undefined,
+    );
+  });
+
+  it('reports a bundle that cannot load as an InitializationError', async () => {
+    const out = await stack.runtime.invoke('broken', '{}');
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out.kind).toBe('InitializationError');
+    expect(out.error.errorMessage).toMatch(/Cannot find module/);
+  });
+
+  it('maps function outcomes for FDL task steps through the invoker', async () => {
+    await expect(stack.runtime.invoker({ functionName: 'text', payload: 'flow' })).resolves.toEqual(
+      { ok: true, body: 'hello flow' },
+    );
+    await expect(stack.runtime.invoker({ functionName: 'fail', payload: '{}' })).resolves.toEqual({
+      ok: false,
+      error: 'OrderNotFound',
+      cause: 'the order was not found',
+    });
+    await expect(
+      stack.runtime.invoker({ functionName: 'ghost', payload: '{}' }),
+    ).resolves.toMatchObject({
+      ok: false,
+      error: 'FC.FunctionNotFound',
+    });
+  });
+});
