@@ -70,7 +70,7 @@ describe('the local function runtime', () => {
       errorType: 'OrderNotFound',
       errorMessage: 'the order was not found',
     });
-    expect(Array.isArray(res.data.stackTrace)).toBe(true);
+    expect(Array.isArray((res.data as { stackTrace?: unknown }).stackTrace)).toBe(true);
     const cb = await fc.invokeFunction('default', 'callback-fail', '{}');
     expect(cb.headers['x-fc-error-type']).toBe('HandledInvocationError');
   });
