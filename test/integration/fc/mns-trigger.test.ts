@@ -1,0 +1,98 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MnsCloudEvent } from '../../../local/fc/cloud-event';
+import { eventually, fixtureFunction, type RuntimeStack, startRuntimeStack } from './runtime-stack';
+
+function deliveredEvents(logs: readonly string[]): Array<MnsCloudEvent | MnsCloudEvent[]> {
+  return logs
+    .map((l) => /EVENTS (.*)$/.exec(l)?.[1])
+    .filter((x): x is string => x !== undefined)
+    .map((x) => JSON.parse(x));
+}
+
+function trigger(overrides: Record<string, unknown> = {}) {
+  return {
+    kind: 'mns-queue' as const,
+    triggerName: 'tasks',
+    queueName: 'jobs',
+    isBase64Decode: false,
+    batchSize: 1,
+    batchWindowSeconds: 0,
+    mode: 'event' as const,
+    ...overrides,
+  };
+}
+
+describe('the EventBridge MNS queue trigger', () => {
+  let stack: RuntimeStack | undefined;
+  afterEach(async () => {
+    await stack?.stop();
+    stack = undefined;
+  });
+
+  it('delivers each message as a CloudEvents envelope and deletes it on success', async () => {
+    stack = await startRuntimeStack({ withQueues: true });
+    const queues = stack.queues!;
+    queues.createQueue('jobs', { VisibilityTimeout: 30 });
+    await stack.runtime.deploy([
+      fixtureFunction('consumer', 'index.events', { triggers: [trigger()] }),
+    ]);
+    const sent = queues.sendMessage('jobs', { body: '{"task_type":"extract"}' });
+    const events = await eventually(() => {
+      const e = deliveredEvents(stack!.logs);
+      return e.length > 0 ? e : undefined;
+    });
+    const event = events[0] as MnsCloudEvent;
+    expect(Array.isArray(event)).toBe(false);
+    expect(event).toMatchObject({
+      specversion: '1.0',
+      type: 'mns:Queue:SendMessage',
+      source: 'MNS-consumer-tasks',
+      subject: 'acs:mns:cn-hangzhou:1000000000000000:queues/jobs',
+      aliyunaccountid: '1000000000000000',
+      data: { messageId: sent.messageId, messageBody: '{"task_type":"extract"}' },
+    });
+    await eventually(() => (queues.stats('jobs').inflight === 0 ? true : undefined));
+    expect(queues.stats('jobs')).toMatchObject({ active: 0, inflight: 0 });
+  });
+
+  it('sends an array per batch in event-streaming mode and base64-decodes when asked', async () => {
+    stack = await startRuntimeStack({ withQueues: true });
+    const queues = stack.queues!;
+    queues.createQueue('jobs', {});
+    for (const n of [1, 2, 3]) {
+      queues.sendMessage('jobs', { body: Buffer.from(`{"n":${n}}`).toString('base64') });
+    }
+    await stack.runtime.deploy([
+      fixtureFunction('consumer', 'index.events', {
+        triggers: [trigger({ mode: 'event-streaming', batchSize: 10, isBase64Decode: true })],
+      }),
+    ]);
+    const batches = await eventually(() => {
+      const all = deliveredEvents(stack!.logs).flat();
+      return all.length >= 3 ? deliveredEvents(stack!.logs) : undefined;
+    });
+    expect(batches.every((b) => Array.isArray(b))).toBe(true);
+    const bodies = batches.flat().map((e) => e.data.messageBody);
+    expect(bodies.sort()).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
+  });
+
+  it('leaves a message the function failed on, and it comes back after the visibility timeout', async () => {
+    stack = await startRuntimeStack({ withQueues: true });
+    const queues = stack.queues!;
+    queues.createQueue('jobs', { VisibilityTimeout: 1 });
+    await stack.runtime.deploy([
+      fixtureFunction('consumer', 'index.events', { triggers: [trigger()] }),
+    ]);
+    queues.sendMessage('jobs', { body: 'fail-once' });
+    const events = await eventually(() => {
+      const e = deliveredEvents(stack!.logs);
+      return e.length > 0 ? e : undefined;
+    }, 15_000);
+    // The first delivery threw; the log holds only the second, after the visibility timeout.
+    expect(events).toHaveLength(1);
+    expect(stack.logs.some((l) => l.includes('function failed; the messages come back'))).toBe(
+      true,
+    );
+    await eventually(() => (queues.stats('jobs').inflight === 0 ? true : undefined));
+  });
+});
