@@ -1,0 +1,184 @@
+/**
+ * The one place queueflow reads its environment. Everything else receives a
+ * `QueueflowConfig` value, so tests pass plain objects instead of mutating
+ * `process.env`.
+ */
+
+/** An AccessKey, optionally an STS one (FC context credentials carry a token). */
+export interface Credentials {
+  accessKeyId: string;
+  accessKeySecret: string;
+  securityToken?: string;
+}
+
+/** The local stack's fixed, documented AccessKey (local use only). */
+export const LOCAL_CREDENTIALS: Readonly<Credentials> = Object.freeze({
+  accessKeyId: 'queueflow-local',
+  accessKeySecret: 'queueflow-local-secret',
+});
+
+/** The local stack's fixed account and region. */
+export const LOCAL_ACCOUNT_ID = '1000000000000000';
+/** The local stack's region. */
+export const LOCAL_REGION = 'cn-hangzhou';
+
+/** Where the clients go and who they are. */
+export interface QueueflowConfig {
+  /** Local stack endpoint (FnF, MNS and FC on one port); absent in the cloud. */
+  endpoint?: string;
+  region?: string;
+  accountId?: string;
+  /** From ALIBABA_CLOUD_ACCESS_KEY_* env; FC context credentials take precedence. */
+  credentials?: Credentials;
+  /** Use the MNS `-internal` endpoint (inside the region's VPC/classic network). */
+  mnsInternal: boolean;
+  /** Default flow for start-flow (`FLOW_NAME`). */
+  flowName?: string;
+  /** Default wait for start-flow (`QUEUEFLOW_WAIT_SECONDS`). */
+  waitSeconds?: number;
+  /** FC 2.0 service name used to reach FC 3.0 functions through fc2 (default `default`). */
+  fcService: string;
+}
+
+/** A config problem, reported once at startup with what to set. */
+export class ConfigError extends Error {
+  readonly code = 'InvalidConfig';
+  readonly retryable = false;
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The environment as a plain string map (process.env or a test fixture). */
+export type Env = Readonly<Record<string, string | undefined>>;
+
+function pick(env: Env, ...names: string[]): string | undefined {
+  for (const n of names) {
+    const v = env[n]?.trim();
+    if (v) return v;
+  }
+  return undefined;
+}
+
+/**
+ * Reads the config from `env`, failing fast with a message naming the variable.
+ * @example const config = loadConfig(process.env);
+ */
+export function loadConfig(env: Env): QueueflowConfig {
+  const endpoint = pick(env, 'QUEUEFLOW_ENDPOINT');
+  if (endpoint && !/^https?:\/\/[^/]+/.test(endpoint)) {
+    throw new ConfigError(
+      `QUEUEFLOW_ENDPOINT must be an http(s) URL such as http://127.0.0.1:9300, got "${endpoint}"`,
+    );
+  }
+  const id = pick(env, 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY');
+  const secret = pick(env, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECRET_KEY');
+  if (Boolean(id) !== Boolean(secret)) {
+    throw new ConfigError(
+      'set both ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or neither',
+    );
+  }
+  const token = pick(env, 'ALIBABA_CLOUD_SECURITY_TOKEN');
+  const waitRaw = pick(env, 'QUEUEFLOW_WAIT_SECONDS');
+  let waitSeconds: number | undefined;
+  if (waitRaw !== undefined) {
+    waitSeconds = Number(waitRaw);
+    if (!Number.isFinite(waitSeconds) || waitSeconds < 0) {
+      throw new ConfigError(`QUEUEFLOW_WAIT_SECONDS must be a number >= 0, got "${waitRaw}"`);
+    }
+  }
+  const config: QueueflowConfig = {
+    mnsInternal: /^(1|true|yes)$/i.test(pick(env, 'QUEUEFLOW_MNS_INTERNAL') ?? ''),
+    fcService: pick(env, 'QUEUEFLOW_FC_SERVICE') ?? 'default',
+  };
+  if (endpoint) config.endpoint = endpoint.replace(/\/+$/, '');
+  const region = pick(env, 'FC_REGION', 'ALIBABA_CLOUD_REGION', 'ALIBABA_CLOUD_REGION_ID');
+  if (region) config.region = region;
+  const accountId = pick(env, 'FC_ACCOUNT_ID', 'ALIBABA_CLOUD_ACCOUNT_ID');
+  if (accountId) config.accountId = accountId;
+  if (id && secret) config.credentials = { accessKeyId: id, accessKeySecret: secret };
+  if (config.credentials && token) config.credentials.securityToken = token;
+  const flowName = pick(env, 'FLOW_NAME');
+  if (flowName) config.flowName = flowName;
+  if (waitSeconds !== undefined) config.waitSeconds = waitSeconds;
+  return config;
+}
+
+/** The parts of an FC invocation context that decide identity and place. */
+export interface InvocationIdentity {
+  region?: string;
+  accountId?: string;
+  credentials?: Partial<Credentials>;
+}
+
+/** Who and where, fully resolved: what the clients are built from. */
+export interface ResolvedTarget {
+  endpoint?: string;
+  region: string;
+  accountId: string;
+  credentials: Credentials;
+  mnsInternal: boolean;
+  fcService: string;
+}
+
+/**
+ * Merges config and the FC context: context credentials (STS, with token) win,
+ * then env credentials, then the local ones when an endpoint is set.
+ */
+export function resolveTarget(
+  config: QueueflowConfig,
+  context?: InvocationIdentity,
+): ResolvedTarget {
+  const local = config.endpoint !== undefined;
+  const ctxCreds = context?.credentials;
+  let credentials: Credentials | undefined;
+  if (ctxCreds?.accessKeyId && ctxCreds.accessKeySecret) {
+    credentials = { accessKeyId: ctxCreds.accessKeyId, accessKeySecret: ctxCreds.accessKeySecret };
+    if (ctxCreds.securityToken) credentials.securityToken = ctxCreds.securityToken;
+  } else if (config.credentials) {
+    credentials = { ...config.credentials };
+  } else if (local) {
+    credentials = { ...LOCAL_CREDENTIALS };
+  }
+  const region = config.region ?? context?.region ?? (local ? LOCAL_REGION : undefined);
+  const accountId =
+    config.accountId ?? context?.accountId ?? (local ? LOCAL_ACCOUNT_ID : undefined);
+  const missing: string[] = [];
+  if (!credentials) {
+    missing.push('credentials (ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET)');
+  }
+  if (!region) missing.push('region (FC_REGION or ALIBABA_CLOUD_REGION)');
+  if (!accountId) missing.push('account id (FC_ACCOUNT_ID or ALIBABA_CLOUD_ACCOUNT_ID)');
+  if (!credentials || !region || !accountId) {
+    throw new ConfigError(
+      `missing ${missing.join(', ')}; for the local stack set QUEUEFLOW_ENDPOINT instead`,
+    );
+  }
+  const target: ResolvedTarget = {
+    region,
+    accountId,
+    credentials,
+    mnsInternal: config.mnsInternal,
+    fcService: config.fcService,
+  };
+  if (config.endpoint) target.endpoint = config.endpoint;
+  return target;
+}
+
+/** The three service endpoints for a target (all the same URL locally). */
+export function serviceEndpoints(target: ResolvedTarget): {
+  flow: string;
+  queue: string;
+  functions: string;
+} {
+  if (target.endpoint) {
+    return { flow: target.endpoint, queue: target.endpoint, functions: target.endpoint };
+  }
+  const r = target.region;
+  return {
+    flow: `https://${r}.fnf.aliyuncs.com`,
+    queue: `http://${target.accountId}.mns.${r}${target.mnsInternal ? '-internal' : ''}.aliyuncs.com`,
+    functions: `https://${target.accountId}.${r}.fc.aliyuncs.com`,
+  };
+}

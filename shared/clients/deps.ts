@@ -1,0 +1,56 @@
+import {
+  type InvocationIdentity,
+  type QueueflowConfig,
+  type ResolvedTarget,
+  resolveTarget,
+  serviceEndpoints,
+} from './config';
+import { createFlowClient, type FlowClient } from './flow-client';
+import { createQueueClient, type QueueClient } from './queue-client';
+
+/** The real clients a function or worker needs, built once. */
+export interface Deps {
+  flow: FlowClient;
+  queue: QueueClient;
+  target: ResolvedTarget;
+  config: QueueflowConfig;
+}
+
+/**
+ * Builds the FnF and MNS clients from config, with the FC context (STS
+ * credentials, region, account) taking precedence. The FC client lives in
+ * ./function-client (build it with createFunctionClient when needed).
+ * @example const deps = createDeps(loadConfig(process.env));
+ */
+export function createDeps(config: QueueflowConfig, context?: InvocationIdentity): Deps {
+  const target = resolveTarget(config, context);
+  const endpoints = serviceEndpoints(target);
+  return {
+    flow: createFlowClient({ endpoint: endpoints.flow, credentials: target.credentials }),
+    queue: createQueueClient({
+      accountId: target.accountId,
+      credentials: target.credentials,
+      endpoint: endpoints.queue,
+    }),
+    target,
+    config,
+  };
+}
+
+/** Returns deps for an invocation context; the same value while the credentials stay the same. */
+export type DepsProvider = (context?: InvocationIdentity) => Deps;
+
+/**
+ * Memoises createDeps per credentials: FC hands every invocation the role's
+ * STS credentials, which rotate, so clients are rebuilt only when they change.
+ * @example export const handler = createTaskWorkerHandler(createDepsProvider(loadConfig(process.env)));
+ */
+export function createDepsProvider(config: QueueflowConfig): DepsProvider {
+  let cached: { key: string; deps: Deps } | undefined;
+  return (context) => {
+    const c = context?.credentials;
+    const key = `${c?.accessKeyId ?? ''}|${c?.securityToken ?? ''}|${context?.region ?? ''}`;
+    if (!cached || cached.key !== key) cached = { key, deps: createDeps(config, context) };
+    return cached.deps;
+  };
+}

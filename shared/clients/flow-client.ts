@@ -1,0 +1,313 @@
+import RPCClient from '@alicloud/pop-core';
+import type { Credentials } from './config';
+import { FlowError, isRetryableFlowError, toFlowError } from './flow-errors';
+import { DEFAULT_RETRY, type RetryPolicy, realSleep, type Sleep, withRetry } from './retry';
+
+/** Execution states of the FnF 2019-03-15 API ('' right after start on the real service). */
+export type ExecutionStatus =
+  | 'Starting'
+  | 'Running'
+  | 'Stopped'
+  | 'Succeeded'
+  | 'Failed'
+  | 'TimedOut'
+  | '';
+
+/** The states an execution never leaves. */
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
+  'Succeeded',
+  'Failed',
+  'Stopped',
+  'TimedOut',
+]);
+
+/** An execution as StartExecution/DescribeExecution return it. */
+export interface Execution {
+  flowName: string;
+  name: string;
+  status: ExecutionStatus;
+  /** JSON text, as the API returns it. */
+  input?: string;
+  /** JSON text; set once succeeded. */
+  output?: string;
+  startedTime?: string;
+  stoppedTime?: string;
+}
+
+/** One history event (GetExecutionHistory). */
+export interface HistoryEvent {
+  eventId: number;
+  scheduleEventId?: number;
+  type: string;
+  stepName?: string;
+  time?: string;
+  /** JSON text. */
+  eventDetail?: string;
+}
+
+/** What a Report* call came to: reported now, or the task had already completed. */
+export interface ReportResult {
+  status: 'reported' | 'already-completed';
+  eventId?: number;
+}
+
+/** The typed FnF client. Every method throws FlowError. */
+export interface FlowClient {
+  createFlow(options: {
+    name: string;
+    definition: string;
+    description?: string;
+    roleArn?: string;
+  }): Promise<void>;
+  startExecution(options: {
+    flowName: string;
+    executionName?: string;
+    /** An object (serialised here) or JSON text. */
+    input?: unknown;
+  }): Promise<Execution>;
+  /** With `waitSeconds`, long-polls (WaitTimeSeconds) until the execution ends or time is up. */
+  describeExecution(options: {
+    flowName: string;
+    executionName: string;
+    waitSeconds?: number;
+  }): Promise<Execution>;
+  reportTaskSucceeded(options: { taskToken: string; output: unknown }): Promise<ReportResult>;
+  reportTaskFailed(options: {
+    taskToken: string;
+    error: string;
+    cause?: string;
+  }): Promise<ReportResult>;
+  stopExecution(options: {
+    flowName: string;
+    executionName: string;
+    error?: string;
+    cause?: string;
+  }): Promise<Execution>;
+  /** All events, following NextToken. */
+  getExecutionHistory(options: {
+    flowName: string;
+    executionName: string;
+  }): Promise<HistoryEvent[]>;
+}
+
+/** How to build a flow client. */
+export interface FlowClientOptions {
+  /** `https://{region}.fnf.aliyuncs.com` in the cloud, the local stack locally. */
+  endpoint: string;
+  credentials: Credentials;
+  retry?: RetryPolicy;
+  sleep?: Sleep;
+  /** Per-request timeout for ordinary calls (pop-core's default is 3 s). */
+  timeoutMs?: number;
+}
+
+const API_VERSION = '2019-03-15';
+/** The API caps WaitTimeSeconds at 60. */
+const MAX_WAIT_PER_CALL = 60;
+
+type Raw = Record<string, unknown>;
+
+function str(v: unknown): string | undefined {
+  if (v === undefined || v === null) return undefined;
+  return typeof v === 'string' ? v : String(v);
+}
+
+function num(v: unknown): number | undefined {
+  if (v === undefined || v === null || v === '') return undefined;
+  const n = Number(typeof v === 'object' ? String(v) : v);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function toExecution(raw: Raw, flowName: string): Execution {
+  const e: Execution = {
+    flowName: str(raw.FlowName) ?? flowName,
+    name: str(raw.Name) ?? '',
+    status: (str(raw.Status) ?? '') as ExecutionStatus,
+  };
+  const input = str(raw.Input);
+  if (input) e.input = input;
+  const output = str(raw.Output);
+  if (output) e.output = output;
+  const started = str(raw.StartedTime);
+  if (started) e.startedTime = started;
+  const stopped = str(raw.StoppedTime);
+  if (stopped) e.stoppedTime = stopped;
+  return e;
+}
+
+function toJsonText(value: unknown, what: string): string {
+  if (typeof value === 'string') {
+    try {
+      JSON.parse(value);
+    } catch {
+      throw new FlowError({
+        code: 'InvalidArgument',
+        message: `${what} must be JSON text or a JSON-serialisable value`,
+        retryable: false,
+      });
+    }
+    return value;
+  }
+  return JSON.stringify(value ?? {});
+}
+
+/**
+ * A typed FnF (Serverless Workflow 2019-03-15) client over @alicloud/pop-core.
+ * @example const flow = createFlowClient({ endpoint, credentials });
+ *          await flow.startExecution({ flowName: 'queueflow-demo', input: { source: 'a.csv' } });
+ */
+export function createFlowClient(options: FlowClientOptions): FlowClient {
+  const rpc = new RPCClient({
+    endpoint: options.endpoint,
+    apiVersion: API_VERSION,
+    accessKeyId: options.credentials.accessKeyId,
+    accessKeySecret: options.credentials.accessKeySecret,
+    ...(options.credentials.securityToken
+      ? { securityToken: options.credentials.securityToken }
+      : {}),
+  });
+  const sleep = options.sleep ?? realSleep;
+  const policy = options.retry ?? DEFAULT_RETRY;
+  const timeout = options.timeoutMs ?? 10_000;
+
+  // POST for the writes, as the FnF SDK sends them (reference fdl-fnf.md §6.2).
+  async function call(
+    action: string,
+    params: Raw,
+    opts: { post?: boolean; timeoutMs?: number } = {},
+  ): Promise<Raw> {
+    const clean: Raw = {};
+    for (const [k, v] of Object.entries(params)) if (v !== undefined) clean[k] = v;
+    try {
+      return await rpc.request<Raw>(action, clean, {
+        ...(opts.post ? { method: 'POST' } : {}),
+        timeout: opts.timeoutMs ?? timeout,
+      });
+    } catch (err) {
+      throw toFlowError(err, action);
+    }
+  }
+
+  const retrying = <T>(fn: () => Promise<T>) =>
+    withRetry(fn, { policy, sleep, isRetryable: isRetryableFlowError });
+
+  async function report(action: string, params: Raw): Promise<ReportResult> {
+    try {
+      const raw = await retrying(() => call(action, params, { post: true }));
+      const eventId = num(raw.EventId);
+      return eventId === undefined ? { status: 'reported' } : { status: 'reported', eventId };
+    } catch (err) {
+      // A second report of a finished task is success from the worker's view.
+      if (err instanceof FlowError && err.code === 'TaskAlreadyCompleted') {
+        return { status: 'already-completed' };
+      }
+      throw err;
+    }
+  }
+
+  return {
+    async createFlow({ name, definition, description, roleArn }) {
+      await call(
+        'CreateFlow',
+        {
+          Name: name,
+          Definition: definition,
+          Description: description ?? '',
+          Type: 'FDL',
+          RoleArn: roleArn,
+        },
+        { post: true },
+      );
+    },
+
+    async startExecution({ flowName, executionName, input }) {
+      const params: Raw = { FlowName: flowName, ExecutionName: executionName };
+      if (input !== undefined) params.Input = toJsonText(input, 'input');
+      const run = () => call('StartExecution', params, { post: true });
+      // Only a named start is idempotent, so only a named start is retried.
+      const raw = executionName ? await retrying(run) : await run();
+      return toExecution(raw, flowName);
+    },
+
+    async describeExecution({ flowName, executionName, waitSeconds }) {
+      const deadline = Date.now() + Math.max(0, waitSeconds ?? 0) * 1000;
+      for (;;) {
+        const remainingMs = deadline - Date.now();
+        const wait = Math.min(MAX_WAIT_PER_CALL, Math.floor(remainingMs / 1000));
+        const started = Date.now();
+        const raw = await retrying(() =>
+          call(
+            'DescribeExecution',
+            {
+              FlowName: flowName,
+              ExecutionName: executionName,
+              WaitTimeSeconds: wait > 0 ? wait : undefined,
+            },
+            { timeoutMs: timeout + Math.max(0, wait) * 1000 },
+          ),
+        );
+        const execution = toExecution(raw, flowName);
+        if (TERMINAL_STATUSES.has(execution.status) || Date.now() >= deadline) return execution;
+        // A server that ignores WaitTimeSeconds must not turn this into a hot loop.
+        const elapsed = Date.now() - started;
+        if (elapsed < 200) await sleep(Math.min(200, Math.max(0, deadline - Date.now())));
+      }
+    },
+
+    reportTaskSucceeded({ taskToken, output }) {
+      return report('ReportTaskSucceeded', {
+        TaskToken: taskToken,
+        Output: toJsonText(output, 'output'),
+      });
+    },
+
+    reportTaskFailed({ taskToken, error, cause }) {
+      return report('ReportTaskFailed', {
+        TaskToken: taskToken,
+        Error: error,
+        Cause: cause === '' ? undefined : cause,
+      });
+    },
+
+    async stopExecution({ flowName, executionName, error, cause }) {
+      const raw = await retrying(() =>
+        call(
+          'StopExecution',
+          { FlowName: flowName, ExecutionName: executionName, Error: error, Cause: cause },
+          { post: true },
+        ),
+      );
+      return toExecution(raw, flowName);
+    },
+
+    async getExecutionHistory({ flowName, executionName }) {
+      const events: HistoryEvent[] = [];
+      let nextToken: string | undefined;
+      do {
+        const raw = await retrying(() =>
+          call('GetExecutionHistory', {
+            FlowName: flowName,
+            ExecutionName: executionName,
+            NextToken: nextToken,
+            Limit: 999,
+          }),
+        );
+        const list = Array.isArray(raw.Events) ? (raw.Events as Raw[]) : [];
+        for (const ev of list) {
+          const event: HistoryEvent = { eventId: num(ev.EventId) ?? 0, type: str(ev.Type) ?? '' };
+          const scheduleEventId = num(ev.ScheduleEventId);
+          if (scheduleEventId !== undefined) event.scheduleEventId = scheduleEventId;
+          const stepName = str(ev.StepName);
+          if (stepName) event.stepName = stepName;
+          const time = str(ev.Time);
+          if (time) event.time = time;
+          const detail = str(ev.EventDetail);
+          if (detail) event.eventDetail = detail;
+          events.push(event);
+        }
+        nextToken = str(raw.NextToken) || undefined;
+      } while (nextToken);
+      return events;
+    },
+  };
+}

@@ -1,0 +1,115 @@
+/**
+ * Errors of the Serverless Workflow (FnF) API as the flow client sees them.
+ * pop-core throws `err.code = <Code>` for API errors and httpx throws
+ * `RequestTimeoutError` / socket errors for network trouble.
+ */
+
+/** API codes worth retrying: throttling, server trouble, and "please retry" races. */
+const RETRYABLE_CODES = new Set([
+  'ResourceThrottled',
+  'Throttling',
+  'Throttling.User',
+  'Throttling.Api',
+  'ServiceUnavailable',
+  'InternalServerError',
+  'InternalError',
+  'TaskInvalidState',
+  'ConcurrentUpdateError',
+]);
+
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ECONNABORTED',
+]);
+
+/** Any failure of a flow API call, with the cloud's code when there is one. */
+export class FlowError extends Error {
+  readonly code: string;
+  readonly retryable: boolean;
+  /** HTTP status when the service answered. */
+  readonly status?: number;
+  readonly requestId?: string;
+  constructor(options: {
+    code: string;
+    message: string;
+    retryable: boolean;
+    status?: number;
+    requestId?: string;
+    cause?: unknown;
+  }) {
+    super(options.message, { cause: options.cause });
+    this.name = 'FlowError';
+    this.code = options.code;
+    this.retryable = options.retryable;
+    if (options.status !== undefined) this.status = options.status;
+    if (options.requestId !== undefined) this.requestId = options.requestId;
+  }
+}
+
+interface PopErrorShape {
+  name?: unknown;
+  code?: unknown;
+  message?: unknown;
+  data?: { RequestId?: unknown; Message?: unknown };
+  entry?: { response?: { statusCode?: unknown } };
+}
+
+/** Turns whatever pop-core/httpx threw into a FlowError (never loses the original). */
+export function toFlowError(err: unknown, action: string): FlowError {
+  if (err instanceof FlowError) return err;
+  const e = (err ?? {}) as PopErrorShape;
+  const status =
+    typeof e.entry?.response?.statusCode === 'number' ? e.entry.response.statusCode : undefined;
+  if (typeof e.code === 'string' && e.data) {
+    const code = e.code;
+    const message = typeof e.data.Message === 'string' ? e.data.Message : String(e.message);
+    return new FlowError({
+      code,
+      message: `${action}: ${code}: ${message}`,
+      retryable: RETRYABLE_CODES.has(code) || code.startsWith('Throttling') || (status ?? 0) >= 500,
+      ...(status !== undefined ? { status } : {}),
+      ...(typeof e.data.RequestId === 'string' ? { requestId: e.data.RequestId } : {}),
+      cause: err,
+    });
+  }
+  const name = typeof e.name === 'string' ? e.name : '';
+  const message = typeof e.message === 'string' ? e.message : String(err);
+  if (name === 'SyntaxError') {
+    // A non-JSON body: a proxy or load balancer error page, i.e. a 5xx in practice.
+    return new FlowError({
+      code: 'InvalidResponse',
+      message: `${action}: the service answered with a body that is not JSON`,
+      retryable: true,
+      cause: err,
+    });
+  }
+  if (
+    name.startsWith('RequestTimeout') ||
+    (typeof e.code === 'string' && NETWORK_CODES.has(e.code))
+  ) {
+    return new FlowError({
+      code: 'NetworkError',
+      message: `${action}: ${message}`,
+      retryable: true,
+      cause: err,
+    });
+  }
+  return new FlowError({
+    code: 'Unknown',
+    message: `${action}: ${message}`,
+    retryable: false,
+    cause: err,
+  });
+}
+
+/** True for errors a caller may retry (FlowError.retryable, or unclassified network errors). */
+export function isRetryableFlowError(err: unknown): boolean {
+  return err instanceof FlowError && err.retryable;
+}

@@ -1,0 +1,165 @@
+import type { ExecutionStatus, FlowClient } from '../clients/flow-client';
+import { TERMINAL_STATUSES } from '../clients/flow-client';
+import { FlowError } from '../clients/flow-errors';
+
+/** What to start. */
+export interface StartFlowRequest {
+  flowName: string;
+  /** The execution input (a JSON object). */
+  input?: Record<string, unknown>;
+  /** Makes the start idempotent: the same name returns the same execution. */
+  executionName?: string;
+  /** Wait up to this long for the execution to end (DescribeExecution long poll). */
+  waitSeconds?: number;
+}
+
+/** Where the execution stands when startFlow returns. */
+export interface StartFlowResult {
+  flowName: string;
+  executionName: string;
+  status: ExecutionStatus;
+  /** True when this call started it; false when the name matched an existing execution. */
+  started: boolean;
+  /** True once the execution has ended (Succeeded, Failed, Stopped, TimedOut). */
+  finished: boolean;
+  /** The parsed output, once succeeded. */
+  output?: unknown;
+  startedTime?: string;
+  stoppedTime?: string;
+}
+
+/** A bad start request (caller's fault: HTTP 4xx). */
+export class StartFlowError extends Error {
+  readonly code: string;
+  readonly status: number;
+  readonly retryable = false;
+  constructor(code: string, message: string, status = 400) {
+    super(message);
+    this.name = 'StartFlowError';
+    this.code = code;
+    this.status = status;
+  }
+}
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
+
+function parseOutput(text: string | undefined): unknown {
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * Checks a loosely typed request (an HTTP body or an event) and fills defaults.
+ * Throws StartFlowError naming the field and what would be valid.
+ */
+export function parseStartFlowRequest(
+  raw: unknown,
+  defaults: { flowName?: string; waitSeconds?: number } = {},
+): StartFlowRequest {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new StartFlowError(
+      'InvalidArgument',
+      'the request must be a JSON object like {"input": {...}}',
+    );
+  }
+  const r = raw as Record<string, unknown>;
+  const flowName = r.flowName ?? defaults.flowName;
+  if (flowName === undefined) {
+    throw new StartFlowError(
+      'MissingFlowName',
+      '"flowName" is required (or set FLOW_NAME on the function)',
+    );
+  }
+  if (typeof flowName !== 'string' || !NAME.test(flowName)) {
+    throw new StartFlowError(
+      'InvalidArgument',
+      '"flowName" must be 1-128 letters, digits, "_" or "-", starting with a letter or "_"',
+    );
+  }
+  const req: StartFlowRequest = { flowName };
+  let input = r.input;
+  if (typeof input === 'string') {
+    try {
+      input = JSON.parse(input);
+    } catch {
+      throw new StartFlowError('InvalidArgument', '"input" is a string but not JSON text');
+    }
+  }
+  if (input !== undefined) {
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      throw new StartFlowError('InvalidArgument', '"input" must be a JSON object');
+    }
+    req.input = input as Record<string, unknown>;
+  }
+  if (r.executionName !== undefined) {
+    if (typeof r.executionName !== 'string' || !NAME.test(r.executionName)) {
+      throw new StartFlowError(
+        'InvalidArgument',
+        '"executionName" must be 1-128 letters, digits, "_" or "-", starting with a letter or "_"',
+      );
+    }
+    req.executionName = r.executionName;
+  }
+  const wait = r.wait ?? defaults.waitSeconds;
+  if (wait !== undefined && wait !== false) {
+    const seconds =
+      wait === true ? Number.POSITIVE_INFINITY : typeof wait === 'string' ? Number(wait) : wait;
+    if (typeof seconds !== 'number' || Number.isNaN(seconds) || seconds < 0) {
+      throw new StartFlowError(
+        'InvalidArgument',
+        '"wait" must be a number of seconds >= 0 (or true)',
+      );
+    }
+    if (seconds > 0) req.waitSeconds = seconds;
+  }
+  return req;
+}
+
+/**
+ * Starts an execution (idempotently when named) and optionally waits for it.
+ * Other functions import this to start flows.
+ * @example const r = await startFlow({ flow }, { flowName: 'queueflow-demo', input: { source: 'a.csv' }, waitSeconds: 20 });
+ */
+export async function startFlow(
+  deps: { flow: Pick<FlowClient, 'startExecution' | 'describeExecution'> },
+  request: StartFlowRequest,
+): Promise<StartFlowResult> {
+  const { flowName, executionName } = request;
+  let started = true;
+  let execution: Awaited<ReturnType<FlowClient['describeExecution']>>;
+  try {
+    execution = await deps.flow.startExecution({
+      flowName,
+      input: request.input ?? {},
+      ...(executionName ? { executionName } : {}),
+    });
+  } catch (err) {
+    // A named execution that already ended: the start is a repeat, answer with it.
+    if (!(err instanceof FlowError && err.code === 'ExecutionAlreadyExists' && executionName)) {
+      throw err;
+    }
+    started = false;
+    execution = await deps.flow.describeExecution({ flowName, executionName });
+  }
+  const name = execution.name || executionName || '';
+  const waitSeconds = request.waitSeconds ?? 0;
+  if (waitSeconds > 0 && !TERMINAL_STATUSES.has(execution.status)) {
+    execution = await deps.flow.describeExecution({ flowName, executionName: name, waitSeconds });
+  }
+  const result: StartFlowResult = {
+    flowName,
+    executionName: name,
+    status: execution.status,
+    started,
+    finished: TERMINAL_STATUSES.has(execution.status),
+  };
+  const output = parseOutput(execution.output);
+  if (output !== undefined) result.output = output;
+  if (execution.startedTime) result.startedTime = execution.startedTime;
+  if (execution.stoppedTime) result.stoppedTime = execution.stoppedTime;
+  return result;
+}

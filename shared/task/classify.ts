@@ -1,0 +1,42 @@
+import { TaskError } from './task-error';
+
+/** How a handler's failure is treated. */
+export interface ClassifiedError {
+  /** Becomes ReportTaskFailed `Error`: what FDL retry/catch policies match. */
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+/**
+ * Classifies anything a handler threw. A TaskError says for itself; any error
+ * carrying a string `code` and boolean `retryable` (queueflow's client errors)
+ * is taken at its word; any other Error is a non-retryable failure named after
+ * its class (as FnF names FC function errors by errorType), because retrying a
+ * bug only delays the report.
+ */
+export function classifyError(err: unknown): ClassifiedError {
+  if (err instanceof TaskError) {
+    return { code: err.code, message: err.message, retryable: err.retryable };
+  }
+  if (err instanceof Error) {
+    const e = err as Error & { code?: unknown; retryable?: unknown };
+    if (typeof e.code === 'string' && typeof e.retryable === 'boolean') {
+      return { code: e.code, message: err.message, retryable: e.retryable };
+    }
+    return { code: err.name || 'Error', message: err.message, retryable: false };
+  }
+  return {
+    code: 'Error',
+    message: typeof err === 'string' ? err : safeString(err),
+    retryable: false,
+  };
+}
+
+function safeString(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}

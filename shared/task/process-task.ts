@@ -1,0 +1,167 @@
+import type { FlowClient } from '../clients/flow-client';
+import { type ClassifiedError, classifyError } from './classify';
+import { decodeTaskMessage, type TaskEnvelope } from './envelope';
+import { fitFailureReport } from './limits';
+import type { HandlerRegistry } from './registry';
+import { TaskMessageError } from './task-error';
+
+/** A task message as the worker core needs it (from MNS or from an EventBridge event). */
+export interface TaskMessage {
+  body: string | Buffer | Record<string, unknown>;
+  messageId?: string;
+  dequeueCount?: number;
+}
+
+/**
+ * What became of a task:
+ * - `succeeded` / `failed`: reported to the flow now; the message is done.
+ * - `already-completed`: the flow had the result already (a duplicate delivery); done.
+ * - `retry`: a retryable failure (of the handler or of the report); the message must come back.
+ * - `invalid`: the message can never be reported (no token, not JSON, token rejected); drop it.
+ */
+export type TaskOutcome = 'succeeded' | 'failed' | 'already-completed' | 'retry' | 'invalid';
+
+/** The result of processTask. */
+export interface TaskResult {
+  outcome: TaskOutcome;
+  taskType?: string;
+  messageId?: string;
+  durationMs: number;
+  /** Why it failed, was retried or is invalid. */
+  error?: ClassifiedError;
+}
+
+/** What processTask needs. */
+export interface ProcessTaskDeps {
+  registry: HandlerRegistry;
+  flow: Pick<FlowClient, 'reportTaskSucceeded' | 'reportTaskFailed'>;
+  /** Aborted when the caller gives up on the task (worker shutdown). */
+  signal?: AbortSignal;
+  now?: () => number;
+}
+
+/** True when the message is finished with (delete it / do not redeliver it). */
+export function isDone(outcome: TaskOutcome): boolean {
+  return outcome !== 'retry';
+}
+
+function outputObject(value: unknown): { ok: true; json: string } | { ok: false; why: string } {
+  const v = value === undefined ? {} : value;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    return {
+      ok: false,
+      why: `a handler must return a JSON object, got ${Array.isArray(v) ? 'an array' : v === null ? 'null' : typeof v}`,
+    };
+  }
+  try {
+    return { ok: true, json: JSON.stringify(v) };
+  } catch (err) {
+    return {
+      ok: false,
+      why: `the handler's output is not JSON-serialisable: ${String((err as Error).message)}`,
+    };
+  }
+}
+
+/**
+ * The worker core: decode the envelope, run the handler `async (input, ctx) =>
+ * output`, report the result with the task token, and classify what happened.
+ * Never throws for a task problem; the outcome says what to do with the message.
+ * @example const result = await processTask({ body: message.body }, { registry, flow });
+ *          if (isDone(result.outcome)) await queue.delete(name, message.receiptHandle);
+ */
+export async function processTask(
+  message: TaskMessage,
+  deps: ProcessTaskDeps,
+): Promise<TaskResult> {
+  const now = deps.now ?? Date.now;
+  const started = now();
+  const base = message.messageId ? { messageId: message.messageId } : {};
+  const finish = (
+    outcome: TaskOutcome,
+    extra: { taskType?: string; error?: ClassifiedError } = {},
+  ) => ({
+    outcome,
+    ...base,
+    ...extra,
+    durationMs: now() - started,
+  });
+
+  let envelope: TaskEnvelope;
+  try {
+    envelope = decodeTaskMessage(message.body);
+  } catch (err) {
+    const e =
+      err instanceof TaskMessageError
+        ? err
+        : new TaskMessageError('InvalidTaskMessage', String(err));
+    return finish('invalid', { error: { code: e.code, message: e.message, retryable: false } });
+  }
+  const taskType = envelope.taskType;
+  const typed = taskType === undefined ? {} : { taskType };
+
+  let failure: ClassifiedError | undefined;
+  let outputJson: string | undefined;
+  const handler = taskType === undefined ? undefined : deps.registry.get(taskType);
+  if (taskType === undefined) {
+    failure = {
+      code: 'MissingTaskType',
+      message: `the task message has no "task_type"; known types: ${deps.registry.types().join(', ')}`,
+      retryable: false,
+    };
+  } else if (!handler) {
+    failure = {
+      code: 'UnknownTaskType',
+      message: `no handler for task_type "${taskType}"; known types: ${deps.registry.types().join(', ')}`,
+      retryable: false,
+    };
+  } else {
+    try {
+      const ctx = {
+        taskType,
+        signal: deps.signal ?? new AbortController().signal,
+        ...(message.messageId ? { messageId: message.messageId } : {}),
+        ...(message.dequeueCount !== undefined ? { dequeueCount: message.dequeueCount } : {}),
+      };
+      const out = outputObject(await handler(envelope.input, ctx));
+      if (out.ok) outputJson = out.json;
+      else failure = { code: 'InvalidTaskOutput', message: out.why, retryable: false };
+    } catch (err) {
+      failure = classifyError(err);
+    }
+  }
+
+  if (failure?.retryable) return finish('retry', { ...typed, error: failure });
+
+  try {
+    if (outputJson !== undefined) {
+      const r = await deps.flow.reportTaskSucceeded({
+        taskToken: envelope.token,
+        output: outputJson,
+      });
+      return finish(r.status === 'already-completed' ? 'already-completed' : 'succeeded', typed);
+    }
+  } catch (err) {
+    const reportError = classifyError(err);
+    if (reportError.retryable) return finish('retry', { ...typed, error: reportError });
+    // The flow refused the output (too large, say): fail the step rather than leave it hanging.
+    failure = {
+      code: 'TaskReportRejected',
+      message: `ReportTaskSucceeded was refused: ${reportError.message}`,
+      retryable: false,
+    };
+  }
+
+  const f = failure ?? { code: 'Error', message: 'unknown failure', retryable: false };
+  try {
+    const fitted = fitFailureReport(f.code, f.message);
+    const r = await deps.flow.reportTaskFailed({ taskToken: envelope.token, ...fitted });
+    return finish(r.status === 'already-completed' ? 'already-completed' : 'failed', {
+      ...typed,
+      error: f,
+    });
+  } catch (err) {
+    const reportError = classifyError(err);
+    return finish(reportError.retryable ? 'retry' : 'invalid', { ...typed, error: reportError });
+  }
+}

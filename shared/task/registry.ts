@@ -1,0 +1,81 @@
+/** What a handler gets besides its input. */
+export interface TaskContext {
+  /** The `task_type` that selected this handler. */
+  taskType: string;
+  /** MNS message id, when the task came from a queue message. */
+  messageId?: string;
+  /** 1 on the first delivery; higher on redeliveries (retries, crashes). */
+  dequeueCount?: number;
+  /** Aborted when the worker gives up on the task (shutdown after the grace period). */
+  signal: AbortSignal;
+}
+
+/**
+ * A task handler: a plain async function of the message body (the step's mapped
+ * input). Its return value (a JSON object) is reported as the step's output.
+ */
+export type TaskHandler<I = Record<string, unknown>, O = unknown> = (
+  input: I,
+  ctx: TaskContext,
+) => O | Promise<O>;
+
+/** Handlers keyed by task type; `never` input accepts handlers of any input type. */
+export type HandlerMap = Readonly<Record<string, TaskHandler<never, unknown>>>;
+
+/** Looks handlers up by the message's `task_type`. */
+export interface HandlerRegistry {
+  get(taskType: string): TaskHandler | undefined;
+  types(): string[];
+}
+
+/**
+ * A registry over an object of handlers, keeping their types for callers.
+ * @example const registry = createHandlerRegistry({ extract: async (input) => ({ rows: 3 }) });
+ */
+export function createHandlerRegistry<H extends HandlerMap>(
+  handlers: H,
+): HandlerRegistry & { readonly handlers: H } {
+  for (const [k, v] of Object.entries(handlers)) {
+    if (typeof v !== 'function') throw new TypeError(`handler "${k}" is not a function`);
+  }
+  return {
+    handlers,
+    get: (taskType) =>
+      Object.hasOwn(handlers, taskType)
+        ? (handlers[taskType] as unknown as TaskHandler)
+        : undefined,
+    types: () => Object.keys(handlers),
+  };
+}
+
+function isRegistry(v: unknown): v is HandlerRegistry {
+  return (
+    v !== null &&
+    typeof v === 'object' &&
+    typeof (v as HandlerRegistry).get === 'function' &&
+    typeof (v as HandlerRegistry).types === 'function'
+  );
+}
+
+/**
+ * Accepts what a `--handlers` module exports: a registry (as `registry` or
+ * `default`), an object of handlers (as `handlers` or `default`), or handler
+ * functions as named exports.
+ */
+export function toHandlerRegistry(moduleExports: unknown): HandlerRegistry {
+  const m = (moduleExports ?? {}) as Record<string, unknown>;
+  for (const candidate of [m, m.registry, m.default, m.handlers]) {
+    if (isRegistry(candidate)) return candidate;
+  }
+  for (const candidate of [m.handlers, m.default]) {
+    if (candidate && typeof candidate === 'object') {
+      const fns = Object.entries(candidate).filter(([, v]) => typeof v === 'function');
+      if (fns.length > 0) return createHandlerRegistry(Object.fromEntries(fns) as HandlerMap);
+    }
+  }
+  const named = Object.entries(m).filter(([k, v]) => k !== 'default' && typeof v === 'function');
+  if (named.length > 0) return createHandlerRegistry(Object.fromEntries(named) as HandlerMap);
+  throw new TypeError(
+    'the handlers module exports no handlers: export a registry, an object of handlers, or handler functions',
+  );
+}
