@@ -11,6 +11,7 @@ import {
 import type { HttpRoute } from './http/route';
 import { startHttpServer } from './http/server';
 import { createLogger, type Logger } from './log';
+import { createQueueService, type QueueService } from './mns';
 import { openStore, type Store } from './store/store';
 
 /** How to start the local stack. Every field has a sane default. */
@@ -41,6 +42,8 @@ export interface LocalStack {
   readonly store: Store;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The MNS queue service (REST API under `/queues` and its in-process API). */
+  readonly queues: QueueService;
   stop(): Promise<void>;
 }
 
@@ -86,6 +89,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const components: StackComponent[] = [];
   try {
     // Parts in start order; later parts take earlier ones as dependencies.
+    const queues = createQueueService(ctx);
+    components.push(queues);
     const http = await startHttpServer({
       routes: components.flatMap((c) => c.routes),
       host: options.host ?? '127.0.0.1',
@@ -103,6 +108,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       store,
       clock,
       logger,
+      queues,
       async stop() {
         if (stopped) return;
         stopped = true;

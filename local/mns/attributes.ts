@@ -1,0 +1,87 @@
+import { MnsError, outOfRange } from './errors';
+
+/**
+ * A queue's attributes, named as the MNS XML API names them, plus the local
+ * dead-letter extension (MNS 2015-06-06 has no DLQ elements; docs/mns.md).
+ */
+export interface QueueAttributes {
+  DelaySeconds: number;
+  MaximumMessageSize: number;
+  MessageRetentionPeriod: number;
+  VisibilityTimeout: number;
+  PollingWaitSeconds: number;
+  LoggingEnabled: boolean;
+  /** Local extension: where a message goes once it was received MaxReceiveCount times. */
+  DeadLetterQueue: string | null;
+  /** Local extension: receives allowed before the message moves to DeadLetterQueue. */
+  MaxReceiveCount: number | null;
+}
+
+export const DEFAULT_ATTRIBUTES: Readonly<QueueAttributes> = {
+  DelaySeconds: 0,
+  MaximumMessageSize: 65_536,
+  MessageRetentionPeriod: 345_600,
+  VisibilityTimeout: 30,
+  PollingWaitSeconds: 0,
+  LoggingEnabled: false,
+  DeadLetterQueue: null,
+  MaxReceiveCount: null,
+};
+
+/** Numeric attribute ranges (reference §1.4), in the unit the error message names. */
+const RANGES = {
+  DelaySeconds: [0, 604_800, 'seconds'],
+  MaximumMessageSize: [1024, 65_536, 'bytes'],
+  MessageRetentionPeriod: [60, 604_800, 'seconds'],
+  VisibilityTimeout: [1, 43_200, 'seconds'],
+  PollingWaitSeconds: [0, 30, 'seconds'],
+  MaxReceiveCount: [1, 1000, ''],
+} as const;
+
+export const MESSAGE_LIMITS = {
+  priority: [1, 16],
+  defaultPriority: 8,
+  batch: 16,
+  waitSeconds: 30,
+} as const;
+
+/** Throws InvalidArgument when `value` is not an integer inside `field`'s range. */
+export function checkRange(field: keyof typeof RANGES, value: number): void {
+  const [low, high, unit] = RANGES[field];
+  if (!Number.isInteger(value) || value < low || value > high) {
+    throw outOfRange(field, low, high, unit);
+  }
+}
+
+/** Validates a partial attribute set; returns it unchanged when valid. */
+export function validateAttributes(
+  attrs: Partial<QueueAttributes>,
+  queueName?: string,
+): Partial<QueueAttributes> {
+  for (const key of Object.keys(RANGES) as Array<keyof typeof RANGES>) {
+    const v = attrs[key];
+    if (v !== undefined && v !== null) checkRange(key, v);
+  }
+  const dlq = attrs.DeadLetterQueue;
+  if (dlq !== undefined && dlq !== null) {
+    checkQueueName(dlq);
+    if (dlq === queueName) {
+      throw new MnsError('InvalidArgument', 'A queue cannot be its own dead-letter queue.');
+    }
+  }
+  return attrs;
+}
+
+/** Whether `next` (only the fields it sets) agrees with `current`. */
+export function sameAttributes(current: QueueAttributes, next: Partial<QueueAttributes>): boolean {
+  return (Object.keys(next) as Array<keyof QueueAttributes>).every(
+    (k) => next[k] === undefined || next[k] === current[k],
+  );
+}
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
+/** Queue names: a letter or digit, then letters, digits and `-`; at most 120 characters. */
+export function checkQueueName(name: string): void {
+  if (name.length < 1 || name.length > 120) throw new MnsError('QueueNameLengthError');
+  if (!NAME.test(name)) throw new MnsError('InvalidQueueName');
+}

@@ -1,0 +1,77 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { MnsError } from './errors';
+import { elements, xmlDocument } from './xml';
+
+/** Query parameters by lower-cased name (the SDKs disagree on case, reference §1.2). */
+export type Query = Map<string, string>;
+
+/**
+ * Parses the raw query: percent-decodes, but never turns `+` into a space,
+ * because the Node SDK puts receipt handles in the query unencoded.
+ */
+export function parseQuery(rawUrl: string): Query {
+  const q: Query = new Map();
+  const at = rawUrl.indexOf('?');
+  if (at < 0) return q;
+  for (const part of rawUrl.slice(at + 1).split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    const k = eq < 0 ? part : part.slice(0, eq);
+    const v = eq < 0 ? '' : part.slice(eq + 1);
+    try {
+      q.set(decodeURIComponent(k).toLowerCase(), decodeURIComponent(v));
+    } catch (err) {
+      throw new MnsError('InvalidQueryString', undefined, { cause: err });
+    }
+  }
+  return q;
+}
+
+/** Writes a response with the MNS common headers; XML bodies get the content type the SDK needs. */
+export function reply(
+  res: ServerResponse,
+  requestId: string,
+  status: number,
+  body?: string,
+  headers: Record<string, string> = {},
+): void {
+  const out: Record<string, string | number> = {
+    'x-mns-request-id': requestId,
+    'x-mns-version': '2015-06-06',
+    date: new Date().toUTCString(),
+    ...headers,
+  };
+  if (body !== undefined) {
+    // Without text/xml the Node SDK silently ignores the body, errors included (reference §1.1).
+    out['content-type'] = 'text/xml;charset=utf-8';
+    out['content-length'] = Buffer.byteLength(body, 'utf8');
+  } else {
+    out['content-length'] = 0;
+  }
+  res.writeHead(status, out);
+  res.end(body);
+}
+
+/** The cloud's error document: all four children, as the Python SDK requires. */
+export function replyError(
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  err: MnsError,
+): void {
+  const host = `http://${req.headers.host ?? 'localhost'}`;
+  reply(
+    res,
+    requestId,
+    err.status,
+    xmlDocument(
+      'Error',
+      elements([
+        ['Code', err.code],
+        ['Message', err.message],
+        ['RequestId', requestId],
+        ['HostId', host],
+      ]),
+    ),
+  );
+}

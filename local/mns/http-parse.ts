@@ -1,0 +1,98 @@
+import type { QueueAttributes } from './attributes';
+import { MnsError, outOfRange } from './errors';
+import { child, parseXml, text, type XmlNode } from './xml';
+
+/** The local dead-letter extension's XML elements (no such elements exist in MNS 2015-06-06). */
+export const DLQ_ELEMENT = 'x-queueflow-dead-letter-queue';
+export const MAX_RECEIVE_ELEMENT = 'x-queueflow-max-receive-count';
+
+/**
+ * An integer field as the SDKs send it. The Node SDK writes `${value}` raw, so
+ * an unset optional field can arrive as `undefined` or empty: treated as absent.
+ */
+export function intField(
+  raw: string | undefined,
+  field: string,
+  low: number,
+  high: number,
+  unit = '',
+): number | undefined {
+  if (raw === undefined) return undefined;
+  const t = raw.trim();
+  if (t === '' || t === 'undefined' || t === 'null') return undefined;
+  if (!/^-?\d+$/.test(t)) throw outOfRange(field, low, high, unit);
+  const n = Number(t);
+  if (n < low || n > high) throw outOfRange(field, low, high, unit);
+  return n;
+}
+
+/** The `<Queue>` body of CreateQueue / SetQueueAttributes. */
+export function parseQueueAttributes(body: string): Partial<QueueAttributes> {
+  if (body.trim() === '') return {};
+  const queue = child(parseXml(body), 'Queue');
+  if (!queue) throw new MnsError('MalformedXML', 'The root element must be Queue.');
+  const attrs: Partial<QueueAttributes> = {};
+  const num = (name: keyof QueueAttributes, low: number, high: number, unit: string) => {
+    const v = intField(text(queue, name), name, low, high, unit);
+    if (v !== undefined) (attrs as Record<string, unknown>)[name] = v;
+  };
+  num('DelaySeconds', 0, 604_800, 'seconds');
+  num('MaximumMessageSize', 1024, 65_536, 'bytes');
+  num('MessageRetentionPeriod', 60, 604_800, 'seconds');
+  num('VisibilityTimeout', 1, 43_200, 'seconds');
+  num('PollingWaitSeconds', 0, 30, 'seconds');
+  const logging = text(queue, 'LoggingEnabled')?.trim();
+  if (logging && logging !== 'undefined') {
+    // Python sends True/False, Go true/false (reference §1.4).
+    if (!/^(true|false)$/i.test(logging)) {
+      throw new MnsError('InvalidArgument', 'The value of LoggingEnabled should be True or False.');
+    }
+    attrs.LoggingEnabled = logging.toLowerCase() === 'true';
+  }
+  const dlq = text(queue, DLQ_ELEMENT)?.trim();
+  if (dlq !== undefined) attrs.DeadLetterQueue = dlq === '' ? null : dlq;
+  const maxReceives = intField(text(queue, MAX_RECEIVE_ELEMENT), MAX_RECEIVE_ELEMENT, 1, 1000);
+  if (maxReceives !== undefined) attrs.MaxReceiveCount = maxReceives;
+  return attrs;
+}
+
+/** One message to send, before the queue checks it. */
+export interface MessageInput {
+  body: string;
+  delaySeconds?: number;
+  priority?: number;
+}
+
+/** The `<Message>` or `<Messages>` body of SendMessage / BatchSendMessage. */
+export function parseSendBody(
+  body: string,
+): { batch: false; message: MessageInput } | { batch: true; entries: unknown[] } {
+  const doc = parseXml(body);
+  const single = child(doc, 'Message');
+  if (single) return { batch: false, message: parseMessage(single) };
+  const many = child(doc, 'Messages');
+  if (!many) throw new MnsError('MalformedXML', 'The root element must be Message or Messages.');
+  const list = many.Message;
+  return { batch: true, entries: Array.isArray(list) ? list : [] };
+}
+
+/** One `<Message>` of a send. */
+export function parseMessage(node: unknown): MessageInput {
+  const m: XmlNode = node !== null && typeof node === 'object' ? (node as XmlNode) : {};
+  const body = text(m, 'MessageBody');
+  if (body === undefined) throw new MnsError('InvalidArgument', 'The MessageBody is required.');
+  const out: MessageInput = { body };
+  const delay = intField(text(m, 'DelaySeconds'), 'DelaySeconds', 0, 604_800, 'seconds');
+  if (delay !== undefined) out.delaySeconds = delay;
+  const priority = intField(text(m, 'Priority'), 'Priority', 1, 16);
+  if (priority !== undefined) out.priority = priority;
+  return out;
+}
+
+/** The `<ReceiptHandles>` body of BatchDeleteMessage. */
+export function parseReceiptHandles(body: string): string[] {
+  const doc = child(parseXml(body), 'ReceiptHandles');
+  if (!doc) throw new MnsError('MalformedXML', 'The root element must be ReceiptHandles.');
+  const list = doc.ReceiptHandle;
+  return (Array.isArray(list) ? list : []).map((h) => (typeof h === 'string' ? h.trim() : ''));
+}

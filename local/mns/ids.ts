@@ -1,0 +1,38 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/**
+ * Message ids in the cloud's shape (`5F290C926D472878-1-14D9529A8FA-200000001`):
+ * a random per-process prefix, so ids stay unique across restarts, then the
+ * enqueue time and a counter.
+ */
+export function createMessageIdFactory(): (nowMs: number) => string {
+  const prefix = randomBytes(8).toString('hex').toUpperCase();
+  let counter = 0;
+  return (nowMs) => {
+    counter = (counter + 1) % 0x1_0000_0000;
+    return `${prefix}-1-${nowMs.toString(16).toUpperCase()}-${counter.toString(16).toUpperCase().padStart(9, '0')}`;
+  };
+}
+
+/**
+ * Receipt handles: `<seq base36>-<random hex>`. Only `[0-9a-z-]`, because the
+ * Node SDK puts handles in the query string raw (reference §1.2); the seq part
+ * makes the lookup a primary-key read, the random part makes each receive's
+ * handle new and unguessable from the previous one.
+ */
+export function newReceiptHandle(seq: number): string {
+  return `${seq.toString(36)}-${randomBytes(8).toString('hex')}`;
+}
+
+/** The message seq a handle names, or undefined when the handle is malformed. */
+export function parseReceiptHandle(handle: string): number | undefined {
+  const m = /^([0-9a-z]{1,12})-[0-9a-f]{16}$/.exec(handle);
+  if (!m) return undefined;
+  const seq = Number.parseInt(m[1]!, 36);
+  return Number.isSafeInteger(seq) && seq > 0 ? seq : undefined;
+}
+
+/** MessageBodyMD5: upper-case hex MD5 of the body text as stored. */
+export function bodyMD5(body: string): string {
+  return createHash('md5').update(body, 'utf8').digest('hex').toUpperCase();
+}

@@ -1,0 +1,261 @@
+import type Database from 'better-sqlite3';
+import { DEFAULT_ATTRIBUTES, type QueueAttributes } from './attributes';
+import type { PeekedMessage, QueueInfo, QueueStats, ReceivedMessage } from './types';
+
+interface QueueRow {
+  name: string;
+  delay_seconds: number;
+  maximum_message_size: number;
+  message_retention_period: number;
+  visibility_timeout: number;
+  polling_wait_seconds: number;
+  logging_enabled: number;
+  dead_letter_queue: string | null;
+  max_receive_count: number | null;
+  dead_lettered: number;
+  create_time: number;
+  last_modify_time: number;
+}
+
+/** A message row as the service reads it. */
+export interface MessageRow {
+  seq: number;
+  queue: string;
+  message_id: string;
+  body: string;
+  body_md5: string;
+  priority: number;
+  enqueue_time: number;
+  visible_at: number;
+  expires_at: number;
+  dequeue_count: number;
+  first_dequeue_time: number;
+  receipt: string | null;
+}
+
+/** A queue as the service keeps it in memory between statements. */
+export interface QueueRecord extends QueueInfo {
+  deadLettered: number;
+}
+
+/**
+ * Prepared statements over the mns_* tables. Plain synchronous calls; the
+ * service decides the transaction boundaries.
+ */
+export function createQueueStore(db: Database.Database) {
+  const s = {
+    getQueue: db.prepare<[string], QueueRow>('SELECT * FROM mns_queues WHERE name = ?'),
+    insertQueue: db.prepare(
+      `INSERT INTO mns_queues (name, delay_seconds, maximum_message_size, message_retention_period,
+         visibility_timeout, polling_wait_seconds, logging_enabled, dead_letter_queue,
+         max_receive_count, create_time, last_modify_time)
+       VALUES (@name, @DelaySeconds, @MaximumMessageSize, @MessageRetentionPeriod, @VisibilityTimeout,
+         @PollingWaitSeconds, @LoggingEnabled, @DeadLetterQueue, @MaxReceiveCount, @now, @now)`,
+    ),
+    updateQueue: db.prepare(
+      `UPDATE mns_queues SET delay_seconds = @DelaySeconds, maximum_message_size = @MaximumMessageSize,
+         message_retention_period = @MessageRetentionPeriod, visibility_timeout = @VisibilityTimeout,
+         polling_wait_seconds = @PollingWaitSeconds, logging_enabled = @LoggingEnabled,
+         dead_letter_queue = @DeadLetterQueue, max_receive_count = @MaxReceiveCount,
+         last_modify_time = @now
+       WHERE name = @name`,
+    ),
+    deleteQueue: db.prepare<[string]>('DELETE FROM mns_queues WHERE name = ?'),
+    deleteQueueMessages: db.prepare<[string]>('DELETE FROM mns_messages WHERE queue = ?'),
+    listQueues: db.prepare<[string, string, number], { name: string }>(
+      `SELECT name FROM mns_queues WHERE name >= ? AND name LIKE ? ESCAPE '\\'
+       ORDER BY name LIMIT ?`,
+    ),
+    allQueueNames: db.prepare<[], { name: string }>('SELECT name FROM mns_queues ORDER BY name'),
+    countDeadLettered: db.prepare<[number, string]>(
+      'UPDATE mns_queues SET dead_lettered = dead_lettered + ? WHERE name = ?',
+    ),
+    insertMessage: db.prepare<
+      [string, string, string, string, number, number, number, number, string | null]
+    >(
+      `INSERT INTO mns_messages (queue, message_id, body, body_md5, priority, enqueue_time,
+         visible_at, expires_at, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    ready: db.prepare<[string, number, number, number], MessageRow>(
+      `SELECT * FROM mns_messages WHERE queue = ? AND visible_at <= ? AND expires_at > ?
+       ORDER BY priority, seq LIMIT ?`,
+    ),
+    markReceived: db.prepare<[number, string, number, number]>(
+      `UPDATE mns_messages SET visible_at = ?, receipt = ?, dequeue_count = dequeue_count + 1,
+         first_dequeue_time = CASE first_dequeue_time WHEN 0 THEN ? ELSE first_dequeue_time END
+       WHERE seq = ?`,
+    ),
+    moveTo: db.prepare<[string, number, number]>(
+      `UPDATE mns_messages SET queue = ?, visible_at = ?, receipt = NULL, dequeue_count = 0,
+         first_dequeue_time = 0 WHERE seq = ?`,
+    ),
+    bySeq: db.prepare<[number], MessageRow>('SELECT * FROM mns_messages WHERE seq = ?'),
+    deleteBySeq: db.prepare<[number]>('DELETE FROM mns_messages WHERE seq = ?'),
+    setVisibility: db.prepare<[number, string, number]>(
+      'UPDATE mns_messages SET visible_at = ?, receipt = ? WHERE seq = ?',
+    ),
+    nextVisible: db.prepare<[string, number], { at: number | null }>(
+      'SELECT MIN(visible_at) AS at FROM mns_messages WHERE queue = ? AND visible_at > ?',
+    ),
+    nextExpiry: db.prepare<[], { at: number | null }>(
+      'SELECT MIN(expires_at) AS at FROM mns_messages',
+    ),
+    purgeExpired: db.prepare<[number]>('DELETE FROM mns_messages WHERE expires_at <= ?'),
+    stats: db.prepare<
+      [number, number, number, number, string],
+      { active: number | null; inflight: number | null; delayed: number | null }
+    >(
+      `SELECT SUM(visible_at <= ?) AS active,
+              SUM(visible_at > ? AND dequeue_count > 0) AS inflight,
+              SUM(visible_at > ? AND dequeue_count = 0) AS delayed
+       FROM mns_messages WHERE expires_at > ? AND queue = ?`,
+    ),
+  };
+
+  return {
+    getQueue(name: string): QueueRecord | undefined {
+      const row = s.getQueue.get(name);
+      return row ? toQueueRecord(row) : undefined;
+    },
+    insertQueue(name: string, attrs: QueueAttributes, nowSeconds: number): void {
+      s.insertQueue.run({ name, ...toParams(attrs), now: nowSeconds });
+    },
+    updateQueue(name: string, attrs: QueueAttributes, nowSeconds: number): void {
+      s.updateQueue.run({ name, ...toParams(attrs), now: nowSeconds });
+    },
+    deleteQueue(name: string): void {
+      s.deleteQueueMessages.run(name);
+      s.deleteQueue.run(name);
+    },
+    listQueues(opts: { marker: string; prefix: string; limit: number }): string[] {
+      const like = `${opts.prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      return s.listQueues.all(opts.marker, like, opts.limit).map((r) => r.name);
+    },
+    allQueueNames(): string[] {
+      return s.allQueueNames.all().map((r) => r.name);
+    },
+    countDeadLettered(queue: string, n: number): void {
+      s.countDeadLettered.run(n, queue);
+    },
+    insertMessage(m: {
+      queue: string;
+      messageId: string;
+      body: string;
+      bodyMD5: string;
+      priority: number;
+      enqueueTime: number;
+      visibleAt: number;
+      expiresAt: number;
+      receipt: string | null;
+    }): number {
+      const info = s.insertMessage.run(
+        m.queue,
+        m.messageId,
+        m.body,
+        m.bodyMD5,
+        m.priority,
+        m.enqueueTime,
+        m.visibleAt,
+        m.expiresAt,
+        m.receipt,
+      );
+      return Number(info.lastInsertRowid);
+    },
+    ready(queue: string, now: number, max: number): MessageRow[] {
+      return s.ready.all(queue, now, now, max);
+    },
+    markReceived(seq: number, visibleAt: number, receipt: string, now: number): void {
+      s.markReceived.run(visibleAt, receipt, now, seq);
+    },
+    moveTo(seq: number, queue: string, now: number): void {
+      s.moveTo.run(queue, now, seq);
+    },
+    bySeq(seq: number): MessageRow | undefined {
+      return s.bySeq.get(seq);
+    },
+    deleteBySeq(seq: number): void {
+      s.deleteBySeq.run(seq);
+    },
+    setVisibility(seq: number, visibleAt: number, receipt: string): void {
+      s.setVisibility.run(visibleAt, receipt, seq);
+    },
+    nextVisible(queue: string, now: number): number | null {
+      return s.nextVisible.get(queue, now)?.at ?? null;
+    },
+    nextExpiry(): number | null {
+      return s.nextExpiry.get()?.at ?? null;
+    },
+    purgeExpired(now: number): number {
+      return s.purgeExpired.run(now).changes;
+    },
+    stats(queue: string, now: number): Omit<QueueStats, 'deadLettered' | 'deadLetterQueue'> {
+      const r = s.stats.get(now, now, now, now, queue);
+      return { active: r?.active ?? 0, inflight: r?.inflight ?? 0, delayed: r?.delayed ?? 0 };
+    },
+  };
+}
+
+/** The store's statements, as the service uses them. */
+export type QueueStore = ReturnType<typeof createQueueStore>;
+
+function toParams(a: QueueAttributes) {
+  return {
+    DelaySeconds: a.DelaySeconds,
+    MaximumMessageSize: a.MaximumMessageSize,
+    MessageRetentionPeriod: a.MessageRetentionPeriod,
+    VisibilityTimeout: a.VisibilityTimeout,
+    PollingWaitSeconds: a.PollingWaitSeconds,
+    LoggingEnabled: a.LoggingEnabled ? 1 : 0,
+    DeadLetterQueue: a.DeadLetterQueue,
+    MaxReceiveCount: a.MaxReceiveCount,
+  };
+}
+
+function toQueueRecord(r: QueueRow): QueueRecord {
+  return {
+    name: r.name,
+    attributes: {
+      ...DEFAULT_ATTRIBUTES,
+      DelaySeconds: r.delay_seconds,
+      MaximumMessageSize: r.maximum_message_size,
+      MessageRetentionPeriod: r.message_retention_period,
+      VisibilityTimeout: r.visibility_timeout,
+      PollingWaitSeconds: r.polling_wait_seconds,
+      LoggingEnabled: r.logging_enabled === 1,
+      DeadLetterQueue: r.dead_letter_queue,
+      MaxReceiveCount: r.max_receive_count,
+    },
+    createTime: r.create_time,
+    lastModifyTime: r.last_modify_time,
+    deadLettered: r.dead_lettered,
+  };
+}
+
+/** The fields a peek shows. */
+export function toPeeked(r: MessageRow): PeekedMessage {
+  return {
+    messageId: r.message_id,
+    body: r.body,
+    bodyMD5: r.body_md5,
+    enqueueTime: r.enqueue_time,
+    firstDequeueTime: r.first_dequeue_time,
+    dequeueCount: r.dequeue_count,
+    priority: r.priority,
+  };
+}
+
+/** The fields a receive shows, after the row was marked received. */
+export function toReceived(
+  r: MessageRow,
+  receipt: string,
+  nextVisibleTime: number,
+  now: number,
+): ReceivedMessage {
+  return {
+    ...toPeeked(r),
+    dequeueCount: r.dequeue_count + 1,
+    firstDequeueTime: r.first_dequeue_time === 0 ? now : r.first_dequeue_time,
+    receiptHandle: receipt,
+    nextVisibleTime,
+  };
+}

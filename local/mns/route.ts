@@ -1,0 +1,85 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { BodyTooLargeError, type HttpRoute, readBody } from '../http/route';
+import { newRequestId } from '../ids';
+import type { StackContext } from '../stack';
+import { MnsError } from './errors';
+import type { MnsRequest } from './http-context';
+import { parseQuery, replyError } from './http-io';
+import { changeVisibility, deleteMessages, getMessages, postMessages } from './http-messages';
+import { deleteQueue, getQueue, listQueues, putQueue, queueNameFrom } from './http-queues';
+import type { QueueServiceInternals } from './service';
+import { verifyContentMd5, verifyMnsRequest } from './signature';
+import type { QueueService } from './types';
+
+/** Requests larger than this are refused before parsing (a 16-message batch of 64 KB bodies fits). */
+const MAX_REQUEST_BYTES = 2 * 1024 * 1024;
+
+/** The MNS queue REST API (2015-06-06) on the stack's port: everything under `/queues`. */
+export function createMnsRoute(deps: {
+  service: QueueService & QueueServiceInternals;
+  ctx: StackContext;
+}): HttpRoute {
+  const { service, ctx } = deps;
+  const log = ctx.logger.child('mns-http');
+  return {
+    name: 'mns',
+    matches: (_req, url) => url.pathname === '/queues' || url.pathname.startsWith('/queues/'),
+    async handle(req: IncomingMessage, res: ServerResponse, url: URL) {
+      const requestId = newRequestId();
+      try {
+        const raw = await readBody(
+          req,
+          service.relaxLimits ? 64 * MAX_REQUEST_BYTES : MAX_REQUEST_BYTES,
+        );
+        verifyMnsRequest(req, ctx.secrets);
+        verifyContentMd5(req, raw);
+        const r: MnsRequest = {
+          req,
+          res,
+          requestId,
+          body: raw.toString('utf8'),
+          query: parseQuery(req.url ?? '/'),
+          base: `http://${req.headers.host ?? '127.0.0.1'}`,
+          service,
+          ctx,
+        };
+        await dispatch(r, url.pathname);
+      } catch (err) {
+        if (res.headersSent || res.destroyed) return;
+        if (err instanceof MnsError) {
+          replyError(req, res, requestId, err);
+          return;
+        }
+        if (err instanceof BodyTooLargeError) {
+          const tooLarge = new MnsError(
+            'InvalidArgument',
+            `The request body exceeds ${err.limit} bytes.`,
+          );
+          replyError(req, res, requestId, tooLarge);
+          return;
+        }
+        log.error('unexpected error', { requestId, error: String(err) });
+        replyError(req, res, requestId, new MnsError('InternalError', undefined, { cause: err }));
+      }
+    },
+  };
+}
+
+async function dispatch(r: MnsRequest, path: string): Promise<void> {
+  const parts = path.split('/').filter((p) => p !== '');
+  const method = r.req.method ?? 'GET';
+  if (parts.length === 1 && method === 'GET') return listQueues(r);
+  const name = parts[1] === undefined ? '' : queueNameFrom(parts[1]);
+  if (parts.length === 2) {
+    if (method === 'PUT') return putQueue(r, name);
+    if (method === 'GET') return getQueue(r, name);
+    if (method === 'DELETE') return deleteQueue(r, name);
+  }
+  if (parts.length === 3 && parts[2] === 'messages') {
+    if (method === 'POST') return postMessages(r, name);
+    if (method === 'GET') return getMessages(r, name);
+    if (method === 'DELETE') return deleteMessages(r, name);
+    if (method === 'PUT') return changeVisibility(r, name);
+  }
+  throw new MnsError('InvalidRequestURL', `${method} ${path} is not an MNS queue operation.`);
+}

@@ -1,0 +1,48 @@
+import type { Migration } from '../store/store';
+
+/**
+ * The queue service's tables. One row per message; its state follows from
+ * `visible_at` and `dequeue_count`: delayed (never received, not yet visible),
+ * active (visible now), inactive (received, inside its visibility window).
+ */
+export const MNS_MIGRATIONS: readonly Migration[] = [
+  {
+    id: '001-queues-and-messages',
+    sql: `
+      CREATE TABLE mns_queues (
+        name TEXT PRIMARY KEY,
+        delay_seconds INTEGER NOT NULL,
+        maximum_message_size INTEGER NOT NULL,
+        message_retention_period INTEGER NOT NULL,
+        visibility_timeout INTEGER NOT NULL,
+        polling_wait_seconds INTEGER NOT NULL,
+        logging_enabled INTEGER NOT NULL,
+        dead_letter_queue TEXT,
+        max_receive_count INTEGER,
+        dead_lettered INTEGER NOT NULL DEFAULT 0,
+        create_time INTEGER NOT NULL,
+        last_modify_time INTEGER NOT NULL
+      );
+      CREATE TABLE mns_messages (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        queue TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        body TEXT NOT NULL,
+        body_md5 TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        enqueue_time INTEGER NOT NULL,
+        visible_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        dequeue_count INTEGER NOT NULL DEFAULT 0,
+        first_dequeue_time INTEGER NOT NULL DEFAULT 0,
+        receipt TEXT
+      );
+      -- Receive order: priority, then enqueue order; visible_at in the index so
+      -- skipping in-flight messages never touches the table.
+      CREATE INDEX mns_messages_order ON mns_messages (queue, priority, seq, visible_at);
+      -- The next moment a message becomes visible (long-poll wake timers).
+      CREATE INDEX mns_messages_visible ON mns_messages (queue, visible_at);
+      CREATE INDEX mns_messages_expiry ON mns_messages (expires_at);
+    `,
+  },
+];

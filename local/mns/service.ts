@@ -1,0 +1,333 @@
+import type { StackContext } from '../stack';
+import {
+  checkQueueName,
+  checkRange,
+  DEFAULT_ATTRIBUTES,
+  MESSAGE_LIMITS,
+  type QueueAttributes,
+  sameAttributes,
+  validateAttributes,
+} from './attributes';
+import { MnsError, outOfRange } from './errors';
+import { bodyMD5, createMessageIdFactory, newReceiptHandle, parseReceiptHandle } from './ids';
+import { createQueueStore, type QueueRecord, toPeeked, toReceived } from './queue-store';
+import { createMnsRoute } from './route';
+import { MNS_MIGRATIONS } from './schema';
+import type { QueueService, ReceivedMessage, SentMessage } from './types';
+import { createWaiterRegistry } from './waiters';
+
+/** Internal extras the HTTP route uses on top of the public API. */
+export interface QueueServiceInternals {
+  /** CreateQueue over HTTP: 201 created, 204 same attributes, 409 different. */
+  createQueueStrict(name: string, attributes: Partial<QueueAttributes>): 'created' | 'exists';
+  /** A receive whose wait is given in ms (HTTP ends long polls just before the client's timeout). */
+  receive(
+    queue: string,
+    opts: {
+      max: number;
+      waitMs: number | undefined;
+      visibilityTimeout?: number;
+      signal?: AbortSignal;
+    },
+  ): Promise<ReceivedMessage[]>;
+  listQueuesPage(opts: { marker: string; prefix: string; limit: number }): string[];
+  relaxLimits: boolean;
+}
+
+/** Builds the queue service over the stack's store and clock. */
+export function createQueueService(ctx: StackContext): QueueService & QueueServiceInternals {
+  const { store, clock } = ctx;
+  store.migrate('mns', MNS_MIGRATIONS);
+  const q = createQueueStore(store.db);
+  const newMessageId = createMessageIdFactory();
+  const log = ctx.logger.child('mns');
+
+  const waiters = createWaiterRegistry({
+    clock,
+    claim: (queue, max, vt) => claim(queue, max, vt),
+    nextVisible: (queue) => q.nextVisible(queue, clock.now()),
+  });
+
+  let expiryTimer: { at: number; cancel(): void } | undefined;
+  let stopped = false;
+
+  function requireQueue(name: string): QueueRecord {
+    const rec = q.getQueue(name);
+    if (!rec) throw new MnsError('QueueNotExist');
+    return rec;
+  }
+
+  // Retention: one Clock timer at the earliest expiry; expired rows are also
+  // filtered out of every read, so the purge only reclaims space.
+  function scheduleExpiry(at: number): void {
+    if (stopped || (expiryTimer && expiryTimer.at <= at)) return;
+    expiryTimer?.cancel();
+    const cancel = clock.setTimer(at, () => {
+      expiryTimer = undefined;
+      const purged = q.purgeExpired(clock.now());
+      if (purged > 0) log.debug('retention expired messages', { purged });
+      const next = q.nextExpiry();
+      if (next !== null) scheduleExpiry(next);
+    });
+    expiryTimer = { at, cancel };
+  }
+
+  function claim(queue: string, max: number, vt: number | undefined): ReceivedMessage[] {
+    return store.transaction(() => {
+      const rec = requireQueue(queue);
+      const visibility = (vt ?? rec.attributes.VisibilityTimeout) * 1000;
+      const { DeadLetterQueue: dlq, MaxReceiveCount: maxReceives } = rec.attributes;
+      const dlqExists = dlq !== null && maxReceives !== null && q.getQueue(dlq) !== undefined;
+      const now = clock.now();
+      const out: ReceivedMessage[] = [];
+      let moved = 0;
+      for (;;) {
+        const rows = q.ready(queue, now, max - out.length);
+        let movedNow = 0;
+        for (const row of rows) {
+          if (dlqExists && row.dequeue_count >= maxReceives!) {
+            q.moveTo(row.seq, dlq!, now);
+            movedNow++;
+            continue;
+          }
+          const receipt = newReceiptHandle(row.seq);
+          q.markReceived(row.seq, now + visibility, receipt, now);
+          out.push(toReceived(row, receipt, now + visibility, now));
+        }
+        moved += movedNow;
+        // Only a dead-letter move can leave room for more; otherwise one query is enough.
+        if (movedNow === 0 || out.length >= max) break;
+      }
+      if (moved > 0) {
+        q.countDeadLettered(queue, moved);
+        waiters.notify(dlq!, true);
+      }
+      if (out.length > 0) waiters.visibleAt(queue, now + visibility);
+      return out;
+    });
+  }
+
+  function findHandle(queue: string, handle: string) {
+    requireQueue(queue);
+    const seq = parseReceiptHandle(handle);
+    if (seq === undefined) throw new MnsError('ReceiptHandleError');
+    const row = q.bySeq(seq);
+    // Gone (deleted, expired, dead-lettered elsewhere): the message no longer exists.
+    if (!row || row.queue !== queue || row.expires_at <= clock.now()) {
+      throw new MnsError('MessageNotExist');
+    }
+    // Superseded by a newer receive, or its visibility window is over: stale.
+    if (row.receipt !== handle || row.visible_at <= clock.now()) {
+      throw new MnsError('ReceiptHandleError');
+    }
+    return row;
+  }
+
+  function sendMessage(
+    queue: string,
+    msg: { body: string; delaySeconds?: number; priority?: number },
+  ): SentMessage {
+    const rec = requireQueue(queue);
+    const delay = msg.delaySeconds ?? rec.attributes.DelaySeconds;
+    checkRange('DelaySeconds', delay);
+    const priority = msg.priority ?? MESSAGE_LIMITS.defaultPriority;
+    if (!Number.isInteger(priority) || priority < 1 || priority > 16) {
+      throw outOfRange('Priority', 1, 16, '');
+    }
+    const size = Buffer.byteLength(msg.body, 'utf8');
+    const maxSize = ctx.relaxLimits ? Number.MAX_SAFE_INTEGER : rec.attributes.MaximumMessageSize;
+    if (size < 1 || size > maxSize) {
+      throw new MnsError(
+        'InvalidArgument',
+        `The length of message should between 1 and ${rec.attributes.MaximumMessageSize} bytes.`,
+      );
+    }
+    const now = clock.now();
+    const visibleAt = now + delay * 1000;
+    const expiresAt = now + rec.attributes.MessageRetentionPeriod * 1000;
+    const messageId = newMessageId(now);
+    const md5 = bodyMD5(msg.body);
+    const seq = q.insertMessage({
+      queue,
+      messageId,
+      body: msg.body,
+      bodyMD5: md5,
+      priority,
+      enqueueTime: now,
+      visibleAt,
+      expiresAt,
+      receipt: null,
+    });
+    scheduleExpiry(expiresAt);
+    if (delay === 0) {
+      waiters.notify(queue, store.db.inTransaction);
+      return { messageId, bodyMD5: md5 };
+    }
+    // A delayed send answers with a handle (as the cloud does), valid until the delay ends.
+    const receiptHandle = newReceiptHandle(seq);
+    q.setVisibility(seq, visibleAt, receiptHandle);
+    waiters.visibleAt(queue, visibleAt);
+    return { messageId, bodyMD5: md5, receiptHandle };
+  }
+
+  function createQueueStrict(name: string, attributes: Partial<QueueAttributes>) {
+    checkQueueName(name);
+    validateAttributes(attributes, name);
+    return store.transaction(() => {
+      const existing = q.getQueue(name);
+      const full = { ...DEFAULT_ATTRIBUTES, ...defined(attributes) };
+      if (existing) {
+        if (!sameAttributes(existing.attributes, full)) throw new MnsError('QueueAlreadyExist');
+        return 'exists' as const;
+      }
+      ensureDeadLetterQueue(full);
+      q.insertQueue(name, full, Math.floor(clock.now() / 1000));
+      return 'created' as const;
+    });
+  }
+
+  function ensureDeadLetterQueue(attrs: QueueAttributes): void {
+    const dlq = attrs.DeadLetterQueue;
+    if (dlq && !q.getQueue(dlq)) {
+      q.insertQueue(dlq, { ...DEFAULT_ATTRIBUTES }, Math.floor(clock.now() / 1000));
+    }
+  }
+
+  function setQueueAttributes(name: string, attributes: Partial<QueueAttributes>): void {
+    validateAttributes(attributes, name);
+    store.transaction(() => {
+      const rec = requireQueue(name);
+      const next = { ...rec.attributes, ...defined(attributes) };
+      if (sameAttributes(rec.attributes, next)) return;
+      ensureDeadLetterQueue(next);
+      q.updateQueue(name, next, Math.floor(clock.now() / 1000));
+    });
+  }
+
+  async function receive(
+    queue: string,
+    opts: {
+      max: number;
+      waitMs: number | undefined;
+      visibilityTimeout?: number;
+      signal?: AbortSignal;
+    },
+  ): Promise<ReceivedMessage[]> {
+    if (!Number.isInteger(opts.max) || opts.max < 1 || opts.max > MESSAGE_LIMITS.batch) {
+      throw outOfRange('numOfMessages', 1, MESSAGE_LIMITS.batch, '');
+    }
+    if (opts.visibilityTimeout !== undefined)
+      checkRange('VisibilityTimeout', opts.visibilityTimeout);
+    const got = claim(queue, opts.max, opts.visibilityTimeout);
+    if (got.length > 0 || stopped) return got;
+    const waitMs = opts.waitMs ?? requireQueue(queue).attributes.PollingWaitSeconds * 1000;
+    if (waitMs <= 0) return got;
+    return waiters.wait(queue, {
+      max: opts.max,
+      waitMs,
+      ...(opts.visibilityTimeout !== undefined
+        ? { visibilityTimeout: opts.visibilityTimeout }
+        : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+  }
+
+  const service: QueueService & QueueServiceInternals = {
+    name: 'mns',
+    routes: [],
+    relaxLimits: ctx.relaxLimits,
+    start() {
+      const next = q.nextExpiry();
+      if (next !== null) scheduleExpiry(next);
+    },
+    stop() {
+      stopped = true;
+      waiters.close();
+      expiryTimer?.cancel();
+      expiryTimer = undefined;
+    },
+    createQueue(name, attributes = {}) {
+      checkQueueName(name);
+      validateAttributes(attributes, name);
+      store.transaction(() => {
+        const existing = q.getQueue(name);
+        if (existing) {
+          setQueueAttributes(name, attributes);
+          return;
+        }
+        const full = { ...DEFAULT_ATTRIBUTES, ...defined(attributes) };
+        ensureDeadLetterQueue(full);
+        q.insertQueue(name, full, Math.floor(clock.now() / 1000));
+      });
+    },
+    createQueueStrict,
+    deleteQueue(name) {
+      store.transaction(() => q.deleteQueue(name));
+      waiters.release(name);
+    },
+    getQueue(name) {
+      const { deadLettered: _, ...info } = requireQueue(name);
+      return info;
+    },
+    setQueueAttributes,
+    sendMessage,
+    receiveMessages(queue, opts) {
+      if (!Number.isInteger(opts.waitSeconds) || opts.waitSeconds < 0 || opts.waitSeconds > 30) {
+        return Promise.reject(outOfRange('waitSeconds', 0, 30, 'seconds'));
+      }
+      return receive(queue, {
+        max: opts.max,
+        waitMs: opts.waitSeconds * 1000,
+        ...(opts.visibilityTimeout !== undefined
+          ? { visibilityTimeout: opts.visibilityTimeout }
+          : {}),
+        ...(opts.signal ? { signal: opts.signal } : {}),
+      });
+    },
+    receive,
+    deleteMessage(queue, receiptHandle) {
+      store.transaction(() => {
+        const row = findHandle(queue, receiptHandle);
+        q.deleteBySeq(row.seq);
+      });
+    },
+    changeVisibility(queue, receiptHandle, seconds) {
+      checkRange('VisibilityTimeout', seconds);
+      const result = store.transaction(() => {
+        const row = findHandle(queue, receiptHandle);
+        const next = clock.now() + seconds * 1000;
+        const handle = newReceiptHandle(row.seq);
+        q.setVisibility(row.seq, next, handle);
+        return { receiptHandle: handle, nextVisibleTime: next };
+      });
+      waiters.visibleAt(queue, result.nextVisibleTime);
+      return result;
+    },
+    peekMessages(queue, max) {
+      if (!Number.isInteger(max) || max < 1 || max > MESSAGE_LIMITS.batch) {
+        throw outOfRange('numOfMessages', 1, MESSAGE_LIMITS.batch, '');
+      }
+      requireQueue(queue);
+      return q.ready(queue, clock.now(), max).map(toPeeked);
+    },
+    listQueues() {
+      return q.allQueueNames();
+    },
+    listQueuesPage(opts) {
+      return q.listQueues(opts);
+    },
+    stats(queue) {
+      const rec = requireQueue(queue);
+      const counts = q.stats(queue, clock.now());
+      const dlq = rec.attributes.DeadLetterQueue;
+      return dlq ? { ...counts, deadLettered: rec.deadLettered, deadLetterQueue: dlq } : counts;
+    },
+  };
+  (service as { routes: unknown }).routes = [createMnsRoute({ service, ctx })];
+  return service;
+}
+
+/** Drops undefined fields so a partial update never overwrites with undefined. */
+function defined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

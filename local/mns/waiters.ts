@@ -1,0 +1,173 @@
+import type { Clock } from '../clock';
+import type { ReceivedMessage } from './types';
+
+interface Waiter {
+  max: number;
+  visibilityTimeout: number | undefined;
+  done(result: ReceivedMessage[] | Error): void;
+}
+
+interface WakeTimer {
+  at: number;
+  cancel(): void;
+}
+
+/** What the registry needs from the service. */
+export interface WaiterDeps {
+  clock: Clock;
+  /** Claims up to `max` receivable messages (one transaction); [] when none. */
+  claim(queue: string, max: number, visibilityTimeout: number | undefined): ReceivedMessage[];
+  /** The next time after now at which a message of `queue` becomes visible, or null. */
+  nextVisible(queue: string): number | null;
+}
+
+/**
+ * Long-poll receivers parked per queue, served first come first served.
+ *
+ * A waiter is served the moment a message may have become receivable: on a
+ * send (`notify`), and when a delay or visibility window ends (one Clock timer
+ * per queue at the earliest future `visible_at`, armed only while someone waits).
+ * Nothing polls. The wait's own deadline is transport time (setTimeout), not the
+ * injected Clock: it bounds an HTTP request, while message times are data that
+ * a VirtualClock may skip.
+ */
+export function createWaiterRegistry(deps: WaiterDeps) {
+  const byQueue = new Map<string, Set<Waiter>>();
+  const timers = new Map<string, WakeTimer>();
+  const pending = new Set<string>();
+  let closed = false;
+
+  function serve(queue: string): void {
+    const set = byQueue.get(queue);
+    if (!set) return;
+    for (const w of set) {
+      let got: ReceivedMessage[];
+      try {
+        got = deps.claim(queue, w.max, w.visibilityTimeout);
+      } catch (err) {
+        w.done(err as Error);
+        continue;
+      }
+      if (got.length === 0) break;
+      w.done(got);
+    }
+    if (byQueue.has(queue)) rearm(queue);
+  }
+
+  function rearm(queue: string): void {
+    const at = deps.nextVisible(queue);
+    const timer = timers.get(queue);
+    if (at === null) {
+      timer?.cancel();
+      timers.delete(queue);
+      return;
+    }
+    if (timer && timer.at === at) return;
+    arm(queue, at);
+  }
+
+  function arm(queue: string, at: number): void {
+    timers.get(queue)?.cancel();
+    const cancel = deps.clock.setTimer(at, () => {
+      if (timers.get(queue)?.cancel !== cancel) return;
+      timers.delete(queue);
+      serve(queue);
+    });
+    timers.set(queue, { at, cancel });
+  }
+
+  function remove(queue: string, w: Waiter): void {
+    const set = byQueue.get(queue);
+    if (!set) return;
+    set.delete(w);
+    if (set.size === 0) {
+      byQueue.delete(queue);
+      timers.get(queue)?.cancel();
+      timers.delete(queue);
+    }
+  }
+
+  return {
+    /** Parks a receiver until messages arrive, `waitMs` passes, or `signal` aborts. */
+    wait(
+      queue: string,
+      opts: { max: number; visibilityTimeout?: number; waitMs: number; signal?: AbortSignal },
+    ): Promise<ReceivedMessage[]> {
+      return new Promise((resolve, reject) => {
+        if (closed || opts.signal?.aborted) {
+          resolve([]);
+          return;
+        }
+        let set = byQueue.get(queue);
+        if (!set) {
+          set = new Set();
+          byQueue.set(queue, set);
+        }
+        const onAbort = () => w.done([]);
+        const deadline = setTimeout(() => w.done([]), opts.waitMs);
+        const w: Waiter = {
+          max: opts.max,
+          visibilityTimeout: opts.visibilityTimeout,
+          done(result) {
+            clearTimeout(deadline);
+            opts.signal?.removeEventListener('abort', onAbort);
+            remove(queue, w);
+            if (result instanceof Error) reject(result);
+            else resolve(result);
+          },
+        };
+        opts.signal?.addEventListener('abort', onAbort, { once: true });
+        set.add(w);
+        rearm(queue);
+      });
+    },
+
+    /**
+     * Something in `queue` may be receivable now. Inside a transaction the
+     * waiters are served on the next turn (after the commit; a rolled-back send
+     * just makes them re-query and find nothing); otherwise in a microtask, once
+     * the current operation (e.g. a whole batch) is done.
+     */
+    notify(queue: string, inTransaction: boolean): void {
+      if (!byQueue.has(queue) || pending.has(queue)) return;
+      pending.add(queue);
+      const run = () => {
+        pending.delete(queue);
+        serve(queue);
+      };
+      if (inTransaction) setImmediate(run);
+      else queueMicrotask(run);
+    },
+
+    /** A message of `queue` becomes visible at `at` (delay or visibility ending). */
+    visibleAt(queue: string, at: number): void {
+      if (!byQueue.has(queue)) return;
+      const timer = timers.get(queue);
+      if (timer && timer.at <= at) return;
+      arm(queue, at);
+    },
+
+    /** Whether anyone waits on `queue`. */
+    hasWaiters(queue: string): boolean {
+      return byQueue.has(queue);
+    },
+
+    /** Ends every wait on `queue` empty-handed (the queue was deleted). */
+    release(queue: string): void {
+      for (const w of [...(byQueue.get(queue) ?? [])]) w.done([]);
+    },
+
+    /** Ends every wait and disarms every timer. */
+    close(): void {
+      closed = true;
+      for (const q of [...byQueue.keys()]) {
+        for (const w of [...(byQueue.get(q) ?? [])]) w.done([]);
+      }
+      for (const t of timers.values()) t.cancel();
+      timers.clear();
+    },
+  };
+}
+
+/** The registry's handle. */
+export type WaiterRegistry = ReturnType<typeof createWaiterRegistry>;

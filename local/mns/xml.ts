@@ -1,0 +1,78 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { MnsError } from './errors';
+
+const parser = new XMLParser({
+  ignoreAttributes: true,
+  // Values stay strings: a MessageBody of `007` or `true` is text, not a number.
+  parseTagValue: false,
+  // Bodies keep their spaces exactly; whitespace between elements lands in `#text`, ignored.
+  trimValues: false,
+  processEntities: true,
+  // Also decodes numeric character references (&#65; &#x41;).
+  htmlEntities: true,
+  isArray: (_name, jpath) =>
+    jpath === 'Messages.Message' || jpath === 'ReceiptHandles.ReceiptHandle',
+});
+
+/** A parsed element: child name -> text, child element(s), or array for repeated children. */
+export type XmlNode = { [key: string]: unknown };
+
+/**
+ * Parses a request body. The Node SDK concatenates values raw (reference §2.3),
+ * so a body with `<` or `&` arrives as malformed XML: that is MalformedXML (400),
+ * as the cloud answers; CDATA sections pass through, as they do in the cloud.
+ */
+export function parseXml(body: string): XmlNode {
+  if (body.trim() === '') throw new MnsError('MalformedXML');
+  if (XMLValidator.validate(body) !== true) throw new MnsError('MalformedXML');
+  try {
+    return parser.parse(body) as XmlNode;
+  } catch (err) {
+    throw new MnsError('MalformedXML', undefined, { cause: err });
+  }
+}
+
+/** The element `name` of `node` as an object (an empty element is an empty object). */
+export function child(node: unknown, name: string): XmlNode | undefined {
+  if (node === null || typeof node !== 'object') return undefined;
+  const v = (node as XmlNode)[name];
+  if (v === undefined) return undefined;
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as XmlNode) : {};
+}
+
+/** The text of element `name` of `node`, or undefined when absent. */
+export function text(node: XmlNode, name: string): string | undefined {
+  const v = node[name];
+  if (v === undefined) return undefined;
+  if (typeof v === 'string') return v;
+  // `<MessageBody></MessageBody>` parses as ''; anything structured is not text.
+  throw new MnsError('MalformedXML', `The element ${name} must contain text.`);
+}
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
+
+/** Escapes text for an XML element. */
+export function escapeXml(value: string): string {
+  return /[&<>"']/.test(value) ? value.replace(/[&<>"']/g, (c) => ESCAPES[c]!) : value;
+}
+
+/** `<Name>escaped</Name>` for each defined field, in order. */
+export function elements(fields: ReadonlyArray<readonly [string, string | number | undefined]>) {
+  let out = '';
+  for (const [name, value] of fields) {
+    if (value === undefined) continue;
+    out += `<${name}>${escapeXml(String(value))}</${name}>`;
+  }
+  return out;
+}
+
+/** A response document with the MNS namespace on its root. */
+export function xmlDocument(root: string, inner: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<${root} xmlns="http://mns.aliyuncs.com/doc/v1/">${inner}</${root}>`;
+}
