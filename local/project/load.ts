@@ -1,29 +1,19 @@
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, resolve as resolvePath } from 'node:path';
-import { LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../credentials';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { LOCAL_REGION } from '../credentials';
 import { readFc3Function } from './fc3';
 import type { Project, ProjectFlow, ProjectFunction, ProjectQueue } from './model';
 import { createPropsReader } from './props-reader';
-import { createResolver } from './resolve';
 import { readRosQueues } from './ros';
-import { type NodePath, readYamlSource } from './yaml-source';
+import { type ResolveSpecOptions, resolveSpec } from './spec';
+import { type NodePath, readYamlSource, type YamlSource } from './yaml-source';
 
 export { ProjectError } from './errors';
 
 /** How to resolve the parts of s.yaml that depend on the account and the machine. */
-export interface LoadProjectOptions {
-  /** `${config('AccountID')}`; default the local stack's account. */
-  accountId?: string;
+export interface LoadProjectOptions extends ResolveSpecOptions {
   /** Region for ROS pseudo parameters when a resource names none; default the local region. */
   region?: string;
-  /** `${env('X')}`; default process.env. */
-  env?: Record<string, string | undefined>;
-}
-
-/** The component a resource uses, without version or registry prefix: `fc3@0.1.22` -> `fc3`. */
-function componentKind(component: string): string {
-  const base = component.split('/').pop() ?? component;
-  return base.split('@')[0] ?? base;
 }
 
 /**
@@ -33,42 +23,14 @@ function componentKind(component: string): string {
  * Throws ProjectError with the file and the path of the first problem.
  */
 export function loadProject(sYamlPath: string, options: LoadProjectOptions = {}): Project {
-  const file = resolvePath(sYamlPath);
-  const baseDir = dirname(file);
-  const accountId = options.accountId ?? LOCAL_ACCOUNT_ID;
-  const source = readYamlSource(file, baseDir);
-  const resolver = createResolver({
-    source,
-    baseDir,
-    accountId,
-    env: options.env ?? process.env,
-  });
-  const top = createPropsReader(source, [], source.data);
-  const edition = String(top.value.edition ?? '');
-  if (!edition.startsWith('3.')) {
-    throw top.error(
-      `must be 3.0.0 (Serverless Devs 3 with resources:), got ${JSON.stringify(top.value.edition ?? null)}`,
-      'edition',
-    );
-  }
-  const name = top.string('name');
-  const resources = top.object('resources').value;
-  const resourceNames = Object.keys(resources);
-  if (resourceNames.length === 0) throw top.error('declares no resources', 'resources');
-
+  const spec = resolveSpec(sYamlPath, options);
+  const { source, baseDir, accountId } = spec;
   const warnings: string[] = [];
   const flows: ProjectFlow[] = [];
   const queues: ProjectQueue[] = [];
   const functions: ProjectFunction[] = [];
 
-  for (const resource of resourceNames) {
-    const path: NodePath = ['resources', resource];
-    const res = createPropsReader(source, path, resources[resource]);
-    res.string('component');
-    const component = resolver.resolve([...path, 'component']);
-    if (typeof component !== 'string') throw res.error('must be a string', 'component');
-    const kind = componentKind(component);
-    const props = resolver.resolve([...path, 'props']);
+  for (const { name: resource, component, kind, props } of spec.resources) {
     switch (kind) {
       case 'fc3':
         functions.push(readFc3Function({ source, resource, props, baseDir, warnings }));
@@ -114,13 +76,13 @@ export function loadProject(sYamlPath: string, options: LoadProjectOptions = {})
     }
   }
 
-  const project: Project = { file, name, flows, queues, functions };
+  const project: Project = { file: spec.file, name: spec.name, flows, queues, functions };
   if (warnings.length > 0) project.warnings = warnings;
   return project;
 }
 
 function checkUnique<T>(
-  source: ReturnType<typeof readYamlSource>,
+  source: YamlSource,
   items: T[],
   key: (t: T) => string,
   at: (t: T) => NodePath,
@@ -135,7 +97,7 @@ function checkUnique<T>(
 }
 
 function readFlow(
-  source: ReturnType<typeof readYamlSource>,
+  source: YamlSource,
   resource: string,
   props: unknown,
   baseDir: string,
@@ -168,7 +130,7 @@ function readFlow(
 }
 
 function readRos(
-  source: ReturnType<typeof readYamlSource>,
+  source: YamlSource,
   resource: string,
   props: unknown,
   baseDir: string,
