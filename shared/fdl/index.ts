@@ -1,0 +1,77 @@
+/**
+ * shared/fdl: the FDL v1 model, YAML parse with located problems, validation, emit, mappings,
+ * conditions, resource ARNs and a typed builder. Pure: no I/O, no node: imports.
+ */
+
+export {
+  formatResourceArn,
+  PATTERNS_BY_KIND,
+  parseResourceArn,
+  RESOURCE_ARN_FORMS,
+  type ResourceKind,
+  type ResourceRef,
+} from './arn';
+export {
+  type CompareOp,
+  type ConditionNode,
+  type ConditionParse,
+  evaluateCondition,
+  jsonEqual,
+  parseCondition,
+  truthy,
+} from './condition';
+export { emitFlow } from './emit';
+export { FdlError, type FdlErrorCode } from './errors';
+export {
+  applyMappings,
+  classifySource,
+  defaultStepInput,
+  evaluateServiceParams,
+  isServiceParamPath,
+  type SourceKind,
+} from './mappings';
+export { parseFlow } from './parse';
+export {
+  dollarRoot,
+  evaluatePath,
+  type ParsedPath,
+  type PathRoot,
+  type PathRoots,
+  type PathSegment,
+  parsePath,
+} from './path';
+export { formatProblem, type ProblemCode, sortProblems } from './problems';
+export { FDL_VERSIONS, LIMITS, STEP_FIELDS, STEP_TYPES, TASK_PATTERNS } from './schema';
+export type {
+  CatchPolicy,
+  ChoiceBranch,
+  ChoiceDefault,
+  ChoiceStep,
+  FailStep,
+  FdlVersion,
+  Flow,
+  ForeachStep,
+  IterationMapping,
+  Json,
+  JsonObject,
+  Mapping,
+  ParallelBranch,
+  ParallelStep,
+  PassStep,
+  Problem,
+  RetryPolicy,
+  Step,
+  StepBase,
+  StepType,
+  SucceedStep,
+  TaskPattern,
+  TaskStep,
+  WaitStep,
+} from './types';
+export {
+  CONTEXT_PATHS,
+  MNS_NAME_PATTERN,
+  NAME_PATTERN,
+  TASK_ACTIONS,
+  validateFlow,
+} from './validate';

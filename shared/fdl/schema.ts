@@ -1,0 +1,90 @@
+import type { StepType } from './types';
+
+/** The eight step types, in the order the docs list them. */
+export const STEP_TYPES: readonly StepType[] = [
+  'task',
+  'pass',
+  'choice',
+  'parallel',
+  'foreach',
+  'wait',
+  'succeed',
+  'fail',
+];
+
+/** The FDL versions the service accepts. */
+export const FDL_VERSIONS = ['v1', 'v1beta1', 'v1.0'] as const;
+
+/** The task patterns. */
+export const TASK_PATTERNS = ['requestResponse', 'sync', 'waitForCallback'] as const;
+
+/** Fields of the flow itself. */
+export const FLOW_FIELDS = [
+  'version',
+  'type',
+  'name',
+  'steps',
+  'inputMappings',
+  'outputMappings',
+  'timeoutSeconds',
+] as const;
+
+const COMMON = ['type', 'name', 'inputMappings', 'outputMappings'] as const;
+
+/** The fields each step type allows. */
+export const STEP_FIELDS: Readonly<Record<StepType, readonly string[]>> = {
+  task: [
+    ...COMMON,
+    'end',
+    'resourceArn',
+    'action',
+    'pattern',
+    'timeoutSeconds',
+    'serviceParams',
+    'retry',
+    'catch',
+    'errorMappings',
+  ],
+  pass: [...COMMON, 'end'],
+  choice: [...COMMON, 'end', 'choices', 'default'],
+  parallel: [...COMMON, 'end', 'branches'],
+  foreach: [...COMMON, 'end', 'iterationMapping', 'steps'],
+  wait: [...COMMON, 'end', 'duration', 'timestamp'],
+  succeed: [...COMMON],
+  fail: [...COMMON, 'error', 'cause'],
+};
+
+/** Fields of the smaller objects. */
+export const MAPPING_FIELDS = ['target', 'source'] as const;
+export const RETRY_FIELDS = [
+  'errors',
+  'intervalSeconds',
+  'maxIntervalSeconds',
+  'maxAttempts',
+  'multiplier',
+] as const;
+export const CATCH_FIELDS = ['errors', 'goto'] as const;
+export const CHOICE_BRANCH_FIELDS = ['condition', 'steps', 'goto'] as const;
+export const CHOICE_DEFAULT_FIELDS = ['steps', 'goto'] as const;
+export const PARALLEL_BRANCH_FIELDS = ['steps'] as const;
+export const ITERATION_FIELDS = ['collection', 'item', 'index'] as const;
+
+/** Step types that have a given field, for "x is a field of task steps" hints. */
+export function stepTypesWithField(field: string): StepType[] {
+  return STEP_TYPES.filter((t) => STEP_FIELDS[t].includes(field));
+}
+
+/** Limits from the reference (§1.1, §2.2) that the validator enforces. */
+export const LIMITS = {
+  nameMaxLength: 128,
+  parallelBranches: 100,
+  retryIntervalMax: 86_400,
+  waitMaxSeconds: 2 * 86_400,
+  /** One year: the longest execution. */
+  timeoutMaxSeconds: 365 * 86_400,
+  mnsMessageBytes: 64 * 1024,
+  /** Not documented; deeper nesting is allowed but warned about. */
+  nestingWarnDepth: 10,
+  errorNameMaxLength: 128,
+  causeMaxLength: 4096,
+} as const;
