@@ -13,6 +13,7 @@ import type { FunctionSpec, InvokeOptions, InvokeOutcome } from './types';
 /** What the flow engine's `setFunctionInvoker` expects. */
 export type FunctionInvoker = (req: {
   functionName: string;
+  serviceName?: string;
   qualifier?: string;
   payload: string;
 }) => Promise<{ ok: true; body: string } | { ok: false; error: string; cause: string }>;
@@ -234,8 +235,8 @@ export function createFunctionRuntime(
         instances: d.pool.instances().map((i) => ({ id: i.id, pid: i.pid, busy: i.busy })),
         initMs: d.pool.lastInitMs(),
       })),
-    invoker: async ({ functionName, payload, qualifier }) => {
-      const name = resolve(functionName);
+    invoker: async ({ functionName, serviceName, payload, qualifier }) => {
+      const name = resolve(functionName, serviceName);
       if (!name) {
         return {
           ok: false,

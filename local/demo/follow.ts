@@ -1,0 +1,207 @@
+import type { FlowEngine, FlowEvent, HistoryEvent } from '../flow/types';
+
+/** How an execution ended, with what the terminal shows. */
+export interface FollowedExecution {
+  status: string;
+  output: unknown;
+  error?: string;
+  cause?: string;
+  /** Top-level steps in the order they ran. */
+  steps: string[];
+  durationMs: number;
+  history: HistoryEvent[];
+}
+
+const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped', 'TimedOut']);
+
+/**
+ * Prints an execution's steps live, as the engine records them (step entered,
+ * task sent, task reported, step done, with times relative to the start), and
+ * resolves once the execution has ended. Subscribe before the start so no event
+ * is missed: call this first, then start the execution.
+ */
+export function followExecution(options: {
+  engine: Pick<FlowEngine, 'onEvent' | 'describeExecution' | 'getExecutionHistory'>;
+  flowName: string;
+  executionName: string;
+  write: (line: string) => void;
+  /** Real-time limit; the promise rejects after it. Default 120 s. */
+  timeoutMs?: number;
+}): Promise<FollowedExecution> {
+  const { engine, flowName, executionName, write } = options;
+  let startMs: number | undefined;
+  const entered = new Map<string, number>();
+  let unsubscribe: () => void = () => {};
+  let timer: NodeJS.Timeout | undefined;
+
+  const onEvent = (e: FlowEvent) => {
+    if (e.flowName !== flowName || e.executionName !== executionName) return;
+    const ev = e.event;
+    const t = Date.parse(ev.Time);
+    startMs ??= t;
+    const at = `+${String(t - startMs).padStart(5)} ms`;
+    const detail = parseDetail(ev.EventDetail);
+    switch (ev.Type) {
+      case 'ExecutionStarted':
+        write(`  ${at}  execution ${executionName} started`);
+        break;
+      case 'StepEntered':
+        entered.set(ev.StepName, t);
+        break;
+      case 'TaskSubmitted':
+        write(`  ${at}  ${ev.StepName.padEnd(10)} task sent${describeResource(detail)}`);
+        break;
+      case 'TaskSucceeded':
+        write(`  ${at}  ${ev.StepName.padEnd(10)} reported done${since(entered, ev.StepName, t)}`);
+        break;
+      case 'TaskFailed':
+      case 'TaskTimedOut':
+      case 'TaskSubmitFailed':
+        write(
+          `  ${at}  ${ev.StepName.padEnd(10)} ${ev.Type}: ${String(detail.error ?? '')} ${String(detail.cause ?? '')}`.trimEnd(),
+        );
+        break;
+      case 'StepFailed':
+        write(`  ${at}  ${ev.StepName.padEnd(10)} step failed${since(entered, ev.StepName, t)}`);
+        break;
+      case 'ExecutionSucceeded':
+      case 'ExecutionFailed':
+      case 'ExecutionStopped':
+      case 'ExecutionTimedOut':
+        write(`  ${at}  execution ${ev.Type.replace('Execution', '').toLowerCase()}`);
+        break;
+      default:
+        break;
+    }
+  };
+
+  const finished = new Promise<FollowedExecution>((resolve, reject) => {
+    const check = async () => {
+      try {
+        const d = (await engine.describeExecution({
+          FlowName: flowName,
+          ExecutionName: executionName,
+        })) as Record<string, unknown>;
+        const status = String(d.Status ?? '');
+        if (!TERMINAL.has(status)) return;
+        cleanup();
+        const history = readHistory(engine, flowName, executionName);
+        const started = Date.parse(String(d.StartedTime ?? ''));
+        const stopped = Date.parse(String(d.StoppedTime ?? ''));
+        resolve({
+          status,
+          output: parseJson(d.Output),
+          ...(d.ErrorCode || d.Error ? { error: String(d.ErrorCode ?? d.Error) } : {}),
+          ...(d.Cause ? { cause: String(d.Cause) } : {}),
+          steps: topLevelSteps(history),
+          durationMs: Number.isFinite(stopped - started) ? stopped - started : 0,
+          history,
+        });
+      } catch (err) {
+        // ExecutionNotExists before the start lands: the next event checks again.
+        if (!String((err as { code?: string }).code ?? '').includes('NotExist')) {
+          cleanup();
+          reject(err);
+        }
+      }
+    };
+    const cleanup = () => {
+      unsubscribe();
+      if (timer) clearTimeout(timer);
+    };
+    unsubscribe = engine.onEvent((e) => {
+      onEvent(e);
+      if (
+        e.flowName === flowName &&
+        e.executionName === executionName &&
+        e.event.Type.startsWith('Execution') &&
+        e.event.Type !== 'ExecutionStarted'
+      ) {
+        void check();
+      }
+    });
+    timer = setTimeout(() => {
+      unsubscribe();
+      reject(
+        new Error(
+          `execution ${executionName} did not finish in ${options.timeoutMs ?? 120_000} ms`,
+        ),
+      );
+    }, options.timeoutMs ?? 120_000);
+    timer.unref?.();
+    void check();
+  });
+  return finished;
+}
+
+/** Every history event of an execution, following NextToken. */
+export function readHistory(
+  engine: Pick<FlowEngine, 'getExecutionHistory'>,
+  flowName: string,
+  executionName: string,
+): HistoryEvent[] {
+  const all: HistoryEvent[] = [];
+  let next: string | undefined;
+  for (let page = 0; page < 1000; page++) {
+    const r = engine.getExecutionHistory({
+      FlowName: flowName,
+      ExecutionName: executionName,
+      Limit: 999,
+      ...(next ? { NextToken: next } : {}),
+    }) as { Events?: HistoryEvent[]; NextToken?: string };
+    all.push(...(r.Events ?? []));
+    next = r.NextToken || undefined;
+    if (!next) break;
+  }
+  return all;
+}
+
+/**
+ * The top-level steps in the order they were entered. Nested steps (inside
+ * parallel branches or foreach iterations) are left out: their events come
+ * between BranchEntered/IterationEntered and the matching exit.
+ */
+export function topLevelSteps(history: readonly HistoryEvent[]): string[] {
+  const steps: string[] = [];
+  let depth = 0;
+  for (const e of history) {
+    if (e.Type === 'BranchEntered' || e.Type === 'IterationEntered') depth++;
+    else if (e.Type === 'BranchExited' || e.Type === 'IterationExited') depth--;
+    else if (e.Type === 'StepEntered' && depth === 0 && steps.at(-1) !== e.StepName) {
+      steps.push(e.StepName);
+    }
+  }
+  return steps;
+}
+
+/** `Start → Task_1 → Task_2 → Task_3 → End`. */
+export function formatPath(steps: readonly string[]): string {
+  return ['Start', ...steps, 'End'].join(' → ');
+}
+
+function since(entered: Map<string, number>, step: string, t: number): string {
+  const s = entered.get(step);
+  return s === undefined ? '' : ` (${t - s} ms in the step)`;
+}
+
+function describeResource(detail: Record<string, unknown>): string {
+  const arn = typeof detail.resourceArn === 'string' ? detail.resourceArn : '';
+  const q = /queues\/([^/]+)/.exec(arn)?.[1];
+  if (q) return ` to queue ${q}`;
+  const f = /functions\/([^/]+)/.exec(arn)?.[1];
+  return f ? ` to function ${f}` : '';
+}
+
+function parseDetail(text: string): Record<string, unknown> {
+  const v = parseJson(text);
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+function parseJson(v: unknown): unknown {
+  if (typeof v !== 'string' || v === '') return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
