@@ -2,9 +2,10 @@
 //   functions/<name>/index.ts -> dist/<name>/index.js   (CJS, node20, minified, source maps: what FC runs)
 //   local/cli/index.ts        -> dist/cli/queueflow.mjs (ESM, dependencies left external)
 // `--if-needed` skips the build when dist/ is newer than every source file.
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -36,7 +37,10 @@ const sources = [
 ];
 if (args.has('--if-needed') && existsSync(stamp)) {
   const srcTime = Math.max(...sources.map((s) => newestMtime(join(root, s))));
-  if (statSync(stamp).mtimeMs >= srcTime) process.exit(0);
+  if (statSync(stamp).mtimeMs >= srcTime) {
+    if (!quiet) process.stdout.write('build: dist/ is up to date\n');
+    process.exit(0);
+  }
 }
 
 const started = performance.now();
@@ -63,7 +67,9 @@ const jobs = functionNames.map(async (name) => {
   // The repo is "type": "module"; the bundle is CommonJS, as FC's index.handler expects.
   writeFileSync(join(dist, name, 'package.json'), '{ "type": "commonjs" }\n');
   const bytes = result.metafile.outputs[relative(root, outfile)]?.bytes ?? statSync(outfile).size;
-  return { name, outfile, bytes };
+  // Gzipped size is close to what FC stores and loads from the code package.
+  const gzipBytes = gzipSync(readFileSync(outfile)).length;
+  return { name, outfile, bytes, gzipBytes, function: true };
 });
 
 jobs.push(
@@ -89,11 +95,22 @@ jobs.push(
 
 const outputs = await Promise.all(jobs);
 mkdirSync(dist, { recursive: true });
+// The bundle size report (bench/functions.ts reads it beside its own measurements).
+writeFileSync(
+  join(dist, 'bundle-report.json'),
+  `${JSON.stringify(
+    outputs
+      .filter((o) => o.function)
+      .map((o) => ({ name: o.name, file: relative(root, o.outfile), bytes: o.bytes, gzipBytes: o.gzipBytes })),
+    null,
+    2,
+  )}\n`,
+);
 writeFileSync(stamp, new Date().toISOString());
 if (!quiet) {
   for (const o of outputs) {
     process.stdout.write(
-      `built ${relative(root, o.outfile).padEnd(32)} ${(o.bytes / 1024).toFixed(1).padStart(8)} KiB\n`,
+      `built ${relative(root, o.outfile).padEnd(32)} ${(o.bytes / 1024).toFixed(1).padStart(8)} KiB${o.gzipBytes ? ` (${(o.gzipBytes / 1024).toFixed(1)} KiB gzipped)` : ''}\n`,
     );
   }
   process.stdout.write(`build done in ${Math.round(performance.now() - started)} ms\n`);
