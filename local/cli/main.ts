@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerLocalCommand } from './commands/local';
+import { registerWorkerCommand } from './commands/worker';
 
 /** Builds the `queueflow` command line. Each subcommand lives in its own file. */
 export function createProgram(): Command {
@@ -10,6 +11,7 @@ export function createProgram(): Command {
     .version(process.env.QUEUEFLOW_VERSION ?? '0.1.0')
     .showHelpAfterError('(run with --help for usage)');
   registerLocalCommand(program);
+  registerWorkerCommand(program);
   return program;
 }
 

@@ -1,5 +1,5 @@
 // lib/rpc, not the package root: the root also loads the ROA client and xml2js (~40 ms of cold start).
-import RPCClient from '@alicloud/pop-core/lib/rpc';
+import RPCClient from '@alicloud/pop-core/lib/rpc.js';
 import type { Credentials } from './config';
 import { FlowError, isRetryableFlowError, toFlowError } from './flow-errors';
 import { DEFAULT_RETRY, type RetryPolicy, realSleep, type Sleep, withRetry } from './retry';

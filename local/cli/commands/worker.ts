@@ -1,0 +1,150 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig } from '../../../shared/clients/config';
+import { createDeps } from '../../../shared/clients/deps';
+import { createLongPollWorker, type WorkerTaskEvent } from '../../../shared/task/long-poll-worker';
+import { type HandlerRegistry, toHandlerRegistry } from '../../../shared/task/registry';
+import { parsePositiveInt } from '../options';
+
+interface WorkerOptions {
+  queue: string;
+  handlers: string;
+  concurrency: number;
+  batchSize?: number;
+  waitSeconds: number;
+  visibilityTimeout: number;
+  graceSeconds: number;
+  endpoint?: string;
+  quiet: boolean;
+}
+
+function parseSeconds(max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n < 0 || n > max) {
+      throw new InvalidArgumentError(`"${value}" is not a number of seconds between 0 and ${max}`);
+    }
+    return n;
+  };
+}
+
+/** Loads a `--handlers` module; TypeScript sources go through tsx's loader. */
+async function loadHandlers(path: string): Promise<HandlerRegistry> {
+  const file = resolve(process.cwd(), path);
+  if (!existsSync(file)) throw new Error(`--handlers: no such file: ${file}`);
+  if (/\.[mc]?ts$/.test(file)) {
+    const { register } = await import('tsx/esm/api');
+    register();
+  }
+  return toHandlerRegistry(await import(pathToFileURL(file).href));
+}
+
+function progressLine(e: WorkerTaskEvent): string {
+  const parts = [
+    'task',
+    e.taskType ?? '-',
+    e.released ? 'released' : e.outcome,
+    `${e.durationMs}ms`,
+  ];
+  if (e.dequeueCount > 1) parts.push(`(delivery ${e.dequeueCount})`);
+  if (e.error && e.outcome !== 'succeeded') parts.push(`${e.error.code}: ${e.error.message}`);
+  return parts.join(' ');
+}
+
+/** `queueflow worker`: the long-polling task worker. */
+export function registerWorkerCommand(program: Command): void {
+  program
+    .command('worker')
+    .description('Run queue task messages with your handlers and report each result to the flow.')
+    .requiredOption('-q, --queue <name>', 'MNS queue to poll')
+    .requiredOption(
+      '--handlers <module>',
+      'module exporting a handler registry or an object of handlers keyed by task_type',
+    )
+    .option('-c, --concurrency <n>', 'tasks run at once', parsePositiveInt, 4)
+    .option(
+      '--batch-size <n>',
+      'messages per receive, 1-16 (default: min(16, concurrency))',
+      parsePositiveInt,
+    )
+    .option('--wait-seconds <s>', 'long-poll wait per receive', parseSeconds(30), 10)
+    .option(
+      '--visibility-timeout <s>',
+      "the queue's VisibilityTimeout; long tasks are extended by this much",
+      parseSeconds(43_200),
+      30,
+    )
+    .option(
+      '--grace-seconds <s>',
+      'on SIGTERM, time to finish in-flight tasks',
+      parseSeconds(3600),
+      25,
+    )
+    .option(
+      '--endpoint <url>',
+      'local stack endpoint (default: QUEUEFLOW_ENDPOINT, else the cloud)',
+    )
+    .option('--quiet', 'no per-task lines', false)
+    .addHelpText(
+      'after',
+      `
+Local stack: pass --endpoint http://127.0.0.1:9300 (or set QUEUEFLOW_ENDPOINT);
+the local credentials are used by default.
+Cloud: set ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET
+(and ALIBABA_CLOUD_SECURITY_TOKEN for STS), ALIBABA_CLOUD_REGION and
+ALIBABA_CLOUD_ACCOUNT_ID (QUEUEFLOW_MNS_INTERNAL=true inside the region).
+
+Example:
+  queueflow worker --queue queueflow-tasks --handlers ./handlers.js --endpoint http://127.0.0.1:9300
+`,
+    )
+    .action(async (opts: WorkerOptions) => {
+      const env = opts.endpoint
+        ? { ...process.env, QUEUEFLOW_ENDPOINT: opts.endpoint }
+        : process.env;
+      let deps: ReturnType<typeof createDeps>;
+      let registry: HandlerRegistry;
+      try {
+        deps = createDeps(loadConfig(env));
+        registry = await loadHandlers(opts.handlers);
+      } catch (err) {
+        const msg = err instanceof ConfigError || err instanceof Error ? err.message : String(err);
+        process.stderr.write(`queueflow worker: ${msg}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      const out = (line: string) => process.stdout.write(`${line}\n`);
+      const worker = createLongPollWorker({
+        queue: deps.queue,
+        queueName: opts.queue,
+        registry,
+        flow: deps.flow,
+        concurrency: opts.concurrency,
+        ...(opts.batchSize ? { batchSize: opts.batchSize } : {}),
+        waitSeconds: opts.waitSeconds,
+        visibilityTimeout: opts.visibilityTimeout,
+        graceSeconds: opts.graceSeconds,
+        onTask: opts.quiet ? undefined : (e) => out(progressLine(e)),
+        onError: (err, stage) =>
+          process.stderr.write(
+            `queueflow worker: ${stage}: ${err instanceof Error ? err.message : String(err)}\n`,
+          ),
+      });
+      const target = deps.target.endpoint ?? `${deps.target.region} (cloud)`;
+      out(
+        `worker polling ${opts.queue} at ${target}: handlers ${registry.types().join(', ')}; concurrency ${opts.concurrency}`,
+      );
+      const onSignal = (signal: string) => {
+        out(`worker stopping on ${signal} (${worker.inFlight} in flight)`);
+        void worker.stop();
+      };
+      process.once('SIGTERM', () => onSignal('SIGTERM'));
+      process.once('SIGINT', () => onSignal('SIGINT'));
+      await worker.run();
+      out('worker stopped');
+      // Keep-alive sockets of the SDKs would hold the process open.
+      process.exit(0);
+    });
+}

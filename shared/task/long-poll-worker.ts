@@ -1,0 +1,258 @@
+import type { FlowClient } from '../clients/flow-client';
+import type { QueueClient, ReceivedMessage } from '../clients/queue-client';
+import { realSleep, type Sleep } from '../clients/retry';
+import { isDone, processTask, type TaskResult } from './process-task';
+import type { HandlerRegistry } from './registry';
+
+/** One finished (or released) task, for progress output and metrics. */
+export interface WorkerTaskEvent extends TaskResult {
+  dequeueCount: number;
+  /** True when shutdown gave the message back before the task finished. */
+  released?: boolean;
+}
+
+/** How to build a long-polling worker. */
+export interface LongPollWorkerOptions {
+  queue: Pick<QueueClient, 'receive' | 'delete' | 'changeVisibility'>;
+  queueName: string;
+  registry: HandlerRegistry;
+  flow: Pick<FlowClient, 'reportTaskSucceeded' | 'reportTaskFailed'>;
+  /** Tasks run at once (default 4). */
+  concurrency?: number;
+  /** Messages per receive, 1–16 (default min(16, concurrency)). */
+  batchSize?: number;
+  /** Long-poll wait per receive, 0–30 s (default 10). */
+  waitSeconds?: number;
+  /**
+   * The queue's VisibilityTimeout in seconds (default 30). A task still running
+   * after two thirds of it has its message's visibility extended by this much.
+   */
+  visibilityTimeout?: number;
+  /**
+   * Seconds a message stays hidden after a retryable failure, by delivery count
+   * (default 2^(n-1) capped at 60; `null` leaves the queue's visibility timeout).
+   */
+  retryDelaySeconds?: ((dequeueCount: number) => number) | null;
+  /** How long stop() lets in-flight tasks finish before releasing them (default 25 s). */
+  graceSeconds?: number;
+  onTask?: (event: WorkerTaskEvent) => void;
+  /** Queue/visibility trouble that the worker survives (logged by the caller). */
+  onError?: (
+    error: unknown,
+    stage: 'receive' | 'delete' | 'extend' | 'release' | 'retry-delay',
+  ) => void;
+  sleep?: Sleep;
+}
+
+/** A running long-polling worker. */
+export interface LongPollWorker {
+  /** Receives and runs tasks until stop(); resolves once shut down. */
+  run(): Promise<void>;
+  /** Stops receiving, finishes in-flight tasks within the grace period, releases the rest. */
+  stop(): Promise<void>;
+  readonly inFlight: number;
+}
+
+interface InFlight {
+  message: ReceivedMessage;
+  handle: string;
+  released: boolean;
+  controller: AbortController;
+  extending?: Promise<void>;
+  timer?: ReturnType<typeof setTimeout>;
+  done: Promise<void>;
+}
+
+/** MNS's smallest visibility timeout: "release now" is "visible again in 1 s". */
+const RELEASE_SECONDS = 1;
+
+const defaultRetryDelay = (n: number) => Math.min(60, 2 ** Math.max(0, n - 1));
+
+/**
+ * The long-polling task worker for ECS, containers and on-prem machines:
+ * batch receive with bounded concurrency, visibility extension for long
+ * tasks, delete after the report, redelivery for retryable failures, and a
+ * graceful stop.
+ * @example const worker = createLongPollWorker({ queue, queueName: 'queueflow-tasks', registry, flow });
+ *          process.once('SIGTERM', () => void worker.stop());
+ *          await worker.run();
+ */
+export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWorker {
+  const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
+  const batchSize = Math.max(
+    1,
+    Math.min(16, Math.floor(options.batchSize ?? Math.min(16, concurrency))),
+  );
+  const waitSeconds = Math.max(0, Math.min(30, options.waitSeconds ?? 10));
+  const visibility = Math.max(1, options.visibilityTimeout ?? 30);
+  const retryDelay =
+    options.retryDelaySeconds === undefined ? defaultRetryDelay : options.retryDelaySeconds;
+  const graceMs = Math.max(0, (options.graceSeconds ?? 25) * 1000);
+  const sleep = options.sleep ?? realSleep;
+  const onError = options.onError ?? (() => {});
+  const { queue, queueName } = options;
+
+  const tasks = new Set<InFlight>();
+  let stopping = false;
+  let running: Promise<void> | undefined;
+  let slotWaiter: (() => void) | undefined;
+  let stopWaiter: (() => void) | undefined;
+  const stopSignal = new Promise<void>((resolve) => {
+    stopWaiter = resolve;
+  });
+
+  const wakeSlot = () => {
+    const w = slotWaiter;
+    slotWaiter = undefined;
+    w?.();
+  };
+
+  function scheduleExtension(t: InFlight) {
+    // Extend at two thirds of the window: a full third left absorbs a slow call.
+    const delayMs = Math.max(300, Math.floor((visibility * 1000 * 2) / 3));
+    t.timer = setTimeout(() => {
+      t.extending = (async () => {
+        try {
+          const r = await queue.changeVisibility(queueName, t.handle, visibility);
+          t.handle = r.receiptHandle;
+          if (!t.released) scheduleExtension(t);
+        } catch (err) {
+          // The message slipped back into the queue (or was taken): stop extending,
+          // the report stays idempotent (TaskAlreadyCompleted counts as done).
+          onError(err, 'extend');
+        }
+      })();
+    }, delayMs);
+  }
+
+  async function settle(t: InFlight, result: TaskResult) {
+    if (t.timer) clearTimeout(t.timer);
+    await t.extending;
+    const event: WorkerTaskEvent = { ...result, dequeueCount: t.message.dequeueCount };
+    if (t.released) {
+      options.onTask?.({ ...event, released: true });
+      return;
+    }
+    if (isDone(result.outcome)) {
+      try {
+        await queue.delete(queueName, t.handle);
+      } catch (err) {
+        onError(err, 'delete');
+      }
+    } else if (retryDelay) {
+      try {
+        const seconds = Math.max(
+          RELEASE_SECONDS,
+          Math.min(43_200, Math.round(retryDelay(t.message.dequeueCount))),
+        );
+        await queue.changeVisibility(queueName, t.handle, seconds);
+      } catch (err) {
+        onError(err, 'retry-delay');
+      }
+    }
+    options.onTask?.(event);
+  }
+
+  function start(message: ReceivedMessage) {
+    const t = {
+      message,
+      handle: message.receiptHandle,
+      released: false,
+      controller: new AbortController(),
+    } as InFlight;
+    scheduleExtension(t);
+    t.done = (async () => {
+      try {
+        const result = await processTask(
+          { body: message.body, messageId: message.messageId, dequeueCount: message.dequeueCount },
+          { registry: options.registry, flow: options.flow, signal: t.controller.signal },
+        );
+        await settle(t, result);
+      } finally {
+        if (t.timer) clearTimeout(t.timer);
+        tasks.delete(t);
+        wakeSlot();
+      }
+    })();
+    tasks.add(t);
+  }
+
+  async function release(t: InFlight) {
+    t.released = true;
+    if (t.timer) clearTimeout(t.timer);
+    t.controller.abort();
+    await t.extending;
+    try {
+      await queue.changeVisibility(queueName, t.handle, RELEASE_SECONDS);
+    } catch (err) {
+      onError(err, 'release');
+    }
+  }
+
+  async function releaseMessage(m: ReceivedMessage) {
+    try {
+      await queue.changeVisibility(queueName, m.receiptHandle, RELEASE_SECONDS);
+    } catch (err) {
+      onError(err, 'release');
+    }
+  }
+
+  async function loop() {
+    let failures = 0;
+    while (!stopping) {
+      if (tasks.size >= concurrency) {
+        await Promise.race([new Promise<void>((r) => (slotWaiter = r)), stopSignal]);
+        continue;
+      }
+      let messages: ReceivedMessage[];
+      try {
+        messages = await queue.receive(queueName, {
+          max: Math.min(batchSize, concurrency - tasks.size),
+          waitSeconds,
+        });
+        failures = 0;
+      } catch (err) {
+        onError(err, 'receive');
+        failures++;
+        await Promise.race([sleep(Math.min(10_000, 250 * 2 ** Math.min(6, failures))), stopSignal]);
+        continue;
+      }
+      for (const m of messages) {
+        // Received while shutting down: hand it straight back.
+        if (stopping) await releaseMessage(m);
+        else start(m);
+      }
+    }
+  }
+
+  async function drain() {
+    if (tasks.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const graceOver = new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, graceMs);
+    });
+    await Promise.race([Promise.all([...tasks].map((t) => t.done)), graceOver]);
+    clearTimeout(timer);
+    const unfinished = [...tasks];
+    await Promise.all(unfinished.map(release));
+  }
+
+  return {
+    get inFlight() {
+      return tasks.size;
+    },
+    run() {
+      running ??= (async () => {
+        await loop();
+        await drain();
+      })();
+      return running;
+    },
+    async stop() {
+      stopping = true;
+      stopWaiter?.();
+      wakeSlot();
+      await (running ?? Promise.resolve());
+    },
+  };
+}
