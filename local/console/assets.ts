@@ -1,0 +1,84 @@
+// The page shell and the client bundle. The client (TypeScript plus elkjs and yaml) is
+// bundled by esbuild from the sources on first request and kept in memory, so the page
+// needs nothing from the network and nothing pre-built in the repository.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CONSOLE_CSS } from './styles';
+
+/** The client bundle, ready to serve. */
+export interface ClientBundle {
+  code: string;
+  etag: string;
+}
+
+const ENTRY = join('local', 'console', 'client', 'main.ts');
+
+/**
+ * Finds the client entry by walking up from this module: from local/console/ when run
+ * from source (tests, tsx) and from dist/cli/ when run from the built CLI.
+ */
+export function findClientEntry(
+  start = dirname(fileURLToPath(import.meta.url)),
+): string | undefined {
+  let dir = start;
+  for (let i = 0; i < 8; i++) {
+    const candidate = join(dir, ENTRY);
+    if (existsSync(candidate)) return candidate;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
+/** Bundles the client once per process. */
+export function createClientBundler(options: { entry?: string } = {}): () => Promise<ClientBundle> {
+  let pending: Promise<ClientBundle> | undefined;
+  return () => {
+    pending ??= (async () => {
+      const entry = options.entry ?? findClientEntry();
+      if (!entry) throw new Error(`console client source not found (${ENTRY})`);
+      // esbuild is a dev dependency: import it only when the console is used.
+      const { build } = await import('esbuild');
+      const result = await build({
+        entryPoints: [entry],
+        bundle: true,
+        write: false,
+        format: 'iife',
+        platform: 'browser',
+        target: 'es2020',
+        minify: true,
+        legalComments: 'none',
+        logLevel: 'silent',
+      });
+      const out = result.outputFiles[0];
+      if (!out) throw new Error('esbuild produced no console bundle');
+      return { code: out.text, etag: `"${out.hash}"` };
+    })();
+    pending.catch(() => {
+      pending = undefined;
+    });
+    return pending;
+  };
+}
+
+/** The HTML page every console route answers with. */
+export function renderShell(): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>queueflow console</title>
+<style>${CONSOLE_CSS}</style>
+</head>
+<body>
+<header><span class="brand">queueflow · local console</span>
+<nav><a href="#/flows" data-page="flows">Flows</a><a href="#/queues" data-page="queues">Queues</a></nav></header>
+<main id="app"><noscript>The console needs JavaScript.</noscript></main>
+<script src="/console/app.js"></script>
+</body>
+</html>
+`;
+}

@@ -1,0 +1,93 @@
+// DOM building without innerHTML: every piece of user data (step names, payloads,
+// errors) goes in as text, so nothing a flow or a message carries can run as markup.
+
+type Child = Node | string | number | null | undefined | false;
+type Attrs = Record<string, string | number | boolean | undefined | ((ev: Event) => void)>;
+
+function apply(el: Element, attrs: Attrs | undefined): void {
+  for (const [k, v] of Object.entries(attrs ?? {})) {
+    if (v === undefined || v === false) continue;
+    if (typeof v === 'function') el.addEventListener(k.replace(/^on/, ''), v);
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+}
+
+function append(el: Element, children: Child[]): void {
+  for (const c of children) {
+    if (c === null || c === undefined || c === false) continue;
+    el.append(
+      typeof c === 'string' || typeof c === 'number' ? document.createTextNode(String(c)) : c,
+    );
+  }
+}
+
+/** Creates an HTML element; strings become text nodes. */
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs?: Attrs,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  apply(el, attrs);
+  append(el, children);
+  return el;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** Creates an SVG element; strings become text nodes. */
+export function s(tag: string, attrs?: Attrs, ...children: Child[]): SVGElement {
+  const el = document.createElementNS(SVG_NS, tag) as SVGElement;
+  apply(el, attrs);
+  append(el, children);
+  return el;
+}
+
+/** Replaces all children of `el`. */
+export function replaceChildren(el: Element, ...children: Child[]): void {
+  el.replaceChildren();
+  append(el, children);
+}
+
+/** `2026-11-28 18:02:24.123` in local time, or an em dash. */
+export function formatTime(iso: string | undefined): string {
+  if (!iso) return '—';
+  const t = Date.parse(iso);
+  if (!Number.isFinite(t)) return iso;
+  const d = new Date(t);
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
+}
+
+/** `850 ms`, `3.2 s`, `4 min 5 s`. */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return '—';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
+  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
+
+/** Pretty JSON; JSON text is parsed first so it is not shown double-encoded. */
+export function formatJson(v: unknown): string {
+  if (v === undefined) return '—';
+  if (typeof v === 'string') {
+    const t = v.trim();
+    if (t.startsWith('{') || t.startsWith('[')) {
+      try {
+        return JSON.stringify(JSON.parse(t), null, 2);
+      } catch {
+        return v;
+      }
+    }
+    return v;
+  }
+  return JSON.stringify(v, null, 2);
+}
+
+/** A link inside the console's hash router. */
+export function link(path: string, text: string, attrs: Attrs = {}): HTMLAnchorElement {
+  return h('a', { href: `#${path}`, ...attrs }, text);
+}
+
+/** Encodes one path segment of a console route. */
+export const seg = (v: string): string => encodeURIComponent(v);

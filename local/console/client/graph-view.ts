@@ -1,0 +1,146 @@
+// Draws a laid-out flow graph as SVG and recolours its steps as states change.
+import { nodeSubtitle } from '../model/flow-graph';
+import type { GraphLayout } from '../model/layout';
+import type { StepState } from '../model/step-states';
+import { s } from './dom';
+
+/** A drawn graph: the element plus a way to recolour it. */
+export interface GraphView {
+  element: SVGElement;
+  /** Colours steps by definition path where known, else by step name. */
+  setStates(byName: Record<string, StepState>, byPath?: Record<string, StepState>): void;
+  select(stepName: string | undefined): void;
+}
+
+function pathOf(points: { x: number; y: number }[]): string {
+  return points
+    .map((p, i) => `${i === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`)
+    .join(' ');
+}
+
+/** Renders `layout`; clicking a step calls `onSelect` with its name. */
+export function renderGraph(layout: GraphLayout, onSelect: (stepName: string) => void): GraphView {
+  const svg = s('svg', {
+    class: 'flow-graph',
+    width: Math.ceil(layout.width),
+    height: Math.ceil(layout.height),
+    viewBox: `0 0 ${Math.ceil(layout.width)} ${Math.ceil(layout.height)}`,
+    role: 'img',
+    'aria-label': 'flow graph',
+  });
+  svg.append(
+    s(
+      'defs',
+      {},
+      s(
+        'marker',
+        {
+          id: 'arrow',
+          viewBox: '0 0 10 10',
+          refX: 9,
+          refY: 5,
+          markerWidth: 7,
+          markerHeight: 7,
+          orient: 'auto-start-reverse',
+        },
+        s('path', { d: 'M0,0 L10,5 L0,10 z', class: 'arrow-head' }),
+      ),
+    ),
+  );
+  const stepEls: SVGElement[] = [];
+  const groupsLayer = s('g', { class: 'groups' });
+  const nodesLayer = s('g', { class: 'nodes' });
+  for (const p of layout.nodes) {
+    const n = p.node;
+    const attrs = {
+      class: `node kind-${n.kind}`,
+      'data-node': n.id,
+      'data-kind': n.kind,
+      'data-step': n.stepName,
+      'data-state': n.stepName ? 'not-reached' : undefined,
+      transform: `translate(${p.x.toFixed(1)},${p.y.toFixed(1)})`,
+    };
+    const g = s('g', attrs);
+    if (n.kind === 'group') {
+      g.append(s('rect', { class: 'shape', width: p.width, height: p.height, rx: 8 }));
+      if (n.label) g.append(s('text', { class: 'group-label', x: 10, y: 17 }, n.label));
+    } else if (n.kind === 'join') {
+      g.append(
+        s('circle', { class: 'shape', cx: p.width / 2, cy: p.height / 2, r: p.width / 2 - 1 }),
+      );
+    } else {
+      const rx = n.kind === 'start' || n.kind === 'end' ? p.height / 2 : 6;
+      g.append(s('rect', { class: 'shape', width: p.width, height: p.height, rx }));
+      const sub = nodeSubtitle(n);
+      const cx = p.width / 2;
+      g.append(s('text', { class: 'label', x: cx, y: sub ? 18 : p.height / 2 + 5 }, n.label));
+      if (sub) g.append(s('text', { class: 'sub', x: cx, y: 35 }, sub));
+      if (n.stepName) g.append(s('title', {}, `${n.stepName} (${n.kind})`));
+    }
+    if (n.stepName) {
+      g.setAttribute('tabindex', '0');
+      const name = n.stepName;
+      g.addEventListener('click', (ev) => {
+        ev.stopPropagation();
+        onSelect(name);
+      });
+      g.addEventListener('keydown', (ev) => {
+        if ((ev as KeyboardEvent).key === 'Enter') onSelect(name);
+      });
+      stepEls.push(g);
+    }
+    (n.kind === 'group' ? groupsLayer : nodesLayer).append(g);
+  }
+  const edgesLayer = s('g', { class: 'edges' });
+  for (const e of layout.edges) {
+    if (e.points.length < 2) continue;
+    const g = s('g', {
+      class: `edge edge-${e.edge.kind}`,
+      'data-from': e.edge.from,
+      'data-to': e.edge.to,
+    });
+    g.append(s('path', { d: pathOf(e.points), 'marker-end': 'url(#arrow)' }));
+    if (e.label) {
+      const l = e.label;
+      g.append(
+        s('rect', {
+          class: 'edge-label-bg',
+          x: l.x,
+          y: l.y,
+          width: l.width,
+          height: l.height,
+          rx: 3,
+        }),
+        s(
+          'text',
+          { class: 'edge-label', x: l.x + 4, y: l.y + 12 },
+          l.text.length > 40 ? `${l.text.slice(0, 39)}…` : l.text,
+        ),
+      );
+    }
+    edgesLayer.append(g);
+  }
+  svg.append(groupsLayer, edgesLayer, nodesLayer);
+  return {
+    element: svg,
+    setStates(byName, byPath = {}) {
+      // An engine that reports paths reports them for every step: then names are not
+      // needed, and two steps of the same name in different branches stay apart.
+      const usePaths = Object.keys(byPath).length > 0;
+      for (const el of stepEls) {
+        const name = el.getAttribute('data-step') ?? '';
+        const path = (el.getAttribute('data-node') ?? '').replace(/#(group|join)$/, '');
+        const state = usePaths ? byPath[path] : byName[name];
+        el.setAttribute('data-state', state ?? 'not-reached');
+      }
+    },
+    select(stepName) {
+      for (const el of stepEls) {
+        el.classList.toggle(
+          'selected',
+          stepName !== undefined && el.getAttribute('data-step') === stepName,
+        );
+      }
+    },
+  };
+}

@@ -1,0 +1,245 @@
+// The execution page: status and actions, the definition beside the live graph, the
+// step panel and the history table. Live through one EventSource; no polling.
+import { parse as parseYaml } from 'yaml';
+import { buildFlowGraph, type GraphNode } from '../../model/flow-graph';
+import { type HistoryEvent, mergeEvents } from '../../model/history';
+import { layoutFlowGraph } from '../../model/layout';
+import { deriveStepStates, type ExecutionView, type StepState } from '../../model/step-states';
+import { ApiError, api } from '../api';
+import { formatJson, formatTime, h, link, replaceChildren, seg } from '../dom';
+import { renderGraph } from '../graph-view';
+import { createHistoryTable } from '../history-table';
+import { renderStepPanel } from '../step-panel';
+
+const STATES: StepState[] = ['not-reached', 'running', 'waiting', 'succeeded', 'failed', 'retried'];
+const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped', 'TimedOut']);
+
+function stepTypes(nodes: GraphNode[], into = new Map<string, string>()): Map<string, string> {
+  for (const n of nodes) {
+    if (n.stepName && n.kind !== 'group' && n.kind !== 'join') into.set(n.stepName, n.kind);
+    if (n.children) stepTypes(n.children, into);
+  }
+  return into;
+}
+
+/** Mounts the page for one execution; returns a cleanup function. */
+export function mountExecutionPage(
+  root: HTMLElement,
+  flowName: string,
+  executionName: string,
+): () => void {
+  let disposed = false;
+  let source: EventSource | undefined;
+  let events: HistoryEvent[] = [];
+  let view: ExecutionView = deriveStepStates([]);
+  let selected: string | undefined;
+  let selectedRun: number | undefined;
+  let types = new Map<string, string>();
+  let status = '';
+
+  const statusEl = h('span', { class: 'status', 'data-role': 'status' }, '…');
+  const started = h('span', { 'data-role': 'started' }, '—');
+  const stopped = h('span', { 'data-role': 'stopped' }, '—');
+  const actionError = h('div', { class: 'error', role: 'alert', 'data-role': 'action-error' });
+  const stopButton = h(
+    'button',
+    { type: 'button', class: 'danger', 'data-role': 'stop', disabled: true },
+    'Stop execution',
+  );
+  const ioInput = h('pre', { class: 'json', 'data-role': 'execution-input' }, '');
+  const ioOutput = h('pre', { class: 'json', 'data-role': 'execution-output' }, '');
+  const definition = h('pre', { class: 'definition', 'data-role': 'definition' }, '');
+  const graphBox = h(
+    'div',
+    { class: 'graph-box', 'data-role': 'graph' },
+    h('p', { class: 'muted' }, 'Drawing the graph…'),
+  );
+  const panelBox = h('div', { class: 'panel-box', 'data-role': 'step-panel' });
+  const history = createHistoryTable();
+  const legend = h(
+    'div',
+    { class: 'legend' },
+    ...STATES.map((s) => h('span', { class: `state-badge state-${s}` }, s)),
+  );
+  let graph: ReturnType<typeof renderGraph> | undefined;
+
+  const page = h(
+    'div',
+    { class: 'execution-page', 'data-flow': flowName, 'data-execution': executionName },
+    h(
+      'nav',
+      { class: 'crumbs' },
+      link('/flows', 'Flows'),
+      ' / ',
+      link(`/flows/${seg(flowName)}`, flowName),
+      ' / ',
+      executionName,
+    ),
+    h(
+      'div',
+      { class: 'exec-head' },
+      h('h2', {}, executionName),
+      statusEl,
+      h('span', { class: 'times' }, 'started ', started, ' · stopped ', stopped),
+      stopButton,
+    ),
+    actionError,
+    h(
+      'div',
+      { class: 'io' },
+      h('div', {}, h('h4', {}, 'Execution input'), ioInput),
+      h('div', {}, h('h4', {}, 'Execution output'), ioOutput),
+    ),
+    h(
+      'div',
+      { class: 'split' },
+      h('div', { class: 'def-col' }, h('h4', {}, 'Definition'), definition),
+      h('div', { class: 'graph-col' }, h('h4', {}, 'Graph'), legend, graphBox),
+      panelBox,
+    ),
+    h('h3', {}, 'Event history'),
+    history.element,
+  );
+  replaceChildren(root, page);
+
+  const renderPanel = () => {
+    graph?.select(selected);
+    if (!selected) {
+      replaceChildren(
+        panelBox,
+        h('p', { class: 'muted hint' }, 'Click a step to see its input, output and attempts.'),
+      );
+      return;
+    }
+    replaceChildren(
+      panelBox,
+      renderStepPanel(
+        selected,
+        types.get(selected) ?? '',
+        view.steps[selected],
+        selectedRun,
+        (i) => {
+          selectedRun = i;
+          renderPanel();
+        },
+        () => {
+          selected = undefined;
+          renderPanel();
+        },
+      ),
+    );
+  };
+
+  const recompute = () => {
+    view = deriveStepStates(events);
+    const states: Record<string, StepState> = {};
+    for (const [name, step] of Object.entries(view.steps)) states[name] = step.state;
+    graph?.setStates(states, view.paths);
+    history.show(events);
+    renderPanel();
+  };
+
+  const showExecution = (x: {
+    Status?: string;
+    StartedTime?: string;
+    StoppedTime?: string;
+    Input?: string;
+    Output?: string;
+  }) => {
+    status = x.Status || 'Running';
+    statusEl.textContent = status;
+    statusEl.className = `status status-${status}`;
+    page.setAttribute('data-status', status);
+    started.textContent = formatTime(x.StartedTime);
+    stopped.textContent = formatTime(x.StoppedTime || undefined);
+    ioInput.textContent = formatJson(x.Input || undefined);
+    ioOutput.textContent = formatJson(x.Output || undefined);
+    stopButton.disabled = TERMINAL.has(status);
+  };
+
+  const refreshExecution = async () => {
+    try {
+      const x = await api.describeExecution(flowName, executionName);
+      if (!disposed) showExecution(x);
+      return x;
+    } catch (err) {
+      if (!disposed) actionError.textContent = (err as Error).message;
+      return undefined;
+    }
+  };
+
+  stopButton.addEventListener('click', async () => {
+    actionError.textContent = '';
+    stopButton.disabled = true;
+    try {
+      showExecution(
+        await api.stopExecution(flowName, executionName, {
+          error: 'Stopped',
+          cause: 'stopped from the console',
+        }),
+      );
+      await refreshExecution();
+    } catch (err) {
+      actionError.textContent =
+        err instanceof ApiError ? `${err.code}: ${err.message}` : String(err);
+      stopButton.disabled = TERMINAL.has(status);
+    }
+  });
+
+  const connect = () => {
+    source = new EventSource(api.eventsUrl(flowName, executionName));
+    source.addEventListener('snapshot', (ev) => {
+      const data = JSON.parse((ev as MessageEvent).data) as { Events: HistoryEvent[] };
+      events = mergeEvents(events, data.Events);
+      page.setAttribute('data-live', 'true');
+      recompute();
+    });
+    source.addEventListener('history', (ev) => {
+      const e = JSON.parse((ev as MessageEvent).data) as HistoryEvent;
+      events = mergeEvents(events, [e]);
+      recompute();
+      if (e.Type.startsWith('Execution')) void refreshExecution();
+    });
+    // EventSource reconnects by itself; the snapshot on reconnect fills any gap.
+    source.addEventListener('error', () => page.setAttribute('data-live', 'false'));
+  };
+
+  void (async () => {
+    const x = await refreshExecution();
+    if (!x || disposed) return;
+    let text = typeof x.FlowDefinition === 'string' ? x.FlowDefinition : '';
+    if (!text) {
+      try {
+        text = (await api.describeFlow(flowName)).Definition ?? '';
+      } catch (err) {
+        actionError.textContent = (err as Error).message;
+      }
+    }
+    definition.textContent = text;
+    try {
+      const g = buildFlowGraph(parseYaml(text));
+      types = stepTypes(g.nodes);
+      const layout = await layoutFlowGraph(g);
+      if (disposed) return;
+      graph = renderGraph(layout, (name) => {
+        selected = name;
+        selectedRun = undefined;
+        renderPanel();
+      });
+      replaceChildren(graphBox, graph.element);
+      page.setAttribute('data-graph', 'ready');
+    } catch (err) {
+      replaceChildren(
+        graphBox,
+        h('p', { class: 'error' }, `Cannot draw this definition: ${(err as Error).message}`),
+      );
+    }
+    recompute();
+    connect();
+  })();
+
+  return () => {
+    disposed = true;
+    source?.close();
+  };
+}

@@ -1,0 +1,73 @@
+// Server-Sent Events for one execution: a snapshot of its history, then each new event
+// as the engine emits it. Subscribing before reading the history and de-duplicating by
+// EventId means no event falls in the gap between the two.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { readAllHistory } from './api';
+import type { ConsoleBackend } from './backend';
+import type { HistoryEvent } from './model/history';
+
+/** Open streams, so stopping the console ends them. */
+export type LiveStreams = Set<ServerResponse>;
+
+// Proxies drop idle streams; a comment line every 15 s keeps one open. Transport-level
+// real time on purpose: it has nothing to do with the engine's (possibly virtual) clock.
+const HEARTBEAT_MS = 15_000;
+
+/** Streams `flow`/`execution` to `res` until the client goes away. */
+export async function streamExecution(options: {
+  backend: ConsoleBackend;
+  streams: LiveStreams;
+  req: IncomingMessage;
+  res: ServerResponse;
+  flowName: string;
+  executionName: string;
+}): Promise<void> {
+  const { backend, streams, req, res, flowName, executionName } = options;
+  const pending: HistoryEvent[] = [];
+  let lastSent = -1;
+  let ready = false;
+  const send = (type: string, data: unknown) => {
+    res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
+  };
+  const unsubscribe = backend.onEvent((e) => {
+    if (e.flowName !== flowName || e.executionName !== executionName) return;
+    if (!ready) {
+      pending.push(e.event);
+      return;
+    }
+    if (e.event.EventId <= lastSent) return;
+    lastSent = e.event.EventId;
+    send('history', e.event);
+  });
+  let events: HistoryEvent[];
+  try {
+    events = await readAllHistory(backend, flowName, executionName);
+  } catch (err) {
+    unsubscribe();
+    throw err;
+  }
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+  });
+  streams.add(res);
+  lastSent = events.at(-1)?.EventId ?? -1;
+  send('snapshot', { Events: events });
+  for (const e of pending.sort((a, b) => a.EventId - b.EventId)) {
+    if (e.EventId <= lastSent) continue;
+    lastSent = e.EventId;
+    send('history', e);
+  }
+  pending.length = 0;
+  ready = true;
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  heartbeat.unref();
+  const done = () => {
+    clearInterval(heartbeat);
+    unsubscribe();
+    streams.delete(res);
+  };
+  req.on('close', done);
+  res.on('close', done);
+}

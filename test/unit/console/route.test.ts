@@ -1,0 +1,200 @@
+// The console's HTTP API over a small in-memory backend (the real engine is covered by
+// the browser tests): validation, error mapping, paging parameters and the live stream.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type {
+  ConsoleBackend,
+  ConsoleEvent,
+  ConsoleExecution,
+} from '../../../local/console/backend';
+import { createConsole } from '../../../local/console/index';
+import type { HistoryEvent } from '../../../local/console/model/history';
+import { type HttpServer, startHttpServer } from '../../../local/http/server';
+import { silentLogger } from '../../../local/log';
+
+class NotFound extends Error {
+  override readonly name = 'NotFound';
+  readonly code = 'ExecutionNotExists';
+  readonly status = 404;
+}
+
+function createMemoryBackend() {
+  const listeners = new Set<(e: ConsoleEvent) => void>();
+  const history: HistoryEvent[] = [
+    { EventId: 1, Type: 'ExecutionStarted', Time: '2026-11-28T18:00:00.000Z', EventDetail: '{}' },
+  ];
+  const started: { FlowName: string; ExecutionName?: string; Input?: string }[] = [];
+  const calls: Record<string, unknown>[] = [];
+  const exec = (Name: string): ConsoleExecution => ({ Name, FlowName: 'f', Status: 'Running' });
+  const backend: ConsoleBackend = {
+    listFlows: async () => ({
+      Flows: [{ Name: 'f', Definition: 'version: v1\ntype: flow\nsteps: []\n' }],
+    }),
+    describeFlow: async (p) => ({ Name: p.Name, Definition: 'steps: []' }),
+    listExecutions: async (p) => {
+      calls.push(p);
+      return { Executions: [exec('e1')], NextToken: 'e2' };
+    },
+    describeExecution: async (p) => {
+      if (p.ExecutionName !== 'e1')
+        throw new NotFound(`Execution ${p.ExecutionName} does not exist`);
+      return exec('e1');
+    },
+    getExecutionHistory: async () => ({ Events: history }),
+    startExecution: async (p) => {
+      started.push(p);
+      return exec(p.ExecutionName ?? 'generated');
+    },
+    stopExecution: async (p) => ({ ...exec(p.ExecutionName), Status: 'Stopped' }),
+    onEvent: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    listQueues: async () => [{ name: 'q', active: 2, inflight: 1, delayed: 0 }],
+    peekMessages: async () => [{ messageId: 'm', body: '{"a":1}' }],
+  };
+  const emit = (event: HistoryEvent) => {
+    history.push(event);
+    for (const l of listeners) l({ flowName: 'f', executionName: 'e1', event });
+  };
+  return { backend, started, calls, emit, listeners };
+}
+
+let server: HttpServer;
+let mem: ReturnType<typeof createMemoryBackend>;
+let stopConsole: () => void;
+
+beforeAll(async () => {
+  mem = createMemoryBackend();
+  const console_ = createConsole({ backend: mem.backend, logger: silentLogger });
+  stopConsole = () => void console_.stop();
+  server = await startHttpServer({ routes: console_.routes, port: 0, logger: silentLogger });
+});
+afterAll(async () => {
+  stopConsole();
+  await server.close();
+});
+
+const url = (p: string) => `${server.endpoint}${p}`;
+const post = (p: string, body: unknown) =>
+  fetch(url(p), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('console route', () => {
+  it('serves the page shell with a strict content security policy', async () => {
+    const res = await fetch(url('/console'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/html/);
+    expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await res.text();
+    expect(html).toContain('<script src="/console/app.js"></script>');
+    expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org)/);
+  });
+
+  it('refuses invalid JSON input with InvalidArgument and starts nothing', async () => {
+    const res = await post('/console/api/flows/f/executions', { input: '{"source": ' });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { Code: string; Message: string };
+    expect(body.Code).toBe('InvalidArgument');
+    expect(body.Message).toMatch(/not valid JSON/);
+    const arr = await post('/console/api/flows/f/executions', { input: '[1,2]' });
+    expect(arr.status).toBe(400);
+    const badName = await post('/console/api/flows/f/executions', {
+      input: '{}',
+      name: 'no spaces',
+    });
+    expect(badName.status).toBe(400);
+    expect(mem.started).toHaveLength(0);
+  });
+
+  it('starts an execution with the normalised input and the given name', async () => {
+    const res = await post('/console/api/flows/f/executions', {
+      input: ' {"source": "x.csv"} ',
+      name: 'run-1',
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as ConsoleExecution).Name).toBe('run-1');
+    expect(mem.started.at(-1)).toEqual({
+      FlowName: 'f',
+      ExecutionName: 'run-1',
+      Input: '{"source":"x.csv"}',
+    });
+  });
+
+  it('passes filters and paging through to ListExecutions', async () => {
+    const res = await fetch(
+      url('/console/api/flows/f/executions?status=Failed&prefix=run&limit=20&nextToken=e9'),
+    );
+    const body = (await res.json()) as { Executions: ConsoleExecution[]; NextToken?: string };
+    expect(body.NextToken).toBe('e2');
+    expect(mem.calls.at(-1)).toEqual({
+      FlowName: 'f',
+      Status: 'Failed',
+      ExecutionNamePrefix: 'run',
+      Limit: 20,
+      NextToken: 'e9',
+    });
+    const bad = await fetch(url('/console/api/flows/f/executions?limit=500'));
+    expect(bad.status).toBe(400);
+  });
+
+  it("answers with the backend error's code and status", async () => {
+    const res = await fetch(url('/console/api/flows/f/executions/nope'));
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { Code: string }).Code).toBe('ExecutionNotExists');
+    const unknown = await fetch(url('/console/api/nothing'));
+    expect(unknown.status).toBe(404);
+  });
+
+  it('stops an execution and lists queues with a peek', async () => {
+    const stop = await post('/console/api/flows/f/executions/e1/stop', { error: 'Stopped' });
+    expect(((await stop.json()) as ConsoleExecution).Status).toBe('Stopped');
+    const queues = (await (await fetch(url('/console/api/queues'))).json()) as {
+      Queues: unknown[];
+    };
+    expect(queues.Queues).toEqual([{ name: 'q', active: 2, inflight: 1, delayed: 0 }]);
+    const peek = (await (await fetch(url('/console/api/queues/q/messages'))).json()) as {
+      Messages: unknown[];
+    };
+    expect(peek.Messages).toHaveLength(1);
+  });
+
+  it('streams a history snapshot then each live event once', async () => {
+    const controller = new AbortController();
+    const res = await fetch(url('/console/api/flows/f/executions/e1/events'), {
+      signal: controller.signal,
+    });
+    expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const readUntil = async (needle: string) => {
+      const deadline = Date.now() + 5000;
+      while (!text.includes(needle)) {
+        if (Date.now() > deadline) throw new Error(`no ${needle} in ${text}`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error('stream ended');
+        text += decoder.decode(value, { stream: true });
+      }
+    };
+    await readUntil('event: snapshot');
+    await readUntil('\n\n');
+    expect(text).toContain('"ExecutionStarted"');
+    mem.emit({
+      EventId: 2,
+      Type: 'StepEntered',
+      StepName: 'A',
+      Time: '2026-11-28T18:00:01.000Z',
+      EventDetail: '{}',
+    });
+    await readUntil('event: history');
+    await readUntil('"StepEntered"');
+    controller.abort();
+    const deadline = Date.now() + 5000;
+    while (mem.listeners.size > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 10));
+    expect(mem.listeners.size).toBe(0);
+  });
+});

@@ -1,0 +1,160 @@
+import { describe, expect, it } from 'vitest';
+import { type HistoryEvent, normalizeEvent } from '../../../local/console/model/history';
+import { deriveStepStates } from '../../../local/console/model/step-states';
+
+let id = 0;
+function ev(
+  Type: string,
+  StepName: string,
+  detail: Record<string, unknown> = {},
+  ScheduleEventId?: number,
+): HistoryEvent {
+  id++;
+  const e: HistoryEvent = {
+    EventId: id,
+    Type,
+    StepName,
+    Time: new Date(Date.UTC(2026, 10, 28, 18, 0, 0, id * 10)).toISOString(),
+    EventDetail: JSON.stringify(detail),
+  };
+  if (ScheduleEventId !== undefined) e.ScheduleEventId = ScheduleEventId;
+  return e;
+}
+
+/** A task step's events as the local engine writes them; returns [events, enteredId]. */
+function taskPass(name: string, input: object, output?: object): HistoryEvent[] {
+  const entered = ev('StepEntered', name, { input, type: 'task', path: `steps[${name.at(-1)}]` });
+  const scheduled = ev('TaskScheduled', name, {
+    resourceArn: 'acs:mns:::/queues/queueflow-tasks/messages',
+    pattern: 'waitForCallback',
+    input,
+  });
+  scheduled.ScheduleEventId = scheduled.EventId;
+  const out = [
+    entered,
+    scheduled,
+    ev('TaskSubmitted', name, { MessageId: 'm1' }, scheduled.EventId),
+  ];
+  if (output) {
+    out.push(ev('TaskSucceeded', name, { output }, scheduled.EventId));
+    out.push(ev('StepExited', name, { output }, entered.EventId));
+  }
+  return out;
+}
+
+describe('deriveStepStates', () => {
+  it('marks finished tasks succeeded, the pending callback waiting and later steps not reached', () => {
+    const events = [
+      ev('ExecutionStarted', '', { input: { source: 'orders.csv' } }),
+      ...taskPass('Task_1', { task_type: 'extract' }, { rows: 3 }),
+      ...taskPass('Task_2', { task_type: 'transform' }),
+    ];
+    const view = deriveStepStates(events);
+    expect(view.steps.Task_1?.state).toBe('succeeded');
+    expect(view.steps.Task_1?.runs[0]?.input).toEqual({ task_type: 'extract' });
+    expect(view.steps.Task_1?.runs[0]?.output).toEqual({ rows: 3 });
+    expect(view.steps.Task_1?.runs[0]?.local).toEqual({ rows: 3 });
+    expect(view.steps.Task_1?.runs[0]?.attempts[0]?.tokenStatus).toBe('succeeded');
+    expect(view.steps.Task_1?.runs[0]?.durationMs).toBeGreaterThan(0);
+    expect(view.steps.Task_2?.state).toBe('waiting');
+    expect(view.steps.Task_2?.runs[0]?.attempts[0]?.tokenStatus).toBe('issued');
+    expect(view.steps.Task_3).toBeUndefined();
+    expect(view.paths['steps[1]']).toBe('succeeded');
+    expect(view.steps.Task_1?.type).toBe('task');
+  });
+
+  it('shows a step as retried between attempts and after it finally succeeds', () => {
+    const [entered, scheduled, submitted] = taskPass('Task_1', { a: 1 });
+    const failed = ev(
+      'TaskFailed',
+      'Task_1',
+      { error: 'Busy', cause: 'try later' },
+      scheduled!.EventId,
+    );
+    const inBackoff = deriveStepStates([entered!, scheduled!, submitted!, failed]);
+    expect(inBackoff.steps.Task_1?.state).toBe('retried');
+    const again = ev('TaskScheduled', 'Task_1', { pattern: 'waitForCallback', input: { a: 1 } });
+    again.ScheduleEventId = again.EventId;
+    const ok = ev('TaskSucceeded', 'Task_1', { output: { done: true } }, again.EventId);
+    const exited = ev('StepExited', 'Task_1', { output: { done: true } }, entered!.EventId);
+    const view = deriveStepStates([entered!, scheduled!, submitted!, failed, again, ok, exited]);
+    const run = view.steps.Task_1?.runs[0];
+    expect(view.steps.Task_1?.state).toBe('retried');
+    expect(run?.attempts.map((a) => a.outcome)).toEqual(['failed', 'succeeded']);
+    expect(run?.attempts[0]?.error).toBe('Busy');
+    expect(run?.attempts[0]?.tokenStatus).toBe('failed');
+  });
+
+  it('shows a failed step with its error and cause, and a caught failure as failed too', () => {
+    const [entered, scheduled] = taskPass('Task_1', {});
+    const view = deriveStepStates([
+      entered!,
+      scheduled!,
+      ev('TaskFailed', 'Task_1', { error: 'BadInput', cause: 'row 7' }, scheduled!.EventId),
+      ev('StepFailed', 'Task_1', { error: 'BadInput', cause: 'row 7' }, entered!.EventId),
+      ev('ExecutionFailed', '', { error: 'BadInput', cause: 'row 7' }),
+    ]);
+    expect(view.steps.Task_1?.state).toBe('failed');
+    expect(view.steps.Task_1?.runs[0]?.error).toBe('BadInput');
+    expect(view.steps.Task_1?.runs[0]?.cause).toBe('row 7');
+    expect(view.ended?.type).toBe('ExecutionFailed');
+
+    const [e2, s2] = taskPass('Task_2', {});
+    const caught = deriveStepStates([
+      e2!,
+      s2!,
+      ev('TaskFailed', 'Task_2', { error: 'Oops', cause: 'x' }, s2!.EventId),
+      ev('StepExited', 'Task_2', { output: { errCode: 'Oops' } }, e2!.EventId),
+    ]);
+    expect(caught.steps.Task_2?.state).toBe('failed');
+    expect(caught.steps.Task_2?.runs[0]?.error).toBe('Oops');
+    expect(caught.steps.Task_2?.runs[0]?.output).toEqual({ errCode: 'Oops' });
+  });
+
+  it('cancels the token of a task that was waiting when the execution stopped', () => {
+    const events = [
+      ...taskPass('Task_1', {}),
+      ev('ExecutionStopped', '', { error: 'Stopped', cause: 'by hand' }),
+    ];
+    const view = deriveStepStates(events);
+    const attempt = view.steps.Task_1?.runs[0]?.attempts[0];
+    expect(attempt?.tokenStatus).toBe('cancelled');
+    expect(attempt?.outcome).toBe('cancelled');
+    expect(view.steps.Task_1?.state).toBe('failed');
+    expect(view.steps.Task_1?.runs[0]?.error).toBe('Stopped');
+  });
+
+  it('keeps concurrent foreach iterations of one step apart by their links', () => {
+    const a = ev('StepEntered', 'Work', { input: { item: 1 } });
+    const b = ev('StepEntered', 'Work', { input: { item: 2 } });
+    const view = deriveStepStates([
+      a,
+      b,
+      ev('StepExited', 'Work', { output: { r: 2 } }, b.EventId),
+    ]);
+    const runs = view.steps.Work?.runs ?? [];
+    expect(runs).toHaveLength(2);
+    expect(runs[0]?.closed).toBe(false);
+    expect(runs[1]?.output).toEqual({ r: 2 });
+    expect(view.steps.Work?.state).toBe('running');
+  });
+
+  it('reads camelCase in-process events the same as API events', () => {
+    const e = normalizeEvent({
+      eventId: 7,
+      type: 'StepEntered',
+      stepName: 'P',
+      time: Date.UTC(2026, 0, 1),
+      detail: { input: { x: 1 } },
+    });
+    expect(e).toEqual({
+      EventId: 7,
+      Type: 'StepEntered',
+      StepName: 'P',
+      Time: '2026-01-01T00:00:00.000Z',
+      EventDetail: '{"input":{"x":1}}',
+    });
+    expect(deriveStepStates([e!]).steps.P?.runs[0]?.input).toEqual({ x: 1 });
+    expect(normalizeEvent({ nothing: true })).toBeUndefined();
+  });
+});
