@@ -10,8 +10,13 @@ import {
 } from './credentials';
 import type { HttpRoute } from './http/route';
 import { startHttpServer } from './http/server';
+import { type AppliedProject, applyProject } from './fc/apply-project';
+import { createFunctionRuntime, type FunctionRuntime } from './fc/runtime';
+import { createFlowEngine, type FlowEngine } from './flow';
 import { createLogger, type Logger } from './log';
 import { createQueueService, type QueueService } from './mns';
+import { loadProject } from './project/load';
+import type { Project } from './project/model';
 import { openStore, type Store } from './store/store';
 
 /** How to start the local stack. Every field has a sane default. */
@@ -29,6 +34,12 @@ export interface LocalStackOptions {
   logger?: Logger;
   /** Relax the cloud limits (message size, step data, history length). Default false. */
   relaxLimits?: boolean;
+  /** Path of s.yaml: its queues are created, its flows created or updated, its functions run. */
+  project?: string;
+  /** Run the project's functions and their triggers. Default true (tests may use mock workers). */
+  startFunctions?: boolean;
+  /** Level for the functions' own log lines. Default `info`. */
+  functionLogLevel?: 'info' | 'debug';
 }
 
 /** A running local stack. */
@@ -44,6 +55,13 @@ export interface LocalStack {
   readonly logger: Logger;
   /** The MNS queue service (REST API under `/queues` and its in-process API). */
   readonly queues: QueueService;
+  /** The flow engine (FnF 2019-03-15 POP API on `/` and its in-process API). */
+  readonly engine: FlowEngine;
+  /** The function runtime (FC invoke API, HTTP triggers under `/fc/`, MNS triggers). */
+  readonly functions: FunctionRuntime;
+  /** The project loaded from `options.project`, and what starting it did. */
+  readonly project: Project | undefined;
+  readonly applied: AppliedProject | undefined;
   stop(): Promise<void>;
 }
 
@@ -73,6 +91,8 @@ export interface StackContext {
 /** Starts the store, every component and the HTTP server. */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const logger = options.logger ?? createLogger({ level: 'info' });
+  // Read s.yaml first: a broken project fails before anything is started.
+  const project = options.project ? loadProject(options.project) : undefined;
   const clock = options.clock ?? createSystemClock();
   const store = openStore(
     options.memory ? { memory: true } : { dataDir: options.dataDir ?? '.queueflow' },
@@ -91,6 +111,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Parts in start order; later parts take earlier ones as dependencies.
     const queues = createQueueService(ctx);
     components.push(queues);
+    const engine = createFlowEngine(ctx, { queues });
+    components.push(engine);
+    const functions = createFunctionRuntime(ctx, {
+      queues,
+      ...(options.functionLogLevel ? { functionLogLevel: options.functionLogLevel } : {}),
+    });
+    components.push(functions);
+    // FDL `acs:fc` task steps call functions through the runtime.
+    engine.setFunctionInvoker(functions.invoker);
     const http = await startHttpServer({
       routes: components.flatMap((c) => c.routes),
       host: options.host ?? '127.0.0.1',
@@ -98,6 +127,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       logger,
     });
     for (const c of components) await c.start?.({ endpoint: http.endpoint });
+    const applied = project
+      ? await applyProject({
+          project:
+            options.startFunctions === false ? { ...project, functions: [] } : project,
+          queues,
+          engine,
+          functions,
+          logger,
+        }).catch(async (err: unknown) => {
+          await http.close();
+          throw err;
+        })
+      : undefined;
     let stopped = false;
     return {
       endpoint: http.endpoint,
@@ -109,6 +151,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       clock,
       logger,
       queues,
+      engine,
+      functions,
+      project,
+      applied,
       async stop() {
         if (stopped) return;
         stopped = true;

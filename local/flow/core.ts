@@ -1,0 +1,556 @@
+import { randomUUID } from 'node:crypto';
+import { applyMappings } from '../../shared/fdl/mappings';
+import { parseFlow } from '../../shared/fdl/parse';
+import type { Flow, JsonObject } from '../../shared/fdl/types';
+import type { QueueService } from '../mns/types';
+import type { StackContext } from '../stack';
+import { FlowFailure, fnfErrors } from './errors';
+import { submitTask } from './integrations';
+import {
+  cancelFrame,
+  drive,
+  type EmitEvent,
+  type InterpreterHost,
+  initialState,
+  isJsonObject,
+} from './interpreter';
+import { CLOUD_LIMITS, type FlowLimits, RELAXED_LIMITS } from './limits';
+import { createRepo, type ExecRow, type FlowRow } from './repo';
+import { FLOW_MIGRATIONS } from './schema';
+import { type ExecState, findTask, type Outcome, type TaskRun, walkRuns } from './state';
+import { createTokenCodec } from './tokens';
+import type { FlowEvent, FunctionInvoker, HistoryEvent } from './types';
+
+/** The queue operations the engine uses (the local MNS service provides them). */
+export type FlowQueues = Pick<QueueService, 'sendMessage'>;
+
+/** One transition's view of an execution. */
+export interface Txn {
+  readonly row: ExecRow;
+  readonly running: boolean;
+  readonly state: ExecState;
+  readonly host: InterpreterHost;
+  changed: boolean;
+  ended: boolean;
+}
+
+/** How an execution ends. */
+export type Ending =
+  | { status: 'Succeeded'; output: JsonObject }
+  | { status: 'Failed' | 'TimedOut' | 'Stopped'; error: string; cause: string };
+
+const TERMINAL_EVENT = {
+  Succeeded: 'ExecutionSucceeded',
+  Failed: 'ExecutionFailed',
+  TimedOut: 'ExecutionTimedOut',
+  Stopped: 'ExecutionStopped',
+} as const;
+
+/** Formats epoch ms as the API does (RFC 3339 UTC with milliseconds). */
+export const isoTime = (ms: number) => new Date(ms).toISOString();
+
+/**
+ * The durable core: every change to an execution is one SQLite transaction
+ * (state + history + timers + outbox message); side effects that must not run
+ * on a rolled-back transaction (arming timers, waking waiters, invoking
+ * functions, telling listeners) run after it commits.
+ */
+export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) {
+  const { store, clock, logger } = ctx;
+  store.migrate('flow', FLOW_MIGRATIONS);
+  const repo = createRepo(store);
+  const tokens = createTokenCodec(store);
+  const limits: FlowLimits = ctx.relaxLimits ? RELAXED_LIMITS : CLOUD_LIMITS;
+  const log = logger.child('flow');
+  const armed = new Map<string, () => void>();
+  const waiters = new Map<number, Set<() => void>>();
+  const listeners = new Set<(e: FlowEvent) => void>();
+  const flowCache = new Map<string, Flow>();
+  let invoker: FunctionInvoker = async (req) => ({
+    ok: false,
+    error: 'FC.FunctionNotFound',
+    cause: `function ${req.functionName} does not exist (no local function runtime is attached)`,
+  });
+  let inTxn = false;
+  let stopped = false;
+  const deferred: Array<() => void> = [];
+
+  function parseDefinition(text: string): Flow {
+    let flow = flowCache.get(text);
+    if (!flow) {
+      const parsed = parseFlow(text);
+      if (!parsed.flow) throw new FlowFailure('FnF.RuntimeError', 'the flow definition is invalid');
+      flow = parsed.flow;
+      if (flowCache.size > 200) flowCache.clear();
+      flowCache.set(text, flow);
+    }
+    return flow;
+  }
+
+  function runAfter(effects: Array<() => void>): void {
+    for (const fn of effects) {
+      try {
+        fn();
+      } catch (err) {
+        log.error('post-commit effect failed', { error: String(err) });
+      }
+    }
+  }
+
+  /** Runs `fn` in one transaction, then its effects; nested calls are deferred until the outer one ends. */
+  function atomically<R>(fn: (effects: Array<() => void>) => R): R {
+    const effects: Array<() => void> = [];
+    const outer = !inTxn;
+    inTxn = true;
+    let result: R;
+    try {
+      result = store.transaction(() => fn(effects));
+    } finally {
+      if (outer) inTxn = false;
+    }
+    if (outer) {
+      runAfter(effects);
+      while (deferred.length > 0 && !inTxn) deferred.shift()?.();
+    } else deferred.push(() => runAfter(effects));
+    return result;
+  }
+
+  function emitEvent(
+    row: ExecRow,
+    state: ExecState,
+    e: EmitEvent,
+    effects: Array<() => void>,
+    terminal = false,
+  ): number {
+    const id = e.id ?? state.nextEventId++;
+    if (id >= state.nextEventId) state.nextEventId = id + 1;
+    if (!terminal && id > limits.historyEvents) {
+      throw new FlowFailure(
+        'FnF.HistoryLimitExceeded',
+        `execution history exceeds ${limits.historyEvents} events`,
+      );
+    }
+    const now = clock.now();
+    const detail = JSON.stringify(e.detail);
+    repo.insertEvent.run(row.id, id, e.scheduleEventId ?? 0, e.type, e.stepName, now, detail);
+    if (listeners.size > 0) {
+      const event: HistoryEvent = {
+        EventId: id,
+        ScheduleEventId: e.scheduleEventId ?? 0,
+        Type: e.type,
+        StepName: e.stepName,
+        Time: isoTime(now),
+        EventDetail: detail,
+      };
+      const fe: FlowEvent = { flowName: row.flow_name, executionName: row.name, event };
+      effects.push(() => {
+        for (const l of listeners) l(fe);
+      });
+    }
+    return id;
+  }
+
+  function armTimer(execId: number, key: string, atMs: number, effects: Array<() => void>) {
+    repo.insertTimer.run(execId, key, atMs);
+    effects.push(() => armInMemory(execId, key, atMs));
+  }
+
+  function armInMemory(execId: number, key: string, atMs: number) {
+    const k = `${execId}|${key}`;
+    armed.get(k)?.();
+    armed.set(
+      k,
+      clock.setTimer(atMs, () => {
+        armed.delete(k);
+        if (!stopped) fireTimer(execId, key);
+      }),
+    );
+  }
+
+  function cancelTimer(execId: number, key: string, effects: Array<() => void>) {
+    repo.deleteTimer.run(execId, key);
+    effects.push(() => {
+      const k = `${execId}|${key}`;
+      armed.get(k)?.();
+      armed.delete(k);
+    });
+  }
+
+  function makeHost(
+    row: ExecRow,
+    state: ExecState,
+    flow: Flow,
+    t: { changed: boolean },
+    effects: Array<() => void>,
+  ): InterpreterHost {
+    const host: InterpreterHost = {
+      flow,
+      flowName: row.flow_name,
+      executionName: row.name,
+      limits,
+      now: () => clock.now(),
+      allocId: () => {
+        t.changed = true;
+        return state.nextEventId++;
+      },
+      emit: (e) => {
+        t.changed = true;
+        return emitEvent(row, state, e, effects);
+      },
+      token: (eventId) =>
+        tokens.mint({ flowName: row.flow_name, executionName: row.name, eventId }),
+      armTimer: (key, at) => armTimer(row.id, key, at, effects),
+      cancelTimer: (key) => cancelTimer(row.id, key, effects),
+      submit: (run, step, input) =>
+        submitTask({ run, step, input, host, core: coreForIntegrations, effects, execId: row.id }),
+    };
+    return host;
+  }
+
+  /**
+   * One transition of one execution: load, mutate, drive as far as possible,
+   * persist. `mutate` sees `t.running === false` for ended executions.
+   */
+  function transition<R>(execId: number, mutate: (t: Txn, effects: Array<() => void>) => R): R {
+    return atomically((effects) => {
+      const row = repo.exec.get(execId);
+      if (!row) throw fnfErrors.executionNotExists(String(execId), '');
+      const running = row.status === 'Running' && row.state !== null;
+      const state: ExecState = running ? JSON.parse(row.state as string) : initialState({});
+      const box = { changed: false };
+      const flow = running
+        ? parseDefinition(row.definition)
+        : ({ version: 'v1', type: 'flow', steps: [] } as Flow);
+      const host = makeHost(row, state, flow, box, effects);
+      const t: Txn = {
+        row,
+        running,
+        state,
+        host,
+        get changed() {
+          return box.changed;
+        },
+        set changed(v: boolean) {
+          box.changed = v;
+        },
+        ended: false,
+      };
+      const result = mutate(t, effects);
+      if (running && !t.ended) {
+        const d = drive(state, host);
+        if (d.state === 'succeeded')
+          endExecution(t, { status: 'Succeeded', output: d.output }, effects);
+        else if (d.state === 'failed') {
+          endExecution(t, { status: 'Failed', error: d.error, cause: d.cause }, effects);
+        }
+      }
+      if (running && !t.ended && t.changed) repo.saveState.run(JSON.stringify(state), execId);
+      return result;
+    });
+  }
+
+  function endExecution(t: Txn, ending: Ending, effects: Array<() => void>): void {
+    const { row, state } = t;
+    cancelFrame(state.root, t.host);
+    for (const { key } of repo.execTimers.all(row.id)) cancelTimer(row.id, key, effects);
+    const now = clock.now();
+    const detail: JsonObject =
+      ending.status === 'Succeeded'
+        ? { output: ending.output }
+        : { error: ending.error, cause: ending.cause };
+    emitEvent(
+      row,
+      state,
+      { type: TERMINAL_EVENT[ending.status], stepName: '', detail },
+      effects,
+      true,
+    );
+    repo.endExec.run({
+      id: row.id,
+      status: ending.status,
+      output: ending.status === 'Succeeded' ? JSON.stringify(ending.output) : null,
+      error: ending.status === 'Succeeded' ? null : ending.error,
+      cause: ending.status === 'Succeeded' ? null : ending.cause,
+      stopped_ms: now,
+    });
+    t.ended = true;
+    if (row.callback_token) {
+      const outcome: Outcome =
+        ending.status === 'Succeeded'
+          ? { ok: true, local: ending.output }
+          : {
+              ok: false,
+              error: ending.status === 'Failed' ? ending.error : `FnF.Execution${ending.status}`,
+              cause: ending.cause,
+            };
+      const parts = tokens.parse(row.callback_token);
+      const target = parts && repo.latestExecByNames.get(parts.flowName, parts.executionName);
+      if (parts && target) {
+        const info = repo.insertInbox.run(target.id, parts.eventId, JSON.stringify(outcome));
+        const id = Number(info.lastInsertRowid);
+        effects.push(() => processInbox(id));
+      }
+    }
+    effects.push(() => {
+      const set = waiters.get(row.id);
+      if (set) for (const w of set) w();
+    });
+  }
+
+  /** Ends a task attempt with `outcome`, recording the Task* event. Returns its EventId. */
+  function completeTask(t: Txn, run: TaskRun, outcome: Outcome, timedOut = false): number {
+    run.outcome = outcome;
+    t.changed = true;
+    return t.host.emit({
+      type: outcome.ok ? 'TaskSucceeded' : timedOut ? 'TaskTimedOut' : 'TaskFailed',
+      stepName: run.name,
+      scheduleEventId: run.scheduledId,
+      detail: outcome.ok
+        ? { output: outcome.local }
+        : { error: outcome.error, cause: outcome.cause },
+    });
+  }
+
+  function fireTimer(execId: number, key: string): void {
+    try {
+      transition(execId, (t, effects) => {
+        repo.deleteTimer.run(execId, key);
+        if (!t.running) return;
+        const [kind, idText] = key.split(':');
+        const id = Number(idText);
+        if (kind === 'flow') {
+          endExecution(
+            t,
+            { status: 'TimedOut', error: 'FnF.Timeout', cause: 'the flow timeoutSeconds elapsed' },
+            effects,
+          );
+        } else if (kind === 'timeout') {
+          const run = findTask(
+            t.state.root,
+            (r) => r.scheduledId === id && r.phase !== 'backoff' && !r.outcome,
+          );
+          if (run) {
+            completeTask(
+              t,
+              run,
+              { ok: false, error: 'FnF.TaskTimeout', cause: 'task timed out' },
+              true,
+            );
+          }
+        } else if (kind === 'retry') {
+          const run = findTask(t.state.root, (r) => r.enteredId === id && r.phase === 'backoff');
+          if (run) {
+            run.retryDue = true;
+            t.changed = true;
+          }
+        } else if (kind === 'wait') {
+          walkRuns(t.state.root, (r) => {
+            if (r.kind === 'wait' && r.enteredId === id) {
+              r.fired = true;
+              t.changed = true;
+            }
+          });
+        }
+      });
+    } catch (err) {
+      log.error('timer transition failed', { execId, key, error: String(err) });
+    }
+  }
+
+  function processInbox(id: number): void {
+    const item = repo.inboxItem.get(id);
+    if (!item) return;
+    try {
+      transition(item.exec_id, (t) => {
+        repo.deleteInbox.run(id);
+        if (!t.running) return;
+        const outcome = JSON.parse(item.outcome) as Outcome;
+        const run = findTask(
+          t.state.root,
+          (r) => r.scheduledId === item.event_id && r.phase === 'waiting' && !r.outcome,
+        );
+        if (run) completeTask(t, run, outcome);
+      });
+    } catch (err) {
+      log.error('inbox transition failed', { id, error: String(err) });
+    }
+  }
+
+  function launchInvoke(execId: number, run: TaskRun, req: Parameters<FunctionInvoker>[0]): void {
+    const scheduledId = run.scheduledId;
+    invoker(req)
+      .catch((err: unknown) => ({ ok: false as const, error: 'FC.Unknown', cause: String(err) }))
+      .then((res) => {
+        if (stopped) return;
+        transition(execId, (t) => {
+          if (!t.running) return;
+          const r = findTask(
+            t.state.root,
+            (x) => x.scheduledId === scheduledId && x.phase === 'invoking' && !x.outcome,
+          );
+          if (!r) return;
+          completeTask(t, r, toOutcome(res));
+        });
+      })
+      .catch((err: unknown) =>
+        log.error('invoke transition failed', { execId, error: String(err) }),
+      );
+  }
+
+  function toOutcome(res: Awaited<ReturnType<FunctionInvoker>>): Outcome {
+    if (!res.ok) return { ok: false, error: res.error, cause: res.cause };
+    let value: unknown;
+    try {
+      value = res.body.trim() === '' ? {} : JSON.parse(res.body);
+      // Functions often return a JSON string of an object (reference §2.2.2).
+      if (typeof value === 'string') value = JSON.parse(value);
+    } catch {
+      return { ok: false, error: 'FnF.InvalidLocal', cause: 'the function result is not JSON' };
+    }
+    if (!isJsonObject(value)) {
+      return {
+        ok: false,
+        error: 'FnF.InvalidLocal',
+        cause: 'the function result is not a JSON object',
+      };
+    }
+    return { ok: true, local: value };
+  }
+
+  /**
+   * Creates an execution row (inside the caller's transaction) and schedules its
+   * first drive after commit. Idempotent by name while running (the API rule).
+   */
+  function createExecution(
+    p: { flow: FlowRow; name: string; input: JsonObject; callbackToken?: string | undefined },
+    effects: Array<() => void>,
+  ): { row: ExecRow; created: boolean } {
+    const existing = repo.execByName.get(p.flow.id, p.name);
+    if (existing) {
+      if (existing.status === 'Running') return { row: existing, created: false };
+      throw fnfErrors.executionAlreadyExists(p.name, p.flow.name);
+    }
+    const flow = parseDefinition(p.flow.definition);
+    const now = clock.now();
+    const flowInput = flow.inputMappings ? applyFlowInput(flow, p.input) : p.input;
+    const state = initialState(flowInput);
+    const info = repo.insertExec.run({
+      flow_id: p.flow.id,
+      flow_name: p.flow.name,
+      name: p.name,
+      definition: p.flow.definition,
+      input: JSON.stringify(p.input),
+      state: null,
+      callback_token: p.callbackToken ?? null,
+      started_ms: now,
+    });
+    const id = Number(info.lastInsertRowid);
+    const row = repo.exec.get(id) as ExecRow;
+    emitEvent(
+      row,
+      state,
+      { type: 'ExecutionStarted', stepName: '', detail: { input: p.input } },
+      effects,
+      true,
+    );
+    if (flow.timeoutSeconds && flow.timeoutSeconds > 0) {
+      armTimer(id, 'flow', now + flow.timeoutSeconds * 1000, effects);
+    }
+    repo.saveState.run(JSON.stringify(state), id);
+    effects.push(() => kick(id));
+    return { row: { ...row, state: JSON.stringify(state) }, created: true };
+  }
+
+  function applyFlowInput(flow: Flow, input: JsonObject): JsonObject {
+    try {
+      return applyMappings(flow.inputMappings ?? [], { input, local: {} });
+    } catch (err) {
+      throw fnfErrors.invalidArgument(`flow inputMappings failed: ${String(err)}`);
+    }
+  }
+
+  function kick(execId: number): void {
+    try {
+      transition(execId, () => undefined);
+    } catch (err) {
+      log.error('drive failed', { execId, error: String(err) });
+    }
+  }
+
+  /** Re-arms timers, delivers pending callbacks and resumes every running execution. */
+  function recover(): void {
+    for (const t of repo.timers.all()) armInMemory(t.exec_id, t.key, t.at_ms);
+    for (const item of repo.inbox.all()) processInbox(item.id);
+    for (const { id } of repo.running.all()) {
+      const row = repo.exec.get(id);
+      if (!row?.state) continue;
+      const state = JSON.parse(row.state) as ExecState;
+      // A function call in flight when the process died is made again (at least once).
+      walkRuns(state.root, (r) => {
+        if (r.kind === 'task' && r.phase === 'invoking' && !r.outcome && r.invoke) {
+          launchInvoke(id, r, r.invoke);
+        }
+      });
+      kick(id);
+    }
+  }
+
+  const coreForIntegrations = {
+    queues: deps.queues,
+    launchInvoke,
+    createExecution,
+    flowRow: (name: string) => repo.flow.get(name),
+    newName: () => randomUUID(),
+    completeTaskInPlace: (run: TaskRun, outcome: Outcome, host: InterpreterHost) => {
+      run.outcome = outcome;
+      host.emit({
+        type: outcome.ok ? 'TaskSucceeded' : 'TaskFailed',
+        stepName: run.name,
+        scheduleEventId: run.scheduledId,
+        detail: outcome.ok
+          ? { output: outcome.local }
+          : { error: outcome.error, cause: outcome.cause },
+      });
+    },
+  };
+
+  return {
+    repo,
+    tokens,
+    limits,
+    atomically,
+    transition,
+    endExecution,
+    completeTask,
+    createExecution,
+    recover,
+    waiters,
+    listeners,
+    parseDefinition,
+    setInvoker(fn: FunctionInvoker) {
+      invoker = fn;
+    },
+    stop() {
+      stopped = true;
+      for (const cancel of armed.values()) cancel();
+      armed.clear();
+      for (const set of waiters.values()) for (const w of set) w();
+    },
+  };
+}
+
+/** The integrations' view of the core. */
+export type IntegrationCore = {
+  queues: FlowQueues;
+  launchInvoke(execId: number, run: TaskRun, req: Parameters<FunctionInvoker>[0]): void;
+  createExecution(
+    p: { flow: FlowRow; name: string; input: JsonObject; callbackToken?: string | undefined },
+    effects: Array<() => void>,
+  ): { row: ExecRow; created: boolean };
+  flowRow(name: string): FlowRow | undefined;
+  newName(): string;
+  completeTaskInPlace(run: TaskRun, outcome: Outcome, host: InterpreterHost): void;
+};
+
+/** The flow core type. */
+export type FlowCore = ReturnType<typeof createFlowCore>;

@@ -1,0 +1,317 @@
+import { randomUUID } from 'node:crypto';
+import { parseFlow } from '../../shared/fdl/parse';
+import type { JsonObject } from '../../shared/fdl/types';
+import { createPopRoute } from '../pop/route';
+import { createPopVerifier } from '../pop/verify';
+import type { StackContext } from '../stack';
+import { createFlowCore, type FlowQueues } from './core';
+import { fnfErrors } from './errors';
+import { isValidName, jsonBytes } from './limits';
+import { intParam, jsonObjectParam, optional, required } from './params';
+import type { EventRow, ExecRow, FlowRow } from './repo';
+import { findTask, type Outcome } from './state';
+import { deriveStepStates } from './step-states';
+import type { ApiParams, ApiResult, FlowEngine } from './types';
+import { eventView, executionView, flowView } from './views';
+
+/** The FnF API version the engine serves. */
+export const FNF_API_VERSION = '2019-03-15';
+
+/** Builds the local flow engine: durable interpreter, FnF POP API, in-process API. */
+export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }): FlowEngine {
+  const core = createFlowCore(ctx, deps);
+  const { repo, limits } = core;
+  const db = ctx.store.db;
+
+  const checkName = (kind: string, name: string) => {
+    if (limits.names && !isValidName(name)) {
+      throw fnfErrors.invalidArgument(
+        `${kind} "${name}" is invalid: use letters, digits, _ and -, start with a letter or _, 1-128 characters`,
+      );
+    }
+  };
+
+  const flowOf = (name: string): FlowRow => {
+    const f = repo.flow.get(name);
+    if (!f) throw fnfErrors.flowNotExists(name);
+    return f;
+  };
+
+  const execOf = (p: ApiParams): ExecRow => {
+    const flow = flowOf(required(p, 'FlowName'));
+    const name = required(p, 'ExecutionName');
+    const e = repo.execByName.get(flow.id, name);
+    if (!e) throw fnfErrors.executionNotExists(name, flow.name);
+    return e;
+  };
+
+  const checkDefinition = (definition: string) => {
+    const { problems } = parseFlow(definition);
+    const errors = problems.filter((x) => x.severity === 'error');
+    if (errors.length > 0) {
+      const text = errors
+        .map(
+          (x) =>
+            `${x.line !== undefined ? `line ${x.line}:${x.column ?? 1} ` : ''}${x.path || '(root)'}: ${x.message}`,
+        )
+        .join('; ');
+      throw fnfErrors.invalidArgument(`The flow definition is invalid: ${text}`);
+    }
+  };
+
+  const waitForEnd = (execId: number, seconds: number) =>
+    new Promise<void>((resolve) => {
+      let set = core.waiters.get(execId);
+      if (!set) {
+        set = new Set();
+        core.waiters.set(execId, set);
+      }
+      const s = set;
+      let cancel: (() => void) | undefined;
+      const done = () => {
+        s.delete(done);
+        if (s.size === 0) core.waiters.delete(execId);
+        cancel?.();
+        resolve();
+      };
+      s.add(done);
+      cancel = ctx.clock.setTimer(ctx.clock.now() + seconds * 1000, done);
+    });
+
+  const report = (token: string, outcome: Outcome): ApiResult => {
+    const parts = core.tokens.parse(token);
+    if (!parts) throw fnfErrors.invalidArgument('The task token is invalid.');
+    const what = `${parts.flowName}/${parts.executionName}#${parts.eventId}`;
+    const row = repo.latestExecByNames.get(parts.flowName, parts.executionName);
+    if (!row) throw fnfErrors.taskAlreadyCompleted(what);
+    const eventId = core.transition(row.id, (t) => {
+      if (!t.running) throw fnfErrors.taskAlreadyCompleted(what);
+      const run = findTask(
+        t.state.root,
+        (r) => r.scheduledId === parts.eventId && r.phase === 'waiting' && !r.outcome,
+      );
+      if (!run) throw fnfErrors.taskAlreadyCompleted(what);
+      return core.completeTask(t, run, outcome);
+    });
+    return { EventId: eventId };
+  };
+
+  const engine: FlowEngine = {
+    name: 'flow',
+    routes: [],
+    createFlow(p) {
+      const name = required(p, 'Name');
+      checkName('Name', name);
+      const definition = required(p, 'Definition');
+      const type = optional(p, 'Type') ?? 'FDL';
+      if (type !== 'FDL') throw fnfErrors.invalidArgument(`Type must be FDL; got ${type}`);
+      checkDefinition(definition);
+      const now = ctx.clock.now();
+      const row: FlowRow = {
+        name,
+        id: randomUUID(),
+        type,
+        definition,
+        description: optional(p, 'Description') ?? '',
+        role_arn: optional(p, 'RoleArn') ?? '',
+        execution_mode: optional(p, 'ExecutionMode') ?? 'Standard',
+        environment: optional(p, 'Environment') ?? null,
+        created_ms: now,
+        modified_ms: now,
+      };
+      core.atomically(() => {
+        if (repo.flow.get(name)) throw fnfErrors.flowAlreadyExists(name);
+        repo.insertFlow.run(row);
+      });
+      return flowView(row);
+    },
+    updateFlow(p) {
+      const current = flowOf(required(p, 'Name'));
+      const definition = optional(p, 'Definition') ?? current.definition;
+      if (definition !== current.definition) checkDefinition(definition);
+      const next: FlowRow = {
+        ...current,
+        definition,
+        description: optional(p, 'Description') ?? current.description,
+        role_arn: optional(p, 'RoleArn') ?? current.role_arn,
+        environment: optional(p, 'Environment') ?? current.environment,
+        modified_ms: ctx.clock.now(),
+      };
+      repo.updateFlow.run(next);
+      return flowView(next);
+    },
+    describeFlow(p) {
+      return flowView(flowOf(required(p, 'Name')));
+    },
+    listFlows(p) {
+      const limit = intParam(p, 'Limit', 60, 1, 1000);
+      const rows = repo.flowsFrom.all(optional(p, 'NextToken') ?? '', limit + 1);
+      const result: ApiResult = { Flows: rows.slice(0, limit).map(flowView) };
+      if (rows.length > limit) result.NextToken = rows[limit]?.name;
+      return result;
+    },
+    deleteFlow(p) {
+      const name = required(p, 'Name');
+      flowOf(name);
+      repo.deleteFlow.run(name);
+      return {};
+    },
+    startExecution(p) {
+      const flow = flowOf(required(p, 'FlowName'));
+      const name = optional(p, 'ExecutionName') ?? randomUUID();
+      checkName('ExecutionName', name);
+      const input = jsonObjectParam(p, 'Input', {});
+      if (jsonBytes(input) > limits.stepDataBytes) {
+        throw fnfErrors.invalidArgument(`Input exceeds ${limits.stepDataBytes} bytes`);
+      }
+      const callbackToken = optional(p, 'CallbackFnFTaskToken');
+      if (callbackToken !== undefined && !core.tokens.parse(callbackToken)) {
+        throw fnfErrors.invalidArgument('CallbackFnFTaskToken is not a valid task token.');
+      }
+      const { row } = core.atomically((effects) =>
+        core.createExecution({ flow, name, input, callbackToken }, effects),
+      );
+      return executionView(row);
+    },
+    stopExecution(p) {
+      const row = execOf(p);
+      core.transition(row.id, (t, effects) => {
+        if (!t.running) throw fnfErrors.executionAlreadyCompleted(row.name, row.flow_name);
+        core.endExecution(
+          t,
+          {
+            status: 'Stopped',
+            error: optional(p, 'Error') ?? '',
+            cause: optional(p, 'Cause') ?? '',
+          },
+          effects,
+        );
+      });
+      return executionView(repo.exec.get(row.id) as ExecRow);
+    },
+    async describeExecution(p) {
+      const row = execOf(p);
+      const wait = intParam(p, 'WaitTimeSeconds', 0, 0, limits.describeWaitSeconds);
+      if (row.status === 'Running' && wait > 0) await waitForEnd(row.id, wait);
+      return executionView(repo.exec.get(row.id) ?? row);
+    },
+    listExecutions(p) {
+      const flow = flowOf(required(p, 'FlowName'));
+      const limit = intParam(p, 'Limit', 60, 1, 100);
+      const where = ['flow_id = ?'];
+      const args: unknown[] = [flow.id];
+      const token = optional(p, 'NextToken');
+      if (token !== undefined) {
+        const from = repo.execByName.get(flow.id, token);
+        if (!from) throw fnfErrors.invalidArgument('NextToken is invalid.');
+        where.push('id <= ?');
+        args.push(from.id);
+      }
+      const status = optional(p, 'Status');
+      if (status !== undefined) {
+        where.push('status = ?');
+        args.push(status);
+      }
+      const prefix = optional(p, 'ExecutionNamePrefix');
+      if (prefix !== undefined) {
+        where.push("name LIKE ? ESCAPE '\\'");
+        args.push(`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+      }
+      for (const [param, op] of [
+        ['StartedTimeBegin', '>='],
+        ['StartedTimeEnd', '<='],
+      ] as const) {
+        const v = optional(p, param);
+        if (v === undefined) continue;
+        const ms = Date.parse(v);
+        if (!Number.isFinite(ms)) throw fnfErrors.invalidArgument(`${param} is not RFC 3339`);
+        where.push(`started_ms ${op} ?`);
+        args.push(ms);
+      }
+      const rows = db
+        .prepare(
+          `SELECT * FROM flow_executions WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
+        )
+        .all(...args, limit + 1) as ExecRow[];
+      const result: ApiResult = {
+        Executions: rows.slice(0, limit).map((r) => executionView(r, false)),
+      };
+      if (rows.length > limit) result.NextToken = rows[limit]?.name;
+      return result;
+    },
+    getExecutionHistory(p) {
+      const row = execOf(p);
+      const limit = intParam(p, 'Limit', 60, 1, 1000);
+      const from = intParam(p, 'NextToken', 1, 0, Number.MAX_SAFE_INTEGER);
+      const rows = repo.events.all(row.id, from, limit + 1);
+      const result: ApiResult = { Events: rows.slice(0, limit).map(eventView) };
+      if (rows.length > limit) result.NextToken = String(rows[limit]?.event_id);
+      return result;
+    },
+    reportTaskSucceeded(p) {
+      const token = required(p, 'TaskToken');
+      const output = jsonObjectParam(p, 'Output');
+      return report(token, { ok: true, local: output });
+    },
+    reportTaskFailed(p) {
+      const token = required(p, 'TaskToken');
+      const error = required(p, 'Error');
+      if (error.length > 128) throw fnfErrors.invalidArgument('Error must be 1-128 characters');
+      const cause = optional(p, 'Cause') ?? '';
+      if (cause.length > 4096)
+        throw fnfErrors.invalidArgument('Cause must be at most 4096 characters');
+      return report(token, { ok: false, error, cause });
+    },
+    getStepStates(p) {
+      const row = execOf(p);
+      const events = db
+        .prepare('SELECT * FROM flow_events WHERE exec_id = ? ORDER BY event_id')
+        .all(row.id) as EventRow[];
+      return deriveStepStates(events.map(eventView));
+    },
+    setFunctionInvoker(fn) {
+      core.setInvoker(fn);
+    },
+    onEvent(listener) {
+      core.listeners.add(listener);
+      return () => core.listeners.delete(listener);
+    },
+    start() {
+      core.recover();
+    },
+    stop() {
+      core.stop();
+    },
+  };
+
+  const action =
+    (fn: (p: ApiParams) => ApiResult | Promise<ApiResult>) => (p: Record<string, string>) =>
+      fn(p);
+  (engine as { routes: FlowEngine['routes'] }).routes = [
+    createPopRoute({
+      name: 'fnf',
+      version: FNF_API_VERSION,
+      hostId: `fnf.${ctx.region}.aliyuncs.com`,
+      verifier: createPopVerifier({ secrets: ctx.secrets }),
+      logger: ctx.logger.child('fnf'),
+      actions: {
+        CreateFlow: action(engine.createFlow),
+        UpdateFlow: action(engine.updateFlow),
+        DescribeFlow: action(engine.describeFlow),
+        ListFlows: action(engine.listFlows),
+        DeleteFlow: action(engine.deleteFlow),
+        StartExecution: action(engine.startExecution),
+        StopExecution: action(engine.stopExecution),
+        DescribeExecution: action(engine.describeExecution),
+        ListExecutions: action(engine.listExecutions),
+        GetExecutionHistory: action(engine.getExecutionHistory),
+        ReportTaskSucceeded: action(engine.reportTaskSucceeded),
+        ReportTaskFailed: action(engine.reportTaskFailed),
+      },
+    }),
+  ];
+  return engine;
+}
+
+/** The JSON object type, re-exported for callers building inputs. */
+export type { JsonObject };

@@ -1,0 +1,154 @@
+import { parseResourceArn } from '../../shared/fdl/arn';
+import { evaluateServiceParams } from '../../shared/fdl/mappings';
+import type { JsonObject, TaskStep } from '../../shared/fdl/types';
+import { newRequestId } from '../ids';
+import type { IntegrationCore } from './core';
+import { FnfError } from './errors';
+import type { InterpreterHost } from './interpreter';
+import type { TaskRun } from './state';
+
+/** Everything one task submission needs. */
+export interface SubmitContext {
+  run: TaskRun;
+  step: TaskStep;
+  input: JsonObject;
+  host: InterpreterHost;
+  core: IntegrationCore;
+  effects: Array<() => void>;
+  execId: number;
+}
+
+/**
+ * Submits one task attempt inside the current transaction. MNS sends are the
+ * outbox: the message row commits with the transition or not at all.
+ */
+export function submitTask(c: SubmitContext): void {
+  const { run, step, input, host, core } = c;
+  const pattern = step.pattern ?? 'requestResponse';
+  const fail = (error: string, cause: string) => {
+    host.emit({
+      type: 'TaskSubmitFailed',
+      stepName: run.name,
+      scheduleEventId: run.scheduledId,
+      detail: { error, cause },
+    });
+    core.completeTaskInPlace(run, { ok: false, error, cause }, host);
+  };
+  const submitted = (detail: JsonObject) =>
+    host.emit({
+      type: 'TaskSubmitted',
+      stepName: run.name,
+      scheduleEventId: run.scheduledId,
+      detail,
+    });
+  const ref = step.resourceArn ? parseResourceArn(step.resourceArn) : undefined;
+  if (!ref) {
+    fail(
+      'FnF.UnsupportedResource',
+      `task ${step.name}: ${step.resourceArn ?? step.action ?? '(none)'} is not a resource the local engine can call`,
+    );
+    return;
+  }
+  const params = step.serviceParams ? evaluateServiceParams(step.serviceParams, input) : {};
+  switch (ref.kind) {
+    case 'mns-queue': {
+      const bodyValue = step.serviceParams && 'MessageBody' in params ? params.MessageBody : input;
+      const body = typeof bodyValue === 'string' ? bodyValue : JSON.stringify(bodyValue ?? input);
+      const msg: { body: string; priority?: number; delaySeconds?: number } = { body };
+      if (typeof params.Priority === 'number') msg.priority = params.Priority;
+      if (typeof params.DelaySeconds === 'number') msg.delaySeconds = params.DelaySeconds;
+      let sent: { messageId: string; bodyMD5: string };
+      try {
+        sent = core.queues.sendMessage(ref.queue, msg);
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        fail(
+          `MNS.${typeof code === 'string' ? code : 'Unknown'}`,
+          String((err as Error).message ?? err),
+        );
+        return;
+      }
+      submitted({ MessageId: sent.messageId, queue: ref.queue });
+      if (pattern === 'waitForCallback') run.phase = 'waiting';
+      else {
+        core.completeTaskInPlace(
+          run,
+          {
+            ok: true,
+            local: {
+              MessageId: sent.messageId,
+              MessageBodyMD5: sent.bodyMD5,
+              RequestId: newRequestId(),
+            },
+          },
+          host,
+        );
+      }
+      return;
+    }
+    case 'mns-topic':
+      fail(
+        'FnF.UnsupportedResource',
+        `task ${step.name}: MNS topics are not supported by the local queue service; use a queue (acs:mns:::/queues/<name>/messages)`,
+      );
+      return;
+    case 'fc': {
+      if (pattern !== 'requestResponse') {
+        fail(
+          'FnF.UnsupportedResource',
+          `task ${step.name}: FC tasks support only requestResponse locally`,
+        );
+        return;
+      }
+      const req: NonNullable<TaskRun['invoke']> = {
+        functionName: ref.functionName,
+        payload: JSON.stringify(input),
+      };
+      if (ref.serviceName) req.serviceName = ref.serviceName;
+      if (ref.qualifier) req.qualifier = ref.qualifier;
+      run.phase = 'invoking';
+      run.invoke = req;
+      submitted({ functionName: ref.functionName });
+      c.effects.push(() => core.launchInvoke(c.execId, run, req));
+      return;
+    }
+    case 'fnf-flow': {
+      const flow = core.flowRow(ref.flowName);
+      if (!flow) {
+        fail('fnf.FlowNotExists', `Flow  ${ref.flowName} does not exist.`);
+        return;
+      }
+      const name = typeof params.ExecutionName === 'string' ? params.ExecutionName : core.newName();
+      const childInput =
+        step.serviceParams && 'Input' in params && isObject(params.Input) ? params.Input : input;
+      try {
+        core.createExecution(
+          {
+            flow,
+            name,
+            input: childInput,
+            callbackToken: pattern === 'sync' ? host.token(run.scheduledId) : undefined,
+          },
+          c.effects,
+        );
+      } catch (err) {
+        if (err instanceof FnfError) fail(`fnf.${err.code}`, err.message);
+        else throw err;
+        return;
+      }
+      submitted({ FlowName: ref.flowName, ExecutionName: name });
+      if (pattern === 'requestResponse') {
+        core.completeTaskInPlace(
+          run,
+          { ok: true, local: { FlowName: ref.flowName, ExecutionName: name } },
+          host,
+        );
+      } else run.phase = 'waiting';
+      return;
+    }
+  }
+}
+
+function isObject(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,54 @@
+/**
+ * The cloud's limits, enforced by default so a flow that passes locally does not
+ * fail in the cloud (sources in docs/engine.md). `relaxLimits` lifts them.
+ */
+export interface FlowLimits {
+  /** Input + output + local of one step, and execution Input/Output (32 KiB). */
+  stepDataBytes: number;
+  /** History events per execution (5000). */
+  historyEvents: number;
+  /** Longest wait step (2 days). */
+  waitSeconds: number;
+  /** DescribeExecution WaitTimeSeconds upper bound (60 s per the API). */
+  describeWaitSeconds: number;
+  /** Iterations of one foreach running at once (100). */
+  foreachConcurrency: number;
+  /** Branches of one parallel step (100). */
+  parallelBranches: number;
+  /** Enforce the flow/execution name rule. */
+  names: boolean;
+}
+
+/** The cloud defaults. */
+export const CLOUD_LIMITS: FlowLimits = {
+  stepDataBytes: 32 * 1024,
+  historyEvents: 5000,
+  waitSeconds: 2 * 24 * 3600,
+  describeWaitSeconds: 60,
+  foreachConcurrency: 100,
+  parallelBranches: 100,
+  names: true,
+};
+
+/** Relaxed: sizes and counts effectively unbounded; foreach still capped at 100 at once. */
+export const RELAXED_LIMITS: FlowLimits = {
+  stepDataBytes: Number.POSITIVE_INFINITY,
+  historyEvents: Number.POSITIVE_INFINITY,
+  waitSeconds: Number.POSITIVE_INFINITY,
+  describeWaitSeconds: 60,
+  foreachConcurrency: 100,
+  parallelBranches: Number.POSITIVE_INFINITY,
+  names: false,
+};
+
+const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
+
+/** The flow/execution name rule: letters, digits, `_`, `-`; starts with a letter or `_`; 1–128. */
+export function isValidName(name: string): boolean {
+  return NAME.test(name);
+}
+
+/** UTF-8 size of a JSON value. */
+export function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value ?? null), 'utf8');
+}

@@ -1,0 +1,110 @@
+import type { Store } from '../store/store';
+
+/** A flow row. */
+export interface FlowRow {
+  name: string;
+  id: string;
+  type: string;
+  definition: string;
+  description: string;
+  role_arn: string;
+  execution_mode: string;
+  environment: string | null;
+  created_ms: number;
+  modified_ms: number;
+}
+
+/** An execution row. `state` is null once the execution has ended. */
+export interface ExecRow {
+  id: number;
+  flow_id: string;
+  flow_name: string;
+  name: string;
+  status: string;
+  definition: string;
+  input: string;
+  output: string | null;
+  error: string | null;
+  cause: string | null;
+  state: string | null;
+  callback_token: string | null;
+  started_ms: number;
+  stopped_ms: number | null;
+}
+
+/** A history event row. */
+export interface EventRow {
+  exec_id: number;
+  event_id: number;
+  schedule_event_id: number;
+  type: string;
+  step_name: string;
+  time_ms: number;
+  detail: string;
+}
+
+/** Prepared statements over the flow tables. */
+export function createRepo(store: Store) {
+  const db = store.db;
+  const q = <T>(sql: string) => {
+    const st = db.prepare(sql);
+    return {
+      get: (...a: unknown[]) => st.get(...a) as T | undefined,
+      all: (...a: unknown[]) => st.all(...a) as T[],
+      run: (...a: unknown[]) => st.run(...a),
+    };
+  };
+  return {
+    flow: q<FlowRow>('SELECT * FROM flow_flows WHERE name = ?'),
+    flowsFrom: q<FlowRow>('SELECT * FROM flow_flows WHERE name >= ? ORDER BY name LIMIT ?'),
+    insertFlow: q(
+      `INSERT INTO flow_flows (name, id, type, definition, description, role_arn, execution_mode, environment, created_ms, modified_ms)
+       VALUES (@name, @id, @type, @definition, @description, @role_arn, @execution_mode, @environment, @created_ms, @modified_ms)`,
+    ),
+    updateFlow: q(
+      `UPDATE flow_flows SET definition = @definition, description = @description, role_arn = @role_arn,
+       environment = @environment, modified_ms = @modified_ms WHERE name = @name`,
+    ),
+    deleteFlow: q('DELETE FROM flow_flows WHERE name = ?'),
+    exec: q<ExecRow>('SELECT * FROM flow_executions WHERE id = ?'),
+    execByName: q<ExecRow>('SELECT * FROM flow_executions WHERE flow_id = ? AND name = ?'),
+    latestExecByNames: q<ExecRow>(
+      'SELECT * FROM flow_executions WHERE flow_name = ? AND name = ? ORDER BY id DESC LIMIT 1',
+    ),
+    running: q<{ id: number }>("SELECT id FROM flow_executions WHERE status = 'Running'"),
+    insertExec: q(
+      `INSERT INTO flow_executions (flow_id, flow_name, name, status, definition, input, state, callback_token, started_ms)
+       VALUES (@flow_id, @flow_name, @name, 'Running', @definition, @input, @state, @callback_token, @started_ms)`,
+    ),
+    saveState: q('UPDATE flow_executions SET state = ? WHERE id = ?'),
+    endExec: q(
+      `UPDATE flow_executions SET status = @status, output = @output, error = @error, cause = @cause,
+       state = NULL, stopped_ms = @stopped_ms WHERE id = @id`,
+    ),
+    insertEvent: q(
+      'INSERT INTO flow_events (exec_id, event_id, schedule_event_id, type, step_name, time_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ),
+    events: q<EventRow>(
+      'SELECT * FROM flow_events WHERE exec_id = ? AND event_id >= ? ORDER BY event_id LIMIT ?',
+    ),
+    lastEvent: q<EventRow>(
+      'SELECT * FROM flow_events WHERE exec_id = ? ORDER BY event_id DESC LIMIT 1',
+    ),
+    timers: q<{ exec_id: number; key: string; at_ms: number }>('SELECT * FROM flow_timers'),
+    insertTimer: q('INSERT OR REPLACE INTO flow_timers (exec_id, key, at_ms) VALUES (?, ?, ?)'),
+    deleteTimer: q('DELETE FROM flow_timers WHERE exec_id = ? AND key = ?'),
+    execTimers: q<{ key: string }>('SELECT key FROM flow_timers WHERE exec_id = ?'),
+    deleteExecTimers: q('DELETE FROM flow_timers WHERE exec_id = ?'),
+    insertInbox: q('INSERT INTO flow_inbox (exec_id, event_id, outcome) VALUES (?, ?, ?)'),
+    inbox: q<{ id: number; exec_id: number; event_id: number; outcome: string }>(
+      'SELECT * FROM flow_inbox ORDER BY id',
+    ),
+    inboxItem: q<{ id: number; exec_id: number; event_id: number; outcome: string }>(
+      'SELECT * FROM flow_inbox WHERE id = ?',
+    ),
+    deleteInbox: q('DELETE FROM flow_inbox WHERE id = ?'),
+  };
+}
+
+/** The repository type. */
+export type FlowRepo = ReturnType<typeof createRepo>;

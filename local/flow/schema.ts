@@ -1,0 +1,64 @@
+import type { Migration } from '../store/store';
+
+/** The flow engine's tables (namespace `flow`). */
+export const FLOW_MIGRATIONS: readonly Migration[] = [
+  {
+    id: '001-flow',
+    sql: `
+CREATE TABLE flow_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE flow_flows (
+  name TEXT PRIMARY KEY,
+  id TEXT NOT NULL,
+  type TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  description TEXT NOT NULL,
+  role_arn TEXT NOT NULL,
+  execution_mode TEXT NOT NULL,
+  environment TEXT,
+  created_ms INTEGER NOT NULL,
+  modified_ms INTEGER NOT NULL
+);
+CREATE TABLE flow_executions (
+  id INTEGER PRIMARY KEY,
+  flow_id TEXT NOT NULL,
+  flow_name TEXT NOT NULL,
+  name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  definition TEXT NOT NULL,
+  input TEXT NOT NULL,
+  output TEXT,
+  error TEXT,
+  cause TEXT,
+  state TEXT,
+  callback_token TEXT,
+  started_ms INTEGER NOT NULL,
+  stopped_ms INTEGER,
+  UNIQUE (flow_id, name)
+);
+CREATE INDEX flow_executions_running ON flow_executions (status) WHERE status = 'Running';
+CREATE INDEX flow_executions_by_name ON flow_executions (flow_name, name);
+CREATE TABLE flow_events (
+  exec_id INTEGER NOT NULL,
+  event_id INTEGER NOT NULL,
+  schedule_event_id INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  step_name TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (exec_id, event_id)
+) WITHOUT ROWID;
+CREATE TABLE flow_timers (
+  exec_id INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  at_ms INTEGER NOT NULL,
+  PRIMARY KEY (exec_id, key)
+) WITHOUT ROWID;
+CREATE TABLE flow_inbox (
+  id INTEGER PRIMARY KEY,
+  exec_id INTEGER NOT NULL,
+  event_id INTEGER NOT NULL,
+  outcome TEXT NOT NULL
+);
+`,
+  },
+];

@@ -1,0 +1,83 @@
+import type { JsonObject } from '../../shared/fdl/types';
+import type { StackComponent } from '../stack';
+
+/** One history event, as GetExecutionHistory returns it. */
+export interface HistoryEvent {
+  EventId: number;
+  ScheduleEventId: number;
+  Type: string;
+  StepName: string;
+  /** RFC 3339 UTC with milliseconds. */
+  Time: string;
+  /** JSON text (see docs/engine.md for each type's fields). */
+  EventDetail: string;
+}
+
+/** A live history event for listeners (console, CLI --follow). */
+export interface FlowEvent {
+  flowName: string;
+  executionName: string;
+  event: HistoryEvent;
+}
+
+/** What an FC task asks the function runtime to do. */
+export interface FunctionInvokeRequest {
+  functionName: string;
+  serviceName?: string;
+  qualifier?: string;
+  payload: string;
+}
+
+/** The outcome of a function invocation: the body, or the FC error type and message. */
+export type FunctionInvokeResult =
+  | { ok: true; body: string }
+  | { ok: false; error: string; cause: string };
+
+/** How the engine calls FC functions (the local function runtime wires one in). */
+export type FunctionInvoker = (req: FunctionInvokeRequest) => Promise<FunctionInvokeResult>;
+
+/** Parameters as the FnF API takes them (PascalCase, strings). */
+export type ApiParams = Record<string, string | number | undefined>;
+
+/** A response body as the FnF API returns it (without RequestId). */
+export type ApiResult = Record<string, unknown>;
+
+/** The state of one step instance, derived from the history (console read model). */
+export interface StepState {
+  /** EventId of the StepEntered event (unique per instance). */
+  id: number;
+  name: string;
+  type: string;
+  /** Path in the definition, e.g. `steps[2].branches[0].steps[1]`. */
+  path: string;
+  status: 'running' | 'succeeded' | 'failed';
+  enteredTime: string;
+  exitedTime?: string;
+  input?: JsonObject;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  /** Task attempts made (tasks only). */
+  attempts?: number;
+}
+
+/** The local FnF engine: the in-process API mirrors the 2019-03-15 actions. */
+export interface FlowEngine extends StackComponent {
+  createFlow(p: ApiParams): ApiResult;
+  updateFlow(p: ApiParams): ApiResult;
+  describeFlow(p: ApiParams): ApiResult;
+  listFlows(p: ApiParams): ApiResult;
+  deleteFlow(p: ApiParams): ApiResult;
+  startExecution(p: ApiParams): ApiResult;
+  stopExecution(p: ApiParams): ApiResult;
+  /** Long-polls up to WaitTimeSeconds for the execution to end. */
+  describeExecution(p: ApiParams): Promise<ApiResult>;
+  listExecutions(p: ApiParams): ApiResult;
+  getExecutionHistory(p: ApiParams): ApiResult;
+  reportTaskSucceeded(p: ApiParams): ApiResult;
+  reportTaskFailed(p: ApiParams): ApiResult;
+  /** Per-step state of an execution, for the console (derived from history). */
+  getStepStates(p: { FlowName: string; ExecutionName: string }): StepState[];
+  setFunctionInvoker(fn: FunctionInvoker): void;
+  onEvent(listener: (e: FlowEvent) => void): () => void;
+}

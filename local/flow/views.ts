@@ -1,0 +1,51 @@
+import type { EventRow, ExecRow, FlowRow } from './repo';
+import type { HistoryEvent } from './types';
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** A flow as DescribeFlow returns it. */
+export function flowView(f: FlowRow): Record<string, unknown> {
+  const v: Record<string, unknown> = {
+    Name: f.name,
+    Id: f.id,
+    Type: f.type,
+    Definition: f.definition,
+    Description: f.description,
+    RoleArn: f.role_arn,
+    ExecutionMode: f.execution_mode,
+    CreatedTime: iso(f.created_ms),
+    LastModifiedTime: iso(f.modified_ms),
+  };
+  if (f.environment) v.Environment = f.environment;
+  return v;
+}
+
+/**
+ * An execution as DescribeExecution returns it. Output and StoppedTime appear
+ * only once set (the cloud sends empty strings early on; clients accept both).
+ */
+export function executionView(e: ExecRow, withDefinition = true): Record<string, unknown> {
+  const v: Record<string, unknown> = {
+    Name: e.name,
+    FlowName: e.flow_name,
+    Input: e.input,
+    Status: e.status,
+    StartedTime: iso(e.started_ms),
+  };
+  if (withDefinition) v.FlowDefinition = e.definition;
+  if (e.output !== null) v.Output = e.output;
+  if (e.stopped_ms !== null) v.StoppedTime = iso(e.stopped_ms);
+  return v;
+}
+
+/** A history row as GetExecutionHistory returns it. */
+export function eventView(r: EventRow): HistoryEvent {
+  return {
+    EventId: r.event_id,
+    ScheduleEventId: r.schedule_event_id,
+    Type: r.type,
+    StepName: r.step_name,
+    Time: iso(r.time_ms),
+    EventDetail: r.detail,
+  };
+}

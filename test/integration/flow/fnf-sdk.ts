@@ -1,0 +1,67 @@
+import RPCClient from '@alicloud/pop-core/lib/rpc';
+import type { LocalStack } from '../../../local/stack';
+
+/** The actions the FnF SDK sends as POST (the rest are GET), as @alicloud/fnf-2019-03-15 does. */
+const POST_ACTIONS = new Set([
+  'CreateFlow',
+  'UpdateFlow',
+  'StartExecution',
+  'StopExecution',
+  'ReportTaskSucceeded',
+  'ReportTaskFailed',
+]);
+
+/** A thin typed wrapper over the unmodified pop-core RPCClient. */
+export interface FnfSdk {
+  call<T = Record<string, unknown>>(action: string, params?: Record<string, unknown>): Promise<T>;
+  raw: RPCClient;
+}
+
+/** An FnF client for the stack (local credentials unless overridden). */
+export function createFnfSdk(
+  stack: Pick<LocalStack, 'endpoint' | 'credentials'>,
+  override: { accessKeySecret?: string } = {},
+): FnfSdk {
+  const raw = new RPCClient({
+    endpoint: stack.endpoint,
+    apiVersion: '2019-03-15',
+    accessKeyId: stack.credentials.accessKeyId,
+    accessKeySecret: override.accessKeySecret ?? stack.credentials.accessKeySecret,
+  });
+  return {
+    raw,
+    call: (action, params = {}) =>
+      raw.request(
+        action,
+        params,
+        POST_ACTIONS.has(action) ? { method: 'POST', timeout: 10_000 } : { timeout: 10_000 },
+      ),
+  };
+}
+
+/** Awaits `p` and returns the error it rejects with (fails when it resolves). */
+export async function rejection(
+  p: Promise<unknown>,
+): Promise<Error & { code?: string; entry?: { response?: { statusCode?: number } } }> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
+
+/** Polls `check` until it returns a value, failing after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined && v !== false) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
