@@ -2,7 +2,13 @@ import { MESSAGE_LIMITS } from './attributes';
 import { MnsError } from './errors';
 import type { MnsRequest } from './http-context';
 import { reply } from './http-io';
-import { intField, parseMessage, parseReceiptHandles, parseSendBody } from './http-parse';
+import {
+  intField,
+  type MessageInput,
+  parseMessage,
+  parseReceiptHandles,
+  parseSendBody,
+} from './http-parse';
 import type { PeekedMessage, ReceivedMessage } from './types';
 import { elements, xmlDocument } from './xml';
 
@@ -29,9 +35,19 @@ export function postMessages(r: MnsRequest, queue: string): void {
       `The count of message in batch request should between 1 and ${MESSAGE_LIMITS.batch}.`,
     );
   }
-  // Parse every entry first: a malformed entry fails the whole request, as a 400.
-  const inputs = entries.map(parseMessage);
-  const total = inputs.reduce((n, m) => n + Buffer.byteLength(m.body, 'utf8'), 0);
+  // A structurally broken entry fails the request; a bad value fails only its entry.
+  const inputs = entries.map((e): MessageInput | MnsError => {
+    try {
+      return parseMessage(e);
+    } catch (err) {
+      if (err instanceof MnsError && err.code === 'InvalidArgument') return err;
+      throw err;
+    }
+  });
+  const total = inputs.reduce(
+    (n, m) => n + (m instanceof MnsError ? 0 : Buffer.byteLength(m.body, 'utf8')),
+    0,
+  );
   if (!r.service.relaxLimits && total > 65_536) {
     throw new MnsError(
       'InvalidArgument',
@@ -44,6 +60,7 @@ export function postMessages(r: MnsRequest, queue: string): void {
     inputs
       .map((m) => {
         try {
+          if (m instanceof MnsError) throw m;
           const sent = r.service.sendMessage(queue, m);
           return elements([
             ['MessageId', sent.messageId],

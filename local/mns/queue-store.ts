@@ -188,7 +188,7 @@ export function createQueueStore(db: Database.Database) {
     purgeExpired(now: number): number {
       return s.purgeExpired.run(now).changes;
     },
-    stats(queue: string, now: number): Omit<QueueStats, 'deadLettered' | 'deadLetterQueue'> {
+    stats(queue: string, now: number): Pick<QueueStats, 'active' | 'inflight' | 'delayed'> {
       const r = s.stats.get(now, now, now, now, queue);
       return { active: r?.active ?? 0, inflight: r?.inflight ?? 0, delayed: r?.delayed ?? 0 };
     },

@@ -318,7 +318,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     },
     stats(queue) {
       const rec = requireQueue(queue);
-      const counts = q.stats(queue, clock.now());
+      const counts = { ...q.stats(queue, clock.now()), waiting: waiters.count(queue) };
       const dlq = rec.attributes.DeadLetterQueue;
       return dlq ? { ...counts, deadLettered: rec.deadLettered, deadLetterQueue: dlq } : counts;
     },

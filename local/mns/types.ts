@@ -43,6 +43,8 @@ export interface QueueStats {
   active: number;
   inflight: number;
   delayed: number;
+  /** Long polls parked on this queue right now. */
+  waiting: number;
   /** Messages this queue moved to its dead-letter queue (local extension). */
   deadLettered?: number;
   deadLetterQueue?: string;

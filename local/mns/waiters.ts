@@ -147,9 +147,9 @@ export function createWaiterRegistry(deps: WaiterDeps) {
       arm(queue, at);
     },
 
-    /** Whether anyone waits on `queue`. */
-    hasWaiters(queue: string): boolean {
-      return byQueue.has(queue);
+    /** How many receivers wait on `queue`. */
+    count(queue: string): number {
+      return byQueue.get(queue)?.size ?? 0;
     },
 
     /** Ends every wait on `queue` empty-handed (the queue was deleted). */

@@ -1,0 +1,101 @@
+import MnsModule from '@alicloud/mns';
+import type { LocalStack } from '../../local/stack';
+
+/** A parsed SDK response: status, filtered headers, body fields as strings. */
+export interface SdkResponse<B> {
+  code: number;
+  headers: Record<string, string | undefined>;
+  body: B;
+}
+
+type Fields = Record<string, string>;
+
+/**
+ * The unmodified @alicloud/mns 1.2 client, typed for every queue call the
+ * integration tests make (the package ships no typings).
+ */
+export interface SdkMnsClient {
+  createQueue(
+    name: string,
+    attrs?: Record<string, string | number>,
+  ): Promise<SdkResponse<undefined>>;
+  deleteQueue(name: string): Promise<SdkResponse<undefined>>;
+  listQueue(
+    start?: string,
+    limit?: number,
+    prefix?: string,
+  ): Promise<SdkResponse<Fields[] | undefined>>;
+  getQueueAttributes(name: string): Promise<SdkResponse<Fields>>;
+  setQueueAttributes(
+    name: string,
+    attrs: Record<string, string | number>,
+  ): Promise<SdkResponse<undefined>>;
+  sendMessage(
+    name: string,
+    msg: { MessageBody: string; DelaySeconds?: number; Priority?: number },
+  ): Promise<SdkResponse<Fields>>;
+  batchSendMessage(
+    name: string,
+    msgs: Array<{ MessageBody: string; DelaySeconds?: number; Priority?: number }>,
+  ): Promise<SdkResponse<Fields[]>>;
+  receiveMessage(name: string, waitSeconds?: number): Promise<SdkResponse<Fields>>;
+  batchReceiveMessage(
+    name: string,
+    n: number,
+    waitSeconds?: number,
+  ): Promise<SdkResponse<Fields[]>>;
+  peekMessage(name: string): Promise<SdkResponse<Fields>>;
+  batchPeekMessage(name: string, n: number): Promise<SdkResponse<Fields[]>>;
+  deleteMessage(name: string, handle: string): Promise<SdkResponse<undefined>>;
+  batchDeleteMessage(name: string, handles: string[]): Promise<SdkResponse<Fields[] | undefined>>;
+  changeMessageVisibility(
+    name: string,
+    handle: string,
+    seconds: number,
+  ): Promise<SdkResponse<Fields>>;
+}
+
+const Client = MnsModule as unknown as new (
+  accountId: string,
+  opts: { endpoint: string; accessKeyId: string; accessKeySecret: string },
+) => SdkMnsClient;
+
+/** An SDK client pointed at the stack, with its credentials unless overridden. */
+export function createSdkClient(
+  stack: Pick<LocalStack, 'accountId' | 'endpoint' | 'credentials'>,
+  override: { accessKeySecret?: string } = {},
+): SdkMnsClient {
+  return new Client(stack.accountId, {
+    endpoint: stack.endpoint,
+    accessKeyId: stack.credentials.accessKeyId,
+    accessKeySecret: override.accessKeySecret ?? stack.credentials.accessKeySecret,
+  });
+}
+
+/** The `err.name` the SDK gives an MNS error code (it sets no `code`, reference §2.4). */
+export function sdkErrorName(code: string): string {
+  return `MNS${code}Error`;
+}
+
+/** Awaits `p` and returns the error it rejects with (fails when it resolves). */
+export async function rejection(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected the call to fail, but it succeeded');
+}
+
+/** Polls `check` until it returns true, failing after `timeoutMs` (no blind sleeps). */
+export async function waitUntil(
+  check: () => boolean,
+  what: string,
+  timeoutMs = 5000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}

@@ -1,0 +1,51 @@
+import { createHash, createHmac } from 'node:crypto';
+
+/**
+ * Signs and sends one raw MNS request with fetch, independently of the SDK and
+ * of the server's own code: for bodies the SDK cannot send (escaped XML) and
+ * for header edge cases.
+ */
+export async function signedFetch(options: {
+  endpoint: string;
+  accessKeyId: string;
+  accessKeySecret: string;
+  method: string;
+  /** Path and raw query, exactly as it goes on the request line. */
+  resource: string;
+  body?: string;
+  headers?: Record<string, string>;
+  signal?: AbortSignal;
+}): Promise<{ status: number; contentType: string; text: string }> {
+  const date = new Date().toUTCString();
+  const headers: Record<string, string> = {
+    date,
+    'x-mns-date': date,
+    'x-mns-version': '2015-06-06',
+    ...options.headers,
+  };
+  if (options.body !== undefined) {
+    headers['content-type'] = 'text/xml;charset=utf-8';
+    headers['content-md5'] = Buffer.from(
+      createHash('md5').update(options.body, 'utf8').digest('hex'),
+    ).toString('base64');
+  }
+  const canonical = Object.keys(headers)
+    .filter((k) => k.startsWith('x-mns-'))
+    .sort()
+    .map((k) => `${k}:${headers[k]}\n`)
+    .join('');
+  const toSign = `${options.method}\n${headers['content-md5'] ?? ''}\n${headers['content-type'] ?? ''}\n${date}\n${canonical}${options.resource}`;
+  const signature = createHmac('sha1', options.accessKeySecret).update(toSign).digest('base64');
+  headers.authorization = `MNS ${options.accessKeyId}:${signature}`;
+  const res = await fetch(`${options.endpoint}${options.resource}`, {
+    method: options.method,
+    headers,
+    ...(options.body !== undefined ? { body: options.body } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return {
+    status: res.status,
+    contentType: res.headers.get('content-type') ?? '',
+    text: await res.text(),
+  };
+}
