@@ -16,29 +16,27 @@ const ATTRIBUTES: Record<QueueAttribute, { min: number; max: number }> = {
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/**
- * Reads the `ALIYUN::MNS::Queue` resources of a ROS template, with `Ref` and
- * `Fn::Sub` evaluated against the parameters the s.yaml `ros` resource passes
- * (then the template's defaults and the ALIYUN:: pseudo parameters).
- */
-export function readRosQueues(options: {
+/** What a ROS template's `Ref` and `Fn::Sub` evaluate against. */
+export interface RosContext {
   template: YamlSource;
-  /** `parameters` of the s.yaml resource, resolved. */
+  /** `parameters` of the s.yaml ros resource, resolved. */
   parameters: Record<string, unknown>;
   region: string;
   accountId: string;
-}): ProjectQueue[] {
-  const { template } = options;
+}
+
+/** Evaluates literals, `Ref` and `Fn::Sub` of a ROS template, deeply; errors are located. */
+export function createRosEvaluator(ctx: RosContext): (value: unknown, at: NodePath) => unknown {
+  const { template } = ctx;
   const root = createPropsReader(template, [], template.data);
   const declared = root.object('Parameters', false).value;
-  const resources = root.object('Resources').value;
 
   const parameter = (name: string, at: NodePath): unknown => {
-    if (name === 'ALIYUN::Region') return options.region;
-    if (name === 'ALIYUN::AccountId' || name === 'ALIYUN::TenantId') return options.accountId;
+    if (name === 'ALIYUN::Region') return ctx.region;
+    if (name === 'ALIYUN::AccountId' || name === 'ALIYUN::TenantId') return ctx.accountId;
     const decl = declared[name];
     if (!isRecord(decl)) throw template.error(at, `Ref to unknown parameter "${name}"`);
-    const value = options.parameters[name] ?? decl.Default;
+    const value = ctx.parameters[name] ?? decl.Default;
     if (value === undefined || value === null) {
       throw template.error(
         at,
@@ -49,6 +47,7 @@ export function readRosQueues(options: {
   };
 
   const evaluate = (value: unknown, at: NodePath): unknown => {
+    if (Array.isArray(value)) return value.map((v, i) => evaluate(v, [...at, i]));
     if (!isRecord(value)) return value;
     if (typeof value.Ref === 'string') return parameter(value.Ref, [...at, 'Ref']);
     const sub = value['Fn::Sub'];
@@ -57,17 +56,34 @@ export function readRosQueues(options: {
         String(parameter(name.trim(), [...at, 'Fn::Sub'])),
       );
     }
-    throw template.error(at, 'only literals, Ref and Fn::Sub are understood here');
+    const fnKey = Object.keys(value).find((k) => k.startsWith('Fn::'));
+    if (fnKey)
+      throw template.error(
+        [...at, fnKey],
+        `${fnKey} is not evaluated locally (use Ref or Fn::Sub)`,
+      );
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = evaluate(v, [...at, k]);
+    return out;
   };
+  return evaluate;
+}
 
+/**
+ * Reads the `ALIYUN::MNS::Queue` resources of a ROS template, with `Ref` and
+ * `Fn::Sub` evaluated against the parameters the s.yaml `ros` resource passes
+ * (then the template's defaults and the ALIYUN:: pseudo parameters).
+ */
+export function readRosQueues(ctx: RosContext): ProjectQueue[] {
+  const { template } = ctx;
+  const resources = createPropsReader(template, [], template.data).object('Resources').value;
+  const evaluate = createRosEvaluator(ctx);
   const queues: ProjectQueue[] = [];
   for (const [logicalId, res] of Object.entries(resources)) {
     if (!isRecord(res) || res.Type !== 'ALIYUN::MNS::Queue') continue;
     const path: NodePath = ['Resources', logicalId, 'Properties'];
     const props = createPropsReader(template, path, res.Properties ?? {});
-    const evaluated: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(props.value)) evaluated[k] = evaluate(v, [...path, k]);
-    const queue = createPropsReader(template, path, evaluated);
+    const queue = createPropsReader(template, path, evaluate(props.value, path));
     const name = queue.string('QueueName');
     if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,255}$/.test(name)) {
       throw queue.error(`"${name}" is not a valid queue name (letters, digits, -)`, 'QueueName');
