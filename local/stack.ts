@@ -8,11 +8,12 @@ import {
   LOCAL_ACCOUNT_ID,
   LOCAL_REGION,
 } from './credentials';
-import type { HttpRoute } from './http/route';
-import { startHttpServer } from './http/server';
 import { type AppliedProject, applyProject } from './fc/apply-project';
+import { createConsole } from './console';
 import { createFunctionRuntime, type FunctionRuntime } from './fc/runtime';
 import { createFlowEngine, type FlowEngine } from './flow';
+import type { HttpRoute } from './http/route';
+import { startHttpServer } from './http/server';
 import { createLogger, type Logger } from './log';
 import { createQueueService, type QueueService } from './mns';
 import { loadProject } from './project/load';
@@ -113,6 +114,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     components.push(queues);
     const engine = createFlowEngine(ctx, { queues });
     components.push(engine);
+    components.push(createConsole({ engine, queues, logger })); // the web page under /console
     const functions = createFunctionRuntime(ctx, {
       queues,
       ...(options.functionLogLevel ? { functionLogLevel: options.functionLogLevel } : {}),
@@ -129,8 +131,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     for (const c of components) await c.start?.({ endpoint: http.endpoint });
     const applied = project
       ? await applyProject({
-          project:
-            options.startFunctions === false ? { ...project, functions: [] } : project,
+          project: options.startFunctions === false ? { ...project, functions: [] } : project,
           queues,
           engine,
           functions,

@@ -31,6 +31,7 @@ export function followExecution(options: {
   const { engine, flowName, executionName, write } = options;
   let startMs: number | undefined;
   const entered = new Map<string, number>();
+  const resources = new Map<string, Record<string, unknown>>();
   let unsubscribe: () => void = () => {};
   let timer: NodeJS.Timeout | undefined;
 
@@ -48,8 +49,13 @@ export function followExecution(options: {
       case 'StepEntered':
         entered.set(ev.StepName, t);
         break;
+      case 'TaskScheduled':
+        resources.set(ev.StepName, detail);
+        break;
       case 'TaskSubmitted':
-        write(`  ${at}  ${ev.StepName.padEnd(10)} task sent${describeResource(detail)}`);
+        write(
+          `  ${at}  ${ev.StepName.padEnd(10)} task sent${describeResource(resources.get(ev.StepName) ?? detail)}`,
+        );
         break;
       case 'TaskSucceeded':
         write(`  ${at}  ${ev.StepName.padEnd(10)} reported done${since(entered, ev.StepName, t)}`);
@@ -88,11 +94,14 @@ export function followExecution(options: {
         const history = readHistory(engine, flowName, executionName);
         const started = Date.parse(String(d.StartedTime ?? ''));
         const stopped = Date.parse(String(d.StoppedTime ?? ''));
+        // DescribeExecution carries no error fields; the closing history event does.
+        const last = history.findLast((e) => e.Type.startsWith('Execution'));
+        const end = last ? parseDetail(last.EventDetail) : {};
         resolve({
           status,
           output: parseJson(d.Output),
-          ...(d.ErrorCode || d.Error ? { error: String(d.ErrorCode ?? d.Error) } : {}),
-          ...(d.Cause ? { cause: String(d.Cause) } : {}),
+          ...(typeof end.error === 'string' ? { error: end.error } : {}),
+          ...(typeof end.cause === 'string' ? { cause: end.cause } : {}),
           steps: topLevelSteps(history),
           durationMs: Number.isFinite(stopped - started) ? stopped - started : 0,
           history,

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import type { Logger } from '../log';
-import type { Project } from '../project/model';
+import type { Project, ProjectQueue } from '../project/model';
 import type { FunctionRuntime } from './runtime';
 
 /** The slice of the queue service that applying a project needs. */
 export interface ProjectQueueApi {
-  createQueue(name: string, attributes?: Record<string, number>): void;
+  createQueue(name: string, attributes?: ProjectQueue['attributes']): void;
 }
 
 /** The slice of the flow engine that applying a project needs (API-shaped). */

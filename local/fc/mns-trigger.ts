@@ -115,7 +115,7 @@ export function startMnsTrigger(options: {
           }
         }),
       );
-    } else {
+    } else if (!stopped) {
       logger.warn('function failed; the messages come back after the visibility timeout', {
         function: options.functionName,
         queue: trigger.queueName,

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
   LOCAL_ACCESS_KEY_ID,
@@ -5,8 +7,11 @@ import {
   LOCAL_ACCOUNT_ID,
   LOCAL_REGION,
 } from '../../credentials';
+import { DEMO_FLOW, DEMO_INPUT, runDemo } from '../../demo/run-demo';
 import { createLogger, type LogLevel } from '../../log';
-import { startLocalStack } from '../../stack';
+import { loadProject } from '../../project/load';
+import type { Project } from '../../project/model';
+import { type LocalStack, startLocalStack } from '../../stack';
 import { parsePort } from '../options';
 
 interface LocalOptions {
@@ -16,31 +21,44 @@ interface LocalOptions {
   memory: boolean;
   readyJson: boolean;
   relaxLimits: boolean;
-  logLevel: LogLevel;
+  logLevel?: LogLevel;
+  project: string | false;
+  demo: boolean;
+  once: boolean;
 }
 
-/** `queueflow local`: run the local stack until Ctrl-C. */
+/** `queueflow local`: run the local stack (from s.yaml) until Ctrl-C, optionally with the demo. */
 export function registerLocalCommand(program: Command): void {
   program
     .command('local')
     .description(
-      'Start the local stack: MNS queue service, on one port, backed by one SQLite file.',
+      'Start the local stack (MNS queues, the flow engine, the function runtime and the console) on one port, from s.yaml.',
     )
     .option('-p, --port <port>', 'TCP port (0 picks a free one)', parsePort, 9300)
     .option('--host <address>', 'address to bind; keep 127.0.0.1 unless you mean it', '127.0.0.1')
     .option(
       '-d, --data-dir <dir>',
-      'data folder for the SQLite file',
+      'data folder for the SQLite file (env QUEUEFLOW_DATA_DIR)',
       process.env.QUEUEFLOW_DATA_DIR ?? '.queueflow',
     )
     .option('--memory', 'keep all state in memory (nothing survives exit)', false)
+    .option(
+      '--project <file>',
+      's.yaml to run: its queues, flows, functions and triggers (default ./s.yaml if present)',
+    )
+    .option('--no-project', 'start an empty stack, ignoring s.yaml')
+    .option('--demo', 'run the demo flow once after starting and follow it live', false)
+    .option('--once', 'with --demo: exit after the demo (code 0 when it succeeded)', false)
     .option('--ready-json', 'print one JSON line with the endpoint once ready (for scripts)', false)
     .option(
       '--relax-limits',
       'do not enforce the cloud limits (message and step data sizes)',
       false,
     )
-    .option('--log-level <level>', 'debug, info, warn, error or silent', 'info')
+    .option(
+      '--log-level <level>',
+      'debug, info, warn, error or silent (default info; warn with --demo)',
+    )
     .addHelpText(
       'after',
       `
@@ -51,48 +69,134 @@ The local credentials are fixed and documented (local use only):
   Region          ${LOCAL_REGION}
 
 Examples:
-  queueflow local                      # 127.0.0.1:9300, data in .queueflow/
+  npm start                                   # = queueflow local --demo (build first if needed)
+  queueflow local --demo --once --data-dir /tmp/qf   # run the demo and exit
   queueflow local --port 0 --memory --ready-json
 `,
     )
     .action(async (opts: LocalOptions) => {
-      const logger = createLogger({ level: opts.logLevel });
-      const stack = await startLocalStack({
-        port: opts.port,
-        host: opts.host,
-        ...(opts.memory ? { memory: true } : { dataDir: opts.dataDir }),
-        relaxLimits: opts.relaxLimits,
-        logger,
-      });
-      if (opts.readyJson) {
-        process.stdout.write(
-          `${JSON.stringify({
-            endpoint: stack.endpoint,
-            port: stack.port,
-            accessKeyId: stack.credentials.accessKeyId,
-            accessKeySecret: stack.credentials.accessKeySecret,
-            accountId: stack.accountId,
-            region: stack.region,
-            dataDir: stack.store.dataDir,
-          })}\n`,
-        );
-      } else {
-        process.stdout.write(
-          [
-            `queueflow local stack listening on ${stack.endpoint}`,
-            `  MNS endpoint     ${stack.endpoint}`,
-            `  AccessKeyId      ${stack.credentials.accessKeyId}`,
-            `  AccessKeySecret  ${stack.credentials.accessKeySecret}  (local only)`,
-            `  AccountId        ${stack.accountId}   Region ${stack.region}`,
-            `  data             ${stack.store.file ?? 'in memory'}`,
-            'Press Ctrl-C to stop.',
-            '',
-          ].join('\n'),
+      const code = await runLocal(opts);
+      if (code !== undefined) process.exit(code);
+    });
+}
+
+async function runLocal(opts: LocalOptions): Promise<number | undefined> {
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  const quiet = opts.readyJson;
+  const logger = createLogger({ level: opts.logLevel ?? (opts.demo ? 'warn' : 'info') });
+  const projectFile = opts.project === false ? undefined : (opts.project ?? defaultProject());
+  let project: Project | undefined;
+  if (projectFile) {
+    project = loadProject(projectFile);
+    const missing = project.functions.filter(
+      (f) => !existsSync(join(f.codeDir, `${f.handler.split('.')[0]}.js`)),
+    );
+    if (missing.length > 0) {
+      throw new Error(
+        `the function bundles are not built (${missing.map((f) => relative(process.cwd(), f.codeDir)).join(', ')}): run \`npm run build\` first`,
+      );
+    }
+  }
+  const resuming = !opts.memory && existsSync(opts.dataDir);
+  if (!quiet) {
+    out(
+      `Starting the local stack${project ? ` from ${relative(process.cwd(), project.file) || project.file}` : ''} ...`,
+    );
+  }
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      port: opts.port,
+      host: opts.host,
+      ...(opts.memory ? { memory: true } : { dataDir: opts.dataDir }),
+      relaxLimits: opts.relaxLimits,
+      logger,
+      ...(projectFile ? { project: projectFile } : {}),
+    });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'EADDRINUSE') {
+      throw new Error(
+        `port ${opts.port} is in use (is another queueflow running?); pass --port <n> or --port 0`,
+      );
+    }
+    throw err;
+  }
+  const stop = async () => {
+    await stack.stop();
+  };
+
+  if (opts.readyJson) {
+    out(
+      JSON.stringify({
+        endpoint: stack.endpoint,
+        port: stack.port,
+        accessKeyId: stack.credentials.accessKeyId,
+        accessKeySecret: stack.credentials.accessKeySecret,
+        accountId: stack.accountId,
+        region: stack.region,
+        dataDir: stack.store.dataDir,
+      }),
+    );
+  } else {
+    out(`  endpoint    ${stack.endpoint}   (MNS, FnF and FC APIs; console at /console)`);
+    out(
+      `  data        ${stack.store.file ?? 'in memory'}${resuming ? '   (resumed: existing state kept)' : ''}`,
+    );
+    const applied = stack.applied;
+    if (applied) {
+      out(`  queues      ${applied.queues.join(', ') || '-'}`);
+      out(`  flows       ${applied.flows.map((f) => `${f.name} (${f.action})`).join(', ') || '-'}`);
+      for (const fn of stack.functions.list()) {
+        const triggers = fn.triggers
+          .map((t) =>
+            t.kind === 'mns-queue'
+              ? `queue ${t.queueName}`
+              : `HTTP ${stack.endpoint}/fc/${fn.name}/`,
+          )
+          .join(', ');
+        const init = fn.initMs === undefined ? '' : `, init ${fn.initMs.toFixed(0)} ms`;
+        out(
+          `  function    ${fn.name}  (${fn.spec.runtime}${init}; trigger: ${triggers || 'none'})`,
         );
       }
-      await waitForSignal();
-      await stack.stop();
-    });
+    }
+    out(
+      `  AccessKey   ${stack.credentials.accessKeyId} / ${stack.credentials.accessKeySecret}   account ${stack.accountId}, region ${stack.region} (local only)`,
+    );
+    out();
+  }
+
+  if (opts.demo || opts.once) {
+    let ok = false;
+    try {
+      const result = await runDemo({ engine: stack.engine, write: out });
+      ok = result.status === 'Succeeded';
+    } catch (err) {
+      out(`The demo could not run: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (opts.once) {
+      await stop();
+      return ok ? 0 : 1;
+    }
+    out();
+  }
+
+  if (!quiet) {
+    out(`Console     ${stack.endpoint}/console`);
+    out('Start more executions:');
+    out(
+      `  npx queueflow start-execution ${DEMO_FLOW} --input '${JSON.stringify({ ...DEMO_INPUT, source: 'orders-2026-12.csv' })}' --follow`,
+    );
+    out('Press Ctrl-C to stop.');
+  }
+  await waitForSignal();
+  await stop();
+  return 0;
+}
+
+function defaultProject(): string | undefined {
+  const candidate = resolve('s.yaml');
+  return existsSync(candidate) ? candidate : undefined;
 }
 
 function waitForSignal(): Promise<void> {
