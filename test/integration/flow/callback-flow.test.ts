@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
-import { createSdkClient, type SdkMnsClient } from '../../support/mns-sdk';
 import { createFnfSdk, type FnfSdk, rejection } from './fnf-sdk';
+import { createMnsSdk, type MnsSdk } from './mns-sdk';
 
 const DEMO = `version: v1
 type: flow
@@ -53,12 +53,12 @@ steps:
 
 let stack: LocalStack;
 let fnf: FnfSdk;
-let mns: SdkMnsClient;
+let mns: MnsSdk;
 
 beforeAll(async () => {
   stack = await startLocalStack({ port: 0, memory: true, logger: silentLogger });
   fnf = createFnfSdk(stack);
-  mns = createSdkClient(stack);
+  mns = createMnsSdk(stack);
   await mns.createQueue('queueflow-tasks');
   await fnf.call('CreateFlow', {
     Name: 'queueflow-demo',

@@ -1,0 +1,327 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../local/clock';
+import { silentLogger } from '../../../local/log';
+import { type LocalStack, startLocalStack } from '../../../local/stack';
+import { createFnfSdk, type FnfSdk, rejection } from './fnf-sdk';
+import { flowHelpers } from './helpers';
+import { createMnsSdk, type MnsSdk } from './mns-sdk';
+
+let stack: LocalStack;
+let fnf: FnfSdk;
+let mns: MnsSdk;
+let h: ReturnType<typeof flowHelpers>;
+const clock = new VirtualClock(Date.UTC(2026, 10, 28, 12));
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, memory: true, logger: silentLogger, clock });
+  fnf = createFnfSdk(stack);
+  mns = createMnsSdk(stack);
+  h = flowHelpers(fnf, mns, stack);
+  await mns.createQueue('err-q');
+});
+afterAll(() => stack.stop());
+
+const out = (d: { Output?: string }) => JSON.parse(d.Output ?? 'null');
+const callbackTask = (extra: string) => `version: v1
+type: flow
+steps:
+  - type: task
+    name: work
+    resourceArn: acs:mns:::/queues/err-q/messages
+    pattern: waitForCallback
+    inputMappings:
+      - target: token
+        source: $context.task.token
+${extra}
+  - type: pass
+    name: ok
+    end: true
+  - type: pass
+    name: recovered
+`;
+
+describe('retry, catch and timeouts on the virtual clock', () => {
+  it('retries a timed-out task with exponential backoff capped by maxIntervalSeconds, then catches', async () => {
+    const flow = await h.createFlow(
+      callbackTask(`    timeoutSeconds: 10
+    retry:
+      - errors: [FnF.TaskTimeout]
+        intervalSeconds: 2
+        multiplier: 3
+        maxIntervalSeconds: 5
+        maxAttempts: 2
+    catch:
+      - errors: [FnF.ALL]
+        goto: recovered
+    errorMappings:
+      - target: errCode
+        source: $local.error
+      - target: errMsg
+        source: $local.cause`),
+    );
+    const exec = await h.start(flow);
+    await h.settled();
+    // attempt 1 times out at +10 s, backoff 2 s; attempt 2 at +12 s times out at +22 s,
+    // backoff min(2*3, 5) = 5 s; attempt 3 at +27 s times out at +37 s; then catch.
+    for (let i = 0; i < 40; i++) await clock.advance(1000);
+    const d = await h.finished(flow, exec);
+    expect(d.Status).toBe('Succeeded');
+    expect(out(d)).toEqual({ errCode: 'FnF.TaskTimeout', errMsg: 'task timed out' });
+    const events = await h.history(flow, exec);
+    const t0 = Date.parse(events[0]?.Time ?? '');
+    const scheduled = events
+      .filter((e) => e.Type === 'TaskScheduled')
+      .map((e) => Date.parse(e.Time) - t0);
+    expect(scheduled).toEqual([0, 12_000, 27_000]);
+    expect(events.filter((e) => e.Type === 'TaskTimedOut')).toHaveLength(3);
+    // Each attempt sent its own message with its own token.
+    const tokens = new Set<unknown>();
+    for (let i = 0; i < 3; i++) tokens.add((await h.receive('err-q')).body.token);
+    expect(tokens.size).toBe(3);
+  });
+
+  it('counts retries per policy: a second matching policy is never consulted', async () => {
+    const flow = await h.createFlow(
+      callbackTask(`    retry:
+      - errors: [Flaky]
+        intervalSeconds: 1
+        maxAttempts: 1
+      - errors: [FnF.ALL]
+        intervalSeconds: 1
+        maxAttempts: 5`),
+    );
+    const exec = await h.start(flow);
+    for (let i = 0; i < 2; i++) {
+      const m = await h.receive('err-q');
+      await fnf.call('ReportTaskFailed', {
+        TaskToken: m.body.token,
+        Error: 'Flaky',
+        Cause: `try ${i}`,
+      });
+      await clock.advance(1000);
+    }
+    const d = await h.finished(flow, exec);
+    expect(d.Status).toBe('Failed');
+    const last = (await h.history(flow, exec)).at(-1);
+    expect(JSON.parse(last?.EventDetail ?? '{}')).toEqual({ error: 'Flaky', cause: 'try 1' });
+  });
+
+  it('lets a catch handle a ReportTaskFailed, with errorMappings of error and cause', async () => {
+    const flow = await h.createFlow(
+      callbackTask(`    catch:
+      - errors: [BookFlightError]
+        goto: recovered
+    errorMappings:
+      - target: code
+        source: $local.error
+      - target: why
+        source: $local.cause`),
+    );
+    const exec = await h.start(flow);
+    const m = await h.receive('err-q');
+    const r = await fnf.call<{ EventId: number }>('ReportTaskFailed', {
+      TaskToken: m.body.token,
+      Error: 'BookFlightError',
+      Cause: 'no seats',
+    });
+    expect(r.EventId).toBeGreaterThan(0);
+    const d = await h.finished(flow, exec);
+    expect(out(d)).toEqual({ code: 'BookFlightError', why: 'no seats' });
+  });
+
+  it('ends the execution TimedOut when the flow timeoutSeconds elapses', async () => {
+    const flow = await h.createFlow(`version: v1
+type: flow
+timeoutSeconds: 60
+steps:
+  - type: wait
+    name: forever
+    duration: 3600
+`);
+    const exec = await h.start(flow);
+    await h.settled();
+    await clock.advance(59_000);
+    expect((await h.describe(flow, exec)).Status).toBe('Running');
+    await clock.advance(1_000);
+    const d = await h.finished(flow, exec);
+    expect(d.Status).toBe('TimedOut');
+    expect((await h.history(flow, exec)).at(-1)?.Type).toBe('ExecutionTimedOut');
+  });
+});
+
+describe('task tokens', () => {
+  it('rejects a report after StopExecution with TaskAlreadyCompleted', async () => {
+    const flow = await h.createFlow(callbackTask(''));
+    const exec = await h.start(flow);
+    const m = await h.receive('err-q');
+    const stopped = await fnf.call<{ Status: string }>('StopExecution', {
+      FlowName: flow,
+      ExecutionName: exec,
+      Error: 'Cancelled',
+      Cause: 'by test',
+    });
+    expect(stopped.Status).toBe('Stopped');
+    const err = await rejection(
+      fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: '{}' }),
+    );
+    expect(err.code).toBe('TaskAlreadyCompleted');
+    expect(err.entry?.response?.statusCode).toBe(400);
+    const again = await rejection(
+      fnf.call('StopExecution', { FlowName: flow, ExecutionName: exec }),
+    );
+    expect(again.code).toBe('ExecutionAlreadyCompleted');
+  });
+
+  it('answers InvalidArgument to a malformed or forged token and keeps serving', async () => {
+    const flow = await h.createFlow(callbackTask(''));
+    const exec = await h.start(flow, {}, 'forgery');
+    const m = await h.receive('err-q');
+    const real = Buffer.from(String(m.body.token), 'base64').toString('utf8');
+    const forged = Buffer.from(real.replace(/#[^#]+$/, '#AAAAAAAAAAAAAAAAAAAAAAAAAAA=')).toString(
+      'base64',
+    );
+    for (const token of ['not-a-token', '', forged, Buffer.from('v1#a#b#c#d').toString('base64')]) {
+      const err = await rejection(
+        fnf.call('ReportTaskSucceeded', { TaskToken: token, Output: '{}' }),
+      );
+      expect(['InvalidArgument', 'MissingRequiredParams']).toContain(err.code);
+    }
+    const bad = await rejection(
+      fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: 'nope' }),
+    );
+    expect(bad.code).toBe('InvalidArgument');
+    await fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: '{"fine":true}' });
+    expect(out(await h.finished(flow, exec))).toEqual({ fine: true });
+  });
+});
+
+describe('the POP layer', () => {
+  it('answers SignatureDoesNotMatch with HTTP 403 to a wrong secret', async () => {
+    const wrong = createFnfSdk(stack, { accessKeySecret: 'not-the-secret' });
+    const err = await rejection(wrong.call('ListFlows', {}));
+    expect(err.code).toBe('SignatureDoesNotMatch');
+    expect(err.entry?.response?.statusCode).toBe(403);
+  });
+
+  it('rejects a replayed signature nonce', async () => {
+    const params = { Action: 'ListFlows' };
+    const first = await fetch(`${stack.endpoint}/?${await signedQuery(params)}`);
+    expect(first.status).toBe(200);
+    const url = `${stack.endpoint}/?${await signedQuery(params, 'fixed-nonce')}`;
+    expect((await fetch(url)).status).toBe(200);
+    const replay = await fetch(url);
+    expect(replay.status).toBe(400);
+    expect(((await replay.json()) as { Code: string }).Code).toBe('SignatureNonceUsed');
+  });
+});
+
+describe('flows and executions through the API', () => {
+  it('refuses an invalid definition with InvalidArgument naming the line and path', async () => {
+    const err = await rejection(
+      fnf.call('CreateFlow', {
+        Name: 'broken',
+        Type: 'FDL',
+        Description: '',
+        Definition:
+          'version: v1\ntype: flow\nsteps:\n  - type: choice\n    name: c\n    choices:\n      - condition: $.a == 1\n        goto: nowhere\n',
+      }),
+    );
+    expect(err.code).toBe('InvalidArgument');
+    expect(err.message).toMatch(/line \d+/);
+    expect(err.message).toContain('steps[0].choices[0].goto');
+  });
+
+  it('describes, lists, updates and deletes flows, with FlowAlreadyExists and FlowNotExists', async () => {
+    const def = 'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n';
+    const name = await h.createFlow(def, 'crud_flow');
+    const dup = await rejection(
+      fnf.call('CreateFlow', { Name: name, Definition: def, Description: '', Type: 'FDL' }),
+    );
+    expect(dup.code).toBe('FlowAlreadyExists');
+    const updated = await fnf.call<{ Description: string }>('UpdateFlow', {
+      Name: name,
+      Description: 'now described',
+    });
+    expect(updated.Description).toBe('now described');
+    const d = await fnf.call<{ Name: string; Id: string; Type: string }>('DescribeFlow', {
+      Name: name,
+    });
+    expect(d).toMatchObject({ Name: name, Type: 'FDL' });
+    const page = await fnf.call<{ Flows: Array<{ Name: string }> }>('ListFlows', { Limit: 1000 });
+    expect(page.Flows.map((f) => f.Name)).toContain(name);
+    await fnf.call('DeleteFlow', { Name: name });
+    const gone = await rejection(fnf.call('DescribeFlow', { Name: name }));
+    expect(gone.code).toBe('FlowNotExists');
+    expect(gone.entry?.response?.statusCode).toBe(404);
+  });
+
+  it('returns the running execution for a repeated name and ExecutionAlreadyExists once it ended', async () => {
+    const flow = await h.createFlow(callbackTask(''));
+    await h.start(flow, {}, 'same');
+    const again = await fnf.call<{ Name: string; Status: string }>('StartExecution', {
+      FlowName: flow,
+      ExecutionName: 'same',
+      Input: '{}',
+    });
+    expect(again).toMatchObject({ Name: 'same', Status: 'Running' });
+    const m = await h.receive('err-q');
+    await fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: '{}' });
+    await h.finished(flow, 'same');
+    const err = await rejection(h.start(flow, {}, 'same'));
+    expect(err.code).toBe('ExecutionAlreadyExists');
+  });
+
+  it('pages ListExecutions and GetExecutionHistory and filters by status and prefix', async () => {
+    const flow = await h.createFlow(
+      'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n',
+    );
+    for (const n of ['job-1', 'job-2', 'job-3', 'other']) await h.start(flow, {}, n);
+    const first = await fnf.call<{ Executions: Array<{ Name: string }>; NextToken?: string }>(
+      'ListExecutions',
+      { FlowName: flow, Limit: 2, ExecutionNamePrefix: 'job-', Status: 'Succeeded' },
+    );
+    expect(first.Executions.map((e) => e.Name)).toEqual(['job-3', 'job-2']);
+    const second = await fnf.call<{ Executions: Array<{ Name: string }>; NextToken?: string }>(
+      'ListExecutions',
+      { FlowName: flow, Limit: 2, ExecutionNamePrefix: 'job-', NextToken: first.NextToken },
+    );
+    expect(second.Executions.map((e) => e.Name)).toEqual(['job-1']);
+    expect(second.NextToken).toBeUndefined();
+    const page = await fnf.call<{ Events: Array<{ EventId: number }>; NextToken?: string }>(
+      'GetExecutionHistory',
+      { FlowName: flow, ExecutionName: 'job-1', Limit: 2 },
+    );
+    expect(page.Events.map((e) => e.EventId)).toEqual([1, 2]);
+    const rest = await fnf.call<{
+      Events: Array<{ EventId: number; Type: string }>;
+      NextToken?: string;
+    }>('GetExecutionHistory', {
+      FlowName: flow,
+      ExecutionName: 'job-1',
+      NextToken: page.NextToken,
+    });
+    expect(rest.Events.at(-1)?.Type).toBe('ExecutionSucceeded');
+  });
+});
+
+async function signedQuery(extra: Record<string, string>, nonce?: string): Promise<string> {
+  const { createHmac, randomUUID } = await import('node:crypto');
+  const { stringToSign } = await import('../../../local/pop/encode');
+  const { popEncode } = await import('../../../local/pop/encode');
+  const params: Record<string, string> = {
+    Format: 'JSON',
+    Version: '2019-03-15',
+    AccessKeyId: stack.credentials.accessKeyId,
+    SignatureMethod: 'HMAC-SHA1',
+    SignatureVersion: '1.0',
+    SignatureNonce: nonce ?? randomUUID(),
+    Timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    ...extra,
+  };
+  const sig = createHmac('sha1', `${stack.credentials.accessKeySecret}&`)
+    .update(stringToSign('GET', params))
+    .digest('base64');
+  return Object.entries({ ...params, Signature: sig })
+    .map(([k, v]) => `${popEncode(k)}=${popEncode(v)}`)
+    .join('&');
+}

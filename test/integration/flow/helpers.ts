@@ -1,0 +1,82 @@
+import { randomUUID } from 'node:crypto';
+import type { LocalStack } from '../../../local/stack';
+import { eventually, type FnfSdk } from './fnf-sdk';
+import type { MnsSdk } from './mns-sdk';
+
+/** A finished (or still running) execution as DescribeExecution shows it. */
+export interface Described {
+  Name: string;
+  Status: string;
+  Output?: string;
+  StartedTime: string;
+  StoppedTime?: string;
+}
+
+/** A history event as GetExecutionHistory shows it. */
+export interface Event {
+  EventId: number;
+  ScheduleEventId: number;
+  Type: string;
+  StepName: string;
+  Time: string;
+  EventDetail: string;
+}
+
+/** Flow tests' shared moves over the SDK. */
+export function flowHelpers(fnf: FnfSdk, mns: MnsSdk, stack: LocalStack) {
+  let n = 0;
+  const h = {
+    async createFlow(
+      definition: string,
+      name = `f${++n}_${randomUUID().slice(0, 8)}`,
+    ): Promise<string> {
+      await fnf.call('CreateFlow', {
+        Name: name,
+        Definition: definition,
+        Description: '',
+        Type: 'FDL',
+      });
+      return name;
+    },
+    async start(flow: string, input: object = {}, name = `e${++n}`): Promise<string> {
+      await fnf.call('StartExecution', {
+        FlowName: flow,
+        ExecutionName: name,
+        Input: JSON.stringify(input),
+      });
+      return name;
+    },
+    describe: (flow: string, exec: string) =>
+      fnf.call<Described>('DescribeExecution', { FlowName: flow, ExecutionName: exec }),
+    async finished(flow: string, exec: string): Promise<Described> {
+      return eventually(async () => {
+        const d = await h.describe(flow, exec);
+        return d.Status === 'Running' ? undefined : d;
+      }, `${exec} ends`);
+    },
+    async history(flow: string, exec: string): Promise<Event[]> {
+      const r = await fnf.call<{ Events: Event[] }>('GetExecutionHistory', {
+        FlowName: flow,
+        ExecutionName: exec,
+        Limit: 1000,
+      });
+      return r.Events;
+    },
+    /** Receives one message (no long poll: the stack may run on a virtual clock). */
+    async receive(queue: string): Promise<{ body: Record<string, unknown>; handle: string }> {
+      const got = await eventually(
+        () => mns.receiveMessage(queue, 0).catch(() => undefined),
+        `a message on ${queue}`,
+      );
+      await mns.deleteMessage(queue, got.body.ReceiptHandle ?? '');
+      return {
+        body: JSON.parse(got.body.MessageBody ?? '{}'),
+        handle: got.body.ReceiptHandle ?? '',
+      };
+    },
+    /** Waits until the engine has armed its timers, so a virtual-clock jump fires them. */
+    settled: () => new Promise((r) => setImmediate(r)),
+    stack,
+  };
+  return h;
+}

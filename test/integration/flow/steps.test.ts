@@ -1,0 +1,456 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../local/clock';
+import { silentLogger } from '../../../local/log';
+import { type LocalStack, startLocalStack } from '../../../local/stack';
+import { createFnfSdk, type FnfSdk } from './fnf-sdk';
+import { flowHelpers } from './helpers';
+import { createMnsSdk, type MnsSdk } from './mns-sdk';
+
+let stack: LocalStack;
+let fnf: FnfSdk;
+let mns: MnsSdk;
+let h: ReturnType<typeof flowHelpers>;
+const clock = new VirtualClock(Date.UTC(2026, 10, 28, 12));
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, memory: true, logger: silentLogger, clock });
+  fnf = createFnfSdk(stack);
+  mns = createMnsSdk(stack);
+  h = flowHelpers(fnf, mns, stack);
+  await mns.createQueue('steps-q');
+});
+afterAll(() => stack.stop());
+
+const out = (d: { Output?: string }) => JSON.parse(d.Output ?? 'null');
+
+describe('every FDL step type, driven through the FnF API', () => {
+  it('runs pass steps with input and output mappings and merges outputs into the flow local', async () => {
+    const flow = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: pass
+    name: a
+    outputMappings:
+      - target: greeting
+        source: hello
+      - target: who
+        source: $input.name
+  - type: pass
+    name: b
+    inputMappings:
+      - target: g
+        source: $local.greeting
+    outputMappings:
+      - target: both
+        source: $input.g
+`);
+    const exec = await h.start(flow, { name: 'ada' });
+    const d = await h.finished(flow, exec);
+    expect(d.Status).toBe('Succeeded');
+    expect(out(d)).toEqual({ greeting: 'hello', who: 'ada', both: 'hello' });
+  });
+
+  it('takes the first true choice, runs its steps, then follows its goto', async () => {
+    const flow = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: choice
+    name: pick
+    choices:
+      - condition: $.n > 10
+        steps:
+          - type: pass
+            name: big
+            outputMappings:
+              - target: size
+                source: big
+        goto: last
+      - condition: $.n > 0
+        steps:
+          - type: pass
+            name: small
+            outputMappings:
+              - target: size
+                source: small
+    default:
+      goto: last
+  - type: pass
+    name: skipped
+    outputMappings:
+      - target: skipped
+        source: true
+  - type: pass
+    name: last
+    outputMappings:
+      - target: last
+        source: true
+`);
+    const big = await h.finished(flow, await h.start(flow, { n: 20 }));
+    expect(out(big)).toEqual({ size: 'big', last: true });
+    const small = await h.finished(flow, await h.start(flow, { n: 5 }));
+    expect(out(small)).toEqual({ size: 'small', skipped: true, last: true });
+    const none = await h.finished(flow, await h.start(flow, { n: -1 }));
+    expect(out(none)).toEqual({ last: true });
+  });
+
+  it('ends the whole flow at a succeed step inside a choice branch', async () => {
+    const flow = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: choice
+    name: c
+    choices:
+      - condition: $.stop == true
+        steps:
+          - type: succeed
+            name: done
+  - type: pass
+    name: after
+    outputMappings:
+      - target: after
+        source: true
+`);
+    const d = await h.finished(flow, await h.start(flow, { stop: true }));
+    expect(d.Status).toBe('Succeeded');
+    expect(out(d)).toEqual({});
+  });
+
+  it('fails the execution at a fail step with its error and cause in the history', async () => {
+    const flow = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: fail
+    name: boom
+    error: AuditFailed
+    cause: the numbers do not add up
+`);
+    const exec = await h.start(flow);
+    const d = await h.finished(flow, exec);
+    expect(d.Status).toBe('Failed');
+    const last = (await h.history(flow, exec)).at(-1);
+    expect(last?.Type).toBe('ExecutionFailed');
+    expect(JSON.parse(last?.EventDetail ?? '{}')).toEqual({
+      error: 'AuditFailed',
+      cause: 'the numbers do not add up',
+    });
+  });
+
+  it('runs parallel branches at the same time and maps their locals as an array', async () => {
+    const flow = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: parallel
+    name: par
+    branches:
+      - steps:
+          - type: task
+            name: left
+            resourceArn: acs:mns:::/queues/steps-q/messages
+            pattern: waitForCallback
+            inputMappings:
+              - target: token
+                source: $context.task.token
+              - target: side
+                source: left
+      - steps:
+          - type: task
+            name: right
+            resourceArn: acs:mns:::/queues/steps-q/messages
+            pattern: waitForCallback
+            inputMappings:
+              - target: token
+                source: $context.task.token
+              - target: side
+                source: right
+    outputMappings:
+      - target: sides
+        source: $local[*].side
+`);
+    const exec = await h.start(flow);
+    // Both messages are out before either is answered: the branches really run together.
+    const a = await h.receive('steps-q');
+    const b = await h.receive('steps-q');
+    expect(new Set([a.body.side, b.body.side])).toEqual(new Set(['left', 'right']));
+    for (const m of [b, a]) {
+      await fnf.call('ReportTaskSucceeded', {
+        TaskToken: m.body.token,
+        Output: JSON.stringify({ side: m.body.side }),
+      });
+    }
+    const d = await h.finished(flow, exec);
+    expect(out(d)).toEqual({ sides: ['left', 'right'] });
+  });
+
+  it('fails a parallel step when one branch fails and cancels the other', async () => {
+    const flow = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: parallel
+    name: par
+    branches:
+      - steps:
+          - type: wait
+            name: long
+            duration: 3600
+      - steps:
+          - type: fail
+            name: broken
+            error: Broken
+`);
+    const exec = await h.start(flow);
+    const d = await h.finished(flow, exec);
+    expect(d.Status).toBe('Failed');
+    await h.settled();
+    // The cancelled wait leaves no timer behind.
+    expect(stack.store.db.prepare('SELECT COUNT(*) AS n FROM flow_timers').get()).toEqual({ n: 0 });
+  });
+
+  it('runs foreach iterations over a collection with item and index', async () => {
+    const flow = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: foreach
+    name: each
+    iterationMapping:
+      collection: $.names
+      item: name
+      index: i
+    steps:
+      - type: pass
+        name: shout
+        outputMappings:
+          - target: label
+            source: $input.name
+          - target: at
+            source: $input.i
+    outputMappings:
+      - target: labels
+        source: $local[*].label
+      - target: ats
+        source: $local[*].at
+`);
+    const d = await h.finished(flow, await h.start(flow, { names: ['a', 'b', 'c'] }));
+    expect(out(d)).toEqual({ labels: ['a', 'b', 'c'], ats: [0, 1, 2] });
+  });
+
+  it('keeps at most 100 foreach iterations in flight at once', async () => {
+    const flow = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: foreach
+    name: each
+    iterationMapping:
+      collection: $.items
+      item: item
+    steps:
+      - type: wait
+        name: w
+        duration: 10
+`);
+    const exec = await h.start(flow, { items: Array.from({ length: 150 }, (_, i) => i) });
+    await h.settled();
+    const waits = () =>
+      (
+        stack.store.db
+          .prepare("SELECT COUNT(*) AS n FROM flow_timers WHERE key LIKE 'wait:%'")
+          .get() as { n: number }
+      ).n;
+    expect(waits()).toBe(100);
+    await clock.advance(10_000);
+    await h.settled();
+    expect(waits()).toBe(50);
+    await clock.advance(10_000);
+    const d = await h.finished(flow, exec);
+    expect(d.Status).toBe('Succeeded');
+  });
+
+  it('waits for a duration on the virtual clock, and skips a timestamp in the past', async () => {
+    const flow = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: wait
+    name: nap
+    duration: $.seconds
+  - type: wait
+    name: past
+    timestamp: 2001-01-01T00:00:00Z
+`);
+    const exec = await h.start(flow, { seconds: 90 });
+    await h.settled();
+    await clock.advance(89_000);
+    expect((await h.describe(flow, exec)).Status).toBe('Running');
+    await clock.advance(1_000);
+    const d = await h.finished(flow, exec);
+    expect(d.Status).toBe('Succeeded');
+    expect(Date.parse(d.StoppedTime ?? '') - Date.parse(d.StartedTime)).toBe(90_000);
+  });
+
+  it('sends an MNS message in requestResponse and exposes MessageId and MessageBodyMD5 as $local', async () => {
+    const flow = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: task
+    name: send
+    resourceArn: acs:mns:::/queues/steps-q/messages
+    serviceParams:
+      MessageBody: $.text
+`);
+    const d = await h.finished(flow, await h.start(flow, { text: 'plain text' }));
+    const local = out(d) as Record<string, string>;
+    expect(Object.keys(local).sort()).toEqual(['MessageBodyMD5', 'MessageId', 'RequestId']);
+    const m = await mns.receiveMessage('steps-q', 0);
+    expect(m.body.MessageBody).toBe('plain text');
+    expect(m.body.MessageId).toBe(local.MessageId);
+    await mns.deleteMessage('steps-q', m.body.ReceiptHandle ?? '');
+  });
+
+  it('fails an FC task with FC.FunctionNotFound when no function runtime serves it', async () => {
+    stack.engine.setFunctionInvoker(async (req) => ({
+      ok: false,
+      error: 'FC.FunctionNotFound',
+      cause: `no ${req.functionName}`,
+    }));
+    const flow = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: task
+    name: call
+    resourceArn: acs:fc:::services/svc/functions/missing
+    catch:
+      - errors: [FC.FunctionNotFound]
+        goto: handled
+    errorMappings:
+      - target: err
+        source: $local.error
+  - type: pass
+    name: unreachable
+    end: true
+  - type: pass
+    name: handled
+`);
+    const d = await h.finished(flow, await h.start(flow));
+    expect(out(d)).toEqual({ err: 'FC.FunctionNotFound' });
+  });
+
+  it('calls an FC function through the injected invoker and parses a JSON string result', async () => {
+    const calls: string[] = [];
+    stack.engine.setFunctionInvoker(async (req) => {
+      calls.push(`${req.functionName}:${req.payload}`);
+      return { ok: true, body: JSON.stringify(JSON.stringify({ doubled: 42 })) };
+    });
+    const flow = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: task
+    name: call
+    resourceArn: acs:fc:::services/svc/functions/double
+    inputMappings:
+      - target: x
+        source: $input.x
+`);
+    const d = await h.finished(flow, await h.start(flow, { x: 21 }));
+    expect(out(d)).toEqual({ doubled: 42 });
+    expect(calls).toEqual(['double:{"x":21}']);
+  });
+
+  it('runs a child flow with sync and with requestResponse', async () => {
+    const child = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: pass
+    name: inner
+    outputMappings:
+      - target: child_saw
+        source: $input.value
+`);
+    const parent = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: task
+    name: sync_child
+    resourceArn: acs:fnf:::flow/${child}
+    pattern: sync
+    inputMappings:
+      - target: value
+        source: $input.v
+  - type: task
+    name: fire_and_forget
+    resourceArn: acs:fnf:::flow/${child}
+    serviceParams:
+      ExecutionName: fire-1
+      Input: $
+    outputMappings:
+      - target: started
+        source: $local.ExecutionName
+`);
+    const d = await h.finished(parent, await h.start(parent, { v: 7 }));
+    expect(d.Status).toBe('Succeeded');
+    expect(out(d)).toEqual({ child_saw: 7, started: 'fire-1' });
+    expect((await h.finished(child, 'fire-1')).Status).toBe('Succeeded');
+  });
+
+  it('fails a sync child-flow task with the child error, which the parent can catch', async () => {
+    const child = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: fail
+    name: nope
+    error: AuditErrorNeedsRetry
+    cause: bad audit
+`);
+    const parent = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: task
+    name: sub
+    resourceArn: acs:fnf:::flow/${child}
+    pattern: sync
+    catch:
+      - errors: [AuditErrorNeedsRetry]
+        goto: recover
+    errorMappings:
+      - target: why
+        source: $local.cause
+  - type: pass
+    name: recover
+`);
+    const d = await h.finished(parent, await h.start(parent));
+    expect(out(d)).toEqual({ why: 'bad audit' });
+  });
+
+  it('waits for a child flow that reports with the token passed as waitForCallback input', async () => {
+    const child = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: task
+    name: ask
+    resourceArn: acs:mns:::/queues/steps-q/messages
+    pattern: waitForCallback
+    inputMappings:
+      - target: token
+        source: $context.task.token
+      - target: parent_token
+        source: $input.parent_token
+`);
+    const parent = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: task
+    name: sub
+    resourceArn: acs:fnf:::flow/${child}
+    pattern: waitForCallback
+    inputMappings:
+      - target: parent_token
+        source: $context.task.token
+`);
+    const exec = await h.start(parent);
+    const m = await h.receive('steps-q');
+    await fnf.call('ReportTaskSucceeded', {
+      TaskToken: m.body.parent_token,
+      Output: '{"via":"parent"}',
+    });
+    const d = await h.finished(parent, exec);
+    expect(out(d)).toEqual({ via: 'parent' });
+    await fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: '{}' });
+  });
+});
