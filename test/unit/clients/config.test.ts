@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  LOCAL_CREDENTIALS,
+  loadConfig,
+  resolveTarget,
+  serviceEndpoints,
+} from '../../../shared/clients/config';
+
+describe('loadConfig', () => {
+  it('needs nothing but QUEUEFLOW_ENDPOINT for the local stack', () => {
+    const target = resolveTarget(loadConfig({ QUEUEFLOW_ENDPOINT: 'http://127.0.0.1:9300/' }));
+    expect(target).toMatchObject({
+      endpoint: 'http://127.0.0.1:9300',
+      region: 'cn-hangzhou',
+      accountId: '1000000000000000',
+      credentials: LOCAL_CREDENTIALS,
+    });
+    expect(serviceEndpoints(target)).toEqual({
+      flow: 'http://127.0.0.1:9300',
+      queue: 'http://127.0.0.1:9300',
+      functions: 'http://127.0.0.1:9300',
+    });
+  });
+
+  it('builds the regional cloud endpoints from region and account', () => {
+    const config = loadConfig({
+      ALIBABA_CLOUD_REGION: 'cn-shanghai',
+      ALIBABA_CLOUD_ACCOUNT_ID: '123456789',
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIexample',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret',
+      ALIBABA_CLOUD_SECURITY_TOKEN: 'sts-token',
+      QUEUEFLOW_MNS_INTERNAL: 'true',
+    });
+    const target = resolveTarget(config);
+    expect(target.credentials).toEqual({
+      accessKeyId: 'LTAIexample',
+      accessKeySecret: 'secret',
+      securityToken: 'sts-token',
+    });
+    expect(serviceEndpoints(target)).toEqual({
+      flow: 'https://cn-shanghai.fnf.aliyuncs.com',
+      queue: 'http://123456789.mns.cn-shanghai-internal.aliyuncs.com',
+      functions: 'https://123456789.cn-shanghai.fc.aliyuncs.com',
+    });
+  });
+
+  it('prefers the FC context credentials (with their STS token) over env keys', () => {
+    const config = loadConfig({
+      FC_REGION: 'cn-hangzhou',
+      FC_ACCOUNT_ID: '42',
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'env-id',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'env-secret',
+    });
+    const target = resolveTarget(config, {
+      credentials: { accessKeyId: 'STS.ctx', accessKeySecret: 'ctx-secret', securityToken: 'tok' },
+    });
+    expect(target.credentials).toEqual({
+      accessKeyId: 'STS.ctx',
+      accessKeySecret: 'ctx-secret',
+      securityToken: 'tok',
+    });
+  });
+
+  it('takes region and account from the FC context when the env has none', () => {
+    const target = resolveTarget(loadConfig({}), {
+      region: 'cn-beijing',
+      accountId: '77',
+      credentials: { accessKeyId: 'a', accessKeySecret: 'b' },
+    });
+    expect(serviceEndpoints(target).flow).toBe('https://cn-beijing.fnf.aliyuncs.com');
+  });
+
+  it('fails fast, naming what is missing, in the cloud without credentials', () => {
+    expect(() => resolveTarget(loadConfig({ FC_REGION: 'cn-hangzhou' }))).toThrow(ConfigError);
+    expect(() => resolveTarget(loadConfig({ FC_REGION: 'cn-hangzhou' }))).toThrow(
+      /ALIBABA_CLOUD_ACCESS_KEY_ID.*FC_ACCOUNT_ID.*QUEUEFLOW_ENDPOINT/,
+    );
+  });
+
+  it('rejects a malformed endpoint, half a key pair and a bad wait', () => {
+    expect(() => loadConfig({ QUEUEFLOW_ENDPOINT: 'localhost:9300' })).toThrow(/http\(s\) URL/);
+    expect(() => loadConfig({ ALIBABA_CLOUD_ACCESS_KEY_ID: 'x' })).toThrow(/both/);
+    expect(() => loadConfig({ QUEUEFLOW_WAIT_SECONDS: 'soon' })).toThrow(/QUEUEFLOW_WAIT_SECONDS/);
+  });
+
+  it('reads the start-flow defaults', () => {
+    const config = loadConfig({ FLOW_NAME: 'queueflow-demo', QUEUEFLOW_WAIT_SECONDS: '20' });
+    expect(config).toMatchObject({
+      flowName: 'queueflow-demo',
+      waitSeconds: 20,
+      fcService: 'default',
+    });
+  });
+});

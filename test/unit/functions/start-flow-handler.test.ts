@@ -1,0 +1,188 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { createStartFlowHandler, type HttpResponse } from '../../../functions/start-flow/handler';
+import type { Execution, FlowClient } from '../../../shared/clients/flow-client';
+import { FlowError } from '../../../shared/clients/flow-errors';
+import type { StartFlowResult } from '../../../shared/flows/start-flow';
+
+const fixture = (name: string) =>
+  readFileSync(join(import.meta.dirname, '../../fixtures/events', name));
+
+/** A fake of the two calls start-flow makes; executions finish on the first waiting describe. */
+function createFakeStarter() {
+  const executions = new Map<string, Execution>();
+  const calls: Array<{ action: string; waitSeconds?: number; input?: unknown }> = [];
+  let n = 0;
+  const flow: Pick<FlowClient, 'startExecution' | 'describeExecution'> = {
+    async startExecution({ flowName, executionName, input }) {
+      calls.push({ action: 'start', input });
+      if (flowName === 'missing') {
+        throw new FlowError({
+          code: 'FlowNotExists',
+          message: 'Flow missing does not exist.',
+          retryable: false,
+          status: 404,
+        });
+      }
+      const name = executionName ?? `exec-${++n}`;
+      const existing = executions.get(name);
+      if (existing && existing.status !== 'Running') {
+        throw new FlowError({
+          code: 'ExecutionAlreadyExists',
+          message: 'exists',
+          retryable: false,
+          status: 400,
+        });
+      }
+      const e: Execution = existing ?? {
+        flowName,
+        name,
+        status: 'Running',
+        input: JSON.stringify(input),
+      };
+      executions.set(name, e);
+      return { ...e };
+    },
+    async describeExecution({ executionName, waitSeconds }) {
+      calls.push({ action: 'describe', ...(waitSeconds !== undefined ? { waitSeconds } : {}) });
+      const e = executions.get(executionName);
+      if (!e)
+        throw new FlowError({
+          code: 'ExecutionNotExists',
+          message: 'no',
+          retryable: false,
+          status: 404,
+        });
+      if (waitSeconds) Object.assign(e, { status: 'Succeeded', output: '{"loaded":1188}' });
+      return { ...e };
+    },
+  };
+  return { flow, calls, executions };
+}
+
+const body = (r: HttpResponse) => JSON.parse(r.body) as Record<string, unknown>;
+
+describe('start-flow handler over HTTP', () => {
+  it('starts the named execution, waits, and answers 200 with the output', async () => {
+    const { flow, calls } = createFakeStarter();
+    const handler = createStartFlowHandler({ flow, defaultFlowName: 'queueflow-demo' });
+    const res = (await handler(fixture('http-start-flow.json'), {
+      function: { timeout: 30 },
+    })) as HttpResponse;
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toMatch(/application\/json/);
+    expect(body(res)).toMatchObject({
+      flowName: 'queueflow-demo',
+      executionName: 'orders-2026-11',
+      status: 'Succeeded',
+      finished: true,
+      output: { loaded: 1188 },
+    });
+    expect(calls[0]).toEqual({ action: 'start', input: { source: 'orders-2026-11.csv' } });
+    expect(calls[1]).toEqual({ action: 'describe', waitSeconds: 20 });
+  });
+
+  it('decodes a base64 body and answers 202 when not asked to wait', async () => {
+    const { flow } = createFakeStarter();
+    const handler = createStartFlowHandler({ flow, defaultFlowName: 'queueflow-demo' });
+    const res = (await handler(fixture('http-start-flow-base64.json'))) as HttpResponse;
+    expect(res.statusCode).toBe(202);
+    expect(body(res)).toMatchObject({ status: 'Running', finished: false, started: true });
+  });
+
+  it('caps the wait to what the function timeout leaves', async () => {
+    const { flow, calls } = createFakeStarter();
+    const handler = createStartFlowHandler({
+      flow,
+      defaultFlowName: 'queueflow-demo',
+      now: () => 0,
+    });
+    await handler(fixture('http-start-flow.json'), { function: { timeout: 10 } });
+    expect(calls[1]).toEqual({ action: 'describe', waitSeconds: 8 });
+  });
+
+  it('is idempotent: the same execution name answers with the existing execution', async () => {
+    const { flow } = createFakeStarter();
+    const handler = createStartFlowHandler({ flow, defaultFlowName: 'queueflow-demo' });
+    await handler(fixture('http-start-flow.json'), { function: { timeout: 30 } });
+    const again = (await handler(fixture('http-start-flow.json'), {
+      function: { timeout: 30 },
+    })) as HttpResponse;
+    expect(again.statusCode).toBe(200);
+    expect(body(again)).toMatchObject({
+      executionName: 'orders-2026-11',
+      started: false,
+      status: 'Succeeded',
+    });
+  });
+
+  it.each([
+    ['a body that is not JSON', { body: '{oops' }, 400, 'InvalidArgument'],
+    ['an input that is not an object', { body: '{"input":[1]}' }, 400, 'InvalidArgument'],
+    ['a bad execution name', { body: '{"executionName":"has space"}' }, 400, 'InvalidArgument'],
+    ['a negative wait', { body: '{"wait":-1}' }, 400, 'InvalidArgument'],
+    ['a flow that does not exist', { body: '{"flowName":"missing"}' }, 404, 'FlowNotExists'],
+  ])('answers %s with a clear 4xx JSON error', async (_what, patch, status, code) => {
+    const { flow } = createFakeStarter();
+    const handler = createStartFlowHandler({ flow, defaultFlowName: 'queueflow-demo' });
+    const event = {
+      ...JSON.parse(fixture('http-start-flow.json').toString()),
+      queryParameters: {},
+      ...patch,
+    };
+    const res = (await handler(Buffer.from(JSON.stringify(event)), {
+      requestId: 'req-1',
+    })) as HttpResponse;
+    expect(res.statusCode).toBe(status);
+    expect(body(res)).toMatchObject({ code, requestId: 'req-1' });
+    expect(String(body(res).message).length).toBeGreaterThan(5);
+  });
+
+  it('answers 400 when no flow is named and FLOW_NAME is unset', async () => {
+    const { flow } = createFakeStarter();
+    const handler = createStartFlowHandler({ flow });
+    const res = (await handler(fixture('http-start-flow-base64.json'))) as HttpResponse;
+    expect(res.statusCode).toBe(400);
+    expect(body(res)).toMatchObject({ code: 'MissingFlowName' });
+  });
+
+  it('answers 405 to a GET', async () => {
+    const { flow } = createFakeStarter();
+    const handler = createStartFlowHandler({ flow, defaultFlowName: 'queueflow-demo' });
+    const event = JSON.parse(fixture('http-start-flow.json').toString());
+    event.requestContext.http.method = 'GET';
+    const res = (await handler(Buffer.from(JSON.stringify(event)))) as HttpResponse;
+    expect(res.statusCode).toBe(405);
+    expect(res.headers.allow).toBe('POST');
+  });
+});
+
+describe('start-flow handler as an event', () => {
+  it('returns the result object for a plain event invoke', async () => {
+    const { flow } = createFakeStarter();
+    const handler = createStartFlowHandler({ flow });
+    const r = (await handler(
+      Buffer.from(
+        JSON.stringify({ flowName: 'queueflow-demo', input: { source: 'x.csv' }, wait: 5 }),
+      ),
+    )) as StartFlowResult;
+    expect(r).toMatchObject({
+      flowName: 'queueflow-demo',
+      status: 'Succeeded',
+      output: { loaded: 1188 },
+    });
+  });
+
+  it('throws a coded error for bad input, which FC reports as a function error', async () => {
+    const { flow } = createFakeStarter();
+    const handler = createStartFlowHandler({ flow });
+    await expect(handler(Buffer.from('{"input": 3}'))).rejects.toMatchObject({
+      name: 'StartFlowError',
+      code: 'MissingFlowName',
+    });
+    await expect(handler(Buffer.from('not json'))).rejects.toMatchObject({
+      code: 'InvalidArgument',
+    });
+  });
+});

@@ -1,0 +1,45 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { fitFailureReport, REPORT_LIMITS, truncate } from '../../../shared/task/limits';
+
+describe('ReportTaskFailed limits', () => {
+  it('keeps short values unchanged', () => {
+    expect(fitFailureReport('SourceMissing', 'no such file')).toEqual({
+      error: 'SourceMissing',
+      cause: 'no such file',
+    });
+  });
+
+  it('cuts the error to 128 characters and the cause to 4096, marking the cut', () => {
+    const r = fitFailureReport('E'.repeat(300), 'c'.repeat(10_000));
+    expect(Array.from(r.error)).toHaveLength(REPORT_LIMITS.errorMax);
+    expect(r.error.endsWith('...')).toBe(true);
+    expect(Array.from(r.cause ?? '')).toHaveLength(REPORT_LIMITS.causeMax);
+  });
+
+  it('never sends an empty error and drops an empty cause', () => {
+    expect(fitFailureReport('  ', '')).toEqual({ error: 'Error' });
+  });
+
+  it('never splits a surrogate pair', () => {
+    const cut = truncate('😀'.repeat(200), 128);
+    expect(cut).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
+    expect(Array.from(cut)).toHaveLength(128);
+  });
+
+  it('always fits the limits, whatever the input', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 400 }),
+        fc.string({ maxLength: 6000 }),
+        (e, c) => {
+          const r = fitFailureReport(e, c);
+          const n = Array.from(r.error).length;
+          expect(n).toBeGreaterThanOrEqual(1);
+          expect(n).toBeLessThanOrEqual(128);
+          expect(Array.from(r.cause ?? '').length).toBeLessThanOrEqual(4096);
+        },
+      ),
+    );
+  });
+});

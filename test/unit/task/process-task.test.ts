@@ -1,0 +1,166 @@
+import { describe, expect, it } from 'vitest';
+import { processTask } from '../../../shared/task/process-task';
+import { createHandlerRegistry } from '../../../shared/task/registry';
+import { TaskError } from '../../../shared/task/task-error';
+import { createFakeFlow, flowError } from './fake-flow';
+
+const registry = createHandlerRegistry({
+  double: async (input: { n: number }) => ({ n: input.n * 2 }),
+  nothing: async () => undefined,
+  text: async () => 'just text',
+  fatal: async () => {
+    throw new TaskError({ code: 'SourceMissing', message: 'no such file: a.csv' });
+  },
+  later: async () => {
+    throw new TaskError({ code: 'Busy', message: 'database is busy', retryable: true });
+  },
+  bug: async () => {
+    throw new RangeError('index out of range');
+  },
+  huge: async () => {
+    throw new TaskError({ code: 'X'.repeat(500), message: 'm'.repeat(9000) });
+  },
+});
+
+const msg = (body: Record<string, unknown>) => ({ body: JSON.stringify(body), messageId: 'm-1' });
+
+describe('processTask', () => {
+  it('reports the handler output with ReportTaskSucceeded', async () => {
+    const { flow, reports } = createFakeFlow();
+    const r = await processTask(msg({ task_token: 't1', task_type: 'double', n: 21 }), {
+      registry,
+      flow,
+    });
+    expect(r).toMatchObject({ outcome: 'succeeded', taskType: 'double', messageId: 'm-1' });
+    expect(reports).toEqual([{ kind: 'succeeded', taskToken: 't1', output: '{"n":42}' }]);
+  });
+
+  it('reports an empty object when the handler returns nothing', async () => {
+    const { flow, reports } = createFakeFlow();
+    await processTask(msg({ task_token: 't', task_type: 'nothing' }), { registry, flow });
+    expect(reports[0]).toMatchObject({ kind: 'succeeded', output: '{}' });
+  });
+
+  it('fails the step when the handler returns something that is not an object', async () => {
+    const { flow, reports } = createFakeFlow();
+    const r = await processTask(msg({ task_token: 't', task_type: 'text' }), { registry, flow });
+    expect(r.outcome).toBe('failed');
+    expect(reports[0]).toMatchObject({ kind: 'failed', error: 'InvalidTaskOutput' });
+  });
+
+  it('reports a non-retryable TaskError with its code and message', async () => {
+    const { flow, reports } = createFakeFlow();
+    const r = await processTask(msg({ task_token: 't', task_type: 'fatal' }), { registry, flow });
+    expect(r.outcome).toBe('failed');
+    expect(reports).toEqual([
+      { kind: 'failed', taskToken: 't', error: 'SourceMissing', cause: 'no such file: a.csv' },
+    ]);
+  });
+
+  it('does not report a retryable error, so the message comes back', async () => {
+    const { flow, reports } = createFakeFlow();
+    const r = await processTask(msg({ task_token: 't', task_type: 'later' }), { registry, flow });
+    expect(r).toMatchObject({ outcome: 'retry', error: { code: 'Busy', retryable: true } });
+    expect(reports).toEqual([]);
+  });
+
+  it('reports an unexpected error under its class name', async () => {
+    const { flow, reports } = createFakeFlow();
+    await processTask(msg({ task_token: 't', task_type: 'bug' }), { registry, flow });
+    expect(reports[0]).toMatchObject({
+      kind: 'failed',
+      error: 'RangeError',
+      cause: 'index out of range',
+    });
+  });
+
+  it('fits error and cause into the API limits', async () => {
+    const { flow, reports } = createFakeFlow();
+    await processTask(msg({ task_token: 't', task_type: 'huge' }), { registry, flow });
+    const report = reports[0];
+    expect(report?.kind).toBe('failed');
+    if (report?.kind !== 'failed') return;
+    expect(report.error.length).toBe(128);
+    expect(report.cause?.length).toBe(4096);
+  });
+
+  it('reports an unknown task type to the flow as a non-retryable failure', async () => {
+    const { flow, reports } = createFakeFlow();
+    const r = await processTask(msg({ task_token: 't', task_type: 'nope' }), { registry, flow });
+    expect(r.outcome).toBe('failed');
+    expect(reports[0]).toMatchObject({ kind: 'failed', error: 'UnknownTaskType' });
+    expect(reports[0]?.kind === 'failed' && reports[0].cause).toMatch(
+      /known types: double, nothing/,
+    );
+  });
+
+  it('reports a missing task type to the flow', async () => {
+    const { flow, reports } = createFakeFlow();
+    await processTask(msg({ task_token: 't' }), { registry, flow });
+    expect(reports[0]).toMatchObject({ kind: 'failed', error: 'MissingTaskType' });
+  });
+
+  it('counts TaskAlreadyCompleted as done', async () => {
+    const { flow, completed, reports } = createFakeFlow();
+    completed.add('t');
+    const r = await processTask(msg({ task_token: 't', task_type: 'double', n: 1 }), {
+      registry,
+      flow,
+    });
+    expect(r.outcome).toBe('already-completed');
+    expect(reports).toEqual([]);
+  });
+
+  it('asks for a retry when the report fails with a retryable error', async () => {
+    const { flow } = createFakeFlow({ failWith: [flowError('InternalServerError', true)] });
+    const r = await processTask(msg({ task_token: 't', task_type: 'double', n: 1 }), {
+      registry,
+      flow,
+    });
+    expect(r).toMatchObject({ outcome: 'retry', error: { code: 'InternalServerError' } });
+  });
+
+  it('fails the step when the flow refuses the output', async () => {
+    const { flow, reports } = createFakeFlow({ failWith: [flowError('EntityTooLarge', false)] });
+    const r = await processTask(msg({ task_token: 't', task_type: 'double', n: 1 }), {
+      registry,
+      flow,
+    });
+    expect(r.outcome).toBe('failed');
+    expect(reports[0]).toMatchObject({ kind: 'failed', error: 'TaskReportRejected' });
+  });
+
+  it('marks a message without a token invalid and reports nothing', async () => {
+    const { flow, reports } = createFakeFlow();
+    const r = await processTask({ body: '{"task_type":"double"}' }, { registry, flow });
+    expect(r).toMatchObject({ outcome: 'invalid', error: { code: 'MissingTaskToken' } });
+    expect(reports).toEqual([]);
+  });
+
+  it('marks the message invalid when the flow rejects the token itself', async () => {
+    const { flow } = createFakeFlow({
+      failWith: [flowError('InvalidArgument', false), flowError('InvalidArgument', false)],
+    });
+    const r = await processTask(msg({ task_token: 'forged', task_type: 'double', n: 1 }), {
+      registry,
+      flow,
+    });
+    expect(r.outcome).toBe('invalid');
+  });
+
+  it('passes message id, delivery count and an abort signal to the handler', async () => {
+    let seen: unknown;
+    const reg = createHandlerRegistry({
+      peek: async (_input: unknown, ctx) => {
+        seen = { id: ctx.messageId, n: ctx.dequeueCount, aborted: ctx.signal.aborted };
+        return {};
+      },
+    });
+    const { flow } = createFakeFlow();
+    await processTask(
+      { body: '{"task_token":"t","task_type":"peek"}', messageId: 'm-9', dequeueCount: 3 },
+      { registry: reg, flow },
+    );
+    expect(seen).toEqual({ id: 'm-9', n: 3, aborted: false });
+  });
+});
