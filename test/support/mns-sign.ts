@@ -24,8 +24,8 @@ export async function signedFetch(options: {
     ...options.headers,
   };
   if (options.body !== undefined) {
-    headers['content-type'] = 'text/xml;charset=utf-8';
-    headers['content-md5'] = Buffer.from(
+    headers['content-type'] ??= 'text/xml;charset=utf-8';
+    headers['content-md5'] ??= Buffer.from(
       createHash('md5').update(options.body, 'utf8').digest('hex'),
     ).toString('base64');
   }

@@ -1,0 +1,118 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../local/clock';
+import { createSecretLookup } from '../../../local/credentials';
+import { silentLogger } from '../../../local/log';
+import { createQueueService, MnsError, type QueueService } from '../../../local/mns';
+import { openStore, type Store } from '../../../local/store/store';
+
+let store: Store;
+let clock: VirtualClock;
+let queues: QueueService;
+
+function build(relaxLimits = false): QueueService {
+  return createQueueService({
+    store,
+    clock,
+    logger: silentLogger,
+    accountId: '1',
+    region: 'cn-hangzhou',
+    secrets: createSecretLookup(),
+    relaxLimits,
+  });
+}
+
+beforeEach(() => {
+  store = openStore({ memory: true });
+  clock = new VirtualClock();
+  queues = build();
+  queues.createQueue('tasks');
+});
+afterEach(() => {
+  queues.stop();
+  store.close();
+});
+
+const flush = () => new Promise((r) => setImmediate(r));
+
+describe('the in-process queue API', () => {
+  it('commits a send made inside another component’s transaction with that transaction', async () => {
+    const poll = queues.receiveMessages('tasks', { max: 1, waitSeconds: 5 });
+    store.transaction(() => {
+      store.db.exec('CREATE TABLE IF NOT EXISTS outbox_test (x INTEGER)');
+      queues.sendMessage('tasks', { body: '{"task_type":"extract"}' });
+    });
+    const got = await poll;
+    expect(got.map((m) => m.body)).toEqual(['{"task_type":"extract"}']);
+  });
+
+  it('leaves no message behind and wakes nobody with it when the outer transaction rolls back', async () => {
+    const ac = new AbortController();
+    const poll = queues.receiveMessages('tasks', { max: 1, waitSeconds: 5, signal: ac.signal });
+    expect(() =>
+      store.transaction(() => {
+        queues.sendMessage('tasks', { body: 'rolled back' });
+        throw new Error('transition failed');
+      }),
+    ).toThrow('transition failed');
+    await flush();
+    await flush();
+    expect(queues.stats('tasks')).toMatchObject({ active: 0, waiting: 1 });
+    ac.abort();
+    expect(await poll).toEqual([]);
+    expect(queues.stats('tasks').waiting).toBe(0);
+  });
+
+  it('treats createQueue as an ensure: same attributes change nothing, new ones are applied', () => {
+    queues.createQueue('tasks', { VisibilityTimeout: 30 });
+    const before = queues.getQueue('tasks');
+    queues.createQueue('tasks', { VisibilityTimeout: 90 });
+    expect(queues.getQueue('tasks').attributes.VisibilityTimeout).toBe(90);
+    expect(queues.getQueue('tasks').createTime).toBe(before.createTime);
+  });
+
+  it('throws MnsError with the cloud code and status', () => {
+    try {
+      queues.sendMessage('missing', { body: 'x' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(MnsError);
+      expect(err).toMatchObject({ code: 'QueueNotExist', status: 404, name: 'MnsError' });
+    }
+  });
+
+  it('enforces the 64 KB body limit unless the stack relaxes limits', () => {
+    const big = 'x'.repeat(65_537);
+    expect(() => queues.sendMessage('tasks', { body: big })).toThrow(/should between 1 and 65536/);
+    const relaxed = build(true);
+    expect(relaxed.sendMessage('tasks', { body: big }).messageId).toBeTruthy();
+    relaxed.stop();
+  });
+
+  it('honours a per-receive visibility timeout and counts inflight and delayed messages', async () => {
+    queues.sendMessage('tasks', { body: 'now' });
+    queues.sendMessage('tasks', { body: 'later', delaySeconds: 60 });
+    const [m] = await queues.receiveMessages('tasks', {
+      max: 16,
+      waitSeconds: 0,
+      visibilityTimeout: 5,
+    });
+    expect(m?.nextVisibleTime).toBe(clock.now() + 5_000);
+    expect(queues.stats('tasks')).toMatchObject({ active: 0, inflight: 1, delayed: 1 });
+    await clock.advance(5_000);
+    expect(queues.peekMessages('tasks', 16).map((p) => p.body)).toEqual(['now']);
+  });
+
+  it('keeps a message received and deleted from ever coming back', async () => {
+    queues.sendMessage('tasks', { body: 'once' });
+    const [m] = await queues.receiveMessages('tasks', { max: 1, waitSeconds: 0 });
+    queues.deleteMessage('tasks', m!.receiptHandle);
+    await clock.advance(3_600_000);
+    expect(await queues.receiveMessages('tasks', { max: 16, waitSeconds: 0 })).toEqual([]);
+  });
+
+  it('ends every parked wait when the service stops', async () => {
+    const poll = queues.receiveMessages('tasks', { max: 1, waitSeconds: 30 });
+    queues.stop();
+    expect(await poll).toEqual([]);
+  });
+});
