@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../local/log';
+import { type LocalStack, startLocalStack } from '../../../local/stack';
+import {
+  createQueueClient,
+  type QueueClient,
+  QueueError,
+} from '../../../shared/clients/queue-client';
+
+let stack: LocalStack;
+let queue: QueueClient;
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, memory: true, logger: silentLogger });
+  queue = createQueueClient({
+    accountId: stack.accountId,
+    credentials: stack.credentials,
+    endpoint: stack.endpoint,
+  });
+  await queue.createQueue('qc-basic', { VisibilityTimeout: 30 });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('queue client against the local stack', () => {
+  it('sends, batch-receives with numbers as numbers, and deletes', async () => {
+    await queue.send('qc-basic', { body: '{"n":1}' });
+    await queue.send('qc-basic', { body: '{"n":2}', priority: 1 });
+    const got = await queue.receive('qc-basic', { max: 16, waitSeconds: 2 });
+    expect(got.map((m) => m.body).sort()).toEqual(['{"n":1}', '{"n":2}']);
+    for (const m of got) {
+      expect(m.dequeueCount).toBe(1);
+      expect(typeof m.nextVisibleTime).toBe('number');
+      await queue.delete('qc-basic', m.receiptHandle);
+    }
+    expect(await queue.receive('qc-basic', { max: 16, waitSeconds: 0 })).toEqual([]);
+  });
+
+  it('returns an empty list when a long poll ends without messages', async () => {
+    const t0 = Date.now();
+    expect(await queue.receive('qc-basic', { max: 4, waitSeconds: 1 })).toEqual([]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
+  });
+
+  it('wakes a long poll as soon as a message is sent', async () => {
+    const polling = queue.receive('qc-basic', { max: 1, waitSeconds: 10 });
+    const t0 = Date.now();
+    await queue.send('qc-basic', { body: 'wake' });
+    const [m] = await polling;
+    expect(m?.body).toBe('wake');
+    expect(Date.now() - t0).toBeLessThan(5000);
+    if (m) await queue.delete('qc-basic', m.receiptHandle);
+  });
+
+  it('changes visibility: a new handle, and the message comes back when it expires', async () => {
+    await queue.send('qc-basic', { body: 'vis' });
+    const [m] = await queue.receive('qc-basic', { max: 1, waitSeconds: 1 });
+    if (!m) throw new Error('no message');
+    const changed = await queue.changeVisibility('qc-basic', m.receiptHandle, 1);
+    expect(changed.receiptHandle).not.toBe(m.receiptHandle);
+    const [again] = await queue.receive('qc-basic', { max: 1, waitSeconds: 5 });
+    expect(again?.body).toBe('vis');
+    expect(again?.dequeueCount).toBe(2);
+    if (again) await queue.delete('qc-basic', again.receiptHandle);
+  });
+
+  it('raises QueueError with the MNS code taken from the SDK error name', async () => {
+    const err = await queue.send('qc-missing', { body: 'x' }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(QueueError);
+    expect(err).toMatchObject({ code: 'QueueNotExist', retryable: false });
+    const stale = await queue.delete('qc-basic', 'not-a-handle').catch((e: unknown) => e);
+    expect(stale).toBeInstanceOf(QueueError);
+    expect((stale as QueueError).code).toMatch(/ReceiptHandleError|MessageNotExist/);
+  });
+});
