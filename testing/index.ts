@@ -16,7 +16,7 @@
 import { VirtualClock } from '../local/clock';
 import { type FollowedExecution, followExecution } from '../local/demo/follow';
 import type { HistoryEvent } from '../local/flow/types';
-import { createLogger, type LogLevel } from '../local/log';
+import { createLogger, type Logger, type LogLevel } from '../local/log';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import type { Credentials } from '../shared/clients/config';
 import { createFlowClient } from '../shared/clients/flow-client';
@@ -43,6 +43,8 @@ export interface TestEnvironmentOptions {
   functions?: boolean;
   /** Stack log level (default `warn`). */
   logLevel?: LogLevel;
+  /** A logger of your own (overrides logLevel), e.g. to assert on what the stack logged. */
+  logger?: Logger;
 }
 
 /** An in-process mock worker consuming one queue. */
@@ -94,7 +96,7 @@ export async function createTestEnvironment(
   const stack = await startLocalStack({
     port: 0,
     memory: true,
-    logger: createLogger({ level: options.logLevel ?? 'warn' }),
+    logger: options.logger ?? createLogger({ level: options.logLevel ?? 'warn' }),
     ...(clock ? { clock } : {}),
     ...(options.project ? { project: options.project } : {}),
     startFunctions: options.functions ?? false,

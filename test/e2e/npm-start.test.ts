@@ -8,7 +8,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'queueflow-e2e-'));
 
-function npmStart(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function npmStart(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn('npm', ['start', '--silent', '--', ...args], {
       cwd: root,

@@ -1,0 +1,127 @@
+// The BUILT bundles (dist/, not the sources) running in the local function
+// runtime from s.yaml, driven through queueflow/testing.
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../../local/log';
+import { createTestEnvironment, type TestEnvironment } from '../../../testing';
+import { eventually } from './runtime-stack';
+
+const S_YAML = fileURLToPath(new URL('../../../s.yaml', import.meta.url));
+const QUEUE = 'queueflow-tasks';
+
+// One queue task (extract), with a `simulate` switch the demo handlers understand,
+// and a catch that routes the handler's error code to a pass step.
+const CATCHING_FLOW = `
+version: v1
+type: flow
+steps:
+  - type: task
+    name: Extract
+    resourceArn: acs:mns:::/queues/${QUEUE}/messages
+    pattern: waitForCallback
+    inputMappings:
+      - target: task_token
+        source: $context.task.token
+      - target: task_type
+        source: extract
+      - target: source
+        source: $input.source
+      - target: simulate
+        source: $input.simulate
+    serviceParams:
+      MessageBody: $
+    catch:
+      - errors: [OrderInvalid]
+        goto: Recovered
+  - type: succeed
+    name: Done
+  - type: pass
+    name: Recovered
+    outputMappings:
+      - target: recovered
+        source: true
+`;
+
+async function startEnv(logs: string[] = []): Promise<TestEnvironment> {
+  const env = await createTestEnvironment({
+    project: S_YAML,
+    functions: true,
+    logger: createLogger({ level: 'debug', write: (l) => logs.push(l) }),
+  });
+  env.stack.engine.createFlow({ Name: 'catching', Definition: CATCHING_FLOW, Type: 'FDL' });
+  // Short, so redeliveries happen within a test (s.yaml's queue uses 120 s).
+  env.stack.queues.setQueueAttributes(QUEUE, { VisibilityTimeout: 2 });
+  return env;
+}
+
+describe('the task-worker bundle, queue-triggered in the local runtime', () => {
+  let env: TestEnvironment | undefined;
+  afterEach(async () => {
+    await env?.stop();
+    env = undefined;
+  });
+
+  it('completes the demo flow: three messages run by the worker, each calling back', async () => {
+    env = await startEnv();
+    const run = await env.runExecution('queueflow-demo', { source: 'orders-2026-11.csv' });
+    expect(run.status).toBe('Succeeded');
+    expect(run.steps).toEqual(['Task_1', 'Task_2', 'Task_3']);
+    expect(run.output).toMatchObject({ table: 'staging.orders_2026_11', loaded: 1553 });
+    // Each message is deleted once the invocation that ran it returns.
+    const queues = env.stack.queues;
+    await eventually(() => (queues.stats(QUEUE).inflight === 0 ? true : undefined), 5_000);
+    expect(queues.stats(QUEUE)).toMatchObject({ active: 0, inflight: 0 });
+  });
+
+  it('fails the step with the handler error code on a non-retryable error, and FDL catches it', async () => {
+    env = await startEnv();
+    const run = await env.runExecution('catching', {
+      source: 'a.csv',
+      simulate: { failWith: 'OrderInvalid' },
+    });
+    expect(run.status).toBe('Succeeded');
+    expect(run.steps).toEqual(['Extract', 'Recovered']);
+    const failed = run.history.find((e) => e.Type === 'TaskFailed');
+    expect(JSON.parse(failed!.EventDetail)).toMatchObject({ error: 'OrderInvalid' });
+  });
+
+  it('brings the message back after a retryable error, and the task then succeeds', async () => {
+    const logs: string[] = [];
+    env = await startEnv(logs);
+    const run = await env.runExecution(
+      'catching',
+      { source: 'b.csv', simulate: { failWith: 'Busy', retryable: true, failTimes: 1 } },
+      { timeoutMs: 20_000 },
+    );
+    expect(run.status).toBe('Succeeded');
+    expect(run.steps).toEqual(['Extract', 'Done']);
+    expect(run.history.filter((e) => e.Type === 'TaskFailed')).toHaveLength(0);
+    expect(
+      logs.some((l) => l.includes('the messages come back after the visibility timeout')),
+    ).toBe(true);
+  });
+
+  it('redelivers the message when the worker instance is killed mid-task, and the flow completes once', async () => {
+    env = await startEnv();
+    const stack = env.stack;
+    const running = env.runExecution(
+      'catching',
+      { source: 'c.csv', simulate: { delayMs: 1500 } },
+      { timeoutMs: 25_000 },
+    );
+    const busy = await eventually(() =>
+      stack.functions
+        .list()
+        .find((f) => f.name === 'task-worker')
+        ?.instances.find((i) => i.busy && i.pid !== undefined),
+    );
+    process.kill(busy.pid!, 'SIGKILL');
+    const run = await running;
+    expect(run.status).toBe('Succeeded');
+    expect(run.steps).toEqual(['Extract', 'Done']);
+    expect(run.history.filter((e) => e.Type === 'TaskSucceeded')).toHaveLength(1);
+    expect(run.output).toMatchObject({ source: 'c.csv' });
+    const instances = stack.functions.list().find((f) => f.name === 'task-worker')!.instances;
+    expect(instances.some((i) => i.pid === busy.pid)).toBe(false);
+  });
+});
