@@ -352,7 +352,7 @@ function readStringList(ctx: Ctx, raw: Node | null, path: string): string[] | un
     const n = resolve(ctx, item as Node | null);
     remember(ctx, p, n);
     const s = readString(ctx, n, p);
-    if (s !== undefined) out.push(s);
+    out.push(s ?? '');
   });
   return out;
 }
@@ -436,12 +436,17 @@ function readJsonObject(ctx: Ctx, raw: Node | null, path: string): JsonObject | 
   return readJsonObjectEntries(ctx, node, path, 0);
 }
 
+/**
+ * Reads a list; an item that cannot be read becomes `fallback()` so later indexes keep their
+ * paths, and its path is marked so validation does not report it twice.
+ */
 function readList<T>(
   ctx: Ctx,
   raw: Node | null,
   path: string,
   what: string,
   item: (node: Node | null, path: string) => T | undefined,
+  fallback: () => T,
 ): T[] | undefined {
   const node = resolve(ctx, raw);
   remember(ctx, path, node);
@@ -449,27 +454,35 @@ function readList<T>(
     typeError(ctx, path, `a list of ${what}`, node);
     return undefined;
   }
-  const out: T[] = [];
-  node.items.forEach((child, i) => {
-    const v = item(resolve(ctx, child as Node | null), indexPath(path, i));
-    if (v !== undefined) out.push(v);
+  return node.items.map((child, i) => {
+    const p = indexPath(path, i);
+    const v = item(resolve(ctx, child as Node | null), p);
+    if (v !== undefined) return v;
+    ctx.errorPaths.add(p);
+    return fallback();
   });
-  return out;
 }
 
 function readMappings(ctx: Ctx, raw: Node | null, path: string): Mapping[] | undefined {
-  return readList(ctx, raw, path, 'mappings ({target, source})', (node, p) => {
-    const e = readEntries(ctx, node, p, MAPPING_FIELDS, 'a mapping');
-    if (!e) return undefined;
-    const targetNode = required(ctx, e, 'target', p, 'a mapping');
-    const sourceNode = required(ctx, e, 'source', p, 'a mapping');
-    const target =
-      targetNode === undefined ? undefined : readString(ctx, targetNode, childPath(p, 'target'));
-    const source =
-      sourceNode === undefined ? undefined : readJson(ctx, sourceNode, childPath(p, 'source'));
-    if (target === undefined || source === undefined) return undefined;
-    return { target, source };
-  });
+  return readList(
+    ctx,
+    raw,
+    path,
+    'mappings ({target, source})',
+    (node, p) => {
+      const e = readEntries(ctx, node, p, MAPPING_FIELDS, 'a mapping');
+      if (!e) return undefined;
+      const targetNode = required(ctx, e, 'target', p, 'a mapping');
+      const sourceNode = required(ctx, e, 'source', p, 'a mapping');
+      const target =
+        targetNode === undefined ? undefined : readString(ctx, targetNode, childPath(p, 'target'));
+      const source =
+        sourceNode === undefined ? undefined : readJson(ctx, sourceNode, childPath(p, 'source'));
+      if (target === undefined || source === undefined) return undefined;
+      return { target, source };
+    },
+    () => ({ target: '', source: null }),
+  );
 }
 
 function readFlow(ctx: Ctx, raw: Node | null): Flow | undefined {
@@ -510,13 +523,13 @@ function readFlow(ctx: Ctx, raw: Node | null): Flow | undefined {
     } else {
       const quoted =
         typeof v === 'number'
-          ? ' (write it as a string, e.g. v1)'
+          ? ' Write it as a string, e.g. version: v1.'
           : didYouMean(String(v), FDL_VERSIONS);
       report(
         ctx,
         'error',
         'invalid-value',
-        `version must be one of ${FDL_VERSIONS.join(', ')}, got ${kindOf(versionNode)}.${quoted ? ` ${quoted.trim()}` : ''}`,
+        `version must be one of ${FDL_VERSIONS.join(', ')}, got ${kindOf(versionNode)}.${quoted}`,
         'version',
       );
     }
@@ -675,6 +688,7 @@ function readStep(ctx: Ctx, raw: Node | null, path: string, depth: number): Step
           childPath(path, 'retry'),
           'retry policies',
           (n, p) => readRetry(ctx, n, p),
+          (): RetryPolicy => ({ errors: [] }),
         );
         if (r) step.retry = r;
       }
@@ -685,6 +699,7 @@ function readStep(ctx: Ctx, raw: Node | null, path: string, depth: number): Step
           childPath(path, 'catch'),
           'catch policies',
           (n, p) => readCatch(ctx, n, p),
+          () => ({ errors: [], goto: '' }),
         );
         if (c) step.catch = c;
       }
@@ -723,8 +738,13 @@ function readStep(ctx: Ctx, raw: Node | null, path: string, depth: number): Step
       const choices =
         choicesNode === undefined
           ? []
-          : (readList(ctx, choicesNode, childPath(path, 'choices'), 'choices', (n, p) =>
-              readChoiceBranch(ctx, n, p, depth),
+          : (readList(
+              ctx,
+              choicesNode,
+              childPath(path, 'choices'),
+              'choices',
+              (n, p) => readChoiceBranch(ctx, n, p, depth),
+              () => ({ condition: '' }),
             ) ?? []);
       const step: ChoiceStep = { type, ...base, ...withEnd, choices };
       if (e.has('default')) {
@@ -744,6 +764,7 @@ function readStep(ctx: Ctx, raw: Node | null, path: string, depth: number): Step
               childPath(path, 'branches'),
               'branches ({steps})',
               (n, p) => readParallelBranch(ctx, n, p, depth),
+              () => ({ steps: [] }),
             ) ?? []);
       return { type, ...base, ...withEnd, branches };
     }

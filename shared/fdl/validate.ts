@@ -580,7 +580,7 @@ function checkTokenMapping(w: Walk, step: TaskStep, path: string): void {
       w,
       'warning',
       'missing-task-token',
-      'waitForCallback waits for ReportTaskSucceeded/Failed with the task token, but no input mapping carries it; add "- target: task_token\n  source: $context.task.token" to inputMappings',
+      'waitForCallback waits for ReportTaskSucceeded/Failed with the task token, but no input mapping carries it; add {target: task_token, source: $context.task.token} to inputMappings',
       step.inputMappings ? childPath(path, 'inputMappings') : childPath(path, 'pattern'),
     );
     return;
