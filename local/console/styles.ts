@@ -56,7 +56,7 @@ ${['not-reached', 'running', 'waiting', 'succeeded', 'failed', 'retried']
 .flow-graph g.node[data-state="${s}"] .shape { fill:var(--s-${s}); stroke:var(--b-${s}); }`,
   )
   .join('\n')}
-.flow-graph { display:block; font-family:system-ui, sans-serif; }
+.flow-graph { display:block; font-family:system-ui, sans-serif; max-width:100%; height:auto; margin:0 auto; }
 .flow-graph .shape { fill:#fff; stroke:#9ca3af; stroke-width:1.5; }
 .flow-graph g.node { cursor:pointer; }
 .flow-graph g.kind-start .shape, .flow-graph g.kind-end .shape { fill:#111827; stroke:#111827; }

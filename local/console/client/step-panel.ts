@@ -1,6 +1,15 @@
 // The panel that opens when a step is clicked: its data, attempts, token and timings.
-import type { StepRun, StepView } from '../model/step-states';
+import { maskTokens, type StepRun, type StepView } from '../model/step-states';
 import { formatDuration, formatJson, formatTime, h } from './dom';
+
+function parseMaybe(v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    return v;
+  }
+}
 
 function field(
   name: string,
@@ -9,7 +18,7 @@ function field(
   opts: { json?: boolean } = {},
 ): HTMLElement {
   const shown = opts.json
-    ? formatJson(value)
+    ? formatJson(maskTokens(parseMaybe(value)))
     : value === undefined || value === ''
       ? '—'
       : String(value);

@@ -89,6 +89,27 @@ function asJson(v: unknown): unknown {
   }
 }
 
+/** Keys under which flows put the task token (names.md: `task_token`, also `taskToken`). */
+export const TOKEN_KEYS = new Set(['task_token', 'taskToken', 'TaskToken']);
+
+function findTokenIn(value: unknown): unknown {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  for (const [k, v] of Object.entries(value))
+    if (TOKEN_KEYS.has(k) && typeof v === 'string') return v;
+  return undefined;
+}
+
+/** A copy of `value` with every task token shortened to a preview, for display. */
+export function maskTokens(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(maskTokens);
+  if (!value || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = TOKEN_KEYS.has(k) && typeof v === 'string' ? previewToken(v) : maskTokens(v);
+  }
+  return out;
+}
+
 /** Shows enough of a token to tell two apart, never the whole credential. */
 export function previewToken(token: string): string {
   return token.length <= 12 ? `${token.slice(0, 4)}…` : `${token.slice(0, 10)}…${token.slice(-4)}`;
@@ -242,7 +263,9 @@ export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView
       case 'TaskScheduled': {
         const run = runFor(e, true);
         if (!run) break;
-        const token = asText(detailField(d, 'taskToken', 'token'));
+        const input = asJson(detailField(d, 'input'));
+        // Engines need not put the token in the detail; the flow maps it into the input.
+        const token = asText(detailField(d, 'taskToken', 'token')) ?? asText(findTokenIn(input));
         const pattern = asText(detailField(d, 'pattern'));
         const attempt: TaskAttempt = {
           number: run.attempts.length + 1,
@@ -254,8 +277,7 @@ export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView
         const arn = asText(detailField(d, 'resourceArn', 'resource'));
         if (arn) attempt.resourceArn = arn;
         if (pattern) attempt.pattern = pattern;
-        const input = detailField(d, 'input');
-        if (input !== undefined) attempt.input = asJson(input);
+        if (input !== undefined) attempt.input = input;
         if (token) attempt.tokenPreview = previewToken(token);
         run.attempts.push(attempt);
         attemptById.set(e.EventId, { run, attempt });

@@ -4,7 +4,12 @@ import { parse as parseYaml } from 'yaml';
 import { buildFlowGraph, type GraphNode } from '../../model/flow-graph';
 import { type HistoryEvent, mergeEvents } from '../../model/history';
 import { layoutFlowGraph } from '../../model/layout';
-import { deriveStepStates, type ExecutionView, type StepState } from '../../model/step-states';
+import {
+  deriveStepStates,
+  type ExecutionView,
+  maskTokens,
+  type StepState,
+} from '../../model/step-states';
 import { ApiError, api } from '../api';
 import { formatJson, formatTime, h, link, replaceChildren, seg } from '../dom';
 import { renderGraph } from '../graph-view';
@@ -13,6 +18,15 @@ import { renderStepPanel } from '../step-panel';
 
 const STATES: StepState[] = ['not-reached', 'running', 'waiting', 'succeeded', 'failed', 'retried'];
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped', 'TimedOut']);
+
+function parseJson(text: string | undefined): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
 
 function stepTypes(nodes: GraphNode[], into = new Map<string, string>()): Map<string, string> {
   for (const n of nodes) {
@@ -152,8 +166,8 @@ export function mountExecutionPage(
     page.setAttribute('data-status', status);
     started.textContent = formatTime(x.StartedTime);
     stopped.textContent = formatTime(x.StoppedTime || undefined);
-    ioInput.textContent = formatJson(x.Input || undefined);
-    ioOutput.textContent = formatJson(x.Output || undefined);
+    ioInput.textContent = formatJson(maskTokens(parseJson(x.Input)));
+    ioOutput.textContent = formatJson(maskTokens(parseJson(x.Output)));
     stopButton.disabled = TERMINAL.has(status);
   };
 

@@ -1,5 +1,6 @@
 // Queues: depth, in flight, delayed, dead letters, and a peek at the next messages.
 import type { ConsoleQueue } from '../../backend';
+import { maskTokens } from '../../model/step-states';
 import { api } from '../api';
 import { formatJson, h, replaceChildren } from '../dom';
 
@@ -11,6 +12,16 @@ function cell(v: unknown): string {
 
 function bodyOf(m: Record<string, unknown>): unknown {
   return m.body ?? m.Body ?? m.MessageBody ?? m.messageBody;
+}
+
+/** Message bodies carry task tokens; show them shortened like everywhere else. */
+function shownBody(v: unknown): string {
+  if (typeof v !== 'string') return formatJson(maskTokens(v));
+  try {
+    return formatJson(maskTokens(JSON.parse(v)));
+  } catch {
+    return v;
+  }
 }
 
 /** Mounts the queues page; returns a cleanup function. */
@@ -91,7 +102,7 @@ export function mountQueuesPage(root: HTMLElement): () => void {
                     'tr',
                     {},
                     ...keys.map((k) => h('td', { class: 'mono' }, cell(m[k]))),
-                    h('td', {}, h('pre', { class: 'json' }, formatJson(bodyOf(m)))),
+                    h('td', {}, h('pre', { class: 'json' }, shownBody(bodyOf(m)))),
                   ),
                 ),
               ),

@@ -1,0 +1,359 @@
+// The console in real headless Chromium against a real local stack: the demo flow run by
+// a worker over the unmodified SDKs, a failing flow, every step type, the start and stop
+// actions, the lists and the queues page.
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../local/log';
+import { type LocalStack, startLocalStack } from '../../local/stack';
+import { DEMO_FLOW, FAILING_FLOW, IDLE_FLOW, QUICK_FLOW, SHAPES_FLOW } from './flows';
+import {
+  createFnf,
+  createMns,
+  type Fnf,
+  hasChromium,
+  launchChromium,
+  NO_CHROMIUM_NOTICE,
+  startWorker,
+  type TestWorker,
+} from './support';
+
+const SHOTS = join(process.cwd(), 'test-results');
+
+if (!hasChromium) {
+  process.stderr.write(`\n*** ${NO_CHROMIUM_NOTICE}\n\n`);
+  describe('console in a browser', () => {
+    it.skip(NO_CHROMIUM_NOTICE, () => {});
+  });
+}
+
+describe.runIf(hasChromium)('console in headless Chromium', () => {
+  let stack: LocalStack;
+  let fnf: Fnf;
+  let worker: TestWorker;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    stack = await startLocalStack({ port: 0, memory: true, logger: silentLogger });
+    fnf = createFnf(stack);
+    const mns = createMns(stack);
+    await mns.createQueue('queueflow-tasks');
+    await mns.createQueue('queueflow-idle');
+    const flows = {
+      'queueflow-demo': DEMO_FLOW,
+      'queueflow-failing': FAILING_FLOW,
+      'queueflow-shapes': SHAPES_FLOW,
+      'queueflow-idle': IDLE_FLOW,
+      'queueflow-quick': QUICK_FLOW,
+    };
+    for (const [Name, Definition] of Object.entries(flows)) {
+      await fnf('CreateFlow', {
+        Name,
+        Definition,
+        Description: `console test: ${Name}`,
+        Type: 'FDL',
+      });
+    }
+    worker = startWorker({
+      mns,
+      fnf,
+      queue: 'queueflow-tasks',
+      handle: (body) => {
+        switch (body.task_type) {
+          case 'extract':
+            return { output: { rows: 3, source: body.source } };
+          case 'transform':
+            return { output: { rows: Number(body.rows) * 2 } };
+          case 'load':
+            return { output: { loaded: body.rows } };
+          default:
+            return { error: 'ValidationError', cause: 'row 7 has no id' };
+        }
+      },
+    });
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+    page.on('pageerror', (err) => pageErrors.push(String(err)));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await worker?.stop();
+    await stack?.stop();
+  });
+
+  const open = async (hash: string) => {
+    await page.goto(`${stack.endpoint}/console#${hash}`);
+  };
+  const stepState = (name: string) =>
+    page
+      .locator(`g.node[data-step="${name}"]:not([data-kind="group"]):not([data-kind="join"])`)
+      .first();
+  const expectState = async (name: string, state: string) => {
+    await page.waitForFunction(
+      ([n, s]) =>
+        document
+          .querySelector(
+            `g.node[data-step="${n}"]:not([data-kind="group"]):not([data-kind="join"])`,
+          )
+          ?.getAttribute('data-state') === s,
+      [name, state],
+      { timeout: 10_000 },
+    );
+  };
+  const panelField = async (field: string) =>
+    (
+      await page.locator(`[data-role="step-panel"] [data-field="${field}"]`).first().innerText()
+    ).trim();
+  const panelJson = async (field: string) =>
+    JSON.parse(
+      await page.locator(`[data-role="step-panel"] [data-field="${field}"] pre`).innerText(),
+    );
+  const countExecutions = async (flow: string) =>
+    (await fnf<{ Executions: unknown[] }>('ListExecutions', { FlowName: flow, Limit: 99 }))
+      .Executions.length;
+
+  it('starts the demo from the page and colours its steps live while the worker runs it', async () => {
+    worker.hold('transform');
+    await open('/flows/queueflow-demo');
+    await page.locator('[data-role="start-name"]').fill('demo-1');
+    await page.locator('[data-role="start-input"]').fill('{"source": "orders-2026-11.csv"}');
+    await page.locator('[data-role="start"]').click();
+    await page.waitForURL(/#\/flows\/queueflow-demo\/executions\/demo-1$/);
+    await page.waitForSelector('.execution-page[data-graph="ready"][data-live="true"]');
+    await expectState('Task_1', 'succeeded');
+    await expectState('Task_2', 'waiting');
+    expect(await stepState('Task_3').getAttribute('data-state')).toBe('not-reached');
+    expect(await page.locator('[data-role="status"]').innerText()).toBe('Running');
+    await page.screenshot({ path: join(SHOTS, 'console-demo-waiting.png'), fullPage: true });
+
+    // Mark the document: if the page reloaded to pick up the change, the mark would go.
+    await page.evaluate(() => {
+      (window as unknown as { __mark: number }).__mark = 42;
+    });
+    worker.release('transform');
+    await expectState('Task_2', 'succeeded');
+    await expectState('Task_3', 'succeeded');
+    await page.waitForSelector('.execution-page[data-status="Succeeded"]');
+    expect(await page.evaluate(() => (window as unknown as { __mark?: number }).__mark)).toBe(42);
+    expect(JSON.parse(await page.locator('[data-role="execution-output"]').innerText())).toEqual({
+      rows: 6,
+      loaded: 6,
+      source: 'orders-2026-11.csv',
+    });
+    // The definition is shown beside the graph.
+    expect(await page.locator('[data-role="definition"]').innerText()).toContain('name: Task_2');
+    const shot = join(SHOTS, 'console-demo.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    if (process.env.QUEUEFLOW_UPDATE_DOCS)
+      copyFileSync(shot, join(process.cwd(), 'docs', 'console.png'));
+  });
+
+  it('shows the input, output, attempts and token of a step in the step panel', async () => {
+    await stepState('Task_2').click();
+    expect(await panelField('step-name')).toBe('Task_2');
+    expect(await panelField('state')).toBe('succeeded');
+    const input = await panelJson('input');
+    expect(input).toMatchObject({ task_type: 'transform', rows: 3 });
+    expect(await panelJson('output')).toEqual({ rows: 6 });
+    expect(await panelJson('local')).toEqual({ rows: 6 });
+    expect(await panelField('attempt-count')).toContain('1');
+    expect(await panelField('token-status')).toBe('succeeded');
+    // The token itself is a credential: only a preview is shown.
+    const history = await fnf<{
+      Events: { Type: string; StepName: string; EventDetail: string }[];
+    }>('GetExecutionHistory', { FlowName: 'queueflow-demo', ExecutionName: 'demo-1', Limit: 100 });
+    const scheduled = history.Events.find(
+      (e) => e.Type === 'TaskScheduled' && e.StepName === 'Task_2',
+    );
+    const token = String(JSON.parse(scheduled?.EventDetail ?? '{}').input?.task_token);
+    expect(token.length).toBeGreaterThan(20);
+    expect(String(input.task_token)).toContain('…');
+    expect(token.startsWith(String(input.task_token).split('…')[0] ?? '-')).toBe(true);
+    expect(await page.locator('[data-role="step-panel"]').innerText()).not.toContain(token);
+    expect(await page.locator('[data-role="history"]').innerText()).not.toContain(token);
+    await page.screenshot({ path: join(SHOTS, 'console-step-panel.png'), fullPage: true });
+
+    const types = await page
+      .locator('[data-role="history"] tbody tr')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-type')));
+    expect(types[0]).toBe('ExecutionStarted');
+    expect(types.at(-1)).toBe('ExecutionSucceeded');
+    expect(types.filter((t) => t === 'TaskSucceeded')).toHaveLength(3);
+  });
+
+  it('shows where a failing flow failed, with the error and cause', async () => {
+    await fnf('StartExecution', {
+      FlowName: 'queueflow-failing',
+      ExecutionName: 'bad-batch',
+      Input: JSON.stringify({ batch: 'b-7' }),
+    });
+    await open('/flows/queueflow-failing/executions/bad-batch');
+    await page.waitForSelector('.execution-page[data-status="Failed"]');
+    await expectState('Prepare', 'succeeded');
+    await expectState('Validate', 'failed');
+    expect(await stepState('Load').getAttribute('data-state')).toBe('not-reached');
+    await stepState('Validate').click();
+    expect(await panelField('error')).toContain('ValidationError');
+    expect(await panelField('cause')).toContain('row 7 has no id');
+    expect(await panelJson('input')).toMatchObject({ task_type: 'validate', batch: 'b-7' });
+    expect(await panelField('token-status')).toBe('failed');
+    await page.screenshot({ path: join(SHOTS, 'console-failed.png'), fullPage: true });
+  });
+
+  it('draws every step type nested and leaves the branch not taken grey', async () => {
+    await fnf('StartExecution', {
+      FlowName: 'queueflow-shapes',
+      ExecutionName: 'fan-out',
+      Input: JSON.stringify({ mode: 'fan', items: ['a', 'b', 'c'] }),
+    });
+    await open('/flows/queueflow-shapes/executions/fan-out');
+    await page.waitForSelector('.execution-page[data-status="Succeeded"]', { timeout: 15_000 });
+    const kinds = await page
+      .locator('g.node')
+      .evaluateAll((els) => [...new Set(els.map((e) => e.getAttribute('data-kind')))].sort());
+    expect(kinds).toEqual(
+      [
+        'choice',
+        'end',
+        'fail',
+        'foreach',
+        'group',
+        'join',
+        'parallel',
+        'pass',
+        'start',
+        'succeed',
+        'wait',
+      ].sort(),
+    );
+    for (const name of ['Setup', 'Route', 'Fan', 'EachItem', 'Touch', 'Breathe', 'Done']) {
+      await expectState(name, 'succeeded');
+    }
+    expect(await stepState('Unknown').getAttribute('data-state')).toBe('not-reached');
+    await stepState('Touch').click();
+    // One pass per item of the foreach.
+    expect(await page.locator('[data-role="step-panel"] [data-field="run"] option').count()).toBe(
+      3,
+    );
+    await page.screenshot({ path: join(SHOTS, 'console-shapes.png'), fullPage: true });
+  });
+
+  it('refuses invalid JSON input inline and starts nothing', async () => {
+    const before = await countExecutions('queueflow-demo');
+    await open('/flows/queueflow-demo');
+    await page.locator('[data-role="start-input"]').fill('{"source": ');
+    await page.locator('[data-role="start"]').click();
+    const error = page.locator('[data-role="start-error"]');
+    await error.waitFor({ state: 'visible' });
+    expect(await error.innerText()).toMatch(/not valid JSON/);
+    await page.locator('[data-role="start-input"]').fill('["not", "an", "object"]');
+    await page.locator('[data-role="start"]').click();
+    await page.waitForFunction(() =>
+      /must be a JSON object/.test(
+        document.querySelector('[data-role="start-error"]')?.textContent ?? '',
+      ),
+    );
+    expect(page.url()).toMatch(/#\/flows\/queueflow-demo$/);
+    expect(await countExecutions('queueflow-demo')).toBe(before);
+    await page.screenshot({ path: join(SHOTS, 'console-invalid-input.png') });
+  });
+
+  it('stops a waiting execution from the page and cancels its token', async () => {
+    await fnf('StartExecution', {
+      FlowName: 'queueflow-idle',
+      ExecutionName: 'needs-approval',
+      Input: JSON.stringify({ request: 'refund #12' }),
+    });
+    await open('/flows/queueflow-idle/executions/needs-approval');
+    await expectState('Wait_For_Human', 'waiting');
+    await page.locator('[data-role="stop"]').click();
+    await page.waitForSelector('.execution-page[data-status="Stopped"]');
+    await expectState('Wait_For_Human', 'failed');
+    await stepState('Wait_For_Human').click();
+    expect(await panelField('token-status')).toBe('cancelled');
+    const described = await fnf<{ Status: string }>('DescribeExecution', {
+      FlowName: 'queueflow-idle',
+      ExecutionName: 'needs-approval',
+    });
+    expect(described.Status).toBe('Stopped');
+  });
+
+  it('shows queue depth and peeks at the message nobody took', async () => {
+    await open('/queues');
+    const row = page.locator('[data-role="queues"] tr[data-queue="queueflow-idle"]');
+    await row.waitFor();
+    expect(await row.locator('[data-field="active"]').innerText()).toBe('1');
+    expect(await row.locator('[data-field="inflight"]').innerText()).toBe('0');
+    await row.locator('[data-role="peek"]').click();
+    const messages = page.locator('[data-role="messages"][data-queue="queueflow-idle"]');
+    await messages.waitFor();
+    expect(await messages.innerText()).toContain('refund #12');
+    await page.screenshot({ path: join(SHOTS, 'console-queues.png'), fullPage: true });
+  });
+
+  it('lists executions with a status filter, a name prefix and pages of 20', async () => {
+    for (let i = 1; i <= 21; i++) {
+      await fnf('StartExecution', {
+        FlowName: 'queueflow-quick',
+        ExecutionName: `q-${String(i).padStart(2, '0')}`,
+        Input: '{}',
+      });
+    }
+    await open('/flows/queueflow-quick');
+    const rows = page.locator('[data-role="executions"] tbody tr[data-execution]');
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('[data-role="executions"] tbody tr[data-execution]').length ===
+        20,
+    );
+    expect(await page.locator('[data-role="next"]').isEnabled()).toBe(true);
+    await page.locator('[data-role="next"]').click();
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('[data-role="executions"] tbody tr[data-execution]').length === 1,
+    );
+    expect(await page.locator('[data-role="page"]').innerText()).toBe('page 2');
+    await page.locator('[data-role="prefix-filter"]').fill('q-2');
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('[data-role="executions"] tbody tr[data-execution]').length === 2,
+    );
+    expect(
+      (await rows.evaluateAll((r) => r.map((x) => x.getAttribute('data-execution')))).sort(),
+    ).toEqual(['q-20', 'q-21']);
+    await page.locator('[data-role="prefix-filter"]').fill('');
+    await page.locator('[data-role="status-filter"]').selectOption('Failed');
+    await page.waitForFunction(
+      () =>
+        document.querySelectorAll('[data-role="executions"] tbody tr[data-execution]').length ===
+          0 &&
+        /No executions match/.test(
+          document.querySelector('[data-role="executions"] tbody')?.textContent ?? '',
+        ),
+    );
+  });
+
+  it('renders payloads as text, never as markup', async () => {
+    const evil = '<img src=x onerror=window.__pwned=1><b>bold</b>';
+    await fnf('StartExecution', {
+      FlowName: 'queueflow-quick',
+      ExecutionName: 'evil',
+      Input: JSON.stringify({ html: evil }),
+    });
+    await open('/flows/queueflow-quick/executions/evil');
+    await page.waitForSelector('.execution-page[data-status="Succeeded"]');
+    expect(await page.locator('[data-role="execution-input"]').innerText()).toContain(evil);
+    await stepState('Echo').click();
+    expect(await page.locator('[data-role="step-panel"]').innerText()).toContain('<b>bold</b>');
+    expect(await page.locator('main img, main b').count()).toBe(0);
+    expect(
+      await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
+    ).toBeUndefined();
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,89 @@
+// The flows the console browser tests run. The demo follows the fixed names of the
+// project (queue queueflow-tasks, Task_1..3, task_type extract/transform/load).
+
+const queueTask = (
+  name: string,
+  taskType: string,
+  queue: string,
+  data: Record<string, string>,
+) => `  - type: task
+    name: ${name}
+    resourceArn: acs:mns:::/queues/${queue}/messages
+    pattern: waitForCallback
+    inputMappings:
+      - target: task_token
+        source: $context.task.token
+      - target: task_type
+        source: ${taskType}
+${Object.entries(data)
+  .map(([k, v]) => `      - target: ${k}\n        source: ${v}`)
+  .join('\n')}
+    serviceParams:
+      MessageBody: $
+      Priority: 1
+`;
+
+/** The 3-task callback demo. */
+export const DEMO_FLOW = `version: v1
+type: flow
+steps:
+${queueTask('Task_1', 'extract', 'queueflow-tasks', { source: '$input.source' })}${queueTask('Task_2', 'transform', 'queueflow-tasks', { rows: '$local.rows' })}${queueTask('Task_3', 'load', 'queueflow-tasks', { rows: '$local.rows' })}`;
+
+/** A flow whose middle task the worker fails: the execution fails there. */
+export const FAILING_FLOW = `version: v1
+type: flow
+steps:
+  - type: pass
+    name: Prepare
+${queueTask('Validate', 'validate', 'queueflow-tasks', { batch: '$input.batch' })}${queueTask('Load', 'load', 'queueflow-tasks', { rows: '$local.rows' })}`;
+
+/** Every step type, nested: choice > parallel > foreach, with a wait and a branch not taken. */
+export const SHAPES_FLOW = `version: v1
+type: flow
+steps:
+  - type: pass
+    name: Setup
+  - type: choice
+    name: Route
+    choices:
+      - condition: $.mode == "fan"
+        steps:
+          - type: parallel
+            name: Fan
+            branches:
+              - steps:
+                  - type: foreach
+                    name: EachItem
+                    iterationMapping:
+                      collection: $.items
+                      item: item
+                    steps:
+                      - type: pass
+                        name: Touch
+              - steps:
+                  - type: wait
+                    name: Breathe
+                    duration: 1
+    default:
+      steps:
+        - type: fail
+          name: Unknown
+          error: UnknownMode
+          cause: no such mode
+  - type: succeed
+    name: Done
+`;
+
+/** One task on a queue no worker reads: it waits until stopped. */
+export const IDLE_FLOW = `version: v1
+type: flow
+steps:
+${queueTask('Wait_For_Human', 'approve', 'queueflow-idle', { request: '$input.request' })}`;
+
+/** One pass step: finishes at once (paging and escaping checks). */
+export const QUICK_FLOW = `version: v1
+type: flow
+steps:
+  - type: pass
+    name: Echo
+`;
