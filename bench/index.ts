@@ -1,9 +1,10 @@
 // `npm run bench [-- section...]`: runs the benchmark sections and prints every
 // figure with its target or peer side by side, in one run.
+import { flowBench } from './flow';
 import { functionsBench } from './functions';
 import { type BenchSection, type Figure, formatFigure } from './harness';
 
-const sections: BenchSection[] = [functionsBench];
+const sections: BenchSection[] = [flowBench, functionsBench];
 
 async function main(): Promise<void> {
   const only = new Set(process.argv.slice(2).filter((a) => !a.startsWith('-')));
