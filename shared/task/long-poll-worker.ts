@@ -1,6 +1,7 @@
 import type { FlowClient } from '../clients/flow-client';
 import type { QueueClient, ReceivedMessage } from '../clients/queue-client';
 import { realSleep, type Sleep } from '../clients/retry';
+import { decodeTaskMessage } from './envelope';
 import { isDone, processTask, type TaskResult } from './process-task';
 import type { HandlerRegistry } from './registry';
 
@@ -57,6 +58,7 @@ interface InFlight {
   message: ReceivedMessage;
   handle: string;
   released: boolean;
+  startedAt: number;
   controller: AbortController;
   extending?: Promise<void>;
   timer?: ReturnType<typeof setTimeout>;
@@ -65,6 +67,15 @@ interface InFlight {
 
 /** MNS's smallest visibility timeout: "release now" is "visible again in 1 s". */
 const RELEASE_SECONDS = 1;
+
+function taskTypeOf(m: ReceivedMessage): { taskType?: string } {
+  try {
+    const { taskType } = decodeTaskMessage(m.body);
+    return taskType === undefined ? {} : { taskType };
+  } catch {
+    return {};
+  }
+}
 
 const defaultRetryDelay = (n: number) => Math.min(60, 2 ** Math.max(0, n - 1));
 
@@ -128,11 +139,9 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
   async function settle(t: InFlight, result: TaskResult) {
     if (t.timer) clearTimeout(t.timer);
     await t.extending;
+    // A released task was already announced by release(); its late result is moot.
+    if (t.released) return;
     const event: WorkerTaskEvent = { ...result, dequeueCount: t.message.dequeueCount };
-    if (t.released) {
-      options.onTask?.({ ...event, released: true });
-      return;
-    }
     if (isDone(result.outcome)) {
       try {
         await queue.delete(queueName, t.handle);
@@ -158,6 +167,7 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
       message,
       handle: message.receiptHandle,
       released: false,
+      startedAt: Date.now(),
       controller: new AbortController(),
     } as InFlight;
     scheduleExtension(t);
@@ -187,6 +197,14 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
     } catch (err) {
       onError(err, 'release');
     }
+    options.onTask?.({
+      outcome: 'retry',
+      released: true,
+      messageId: t.message.messageId,
+      dequeueCount: t.message.dequeueCount,
+      durationMs: Date.now() - t.startedAt,
+      ...taskTypeOf(t.message),
+    });
   }
 
   async function releaseMessage(m: ReceivedMessage) {

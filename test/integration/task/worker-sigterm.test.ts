@@ -1,0 +1,145 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registry as demoRegistry } from '../../../functions/task-worker/handlers';
+import { createLongPollWorker, type WorkerTaskEvent } from '../../../shared/task/long-poll-worker';
+import { startWorkerEnv, type WorkerEnv } from './worker-env';
+
+const root = join(import.meta.dirname, '../../..');
+const handlersFile = join(import.meta.dirname, 'fixtures/slow-handlers.mjs');
+let env: WorkerEnv;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, ['scripts/build.mjs', '--if-needed', '--quiet'], { cwd: root });
+  env = await startWorkerEnv({
+    queueName: 'sigterm-tasks',
+    flowName: 'sigterm-demo',
+    visibilityTimeout: 2,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await env?.stack.stop();
+});
+
+/** A `queueflow worker` child process with its output collected as it comes. */
+function spawnWorker(extra: { graceSeconds: number; slowMs: number }) {
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [
+      'bin/queueflow.js',
+      'worker',
+      '--queue',
+      env.queueName,
+      '--handlers',
+      handlersFile,
+      '--endpoint',
+      env.stack.endpoint,
+      '--wait-seconds',
+      '1',
+      '--visibility-timeout',
+      '2',
+      '--grace-seconds',
+      String(extra.graceSeconds),
+    ],
+    { cwd: root, env: { ...process.env, SLOW_EXTRACT_MS: String(extra.slowMs) }, stdio: 'pipe' },
+  );
+  let stdout = '';
+  let stderr = '';
+  const waiters: Array<() => void> = [];
+  const notify = () => {
+    for (const w of waiters.splice(0)) w();
+  };
+  child.stdout?.on('data', (d) => {
+    stdout += String(d);
+    notify();
+  });
+  child.stderr?.on('data', (d) => {
+    stderr += String(d);
+    notify();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  /** Resolves once `pattern` shows up in the output, or fails at the deadline. */
+  const waitFor = async (pattern: RegExp, ms = 15_000) => {
+    const deadline = Date.now() + ms;
+    while (!pattern.test(stdout + stderr)) {
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${pattern}\n${stdout}\n${stderr}`);
+      await new Promise<void>((resolve) => {
+        waiters.push(resolve);
+        setTimeout(resolve, 200);
+      });
+    }
+  };
+  return { child, exited, waitFor, output: () => ({ stdout, stderr }) };
+}
+
+/** Finishes whatever is left of the flow with an in-process worker. */
+async function completeWithInProcessWorker(executionName: string, events: WorkerTaskEvent[]) {
+  const w = createLongPollWorker({
+    queue: env.queue,
+    queueName: env.queueName,
+    registry: demoRegistry,
+    flow: env.flow,
+    waitSeconds: 1,
+    visibilityTimeout: 2,
+    onTask: (e) => events.push(e),
+  });
+  const running = w.run();
+  const r = await env.flow.describeExecution({
+    flowName: env.flowName,
+    executionName,
+    waitSeconds: 20,
+  });
+  await w.stop();
+  await running;
+  return r;
+}
+
+describe('queueflow worker and SIGTERM', () => {
+  it('finishes the task in flight, reports it, and exits 0', async () => {
+    const w = spawnWorker({ graceSeconds: 10, slowMs: 1500 });
+    await w.waitFor(/worker polling sigterm-tasks/);
+    await env.flow.startExecution({
+      flowName: env.flowName,
+      executionName: 'term-1',
+      input: { source: 't1.csv' },
+    });
+    await w.waitFor(/handler-started extract t1\.csv/);
+    w.child.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+    const { stdout } = w.output();
+    expect(stdout).toMatch(/worker stopping on SIGTERM \(1 in flight\)/);
+    expect(stdout).toMatch(/task extract succeeded \d+ms/);
+    expect(stdout).toMatch(/worker stopped/);
+
+    const events: WorkerTaskEvent[] = [];
+    const r = await completeWithInProcessWorker('term-1', events);
+    expect(r.status).toBe('Succeeded');
+    // Nothing was redone: the extract message was deleted after its report.
+    expect(events.map((e) => e.taskType)).toEqual(['transform', 'load']);
+    expect(JSON.parse(r.output ?? '{}')).toMatchObject({ source: 't1.csv', rows: 99, loaded: 99 });
+  });
+
+  it('releases a task that outlives the grace period, and the message is delivered again', async () => {
+    const w = spawnWorker({ graceSeconds: 0.5, slowMs: 30_000 });
+    await w.waitFor(/worker polling sigterm-tasks/);
+    await env.flow.startExecution({
+      flowName: env.flowName,
+      executionName: 'term-2',
+      input: { source: 't2.csv' },
+    });
+    await w.waitFor(/handler-started extract t2\.csv/);
+    w.child.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+    expect(w.output().stdout).toMatch(/task extract released/);
+
+    const events: WorkerTaskEvent[] = [];
+    const r = await completeWithInProcessWorker('term-2', events);
+    expect(r.status).toBe('Succeeded');
+    expect(events.find((e) => e.taskType === 'extract')).toMatchObject({
+      outcome: 'succeeded',
+      dequeueCount: 2,
+    });
+  });
+});
