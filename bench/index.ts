@@ -1,10 +1,11 @@
 // `npm run bench [-- section...]`: runs the benchmark sections and prints every
 // figure with its target or peer side by side, in one run.
+import { e2eBench } from './e2e';
 import { flowBench } from './flow';
 import { functionsBench } from './functions';
 import { type BenchSection, type Figure, formatFigure } from './harness';
 
-const sections: BenchSection[] = [flowBench, functionsBench];
+const sections: BenchSection[] = [flowBench, functionsBench, e2eBench];
 
 async function main(): Promise<void> {
   const only = new Set(process.argv.slice(2).filter((a) => !a.startsWith('-')));

@@ -1,0 +1,223 @@
+// End to end on the local stack, with the BUILT bundles:
+// - demo-flow latency (StartExecution -> Succeeded), the direct queue integration
+//   against the old pattern where a function step sends each message, in one run;
+// - executions/s with the long-polling worker (shared/task) at concurrency 1, 8, 32.
+import { mkdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { registry as demoRegistry } from '../functions/task-worker/handlers';
+import { followExecution } from '../local/demo/follow';
+import { silentLogger } from '../local/log';
+import { type LocalStack, startLocalStack } from '../local/stack';
+import { createFlowClient } from '../shared/clients/flow-client';
+import { createQueueClient } from '../shared/clients/queue-client';
+import { createLongPollWorker } from '../shared/task/long-poll-worker';
+import { type BenchSection, percentile } from './harness';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const S_YAML = join(root, 's.yaml');
+const QUEUE = 'queueflow-tasks';
+const INPUT = JSON.stringify({ source: 'orders-2026-11.csv' });
+const LATENCY_RUNS = 20;
+
+async function bundleSender(): Promise<string> {
+  const dir = join(tmpdir(), 'queueflow-bench', 'bench-fc-sender');
+  mkdirSync(dir, { recursive: true });
+  await build({
+    entryPoints: [join(root, 'bench', 'fc-sender', 'index.ts')],
+    outfile: join(dir, 'index.js'),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    logLevel: 'warning',
+  });
+  return dir;
+}
+
+let seq = 0;
+async function runOnce(stack: LocalStack, flowName: string, input = INPUT): Promise<number> {
+  const name = `bench-${++seq}`;
+  const started = performance.now();
+  const done = followExecution({
+    engine: stack.engine,
+    flowName,
+    executionName: name,
+    write: () => {},
+    timeoutMs: 30_000,
+  });
+  done.catch(() => {});
+  stack.engine.startExecution({ FlowName: flowName, ExecutionName: name, Input: input });
+  const r = await done;
+  if (r.status !== 'Succeeded') {
+    throw new Error(`${flowName} ${name} ended ${r.status}: ${r.error ?? ''} ${r.cause ?? ''}`);
+  }
+  return performance.now() - started;
+}
+
+// Child-flow wrapper for engines without FC waitForCallback: the parent step waits
+// for the callback while a one-step child flow invokes the sender function.
+const SENDER_CHILD = `version: v1
+type: flow
+steps:
+  - type: task
+    name: Send
+    resourceArn: acs:fc:::services/default/functions/bench-fc-sender
+`;
+
+async function setUpSenderFlow(stack: LocalStack, log: (line: string) => void): Promise<string> {
+  const definition = readFileSync(
+    join(root, 'bench', 'flows', 'bench-fc-sender.flow.yaml'),
+    'utf8',
+  );
+  stack.engine.createFlow({ Name: 'bench-fc-sender', Definition: definition, Type: 'FDL' });
+  try {
+    await runOnce(stack, 'bench-fc-sender');
+    return 'FC step with waitForCallback';
+  } catch (err) {
+    log(`FC waitForCallback not available here (${String(err).slice(0, 160)});`);
+    log('using a one-step child flow that invokes the sender, parent waiting for the callback');
+  }
+  stack.engine.createFlow({ Name: 'bench-fc-sender-child', Definition: SENDER_CHILD, Type: 'FDL' });
+  stack.engine.updateFlow({
+    Name: 'bench-fc-sender',
+    Definition: definition.replaceAll(
+      'acs:fc:::services/default/functions/bench-fc-sender',
+      'acs:fnf:::flow/bench-fc-sender-child',
+    ),
+  });
+  await runOnce(stack, 'bench-fc-sender');
+  return 'child flow + FC step, waitForCallback';
+}
+
+async function latency(report: Parameters<BenchSection['run']>[0], log: (l: string) => void) {
+  const senderDir = await bundleSender();
+  const stack = await startLocalStack({
+    port: 0,
+    memory: true,
+    project: S_YAML,
+    logger: silentLogger,
+  });
+  try {
+    await stack.functions.deploy([
+      {
+        resource: 'bench-fc-sender',
+        name: 'bench-fc-sender',
+        runtime: 'nodejs20',
+        codeDir: senderDir,
+        handler: 'index.handler',
+        timeoutSeconds: 30,
+        memorySize: 256,
+        environment: {},
+        triggers: [],
+      },
+    ]);
+    const shape = await setUpSenderFlow(stack, log);
+    await runOnce(stack, 'queueflow-demo'); // warm-up
+    const direct: number[] = [];
+    const sender: number[] = [];
+    // Interleaved, so both see the same machine load.
+    for (let i = 0; i < LATENCY_RUNS; i++) {
+      direct.push(await runOnce(stack, 'queueflow-demo'));
+      sender.push(await runOnce(stack, 'bench-fc-sender'));
+    }
+    log(`function-sender variant: ${shape}`);
+    const senderP50 = percentile(sender, 50);
+    report({
+      name: 'demo flow latency p50, direct queue integration',
+      value: percentile(direct, 50),
+      unit: 'ms',
+      compare: { label: 'function-sender', value: senderP50, better: 'lower' },
+    });
+    report({
+      name: 'demo flow latency p50, function-sender pattern',
+      value: senderP50,
+      unit: 'ms',
+    });
+    report({
+      name: 'speed-up of direct over function-sender (p50)',
+      value: senderP50 / percentile(direct, 50),
+      unit: 'x',
+      compare: { label: 'target', value: 2, better: 'higher' },
+    });
+    report({ name: 'demo flow latency p95, direct', value: percentile(direct, 95), unit: 'ms' });
+    report({
+      name: 'demo flow latency p95, function-sender',
+      value: percentile(sender, 95),
+      unit: 'ms',
+    });
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function throughput(
+  report: Parameters<BenchSection['run']>[0],
+  log: (l: string) => void,
+  concurrency: number,
+  executions: number,
+) {
+  // Mock-free: the stack's queues and flows, the long-polling worker over the SDKs.
+  const stack = await startLocalStack({
+    port: 0,
+    memory: true,
+    project: S_YAML,
+    startFunctions: false,
+    logger: silentLogger,
+  });
+  const credentials = { ...stack.credentials };
+  const worker = createLongPollWorker({
+    queue: createQueueClient({
+      accountId: stack.accountId,
+      credentials,
+      endpoint: stack.endpoint,
+    }),
+    queueName: QUEUE,
+    registry: demoRegistry,
+    flow: createFlowClient({ endpoint: stack.endpoint, credentials }),
+    concurrency,
+    waitSeconds: 1,
+    graceSeconds: 1,
+  });
+  const running = worker.run();
+  try {
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: executions }, (_, i) =>
+        runOnce(stack, 'queueflow-demo', JSON.stringify({ source: `orders-${i}.csv` })),
+      ),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    log(
+      `concurrency ${concurrency}: ${executions} executions (${executions * 3} tasks) in ${seconds.toFixed(2)} s`,
+    );
+    report({
+      name: `executions/s, long-polling worker, concurrency ${concurrency}`,
+      value: executions / seconds,
+      unit: 'exec/s',
+    });
+  } finally {
+    await worker.stop();
+    await running;
+    await stack.stop();
+  }
+}
+
+export const e2eBench: BenchSection = {
+  name: 'e2e',
+  description:
+    'demo flow end to end: direct queue integration vs function-sender; long-polling worker throughput',
+  async run(report, log) {
+    await latency(report, log);
+    for (const [c, n] of [
+      [1, 30],
+      [8, 120],
+      [32, 240],
+    ] as const) {
+      await throughput(report, log, c, n);
+    }
+  },
+};
