@@ -1,0 +1,85 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../local/log';
+import { type LocalStack, startLocalStack } from '../../../local/stack';
+import {
+  createFunctionClient,
+  type FunctionClient,
+  FunctionError,
+} from '../../../shared/clients/function-client';
+
+// The built bundles (dist/) run in the local function runtime, from s.yaml:
+// start-flow starts the demo flow and the queue-triggered task-worker runs it.
+const root = join(import.meta.dirname, '../../..');
+let stack: LocalStack;
+let fc: FunctionClient;
+
+beforeAll(async () => {
+  execFileSync(process.execPath, ['scripts/build.mjs', '--if-needed', '--quiet'], { cwd: root });
+  stack = await startLocalStack({
+    port: 0,
+    memory: true,
+    logger: silentLogger,
+    project: join(root, 's.yaml'),
+  });
+  fc = createFunctionClient({
+    accountId: stack.accountId,
+    region: stack.region,
+    credentials: stack.credentials,
+    endpoint: stack.endpoint,
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+describe('function client (@alicloud/fc2) against the local runtime', () => {
+  it('invokes start-flow synchronously, which starts the demo flow and waits for it', async () => {
+    const text = await fc.invoke({
+      functionName: 'start-flow',
+      payload: { input: { source: 'orders-2026-11.csv' }, executionName: 'fc-sync-1', wait: 20 },
+    });
+    const result = JSON.parse(text);
+    expect(result).toMatchObject({
+      flowName: 'queueflow-demo',
+      executionName: 'fc-sync-1',
+      status: 'Succeeded',
+      finished: true,
+    });
+    expect(result.output).toMatchObject({
+      source: 'orders-2026-11.csv',
+      table: 'staging.orders_2026_11',
+    });
+  });
+
+  it('turns a function error (x-fc-error-type) into FunctionError with the thrown type', async () => {
+    const err = await fc
+      .invoke({ functionName: 'start-flow', payload: { input: 'not json' } })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FunctionError);
+    expect(err).toMatchObject({ code: 'UnhandledInvocationError', errorType: 'StartFlowError' });
+    expect((err as Error).message).toMatch(/"input" is a string but not JSON/);
+  });
+
+  it('invokes asynchronously and the execution still runs', async () => {
+    await fc.invokeAsync({
+      functionName: 'start-flow',
+      payload: { input: { source: 'async.csv' }, executionName: 'fc-async-1' },
+    });
+    const text = await fc.invoke({
+      functionName: 'start-flow',
+      payload: { executionName: 'fc-async-1', wait: 20 },
+    });
+    expect(JSON.parse(text)).toMatchObject({ executionName: 'fc-async-1', status: 'Succeeded' });
+  });
+
+  it('raises FunctionError with the API code for an unknown function', async () => {
+    const err = await fc
+      .invoke({ functionName: 'no-such-fn', payload: {} })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FunctionError);
+    expect((err as FunctionError).code).toMatch(/NotFound/);
+  });
+});
