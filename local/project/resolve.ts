@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { type Expr, ExpressionSyntaxError, parseTemplate } from './expressions';
 import { formatPath, type NodePath, type YamlSource } from './yaml-source';
@@ -140,16 +140,15 @@ export function createResolver(envr: ResolveEnvironment): Resolver {
   const evalExpr = (expr: Expr, exprSource: string, at: NodePath): unknown => {
     if (expr.kind === 'literal') return expr.value;
     if (expr.kind === 'ref') return evalRef(expr.segments, exprSource, at);
-    // env(X) and config(AccountID) also take a bare name, as s 2.x wrote them.
     const arg = (i: number): unknown => {
       const a = expr.args[i];
       if (a === undefined) return undefined;
-      if (
-        a.kind === 'ref' &&
-        a.segments.length === 1 &&
-        (expr.name === 'env' || expr.name === 'config')
-      ) {
-        return a.segments[0];
+      // s 3 reads a bare env(X) as an undefined variable X, not as the name "X".
+      if (a.kind === 'ref' && a.segments.length === 1) {
+        throw fail(
+          at,
+          `\${${exprSource}}: quote the name: ${expr.name}('${String(a.segments[0])}')`,
+        );
       }
       return evalExpr(a, exprSource, at);
     };
@@ -160,8 +159,12 @@ export function createResolver(envr: ResolveEnvironment): Resolver {
       return v;
     };
     switch (expr.name) {
-      case 'path':
-        return resolvePath(envr.baseDir, stringArg(0));
+      case 'path': {
+        // Like s, which fails with "path value not found" for a missing file.
+        const target = resolvePath(envr.baseDir, stringArg(0));
+        if (!existsSync(target)) throw fail(at, `\${${exprSource}}: ${target} does not exist`);
+        return target;
+      }
       case 'env': {
         const name = stringArg(0);
         const value = envr.env[name] ?? arg(1);

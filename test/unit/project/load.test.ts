@@ -322,6 +322,12 @@ describe('loadProject errors', () => {
     );
   });
 
+  it('ask for quotes around a bare env name, which s would read as a variable', () => {
+    const spec = baseSpec();
+    spec.resources.worker.props.description = '${env(HOME)}';
+    expect(loadError(spec).detail).toBe("${env(HOME)}: quote the name: env('HOME')");
+  });
+
   it('report a malformed expression', () => {
     const spec = baseSpec();
     spec.resources.worker.props.description = "${path('./x'}";
@@ -376,10 +382,20 @@ describe('loadProject errors', () => {
     );
   });
 
-  it('report a flow definition file that does not exist', () => {
+  it('report a path() to a file that does not exist, as s does', () => {
     const err = loadError(baseSpec(), { flow: false });
     expect(err.path).toBe('resources.flow.props.definition');
-    expect(err.detail).toMatch(/^file not found: .*flows\/main\.flow\.yaml$/);
+    expect(err.detail).toMatch(
+      /^\$\{path\('\.\/flows\/main\.flow\.yaml'\)\}: .*flows\/main\.flow\.yaml does not exist$/,
+    );
+  });
+
+  it('report a flow definition file that does not exist', () => {
+    const spec = baseSpec();
+    spec.resources.flow.props.definition = '/nowhere/main.flow.yaml';
+    const err = loadError(spec);
+    expect(err.path).toBe('resources.flow.props.definition');
+    expect(err.detail).toBe('file not found: /nowhere/main.flow.yaml');
   });
 
   it('report two functions with the same name', () => {
