@@ -152,6 +152,7 @@ function assembleTask(parts: {
 }
 
 type CatchGotos<C extends readonly CatchPolicy[]> = C[number]['goto'];
+type GotoOf<T> = T extends { goto?: infer G } ? Exclude<G, undefined> & string : never;
 
 /**
  * A task step for any documented resourceArn; the pattern must suit the resource kind.
@@ -333,7 +334,7 @@ export function choice<
   const D extends { steps?: Sequence; goto?: string } = { steps?: Sequence; goto?: never },
 >(
   spec: CommonSpec<N> & EndSpec & { choices: B; default?: D },
-): Built<ChoiceStep, N, Exclude<B[number]['goto'] | D['goto'], undefined>> {
+): Built<ChoiceStep, N, GotoOf<B[number]> | GotoOf<D>> {
   const step: ChoiceStep = {
     type: 'choice',
     ...common(spec),
@@ -351,7 +352,7 @@ export function choice<
     step.default = d;
   }
   if (spec.end !== undefined) step.end = spec.end;
-  return step as Built<ChoiceStep, N, Exclude<B[number]['goto'] | D['goto'], undefined>>;
+  return step as Built<ChoiceStep, N, GotoOf<B[number]> | GotoOf<D>>;
 }
 
 /** A parallel step; each branch is a `sequence()`. */

@@ -1,0 +1,142 @@
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import {
+  type ChoiceStep,
+  choice,
+  type Flow,
+  fail,
+  flow,
+  flowTask,
+  foreach,
+  functionTask,
+  parallel,
+  pass,
+  queueTask,
+  sequence,
+  steps,
+  succeed,
+  type TaskStep,
+  task,
+  topicTask,
+  validateFlow,
+  wait,
+} from '../../../shared/fdl';
+
+describe('builder', () => {
+  it('writes the queue callback pattern in one call', () => {
+    const step = queueTask({
+      name: 'Task_1',
+      queue: 'fnf-demo',
+      priority: 1,
+      input: { key: 'value' },
+    });
+    expect(step).toStrictEqual({
+      type: 'task',
+      name: 'Task_1',
+      resourceArn: 'acs:mns:::/queues/fnf-demo/messages',
+      pattern: 'waitForCallback',
+      inputMappings: [
+        { target: 'task_token', source: '$context.task.token' },
+        { target: 'key', source: 'value' },
+      ],
+      serviceParams: { MessageBody: '$', Priority: 1 },
+    });
+    expectTypeOf(step).toExtend<TaskStep>();
+    expectTypeOf(step.name).toEqualTypeOf<'Task_1'>();
+  });
+
+  it('maps no token for requestResponse and honours a custom token key', () => {
+    expect(
+      queueTask({ name: 'a', queue: 'q', pattern: 'requestResponse' }).inputMappings,
+    ).toBeUndefined();
+    expect(topicTask({ name: 't', topic: 'events', tokenKey: 'taskToken' }).inputMappings).toEqual([
+      { target: 'taskToken', source: '$context.task.token' },
+    ]);
+  });
+
+  it('builds FC and child-flow ARNs', () => {
+    expect(functionTask({ name: 'f', functionName: 'resize' }).resourceArn).toBe(
+      'acs:fc:::functions/resize',
+    );
+    expect(
+      functionTask({ name: 'f', functionName: 'resize', service: 'img', qualifier: 'prod' })
+        .resourceArn,
+    ).toBe('acs:fc:::services/img.prod/functions/resize');
+    expect(flowTask({ name: 'c', flowName: 'child', pattern: 'sync' })).toMatchObject({
+      resourceArn: 'acs:fnf:::flow/child',
+      pattern: 'sync',
+    });
+  });
+
+  it('produces flows that validate, with gotos among siblings', () => {
+    const f = flow({
+      steps: [
+        task({
+          name: 'call',
+          resourceArn: 'acs:fc:::services/s/functions/f',
+          catch: [{ errors: ['FnF.ALL'], goto: 'failed' }],
+          end: false,
+        }),
+        choice({
+          name: 'route',
+          choices: [{ condition: '$.ok', goto: 'done' }],
+          default: { steps: sequence([wait({ name: 'w', duration: 5 })]), goto: 'call' },
+        }),
+        parallel({ name: 'p', branches: [sequence([pass({ name: 'a' })])] }),
+        foreach({
+          name: 'each',
+          iterationMapping: { collection: '$.items', item: 'item' },
+          steps: sequence([pass({ name: 'x' })]),
+        }),
+        succeed({ name: 'done' }),
+        fail({ name: 'failed', error: 'CallFailed' }),
+      ],
+    });
+    expect(validateFlow(f).filter((p) => p.severity === 'error')).toEqual([]);
+    expectTypeOf(f).toEqualTypeOf<Flow>();
+  });
+
+  it('exposes every constructor under steps', () => {
+    expect(steps.pass({ name: 'a' })).toEqual({ type: 'pass', name: 'a' });
+    expectTypeOf(steps.choice).toEqualTypeOf(choice);
+  });
+
+  it('rejects at compile time what FDL would reject at deploy time', () => {
+    // These lines are checked by `tsc` (npm run typecheck); at run time they only build objects.
+    flow({
+      steps: [
+        // @ts-expect-error goto names a step that is not in this list
+        choice({ name: 'c', choices: [{ condition: '$.x', goto: 'nowhere' }] }),
+        succeed({ name: 'done' }),
+      ],
+    });
+    sequence([
+      // @ts-expect-error a catch goto must name a sibling too
+      queueTask({ name: 'q', queue: 'q', catch: [{ errors: ['FnF.ALL'], goto: 'other' }] }),
+    ]);
+    // @ts-expect-error an MNS queue task cannot use the sync pattern
+    queueTask({ name: 'q', queue: 'q', pattern: 'sync' });
+    // @ts-expect-error the pattern must suit the ARN's resource kind
+    task({ name: 't', resourceArn: 'acs:mns:::/queues/q/messages', pattern: 'sync' });
+    // @ts-expect-error a malformed ARN does not compile
+    task({ name: 't', resourceArn: 'acs:mns:::/queue/q/messages' });
+    // @ts-expect-error a wait needs duration or timestamp
+    wait({ name: 'w' });
+    // @ts-expect-error a wait cannot have both
+    wait({ name: 'w', duration: 1, timestamp: '2019-05-02T15:04:05Z' });
+    // @ts-expect-error foreach collections are $.paths
+    foreach({
+      name: 'f',
+      iterationMapping: { collection: 'items', item: 'i' },
+      steps: sequence([]),
+    });
+    const typo: ChoiceStep = {
+      type: 'choice',
+      name: 'c',
+      // @ts-expect-error a misspelt field fails to compile
+      choises: [],
+    };
+    // @ts-expect-error an unknown step type fails to compile
+    const bad: TaskStep = { type: 'taks', name: 'x' };
+    expect([typo, bad]).toHaveLength(2);
+  });
+});

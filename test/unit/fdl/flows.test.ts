@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { allStepsFlow } from '../../../flows/all-steps.flow';
+import { demoFlow } from '../../../flows/demo.flow';
+import { emitFlow, parseFlow, STEP_TYPES, type Step, validateFlow } from '../../../shared/fdl';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+const read = (name: string) => readFileSync(join(root, 'flows', name), 'utf8');
+
+function stepTypes(steps: readonly Step[], into = new Set<string>()): Set<string> {
+  for (const step of steps) {
+    into.add(step.type);
+    if (step.type === 'choice') {
+      for (const c of step.choices) stepTypes(c.steps ?? [], into);
+      stepTypes(step.default?.steps ?? [], into);
+    }
+    if (step.type === 'parallel') for (const b of step.branches) stepTypes(b.steps, into);
+    if (step.type === 'foreach') stepTypes(step.steps, into);
+  }
+  return into;
+}
+
+describe('flows/', () => {
+  it('parses demo.flow.yaml without problems and equals its builder twin', () => {
+    const { flow, problems } = parseFlow(read('demo.flow.yaml'), { file: 'flows/demo.flow.yaml' });
+    expect(problems).toEqual([]);
+    expect(flow).toStrictEqual(demoFlow);
+  });
+
+  it('keeps the demo shape fixed by the project: three queue tasks routed by task_type', () => {
+    const tasks = demoFlow.steps;
+    expect(tasks.map((s) => s.name)).toEqual(['Task_1', 'Task_2', 'Task_3']);
+    tasks.forEach((step, i) => {
+      expect(step).toMatchObject({
+        type: 'task',
+        resourceArn: 'acs:mns:::/queues/queueflow-tasks/messages',
+        pattern: 'waitForCallback',
+        serviceParams: { MessageBody: '$', Priority: 1 },
+      });
+      expect(step.inputMappings?.[0]).toEqual({
+        target: 'task_token',
+        source: '$context.task.token',
+      });
+      expect(step.inputMappings?.[1]).toEqual({
+        target: 'task_type',
+        source: ['extract', 'transform', 'load'][i],
+      });
+    });
+  });
+
+  it('parses all-steps.flow.yaml without problems, uses every step type and equals its twin', () => {
+    const { flow, problems } = parseFlow(read('all-steps.flow.yaml'));
+    expect(problems).toEqual([]);
+    expect(flow).toStrictEqual(allStepsFlow);
+    expect([...stepTypes(allStepsFlow.steps)].sort()).toEqual([...STEP_TYPES].sort());
+  });
+
+  it('finds nothing wrong in the builder flows with validateFlow', () => {
+    expect(validateFlow(demoFlow)).toEqual([]);
+    expect(validateFlow(allStepsFlow)).toEqual([]);
+  });
+
+  it('emits YAML that parses back to the same flows', () => {
+    for (const f of [demoFlow, allStepsFlow]) {
+      const again = parseFlow(emitFlow(f));
+      expect(again.problems).toEqual([]);
+      expect(again.flow).toStrictEqual(f);
+    }
+  });
+});
