@@ -1,5 +1,7 @@
 import { Command } from 'commander';
+import { registerHistoryCommand } from './commands/history';
 import { registerLocalCommand } from './commands/local';
+import { registerStartExecutionCommand } from './commands/start-execution';
 import { registerWorkerCommand } from './commands/worker';
 
 /** Builds the `queueflow` command line. Each subcommand lives in its own file. */
@@ -12,6 +14,8 @@ export function createProgram(): Command {
     .showHelpAfterError('(run with --help for usage)');
   registerLocalCommand(program);
   registerWorkerCommand(program);
+  registerStartExecutionCommand(program);
+  registerHistoryCommand(program);
   return program;
 }
 

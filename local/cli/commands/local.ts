@@ -68,6 +68,9 @@ The local credentials are fixed and documented (local use only):
   AccountId       ${LOCAL_ACCOUNT_ID}
   Region          ${LOCAL_REGION}
 
+The FnF (Serverless Workflow) API, version 2019-03-15, is served at the stack URL
+(POP RPC on /); try: queueflow start-execution queueflow-demo --input '{}' --follow
+
 Examples:
   npm start                                   # = queueflow local --demo (build first if needed)
   queueflow local --demo --once --data-dir /tmp/qf   # run the demo and exit

@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runHistory } from '../../../local/cli/commands/history';
+import { runStartExecution } from '../../../local/cli/commands/start-execution';
+import { silentLogger } from '../../../local/log';
+import { type LocalStack, startLocalStack } from '../../../local/stack';
+
+let stack: LocalStack;
+let target: { endpoint: string; accessKeyId: string; accessKeySecret: string };
+
+beforeAll(async () => {
+  stack = await startLocalStack({ port: 0, memory: true, logger: silentLogger });
+  target = { endpoint: stack.endpoint, ...stack.credentials };
+  stack.engine.createFlow({
+    Name: 'cli_flow',
+    Definition: `version: v1
+type: flow
+steps:
+  - type: pass
+    name: first
+    outputMappings:
+      - target: seen
+        source: $input.source
+  - type: pass
+    name: second
+`,
+  });
+});
+afterAll(() => stack.stop());
+
+describe('the start-execution and history commands', () => {
+  it('follows an execution step by step and prints its output', async () => {
+    const lines: string[] = [];
+    const status = await runStartExecution(
+      'cli_flow',
+      {
+        ...target,
+        input: '{"source":"orders-2026-11.csv"}',
+        name: 'cli-1',
+        follow: true,
+        pollMs: 10,
+      },
+      (l) => lines.push(l),
+    );
+    expect(status).toBe('Succeeded');
+    const text = lines.join('\n');
+    expect(text).toMatch(/first entered \(pass\)/);
+    expect(text).toMatch(/first succeeded in \d+ ms/);
+    expect(text).toMatch(/second succeeded/);
+    expect(lines.at(-1)).toBe('output: {"seen":"orders-2026-11.csv"}');
+  });
+
+  it('prints the history as a table with one row per event', async () => {
+    const lines: string[] = [];
+    await runHistory('cli_flow', 'cli-1', target, (l) => lines.push(...l.split('\n')));
+    expect(lines[0]).toMatch(/^ID\s+TIME\s+TYPE\s+STEP\s+DETAIL$/);
+    expect(lines[1]).toMatch(/^1\s+\+0 ms\s+ExecutionStarted/);
+    expect(lines.at(-1)).toMatch(/ExecutionSucceeded/);
+    const history = stack.engine.getExecutionHistory({
+      FlowName: 'cli_flow',
+      ExecutionName: 'cli-1',
+    });
+    expect(lines).toHaveLength((history.Events as unknown[]).length + 1);
+  });
+});
