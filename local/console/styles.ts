@@ -75,7 +75,9 @@ ${['not-reached', 'running', 'waiting', 'succeeded', 'failed', 'retried']
 .flow-graph .arrow-head { fill:#6b7280; }
 .flow-graph .edge-label { font-size:11px; fill:#374151; }
 .flow-graph .edge-label-bg { fill:#fff; fill-opacity:.9; }
-.panel-box { position:sticky; top:8px; }
+.panel-box { position:sticky; top:8px; min-width:0; }
+.graph-col, .def-col { min-width:0; }
+.table-scroll { overflow-x:auto; }
 .step-panel { background:#fff; border:1px solid var(--line); border-radius:8px; padding:10px 12px; }
 .panel-head { display:flex; align-items:center; gap:10px; } .panel-head h3 { margin:0; flex:1; }
 .panel-head .close { border:none; font-size:18px; padding:0 6px; }

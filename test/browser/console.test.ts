@@ -20,6 +20,7 @@ import {
 } from './support';
 
 const SHOTS = join(process.cwd(), 'test-results');
+const orEmpty = (t: string | null): string => t ?? '';
 
 if (!hasChromium) {
   process.stderr.write(`\n*** ${NO_CHROMIUM_NOTICE}\n\n`);
@@ -107,11 +108,18 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
   };
   const panelField = async (field: string) =>
     (
-      await page.locator(`[data-role="step-panel"] [data-field="${field}"]`).first().innerText()
+      await page
+        .locator(`[data-role="step-panel"] [data-field="${field}"]`)
+        .first()
+        .textContent()
+        .then(orEmpty)
     ).trim();
   const panelJson = async (field: string) =>
     JSON.parse(
-      await page.locator(`[data-role="step-panel"] [data-field="${field}"] pre`).innerText(),
+      await page
+        .locator(`[data-role="step-panel"] [data-field="${field}"] pre`)
+        .textContent()
+        .then(orEmpty),
     );
   const countExecutions = async (flow: string) =>
     (await fnf<{ Executions: unknown[] }>('ListExecutions', { FlowName: flow, Limit: 99 }))
@@ -128,7 +136,7 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
     await expectState('Task_1', 'succeeded');
     await expectState('Task_2', 'waiting');
     expect(await stepState('Task_3').getAttribute('data-state')).toBe('not-reached');
-    expect(await page.locator('[data-role="status"]').innerText()).toBe('Running');
+    expect(await page.locator('[data-role="status"]').textContent().then(orEmpty)).toBe('Running');
     await page.screenshot({ path: join(SHOTS, 'console-demo-waiting.png'), fullPage: true });
 
     // Mark the document: if the page reloaded to pick up the change, the mark would go.
@@ -140,17 +148,18 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
     await expectState('Task_3', 'succeeded');
     await page.waitForSelector('.execution-page[data-status="Succeeded"]');
     expect(await page.evaluate(() => (window as unknown as { __mark?: number }).__mark)).toBe(42);
-    expect(JSON.parse(await page.locator('[data-role="execution-output"]').innerText())).toEqual({
+    expect(
+      JSON.parse(await page.locator('[data-role="execution-output"]').textContent().then(orEmpty)),
+    ).toEqual({
       rows: 6,
       loaded: 6,
       source: 'orders-2026-11.csv',
     });
     // The definition is shown beside the graph.
-    expect(await page.locator('[data-role="definition"]').innerText()).toContain('name: Task_2');
-    const shot = join(SHOTS, 'console-demo.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    if (process.env.QUEUEFLOW_UPDATE_DOCS)
-      copyFileSync(shot, join(process.cwd(), 'docs', 'console.png'));
+    expect(await page.locator('[data-role="definition"]').textContent().then(orEmpty)).toContain(
+      'name: Task_2',
+    );
+    await page.screenshot({ path: join(SHOTS, 'console-demo.png'), fullPage: true });
   });
 
   it('shows the input, output, attempts and token of a step in the step panel', async () => {
@@ -174,9 +183,22 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
     expect(token.length).toBeGreaterThan(20);
     expect(String(input.task_token)).toContain('…');
     expect(token.startsWith(String(input.task_token).split('…')[0] ?? '-')).toBe(true);
-    expect(await page.locator('[data-role="step-panel"]').innerText()).not.toContain(token);
-    expect(await page.locator('[data-role="history"]').innerText()).not.toContain(token);
+    expect(
+      await page.locator('[data-role="step-panel"]').textContent().then(orEmpty),
+    ).not.toContain(token);
+    expect(await page.locator('[data-role="history"]').textContent().then(orEmpty)).not.toContain(
+      token,
+    );
     await page.screenshot({ path: join(SHOTS, 'console-step-panel.png'), fullPage: true });
+    // The picture in the README: QUEUEFLOW_UPDATE_DOCS=1 refreshes docs/console.png.
+    const overview = join(SHOTS, 'console-overview.png');
+    await page.screenshot({ path: overview });
+    if (process.env.QUEUEFLOW_UPDATE_DOCS)
+      copyFileSync(overview, join(process.cwd(), 'docs', 'console.png'));
+    // Nothing in the page is wider than the window.
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      1500,
+    );
 
     const types = await page
       .locator('[data-role="history"] tbody tr')
@@ -250,7 +272,7 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
     await page.locator('[data-role="start"]').click();
     const error = page.locator('[data-role="start-error"]');
     await error.waitFor({ state: 'visible' });
-    expect(await error.innerText()).toMatch(/not valid JSON/);
+    expect(await error.textContent().then(orEmpty)).toMatch(/not valid JSON/);
     await page.locator('[data-role="start-input"]').fill('["not", "an", "object"]');
     await page.locator('[data-role="start"]').click();
     await page.waitForFunction(() =>
@@ -287,12 +309,12 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
     await open('/queues');
     const row = page.locator('[data-role="queues"] tr[data-queue="queueflow-idle"]');
     await row.waitFor();
-    expect(await row.locator('[data-field="active"]').innerText()).toBe('1');
-    expect(await row.locator('[data-field="inflight"]').innerText()).toBe('0');
+    expect(await row.locator('[data-field="active"]').textContent().then(orEmpty)).toBe('1');
+    expect(await row.locator('[data-field="inflight"]').textContent().then(orEmpty)).toBe('0');
     await row.locator('[data-role="peek"]').click();
     const messages = page.locator('[data-role="messages"][data-queue="queueflow-idle"]');
     await messages.waitFor();
-    expect(await messages.innerText()).toContain('refund #12');
+    expect(await messages.textContent().then(orEmpty)).toContain('refund #12');
     await page.screenshot({ path: join(SHOTS, 'console-queues.png'), fullPage: true });
   });
 
@@ -317,7 +339,7 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
       () =>
         document.querySelectorAll('[data-role="executions"] tbody tr[data-execution]').length === 1,
     );
-    expect(await page.locator('[data-role="page"]').innerText()).toBe('page 2');
+    expect(await page.locator('[data-role="page"]').textContent().then(orEmpty)).toBe('page 2');
     await page.locator('[data-role="prefix-filter"]').fill('q-2');
     await page.waitForFunction(
       () =>
@@ -347,9 +369,13 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
     });
     await open('/flows/queueflow-quick/executions/evil');
     await page.waitForSelector('.execution-page[data-status="Succeeded"]');
-    expect(await page.locator('[data-role="execution-input"]').innerText()).toContain(evil);
+    expect(
+      await page.locator('[data-role="execution-input"]').textContent().then(orEmpty),
+    ).toContain(evil);
     await stepState('Echo').click();
-    expect(await page.locator('[data-role="step-panel"]').innerText()).toContain('<b>bold</b>');
+    expect(await page.locator('[data-role="step-panel"]').textContent().then(orEmpty)).toContain(
+      '<b>bold</b>',
+    );
     expect(await page.locator('main img, main b').count()).toBe(0);
     expect(
       await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),

@@ -59,6 +59,12 @@ export function formatTime(iso: string | undefined): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}`;
 }
 
+/** `18:02:24.123` in local time (the date is on the execution), or an em dash. */
+export function formatClock(iso: string | undefined): string {
+  const full = formatTime(iso);
+  return full.length > 11 && full !== iso ? full.slice(11) : full;
+}
+
 /** `850 ms`, `3.2 s`, `4 min 5 s`. */
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '—';

@@ -1,6 +1,6 @@
 // The panel that opens when a step is clicked: its data, attempts, token and timings.
 import { maskTokens, type StepRun, type StepView } from '../model/step-states';
-import { formatDuration, formatJson, formatTime, h } from './dom';
+import { formatClock, formatDuration, formatJson, formatTime, h } from './dom';
 
 function parseMaybe(v: unknown): unknown {
   if (typeof v !== 'string') return v;
@@ -61,9 +61,9 @@ function attemptsTable(run: StepRun): HTMLElement {
           'tr',
           { 'data-outcome': a.outcome },
           h('td', {}, a.number),
-          h('td', {}, formatTime(a.scheduledAt)),
-          h('td', {}, formatTime(a.submittedAt)),
-          h('td', {}, formatTime(a.finishedAt)),
+          h('td', {}, formatClock(a.scheduledAt)),
+          h('td', {}, formatClock(a.submittedAt)),
+          h('td', {}, formatClock(a.finishedAt)),
           h('td', {}, a.outcome),
           h('td', { class: 'mono' }, a.tokenPreview ?? '—'),
           h('td', { 'data-field': 'token-status' }, a.tokenStatus),
@@ -167,6 +167,6 @@ export function renderStepPanel(
       field('local', 'Local', run.local, { json: true }),
     ),
     h('h4', {}, 'Attempts'),
-    attemptsTable(run),
+    h('div', { class: 'table-scroll' }, attemptsTable(run)),
   );
 }
