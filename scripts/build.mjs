@@ -43,6 +43,28 @@ if (args.has('--if-needed') && existsSync(stamp)) {
   }
 }
 
+// The CLI bundle is ESM with its dependencies left external, and Node's ESM
+// resolver wants the extension on a deep import of a CommonJS package
+// (`@alicloud/pop-core/lib/rpc` fails, `.../rpc.js` works). Add it.
+const deepImportExtensions = {
+  name: 'deep-import-extensions',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (args.kind !== 'import-statement' && args.kind !== 'dynamic-import') return undefined;
+      if (/\.[cm]?js$|\.json$/.test(args.path) || args.path.startsWith('node:')) return undefined;
+      const parts = args.path.split('/');
+      const rootParts = args.path.startsWith('@') ? 2 : 1;
+      if (parts.length <= rootParts) return undefined;
+      const pkgRoot = parts.slice(0, rootParts).join('/');
+      const pkgJson = join(root, 'node_modules', pkgRoot, 'package.json');
+      // Packages with an "exports" map resolve their own subpaths.
+      if (!existsSync(pkgJson) || JSON.parse(readFileSync(pkgJson, 'utf8')).exports)
+        return undefined;
+      return { path: `${args.path}.js`, external: true };
+    });
+  },
+};
+
 const started = performance.now();
 const functionsDir = join(root, 'functions');
 const functionNames = existsSync(functionsDir)
@@ -83,6 +105,7 @@ jobs.push(
       target: 'node20',
       format: 'esm',
       packages: 'external',
+      plugins: [deepImportExtensions],
       sourcemap: true,
       logLevel: 'warning',
       banner: {
@@ -101,7 +124,12 @@ writeFileSync(
   `${JSON.stringify(
     outputs
       .filter((o) => o.function)
-      .map((o) => ({ name: o.name, file: relative(root, o.outfile), bytes: o.bytes, gzipBytes: o.gzipBytes })),
+      .map((o) => ({
+        name: o.name,
+        file: relative(root, o.outfile),
+        bytes: o.bytes,
+        gzipBytes: o.gzipBytes,
+      })),
     null,
     2,
   )}\n`,

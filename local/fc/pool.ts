@@ -6,8 +6,8 @@ import type { FunctionSpec, InvokeOutcome } from './types';
 export interface InstancePool {
   readonly spec: FunctionSpec;
   invoke(event: Buffer, context: InstanceContext): Promise<InvokeOutcome>;
-  /** Starts one warm instance (as a provisioned instance would be) and waits for it. */
-  warm(): Promise<void>;
+  /** Starts `count` warm instances (as provisioned instances would be) and waits for them. */
+  warm(count?: number): Promise<void>;
   instances(): readonly FunctionInstance[];
   /** Init time (ms) of the most recently started instance, once known. */
   lastInitMs(): number | undefined;
@@ -18,6 +18,8 @@ export interface InstancePool {
 export function createInstancePool(options: {
   spec: FunctionSpec;
   maxInstances: number;
+  /** How long a request waits for a busy instance before a new one starts. Default 50 ms. */
+  scaleOutDelayMs?: number;
   logger: Logger;
   spawn: () => FunctionInstance;
 }): InstancePool {
@@ -71,9 +73,32 @@ export function createInstancePool(options: {
       if (!inst) break;
       if (inst.alive) return inst;
     }
-    if (all.length < options.maxInstances) return acquireFresh();
+    if (all.length >= options.maxInstances) {
+      return new Promise<FunctionInstance>((resolve, reject) => {
+        waiters.push((r) => (r instanceof Error ? reject(r) : resolve(r)));
+      });
+    }
+    if (all.length === 0) return acquireFresh();
+    // Every instance is busy. A sequential flow's next task usually arrives while
+    // the instance that ran the previous one is still returning, a few ms from
+    // free; a new instance would cost a cold start (~100 ms). Wait briefly for a
+    // warm one, then scale out.
     return new Promise<FunctionInstance>((resolve, reject) => {
-      waiters.push((r) => (r instanceof Error ? reject(r) : resolve(r)));
+      let settled = false;
+      const waiter = (r: FunctionInstance | Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (r instanceof Error) reject(r);
+        else resolve(r);
+      };
+      const timer = setTimeout(() => {
+        if (settled) return;
+        settled = true;
+        remove(waiters, waiter);
+        acquireFresh().then(resolve, reject);
+      }, options.scaleOutDelayMs ?? 50);
+      waiters.push(waiter);
     });
   };
 
@@ -110,11 +135,12 @@ export function createInstancePool(options: {
         release(inst);
       }
     },
-    async warm() {
-      if (all.length > 0 || stopped) return;
+    async warm(count = 1) {
+      const missing = Math.min(count, options.maxInstances) - all.length;
+      if (missing <= 0 || stopped) return;
       try {
-        const inst = await acquireFresh();
-        release(inst);
+        const started = await Promise.all(Array.from({ length: missing }, () => acquireFresh()));
+        for (const inst of started) release(inst);
       } catch (err) {
         // Reported again on each invocation, as FC reports InitializationError.
         logger.error('function failed to initialize', {

@@ -219,7 +219,7 @@ export function createFunctionRuntime(
           if (old) await undeploy(old);
           const d: Deployed = { spec, source: fn, pool: makePool(spec), consumers: [] };
           deployed.set(fn.name, d);
-          await d.pool.warm();
+          await d.pool.warm(1);
           startTriggers(d);
           logger.debug('function deployed', { function: fn.name, triggers: fn.triggers.length });
         }),
