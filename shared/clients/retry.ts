@@ -16,12 +16,11 @@ export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({
 /** Waits `ms` milliseconds (injectable so unit tests run instantly). */
 export type Sleep = (ms: number) => Promise<void>;
 
-/** The real sleep: a timer, unref'd so it never keeps a process alive on its own. */
-export const realSleep: Sleep = (ms) =>
-  new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    t.unref?.();
-  });
+/**
+ * The real sleep. The timer is deliberately not unref'd: a worker backing off
+ * after a failed receive has nothing else keeping the process alive.
+ */
+export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs `fn`, retrying while `isRetryable(err)` with full-jitter exponential

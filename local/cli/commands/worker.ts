@@ -34,11 +34,13 @@ function parseSeconds(max: number) {
 async function loadHandlers(path: string): Promise<HandlerRegistry> {
   const file = resolve(process.cwd(), path);
   if (!existsSync(file)) throw new Error(`--handlers: no such file: ${file}`);
+  const url = pathToFileURL(file).href;
   if (/\.[mc]?ts$/.test(file)) {
-    const { register } = await import('tsx/esm/api');
-    register();
+    // tsx's scoped loader: compiles the handlers (and what they import) without a build step.
+    const { tsImport } = await import('tsx/esm/api');
+    return toHandlerRegistry(await tsImport(url, import.meta.url));
   }
-  return toHandlerRegistry(await import(pathToFileURL(file).href));
+  return toHandlerRegistry(await import(url));
 }
 
 function progressLine(e: WorkerTaskEvent): string {

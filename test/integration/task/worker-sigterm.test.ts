@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry as demoRegistry } from '../../../functions/task-worker/handlers';
 import { createLongPollWorker, type WorkerTaskEvent } from '../../../shared/task/long-poll-worker';
-import { startWorkerEnv, type WorkerEnv } from './worker-env';
+import { demoFlow, startWorkerEnv, type WorkerEnv } from './worker-env';
 
 const root = join(import.meta.dirname, '../../..');
 const handlersFile = join(import.meta.dirname, 'fixtures/slow-handlers.mjs');
@@ -23,16 +23,21 @@ afterAll(async () => {
 });
 
 /** A `queueflow worker` child process with its output collected as it comes. */
-function spawnWorker(extra: { graceSeconds: number; slowMs: number }) {
+function spawnWorker(extra: {
+  graceSeconds: number;
+  slowMs: number;
+  queueName?: string;
+  handlers?: string;
+}) {
   const child: ChildProcess = spawn(
     process.execPath,
     [
       'bin/queueflow.js',
       'worker',
       '--queue',
-      env.queueName,
+      extra.queueName ?? env.queueName,
       '--handlers',
-      handlersFile,
+      extra.handlers ?? handlersFile,
       '--endpoint',
       env.stack.endpoint,
       '--wait-seconds',
@@ -141,5 +146,32 @@ describe('queueflow worker and SIGTERM', () => {
       outcome: 'succeeded',
       dequeueCount: 2,
     });
+  });
+
+  it('keeps polling while the queue does not exist yet, then runs TypeScript handlers', async () => {
+    const w = spawnWorker({
+      graceSeconds: 5,
+      slowMs: 10,
+      queueName: 'late-tasks',
+      handlers: join(import.meta.dirname, 'fixtures/typed-handlers.ts'),
+    });
+    await w.waitFor(/receive: .*QueueNotExist/);
+    await env.queue.createQueue('late-tasks');
+    await env.flow.createFlow({ name: 'late-demo', definition: demoFlow('late-tasks') });
+    await env.flow.startExecution({
+      flowName: 'late-demo',
+      executionName: 'late-1',
+      input: { source: 'l.csv' },
+    });
+    const r = await env.flow.describeExecution({
+      flowName: 'late-demo',
+      executionName: 'late-1',
+      waitSeconds: 20,
+    });
+    w.child.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+    expect(r.status).toBe('Succeeded');
+    expect(w.output().stdout).toMatch(/task load succeeded/);
+    expect(JSON.parse(r.output ?? '{}')).toMatchObject({ table: 'staging.typed', loaded: 39 });
   });
 });
