@@ -1,0 +1,86 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { emitFlow, parseFlow, validateFlow } from '../../../shared/fdl';
+import { validFlow } from './arbitraries';
+
+const DEMO = `version: v1
+type: flow
+steps:
+  - type: task
+    name: Task_1
+    resourceArn: acs:mns:::/queues/fnf-demo/messages
+    pattern: waitForCallback
+    inputMappings:
+      - target: task_token
+        source: $context.task.token
+    serviceParams:
+      MessageBody: $
+      Priority: 1
+`;
+
+function expectWellFormed(result: ReturnType<typeof parseFlow>): void {
+  const hasError = result.problems.some((p) => p.severity === 'error');
+  expect(result.flow === undefined).toBe(hasError);
+  for (const p of result.problems) {
+    expect(p.line).toBeGreaterThanOrEqual(1);
+    expect(p.column).toBeGreaterThanOrEqual(1);
+    expect(typeof p.message).toBe('string');
+  }
+}
+
+describe('properties', () => {
+  it('gives back the same flow from parse(emit(flow)) for generated valid flows', () => {
+    fc.assert(
+      fc.property(validFlow, (flow) => {
+        expect(validateFlow(flow).filter((p) => p.severity === 'error')).toEqual([]);
+        const text = emitFlow(flow);
+        const parsed = parseFlow(text);
+        expect(parsed.problems.filter((p) => p.severity === 'error')).toEqual([]);
+        expect(parsed.flow).toStrictEqual(flow);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('never throws on arbitrary text and reports located problems', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (text) => {
+        expectWellFormed(parseFlow(text));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('never throws on random bytes decoded as text', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 400 }), (bytes) => {
+        expectWellFormed(parseFlow(new TextDecoder().decode(bytes)));
+        expectWellFormed(parseFlow(Buffer.from(bytes).toString('latin1')));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never throws on random YAML documents of any shape', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), (value) => {
+        expectWellFormed(parseFlow(stringify(value)));
+        expectWellFormed(parseFlow(stringify({ version: 'v1', type: 'flow', steps: value })));
+        expectWellFormed(parseFlow(stringify({ version: 'v1', type: 'flow', steps: [value] })));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('never throws when a valid flow is cut or has characters deleted', () => {
+    fc.assert(
+      fc.property(fc.nat(DEMO.length), fc.nat(DEMO.length), (a, b) => {
+        const [from, to] = a < b ? [a, b] : [b, a];
+        expectWellFormed(parseFlow(DEMO.slice(0, from)));
+        expectWellFormed(parseFlow(DEMO.slice(0, from) + DEMO.slice(to)));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
