@@ -29,6 +29,8 @@ import {
 
 export { VirtualClock } from '../local/clock';
 export type { HistoryEvent } from '../local/flow/types';
+export type { TaskResult } from '../shared/task/process-task';
+export { TaskError } from '../shared/task/task-error';
 
 /** How to start a test environment. */
 export interface TestEnvironmentOptions {

@@ -1,0 +1,98 @@
+// queueflow/testing as a user's test would use it: imported by package name,
+// mock workers in-process, the virtual clock for time.
+import { fileURLToPath } from 'node:url';
+import { createTestEnvironment, TaskError, type TestEnvironment } from 'queueflow/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import { eventually } from './runtime-stack';
+
+const S_YAML = fileURLToPath(new URL('../../../s.yaml', import.meta.url));
+
+describe('queueflow/testing', () => {
+  let env: TestEnvironment | undefined;
+  afterEach(async () => {
+    await env?.stop();
+    env = undefined;
+  });
+
+  it('runs the demo flow from s.yaml against in-process mock workers', async () => {
+    env = await createTestEnvironment({ project: S_YAML });
+    const seen: string[] = [];
+    const worker = env.handle('queueflow-tasks', {
+      extract: async (input: { source: string }) => {
+        seen.push(`extract ${input.source}`);
+        return { rows: 10 };
+      },
+      transform: async (input: { rows: number }) => {
+        seen.push(`transform ${input.rows}`);
+        return { rows: input.rows - 1 };
+      },
+      load: async (input: { rows: number }) => {
+        seen.push(`load ${input.rows}`);
+        return { loaded: input.rows };
+      },
+    });
+    const run = await env.runExecution(
+      'queueflow-demo',
+      { source: 'mock.csv' },
+      { name: 'mocked' },
+    );
+    expect(run).toMatchObject({ name: 'mocked', status: 'Succeeded', output: { loaded: 9 } });
+    expect(run.steps).toEqual(['Task_1', 'Task_2', 'Task_3']);
+    expect(seen).toEqual(['extract mock.csv', 'transform 10', 'load 9']);
+    // The flow ends at the last report; the worker records it a moment later.
+    await eventually(() => (worker.results.length === 3 ? true : undefined));
+    expect(worker.results.map((r) => r.outcome)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(run.history.some((e) => e.Type === 'ExecutionSucceeded')).toBe(true);
+  });
+
+  it('reports a handler error as the step failure the flow sees', async () => {
+    env = await createTestEnvironment({ project: S_YAML });
+    env.handle('queueflow-tasks', {
+      extract: async () => {
+        throw new TaskError({ code: 'SourceMissing', message: 'no such file' });
+      },
+    });
+    const run = await env.runExecution('queueflow-demo', { source: 'gone.csv' });
+    expect(run.status).toBe('Failed');
+    expect(run.error).toBe('SourceMissing');
+    expect(run.cause).toBe('no such file');
+    expect(run.steps).toEqual(['Task_1']);
+  });
+
+  it('skips an hour-long wait step at once with the virtual clock', async () => {
+    env = await createTestEnvironment({ virtualClock: true });
+    env.stack.engine.createFlow({
+      Name: 'sleepy',
+      Type: 'FDL',
+      Definition: [
+        'version: v1',
+        'type: flow',
+        'steps:',
+        '  - type: wait',
+        '    name: Nap',
+        '    duration: 3600',
+        '  - type: pass',
+        '    name: Awake',
+      ].join('\n'),
+    });
+    const running = env.runExecution('sleepy', {});
+    const clock = env.clock!;
+    await clock.advance(1000);
+    const early = await env.stack.engine.describeExecution({
+      FlowName: 'sleepy',
+      ExecutionName: (await firstExecution(env, 'sleepy')) ?? '',
+    });
+    expect(early.Status).toBe('Running');
+    await clock.advance(3600 * 1000);
+    const run = await running;
+    expect(run.status).toBe('Succeeded');
+    expect(run.steps).toEqual(['Nap', 'Awake']);
+  });
+});
+
+async function firstExecution(env: TestEnvironment, flow: string): Promise<string | undefined> {
+  const list = env.stack.engine.listExecutions({ FlowName: flow }) as {
+    Executions?: Array<{ Name: string }>;
+  };
+  return list.Executions?.[0]?.Name;
+}
