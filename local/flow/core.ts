@@ -176,6 +176,10 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     });
   }
 
+  // A goto loop without a wait would otherwise spin inside one transition forever
+  // when the history limit is relaxed.
+  const MAX_EVENTS_PER_TRANSITION = 1_000_000;
+
   function makeHost(
     row: ExecRow,
     state: ExecState,
@@ -183,6 +187,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     t: { changed: boolean },
     effects: Array<() => void>,
   ): InterpreterHost {
+    let emitted = 0;
     const host: InterpreterHost = {
       flow,
       flowName: row.flow_name,
@@ -195,6 +200,12 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
       },
       emit: (e) => {
         t.changed = true;
+        if (++emitted > MAX_EVENTS_PER_TRANSITION) {
+          throw new FlowFailure(
+            'FnF.RuntimeError',
+            'too many steps without a pause (a goto loop?)',
+          );
+        }
         return emitEvent(row, state, e, effects);
       },
       token: (eventId) =>

@@ -1,0 +1,136 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../local/clock';
+import { silentLogger } from '../../../local/log';
+import { type LocalStack, startLocalStack } from '../../../local/stack';
+import { createFnfSdk, rejection } from './fnf-sdk';
+import { flowHelpers } from './helpers';
+import { createMnsSdk } from './mns-sdk';
+
+const dirs: string[] = [];
+const stacks: LocalStack[] = [];
+afterAll(async () => {
+  for (const s of stacks) await s.stop();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function open(options: Parameters<typeof startLocalStack>[0] = {}) {
+  const stack = await startLocalStack({ port: 0, logger: silentLogger, ...options });
+  stacks.push(stack);
+  const fnf = createFnfSdk(stack);
+  const mns = createMnsSdk(stack);
+  return { stack, fnf, mns, h: flowHelpers(fnf, mns, stack) };
+}
+
+const WAIT_THEN_CALLBACK = `version: v1
+type: flow
+steps:
+  - type: wait
+    name: nap
+    duration: 3600
+  - type: task
+    name: ask
+    resourceArn: acs:mns:::/queues/durable-q/messages
+    pattern: waitForCallback
+    inputMappings:
+      - target: token
+        source: $context.task.token
+`;
+
+describe('durability and the API edges', () => {
+  it('continues a waiting execution after a restart on the same data folder (timers are rows)', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'qf-durable-'));
+    dirs.push(dataDir);
+    const start = Date.UTC(2026, 10, 28, 12);
+    const a = await open({ dataDir, clock: new VirtualClock(start) });
+    await a.mns.createQueue('durable-q');
+    const flow = await a.h.createFlow(WAIT_THEN_CALLBACK, 'durable_flow');
+    const exec = await a.h.start(flow, {}, 'survivor');
+    await a.stack.stop();
+
+    const clock = new VirtualClock(start);
+    const b = await open({ dataDir, clock });
+    await clock.advance(3_600_000);
+    const m = await b.h.receive('durable-q');
+    await b.fnf.call('ReportTaskSucceeded', {
+      TaskToken: m.body.token,
+      Output: '{"after":"restart"}',
+    });
+    const d = await b.h.finished(flow, exec);
+    expect(d.Status).toBe('Succeeded');
+    expect(JSON.parse(d.Output ?? '{}')).toEqual({ after: 'restart' });
+  });
+
+  it('wakes a DescribeExecution long poll when the execution ends, not when the time is up', async () => {
+    const { stack, fnf, mns, h } = await open({ memory: true });
+    await mns.createQueue('durable-q');
+    const flow = await h.createFlow(WAIT_THEN_CALLBACK.replace('duration: 3600', 'duration: 0'));
+    const exec = await h.start(flow);
+    const m = await h.receive('durable-q');
+    const t0 = Date.now();
+    const waiting = fnf.call<{ Status: string }>('DescribeExecution', {
+      FlowName: flow,
+      ExecutionName: exec,
+      WaitTimeSeconds: 20,
+    });
+    setTimeout(
+      () => void fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: '{}' }),
+      50,
+    );
+    expect((await waiting).Status).toBe('Succeeded');
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(
+      stack.engine.getStepStates({ FlowName: flow, ExecutionName: exec }).map((s) => s.status),
+    ).toEqual(['succeeded', 'succeeded']);
+  });
+
+  it('enforces the cloud limits by default and relaxes them on request', async () => {
+    const strict = await open({ memory: true });
+    const big = JSON.stringify({ blob: 'x'.repeat(40 * 1024) });
+    const flow = await strict.h.createFlow(
+      'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n',
+    );
+    const err = await rejection(strict.fnf.call('StartExecution', { FlowName: flow, Input: big }));
+    expect(err.code).toBe('InvalidArgument');
+    const badName = await rejection(
+      strict.fnf.call('CreateFlow', {
+        Name: '9 lives',
+        Definition: 'x',
+        Description: '',
+        Type: 'FDL',
+      }),
+    );
+    expect(badName.code).toBe('InvalidArgument');
+
+    const loop = await strict.h.createFlow(`version: v1
+type: flow
+steps:
+  - type: pass
+    name: again
+  - type: choice
+    name: forever
+    choices:
+      - condition: $.go == true
+        goto: again
+`);
+    const exec = await strict.h.start(loop, { go: true });
+    const d = await strict.h.finished(loop, exec);
+    expect(d.Status).toBe('Failed');
+    const tail = await strict.fnf.call<{ Events: Array<{ EventId: number; EventDetail: string }> }>(
+      'GetExecutionHistory',
+      { FlowName: loop, ExecutionName: exec, NextToken: '4990', Limit: 100 },
+    );
+    const last = tail.Events.at(-1);
+    expect(last?.EventId).toBeGreaterThan(5000);
+    expect(JSON.parse(last?.EventDetail ?? '{}').error).toBe('FnF.HistoryLimitExceeded');
+
+    const relaxed = await open({ memory: true, relaxLimits: true });
+    const flow2 = await relaxed.h.createFlow(
+      'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n',
+    );
+    const exec2 = await relaxed.h.start(flow2, JSON.parse(big));
+    expect((await relaxed.h.finished(flow2, exec2)).Status).toBe('Succeeded');
+  });
+});
