@@ -130,9 +130,11 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
     await open('/flows/queueflow-demo');
     await page.locator('[data-role="start-name"]').fill('demo-1');
     await page.locator('[data-role="start-input"]').fill('{"source": "orders-2026-11.csv"}');
+    const clicked = Date.now();
     await page.locator('[data-role="start"]').click();
     await page.waitForURL(/#\/flows\/queueflow-demo\/executions\/demo-1$/);
     await page.waitForSelector('.execution-page[data-graph="ready"][data-live="true"]');
+    const pageReadyMs = Date.now() - clicked;
     await expectState('Task_1', 'succeeded');
     await expectState('Task_2', 'waiting');
     expect(await stepState('Task_3').getAttribute('data-state')).toBe('not-reached');
@@ -142,6 +144,18 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
     // Mark the document: if the page reloaded to pick up the change, the mark would go.
     await page.evaluate(() => {
       (window as unknown as { __mark: number }).__mark = 42;
+    });
+    // Note when each step turns green, to measure report -> pixel latency.
+    await page.evaluate(() => {
+      const seen: Record<string, number> = {};
+      (window as unknown as { __seen: Record<string, number> }).__seen = seen;
+      new MutationObserver((records) => {
+        for (const r of records) {
+          const el = r.target as Element;
+          const name = el.getAttribute('data-step');
+          if (name && el.getAttribute('data-state') === 'succeeded') seen[name] ??= Date.now();
+        }
+      }).observe(document.body, { subtree: true, attributeFilter: ['data-state'] });
     });
     worker.release('transform');
     await expectState('Task_2', 'succeeded');
@@ -160,6 +174,17 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
       'name: Task_2',
     );
     await page.screenshot({ path: join(SHOTS, 'console-demo.png'), fullPage: true });
+    const seen = await page.evaluate(
+      () => (window as unknown as { __seen: Record<string, number> }).__seen,
+    );
+    const live = ['transform', 'load'].map((t, i) => {
+      const step = i === 0 ? 'Task_2' : 'Task_3';
+      return (seen[step] ?? Number.NaN) - (worker.reportSentAt[t] ?? Number.NaN);
+    });
+    for (const ms of live) expect(ms).toBeLessThan(2000);
+    process.stdout.write(
+      `console figures: start click -> execution page live with graph ${pageReadyMs} ms; ReportTaskSucceeded sent -> step green in the page ${live.join(' ms, ')} ms\n`,
+    );
   });
 
   it('shows the input, output, attempts and token of a step in the step panel', async () => {

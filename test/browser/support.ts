@@ -93,6 +93,8 @@ export interface TestWorker {
   hold(taskType: string): void;
   release(taskType: string): void;
   handled: string[];
+  /** Date.now() just before each task type's report was sent (the last one per type). */
+  reportSentAt: Record<string, number>;
   stop(): Promise<void>;
 }
 
@@ -106,6 +108,7 @@ export function startWorker(options: {
   const { mns, fnf, queue, handle } = options;
   const held = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   const handled: string[] = [];
+  const reportSentAt: Record<string, number> = {};
   let running = true;
   const loop = (async () => {
     while (running) {
@@ -120,6 +123,7 @@ export function startWorker(options: {
       if (gate) await gate.promise;
       const token = String(body.task_token ?? body.taskToken);
       const outcome = handle(body);
+      reportSentAt[type] = Date.now();
       if ('output' in outcome) {
         await fnf('ReportTaskSucceeded', {
           TaskToken: token,
@@ -138,6 +142,7 @@ export function startWorker(options: {
   })();
   return {
     handled,
+    reportSentAt,
     hold(type) {
       let resolve!: () => void;
       const promise = new Promise<void>((r) => {
