@@ -103,7 +103,7 @@ const task: StepShape = (stepName, siblings) =>
       optional(
         fc.record({
           catch: fc.constantFrom(...siblings).map((goto) => [{ errors: ['FnF.ALL'], goto }]),
-          errorMappings: fc.constant([{ target: 'err', source: '$local.error' }]),
+          errorMappings: fc.constant<Mapping[]>([{ target: 'err', source: '$local.error' }]),
         }),
       ),
       optional(fc.record({ serviceParams: fc.constant({ Input: '$', ExecutionName: '$.name' }) })),

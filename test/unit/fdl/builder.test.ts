@@ -123,12 +123,9 @@ describe('builder', () => {
     wait({ name: 'w' });
     // @ts-expect-error a wait cannot have both
     wait({ name: 'w', duration: 1, timestamp: '2019-05-02T15:04:05Z' });
+    const notAPath = { collection: 'items', item: 'i' } as const;
     // @ts-expect-error foreach collections are $.paths
-    foreach({
-      name: 'f',
-      iterationMapping: { collection: 'items', item: 'i' },
-      steps: sequence([]),
-    });
+    foreach({ name: 'f', iterationMapping: notAPath, steps: sequence([]) });
     const typo: ChoiceStep = {
       type: 'choice',
       name: 'c',
