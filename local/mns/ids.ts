@@ -21,7 +21,19 @@ export function createMessageIdFactory(): (nowMs: number) => string {
  * handle new and unguessable from the previous one.
  */
 export function newReceiptHandle(seq: number): string {
-  return `${seq.toString(36)}-${randomBytes(8).toString('hex')}`;
+  return `${seq.toString(36)}-${randomHex8()}`;
+}
+
+// One getrandom call per 512 handles instead of one per receive.
+let pool = Buffer.alloc(0);
+let poolAt = 0;
+function randomHex8(): string {
+  if (poolAt + 8 > pool.length) {
+    pool = randomBytes(4096);
+    poolAt = 0;
+  }
+  poolAt += 8;
+  return pool.toString('hex', poolAt - 8, poolAt);
 }
 
 /** The message seq a handle names, or undefined when the handle is malformed. */

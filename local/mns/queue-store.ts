@@ -112,18 +112,42 @@ export function createQueueStore(db: Database.Database) {
     ),
   };
 
+  // Queue rows are read on every operation and written rarely, always through
+  // here, so they are cached. A queue write inside a transaction (which might
+  // still roll back) turns the cache off until the next turn of the event loop.
+  const cache = new Map<string, QueueRecord>();
+  let cacheOff = false;
+  const invalidate = (name: string) => {
+    cache.delete(name);
+    if (!db.inTransaction || cacheOff) return;
+    cacheOff = true;
+    cache.clear();
+    setImmediate(() => {
+      cache.clear();
+      cacheOff = false;
+    });
+  };
+
   return {
     getQueue(name: string): QueueRecord | undefined {
+      const hit = cacheOff ? undefined : cache.get(name);
+      if (hit) return hit;
       const row = s.getQueue.get(name);
-      return row ? toQueueRecord(row) : undefined;
+      if (!row) return undefined;
+      const rec = toQueueRecord(row);
+      if (!cacheOff) cache.set(name, rec);
+      return rec;
     },
     insertQueue(name: string, attrs: QueueAttributes, nowSeconds: number): void {
+      invalidate(name);
       s.insertQueue.run({ name, ...toParams(attrs), now: nowSeconds });
     },
     updateQueue(name: string, attrs: QueueAttributes, nowSeconds: number): void {
+      invalidate(name);
       s.updateQueue.run({ name, ...toParams(attrs), now: nowSeconds });
     },
     deleteQueue(name: string): void {
+      invalidate(name);
       s.deleteQueueMessages.run(name);
       s.deleteQueue.run(name);
     },
@@ -135,6 +159,7 @@ export function createQueueStore(db: Database.Database) {
       return s.allQueueNames.all().map((r) => r.name);
     },
     countDeadLettered(queue: string, n: number): void {
+      invalidate(queue);
       s.countDeadLettered.run(n, queue);
     },
     insertMessage(m: {

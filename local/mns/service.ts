@@ -72,40 +72,45 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     expiryTimer = { at, cancel };
   }
 
-  function claim(queue: string, max: number, vt: number | undefined): ReceivedMessage[] {
-    return store.transaction(() => {
-      const rec = requireQueue(queue);
-      const visibility = (vt ?? rec.attributes.VisibilityTimeout) * 1000;
-      const { DeadLetterQueue: dlq, MaxReceiveCount: maxReceives } = rec.attributes;
-      const dlqExists = dlq !== null && maxReceives !== null && q.getQueue(dlq) !== undefined;
-      const now = clock.now();
-      const out: ReceivedMessage[] = [];
-      let moved = 0;
-      for (;;) {
-        const rows = q.ready(queue, now, max - out.length);
-        let movedNow = 0;
-        for (const row of rows) {
-          if (dlqExists && row.dequeue_count >= maxReceives!) {
-            q.moveTo(row.seq, dlq!, now);
-            movedNow++;
-            continue;
-          }
-          const receipt = newReceiptHandle(row.seq);
-          q.markReceived(row.seq, now + visibility, receipt, now);
-          out.push(toReceived(row, receipt, now + visibility, now));
+  // Hot paths get their transaction wrappers built once (better-sqlite3 nests
+  // them as savepoints when a caller's transaction is already open).
+  const claim = store.db.transaction(claimNow).immediate;
+  function claimNow(queue: string, max: number, vt: number | undefined): ReceivedMessage[] {
+    const rec = requireQueue(queue);
+    const visibility = (vt ?? rec.attributes.VisibilityTimeout) * 1000;
+    const { DeadLetterQueue: dlq, MaxReceiveCount: maxReceives } = rec.attributes;
+    const dlqExists = dlq !== null && maxReceives !== null && q.getQueue(dlq) !== undefined;
+    const now = clock.now();
+    const out: ReceivedMessage[] = [];
+    let moved = 0;
+    for (;;) {
+      const rows = q.ready(queue, now, max - out.length);
+      let movedNow = 0;
+      for (const row of rows) {
+        if (dlqExists && row.dequeue_count >= maxReceives!) {
+          q.moveTo(row.seq, dlq!, now);
+          movedNow++;
+          continue;
         }
-        moved += movedNow;
-        // Only a dead-letter move can leave room for more; otherwise one query is enough.
-        if (movedNow === 0 || out.length >= max) break;
+        const receipt = newReceiptHandle(row.seq);
+        q.markReceived(row.seq, now + visibility, receipt, now);
+        out.push(toReceived(row, receipt, now + visibility, now));
       }
-      if (moved > 0) {
-        q.countDeadLettered(queue, moved);
-        waiters.notify(dlq!, true);
-      }
-      if (out.length > 0) waiters.visibleAt(queue, now + visibility);
-      return out;
-    });
+      moved += movedNow;
+      // Only a dead-letter move can leave room for more; otherwise one query is enough.
+      if (movedNow === 0 || out.length >= max) break;
+    }
+    if (moved > 0) {
+      q.countDeadLettered(queue, moved);
+      waiters.notify(dlq!, true);
+    }
+    if (out.length > 0) waiters.visibleAt(queue, now + visibility);
+    return out;
   }
+
+  const deleteTx = store.db.transaction((queue: string, handle: string) => {
+    q.deleteBySeq(findHandle(queue, handle).seq);
+  }).immediate;
 
   function findHandle(queue: string, handle: string) {
     requireQueue(queue);
@@ -286,10 +291,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     },
     receive,
     deleteMessage(queue, receiptHandle) {
-      store.transaction(() => {
-        const row = findHandle(queue, receiptHandle);
-        q.deleteBySeq(row.seq);
-      });
+      deleteTx(queue, receiptHandle);
     },
     changeVisibility(queue, receiptHandle, seconds) {
       checkRange('VisibilityTimeout', seconds);

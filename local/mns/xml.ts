@@ -1,18 +1,19 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { type X2jOptions, XMLParser, XMLValidator } from 'fast-xml-parser';
 import { MnsError } from './errors';
 
-const parser = new XMLParser({
+const options: X2jOptions = {
   ignoreAttributes: true,
   // Values stay strings: a MessageBody of `007` or `true` is text, not a number.
   parseTagValue: false,
   // Bodies keep their spaces exactly; whitespace between elements lands in `#text`, ignored.
   trimValues: false,
-  processEntities: true,
-  // Also decodes numeric character references (&#65; &#x41;).
-  htmlEntities: true,
-  isArray: (_name, jpath) =>
+  isArray: (_name: string, jpath: unknown) =>
     jpath === 'Messages.Message' || jpath === 'ReceiptHandles.ReceiptHandle',
-});
+};
+// Entity decoding (with numeric references, which need htmlEntities) is most of
+// the parse cost, so a body without any `&` skips it.
+const withEntities = new XMLParser({ ...options, processEntities: true, htmlEntities: true });
+const plain = new XMLParser({ ...options, processEntities: false });
 
 /** A parsed element: child name -> text, child element(s), or array for repeated children. */
 export type XmlNode = { [key: string]: unknown };
@@ -26,7 +27,7 @@ export function parseXml(body: string): XmlNode {
   if (body.trim() === '') throw new MnsError('MalformedXML');
   if (XMLValidator.validate(body) !== true) throw new MnsError('MalformedXML');
   try {
-    return parser.parse(body) as XmlNode;
+    return (body.includes('&') ? withEntities : plain).parse(body) as XmlNode;
   } catch (err) {
     throw new MnsError('MalformedXML', undefined, { cause: err });
   }

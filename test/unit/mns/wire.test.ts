@@ -25,6 +25,14 @@ describe('MNS wire helpers', () => {
     );
   });
 
+  it('keeps CDATA text literal, with or without entities elsewhere in the body', () => {
+    const body = (xml: string) => text(child(parseXml(xml), 'Message')!, 'MessageBody');
+    expect(body('<Message><MessageBody><![CDATA[<x>]]></MessageBody></Message>')).toBe('<x>');
+    expect(body('<Message><MessageBody>a &lt;<![CDATA[<&amp;>]]></MessageBody></Message>')).toBe(
+      'a <<&amp;>',
+    );
+  });
+
   it('treats raw < and & in a body as MalformedXML', () => {
     expect(codeOf(() => parseXml('<Message><MessageBody>a<b&c</MessageBody></Message>'))).toBe(
       'MalformedXML',

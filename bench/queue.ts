@@ -1,0 +1,164 @@
+// Queue benchmarks: the local MNS service as a separate process (the built CLI,
+// durable file store in a temp dir) driven by the unmodified @alicloud/mns SDK.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { createSdkClient, type SdkMnsClient } from '../test/support/mns-sdk';
+import { type BenchSection, percentile } from './harness';
+
+const root = join(import.meta.dirname, '..');
+
+async function startServer(dataDir: string): Promise<{ child: ChildProcess; endpoint: string }> {
+  const child = spawn(
+    process.execPath,
+    ['bin/queueflow.js', 'local', '--port', '0', '--data-dir', dataDir, '--ready-json'],
+    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env } },
+  );
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`queue server exited (${code})`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.startsWith('{')) resolve((JSON.parse(line) as { endpoint: string }).endpoint);
+    });
+  });
+  return { child, endpoint };
+}
+
+function sdk(endpoint: string): SdkMnsClient {
+  return createSdkClient({
+    accountId: '1000000000000000',
+    endpoint,
+    credentials: { accessKeyId: 'queueflow-local', accessKeySecret: 'queueflow-local-secret' },
+  });
+}
+
+/** send -> receive latency with a long-poll receiver already parked. */
+async function wakeLatency(endpoint: string, rounds: number): Promise<number[]> {
+  const sender = sdk(endpoint);
+  const receiver = sdk(endpoint);
+  await sender.createQueue('bench-latency');
+  const samples: number[] = [];
+  for (let i = 0; i < rounds + 50; i++) {
+    const got = receiver.receiveMessage('bench-latency', 5);
+    // Give the receive time to reach the server and park (the server is another process).
+    await new Promise((r) => setTimeout(r, 2));
+    const t0 = performance.now();
+    void sender.sendMessage('bench-latency', { MessageBody: `ping ${i}` });
+    const msg = await got;
+    const dt = performance.now() - t0;
+    await receiver.deleteMessage('bench-latency', msg.body.ReceiptHandle!);
+    if (i >= 50) samples.push(dt); // the first 50 warm up the JIT and the connections
+  }
+  return samples;
+}
+
+/** Messages/s for send + receive + delete, one message per call, `consumers` consumers. */
+async function throughput(
+  endpoint: string,
+  opts: { consumers: number; messages: number; batch: number; queue: string },
+): Promise<number> {
+  const admin = sdk(endpoint);
+  await admin.createQueue(opts.queue);
+  const { consumers, messages, batch, queue } = opts;
+  const producers = consumers;
+  let deleted = 0;
+  const started = performance.now();
+  const produce = async (p: number) => {
+    const c = sdk(endpoint);
+    for (let i = p * batch; i < messages; i += producers * batch) {
+      if (batch === 1) await c.sendMessage(queue, { MessageBody: `job ${i}` });
+      else {
+        const n = Math.min(batch, messages - i);
+        await c.batchSendMessage(
+          queue,
+          Array.from({ length: n }, (_, k) => ({ MessageBody: `job ${i + k}` })),
+        );
+      }
+    }
+  };
+  const consume = async () => {
+    const c = sdk(endpoint);
+    while (deleted < messages) {
+      try {
+        if (batch === 1) {
+          const m = await c.receiveMessage(queue, 1);
+          await c.deleteMessage(queue, m.body.ReceiptHandle!);
+          deleted++;
+        } else {
+          const got = await c.batchReceiveMessage(queue, batch, 1);
+          await c.batchDeleteMessage(
+            queue,
+            got.body.map((m) => m.ReceiptHandle!),
+          );
+          deleted += got.body.length;
+        }
+      } catch (err) {
+        if ((err as Error).name !== 'MNSMessageNotExistError') throw err;
+      }
+    }
+  };
+  await Promise.all([
+    ...Array.from({ length: producers }, (_, p) => produce(p)),
+    ...Array.from({ length: consumers }, consume),
+  ]);
+  return messages / ((performance.now() - started) / 1000);
+}
+
+export const queueBench: BenchSection = {
+  name: 'queue',
+  description: 'local MNS service (separate process, durable store) via the @alicloud/mns SDK',
+  async run(report, log) {
+    execFileSync(process.execPath, ['scripts/build.mjs', '--if-needed', '--quiet'], { cwd: root });
+    const dataDir = mkdtempSync(join(tmpdir(), 'queueflow-bench-queue-'));
+    const server = await startServer(dataDir);
+    log(`server ${server.endpoint}, store ${dataDir} (WAL, synchronous=NORMAL)`);
+    try {
+      const samples = await wakeLatency(server.endpoint, 500);
+      report({
+        name: 'send->receive latency p50 (long-poll waiting)',
+        value: percentile(samples, 50),
+        unit: 'ms',
+        compare: { label: 'target', value: 1, better: 'lower' },
+      });
+      report({
+        name: 'send->receive latency p50 vs fastest SQS emulator',
+        value: percentile(samples, 50),
+        unit: 'ms',
+        compare: { label: 'peer', value: 1.8, better: 'lower' },
+      });
+      report({ name: 'send->receive latency p99', value: percentile(samples, 99), unit: 'ms' });
+      for (const consumers of [1, 8]) {
+        const rate = await throughput(server.endpoint, {
+          consumers,
+          messages: consumers === 1 ? 3000 : 8000,
+          batch: 1,
+          queue: `bench-tp-${consumers}`,
+        });
+        report({
+          name: `send+receive+delete msg/s, ${consumers} consumer${consumers > 1 ? 's' : ''}`,
+          value: rate,
+          unit: 'msg/s',
+          ...(consumers === 8
+            ? { compare: { label: 'target', value: 3000, better: 'higher' as const } }
+            : {}),
+        });
+      }
+      const batched = await throughput(server.endpoint, {
+        consumers: 8,
+        messages: 40_000,
+        batch: 16,
+        queue: 'bench-tp-batch',
+      });
+      report({
+        name: 'send+receive+delete msg/s, 8 consumers, batches of 16',
+        value: batched,
+        unit: 'msg/s',
+      });
+    } finally {
+      server.child.kill('SIGTERM');
+      await new Promise((r) => server.child.once('exit', r));
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  },
+};
