@@ -40,6 +40,12 @@ export interface ProcessTaskDeps {
   now?: () => number;
 }
 
+/** Shows a token's start only: error texts from the service may quote it, and logs must not. */
+export function redactToken(text: string, token: string): string {
+  if (!token || !text.includes(token)) return text;
+  return text.split(token).join(`${token.slice(0, 6)}...`);
+}
+
 /** True when the message is finished with (delete it / do not redeliver it). */
 export function isDone(outcome: TaskOutcome): boolean {
   return outcome !== 'retry';
@@ -143,6 +149,7 @@ export async function processTask(
     }
   } catch (err) {
     const reportError = classifyError(err);
+    reportError.message = redactToken(reportError.message, envelope.token);
     if (reportError.retryable) return finish('retry', { ...typed, error: reportError });
     // The flow refused the output (too large, say): fail the step rather than leave it hanging.
     failure = {
@@ -162,6 +169,7 @@ export async function processTask(
     });
   } catch (err) {
     const reportError = classifyError(err);
+    reportError.message = redactToken(reportError.message, envelope.token);
     return finish(reportError.retryable ? 'retry' : 'invalid', { ...typed, error: reportError });
   }
 }

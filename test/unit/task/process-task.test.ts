@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { FlowError } from '../../../shared/clients/flow-errors';
 import { processTask } from '../../../shared/task/process-task';
 import { createHandlerRegistry } from '../../../shared/task/registry';
 import { TaskError } from '../../../shared/task/task-error';
@@ -162,5 +163,24 @@ describe('processTask', () => {
       { registry: reg, flow },
     );
     expect(seen).toEqual({ id: 'm-9', n: 3, aborted: false });
+  });
+});
+
+describe('token hygiene', () => {
+  it('never puts the full token in an outcome error, even when the service quotes it', async () => {
+    const token = 'secret-token-0123456789abcdef';
+    const quoting = new FlowError({
+      code: 'InvalidArgument',
+      message: `Task ${token} is invalid`,
+      retryable: false,
+    });
+    const { flow } = createFakeFlow({ failWith: [quoting, quoting] });
+    const r = await processTask(msg({ task_token: token, task_type: 'double', n: 1 }), {
+      registry,
+      flow,
+    });
+    expect(r.outcome).toBe('invalid');
+    expect(r.error?.message).toContain('secret...');
+    expect(JSON.stringify(r)).not.toContain(token);
   });
 });
