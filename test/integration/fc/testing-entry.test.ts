@@ -96,3 +96,24 @@ async function firstExecution(env: TestEnvironment, flow: string): Promise<strin
   };
   return list.Executions?.[0]?.Name;
 }
+
+describe('the README example of queueflow/testing', () => {
+  it('fails the flow when the load step finds the table locked', async () => {
+    const env = await createTestEnvironment({ project: S_YAML });
+    try {
+      env.handle('queueflow-tasks', {
+        extract: async (_input: { source: string }) => ({ rows: 10 }),
+        transform: async (input: { rows: number }) => ({ rows: input.rows - 1 }),
+        load: async () => {
+          throw new TaskError({ code: 'TableLocked', message: 'staging is locked' });
+        },
+      });
+      const run = await env.runExecution('queueflow-demo', { source: 'a.csv' });
+      expect(run.status).toBe('Failed');
+      expect(run.error).toBe('TableLocked');
+      expect(run.steps).toEqual(['Task_1', 'Task_2', 'Task_3']);
+    } finally {
+      await env.stop();
+    }
+  });
+});
