@@ -1,0 +1,93 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { afterAll, describe, expect, it } from 'vitest';
+import { percentile } from '../../bench/harness';
+import { silentLogger } from '../../local/log';
+import { type LocalStack, startLocalStack } from '../../local/stack';
+import { createFnfSdk } from '../integration/flow/fnf-sdk';
+import { createMnsSdk } from '../integration/flow/mns-sdk';
+
+// Opt-in: QUEUEFLOW_SCALE=1 npx vitest run test/scale (QUEUEFLOW_SCALE_EXECUTIONS, default 10000).
+const ENABLED = process.env.QUEUEFLOW_SCALE === '1';
+const N = Number(process.env.QUEUEFLOW_SCALE_EXECUTIONS ?? 10_000);
+const SAMPLES = 200;
+
+const dataDir = mkdtempSync(join(tmpdir(), 'qf-scale-'));
+let stack: LocalStack | undefined;
+afterAll(async () => {
+  await stack?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const task = (name: string) => `  - type: task
+    name: ${name}
+    resourceArn: acs:mns:::/queues/scale-q/messages
+    pattern: waitForCallback
+    inputMappings:
+      - target: token
+        source: $context.task.token
+`;
+
+describe.skipIf(!ENABLED)('scale', () => {
+  it(`holds ${N} executions waiting on callbacks at no cost per tick`, {
+    timeout: 600_000,
+  }, async () => {
+    stack = await startLocalStack({ port: 0, dataDir, logger: silentLogger });
+    const s = stack;
+    s.queues.createQueue('scale-q', { VisibilityTimeout: 600 });
+    s.engine.createFlow({
+      Name: 'scale_flow',
+      Definition: `version: v1\ntype: flow\nsteps:\n${task('first')}${task('second')}`,
+    });
+    global.gc?.();
+    const before = process.memoryUsage();
+    const t0 = performance.now();
+    for (let i = 0; i < N; i++) {
+      s.engine.startExecution({ FlowName: 'scale_flow', ExecutionName: `w-${i}`, Input: '{}' });
+    }
+    const startSeconds = (performance.now() - t0) / 1000;
+    global.gc?.();
+    const waiting = process.memoryUsage();
+
+    // Idle: nothing polls per execution, so CPU stays near zero while all of them wait.
+    const cpu0 = process.cpuUsage();
+    await new Promise((r) => setTimeout(r, 2000));
+    const idle = process.cpuUsage(cpu0);
+    const idleCpuMs = (idle.user + idle.system) / 1000;
+    const timers = s.store.db.prepare('SELECT COUNT(*) AS n FROM flow_timers').get() as {
+      n: number;
+    };
+
+    // Per-step latency under that load: report over HTTP -> the next step scheduled.
+    const fnf = createFnfSdk(s);
+    const mns = createMnsSdk(s);
+    const resumed = new Map<string, number>();
+    s.engine.onEvent((e) => {
+      if (e.event.Type === 'TaskScheduled' && e.event.StepName === 'second') {
+        resumed.set(e.executionName, performance.now());
+      }
+    });
+    const latencies: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      const m = await mns.receiveMessage('scale-q', 1);
+      const body = JSON.parse(m.body.MessageBody ?? '{}') as { token: string };
+      const exec = Buffer.from(body.token, 'base64').toString('utf8').split('#')[2] ?? '';
+      const a = performance.now();
+      await fnf.call('ReportTaskSucceeded', { TaskToken: body.token, Output: '{}' });
+      latencies.push((resumed.get(exec) ?? Number.NaN) - a);
+      await mns.deleteMessage('scale-q', m.body.ReceiptHandle ?? '');
+    }
+    const mb = (n: number) => (n / 1024 / 1024).toFixed(1);
+    process.stdout.write(
+      `scale: ${N} executions started in ${startSeconds.toFixed(1)} s; ` +
+        `rss ${mb(before.rss)} -> ${mb(waiting.rss)} MB, heap ${mb(before.heapUsed)} -> ${mb(waiting.heapUsed)} MB; ` +
+        `idle CPU over 2 s with all waiting: ${idleCpuMs.toFixed(0)} ms; timers armed: ${timers.n}; ` +
+        `report->resume latency under load p50 ${percentile(latencies, 50).toFixed(2)} ms p99 ${percentile(latencies, 99).toFixed(2)} ms\n`,
+    );
+    expect(timers.n).toBe(0);
+    expect(idleCpuMs).toBeLessThan(500);
+    expect(latencies.every((l) => Number.isFinite(l))).toBe(true);
+  });
+});
