@@ -4,8 +4,9 @@ import { e2eBench } from './e2e';
 import { flowBench } from './flow';
 import { functionsBench } from './functions';
 import { type BenchSection, type Figure, formatFigure } from './harness';
+import { queueBench } from './queue';
 
-const sections: BenchSection[] = [flowBench, functionsBench, e2eBench];
+const sections: BenchSection[] = [queueBench, flowBench, functionsBench, e2eBench];
 
 async function main(): Promise<void> {
   const only = new Set(process.argv.slice(2).filter((a) => !a.startsWith('-')));
