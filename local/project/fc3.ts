@@ -16,7 +16,7 @@ export function readFc3Function(options: {
   const { source, resource, baseDir, warnings } = options;
   const path: NodePath = ['resources', resource, 'props'];
   const p = createPropsReader(source, path, options.props);
-  p.string('region');
+  const region = p.string('region');
   const runtime = p.string('runtime');
   if (runtime === 'custom-container') {
     throw p.error('custom-container functions cannot run on the local stack', 'runtime');
@@ -49,7 +49,7 @@ export function readFc3Function(options: {
   const names = new Set<string>();
   p.array('triggers', false).forEach((raw, i) => {
     const t = createPropsReader(source, [...path, 'triggers', i], raw);
-    const trigger = readTrigger(t, warnings, fn.name);
+    const trigger = readTrigger(t, warnings, fn.name, region);
     if (!trigger) return;
     if (names.has(trigger.triggerName)) {
       throw t.error(`duplicate triggerName "${trigger.triggerName}"`, 'triggerName');
@@ -66,6 +66,7 @@ function readTrigger(
   t: PropsReader,
   warnings: string[],
   fnName: string,
+  region: string,
 ): ProjectTrigger | undefined {
   const triggerName = t.string('triggerName');
   const type = t.string('triggerType');
@@ -73,7 +74,7 @@ function readTrigger(
   if (type === 'eventbridge') {
     const cfg = t.object('triggerConfig');
     const sourceType = cfg.object('eventSourceConfig').string('eventSourceType');
-    if (sourceType === 'MNS') return readMnsQueueTrigger(cfg, triggerName);
+    if (sourceType === 'MNS') return readMnsQueueTrigger(cfg, triggerName, region);
     warnings.push(
       `${fnName}: eventbridge trigger ${triggerName} (${sourceType}) does not run locally`,
     );
@@ -103,11 +104,22 @@ function readHttpTrigger(t: PropsReader, triggerName: string): ProjectTrigger {
   return { kind: 'http', triggerName, methods, authType };
 }
 
-function readMnsQueueTrigger(cfg: PropsReader, triggerName: string): ProjectTrigger {
+function readMnsQueueTrigger(
+  cfg: PropsReader,
+  triggerName: string,
+  region: string,
+): ProjectTrigger {
   const mns = cfg
     .object('eventSourceConfig')
     .object('eventSourceParameters')
     .object('sourceMNSParameters');
+  const queueRegion = mns.optionalString('RegionId');
+  if (queueRegion !== undefined && queueRegion !== region) {
+    throw mns.error(
+      `must be the function's region ${region}: the queue trigger reads a queue there`,
+      'RegionId',
+    );
+  }
   const run = cfg.object('runOptions', false);
   const sink = cfg.object('eventSinkConfig', false).object('deliveryOption', false);
   // runOptions.mode wins over eventSinkConfig.deliveryOption.mode; EventBridge's default is event-driven.

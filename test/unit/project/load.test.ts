@@ -357,6 +357,19 @@ describe('loadProject errors', () => {
     );
   });
 
+  it('refuse a queue trigger on a queue in another region', () => {
+    const spec = baseSpec();
+    spec.resources.worker.props.triggers[0].triggerConfig.eventSourceConfig.eventSourceParameters.sourceMNSParameters.RegionId =
+      'cn-beijing';
+    const err = loadError(spec);
+    expect(err.path).toBe(
+      `${TRIGGER0}.eventSourceConfig.eventSourceParameters.sourceMNSParameters.RegionId`,
+    );
+    expect(err.detail).toBe(
+      "must be the function's region cn-shanghai: the queue trigger reads a queue there",
+    );
+  });
+
   it('refuse a timeout that is not an integer', () => {
     const spec = baseSpec();
     spec.resources.worker.props.timeout = 'sixty';
