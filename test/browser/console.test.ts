@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../local/log';
 import { type LocalStack, startLocalStack } from '../../local/stack';
-import { DEMO_FLOW, FAILING_FLOW, IDLE_FLOW, QUICK_FLOW, SHAPES_FLOW } from './flows';
+import { DEMO_FLOW, FAILING_FLOW, IDLE_FLOW, QUICK_FLOW, RETRY_FLOW, SHAPES_FLOW } from './flows';
 import {
   createFnf,
   createMns,
@@ -36,6 +36,7 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
   let browser: Browser;
   let page: Page;
   const pageErrors: string[] = [];
+  const requests: string[] = [];
 
   beforeAll(async () => {
     mkdirSync(SHOTS, { recursive: true });
@@ -50,7 +51,9 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
       'queueflow-shapes': SHAPES_FLOW,
       'queueflow-idle': IDLE_FLOW,
       'queueflow-quick': QUICK_FLOW,
+      'queueflow-retry': RETRY_FLOW,
     };
+    let flakyCalls = 0;
     for (const [Name, Definition] of Object.entries(flows)) {
       await fnf('CreateFlow', {
         Name,
@@ -71,6 +74,11 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
             return { output: { rows: Number(body.rows) * 2 } };
           case 'load':
             return { output: { loaded: body.rows } };
+          case 'flaky':
+            flakyCalls++;
+            return flakyCalls === 1
+              ? { error: 'Transient', cause: 'the database is busy' }
+              : { output: { ok: true, calls: flakyCalls } };
           default:
             return { error: 'ValidationError', cause: 'row 7 has no id' };
         }
@@ -79,6 +87,7 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
     page.on('pageerror', (err) => pageErrors.push(String(err)));
+    page.on('request', (req) => requests.push(req.url()));
   }, 60_000);
 
   afterAll(async () => {
@@ -406,5 +415,30 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
       await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned),
     ).toBeUndefined();
     expect(pageErrors).toEqual([]);
+  });
+  it('shows a task that failed once and succeeded on retry as retried, with both attempts', async () => {
+    await fnf('StartExecution', {
+      FlowName: 'queueflow-retry',
+      ExecutionName: 'flaky-1',
+      Input: JSON.stringify({ job: 'nightly' }),
+    });
+    await open('/flows/queueflow-retry/executions/flaky-1');
+    await page.waitForSelector('.execution-page[data-status="Succeeded"]', { timeout: 15_000 });
+    await expectState('Flaky', 'retried');
+    await stepState('Flaky').click();
+    const outcomes = await page
+      .locator('[data-role="step-panel"] table.attempts tbody tr')
+      .evaluateAll((rows) => rows.map((r) => r.getAttribute('data-outcome')));
+    expect(outcomes).toEqual(['failed', 'succeeded']);
+    expect(await panelJson('output')).toEqual({ ok: true, calls: 2 });
+    expect(await page.locator('[data-role="step-panel"] table.attempts').textContent()).toContain(
+      'Transient: the database is busy',
+    );
+    await page.screenshot({ path: join(SHOTS, 'console-retried.png'), fullPage: true });
+  });
+
+  it('loads nothing from outside the stack', () => {
+    expect(requests.length).toBeGreaterThan(10);
+    expect(requests.filter((u) => !u.startsWith(`${stack.endpoint}/console`))).toEqual([]);
   });
 });

@@ -87,3 +87,14 @@ steps:
   - type: pass
     name: Echo
 `;
+
+/** A task the worker fails once with a retryable error: the retry policy runs it again. */
+export const RETRY_FLOW = `version: v1
+type: flow
+steps:
+${queueTask('Flaky', 'flaky', 'queueflow-tasks', { attempt_of: '$input.job' })}    retry:
+      - errors:
+          - Transient
+        intervalSeconds: 1
+        maxAttempts: 2
+`;
