@@ -1,0 +1,72 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixtureFunction, type RuntimeStack, startRuntimeStack } from './runtime-stack';
+
+const httpTrigger = (methods: string[]) => ({
+  kind: 'http' as const,
+  triggerName: 'http',
+  methods,
+  authType: 'anonymous' as const,
+});
+
+describe('HTTP triggers at <endpoint>/fc/<function>/<path>', () => {
+  let stack: RuntimeStack;
+  beforeAll(async () => {
+    stack = await startRuntimeStack();
+    await stack.runtime.deploy([
+      fixtureFunction('web', 'index.http', { triggers: [httpTrigger(['POST', 'GET'])] }),
+      fixtureFunction('web-text', 'index.text', { triggers: [httpTrigger([])] }),
+      fixtureFunction('web-fail', 'index.fail', { triggers: [httpTrigger([])] }),
+      fixtureFunction('no-trigger', 'index.text'),
+    ]);
+  });
+  afterAll(() => stack?.stop());
+
+  it('passes the FC 3.0 event struct and maps the response struct back', async () => {
+    const res = await fetch(`${stack.endpoint}/fc/web/orders/a%20b?page=2&tag=x&tag=y`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"item":"book"}',
+    });
+    expect(res.status).toBe(201);
+    expect(res.headers.get('x-seen-path')).toBe('/orders/a%20b');
+    expect(res.headers.get('x-fc-request-id')).toMatch(/^1-/);
+    expect(await res.json()).toEqual({
+      method: 'POST',
+      query: { page: '2', tag: 'x,y' },
+      body: '{"item":"book"}',
+      isBase64Encoded: false,
+    });
+  });
+
+  it('base64-encodes a binary body', async () => {
+    const bytes = Buffer.from([0, 1, 2, 255]);
+    const res = await fetch(`${stack.endpoint}/fc/web/upload`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: bytes,
+    });
+    const seen = (await res.json()) as { body: string; isBase64Encoded: boolean };
+    expect(seen.isBase64Encoded).toBe(true);
+    expect(Buffer.from(seen.body, 'base64').equals(bytes)).toBe(true);
+  });
+
+  it('answers a plain result with 200 and the bytes', async () => {
+    const res = await fetch(`${stack.endpoint}/fc/web-text/`, { method: 'PUT', body: 'x' });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toMatch(/^hello \{/);
+  });
+
+  it('refuses a method the trigger does not allow, and functions without an HTTP trigger', async () => {
+    const put = await fetch(`${stack.endpoint}/fc/web/`, { method: 'DELETE' });
+    expect(put.status).toBe(405);
+    const none = await fetch(`${stack.endpoint}/fc/no-trigger/`, { method: 'POST' });
+    expect(none.status).toBe(404);
+  });
+
+  it('answers a function error with 502, x-fc-error-type and the error JSON', async () => {
+    const res = await fetch(`${stack.endpoint}/fc/web-fail/`, { method: 'POST', body: '{}' });
+    expect(res.status).toBe(502);
+    expect(res.headers.get('x-fc-error-type')).toBe('UnhandledInvocationError');
+    expect(await res.json()).toMatchObject({ errorType: 'OrderNotFound' });
+  });
+});
