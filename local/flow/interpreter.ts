@@ -567,9 +567,10 @@ function advanceParallel(
     } catch (err) {
       b.frame = undefined;
       cancelSiblings(
-        run.branches.map((x) => x.frame),
+        run.branches.map((x, index) => ({ frame: x.frame, enteredId: x.enteredId, index })),
         host,
         step.name,
+        'BranchExited',
       );
       throw err;
     }
@@ -594,14 +595,15 @@ function localArray(items: JsonObject[]): { local: JsonObject } {
 }
 
 function cancelSiblings(
-  frames: Array<SeqFrame | undefined>,
+  items: Array<{ frame: SeqFrame | undefined; enteredId: number; index: number }>,
   host: InterpreterHost,
   stepName: string,
+  type: 'BranchExited' | 'IterationExited',
 ): void {
-  for (const f of frames) {
-    if (!f) continue;
-    cancelFrame(f, host);
-    host.emit({ type: 'BranchExited', stepName, detail: { cancelled: true } });
+  for (const { frame, enteredId, index } of items) {
+    if (!frame) continue;
+    cancelFrame(frame, host);
+    host.emit({ type, stepName, scheduleEventId: enteredId, detail: { index, cancelled: true } });
   }
 }
 
@@ -672,9 +674,14 @@ function advanceForeach(
       } catch (err) {
         delete run.running[key];
         cancelSiblings(
-          Object.values(run.running).map((x) => x.frame),
+          Object.entries(run.running).map(([k, x]) => ({
+            frame: x.frame,
+            enteredId: x.enteredId,
+            index: Number(k),
+          })),
           host,
           step.name,
+          'IterationExited',
         );
         run.running = {};
         throw err;

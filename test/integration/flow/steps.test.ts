@@ -200,6 +200,10 @@ steps:
     const exec = await h.start(flow);
     const d = await h.finished(flow, exec);
     expect(d.Status).toBe('Failed');
+    const cancelled = (await h.history(flow, exec)).filter(
+      (e) => e.Type === 'BranchExited' && JSON.parse(e.EventDetail).cancelled === true,
+    );
+    expect(cancelled).toHaveLength(1);
     await h.settled();
     // The cancelled wait leaves no timer behind.
     expect(stack.store.db.prepare('SELECT COUNT(*) AS n FROM flow_timers').get()).toEqual({ n: 0 });
@@ -302,6 +306,24 @@ steps:
     expect(m.body.MessageBody).toBe('plain text');
     expect(m.body.MessageId).toBe(local.MessageId);
     await mns.deleteMessage('steps-q', m.body.ReceiptHandle ?? '');
+  });
+
+  it('fails an MNS topic task with a clear unsupported error', async () => {
+    const flow = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: task
+    name: publish
+    resourceArn: acs:mns:::/topics/news/messages
+    serviceParams:
+      MessageBody: $
+`);
+    const exec = await h.start(flow);
+    expect((await h.finished(flow, exec)).Status).toBe('Failed');
+    const last = (await h.history(flow, exec)).at(-1);
+    const detail = JSON.parse(last?.EventDetail ?? '{}') as { error: string; cause: string };
+    expect(detail.error).toBe('FnF.UnsupportedResource');
+    expect(detail.cause).toMatch(/topics are not supported/);
   });
 
   it('fails an FC task with FC.FunctionNotFound when no function runtime serves it', async () => {
