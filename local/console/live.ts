@@ -71,3 +71,35 @@ export async function streamExecution(options: {
   req.on('close', done);
   res.on('close', done);
 }
+
+/** Streams the execution-level events (started, succeeded, failed...) of one flow. */
+export function streamFlow(options: {
+  backend: ConsoleBackend;
+  streams: LiveStreams;
+  req: IncomingMessage;
+  res: ServerResponse;
+  flowName: string;
+}): void {
+  const { backend, streams, req, res, flowName } = options;
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+  });
+  streams.add(res);
+  res.write(': ready\n\n');
+  const unsubscribe = backend.onEvent((e) => {
+    if (e.flowName !== flowName || !e.event.Type.startsWith('Execution')) return;
+    const data = { executionName: e.executionName, type: e.event.Type, time: e.event.Time };
+    res.write(`event: execution\ndata: ${JSON.stringify(data)}\n\n`);
+  });
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  heartbeat.unref();
+  const done = () => {
+    clearInterval(heartbeat);
+    unsubscribe();
+    streams.delete(res);
+  };
+  req.on('close', done);
+  res.on('close', done);
+}

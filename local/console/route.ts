@@ -6,7 +6,7 @@ import type { Logger } from '../log';
 import { ConsoleApiError, handleApi, sendError } from './api';
 import { type ClientBundle, renderShell } from './assets';
 import type { ConsoleBackend } from './backend';
-import { type LiveStreams, streamExecution } from './live';
+import { type LiveStreams, streamExecution, streamFlow } from './live';
 
 // No inline script and nothing from elsewhere: a payload that slipped through as markup
 // still could not run.
@@ -97,6 +97,16 @@ export function createConsoleRoute(options: {
             flowName: flow,
             executionName: execution,
           });
+          return;
+        }
+        if (
+          head === 'flows' &&
+          flow &&
+          sub === 'events' &&
+          parts.length === 3 &&
+          req.method === 'GET'
+        ) {
+          streamFlow({ backend, streams, req, res, flowName: flow });
           return;
         }
         if (!(await handleApi(backend, req, res, url, parts))) {

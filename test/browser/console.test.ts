@@ -416,6 +416,23 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
     ).toBeUndefined();
     expect(pageErrors).toEqual([]);
   });
+  it('updates the executions list live as executions start and end', async () => {
+    await open('/flows/queueflow-failing');
+    await page.waitForSelector('[data-role="executions"] tr[data-execution="bad-batch"]');
+    await page.evaluate(() => {
+      (window as unknown as { __mark: number }).__mark = 7;
+    });
+    await fnf('StartExecution', {
+      FlowName: 'queueflow-failing',
+      ExecutionName: 'bad-batch-2',
+      Input: JSON.stringify({ batch: 'b-8' }),
+    });
+    await page.waitForSelector(
+      '[data-role="executions"] tr[data-execution="bad-batch-2"][data-status="Failed"]',
+    );
+    expect(await page.evaluate(() => (window as unknown as { __mark?: number }).__mark)).toBe(7);
+  });
+
   it('shows a task that failed once and succeeded on retry as retried, with both attempts', async () => {
     await fnf('StartExecution', {
       FlowName: 'queueflow-retry',

@@ -69,6 +69,7 @@ export const api = {
     call<ConsoleExecution>('POST', `/flows/${e(flow)}/executions`, body),
   stopExecution: (flow: string, execution: string, body: { error?: string; cause?: string }) =>
     call<ConsoleExecution>('POST', `/flows/${e(flow)}/executions/${e(execution)}/stop`, body),
+  flowEventsUrl: (flow: string) => `${BASE}/flows/${e(flow)}/events`,
   eventsUrl: (flow: string, execution: string) =>
     `${BASE}/flows/${e(flow)}/executions/${e(execution)}/events`,
   listQueues: () => call<{ Queues: ConsoleQueue[] }>('GET', '/queues'),

@@ -189,9 +189,18 @@ export function mountExecutionsPage(root: HTMLElement, flowName: string): () => 
       listError.textContent = err.message;
     },
   );
+  // Executions starting and ending refresh the page shown; events, not polling.
+  let refreshing: ReturnType<typeof setTimeout> | undefined;
+  const live = new EventSource(api.flowEventsUrl(flowName));
+  live.addEventListener('execution', () => {
+    clearTimeout(refreshing);
+    refreshing = setTimeout(() => void load(), 150);
+  });
   void load();
   return () => {
     disposed = true;
     clearTimeout(typing);
+    clearTimeout(refreshing);
+    live.close();
   };
 }
