@@ -15,7 +15,7 @@ let server: Server | undefined;
 
 async function serve(script: Scripted[]) {
   const seen: Array<{ method: string; body: string }> = [];
-  server = createServer((req, res) => {
+  const srv = createServer((req, res) => {
     let body = '';
     req.on('data', (d) => (body += String(d)));
     req.on('end', () => {
@@ -28,8 +28,9 @@ async function serve(script: Scripted[]) {
       res.end(next.body);
     });
   });
-  await new Promise<void>((resolve) => server?.listen(0, '127.0.0.1', resolve));
-  const port = (server?.address() as AddressInfo).port;
+  server = srv;
+  await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const port = (srv.address() as AddressInfo).port;
   const flow = createFlowClient({
     endpoint: `http://127.0.0.1:${port}`,
     credentials: { accessKeyId: 'id', accessKeySecret: 'secret' },
