@@ -1,5 +1,6 @@
 import type { Clock } from './clock';
 import { createSystemClock } from './clock';
+import { createConsole } from './console';
 import {
   type AccessKey,
   createSecretLookup,
@@ -9,7 +10,6 @@ import {
   LOCAL_REGION,
 } from './credentials';
 import { type AppliedProject, applyProject } from './fc/apply-project';
-import { createConsole } from './console';
 import { createFunctionRuntime, type FunctionRuntime } from './fc/runtime';
 import { createFlowEngine, type FlowEngine } from './flow';
 import type { HttpRoute } from './http/route';
