@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import type { QueueClient, ReceivedMessage } from '../../../shared/clients/queue-client';
+import { createLongPollWorker, type WorkerTaskEvent } from '../../../shared/task/long-poll-worker';
+import { createHandlerRegistry } from '../../../shared/task/registry';
+import { createFakeFlow } from './fake-flow';
+
+// A pure-unit fake of the three queue calls the worker makes; the integration
+// tests run the same worker against the real local MNS service.
+function createFakeQueue(bodies: string[]) {
+  const pending: ReceivedMessage[] = bodies.map((body, i) => ({
+    messageId: `m${i}`,
+    receiptHandle: `h${i}-0`,
+    body,
+    dequeueCount: 1,
+  }));
+  const calls: string[] = [];
+  const receiveSizes: number[] = [];
+  const queue: Pick<QueueClient, 'receive' | 'delete' | 'changeVisibility'> = {
+    async receive(_q, { max }) {
+      receiveSizes.push(max);
+      await new Promise((r) => setTimeout(r, 5));
+      return pending.splice(0, max);
+    },
+    async delete(_q, handle) {
+      calls.push(`delete ${handle}`);
+    },
+    async changeVisibility(_q, handle, seconds) {
+      calls.push(`visibility ${handle} ${seconds}`);
+      const [id, n] = handle.split('-');
+      return { receiptHandle: `${id}-${Number(n) + 1}` };
+    },
+  };
+  return { queue, calls, receiveSizes, pending };
+}
+
+const task = (type: string, token: string) =>
+  JSON.stringify({ task_token: token, task_type: type });
+
+async function until(check: () => boolean, ms = 5000) {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('long-polling worker (unit)', () => {
+  it('never runs more tasks at once than its concurrency, nor receives more than the free slots', async () => {
+    let running = 0;
+    let peak = 0;
+    const registry = createHandlerRegistry({
+      work: async () => {
+        running++;
+        peak = Math.max(peak, running);
+        await new Promise((r) => setTimeout(r, 30));
+        running--;
+        return {};
+      },
+    });
+    const { queue, receiveSizes, calls } = createFakeQueue(
+      Array.from({ length: 10 }, (_, i) => task('work', `t${i}`)),
+    );
+    const { flow, reports } = createFakeFlow();
+    const events: WorkerTaskEvent[] = [];
+    const w = createLongPollWorker({
+      queue,
+      queueName: 'q',
+      registry,
+      flow,
+      concurrency: 3,
+      batchSize: 16,
+      onTask: (e) => events.push(e),
+    });
+    const run = w.run();
+    await until(() => events.length === 10);
+    await w.stop();
+    await run;
+    expect(peak).toBe(3);
+    expect(Math.max(...receiveSizes)).toBeLessThanOrEqual(3);
+    expect(reports).toHaveLength(10);
+    expect(calls.filter((c) => c.startsWith('delete'))).toHaveLength(10);
+  });
+
+  it('deletes a message that can never be reported', async () => {
+    const { queue, calls } = createFakeQueue(['{"task_type":"work"}']);
+    const { flow, reports } = createFakeFlow();
+    const events: WorkerTaskEvent[] = [];
+    const w = createLongPollWorker({
+      queue,
+      queueName: 'q',
+      registry: createHandlerRegistry({ work: () => ({}) }),
+      flow,
+      onTask: (e) => events.push(e),
+    });
+    const run = w.run();
+    await until(() => events.length === 1);
+    await w.stop();
+    await run;
+    expect(events[0]).toMatchObject({ outcome: 'invalid', error: { code: 'MissingTaskToken' } });
+    expect(calls).toEqual(['delete h0-0']);
+    expect(reports).toEqual([]);
+  });
+
+  it('extends visibility with the newest handle and deletes with it', async () => {
+    const { queue, calls } = createFakeQueue([task('slow', 't')]);
+    const { flow } = createFakeFlow();
+    const events: WorkerTaskEvent[] = [];
+    const w = createLongPollWorker({
+      queue,
+      queueName: 'q',
+      registry: createHandlerRegistry({
+        slow: async () => {
+          await new Promise((r) => setTimeout(r, 1700));
+          return {};
+        },
+      }),
+      flow,
+      visibilityTimeout: 1,
+      onTask: (e) => events.push(e),
+    });
+    const run = w.run();
+    await until(() => events.length === 1);
+    await w.stop();
+    await run;
+    // Extended every 2/3 s while it ran; each call uses and returns the newest handle.
+    const extensions = calls.filter((c) => c.startsWith('visibility'));
+    expect(extensions.length).toBeGreaterThanOrEqual(1);
+    expect(extensions).toEqual(extensions.map((_, i) => `visibility h0-${i} 1`));
+    expect(calls.at(-1)).toBe(`delete h0-${extensions.length}`);
+  });
+
+  it('hides a retryable failure for the backoff delay instead of deleting it', async () => {
+    const { queue, calls } = createFakeQueue([task('busy', 't')]);
+    const { flow } = createFakeFlow();
+    const events: WorkerTaskEvent[] = [];
+    const w = createLongPollWorker({
+      queue,
+      queueName: 'q',
+      registry: createHandlerRegistry({
+        busy: async () => {
+          throw Object.assign(new Error('busy'), { code: 'Busy', retryable: true });
+        },
+      }),
+      flow,
+      retryDelaySeconds: (n) => 5 * n,
+      onTask: (e) => events.push(e),
+    });
+    const run = w.run();
+    await until(() => events.length === 1);
+    await w.stop();
+    await run;
+    expect(events[0]?.outcome).toBe('retry');
+    expect(calls).toEqual(['visibility h0-0 5']);
+  });
+});
