@@ -37,12 +37,23 @@ export const MNS_MIGRATIONS: readonly Migration[] = [
         first_dequeue_time INTEGER NOT NULL DEFAULT 0,
         receipt TEXT
       );
-      -- Receive order: priority, then enqueue order; visible_at in the index so
-      -- skipping in-flight messages never touches the table.
+      -- Receive order: priority, then enqueue order.
       CREATE INDEX mns_messages_order ON mns_messages (queue, priority, seq, visible_at);
       -- The next moment a message becomes visible (long-poll wake timers).
       CREATE INDEX mns_messages_visible ON mns_messages (queue, visible_at);
       CREATE INDEX mns_messages_expiry ON mns_messages (expires_at);
+    `,
+  },
+  {
+    // Fewer pages touched per write (every page is a WAL frame to write):
+    // receive order no longer carries visible_at (so a receive leaves that index
+    // alone), and the retention purge, rare and batched, scans instead of
+    // keeping an index current on every send and delete.
+    id: '002-lighter-indexes',
+    sql: `
+      DROP INDEX mns_messages_expiry;
+      DROP INDEX mns_messages_order;
+      CREATE INDEX mns_messages_by_priority ON mns_messages (queue, priority, seq);
     `,
   },
 ];

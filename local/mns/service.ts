@@ -66,8 +66,9 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
       expiryTimer = undefined;
       const purged = q.purgeExpired(clock.now());
       if (purged > 0) log.debug('retention expired messages', { purged });
+      // At most one purge a second: expired rows are invisible to reads anyway.
       const next = q.nextExpiry();
-      if (next !== null) scheduleExpiry(next);
+      if (next !== null) scheduleExpiry(Math.max(next, clock.now() + 1000));
     });
     expiryTimer = { at, cancel };
   }
