@@ -235,6 +235,10 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
         await Promise.race([sleep(Math.min(10_000, 250 * 2 ** Math.min(6, failures))), stopSignal]);
         continue;
       }
+      // Without a long-poll wait an empty queue would be polled in a tight loop.
+      if (messages.length === 0 && waitSeconds === 0) {
+        await Promise.race([sleep(500), stopSignal]);
+      }
       for (const m of messages) {
         // Received while shutting down: hand it straight back.
         if (stopping) await releaseMessage(m);
