@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerHistoryCommand } from './commands/history';
 import { registerLocalCommand } from './commands/local';
 import { registerStartExecutionCommand } from './commands/start-execution';
+import { registerValidateCommand } from './commands/validate';
 import { registerWorkerCommand } from './commands/worker';
 
 /** Builds the `queueflow` command line. Each subcommand lives in its own file. */
@@ -16,6 +17,7 @@ export function createProgram(): Command {
   registerWorkerCommand(program);
   registerStartExecutionCommand(program);
   registerHistoryCommand(program);
+  registerValidateCommand(program);
   return program;
 }
 

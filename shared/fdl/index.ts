@@ -59,7 +59,8 @@ export {
   isServiceParamPath,
   type SourceKind,
 } from './mappings';
-export { parseFlow } from './parse';
+export { estimateMessageBytes, type MessageSizeEstimate } from './message-size';
+export { type ParsedFlowDocument, parseFlow, parseFlowDocument } from './parse';
 export {
   dollarRoot,
   evaluatePath,
@@ -104,3 +105,4 @@ export {
   TASK_ACTIONS,
   validateFlow,
 } from './validate';
+export { walkSteps } from './walk';

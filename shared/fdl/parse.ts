@@ -70,6 +70,16 @@ type Entries = Map<string, Node | null>;
 
 const MAX_DEPTH = 200;
 
+/** A parsed document: the flow, its problems, and a way to find any path's position. */
+export interface ParsedFlowDocument {
+  flow?: Flow;
+  problems: Problem[];
+  /** The best-effort flow even when there are errors (unreadable steps become pass steps). */
+  partial?: Flow;
+  /** 1-based position of a path (or of its nearest ancestor present in the text). */
+  locate(path: string): { line: number; column: number };
+}
+
 /**
  * Parses FDL v1 YAML into a Flow. Never throws. `flow` is present iff there is no error-severity
  * problem; warnings may come with a flow. Each problem has a path and a 1-based line and column.
@@ -79,6 +89,19 @@ export function parseFlow(
   text: string,
   options: { file?: string } = {},
 ): { flow?: Flow; problems: Problem[] } {
+  const { flow, problems } = parseFlowDocument(text, options);
+  return flow ? { flow, problems } : { problems };
+}
+
+/**
+ * parseFlow plus `locate(path)`, for tools that report more problems against the same text
+ * (the cross-file checks of `queueflow validate`).
+ * @example parseFlowDocument(text).locate('steps[0].resourceArn') // { line: 6, column: 18 }
+ */
+export function parseFlowDocument(
+  text: string,
+  options: { file?: string } = {},
+): ParsedFlowDocument {
   const file = options.file;
   try {
     return parseFlowUnsafe(typeof text === 'string' ? text : String(text), file);
@@ -98,6 +121,7 @@ export function parseFlow(
           file,
         ),
       ],
+      locate: () => ({ line: 1, column: 1 }),
     };
   }
 }
@@ -106,10 +130,7 @@ function withFile(problem: Problem, file: string | undefined): Problem {
   return file === undefined ? problem : { ...problem, file };
 }
 
-function parseFlowUnsafe(
-  text: string,
-  file: string | undefined,
-): { flow?: Flow; problems: Problem[] } {
+function parseFlowUnsafe(text: string, file: string | undefined): ParsedFlowDocument {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter,
@@ -150,7 +171,19 @@ function parseFlowUnsafe(
   }
   const problems = ctx.problems.map((p) => locate(ctx, lineCounter, p, file));
   const hasError = problems.some((p) => p.severity === 'error');
-  return hasError || !flow ? { problems } : { flow, problems };
+  const locateFn = (path: string) => {
+    const p = locate(
+      ctx,
+      lineCounter,
+      { severity: 'warning', code: 'invalid-value', message: '', path },
+      undefined,
+    );
+    return { line: p.line ?? 1, column: p.column ?? 1 };
+  };
+  const partial = flow ? { partial: flow } : {};
+  return hasError || !flow
+    ? { problems, locate: locateFn, ...partial }
+    : { flow, problems, locate: locateFn, ...partial };
 }
 
 function cleanYamlMessage(message: string): string {
