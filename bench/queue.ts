@@ -1,8 +1,8 @@
 // Queue benchmarks: the local MNS service as a separate process (the built CLI,
 // durable file store in a temp dir) driven by the unmodified @alicloud/mns SDK.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createSdkClient, type SdkMnsClient } from '../test/support/mns-sdk';
@@ -13,7 +13,18 @@ const root = join(import.meta.dirname, '..');
 async function startServer(dataDir: string): Promise<{ child: ChildProcess; endpoint: string }> {
   const child = spawn(
     process.execPath,
-    ['bin/queueflow.js', 'local', '--port', '0', '--data-dir', dataDir, '--ready-json'],
+    [
+      'bin/queueflow.js',
+      'local',
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--ready-json',
+      '--no-project',
+      '--log-level',
+      'warn',
+    ],
     { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env } },
   );
   const endpoint = await new Promise<string>((resolve, reject) => {
@@ -23,6 +34,16 @@ async function startServer(dataDir: string): Promise<{ child: ChildProcess; endp
     });
   });
   return { child, endpoint };
+}
+
+/** CPU time (ms) a process has used so far, from /proc (Linux; NaN elsewhere). */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, 100 ticks/s
+  } catch {
+    return Number.NaN;
+  }
 }
 
 function sdk(endpoint: string): SdkMnsClient {
@@ -56,13 +77,15 @@ async function wakeLatency(endpoint: string, rounds: number): Promise<number[]> 
 /** Messages/s for send + receive + delete, one message per call, `consumers` consumers. */
 async function throughput(
   endpoint: string,
-  opts: { consumers: number; messages: number; batch: number; queue: string },
-): Promise<number> {
+  opts: { consumers: number; messages: number; batch: number; queue: string; pid?: number },
+): Promise<{ rate: number; serverCpuUs: number; clientCpuUs: number }> {
   const admin = sdk(endpoint);
   await admin.createQueue(opts.queue);
   const { consumers, messages, batch, queue } = opts;
   const producers = consumers;
   let deleted = 0;
+  const server0 = processCpuMs(opts.pid);
+  const client0 = process.cpuUsage();
   const started = performance.now();
   const produce = async (p: number) => {
     const c = sdk(endpoint);
@@ -102,7 +125,13 @@ async function throughput(
     ...Array.from({ length: producers }, (_, p) => produce(p)),
     ...Array.from({ length: consumers }, consume),
   ]);
-  return messages / ((performance.now() - started) / 1000);
+  const seconds = (performance.now() - started) / 1000;
+  const client = process.cpuUsage(client0);
+  return {
+    rate: messages / seconds,
+    serverCpuUs: ((processCpuMs(opts.pid) - server0) * 1000) / messages,
+    clientCpuUs: (client.user + client.system) / messages,
+  };
 }
 
 export const queueBench: BenchSection = {
@@ -113,6 +142,11 @@ export const queueBench: BenchSection = {
     const dataDir = mkdtempSync(join(tmpdir(), 'queueflow-bench-queue-'));
     const server = await startServer(dataDir);
     log(`server ${server.endpoint}, store ${dataDir} (WAL, synchronous=NORMAL)`);
+    log(
+      `load average before the run: ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')} (2 cores)`,
+    );
     try {
       const samples = await wakeLatency(server.endpoint, 500);
       report({
@@ -129,19 +163,31 @@ export const queueBench: BenchSection = {
       });
       report({ name: 'send->receive latency p99', value: percentile(samples, 99), unit: 'ms' });
       for (const consumers of [1, 8]) {
-        const rate = await throughput(server.endpoint, {
+        const r = await throughput(server.endpoint, {
           consumers,
           messages: consumers === 1 ? 3000 : 8000,
           batch: 1,
           queue: `bench-tp-${consumers}`,
+          ...(server.child.pid !== undefined ? { pid: server.child.pid } : {}),
         });
+        const label = `${consumers} consumer${consumers > 1 ? 's' : ''}`;
         report({
-          name: `send+receive+delete msg/s, ${consumers} consumer${consumers > 1 ? 's' : ''}`,
-          value: rate,
+          name: `send+receive+delete msg/s, ${label}`,
+          value: r.rate,
           unit: 'msg/s',
           ...(consumers === 8
             ? { compare: { label: 'target', value: 3000, better: 'higher' as const } }
             : {}),
+        });
+        report({
+          name: `  server CPU per message (3 requests), ${label}`,
+          value: r.serverCpuUs,
+          unit: 'us',
+        });
+        report({
+          name: `  SDK-side CPU per message (3 requests), ${label}`,
+          value: r.clientCpuUs,
+          unit: 'us',
         });
       }
       const batched = await throughput(server.endpoint, {
@@ -149,12 +195,24 @@ export const queueBench: BenchSection = {
         messages: 40_000,
         batch: 16,
         queue: 'bench-tp-batch',
+        ...(server.child.pid !== undefined ? { pid: server.child.pid } : {}),
       });
       report({
         name: 'send+receive+delete msg/s, 8 consumers, batches of 16',
-        value: batched,
+        value: batched.rate,
         unit: 'msg/s',
+        compare: { label: 'target', value: 3000, better: 'higher' },
       });
+      report({
+        name: '  server CPU per message, batches of 16',
+        value: batched.serverCpuUs,
+        unit: 'us',
+      });
+      log(
+        `load average after the run: ${loadavg()
+          .map((l) => l.toFixed(1))
+          .join(' ')} (2 cores)`,
+      );
     } finally {
       server.child.kill('SIGTERM');
       await new Promise((r) => server.child.once('exit', r));

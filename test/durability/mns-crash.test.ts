@@ -26,6 +26,7 @@ async function startServer(dataDir: string): Promise<Server> {
       '--data-dir',
       dataDir,
       '--ready-json',
+      '--no-project',
       '--log-level',
       'silent',
     ],
