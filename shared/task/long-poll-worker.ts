@@ -34,6 +34,8 @@ export interface LongPollWorkerOptions {
    * (default 2^(n-1) capped at 60; `null` leaves the queue's visibility timeout).
    */
   retryDelaySeconds?: ((dequeueCount: number) => number) | null;
+  /** From this delivery on, a retryable failure is reported to the flow (default: no limit). */
+  maxDeliveries?: number;
   /** How long stop() lets in-flight tasks finish before releasing them (default 25 s). */
   graceSeconds?: number;
   onTask?: (event: WorkerTaskEvent) => void;
@@ -175,7 +177,12 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
       try {
         const result = await processTask(
           { body: message.body, messageId: message.messageId, dequeueCount: message.dequeueCount },
-          { registry: options.registry, flow: options.flow, signal: t.controller.signal },
+          {
+            registry: options.registry,
+            flow: options.flow,
+            signal: t.controller.signal,
+            ...(options.maxDeliveries ? { maxDeliveries: options.maxDeliveries } : {}),
+          },
         );
         await settle(t, result);
       } finally {

@@ -35,6 +35,13 @@ export interface TaskResult {
 export interface ProcessTaskDeps {
   registry: HandlerRegistry;
   flow: Pick<FlowClient, 'reportTaskSucceeded' | 'reportTaskFailed'>;
+  /**
+   * On this delivery (TaskMessage.dequeueCount) or later, a retryable handler
+   * error is reported as a failure instead of retried, so a task that never
+   * gets better reaches the flow's retry/catch rather than cycling forever.
+   * Default: no limit.
+   */
+  maxDeliveries?: number;
   /** Aborted when the caller gives up on the task (worker shutdown). */
   signal?: AbortSignal;
   now?: () => number;
@@ -137,7 +144,16 @@ export async function processTask(
     }
   }
 
-  if (failure?.retryable) return finish('retry', { ...typed, error: failure });
+  if (failure?.retryable) {
+    const max = deps.maxDeliveries;
+    if (max === undefined || (message.dequeueCount ?? 1) < max) {
+      return finish('retry', { ...typed, error: failure });
+    }
+    failure = {
+      ...failure,
+      message: `${failure.message} (gave up after ${message.dequeueCount} deliveries)`,
+    };
+  }
 
   try {
     if (outputJson !== undefined) {

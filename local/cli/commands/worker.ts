@@ -16,6 +16,7 @@ interface WorkerOptions {
   waitSeconds: number;
   visibilityTimeout: number;
   graceSeconds: number;
+  maxDeliveries: number;
   endpoint?: string;
   quiet: boolean;
 }
@@ -128,6 +129,7 @@ Example:
         waitSeconds: opts.waitSeconds,
         visibilityTimeout: opts.visibilityTimeout,
         graceSeconds: opts.graceSeconds,
+        ...(opts.maxDeliveries > 0 ? { maxDeliveries: opts.maxDeliveries } : {}),
         onTask: opts.quiet ? undefined : (e) => out(progressLine(e)),
         onError: (err, stage) =>
           process.stderr.write(

@@ -184,3 +184,25 @@ describe('token hygiene', () => {
     expect(JSON.stringify(r)).not.toContain(token);
   });
 });
+
+describe('delivery limit', () => {
+  it('reports a retryable failure once the message has come back maxDeliveries times', async () => {
+    const { flow, reports } = createFakeFlow();
+    const body = JSON.stringify({ task_token: 't', task_type: 'later' });
+    const early = await processTask(
+      { body, dequeueCount: 2 },
+      { registry, flow, maxDeliveries: 3 },
+    );
+    expect(early.outcome).toBe('retry');
+    const last = await processTask({ body, dequeueCount: 3 }, { registry, flow, maxDeliveries: 3 });
+    expect(last.outcome).toBe('failed');
+    expect(reports).toEqual([
+      {
+        kind: 'failed',
+        taskToken: 't',
+        error: 'Busy',
+        cause: 'database is busy (gave up after 3 deliveries)',
+      },
+    ]);
+  });
+});
