@@ -15,7 +15,7 @@ import {
   isJsonObject,
 } from './interpreter';
 import { CLOUD_LIMITS, type FlowLimits, RELAXED_LIMITS } from './limits';
-import { createRepo, type ExecRow, type FlowRow } from './repo';
+import { createRepo, type ExecHead, type ExecRow, type FlowRow } from './repo';
 import { FLOW_MIGRATIONS } from './schema';
 import { type ExecState, findTask, type Outcome, type TaskRun, walkRuns } from './state';
 import { createTokenCodec } from './tokens';
@@ -26,7 +26,7 @@ export type FlowQueues = Pick<QueueService, 'sendMessage'>;
 
 /** One transition's view of an execution. */
 export interface Txn {
-  readonly row: ExecRow;
+  readonly row: ExecHead;
   readonly running: boolean;
   readonly state: ExecState;
   readonly host: InterpreterHost;
@@ -75,6 +75,20 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
   let stopped = false;
   const deferred: Array<() => void> = [];
 
+  // Parsed definitions per running execution, so a transition reads neither the
+  // definition text nor hashes it.
+  const byExecution = new Map<number, Flow>();
+  function flowOfExecution(execId: number): Flow {
+    let flow = byExecution.get(execId);
+    if (!flow) {
+      const text = repo.definitionOf.get(execId)?.definition ?? '';
+      flow = parseDefinition(text);
+      if (byExecution.size >= 20_000) byExecution.clear();
+      byExecution.set(execId, flow);
+    }
+    return flow;
+  }
+
   function parseDefinition(text: string): Flow {
     let flow = flowCache.get(text);
     if (!flow) {
@@ -116,7 +130,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
   }
 
   function emitEvent(
-    row: ExecRow,
+    row: ExecHead,
     state: ExecState,
     e: EmitEvent,
     effects: Array<() => void>,
@@ -181,7 +195,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
   const MAX_EVENTS_PER_TRANSITION = 1_000_000;
 
   function makeHost(
-    row: ExecRow,
+    row: ExecHead,
     state: ExecState,
     flow: Flow,
     t: { changed: boolean },
@@ -224,13 +238,14 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
    */
   function transition<R>(execId: number, mutate: (t: Txn, effects: Array<() => void>) => R): R {
     return atomically((effects) => {
-      const row = repo.exec.get(execId);
+      const row = repo.execHead.get(execId);
       if (!row) throw fnfErrors.executionNotExists(String(execId), '');
-      const running = row.status === 'Running' && row.state !== null;
-      const state: ExecState = running ? JSON.parse(row.state as string) : initialState({});
+      const stateRow = row.status === 'Running' ? repo.state.get(execId) : undefined;
+      const running = stateRow !== undefined;
+      const state: ExecState = stateRow ? JSON.parse(stateRow.state) : initialState({});
       const box = { changed: false };
       const flow = running
-        ? parseDefinition(row.definition)
+        ? flowOfExecution(execId)
         : ({ version: 'v1', type: 'flow', steps: [] } as Flow);
       const host = makeHost(row, state, flow, box, effects);
       const t: Txn = {
@@ -255,7 +270,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
           endExecution(t, { status: 'Failed', error: d.error, cause: d.cause }, effects);
         }
       }
-      if (running && !t.ended && t.changed) repo.saveState.run(JSON.stringify(state), execId);
+      if (running && !t.ended && t.changed) repo.saveState.run(execId, JSON.stringify(state));
       return result;
     });
   }
@@ -284,6 +299,8 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
       cause: ending.status === 'Succeeded' ? null : ending.cause,
       stopped_ms: now,
     });
+    repo.deleteState.run(row.id);
+    byExecution.delete(row.id);
     t.ended = true;
     if (row.callback_token) {
       const outcome: Outcome =
@@ -467,9 +484,9 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     if (flow.timeoutSeconds && flow.timeoutSeconds > 0) {
       armTimer(id, 'flow', now + flow.timeoutSeconds * 1000, effects);
     }
-    repo.saveState.run(JSON.stringify(state), id);
+    repo.saveState.run(id, JSON.stringify(state));
     effects.push(() => kick(id));
-    return { row: { ...row, state: JSON.stringify(state) }, created: true };
+    return { row, created: true };
   }
 
   function applyFlowInput(flow: Flow, input: JsonObject): JsonObject {
@@ -493,9 +510,9 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     for (const t of repo.timers.all()) armInMemory(t.exec_id, t.key, t.at_ms);
     for (const item of repo.inbox.all()) processInbox(item.id);
     for (const { id } of repo.running.all()) {
-      const row = repo.exec.get(id);
-      if (!row?.state) continue;
-      const state = JSON.parse(row.state) as ExecState;
+      const stateRow = repo.state.get(id);
+      if (!stateRow) continue;
+      const state = JSON.parse(stateRow.state) as ExecState;
       // A function call in flight when the process died is made again (at least once).
       walkRuns(state.root, (r) => {
         if (r.kind === 'task' && r.phase === 'invoking' && !r.outcome && r.invoke) {

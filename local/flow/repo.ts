@@ -14,7 +14,7 @@ export interface FlowRow {
   modified_ms: number;
 }
 
-/** An execution row. `state` is null once the execution has ended. */
+/** An execution row. `state` is unused since 002 (the state lives in flow_states). */
 export interface ExecRow {
   id: number;
   flow_id: string;
@@ -31,6 +31,12 @@ export interface ExecRow {
   started_ms: number;
   stopped_ms: number | null;
 }
+
+/** The columns a transition needs (not the definition or input). */
+export type ExecHead = Pick<
+  ExecRow,
+  'id' | 'flow_id' | 'flow_name' | 'name' | 'status' | 'callback_token' | 'started_ms'
+>;
 
 /** A history event row. */
 export interface EventRow {
@@ -76,7 +82,13 @@ export function createRepo(store: Store) {
       `INSERT INTO flow_executions (flow_id, flow_name, name, status, definition, input, state, callback_token, started_ms)
        VALUES (@flow_id, @flow_name, @name, 'Running', @definition, @input, @state, @callback_token, @started_ms)`,
     ),
-    saveState: q('UPDATE flow_executions SET state = ? WHERE id = ?'),
+    execHead: q<ExecHead>(
+      'SELECT id, flow_id, flow_name, name, status, callback_token, started_ms FROM flow_executions WHERE id = ?',
+    ),
+    definitionOf: q<{ definition: string }>('SELECT definition FROM flow_executions WHERE id = ?'),
+    state: q<{ state: string }>('SELECT state FROM flow_states WHERE exec_id = ?'),
+    saveState: q('INSERT OR REPLACE INTO flow_states (exec_id, state) VALUES (?, ?)'),
+    deleteState: q('DELETE FROM flow_states WHERE exec_id = ?'),
     endExec: q(
       `UPDATE flow_executions SET status = @status, output = @output, error = @error, cause = @cause,
        state = NULL, stopped_ms = @stopped_ms WHERE id = @id`,

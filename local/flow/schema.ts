@@ -61,4 +61,15 @@ CREATE TABLE flow_inbox (
 );
 `,
   },
+  {
+    // The mutable state moves to its own small row: updating it no longer
+    // rewrites the execution row with its definition and input (overflow pages).
+    id: '002-flow-states',
+    sql: `
+CREATE TABLE flow_states (exec_id INTEGER PRIMARY KEY, state TEXT NOT NULL);
+INSERT INTO flow_states (exec_id, state)
+  SELECT id, state FROM flow_executions WHERE state IS NOT NULL;
+UPDATE flow_executions SET state = NULL WHERE state IS NOT NULL;
+`,
+  },
 ];
