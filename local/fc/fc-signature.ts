@@ -28,6 +28,7 @@ export function fcSignature(secret: string, stringToSign: string): string {
 /** Why a request was refused, in FC's API error terms. */
 export interface SignatureRejection {
   status: 403;
+  /** FC error codes for a refused signature. */
   code: 'InvalidAccessKeyID' | 'SignatureNotMatch' | 'AccessDenied';
   message: string;
 }

@@ -5,6 +5,7 @@ import type { StackComponent, StackContext } from '../stack';
 import { createHttpTriggerRoute } from './http-trigger-route';
 import { type InstanceContext, startInstance } from './instance';
 import { createInvokeRoute } from './invoke-route';
+import { createInvokeRouteV3 } from './invoke-route-v3';
 import { type MnsTriggerConsumer, startMnsTrigger, type TriggerQueueApi } from './mns-trigger';
 import { createInstancePool, type InstancePool } from './pool';
 import { newFcRequestId } from './request-id';
@@ -257,6 +258,7 @@ export function createFunctionRuntime(
   };
   (runtime.routes as HttpRoute[]).push(
     createInvokeRoute({ runtime, secrets: ctx.secrets, accountId: ctx.accountId, logger }),
+    createInvokeRouteV3({ runtime, secrets: ctx.secrets, logger }),
     createHttpTriggerRoute({ runtime, accountId: ctx.accountId, clock: ctx.clock }),
   );
   return runtime;

@@ -1,0 +1,92 @@
+import type { ServerResponse } from 'node:http';
+import type { SecretLookup } from '../credentials';
+import { BodyTooLargeError, type HttpRoute, readBody } from '../http/route';
+import type { Logger } from '../log';
+import { checkAcs3Signature } from './acs3-signature';
+import { sendOutcome } from './invoke-route';
+import { newFcRequestId } from './request-id';
+import type { FunctionRuntime } from './runtime';
+
+const FC3_PATH = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/;
+const BODY_LIMIT = 32 * 1024 * 1024;
+const ASYNC_RETRIES = 3;
+
+/**
+ * The FC 3.0 InvokeFunction API (2023-03-30), as @alicloud/fc20230330 calls it:
+ * ACS3-HMAC-SHA256 signature, a chunked body, `?qualifier=`. Outcomes are
+ * written as in the 2016-08-15 API (function errors are 200 + x-fc-error-type);
+ * API errors use the FC 3.0 body `{Code, Message, RequestId}`.
+ */
+export function createInvokeRouteV3(options: {
+  runtime: FunctionRuntime;
+  secrets: SecretLookup;
+  logger: Logger;
+}): HttpRoute {
+  const { runtime, logger } = options;
+  return {
+    name: 'fc3-invoke',
+    matches: (req, url) => req.method === 'POST' && url.pathname.startsWith('/2023-03-30/'),
+    async handle(req, res, url) {
+      const requestId = newFcRequestId();
+      const m = FC3_PATH.exec(url.pathname);
+      if (!m)
+        return apiError(res, requestId, 404, 'PathNotSupported', `${url.pathname} is not served`);
+      let body: Buffer;
+      try {
+        body = await readBody(req, BODY_LIMIT);
+      } catch (err) {
+        if (err instanceof BodyTooLargeError) {
+          return apiError(res, requestId, 413, 'EntityTooLarge', err.message);
+        }
+        throw err;
+      }
+      const rejection = checkAcs3Signature({
+        method: 'POST',
+        rawPath: url.pathname,
+        query: url.searchParams,
+        headers: req.headers,
+        body,
+        secretFor: options.secrets,
+      });
+      if (rejection) return apiError(res, requestId, 403, rejection.code, rejection.message);
+      const fnName = decodeURIComponent(m[1]!);
+      const name = runtime.resolve(fnName);
+      if (!name) return apiError(res, requestId, 404, 'FunctionNotFound', 'function not found');
+      const qualifier = url.searchParams.get('qualifier') ?? undefined;
+      const opts = qualifier ? { qualifier } : {};
+      if (String(req.headers['x-fc-invocation-type'] ?? '').toLowerCase() === 'async') {
+        res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' }).end();
+        void (async () => {
+          for (let attempt = 0; attempt <= ASYNC_RETRIES; attempt++) {
+            try {
+              const o = await runtime.invoke(name, body, { ...opts, retryCount: attempt });
+              if (o.ok) return;
+              logger.warn('async invocation failed', { function: name, attempt: attempt + 1 });
+            } catch {
+              return;
+            }
+          }
+        })();
+        return;
+      }
+      sendOutcome(res, await runtime.invoke(name, body, opts));
+    },
+  };
+}
+
+function apiError(
+  res: ServerResponse,
+  requestId: string,
+  status: number,
+  code: string,
+  message: string,
+): void {
+  const text = JSON.stringify({ Code: code, Message: message, RequestId: requestId });
+  res
+    .writeHead(status, {
+      'content-type': 'application/json',
+      'x-fc-request-id': requestId,
+      'content-length': String(Buffer.byteLength(text)),
+    })
+    .end(text);
+}
