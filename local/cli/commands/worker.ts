@@ -86,6 +86,12 @@ export function registerWorkerCommand(program: Command): void {
       25,
     )
     .option(
+      '--max-deliveries <n>',
+      'report a retryable failure to the flow from this delivery on (0 = retry forever)',
+      (v: string) => (v === '0' ? 0 : parsePositiveInt(v)),
+      10,
+    )
+    .option(
       '--endpoint <url>',
       'local stack endpoint (default: QUEUEFLOW_ENDPOINT, else the cloud)',
     )
