@@ -215,4 +215,34 @@ describe('long-polling worker against the local stack', () => {
     expect(extracts[0]).toMatchObject({ released: true });
     expect(extracts.at(-1)).toMatchObject({ outcome: 'succeeded', dequeueCount: 2 });
   });
+
+  it('reports a retryable failure to the flow once the delivery limit is reached', async () => {
+    const stuck = createHandlerRegistry({
+      ...demoRegistry.handlers,
+      extract: async () => {
+        throw new TaskError({ code: 'UpstreamDown', message: 'still down', retryable: true });
+      },
+    });
+    const events: WorkerTaskEvent[] = [];
+    const w = worker(stuck, events, { retryDelaySeconds: () => 1, maxDeliveries: 2 });
+    const running = w.run();
+    await env.flow.startExecution({
+      flowName: env.flowName,
+      executionName: 'limit-1',
+      input: { source: 'l.csv' },
+    });
+    const r = await finish('limit-1');
+    await w.stop();
+    await running;
+    expect(r.status).toBe('Failed');
+    expect(events.map((e) => [e.outcome, e.dequeueCount])).toEqual([
+      ['retry', 1],
+      ['failed', 2],
+    ]);
+    const history = await env.flow.getExecutionHistory({
+      flowName: env.flowName,
+      executionName: 'limit-1',
+    });
+    expect(history.find((e) => e.type === 'ExecutionFailed')?.eventDetail).toMatch(/UpstreamDown/);
+  });
 });
