@@ -1,0 +1,173 @@
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validateFiles } from '../../local/fdl-files/validate-files';
+
+const root = join(import.meta.dirname, '..', '..');
+let dir: string;
+
+// A copy of the project (s.yaml, infra/, flows/) in a temp folder, so files can be broken freely.
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'queueflow-validate-'));
+  for (const part of ['s.yaml', 'infra', 'flows'])
+    cpSync(join(root, part), join(dir, part), { recursive: true });
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const BROKEN = `version: v1
+type: flow
+steps:
+  - type: task
+    name: send
+    resourceArn: acs:mns:::/queues/queueflow-task/messages
+    pattern: waitForCallback
+    serviceParams:
+      MessageBody: $
+  - type: choice
+    name: route
+    choices:
+      - condition: $.ok == "yes"
+        goto: sendd
+`;
+
+function runCli(args: string[]) {
+  return spawnSync(
+    process.execPath,
+    [
+      join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'),
+      join(root, 'local', 'cli', 'index.ts'),
+      'validate',
+      ...args,
+    ],
+    {
+      cwd: dir,
+      encoding: 'utf8',
+    },
+  );
+}
+
+describe('queueflow validate', () => {
+  it('checks the flows s.yaml declares against s.yaml and finds nothing in the shipped project', () => {
+    const result = validateFiles({ files: [], cwd: dir });
+    expect(result.projectFile).toBe('s.yaml');
+    expect(result.files).toEqual([join('flows', 'demo.flow.yaml')]);
+    expect(result.problems).toEqual([]);
+  });
+
+  it('checks every flow file given, across files, with exact positions', () => {
+    writeFileSync(join(dir, 'flows', 'broken.flow.yaml'), BROKEN);
+    const result = validateFiles({
+      files: ['flows/all-steps.flow.yaml', 'flows/broken.flow.yaml'],
+      cwd: dir,
+    });
+    expect(
+      result.problems.map(({ file, line, column, severity, code, path }) => ({
+        file,
+        line,
+        column,
+        severity,
+        code,
+        path,
+      })),
+    ).toEqual([
+      {
+        file: 'flows/broken.flow.yaml',
+        line: 6,
+        column: 18,
+        severity: 'error',
+        code: 'unknown-resource',
+        path: 'steps[0].resourceArn',
+      },
+      {
+        file: 'flows/broken.flow.yaml',
+        line: 7,
+        column: 14,
+        severity: 'warning',
+        code: 'missing-task-token',
+        path: 'steps[0].pattern',
+      },
+      {
+        file: 'flows/broken.flow.yaml',
+        line: 14,
+        column: 15,
+        severity: 'error',
+        code: 'goto-target',
+        path: 'steps[1].choices[0].goto',
+      },
+    ]);
+    expect(result.problems[0]!.message).toMatch(/Did you mean "queueflow-tasks"\?/);
+  });
+
+  it('reports a flow whose constant message parts exceed 64 KiB', () => {
+    const text = readFileSync(join(dir, 'flows', 'demo.flow.yaml'), 'utf8').replace(
+      'source: extract',
+      `source: ${'x'.repeat(66_000)}`,
+    );
+    writeFileSync(join(dir, 'flows', 'big.flow.yaml'), text);
+    const result = validateFiles({ files: ['flows/big.flow.yaml'], cwd: dir });
+    expect(result.problems).toMatchObject([
+      {
+        code: 'message-too-large',
+        path: 'steps[0].serviceParams.MessageBody',
+        line: 20,
+        column: 20,
+      },
+    ]);
+  });
+
+  it('skips cross-file checks with project false', () => {
+    writeFileSync(join(dir, 'flows', 'broken.flow.yaml'), BROKEN);
+    const result = validateFiles({ files: ['flows/broken.flow.yaml'], cwd: dir, project: false });
+    expect(result.problems.map((p) => p.code)).toEqual(['missing-task-token', 'goto-target']);
+    expect(result.projectFile).toBeUndefined();
+  });
+
+  it('reports an s.yaml that cannot be loaded as a problem with its file', () => {
+    writeFileSync(join(dir, 'bad-s.yaml'), 'edition: 3.0.0\nresources: [\n');
+    const result = validateFiles({
+      files: ['flows/demo.flow.yaml'],
+      cwd: dir,
+      project: 'bad-s.yaml',
+    });
+    expect(result.problems[0]).toMatchObject({
+      severity: 'error',
+      code: 'project',
+      file: 'bad-s.yaml',
+    });
+  });
+
+  it('prints file:line:col severity code message (path) and exits 1 on errors', () => {
+    writeFileSync(join(dir, 'flows', 'broken.flow.yaml'), BROKEN);
+    const run = runCli(['flows/broken.flow.yaml']);
+    expect(run.status).toBe(1);
+    const lines = run.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(
+      /^flows\/broken\.flow\.yaml:6:18 error unknown-resource queue "queueflow-task" is not declared in s\.yaml\..* \(steps\[0\]\.resourceArn\)$/,
+    );
+    expect(lines).toHaveLength(3);
+    expect(run.stderr).toContain('1 file (checked against s.yaml): 2 errors, 1 warning');
+  });
+
+  it('exits 1 on warnings only with --strict, and prints JSON with --format json', () => {
+    const warnOnly = BROKEN.replace('queueflow-task/', 'queueflow-tasks/').replace(
+      'goto: sendd',
+      'goto: send',
+    );
+    writeFileSync(join(dir, 'flows', 'warn.flow.yaml'), warnOnly);
+    expect(runCli(['--strict', 'flows/warn.flow.yaml']).status).toBe(1);
+    const json = runCli(['--format', 'json', 'flows/warn.flow.yaml']);
+    expect(json.status).toBe(0);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      files: ['flows/warn.flow.yaml'],
+      project: 's.yaml',
+      errors: 0,
+      warnings: 1,
+      problems: [{ code: 'missing-task-token', line: 7, column: 14 }],
+    });
+  });
+});
