@@ -70,6 +70,7 @@ ${['not-reached', 'running', 'waiting', 'succeeded', 'failed', 'retried']
 .flow-graph text.sub { font-size:11px; text-anchor:middle; fill:#4b5563; }
 .flow-graph text.group-label { font-size:11px; fill:#6b7280; }
 .flow-graph .edge path { fill:none; stroke:#6b7280; stroke-width:1.3; }
+.flow-graph .edge[data-taken="true"] path { stroke:#15803d; stroke-width:2.2; }
 .flow-graph .edge-catch path { stroke:#dc2626; stroke-dasharray:4 3; }
 .flow-graph .edge-goto path { stroke:#7c3aed; stroke-dasharray:6 3; }
 .flow-graph .arrow-head { fill:#6b7280; }

@@ -171,6 +171,24 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
     await expectState('Task_3', 'succeeded');
     await page.waitForSelector('.execution-page[data-status="Succeeded"]');
     expect(await page.evaluate(() => (window as unknown as { __mark?: number }).__mark)).toBe(42);
+    // The path taken, Start -> Task_1 -> Task_2 -> Task_3 -> End, is drawn as taken.
+    await page.waitForSelector('g.edge[data-to="end"][data-taken="true"]', { state: 'attached' });
+    const taken = await page
+      .locator('g.edge')
+      .evaluateAll((els) =>
+        els.map(
+          (e) =>
+            `${e.getAttribute('data-from')}>${e.getAttribute('data-to')}:${e.getAttribute('data-taken')}`,
+        ),
+      );
+    expect(taken.sort()).toEqual(
+      [
+        'start>steps[0]:true',
+        'steps[0]>steps[1]:true',
+        'steps[1]>steps[2]:true',
+        'steps[2]>end:true',
+      ].sort(),
+    );
     expect(
       JSON.parse(await page.locator('[data-role="execution-output"]').textContent().then(orEmpty)),
     ).toEqual({
@@ -291,6 +309,8 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
       await expectState(name, 'succeeded');
     }
     expect(await stepState('Unknown').getAttribute('data-state')).toBe('not-reached');
+    const toUnknown = page.locator('g.edge[data-to="steps[1].default.steps[0]"]');
+    expect(await toUnknown.getAttribute('data-taken')).toBe('false');
     await stepState('Touch').click();
     // One pass per item of the foreach.
     expect(await page.locator('[data-role="step-panel"] [data-field="run"] option').count()).toBe(

@@ -1,5 +1,5 @@
 // Draws a laid-out flow graph as SVG and recolours its steps as states change.
-import { nodeSubtitle } from '../model/flow-graph';
+import { END_ID, nodeSubtitle, START_ID } from '../model/flow-graph';
 import type { GraphLayout } from '../model/layout';
 import type { StepState } from '../model/step-states';
 import { s } from './dom';
@@ -8,7 +8,11 @@ import { s } from './dom';
 export interface GraphView {
   element: SVGElement;
   /** Colours steps by definition path where known, else by step name. */
-  setStates(byName: Record<string, StepState>, byPath?: Record<string, StepState>): void;
+  setStates(
+    byName: Record<string, StepState>,
+    byPath: Record<string, StepState>,
+    progress: { started: boolean; ended: boolean },
+  ): void;
   select(stepName: string | undefined): void;
 }
 
@@ -92,6 +96,7 @@ export function renderGraph(layout: GraphLayout, onSelect: (stepName: string) =>
     (n.kind === 'group' ? groupsLayer : nodesLayer).append(g);
   }
   const edgesLayer = s('g', { class: 'edges' });
+  const edgeEls: SVGElement[] = [];
   for (const e of layout.edges) {
     if (e.points.length < 2) continue;
     const g = s('g', {
@@ -119,19 +124,33 @@ export function renderGraph(layout: GraphLayout, onSelect: (stepName: string) =>
       );
     }
     edgesLayer.append(g);
+    edgeEls.push(g);
   }
   svg.append(groupsLayer, edgesLayer, nodesLayer);
   return {
     element: svg,
-    setStates(byName, byPath = {}) {
+    setStates(byName, byPath, progress) {
       // An engine that reports paths reports them for every step: then names are not
       // needed, and two steps of the same name in different branches stay apart.
       const usePaths = Object.keys(byPath).length > 0;
+      const reached = new Set<string>();
+      if (progress.started) reached.add(START_ID);
+      if (progress.ended) reached.add(END_ID);
       for (const el of stepEls) {
         const name = el.getAttribute('data-step') ?? '';
-        const path = (el.getAttribute('data-node') ?? '').replace(/#(group|join)$/, '');
-        const state = usePaths ? byPath[path] : byName[name];
-        el.setAttribute('data-state', state ?? 'not-reached');
+        const id = el.getAttribute('data-node') ?? '';
+        const state =
+          (usePaths ? byPath[id.replace(/#(group|join)$/, '')] : byName[name]) ?? 'not-reached';
+        el.setAttribute('data-state', state);
+        if (state !== 'not-reached') reached.add(id);
+      }
+      // The path taken: both ends reached. (A choice's "no match" edge can look taken
+      // when a branch ran and rejoined; the boxes' colours are the exact record.)
+      for (const el of edgeEls) {
+        const taken =
+          reached.has(el.getAttribute('data-from') ?? '') &&
+          reached.has(el.getAttribute('data-to') ?? '');
+        el.setAttribute('data-taken', String(taken));
       }
     },
     select(stepName) {

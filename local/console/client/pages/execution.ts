@@ -148,7 +148,10 @@ export function mountExecutionPage(
     view = deriveStepStates(events);
     const states: Record<string, StepState> = {};
     for (const [name, step] of Object.entries(view.steps)) states[name] = step.state;
-    graph?.setStates(states, view.paths);
+    graph?.setStates(states, view.paths, {
+      started: events.length > 0,
+      ended: view.ended !== undefined,
+    });
     history.show(events);
     renderPanel();
   };
