@@ -60,6 +60,8 @@ interface InFlight {
   message: ReceivedMessage;
   handle: string;
   released: boolean;
+  /** Set once the task's result is in: no more extensions. */
+  settled: boolean;
   startedAt: number;
   controller: AbortController;
   extending?: Promise<void>;
@@ -128,7 +130,7 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
         try {
           const r = await queue.changeVisibility(queueName, t.handle, visibility);
           t.handle = r.receiptHandle;
-          if (!t.released) scheduleExtension(t);
+          if (!t.released && !t.settled) scheduleExtension(t);
         } catch (err) {
           // The message slipped back into the queue (or was taken): stop extending,
           // the report stays idempotent (TaskAlreadyCompleted counts as done).
@@ -139,6 +141,7 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
   }
 
   async function settle(t: InFlight, result: TaskResult) {
+    t.settled = true;
     if (t.timer) clearTimeout(t.timer);
     await t.extending;
     // A released task was already announced by release(); its late result is moot.
@@ -169,6 +172,7 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
       message,
       handle: message.receiptHandle,
       released: false,
+      settled: false,
       startedAt: Date.now(),
       controller: new AbortController(),
     } as InFlight;
