@@ -45,6 +45,8 @@ pre.definition { max-height:none; }
 .status-Stopped { background:#e5e7eb; color:#374151; }
 .exec-head { display:flex; align-items:center; gap:14px; flex-wrap:wrap; } .exec-head h2 { margin:6px 0; }
 .times { color:var(--muted); font-size:13px; }
+.execution-error { background:#fef2f2; border:1px solid #fecaca; color:#991b1b; border-radius:6px; padding:6px 10px; margin:6px 0; font-weight:500; }
+.execution-error:empty { display:none; }
 .io { display:grid; grid-template-columns:1fr 1fr; gap:16px; }
 .split { display:grid; grid-template-columns: minmax(220px, 1fr) minmax(320px, 2fr) minmax(300px, 1.3fr); gap:16px; align-items:start; }
 .graph-box { background:#fff; border:1px solid var(--line); border-radius:8px; padding:8px; overflow:auto; }

@@ -268,6 +268,11 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
     });
     await open('/flows/queueflow-failing/executions/bad-batch');
     await page.waitForSelector('.execution-page[data-status="Failed"]');
+    await page.waitForFunction(() =>
+      /ValidationError · row 7 has no id/.test(
+        document.querySelector('[data-role="execution-error"]')?.textContent ?? '',
+      ),
+    );
     await expectState('Prepare', 'succeeded');
     await expectState('Validate', 'failed');
     expect(await stepState('Load').getAttribute('data-state')).toBe('not-reached');

@@ -55,6 +55,7 @@ export function mountExecutionPage(
   const started = h('span', { 'data-role': 'started' }, '—');
   const stopped = h('span', { 'data-role': 'stopped' }, '—');
   const actionError = h('div', { class: 'error', role: 'alert', 'data-role': 'action-error' });
+  const executionError = h('div', { class: 'execution-error', 'data-role': 'execution-error' });
   const stopButton = h(
     'button',
     { type: 'button', class: 'danger', 'data-role': 'stop', disabled: true },
@@ -98,6 +99,7 @@ export function mountExecutionPage(
       stopButton,
     ),
     actionError,
+    executionError,
     h(
       'div',
       { class: 'io' },
@@ -146,6 +148,11 @@ export function mountExecutionPage(
 
   const recompute = () => {
     view = deriveStepStates(events);
+    const end = view.ended;
+    executionError.textContent =
+      end?.error && end.type !== 'ExecutionSucceeded'
+        ? `${end.type.replace('Execution', '')}: ${end.error}${end.cause ? ` · ${end.cause}` : ''}`
+        : '';
     const states: Record<string, StepState> = {};
     for (const [name, step] of Object.entries(view.steps)) states[name] = step.state;
     graph?.setStates(states, view.paths, {
