@@ -48,3 +48,16 @@ export function parseReceiptHandle(handle: string): number | undefined {
 export function bodyMD5(body: string): string {
   return createHash('md5').update(body, 'utf8').digest('hex').toUpperCase();
 }
+
+/**
+ * Request ids in the cloud's style (24 upper-case hex characters): a random
+ * per-process prefix and a counter, so a request costs no getrandom call.
+ */
+export function createRequestIdFactory(): () => string {
+  const prefix = randomBytes(6).toString('hex').toUpperCase();
+  let counter = 0;
+  return () => {
+    counter = (counter + 1) % 0x1_0000_0000_0000;
+    return `${prefix}${counter.toString(16).toUpperCase().padStart(12, '0')}`;
+  };
+}

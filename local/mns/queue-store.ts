@@ -95,6 +95,10 @@ export function createQueueStore(db: Database.Database) {
     ),
     bySeq: db.prepare<[number], MessageRow>('SELECT * FROM mns_messages WHERE seq = ?'),
     deleteBySeq: db.prepare<[number]>('DELETE FROM mns_messages WHERE seq = ?'),
+    deleteByHandle: db.prepare<[number, string, string, number, number]>(
+      `DELETE FROM mns_messages
+       WHERE seq = ? AND queue = ? AND receipt = ? AND visible_at > ? AND expires_at > ?`,
+    ),
     setVisibility: db.prepare<[number, string, number]>(
       'UPDATE mns_messages SET visible_at = ?, receipt = ? WHERE seq = ?',
     ),
@@ -117,29 +121,30 @@ export function createQueueStore(db: Database.Database) {
   };
 
   // Queue rows are read on every operation and written rarely, always through
-  // here, so they are cached. A queue write inside a transaction (which might
-  // still roll back) turns the cache off until the next turn of the event loop.
+  // here, so they are cached. A queue write inside a transaction (which may
+  // still roll back) stops caching until that transaction is over.
   const cache = new Map<string, QueueRecord>();
-  let cacheOff = false;
+  let dirty = false;
   const invalidate = (name: string) => {
     cache.delete(name);
-    if (!db.inTransaction || cacheOff) return;
-    cacheOff = true;
-    cache.clear();
-    setImmediate(() => {
+    if (db.inTransaction) {
+      dirty = true;
       cache.clear();
-      cacheOff = false;
-    });
+    }
   };
 
   return {
     getQueue(name: string): QueueRecord | undefined {
-      const hit = cacheOff ? undefined : cache.get(name);
+      if (dirty && !db.inTransaction) {
+        cache.clear();
+        dirty = false;
+      }
+      const hit = dirty ? undefined : cache.get(name);
       if (hit) return hit;
       const row = s.getQueue.get(name);
       if (!row) return undefined;
       const rec = toQueueRecord(row);
-      if (!cacheOff) cache.set(name, rec);
+      if (!dirty) cache.set(name, rec);
       return rec;
     },
     insertQueue(name: string, attrs: QueueAttributes, nowSeconds: number): void {
@@ -204,6 +209,10 @@ export function createQueueStore(db: Database.Database) {
     },
     deleteBySeq(seq: number): void {
       s.deleteBySeq.run(seq);
+    },
+    /** Deletes the message if `receipt` is its current, unexpired handle; false otherwise. */
+    deleteByHandle(seq: number, queue: string, receipt: string, now: number): boolean {
+      return s.deleteByHandle.run(seq, queue, receipt, now, now).changes === 1;
     },
     setVisibility(seq: number, visibleAt: number, receipt: string): void {
       s.setVisibility.run(visibleAt, receipt, seq);

@@ -109,9 +109,16 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     return out;
   }
 
-  const deleteTx = store.db.transaction((queue: string, handle: string) => {
-    q.deleteBySeq(findHandle(queue, handle).seq);
-  }).immediate;
+  // The common case is one statement (its own transaction); only a refused
+  // delete reads the row to say why.
+  function deleteMessage(queue: string, handle: string): void {
+    requireQueue(queue);
+    const seq = parseReceiptHandle(handle);
+    if (seq === undefined) throw new MnsError('ReceiptHandleError');
+    if (q.deleteByHandle(seq, queue, handle, clock.now())) return;
+    findHandle(queue, handle);
+    throw new MnsError('ReceiptHandleError');
+  }
 
   function findHandle(queue: string, handle: string) {
     requireQueue(queue);
@@ -291,9 +298,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
       });
     },
     receive,
-    deleteMessage(queue, receiptHandle) {
-      deleteTx(queue, receiptHandle);
-    },
+    deleteMessage,
     changeVisibility(queue, receiptHandle, seconds) {
       checkRange('VisibilityTimeout', seconds);
       const result = store.transaction(() => {

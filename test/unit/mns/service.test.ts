@@ -70,6 +70,18 @@ describe('the in-process queue API', () => {
     expect(queues.getQueue('tasks').createTime).toBe(before.createTime);
   });
 
+  it('forgets a queue created inside a transaction that rolled back', () => {
+    expect(() =>
+      store.transaction(() => {
+        queues.createQueue('ghost');
+        queues.sendMessage('ghost', { body: 'seen inside only' });
+        throw new Error('rolled back');
+      }),
+    ).toThrow('rolled back');
+    expect(() => queues.sendMessage('ghost', { body: 'x' })).toThrow(/queue name you provided/);
+    expect(queues.listQueues()).not.toContain('ghost');
+  });
+
   it('throws MnsError with the cloud code and status', () => {
     try {
       queues.sendMessage('missing', { body: 'x' });
