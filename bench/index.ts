@@ -1,12 +1,13 @@
 // `npm run bench [-- section...]`: runs the benchmark sections and prints every
 // figure with its target or peer side by side, in one run.
 import { e2eBench } from './e2e';
+import { fdlBench } from './fdl';
 import { flowBench } from './flow';
 import { functionsBench } from './functions';
 import { type BenchSection, type Figure, formatFigure } from './harness';
 import { queueBench } from './queue';
 
-const sections: BenchSection[] = [queueBench, flowBench, functionsBench, e2eBench];
+const sections: BenchSection[] = [queueBench, flowBench, functionsBench, e2eBench, fdlBench];
 
 async function main(): Promise<void> {
   const only = new Set(process.argv.slice(2).filter((a) => !a.startsWith('-')));
