@@ -107,23 +107,52 @@ function runHandler(fn, event, context) {
   });
 }
 
+// The invocation's own output, for `x-fc-log-type: Tail` (FC returns the last 4 KB).
+// One invocation at a time, so everything written meanwhile belongs to it.
+const LOG_TAIL = 4096;
+let capture;
+for (const stream of [process.stdout, process.stderr]) {
+  const write = stream.write.bind(stream);
+  stream.write = (chunk, ...rest) => {
+    if (capture) {
+      capture.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+      if (capture.length > 64) capture.splice(0, capture.length - 64);
+    }
+    return write(chunk, ...rest);
+  };
+}
+function takeLogTail() {
+  const all = Buffer.concat(capture ?? []);
+  capture = undefined;
+  return all.subarray(Math.max(0, all.length - LOG_TAIL)).toString('base64');
+}
+
 process.on('message', async (msg) => {
   if (msg?.type !== 'invoke' || !handler) return;
   const context = { ...msg.context, logger: createLogger(msg.context.requestId) };
   const event = Buffer.from(msg.event, 'base64');
   const started = performance.now();
+  // The Start/End lines FC writes go into the tail only, keeping the terminal quiet.
+  capture = [Buffer.from(`FC Invoke Start RequestId: ${msg.context.requestId}\n`)];
   try {
     const result = await runHandler(handler, event, context);
+    capture.push(Buffer.from(`FC Invoke End RequestId: ${msg.context.requestId}\n`));
     process.send({
       type: 'result',
       id: msg.id,
       ok: true,
       body: toBytes(result).toString('base64'),
       durationMs: performance.now() - started,
+      logTail: takeLogTail(),
     });
   } catch (error) {
     const handled = Boolean(error?.handled);
     if (error) delete error.handled;
+    capture?.push(
+      Buffer.from(
+        `FC Invoke End RequestId: ${msg.context.requestId}, Error: ${handled ? 'Handled' : 'Unhandled'} function error\n`,
+      ),
+    );
     process.send({
       type: 'result',
       id: msg.id,
@@ -131,6 +160,7 @@ process.on('message', async (msg) => {
       handled,
       error,
       durationMs: performance.now() - started,
+      logTail: takeLogTail(),
     });
   }
 });

@@ -27,6 +27,7 @@ type HostMessage =
       ok: true;
       body: string;
       durationMs: number;
+      logTail?: string;
     }
   | {
       type: 'result';
@@ -35,6 +36,7 @@ type HostMessage =
       handled: boolean;
       error: FunctionErrorBody;
       durationMs: number;
+      logTail?: string;
     };
 
 interface Pending {
@@ -147,6 +149,7 @@ export function startInstance(options: {
               requestId,
               body: Buffer.from(msg.body, 'base64'),
               durationMs: msg.durationMs,
+              ...(msg.logTail ? { logTail: msg.logTail } : {}),
             }
           : {
               ok: false,
@@ -155,6 +158,7 @@ export function startInstance(options: {
               error: msg.error,
               timedOut: false,
               durationMs: msg.durationMs,
+              ...(msg.logTail ? { logTail: msg.logTail } : {}),
             },
       );
     }

@@ -3,7 +3,7 @@ import type { SecretLookup } from '../credentials';
 import { BodyTooLargeError, type HttpRoute, readBody } from '../http/route';
 import type { Logger } from '../log';
 import { checkAcs3Signature } from './acs3-signature';
-import { sendOutcome } from './invoke-route';
+import { sendOutcome, wantsTail } from './invoke-route';
 import { newFcRequestId } from './request-id';
 import type { FunctionRuntime } from './runtime';
 
@@ -69,7 +69,7 @@ export function createInvokeRouteV3(options: {
         })();
         return;
       }
-      sendOutcome(res, await runtime.invoke(name, body, opts));
+      sendOutcome(res, await runtime.invoke(name, body, opts), wantsTail(req.headers));
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import type { SecretLookup } from '../credentials';
 import { BodyTooLargeError, type HttpRoute, readBody } from '../http/route';
 import type { Logger } from '../log';
@@ -71,7 +71,7 @@ export function createInvokeRoute(options: {
         void runAsync(name, body, opts);
         return;
       }
-      sendOutcome(res, await runtime.invoke(name, body, opts));
+      sendOutcome(res, await runtime.invoke(name, body, opts), wantsTail(req.headers));
     },
   };
 
@@ -92,8 +92,17 @@ export function createInvokeRoute(options: {
   }
 }
 
-/** Writes an invocation outcome the way FC does: errors are 200 plus `x-fc-error-type`. */
-export function sendOutcome(res: ServerResponse, outcome: InvokeOutcome): void {
+/** True when the caller asked for the log tail (`x-fc-log-type: Tail`). */
+export function wantsTail(headers: IncomingHttpHeaders): boolean {
+  return String(headers['x-fc-log-type'] ?? '').toLowerCase() === 'tail';
+}
+
+/**
+ * Writes an invocation outcome the way FC does: errors are 200 plus
+ * `x-fc-error-type`; with `tail`, `x-fc-log-result` carries the base64 log tail.
+ */
+export function sendOutcome(res: ServerResponse, outcome: InvokeOutcome, tail = false): void {
+  if (tail) res.setHeader('x-fc-log-result', outcome.logTail ?? '');
   if (outcome.ok) {
     // A non-JSON type so fc2 hands callers the string, as real FC does.
     res

@@ -27,7 +27,14 @@ export type FunctionErrorKind =
 
 /** The outcome of one invocation: the handler's bytes, or FC's function error. */
 export type InvokeOutcome =
-  | { ok: true; requestId: string; body: Buffer; durationMs: number }
+  | {
+      ok: true;
+      requestId: string;
+      body: Buffer;
+      durationMs: number;
+      /** Base64 of the last 4 KB the invocation logged (for `x-fc-log-type: Tail`). */
+      logTail?: string;
+    }
   | {
       ok: false;
       requestId: string;
@@ -36,6 +43,7 @@ export type InvokeOutcome =
       /** The instance was killed because the function timeout passed. */
       timedOut: boolean;
       durationMs: number;
+      logTail?: string;
     };
 
 /** What a caller may pass along with an event. */

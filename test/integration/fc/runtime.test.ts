@@ -22,6 +22,7 @@ describe('the local function runtime', () => {
       fixtureFunction('slow', 'index.slow', { timeoutSeconds: 1 }),
       fixtureFunction('crash', 'index.crash'),
       fixtureFunction('broken', 'missing.handler'),
+      fixtureFunction('logs', 'index.logs'),
     ]);
     fc = new FC('1000000000000000', {
       accessKeyID: localKeys.accessKeyId,
@@ -88,6 +89,19 @@ describe('the local function runtime', () => {
     await expect(fc.invokeFunction('default', 'nope', 'x')).rejects.toMatchObject({
       code: 'FunctionNotFound',
     });
+  });
+
+  it('returns the invocation log tail in x-fc-log-result when asked with x-fc-log-type Tail', async () => {
+    const res = await fc.invokeFunction('default', 'logs', '{}', { 'x-fc-log-type': 'Tail' });
+    expect(res.data).toBe('logged');
+    const tail = Buffer.from(String(res.headers['x-fc-log-result']), 'base64').toString('utf8');
+    const requestId = String(res.headers['x-fc-request-id']);
+    expect(tail).toContain(`FC Invoke Start RequestId: ${requestId}`);
+    expect(tail).toMatch(new RegExp(`${requestId} \\[INFO\\] hello from the logger`));
+    expect(tail).toContain('plain console line');
+    expect(tail).toContain(`FC Invoke End RequestId: ${requestId}`);
+    const plain = await fc.invokeFunction('default', 'logs', '{}');
+    expect(plain.headers['x-fc-log-result']).toBeUndefined();
   });
 
   it('accepts an async invocation with 202 and runs it', async () => {
