@@ -1,6 +1,7 @@
 // The page shell and the client bundle. The client (TypeScript plus elkjs and yaml) is
-// bundled by esbuild from the sources on first request and kept in memory, so the page
-// needs nothing from the network and nothing pre-built in the repository.
+// bundled by esbuild from the sources on the first request for it and kept in memory, so
+// the page needs nothing from the network and nothing pre-built in the repository, and a
+// stack that nobody opens the console of (every test stack) never pays for the bundle.
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -32,7 +33,16 @@ export function findClientEntry(
   return undefined;
 }
 
-/** Bundles the client once per process. */
+// One bundle per process, shared by every stack it starts (tests start many).
+let shared: (() => Promise<ClientBundle>) | undefined;
+
+/** The process-wide client bundler: bundles on first use, then serves from memory. */
+export function sharedClientBundler(): () => Promise<ClientBundle> {
+  shared ??= createClientBundler();
+  return shared;
+}
+
+/** Bundles the client once per bundler. */
 export function createClientBundler(options: { entry?: string } = {}): () => Promise<ClientBundle> {
   let pending: Promise<ClientBundle> | undefined;
   return () => {

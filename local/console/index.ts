@@ -1,7 +1,7 @@
 // The local web console as a stack component.
 import type { Logger } from '../log';
 import type { StackComponent } from '../stack';
-import { createClientBundler } from './assets';
+import { sharedClientBundler } from './assets';
 import {
   type ConsoleBackend,
   createConsoleBackend,
@@ -38,17 +38,11 @@ export function createConsole(
         });
   const logger = options.logger.child('console');
   const streams: LiveStreams = new Set();
-  const bundle = createClientBundler();
+  const bundle = sharedClientBundler();
   return {
     name: 'console',
     backend,
     routes: [createConsoleRoute({ backend, bundle, streams, logger })],
-    start() {
-      // Bundle in the background so the first page load does not wait for it.
-      bundle().catch((err: unknown) =>
-        logger.warn('console client bundle failed', { error: String(err) }),
-      );
-    },
     stop() {
       for (const res of streams) res.end();
       streams.clear();
