@@ -67,15 +67,17 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
         core.waiters.set(execId, set);
       }
       const s = set;
-      let cancel: (() => void) | undefined;
+      let timer: NodeJS.Timeout | undefined;
       const done = () => {
         s.delete(done);
         if (s.size === 0) core.waiters.delete(execId);
-        cancel?.();
+        clearTimeout(timer);
         resolve();
       };
       s.add(done);
-      cancel = ctx.clock.setTimer(ctx.clock.now() + seconds * 1000, done);
+      // Transport time, not the stack clock: it bounds an HTTP request, and a
+      // VirtualClock test should not have to advance time to end a long poll.
+      timer = setTimeout(done, seconds * 1000);
     });
 
   const report = (token: string, outcome: Outcome): ApiResult => {
