@@ -440,6 +440,39 @@ steps:
     expect(out(d)).toEqual({ why: 'bad audit' });
   });
 
+  it('resumes a waiting task when an execution started with its CallbackFnFTaskToken ends', async () => {
+    const parent = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: task
+    name: hand_off
+    resourceArn: acs:mns:::/queues/steps-q/messages
+    pattern: waitForCallback
+    inputMappings:
+      - target: token
+        source: $context.task.token
+`);
+    const other = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: pass
+    name: compute
+    outputMappings:
+      - target: answer
+        source: $input.q
+`);
+    const exec = await h.start(parent);
+    const m = await h.receive('steps-q');
+    await fnf.call('StartExecution', {
+      FlowName: other,
+      ExecutionName: 'called-back',
+      Input: JSON.stringify({ q: 42 }),
+      CallbackFnFTaskToken: m.body.token,
+    });
+    const d = await h.finished(parent, exec);
+    expect(out(d)).toEqual({ answer: 42 });
+  });
+
   it('waits for a child flow that reports with the token passed as waitForCallback input', async () => {
     const child = await h.createFlow(`version: v1
 type: flow
