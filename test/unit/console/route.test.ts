@@ -197,4 +197,38 @@ describe('console route', () => {
       await new Promise((r) => setTimeout(r, 10));
     expect(mem.listeners.size).toBe(0);
   });
+  it('streams only the execution-level events of the flow asked for', async () => {
+    const controller = new AbortController();
+    const res = await fetch(url('/console/api/flows/f/events'), { signal: controller.signal });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const read = async (needle: string) => {
+      const deadline = Date.now() + 5000;
+      while (!text.includes(needle)) {
+        if (Date.now() > deadline) throw new Error(`no ${needle} in ${text}`);
+        const { value, done } = await reader.read();
+        if (done) throw new Error('stream ended');
+        text += decoder.decode(value, { stream: true });
+      }
+    };
+    await read(': ready');
+    mem.emit({ EventId: 3, Type: 'StepEntered', StepName: 'B', Time: '2026-11-28T18:00:02.000Z' });
+    mem.emit({ EventId: 4, Type: 'ExecutionSucceeded', Time: '2026-11-28T18:00:03.000Z' });
+    await read('"ExecutionSucceeded"');
+    expect(text).not.toContain('StepEntered');
+    expect(text).toContain('event: execution');
+    controller.abort();
+  });
+
+  it('serves the bundled client with an etag and answers 304 when unchanged', async () => {
+    const res = await fetch(url('/console/app.js'));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/javascript/);
+    const code = await res.text();
+    expect(code.length).toBeGreaterThan(100_000);
+    const etag = res.headers.get('etag')!;
+    const again = await fetch(url('/console/app.js'), { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+  });
 });
