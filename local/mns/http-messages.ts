@@ -102,17 +102,20 @@ export async function getMessages(r: MnsRequest, queue: string): Promise<void> {
   );
   const waitSeconds = ws ?? r.service.getQueue(queue).attributes.PollingWaitSeconds;
   const waitMs = waitSeconds > 0 ? waitSeconds * 1000 - LONG_POLL_EARLY_MS : 0;
-  // A client that hangs up mid-poll must not take messages it will never see.
-  const abort = new AbortController();
-  const onClose = () => {
-    if (!r.res.writableEnded) abort.abort();
-  };
-  r.res.once('close', onClose);
-  let got: ReceivedMessage[];
-  try {
-    got = await r.service.receive(queue, { max: n, waitMs, signal: abort.signal });
-  } finally {
-    r.res.off('close', onClose);
+  // Try once without waiting: the common case needs no abort plumbing.
+  let got = await r.service.receive(queue, { max: n, waitMs: 0 });
+  if (got.length === 0 && waitMs > 0) {
+    // A client that hangs up mid-poll must not take messages it will never see.
+    const abort = new AbortController();
+    const onClose = () => {
+      if (!r.res.writableEnded) abort.abort();
+    };
+    r.res.once('close', onClose);
+    try {
+      got = await r.service.receive(queue, { max: n, waitMs, signal: abort.signal });
+    } finally {
+      r.res.off('close', onClose);
+    }
   }
   if (got.length === 0) throw new MnsError('MessageNotExist');
   replyMessages(r, batch, got.map(receiveFields));
