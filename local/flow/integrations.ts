@@ -41,7 +41,14 @@ export function submitTask(c: SubmitContext): void {
       scheduleEventId: run.scheduledId,
       detail,
     });
-  const ref = step.resourceArn ? parseResourceArn(step.resourceArn) : undefined;
+  const params = step.serviceParams ? evaluateServiceParams(step.serviceParams, input) : {};
+  // `action: fnf:StartExecution` (seen in awesome-fnf samples) names the flow in serviceParams.
+  const ref =
+    step.action === 'fnf:StartExecution' && typeof params.FlowName === 'string'
+      ? { kind: 'fnf-flow' as const, flowName: params.FlowName }
+      : step.resourceArn
+        ? parseResourceArn(step.resourceArn)
+        : undefined;
   if (!ref) {
     fail(
       'FnF.UnsupportedResource',
@@ -49,7 +56,6 @@ export function submitTask(c: SubmitContext): void {
     );
     return;
   }
-  const params = step.serviceParams ? evaluateServiceParams(step.serviceParams, input) : {};
   switch (ref.kind) {
     case 'mns-queue': {
       const bodyValue = step.serviceParams && 'MessageBody' in params ? params.MessageBody : input;

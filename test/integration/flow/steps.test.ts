@@ -411,6 +411,26 @@ steps:
     expect((await h.finished(child, 'fire-1')).Status).toBe('Succeeded');
   });
 
+  it('starts a flow through action fnf:StartExecution with FlowName and Input in serviceParams', async () => {
+    const child = await h.createFlow(
+      'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n',
+    );
+    const parent = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: task
+    name: start_other
+    action: fnf:StartExecution
+    serviceParams:
+      FlowName: ${child}
+      ExecutionName: $.name
+      Input: $
+`);
+    const d = await h.finished(parent, await h.start(parent, { name: 'by-action' }));
+    expect(out(d)).toEqual({ FlowName: child, ExecutionName: 'by-action' });
+    expect((await h.finished(child, 'by-action')).Status).toBe('Succeeded');
+  });
+
   it('fails a sync child-flow task with the child error, which the parent can catch', async () => {
     const child = await h.createFlow(`version: v1
 type: flow
