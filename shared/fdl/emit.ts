@@ -1,4 +1,4 @@
-import { stringify } from 'yaml';
+import { Document, isScalar, parse, Scalar, visit } from 'yaml';
 import type { Flow, Json, Step } from './types';
 
 const FLOW_ORDER = [
@@ -41,12 +41,30 @@ const STEP_ORDER = [
  * @example emitFlow({ version: 'v1', type: 'flow', steps: [{ type: 'pass', name: 'a' }] })
  */
 export function emitFlow(flow: Flow): string {
-  return stringify(order(flow as unknown as Json, FLOW_ORDER), {
-    lineWidth: 0,
-    indent: 2,
-    indentSeq: true,
+  const doc = new Document(order(flow as unknown as Json, FLOW_ORDER), {
     aliasDuplicateObjects: false,
   });
+  // The service may read FDL as YAML 1.1, where yes/no/on/off, 1_000 or 12:30 are not strings:
+  // quote such strings so both YAML versions read the same value.
+  visit(doc, {
+    Scalar(_key, node) {
+      if (isScalar(node) && typeof node.value === 'string' && readsDifferentlyIn11(node.value)) {
+        node.type = Scalar.QUOTE_DOUBLE;
+      }
+    },
+  });
+  return doc.toString({ lineWidth: 0, indent: 2, indentSeq: true });
+}
+
+const PLAIN_LOOKING = /^[\w.:+~-]+$/;
+
+function readsDifferentlyIn11(text: string): boolean {
+  if (!PLAIN_LOOKING.test(text)) return false;
+  try {
+    return typeof parse(text, { version: '1.1' }) !== 'string';
+  } catch {
+    return false;
+  }
 }
 
 function order(value: Json, keys: readonly string[]): Json {

@@ -70,6 +70,10 @@ type Entries = Map<string, Node | null>;
 
 const MAX_DEPTH = 200;
 
+/** Plain scalars that YAML 1.2 reads as strings but YAML 1.1 reads as booleans or numbers. */
+const YAML11_NOT_STRING =
+  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|[-+]?(?:[0-9][0-9_]*_[0-9_]*|[0-9][0-9_]*(?::[0-5]?[0-9])+|0b[01_]+))$/;
+
 /** A parsed document: the flow, its problems, and a way to find any path's position. */
 export interface ParsedFlowDocument {
   flow?: Flow;
@@ -401,6 +405,15 @@ function readJson(ctx: Ctx, raw: Node | null, path: string, depth = 0): Json | u
   if (node === null) return null;
   if (isScalar(node)) {
     const v = node.value;
+    if (typeof v === 'string' && node.type === Scalar.PLAIN && YAML11_NOT_STRING.test(v)) {
+      report(
+        ctx,
+        'warning',
+        'ambiguous-scalar',
+        `${v} is a string here, but YAML 1.1 parsers read it as a ${/^[a-z]+$/i.test(v) ? 'boolean' : 'number'}; write "${v}" in quotes so every parser agrees`,
+        path,
+      );
+    }
     if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
     if (typeof v === 'number') {
       if (Number.isFinite(v)) return v;

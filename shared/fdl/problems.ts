@@ -3,6 +3,7 @@ import type { Problem } from './types';
 /** Stable problem codes, one per rule (docs/fdl.md lists them with examples). */
 export type ProblemCode =
   | 'yaml-syntax'
+  | 'ambiguous-scalar'
   | 'empty-document'
   | 'not-fdl-v1'
   | 'required-field'

@@ -61,6 +61,26 @@ describe('flows/', () => {
     expect(validateFlow(allStepsFlow)).toEqual([]);
   });
 
+  it('quotes strings that YAML 1.1 would read as booleans or numbers when emitting', () => {
+    const text = emitFlow({
+      version: 'v1',
+      type: 'flow',
+      steps: [
+        {
+          type: 'pass',
+          name: 'a',
+          outputMappings: [
+            { target: 'yes', source: 'on' },
+            { target: 'n', source: '1_000' },
+          ],
+        },
+      ],
+    });
+    expect(text).toContain('- target: "yes"\n        source: "on"');
+    expect(text).toContain('source: "1_000"');
+    expect(parseFlow(text).problems).toEqual([]);
+  });
+
   it('emits YAML that parses back to the same flows', () => {
     for (const f of [demoFlow, allStepsFlow]) {
       const again = parseFlow(emitFlow(f));

@@ -606,6 +606,32 @@ describe('parseFlow: mappings', () => {
     );
   });
 
+  it('warns about plain constants that YAML 1.1 parsers read as booleans or numbers', () => {
+    expectProblems(
+      flow(
+        '  - type: pass\n    name: a\n    outputMappings:\n      - target: x\n        source: on\n      - target: y\n        source: "on"\n      - target: z\n        source: 1_000\n',
+      ),
+      [
+        {
+          severity: 'warning',
+          code: 'ambiguous-scalar',
+          path: 'steps[0].outputMappings[0].source',
+          line: 8,
+          column: 17,
+          message: /write "on" in quotes/,
+        },
+        {
+          severity: 'warning',
+          code: 'ambiguous-scalar',
+          path: 'steps[0].outputMappings[2].source',
+          line: 12,
+          column: 17,
+          message: /as a number/,
+        },
+      ],
+    );
+  });
+
   it('accepts any YAML value as a constant source', () => {
     const r = parseFlow(
       flow(
