@@ -38,6 +38,7 @@ textarea[aria-invalid="true"] { border-color:#dc2626; outline-color:#dc2626; }
 pre { margin:0; white-space:pre-wrap; word-break:break-word; }
 pre.json, pre.definition { background:#fff; border:1px solid var(--line); border-radius:6px; padding:8px; font-size:12px; font-family:ui-monospace, monospace; max-height:360px; overflow:auto; }
 pre.definition { max-height:none; }
+.def-line.selected { background:#fef9c3; box-shadow:-8px 0 0 #fef9c3, 8px 0 0 #fef9c3; font-weight:600; }
 .status { display:inline-block; padding:1px 10px; border-radius:999px; font-size:12px; font-weight:600; background:#e5e7eb; }
 .status-Running, .status-Starting { background:var(--s-running); color:#1e40af; }
 .status-Succeeded { background:var(--s-succeeded); color:#166534; }

@@ -224,6 +224,10 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
   it('shows the input, output, attempts and token of a step in the step panel', async () => {
     await stepState('Task_2').click();
     expect(await panelField('step-name')).toBe('Task_2');
+    // The definition beside the graph marks the clicked step.
+    expect(await page.locator('[data-role="definition"] .def-line.selected').textContent()).toMatch(
+      /name: Task_2/,
+    );
     expect(await panelField('state')).toBe('succeeded');
     const input = await panelJson('input');
     expect(input).toMatchObject({ task_type: 'transform', rows: 3 });

@@ -118,6 +118,18 @@ export function mountExecutionPage(
   );
   replaceChildren(root, page);
 
+  // Marks the selected step's `name:` line in the definition and scrolls it into view.
+  const markDefinition = () => {
+    let first: Element | undefined;
+    for (const line of Array.from(definition.children)) {
+      const m = /^\s*(?:-\s*)?name:\s*["']?(.*?)["']?\s*$/.exec(line.textContent ?? '');
+      const hit = selected !== undefined && m?.[1] === selected;
+      line.classList.toggle('selected', hit);
+      if (hit) first ??= line;
+    }
+    first?.scrollIntoView({ block: 'nearest' });
+  };
+
   const renderPanel = () => {
     graph?.select(selected);
     if (!selected) {
@@ -141,6 +153,7 @@ export function mountExecutionPage(
         () => {
           selected = undefined;
           renderPanel();
+          markDefinition();
         },
       ),
     );
@@ -239,7 +252,10 @@ export function mountExecutionPage(
         actionError.textContent = (err as Error).message;
       }
     }
-    definition.textContent = text;
+    replaceChildren(
+      definition,
+      ...text.split('\n').map((line) => h('span', { class: 'def-line' }, `${line}\n`)),
+    );
     try {
       const g = buildFlowGraph(parseYaml(text));
       types = stepTypes(g.nodes);
@@ -249,6 +265,7 @@ export function mountExecutionPage(
         selected = name;
         selectedRun = undefined;
         renderPanel();
+        markDefinition();
       });
       replaceChildren(graphBox, graph.element);
       page.setAttribute('data-graph', 'ready');
