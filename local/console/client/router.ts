@@ -9,7 +9,14 @@ export type Route =
 
 /** Parses a location hash. Unknown hashes show the flows list. */
 export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const decode = (p: string) => {
+    try {
+      return decodeURIComponent(p);
+    } catch {
+      return p;
+    }
+  };
+  const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decode);
   if (parts[0] === 'queues') return { page: 'queues' };
   if (parts[0] === 'flows' && parts[1]) {
     if (parts[2] === 'executions' && parts[3])
