@@ -111,6 +111,23 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     }
   }
 
+  // History rows are written in one multi-row INSERT per transaction (7 values a row).
+  const pendingEvents: unknown[] = [];
+  const insertEvents = new Map<number, { run(...a: unknown[]): unknown }>();
+  function flushEvents(): void {
+    while (pendingEvents.length > 0) {
+      const rows = Math.min(pendingEvents.length / 7, 64);
+      let st = insertEvents.get(rows);
+      if (!st) {
+        st = store.db.prepare(
+          `INSERT INTO flow_events (exec_id, event_id, schedule_event_id, type, step_name, time_ms, detail) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+        );
+        insertEvents.set(rows, st);
+      }
+      st.run(...pendingEvents.splice(0, rows * 7));
+    }
+  }
+
   /** Runs `fn` in one transaction, then its effects; nested calls are deferred until the outer one ends. */
   function atomically<R>(fn: (effects: Array<() => void>) => R): R {
     const effects: Array<() => void> = [];
@@ -118,7 +135,18 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     inTxn = true;
     let result: R;
     try {
-      result = store.transaction(() => fn(effects));
+      const mark = pendingEvents.length;
+      result = store.transaction(() => {
+        try {
+          const r = fn(effects);
+          flushEvents();
+          return r;
+        } catch (err) {
+          // A rolled-back transaction must not leak its events into the next one.
+          pendingEvents.length = mark;
+          throw err;
+        }
+      });
     } finally {
       if (outer) inTxn = false;
     }
@@ -146,7 +174,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     }
     const now = clock.now();
     const detail = JSON.stringify(e.detail);
-    repo.insertEvent.run(row.id, id, e.scheduleEventId ?? 0, e.type, e.stepName, now, detail);
+    pendingEvents.push(row.id, id, e.scheduleEventId ?? 0, e.type, e.stepName, now, detail);
     if (listeners.size > 0) {
       const event: HistoryEvent = {
         EventId: id,
@@ -238,11 +266,11 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
    */
   function transition<R>(execId: number, mutate: (t: Txn, effects: Array<() => void>) => R): R {
     return atomically((effects) => {
-      const row = repo.execHead.get(execId);
-      if (!row) throw fnfErrors.executionNotExists(String(execId), '');
-      const stateRow = row.status === 'Running' ? repo.state.get(execId) : undefined;
-      const running = stateRow !== undefined;
-      const state: ExecState = stateRow ? JSON.parse(stateRow.state) : initialState({});
+      const head = repo.execHead.get(execId);
+      if (!head) throw fnfErrors.executionNotExists(String(execId), '');
+      const { state: stateText, ...row } = head;
+      const running = row.status === 'Running' && stateText !== null;
+      const state: ExecState = running ? JSON.parse(stateText as string) : initialState({});
       const box = { changed: false };
       const flow = running
         ? flowOfExecution(execId)

@@ -385,7 +385,7 @@ function advanceTask(
   const outcome = run.outcome;
   if (!outcome) return 'blocked';
   run.outcome = undefined;
-  host.cancelTimer(timeoutKey(run.scheduledId));
+  if (step.timeoutSeconds && step.timeoutSeconds > 0) host.cancelTimer(timeoutKey(run.scheduledId));
   if (outcome.ok) return { local: outcome.local };
   const policies = step.retry ?? [];
   const i = policies.findIndex((p) => matches(p.errors, outcome.error));

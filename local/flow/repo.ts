@@ -82,8 +82,9 @@ export function createRepo(store: Store) {
       `INSERT INTO flow_executions (flow_id, flow_name, name, status, definition, input, state, callback_token, started_ms)
        VALUES (@flow_id, @flow_name, @name, 'Running', @definition, @input, @state, @callback_token, @started_ms)`,
     ),
-    execHead: q<ExecHead>(
-      'SELECT id, flow_id, flow_name, name, status, callback_token, started_ms FROM flow_executions WHERE id = ?',
+    execHead: q<ExecHead & { state: string | null }>(
+      `SELECT e.id, e.flow_id, e.flow_name, e.name, e.status, e.callback_token, e.started_ms, s.state
+       FROM flow_executions e LEFT JOIN flow_states s ON s.exec_id = e.id WHERE e.id = ?`,
     ),
     definitionOf: q<{ definition: string }>('SELECT definition FROM flow_executions WHERE id = ?'),
     state: q<{ state: string }>('SELECT state FROM flow_states WHERE exec_id = ?'),
