@@ -3,13 +3,12 @@ import type { SecretLookup } from '../credentials';
 import { BodyTooLargeError, type HttpRoute, readBody } from '../http/route';
 import type { Logger } from '../log';
 import { checkAcs3Signature } from './acs3-signature';
-import { sendOutcome, wantsTail } from './invoke-route';
+import { runAsync, sendOutcome, wantsTail } from './invoke-route';
 import { newFcRequestId } from './request-id';
 import type { FunctionRuntime } from './runtime';
 
 const FC3_PATH = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/;
 const BODY_LIMIT = 32 * 1024 * 1024;
-const ASYNC_RETRIES = 3;
 
 /**
  * The FC 3.0 InvokeFunction API (2023-03-30), as @alicloud/fc20230330 calls it:
@@ -56,17 +55,7 @@ export function createInvokeRouteV3(options: {
       const opts = qualifier ? { qualifier } : {};
       if (String(req.headers['x-fc-invocation-type'] ?? '').toLowerCase() === 'async') {
         res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' }).end();
-        void (async () => {
-          for (let attempt = 0; attempt <= ASYNC_RETRIES; attempt++) {
-            try {
-              const o = await runtime.invoke(name, body, { ...opts, retryCount: attempt });
-              if (o.ok) return;
-              logger.warn('async invocation failed', { function: name, attempt: attempt + 1 });
-            } catch {
-              return;
-            }
-          }
-        })();
+        void runAsync(runtime, logger, name, body, opts);
         return;
       }
       sendOutcome(res, await runtime.invoke(name, body, opts), wantsTail(req.headers));

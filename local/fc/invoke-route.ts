@@ -8,8 +8,6 @@ import type { FunctionRuntime } from './runtime';
 import type { InvokeOutcome } from './types';
 
 const FC2_PATH = /^\/2016-08-15\/services\/([^/]+)\/functions\/([^/]+)\/invocations$/;
-// FC's async invocations retry a failed function 3 times by default.
-const ASYNC_RETRIES = 3;
 // Sync invoke payload limit in FC is 32 MB.
 const BODY_LIMIT = 32 * 1024 * 1024;
 
@@ -68,28 +66,12 @@ export function createInvokeRoute(options: {
       const opts = qualifier ? { qualifier } : {};
       if (invocationType.toLowerCase() === 'async') {
         res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' }).end();
-        void runAsync(name, body, opts);
+        void runAsync(runtime, logger, name, body, opts);
         return;
       }
       sendOutcome(res, await runtime.invoke(name, body, opts), wantsTail(req.headers));
     },
   };
-
-  async function runAsync(name: string, body: Buffer, opts: { qualifier?: string }) {
-    for (let attempt = 0; attempt <= ASYNC_RETRIES; attempt++) {
-      try {
-        const outcome = await runtime.invoke(name, body, { ...opts, retryCount: attempt });
-        if (outcome.ok) return;
-        logger.warn('async invocation failed', {
-          function: name,
-          attempt: attempt + 1,
-          error: outcome.error.errorMessage.slice(0, 200),
-        });
-      } catch {
-        return; // the function went away (stack stopping)
-      }
-    }
-  }
 }
 
 /** True when the caller asked for the log tail (`x-fc-log-type: Tail`). */
@@ -154,5 +136,31 @@ function safeDecode(path: string): string {
     return decodeURIComponent(path);
   } catch {
     return path;
+  }
+}
+
+// FC's async invocations retry a failed function 3 times by default.
+const ASYNC_RETRIES = 3;
+
+/** Runs an async invocation in the background, retrying a failed function as FC does. */
+export async function runAsync(
+  runtime: FunctionRuntime,
+  logger: Logger,
+  name: string,
+  body: Buffer,
+  opts: { qualifier?: string },
+): Promise<void> {
+  for (let attempt = 0; attempt <= ASYNC_RETRIES; attempt++) {
+    try {
+      const outcome = await runtime.invoke(name, body, { ...opts, retryCount: attempt });
+      if (outcome.ok) return;
+      logger.warn('async invocation failed', {
+        function: name,
+        attempt: attempt + 1,
+        error: outcome.error.errorMessage.slice(0, 200),
+      });
+    } catch {
+      return; // the function went away (stack stopping)
+    }
   }
 }

@@ -105,9 +105,17 @@ describe('the local function runtime', () => {
   });
 
   it('accepts an async invocation with 202 and runs it', async () => {
-    const res = await fc.invokeFunction('default', 'echo', 'async', {
+    const before = stack.logs.filter((l) => l.includes('plain console line')).length;
+    const res = await fc.invokeFunction('default', 'logs', 'async', {
       'x-fc-invocation-type': 'Async',
     });
+    expect(res.data).toBe('');
+    expect(res.headers['x-fc-request-id']).toBeTruthy();
+    // It ran in the background: the function's own log line reaches the stack's log.
+    await eventually(() =>
+      stack.logs.filter((l) => l.includes('plain console line')).length > before ? true : undefined,
+    );
+  });
     expect(res.data).toBe('');
     expect(res.headers['x-fc-request-id']).toBeTruthy();
   });
