@@ -2,7 +2,8 @@
 // bundled by esbuild from the sources on the first request for it and kept in memory, so
 // the page needs nothing from the network and nothing pre-built in the repository, and a
 // stack that nobody opens the console of (every test stack) never pays for the bundle.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CONSOLE_CSS } from './styles';
@@ -71,6 +72,18 @@ export function createClientBundler(options: { entry?: string } = {}): () => Pro
     });
     return pending;
   };
+}
+
+let elkWorker: ClientBundle | undefined;
+
+/** elkjs's Web Worker script, read once from node_modules (a runtime dependency). */
+export function readElkWorker(): ClientBundle {
+  if (!elkWorker) {
+    const file = createRequire(import.meta.url).resolve('elkjs/lib/elk-worker.min.js');
+    const code = readFileSync(file, 'utf8');
+    elkWorker = { code, etag: `"elk-${code.length.toString(36)}"` };
+  }
+  return elkWorker;
 }
 
 /** The HTML page every console route answers with. */

@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpRoute } from '../http/route';
 import type { Logger } from '../log';
 import { ConsoleApiError, handleApi, sendError } from './api';
-import { type ClientBundle, renderShell } from './assets';
+import { type ClientBundle, readElkWorker, renderShell } from './assets';
 import type { ConsoleBackend } from './backend';
 import { type LiveStreams, streamExecution, streamFlow } from './live';
 
@@ -41,15 +41,19 @@ export function createConsoleRoute(options: {
     res.end(shell);
   };
 
-  const script = async (req: IncomingMessage, res: ServerResponse) => {
+  const script = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    load: () => ClientBundle | Promise<ClientBundle>,
+  ) => {
     let b: ClientBundle;
     try {
-      b = await bundle();
+      b = await load();
     } catch (err) {
-      logger.error('console client bundle failed', { error: String(err) });
+      logger.error('console script failed', { path: req.url, error: String(err) });
       res
         .writeHead(500, { 'content-type': 'text/plain' })
-        .end(`console client bundle failed: ${String(err)}`);
+        .end(`console script failed: ${String(err)}`);
       return;
     }
     if (req.headers['if-none-match'] === b.etag) {
@@ -71,7 +75,8 @@ export function createConsoleRoute(options: {
     async handle(req, res, url) {
       const path = url.pathname.slice('/console'.length);
       if (path === '' || path === '/' || path === '/index.html') return page(res);
-      if (path === '/app.js') return script(req, res);
+      if (path === '/app.js') return script(req, res, bundle);
+      if (path === '/elk-worker.js') return script(req, res, readElkWorker);
       if (!path.startsWith('/api/')) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;

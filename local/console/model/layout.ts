@@ -1,6 +1,6 @@
 // Lays a FlowGraph out with ELK's layered algorithm and flattens the result to absolute
 // coordinates, so the renderer only draws boxes and polylines.
-import ELK, { type ElkExtendedEdge, type ElkNode } from 'elkjs/lib/elk.bundled.js';
+import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api';
 import { type FlowGraph, type GraphEdge, type GraphNode, nodeSubtitle } from './flow-graph';
 
 /** A node with its absolute box. */
@@ -60,11 +60,16 @@ function toElk(n: GraphNode): ElkNode {
   return { id: n.id, ...size(n) };
 }
 
-let elk: InstanceType<typeof ELK> | undefined;
+/**
+ * What runs ELK: in the browser an elkjs API object backed by a Web Worker (the layout of
+ * a big flow takes a second and must not freeze the page); in Node tests elk.bundled.
+ */
+export interface ElkLayouter {
+  layout(graph: ElkNode): Promise<ElkNode>;
+}
 
 /** Runs the layout. Deterministic for the same graph. */
-export async function layoutFlowGraph(graph: FlowGraph): Promise<GraphLayout> {
-  elk ??= new ELK();
+export async function layoutFlowGraph(graph: FlowGraph, elk: ElkLayouter): Promise<GraphLayout> {
   const edges: ElkExtendedEdge[] = graph.edges.map((e) => ({
     id: e.id,
     sources: [e.from],

@@ -1,3 +1,4 @@
+import ELK from 'elkjs/lib/elk.bundled.js';
 import { describe, expect, it } from 'vitest';
 import {
   buildFlowGraph,
@@ -140,7 +141,7 @@ describe('buildFlowGraph', () => {
 describe('layoutFlowGraph', () => {
   it('places every node, keeps children inside their groups and routes every edge', async () => {
     const g = buildFlowGraph(everyStep);
-    const layout = await layoutFlowGraph(g);
+    const layout = await layoutFlowGraph(g, new ELK());
     const all = flatten(g.nodes);
     expect(layout.nodes).toHaveLength(all.length);
     const box = new Map(layout.nodes.map((p) => [p.node.id, p]));

@@ -12,6 +12,7 @@ import {
 } from '../../model/step-states';
 import { ApiError, api } from '../api';
 import { formatJson, formatTime, h, link, replaceChildren, seg } from '../dom';
+import { getElk } from '../elk';
 import { renderGraph } from '../graph-view';
 import { createHistoryTable } from '../history-table';
 import { renderStepPanel } from '../step-panel';
@@ -259,7 +260,7 @@ export function mountExecutionPage(
     try {
       const g = buildFlowGraph(parseYaml(text));
       types = stepTypes(g.nodes);
-      const layout = await layoutFlowGraph(g);
+      const layout = await layoutFlowGraph(g, getElk());
       if (disposed) return;
       graph = renderGraph(layout, (name) => {
         selected = name;
