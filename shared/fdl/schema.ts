@@ -83,6 +83,8 @@ export const LIMITS = {
   /** One year: the longest execution. */
   timeoutMaxSeconds: 365 * 86_400,
   mnsMessageBytes: 64 * 1024,
+  /** Input + output + local of one step. */
+  stepDataBytes: 32 * 1024,
   /** Not documented; deeper nesting is allowed but warned about. */
   nestingWarnDepth: 10,
   errorNameMaxLength: 128,

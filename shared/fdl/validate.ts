@@ -6,6 +6,7 @@ import { childPath, type FoundProblem, indexPath, type ProblemCode } from './pro
 import { FDL_VERSIONS, LIMITS, STEP_TYPES, TASK_PATTERNS } from './schema';
 import { didYouMean, suggest } from './suggest';
 import type { Flow, Json, Mapping, Problem, RetryPolicy, Step, TaskStep } from './types';
+import { listOf } from './walk';
 
 /** Flow, execution and (recommended) step names: letters, digits, `_`, `-`; start with a letter or `_`. */
 export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
@@ -56,33 +57,44 @@ export function checkFlow(flow: Flow, options: { skip?: WeakSet<object> } = {}):
     add(w, 'error', 'invalid-type', 'expected a flow object', '');
     return w.problems;
   }
-  collectNames(w, flow.steps, 'steps');
-  if (!(FDL_VERSIONS as readonly string[]).includes(flow.version)) {
+  try {
+    collectNames(w, flow.steps, 'steps');
+    if (!(FDL_VERSIONS as readonly string[]).includes(flow.version)) {
+      add(
+        w,
+        'error',
+        'invalid-value',
+        `version must be one of ${FDL_VERSIONS.join(', ')}`,
+        'version',
+      );
+    }
+    if (flow.type !== 'flow') add(w, 'error', 'invalid-value', 'type must be "flow"', 'type');
+    if (flow.name !== undefined && !NAME_PATTERN.test(flow.name)) {
+      add(
+        w,
+        'error',
+        'invalid-value',
+        `flow name "${flow.name}" is not valid: use 1-128 letters, digits, "_" or "-", starting with a letter or "_"`,
+        'name',
+      );
+    }
+    checkTimeout(w, flow.timeoutSeconds, 'timeoutSeconds');
+    checkMappings(w, flow.inputMappings, 'inputMappings', 'flow-input', false);
+    checkMappings(w, flow.outputMappings, 'outputMappings', 'flow-output', false);
+    if (!Array.isArray(flow.steps)) {
+      add(w, 'error', 'required-field', '"steps" is required in the flow', 'steps');
+    } else {
+      checkSteps(w, flow.steps, 'steps', 0, true);
+    }
+  } catch (err) {
+    // validateFlow takes typed flows, but JS callers can pass anything: report, never throw.
     add(
       w,
       'error',
-      'invalid-value',
-      `version must be one of ${FDL_VERSIONS.join(', ')}`,
-      'version',
+      'invalid-type',
+      `the flow object is malformed: ${err instanceof Error ? err.message : String(err)}`,
+      '',
     );
-  }
-  if (flow.type !== 'flow') add(w, 'error', 'invalid-value', 'type must be "flow"', 'type');
-  if (flow.name !== undefined && !NAME_PATTERN.test(flow.name)) {
-    add(
-      w,
-      'error',
-      'invalid-value',
-      `flow name "${flow.name}" is not valid: use 1-128 letters, digits, "_" or "-", starting with a letter or "_"`,
-      'name',
-    );
-  }
-  checkTimeout(w, flow.timeoutSeconds, 'timeoutSeconds');
-  checkMappings(w, flow.inputMappings, 'inputMappings', 'flow-input', false);
-  checkMappings(w, flow.outputMappings, 'outputMappings', 'flow-output', false);
-  if (!Array.isArray(flow.steps)) {
-    add(w, 'error', 'required-field', '"steps" is required in the flow', 'steps');
-  } else {
-    checkSteps(w, flow.steps, 'steps', 0, true);
   }
   return w.problems;
 }
@@ -119,14 +131,14 @@ function collectNames(w: Walk, steps: readonly Step[] | undefined, path: string)
 function nestedStepLists(step: Step, path: string): Array<[readonly Step[] | undefined, string]> {
   switch (step.type) {
     case 'choice': {
-      const lists: Array<[readonly Step[] | undefined, string]> = (step.choices ?? []).map(
+      const lists: Array<[readonly Step[] | undefined, string]> = listOf(step.choices).map(
         (c, i) => [c?.steps, `${path}.choices[${i}].steps`],
       );
       if (step.default) lists.push([step.default.steps, `${path}.default.steps`]);
       return lists;
     }
     case 'parallel':
-      return (step.branches ?? []).map((b, i) => [b?.steps, `${path}.branches[${i}].steps`]);
+      return listOf(step.branches).map((b, i) => [b?.steps, `${path}.branches[${i}].steps`]);
     case 'foreach':
       return [[step.steps, `${path}.steps`]];
     default:
@@ -208,14 +220,14 @@ function checkSteps(
 function gotosOf(step: Step, path: string): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   if (step.type === 'choice') {
-    (step.choices ?? []).forEach((c, i) => {
+    listOf(step.choices).forEach((c, i) => {
       if (c && typeof c.goto === 'string') out.push([c.goto, `${path}.choices[${i}].goto`]);
     });
     if (step.default && typeof step.default.goto === 'string') {
       out.push([step.default.goto, `${path}.default.goto`]);
     }
   } else if (step.type === 'task') {
-    (step.catch ?? []).forEach((c, i) => {
+    listOf(step.catch).forEach((c, i) => {
       if (c && typeof c.goto === 'string') out.push([c.goto, `${path}.catch[${i}].goto`]);
     });
   }
@@ -300,8 +312,8 @@ function endsSequence(step: Step): boolean {
   if (step.type === 'succeed' || step.type === 'fail') return true;
   if ('end' in step && step.end === true) return true;
   if (step.type === 'choice') {
-    const all = (step.choices ?? []).every((c) => c && typeof c.goto === 'string');
-    return all && step.default !== undefined && typeof step.default.goto === 'string';
+    const all = listOf(step.choices).every((c) => c && typeof c.goto === 'string');
+    return all && typeof step.default?.goto === 'string';
   }
   return false;
 }
@@ -334,7 +346,7 @@ function checkStep(w: Walk, step: Step, path: string, depth: number): void {
           childPath(path, 'choices'),
         );
       }
-      (step.choices ?? []).forEach((c, i) => {
+      listOf(step.choices).forEach((c, i) => {
         const cp = `${path}.choices[${i}]`;
         if (!c || typeof c !== 'object') return;
         const condPath = childPath(cp, 'condition');
@@ -359,14 +371,15 @@ function checkStep(w: Walk, step: Step, path: string, depth: number): void {
             );
           }
         }
-        if (c.steps !== undefined) checkSteps(w, c.steps, childPath(cp, 'steps'), depth + 1, false);
+        if (Array.isArray(c.steps))
+          checkSteps(w, c.steps, childPath(cp, 'steps'), depth + 1, false);
       });
-      if (step.default?.steps !== undefined) {
+      if (Array.isArray(step.default?.steps)) {
         checkSteps(w, step.default.steps, `${path}.default.steps`, depth + 1, false);
       }
       break;
     case 'parallel': {
-      const branches = step.branches ?? [];
+      const branches = listOf(step.branches);
       if (branches.length === 0) {
         add(
           w,
@@ -385,13 +398,13 @@ function checkStep(w: Walk, step: Step, path: string, depth: number): void {
         );
       }
       branches.forEach((b, i) => {
-        checkSteps(w, b?.steps ?? [], `${path}.branches[${i}].steps`, depth + 1, true);
+        checkSteps(w, listOf(b?.steps), `${path}.branches[${i}].steps`, depth + 1, true);
       });
       break;
     }
     case 'foreach':
       checkIteration(w, step.iterationMapping, childPath(path, 'iterationMapping'));
-      checkSteps(w, step.steps ?? [], childPath(path, 'steps'), depth + 1, true);
+      checkSteps(w, listOf(step.steps), childPath(path, 'steps'), depth + 1, true);
       break;
     case 'wait':
       checkWait(w, step.duration, step.timestamp, path);
@@ -526,11 +539,11 @@ function checkTask(w: Walk, step: TaskStep, path: string): void {
   if (step.serviceParams !== undefined)
     checkServiceParams(w, step, kind, childPath(path, 'serviceParams'));
   if (pattern === 'waitForCallback') checkTokenMapping(w, step, path);
-  (step.retry ?? []).forEach((r, i) => {
+  listOf(step.retry).forEach((r, i) => {
     checkRetry(w, r, `${path}.retry[${i}]`);
   });
-  checkPolicyOrder(w, step.retry ?? [], `${path}.retry`, 'retry');
-  (step.catch ?? []).forEach((c, i) => {
+  checkPolicyOrder(w, listOf(step.retry), `${path}.retry`, 'retry');
+  listOf(step.catch).forEach((c, i) => {
     if (!Array.isArray(c?.errors) || c.errors.length === 0) {
       add(
         w,
@@ -541,7 +554,7 @@ function checkTask(w: Walk, step: TaskStep, path: string): void {
       );
     }
   });
-  checkPolicyOrder(w, step.catch ?? [], `${path}.catch`, 'catch');
+  checkPolicyOrder(w, listOf(step.catch), `${path}.catch`, 'catch');
   checkMappings(w, step.errorMappings, childPath(path, 'errorMappings'), 'error', false);
   if (
     step.errorMappings &&
@@ -572,7 +585,7 @@ function describeKind(kind: string): string {
 }
 
 function checkTokenMapping(w: Walk, step: TaskStep, path: string): void {
-  const tokenMapping = (step.inputMappings ?? []).find(
+  const tokenMapping = listOf(step.inputMappings).find(
     (m) => m && m.source === '$context.task.token',
   );
   if (!tokenMapping) {
@@ -960,7 +973,24 @@ function checkMappings(
     }
     checkSource(w, m.source, childPath(p, 'source'), scope, inTask);
   });
+  let constantBytes = 0;
+  for (const m of mappings) {
+    if (m && typeof m === 'object' && classifySource(m.source) === 'constant') {
+      constantBytes += utf8.encode(JSON.stringify(m.source) ?? '').length;
+    }
+  }
+  if (constantBytes > LIMITS.stepDataBytes) {
+    add(
+      w,
+      'error',
+      'out-of-range',
+      `the constant sources of these mappings alone are ${constantBytes} bytes; a step's input, output and local together are limited to ${LIMITS.stepDataBytes} bytes (32 KiB)`,
+      path,
+    );
+  }
 }
+
+const utf8 = new TextEncoder();
 
 function checkSource(
   w: Walk,

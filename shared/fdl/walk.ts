@@ -1,5 +1,10 @@
 import type { ChoiceBranch, Flow, ParallelBranch, Step } from './types';
 
+/** The value when it is an array, else an empty list (typed flows from JS may be malformed). */
+export function listOf<T>(value: readonly T[] | undefined | null): readonly T[] {
+  return Array.isArray(value) ? value : [];
+}
+
 /**
  * Visits every step of a flow, depth first in document order, with its path
  * (`steps[1].branches[0].steps[2]`) and its nesting depth (0 for top-level steps).
@@ -24,13 +29,13 @@ function walkList(
     visit(step, p, depth);
     switch (step.type) {
       case 'choice':
-        (step.choices ?? []).forEach((c: ChoiceBranch, j: number) => {
+        listOf<ChoiceBranch>(step.choices).forEach((c, j) => {
           walkList(c.steps, `${p}.choices[${j}].steps`, depth + 1, visit);
         });
         walkList(step.default?.steps, `${p}.default.steps`, depth + 1, visit);
         break;
       case 'parallel':
-        (step.branches ?? []).forEach((b: ParallelBranch, j: number) => {
+        listOf<ParallelBranch>(step.branches).forEach((b, j) => {
           walkList(b.steps, `${p}.branches[${j}].steps`, depth + 1, visit);
         });
         break;

@@ -632,6 +632,24 @@ describe('parseFlow: mappings', () => {
     );
   });
 
+  it('rejects constant mapping data over the 32 KiB step data limit', () => {
+    expectProblems(
+      flow(
+        `  - type: pass\n    name: a\n    outputMappings:\n      - target: x\n        source: ${'x'.repeat(33_000)}\n`,
+      ),
+      [
+        {
+          severity: 'error',
+          code: 'out-of-range',
+          path: 'steps[0].outputMappings',
+          line: 7,
+          column: 7,
+          message: /32 KiB/,
+        },
+      ],
+    );
+  });
+
   it('accepts any YAML value as a constant source', () => {
     const r = parseFlow(
       flow(

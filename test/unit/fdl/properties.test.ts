@@ -73,6 +73,29 @@ describe('properties', () => {
     );
   });
 
+  it('never throws from validateFlow on malformed objects passed as flows', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 4 }), fc.jsonValue({ maxDepth: 3 }), (a, b) => {
+        const steps = [
+          a,
+          { type: 'task', name: 't', ...(b as object) },
+          { type: 'choice', name: 'c', choices: a, default: b },
+          { type: 'parallel', name: 'p', branches: a },
+          { type: 'foreach', name: 'f', iterationMapping: b, steps: a },
+          { type: 'wait', name: 'w', duration: a, timestamp: b },
+        ];
+        for (const candidate of [
+          a,
+          { version: 'v1', type: 'flow', steps: a },
+          { version: 'v1', type: 'flow', steps },
+        ]) {
+          expect(Array.isArray(validateFlow(candidate as never))).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('never throws when a valid flow is cut or has characters deleted', () => {
     fc.assert(
       fc.property(fc.nat(DEMO.length), fc.nat(DEMO.length), (a, b) => {
