@@ -2,6 +2,7 @@
 // durable file store in a temp dir) driven by the unmodified @alicloud/mns SDK.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -52,6 +53,53 @@ function sdk(endpoint: string): SdkMnsClient {
     endpoint,
     credentials: { accessKeyId: 'queueflow-local', accessKeySecret: 'queueflow-local-secret' },
   });
+}
+
+/**
+ * The machine's floor right now: plain node:http round trips (8 concurrent,
+ * keep-alive, tiny XML answer) to a trivial server in another process. A
+ * message costs three round trips, so a third of this bounds any HTTP queue here.
+ */
+async function bareHttpRoundTrips(): Promise<number> {
+  const server = spawn(
+    process.execPath,
+    [
+      '-e',
+      `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => {
+         s.writeHead(200, { 'content-type': 'text/xml' }); s.end('<Message><MessageId>x</MessageId></Message>'); });
+       }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    const port = await new Promise<number>((resolve) =>
+      server.stdout!.once('data', (d) => resolve(Number(String(d).trim()))),
+    );
+    const agent = new Agent({ keepAlive: true });
+    const once = () =>
+      new Promise<void>((resolve, reject) => {
+        const req = request(
+          { host: '127.0.0.1', port, method: 'POST', path: '/queues/q/messages', agent },
+          (res) => {
+            res.resume();
+            res.on('end', resolve);
+          },
+        );
+        req.on('error', reject);
+        req.end('<Message><MessageBody>hello</MessageBody></Message>');
+      });
+    const n = 4000;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: 8 }, async (_, k) => {
+        for (let i = k; i < n; i += 8) await once();
+      }),
+    );
+    agent.destroy();
+    return n / ((performance.now() - started) / 1000);
+  } finally {
+    server.kill();
+  }
 }
 
 /** send -> receive latency with a long-poll receiver already parked. */
@@ -208,6 +256,15 @@ export const queueBench: BenchSection = {
         value: batched.serverCpuUs,
         unit: 'us',
       });
+      const floor = await bareHttpRoundTrips();
+      report({
+        name: 'machine floor: bare node:http round trips/s, 8 clients',
+        value: floor,
+        unit: 'req/s',
+      });
+      log(
+        `(a message is 3 round trips: one message per call, no HTTP queue here exceeds ~${Math.round(floor / 3)} msg/s)`,
+      );
       log(
         `load average after the run: ${loadavg()
           .map((l) => l.toFixed(1))
