@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -100,6 +101,13 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
       );
     }
   }
+  // Refuse before the data folder is opened: a second stack on the same folder
+  // would resume the first one's executions alongside it.
+  if (opts.port !== 0 && !(await portIsFree(opts.port, opts.host))) {
+    throw new Error(
+      `port ${opts.port} is in use (is another queueflow running?); pass --port <n> or --port 0`,
+    );
+  }
   const resuming = !opts.memory && existsSync(opts.dataDir);
   if (!quiet) {
     out(
@@ -195,6 +203,14 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
   await waitForSignal();
   await stop();
   return 0;
+}
+
+function portIsFree(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = createServer();
+    probe.once('error', () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
 }
 
 function defaultProject(): string | undefined {
