@@ -1,0 +1,57 @@
+import { evaluateCondition, parseCondition } from '../../shared/fdl/condition';
+import type { ChoiceStep, JsonObject } from '../../shared/fdl/types';
+import { FlowFailure } from './errors';
+import type { ChoiceRun, SeqFrame } from './state';
+import type { Completion, InterpreterHost, RunSeq } from './step-support';
+
+export function enterChoice(
+  frame: SeqFrame,
+  step: ChoiceStep,
+  enteredId: number,
+  input: JsonObject,
+  host: InterpreterHost,
+  runSeq: RunSeq,
+): Completion | 'blocked' {
+  let branchPath: Array<string | number> | undefined;
+  let goto: string | undefined;
+  let chosen = false;
+  for (const [i, c] of step.choices.entries()) {
+    const parsed = parseCondition(c.condition);
+    if (!parsed.ok)
+      throw new FlowFailure('FnF.RuntimeError', `choice ${step.name}: ${parsed.message}`);
+    if (evaluateCondition(parsed.ast, input)) {
+      chosen = true;
+      goto = c.goto;
+      if (c.steps?.length) branchPath = [...frame.path, frame.idx, 'choices', i, 'steps'];
+      break;
+    }
+  }
+  if (!chosen && step.default) {
+    goto = step.default.goto;
+    if (step.default.steps?.length) branchPath = [...frame.path, frame.idx, 'default', 'steps'];
+  }
+  if (!branchPath) return goto === undefined ? { local: {} } : { local: {}, goto };
+  const run: ChoiceRun = {
+    kind: 'choice',
+    name: step.name,
+    enteredId,
+    input,
+    frame: { path: branchPath, idx: 0, input, local: {} },
+  };
+  if (goto !== undefined) run.goto = goto;
+  frame.step = run;
+  return advanceChoice(run, host, runSeq);
+}
+
+export function advanceChoice(
+  run: ChoiceRun,
+  host: InterpreterHost,
+  runSeq: RunSeq,
+): Completion | 'blocked' {
+  const r = runSeq(run.frame, host);
+  if (r.state === 'blocked') return r.state;
+  // A succeed inside a choice branch ends the enclosing sequences too (reference §2.8).
+  const c: Completion = { local: run.frame.local, succeed: r.succeed };
+  if (run.goto !== undefined && !r.succeed) c.goto = run.goto;
+  return c;
+}

@@ -1,0 +1,121 @@
+import { applyMappings } from '../../shared/fdl/mappings';
+import type { JsonObject, TaskStep } from '../../shared/fdl/types';
+import { FlowFailure } from './errors';
+import type { SeqFrame, TaskRun } from './state';
+import {
+  type Completion,
+  type EnterBox,
+  type InterpreterHost,
+  pathOf,
+  retryKey,
+  stepInput,
+  timeoutKey,
+} from './step-support';
+
+export function enterTask(
+  frame: SeqFrame,
+  step: TaskStep,
+  enteredId: number,
+  host: InterpreterHost,
+  box: EnterBox,
+): Completion | 'blocked' {
+  const scheduledId = host.allocId();
+  const input = stepInput(frame, step.inputMappings, host, host.token(scheduledId));
+  box.input = input;
+  host.emit({
+    type: 'StepEntered',
+    stepName: step.name,
+    id: enteredId,
+    detail: { input, type: 'task', path: pathOf(frame) },
+  });
+  const run: TaskRun = {
+    kind: 'task',
+    name: step.name,
+    enteredId,
+    input,
+    attempt: 0,
+    policyUsed: [],
+    phase: 'waiting',
+    scheduledId,
+  };
+  frame.step = run;
+  startAttempt(run, step, host, input);
+  return advanceTask(frame, step, run, host);
+}
+
+function startAttempt(
+  run: TaskRun,
+  step: TaskStep,
+  host: InterpreterHost,
+  input: JsonObject,
+): void {
+  run.attempt++;
+  run.phase = 'waiting';
+  run.input = input;
+  host.emit({
+    type: 'TaskScheduled',
+    stepName: step.name,
+    id: run.scheduledId,
+    scheduleEventId: run.scheduledId,
+    detail: {
+      resourceArn: step.resourceArn ?? step.action ?? '',
+      pattern: step.pattern ?? 'requestResponse',
+      input,
+      attempt: run.attempt,
+    },
+  });
+  if (step.timeoutSeconds && step.timeoutSeconds > 0) {
+    host.armTimer(timeoutKey(run.scheduledId), host.now() + step.timeoutSeconds * 1000);
+  }
+  host.submit(run, step, input);
+}
+
+function matches(errors: readonly string[], error: string): boolean {
+  return errors.includes(error) || errors.includes('FnF.ALL');
+}
+
+export function advanceTask(
+  frame: SeqFrame,
+  step: TaskStep,
+  run: TaskRun,
+  host: InterpreterHost,
+): Completion | 'blocked' {
+  if (run.phase === 'backoff') {
+    if (!run.retryDue) return 'blocked';
+    run.retryDue = false;
+    run.scheduledId = host.allocId();
+    const input = stepInput(frame, step.inputMappings, host, host.token(run.scheduledId));
+    startAttempt(run, step, host, input);
+  }
+  const outcome = run.outcome;
+  if (!outcome) return 'blocked';
+  run.outcome = undefined;
+  if (step.timeoutSeconds && step.timeoutSeconds > 0) host.cancelTimer(timeoutKey(run.scheduledId));
+  if (outcome.ok) return { local: outcome.local };
+  const policies = step.retry ?? [];
+  const i = policies.findIndex((p) => matches(p.errors, outcome.error));
+  const policy = i >= 0 ? policies[i] : undefined;
+  if (policy) {
+    const used = run.policyUsed[i] ?? 0;
+    if (used < (policy.maxAttempts ?? 3)) {
+      run.policyUsed[i] = used + 1;
+      const interval = policy.intervalSeconds ?? 1;
+      const delay = Math.min(
+        interval * (policy.multiplier ?? 2) ** used,
+        policy.maxIntervalSeconds ?? 86400,
+      );
+      run.phase = 'backoff';
+      host.armTimer(retryKey(run.enteredId), host.now() + delay * 1000);
+      return 'blocked';
+    }
+  }
+  const handler = (step.catch ?? []).find((c) => matches(c.errors, outcome.error));
+  if (handler) {
+    const errLocal: JsonObject = { error: outcome.error, cause: outcome.cause };
+    const output = step.errorMappings
+      ? applyMappings(step.errorMappings, { input: run.input, local: errLocal })
+      : {};
+    return { local: errLocal, output, goto: handler.goto };
+  }
+  throw new FlowFailure(outcome.error, outcome.cause);
+}
