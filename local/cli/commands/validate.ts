@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
-import { formatProblem } from '../../../shared/fdl';
+import { formatProblem, type Problem } from '../../../shared/fdl';
 import { validateFiles } from '../../fdl-files/validate-files';
 
 interface ValidateOptions {
   project?: string | false;
-  format: 'text' | 'json';
+  format: 'text' | 'json' | 'github';
   strict: boolean;
   quiet: boolean;
 }
@@ -42,12 +42,13 @@ Examples:
   queueflow validate                          # the flows s.yaml declares, with cross-file checks
   queueflow validate flows/*.flow.yaml
   queueflow validate --format json flows/demo.flow.yaml
+  queueflow validate --format github --strict   # in a GitHub Actions step
 `,
     )
     .action((files: string[], opts: ValidateOptions) => {
-      if (opts.format !== 'text' && opts.format !== 'json') {
+      if (!['text', 'json', 'github'].includes(opts.format)) {
         process.stderr.write(
-          `queueflow validate: --format must be text or json, got "${opts.format}"\n`,
+          `queueflow validate: --format must be text, json or github, got "${opts.format}"\n`,
         );
         process.exitCode = 2;
         return;
@@ -73,7 +74,8 @@ Examples:
           `${JSON.stringify({ files: result.files, project: result.projectFile ?? null, errors, warnings, problems: shown }, null, 2)}\n`,
         );
       } else {
-        for (const p of shown) process.stdout.write(`${formatProblem(p)}\n`);
+        const format = opts.format === 'github' ? formatGithub : formatProblem;
+        for (const p of shown) process.stdout.write(`${format(p)}\n`);
         const against = result.projectFile ? ` (checked against ${result.projectFile})` : '';
         process.stderr.write(
           `${result.files.length} file${result.files.length === 1 ? '' : 's'}${against}: ${errors} error${errors === 1 ? '' : 's'}, ${warnings} warning${warnings === 1 ? '' : 's'}\n`,
@@ -81,4 +83,19 @@ Examples:
       }
       if (errors > 0 || (opts.strict && warnings > 0)) process.exitCode = 1;
     });
+}
+
+/** A GitHub Actions workflow command, so CI shows each problem on the line it is about. */
+export function formatGithub(p: Problem): string {
+  const escapeData = (v: string) =>
+    v.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  const escapeProperty = (v: string) => escapeData(v).replace(/:/g, '%3A').replace(/,/g, '%2C');
+  const props = [
+    `file=${escapeProperty(p.file ?? '')}`,
+    `line=${p.line ?? 1}`,
+    `col=${p.column ?? 1}`,
+    `title=${escapeProperty(`fdl ${p.code}`)}`,
+  ].join(',');
+  const path = p.path ? ` (${p.path})` : '';
+  return `::${p.severity === 'error' ? 'error' : 'warning'} ${props}::${escapeData(p.message + path)}`;
 }
