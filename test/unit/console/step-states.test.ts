@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type HistoryEvent, normalizeEvent } from '../../../local/console/model/history';
+import {
+  type HistoryEvent,
+  mergeEvents,
+  normalizeEvent,
+} from '../../../local/console/model/history';
 import { deriveStepStates } from '../../../local/console/model/step-states';
 
 let id = 0;
@@ -156,5 +160,20 @@ describe('deriveStepStates', () => {
     });
     expect(deriveStepStates([e!]).steps.P?.runs[0]?.input).toEqual({ x: 1 });
     expect(normalizeEvent({ nothing: true })).toBeUndefined();
+  });
+});
+
+describe('mergeEvents', () => {
+  it('appends events in order, and sorts and de-duplicates the rest', () => {
+    const e = (EventId: number, Type = 'StepEntered'): HistoryEvent => ({
+      EventId,
+      Type,
+      Time: '',
+    });
+    expect(mergeEvents([e(1), e(2)], [e(3), e(4)]).map((x) => x.EventId)).toEqual([1, 2, 3, 4]);
+    expect(
+      mergeEvents([e(1), e(3)], [e(2), e(3, 'StepExited')]).map((x) => `${x.EventId}${x.Type}`),
+    ).toEqual(['1StepEntered', '2StepEntered', '3StepExited']);
+    expect(mergeEvents([e(5)], [e(7), e(6)]).map((x) => x.EventId)).toEqual([5, 6, 7]);
   });
 });

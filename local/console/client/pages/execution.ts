@@ -224,6 +224,17 @@ export function mountExecutionPage(
     }
   });
 
+  // A foreach of 100 items sends hundreds of events at once: draw once per frame.
+  let recomputeQueued = false;
+  const scheduleRecompute = () => {
+    if (recomputeQueued) return;
+    recomputeQueued = true;
+    requestAnimationFrame(() => {
+      recomputeQueued = false;
+      if (!disposed) recompute();
+    });
+  };
+
   const connect = () => {
     source = new EventSource(api.eventsUrl(flowName, executionName));
     source.addEventListener('snapshot', (ev) => {
@@ -231,11 +242,13 @@ export function mountExecutionPage(
       events = mergeEvents(events, data.Events);
       page.setAttribute('data-live', 'true');
       recompute();
+      // The execution may have ended between the first describe and this snapshot.
+      void refreshExecution();
     });
     source.addEventListener('history', (ev) => {
       const e = JSON.parse((ev as MessageEvent).data) as HistoryEvent;
       events = mergeEvents(events, [e]);
-      recompute();
+      scheduleRecompute();
       if (e.Type.startsWith('Execution')) void refreshExecution();
     });
     // EventSource reconnects by itself; the snapshot on reconnect fills any gap.
