@@ -4,7 +4,14 @@ import { MnsError } from '../../../local/mns/errors';
 import { parseQuery } from '../../../local/mns/http-io';
 import { intField, parseQueueAttributes, parseSendBody } from '../../../local/mns/http-parse';
 import { bodyMD5, newReceiptHandle, parseReceiptHandle } from '../../../local/mns/ids';
-import { child, escapeXml, parseXml, text } from '../../../local/mns/xml';
+import {
+  child,
+  escapeXml,
+  parseFlatXml,
+  parseXml,
+  parseXmlFully,
+  text,
+} from '../../../local/mns/xml';
 
 const codeOf = (fn: () => unknown) => {
   try {
@@ -23,6 +30,27 @@ describe('MNS wire helpers', () => {
         expect(text(child(doc, 'Message')!, 'MessageBody')).toBe(body);
       }),
     );
+  });
+
+  it('reads flat documents on the fast path exactly as fast-xml-parser reads them', () => {
+    const name = fc.constantFrom('MessageBody', 'Priority', 'DelaySeconds', 'x-queueflow-a');
+    const value = fc.string({ unit: 'grapheme' }).filter((v) => !/[<&]/.test(v));
+    fc.assert(
+      fc.property(fc.dictionary(name, value), fc.boolean(), (fields, decl) => {
+        const inner = Object.entries(fields)
+          .map(([k, v]) => `<${k}>${v}</${k}>`)
+          .join('');
+        const doc = `${decl ? '<?xml version="1.0" encoding="UTF-8"?>' : ''}<Message xmlns="http://mns.aliyuncs.com/doc/v1/">${inner}</Message>`;
+        const fast = parseFlatXml(doc);
+        expect(fast).toBeDefined();
+        const full = parseXmlFully(doc);
+        expect(child(fast, 'Message')).toEqual(child(full, 'Message'));
+      }),
+    );
+    // Anything unusual is left to the full parser.
+    expect(parseFlatXml('<Message><MessageBody>a&amp;b</MessageBody></Message>')).toBeUndefined();
+    expect(parseFlatXml('<Message><A>1</A><A>2</A></Message>')).toBeUndefined();
+    expect(parseFlatXml('<Message><A>1</B></Message>')).toBeUndefined();
   });
 
   it('keeps CDATA text literal, with or without entities elsewhere in the body', () => {
