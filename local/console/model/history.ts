@@ -74,10 +74,9 @@ export function detailField(detail: Loose, ...names: string[]): unknown {
 /** Merges a new event into an ordered, de-duplicated list (by EventId). */
 export function mergeEvents(list: HistoryEvent[], incoming: HistoryEvent[]): HistoryEvent[] {
   // Live events nearly always come in order: append without re-sorting.
-  let last = list.at(-1)?.EventId ?? Number.NEGATIVE_INFINITY;
-  if (incoming.every((e) => e.EventId > last && ((last = e.EventId), true))) {
-    return [...list, ...incoming];
-  }
+  const last = list.at(-1)?.EventId ?? Number.NEGATIVE_INFINITY;
+  const ordered = incoming.every((e, i) => e.EventId > (i === 0 ? last : incoming[i - 1]!.EventId));
+  if (ordered) return [...list, ...incoming];
   const byId = new Map<number, HistoryEvent>();
   for (const e of list) byId.set(e.EventId, e);
   for (const e of incoming) byId.set(e.EventId, e);
