@@ -113,6 +113,8 @@ export async function createTestEnvironment(
       typeof (handlers as HandlerRegistry).types === 'function'
         ? (handlers as HandlerRegistry)
         : createHandlerRegistry(handlers as HandlerMap);
+    // Fail fast on a typo: an unknown queue throws QueueNotExist here, not in the loop.
+    stack.queues.getQueue(queue);
     const abort = new AbortController();
     const results: TaskResult[] = [];
     const loop = (async () => {

@@ -117,3 +117,16 @@ describe('the README example of queueflow/testing', () => {
     }
   });
 });
+
+describe('queueflow/testing mock workers', () => {
+  it('refuse a queue that does not exist, at once', async () => {
+    const env = await createTestEnvironment();
+    try {
+      expect(() => env.handle('no-such-queue', { extract: async () => ({}) })).toThrow(
+        expect.objectContaining({ code: 'QueueNotExist' }),
+      );
+    } finally {
+      await env.stop();
+    }
+  });
+});
