@@ -153,14 +153,19 @@ function parseFlowUnsafe(text: string, file: string | undefined): ParsedFlowDocu
     placeholders: new WeakSet(),
     aliasBudget: 10_000,
   };
-  for (const e of doc.errors) {
+  for (const e of [...doc.errors, ...doc.warnings]) {
+    const pos = lineCounter.linePos(e.pos[0]);
     ctx.problems.push({
-      severity: 'error',
+      severity: e.name === 'YAMLWarning' ? 'warning' : 'error',
       code: 'yaml-syntax',
-      message: cleanYamlMessage(e.message),
+      message: yamlMessage(
+        e.code,
+        e.message,
+        text.slice(e.pos[0], Math.max(e.pos[1], e.pos[0] + 200)),
+      ),
       path: '',
-      line: e.linePos?.[0]?.line ?? lineCounter.linePos(e.pos[0]).line,
-      column: e.linePos?.[0]?.col ?? lineCounter.linePos(e.pos[0]).col,
+      line: e.linePos?.[0]?.line ?? pos.line,
+      column: e.linePos?.[0]?.col ?? pos.col,
     });
   }
   let flow: Flow | undefined;
@@ -188,6 +193,20 @@ function parseFlowUnsafe(text: string, file: string | undefined): ParsedFlowDocu
   return hasError || !flow
     ? { problems, locate: locateFn, ...partial }
     : { flow, problems, locate: locateFn, ...partial };
+}
+
+/** YAML library messages, reworded where a flow author needs a different hint. */
+function yamlMessage(code: string, message: string, source: string): string {
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return `"${/^[^:\n]*/.exec(source)?.[0].trim() ?? source}" appears twice in the same mapping; each field may appear once`;
+    case 'MULTIPLE_DOCS':
+      return 'the file holds more than one YAML document ("---"); a flow file holds exactly one flow';
+    case 'TAG_RESOLVE_FAILED':
+      return `unknown tag ${source.trim().split(/\s/)[0]}: FDL is plain YAML without tags (!Ref is a Funcraft macro that "fun deploy" replaced with an ARN; write the ARN itself)`;
+    default:
+      return cleanYamlMessage(message);
+  }
 }
 
 function cleanYamlMessage(message: string): string {

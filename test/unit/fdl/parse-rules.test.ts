@@ -43,6 +43,46 @@ describe('parseFlow: document and flow fields', () => {
     ]);
   });
 
+  it('names a duplicate key, a second document and a Funcraft !Ref tag in plain words', () => {
+    expectProblems(flow('  - type: pass\n    name: a\n    name: b\n'), [
+      {
+        severity: 'error',
+        code: 'yaml-syntax',
+        path: '',
+        line: 6,
+        column: 5,
+        message: '"name" appears twice in the same mapping; each field may appear once',
+      },
+    ]);
+    expectProblems(flow('  - type: pass\n    name: a\n---\nversion: v1\n'), [
+      {
+        severity: 'error',
+        code: 'yaml-syntax',
+        path: '',
+        line: 6,
+        column: 1,
+        message: /more than one YAML document/,
+      },
+    ]);
+    expectProblems(flow('  - type: task\n    name: a\n    resourceArn: !Ref svc/fn\n'), [
+      {
+        severity: 'warning',
+        code: 'yaml-syntax',
+        path: '',
+        line: 6,
+        column: 18,
+        message: /unknown tag !Ref: .*Funcraft/,
+      },
+      {
+        severity: 'error',
+        code: 'resource-arn',
+        path: 'steps[0].resourceArn',
+        line: 6,
+        column: 23,
+      },
+    ]);
+  });
+
   it('reports an empty document', () => {
     expectProblems('', [
       { severity: 'error', code: 'empty-document', path: '', line: 1, column: 1 },
