@@ -5,6 +5,7 @@ import type { Flow, JsonObject } from '../../shared/fdl/types';
 import type { QueueService } from '../mns/types';
 import type { StackContext } from '../stack';
 import { FlowFailure, fnfErrors } from './errors';
+import { createHistoryWriter } from './history-writer';
 import { submitTask } from './integrations';
 import {
   cancelFrame,
@@ -12,8 +13,8 @@ import {
   type EmitEvent,
   type InterpreterHost,
   initialState,
-  isJsonObject,
 } from './interpreter';
+import { invokeOutcome } from './invoke-outcome';
 import { CLOUD_LIMITS, type FlowLimits, RELAXED_LIMITS } from './limits';
 import { createRepo, type ExecHead, type ExecRow, type FlowRow } from './repo';
 import { FLOW_MIGRATIONS } from './schema';
@@ -111,22 +112,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     }
   }
 
-  // History rows are written in one multi-row INSERT per transaction (7 values a row).
-  const pendingEvents: unknown[] = [];
-  const insertEvents = new Map<number, { run(...a: unknown[]): unknown }>();
-  function flushEvents(): void {
-    while (pendingEvents.length > 0) {
-      const rows = Math.min(pendingEvents.length / 7, 64);
-      let st = insertEvents.get(rows);
-      if (!st) {
-        st = store.db.prepare(
-          `INSERT INTO flow_events (exec_id, event_id, schedule_event_id, type, step_name, time_ms, detail) VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
-        );
-        insertEvents.set(rows, st);
-      }
-      st.run(...pendingEvents.splice(0, rows * 7));
-    }
-  }
+  const history = createHistoryWriter(store);
 
   /** Runs `fn` in one transaction, then its effects; nested calls are deferred until the outer one ends. */
   function atomically<R>(fn: (effects: Array<() => void>) => R): R {
@@ -135,15 +121,15 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     inTxn = true;
     let result: R;
     try {
-      const mark = pendingEvents.length;
+      const mark = history.mark();
       result = store.transaction(() => {
         try {
           const r = fn(effects);
-          flushEvents();
+          history.flush();
           return r;
         } catch (err) {
           // A rolled-back transaction must not leak its events into the next one.
-          pendingEvents.length = mark;
+          history.rollback(mark);
           throw err;
         }
       });
@@ -174,7 +160,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     }
     const now = clock.now();
     const detail = JSON.stringify(e.detail);
-    pendingEvents.push(row.id, id, e.scheduleEventId ?? 0, e.type, e.stepName, now, detail);
+    history.add(row.id, id, e.scheduleEventId ?? 0, e.type, e.stepName, now, detail);
     if (listeners.size > 0) {
       const event: HistoryEvent = {
         EventId: id,
@@ -445,32 +431,12 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
             (x) => x.scheduledId === scheduledId && x.phase === 'invoking' && !x.outcome,
           );
           if (!r) return;
-          completeTask(t, r, toOutcome(res));
+          completeTask(t, r, invokeOutcome(res));
         });
       })
       .catch((err: unknown) =>
         log.error('invoke transition failed', { execId, error: String(err) }),
       );
-  }
-
-  function toOutcome(res: Awaited<ReturnType<FunctionInvoker>>): Outcome {
-    if (!res.ok) return { ok: false, error: res.error, cause: res.cause };
-    let value: unknown;
-    try {
-      value = res.body.trim() === '' ? {} : JSON.parse(res.body);
-      // Functions often return a JSON string of an object (reference §2.2.2).
-      if (typeof value === 'string') value = JSON.parse(value);
-    } catch {
-      return { ok: false, error: 'FnF.InvalidLocal', cause: 'the function result is not JSON' };
-    }
-    if (!isJsonObject(value)) {
-      return {
-        ok: false,
-        error: 'FnF.InvalidLocal',
-        cause: 'the function result is not a JSON object',
-      };
-    }
-    return { ok: true, local: value };
   }
 
   /**
