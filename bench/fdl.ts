@@ -94,7 +94,7 @@ export const fdlBench: BenchSection = {
       throw new Error(`generated flow does not parse: ${JSON.stringify(check.problems[0])}`);
     }
     log(
-      `flow text: ${text.length.toLocaleString('en-US')} characters, ${text.split('\n').length} lines`,
+      `flow text: ${text.length.toLocaleString('en-US')} characters, ${text.split('\n').length} lines; load average ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`,
     );
 
     const yamlOnly = measure(1_500, () => parseDocument(text));
