@@ -103,22 +103,31 @@ export async function getMessages(r: MnsRequest, queue: string): Promise<void> {
   const waitSeconds = ws ?? r.service.getQueue(queue).attributes.PollingWaitSeconds;
   const waitMs = waitSeconds > 0 ? waitSeconds * 1000 - LONG_POLL_EARLY_MS : 0;
   // Try once without waiting: the common case needs no abort plumbing.
-  let got = await r.service.receive(queue, { max: n, waitMs: 0 });
-  if (got.length === 0 && waitMs > 0) {
-    // A client that hangs up mid-poll must not take messages it will never see.
-    const abort = new AbortController();
-    const onClose = () => {
-      if (!r.res.writableEnded) abort.abort();
-    };
-    r.res.once('close', onClose);
-    try {
-      got = await r.service.receive(queue, { max: n, waitMs, signal: abort.signal });
-    } finally {
-      r.res.off('close', onClose);
-    }
+  const got = await r.service.receive(queue, { max: n, waitMs: 0 });
+  if (got.length > 0) {
+    replyMessages(r, batch, got.map(receiveFields));
+    return;
   }
-  if (got.length === 0) throw new MnsError('MessageNotExist');
-  replyMessages(r, batch, got.map(receiveFields));
+  if (waitMs === 0) throw new MnsError('MessageNotExist');
+  // A client that hangs up mid-poll must not take messages it will never see.
+  const abort = new AbortController();
+  const onClose = () => {
+    if (!r.res.writableEnded) abort.abort();
+  };
+  r.res.once('close', onClose);
+  try {
+    // Answer from inside the wake-up, synchronously: the waiting receiver hears
+    // of a message before the sender hears its send succeeded.
+    const woken = await r.service.receive(queue, {
+      max: n,
+      waitMs,
+      signal: abort.signal,
+      onMessages: (messages) => replyMessages(r, batch, messages.map(receiveFields)),
+    });
+    if (woken.length === 0) throw new MnsError('MessageNotExist');
+  } finally {
+    r.res.off('close', onClose);
+  }
 }
 
 /** DELETE /queues/{name}/messages: DeleteMessage (?ReceiptHandle=) or BatchDeleteMessage (body). */

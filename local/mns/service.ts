@@ -28,6 +28,7 @@ export interface QueueServiceInternals {
       waitMs: number | undefined;
       visibilityTimeout?: number;
       signal?: AbortSignal;
+      onMessages?: (messages: ReceivedMessage[]) => void;
     },
   ): Promise<ReceivedMessage[]>;
   listQueuesPage(opts: { marker: string; prefix: string; limit: number }): string[];
@@ -224,6 +225,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
       waitMs: number | undefined;
       visibilityTimeout?: number;
       signal?: AbortSignal;
+      onMessages?: (messages: ReceivedMessage[]) => void;
     },
   ): Promise<ReceivedMessage[]> {
     if (!Number.isInteger(opts.max) || opts.max < 1 || opts.max > MESSAGE_LIMITS.batch) {
@@ -242,6 +244,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
         ? { visibilityTimeout: opts.visibilityTimeout }
         : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.onMessages ? { onMessages: opts.onMessages } : {}),
     });
   }
 

@@ -91,7 +91,14 @@ export function createWaiterRegistry(deps: WaiterDeps) {
     /** Parks a receiver until messages arrive, `waitMs` passes, or `signal` aborts. */
     wait(
       queue: string,
-      opts: { max: number; visibilityTimeout?: number; waitMs: number; signal?: AbortSignal },
+      opts: {
+        max: number;
+        visibilityTimeout?: number;
+        waitMs: number;
+        signal?: AbortSignal;
+        /** Called synchronously with the messages, before the promise settles (see notify). */
+        onMessages?: (messages: ReceivedMessage[]) => void;
+      },
     ): Promise<ReceivedMessage[]> {
       return new Promise((resolve, reject) => {
         if (closed || opts.signal?.aborted) {
@@ -112,8 +119,21 @@ export function createWaiterRegistry(deps: WaiterDeps) {
             clearTimeout(deadline);
             opts.signal?.removeEventListener('abort', onAbort);
             remove(queue, w);
-            if (result instanceof Error) reject(result);
-            else resolve(result);
+            if (result instanceof Error) {
+              reject(result);
+              return;
+            }
+            if (result.length > 0 && opts.onMessages) {
+              // Runs inside someone else's send: a failure here must not fail that send.
+              // Undelivered messages come back when their visibility ends.
+              try {
+                opts.onMessages(result);
+              } catch (err) {
+                reject(err as Error);
+                return;
+              }
+            }
+            resolve(result);
           },
         };
         opts.signal?.addEventListener('abort', onAbort, { once: true });
@@ -123,20 +143,24 @@ export function createWaiterRegistry(deps: WaiterDeps) {
     },
 
     /**
-     * Something in `queue` may be receivable now. Inside a transaction the
-     * waiters are served on the next turn (after the commit; a rolled-back send
-     * just makes them re-query and find nothing); otherwise in a microtask, once
-     * the current operation (e.g. a whole batch) is done.
+     * Something in `queue` may be receivable now. Outside a transaction the
+     * waiters are served at once, inside the send: an HTTP long poll given
+     * `onMessages` answers before the sender is even answered. Inside a
+     * transaction they are served on the next turn, after the commit (a
+     * rolled-back send just makes them re-query and find nothing).
      */
     notify(queue: string, inTransaction: boolean): void {
-      if (!byQueue.has(queue) || pending.has(queue)) return;
+      if (!byQueue.has(queue)) return;
+      if (!inTransaction) {
+        serve(queue);
+        return;
+      }
+      if (pending.has(queue)) return;
       pending.add(queue);
-      const run = () => {
+      setImmediate(() => {
         pending.delete(queue);
         serve(queue);
-      };
-      if (inTransaction) setImmediate(run);
-      else queueMicrotask(run);
+      });
     },
 
     /** A message of `queue` becomes visible at `at` (delay or visibility ending). */

@@ -45,6 +45,38 @@ describe('the in-process queue API', () => {
     expect(got.map((m) => m.body)).toEqual(['{"task_type":"extract"}']);
   });
 
+  it('hands a parked HTTP poll its message inside the send itself, before the send returns', async () => {
+    const internals = queues as ReturnType<typeof createQueueService>;
+    const order: string[] = [];
+    const poll = internals.receive('tasks', {
+      max: 1,
+      waitMs: 5_000,
+      onMessages: (ms) => order.push(`delivered ${ms[0]?.body}`),
+    });
+    await flush();
+    internals.sendMessage('tasks', { body: 'fast' });
+    order.push('send returned');
+    expect(order).toEqual(['delivered fast', 'send returned']);
+    expect((await poll).map((m) => m.body)).toEqual(['fast']);
+  });
+
+  it('keeps a send successful when the woken receiver fails to take its message', async () => {
+    const internals = queues as ReturnType<typeof createQueueService>;
+    const poll = internals.receive('tasks', {
+      max: 1,
+      waitMs: 5_000,
+      onMessages: () => {
+        throw new Error('socket gone');
+      },
+    });
+    await flush();
+    expect(internals.sendMessage('tasks', { body: 'kept' }).messageId).toBeTruthy();
+    await expect(poll).rejects.toThrow('socket gone');
+    // The message is in flight for nobody and comes back after its visibility timeout.
+    await clock.advance(30_000);
+    expect(queues.peekMessages('tasks', 1).map((m) => m.body)).toEqual(['kept']);
+  });
+
   it('leaves no message behind and wakes nobody with it when the outer transaction rolls back', async () => {
     const ac = new AbortController();
     const poll = queues.receiveMessages('tasks', { max: 1, waitSeconds: 5, signal: ac.signal });
