@@ -168,9 +168,11 @@ describe('crash safety', () => {
     }
     await starting;
     const deadline = Date.now() + 120_000;
-    let succeeded = 0;
-    while ((succeeded = await countSucceeded()) < EXECUTIONS && Date.now() < deadline)
+    let succeeded = await countSucceeded();
+    while (succeeded < EXECUTIONS && Date.now() < deadline) {
       await pause(50);
+      succeeded = await countSucceeded();
+    }
     finished = true;
     await Promise.all(workers);
 
