@@ -598,7 +598,9 @@ function checkTokenMapping(w: Walk, step: TaskStep, path: string): void {
     );
     return;
   }
-  const body = step.serviceParams?.MessageBody ?? step.serviceParams?.Input;
+  const bodyKey = step.serviceParams?.MessageBody !== undefined ? 'MessageBody' : 'Input';
+  const body = step.serviceParams?.[bodyKey];
+  const bodyPath = childPath(path, `serviceParams.${bodyKey}`);
   if (typeof body === 'string' && isServiceParamPath(body) && body !== '$') {
     const parsed = parsePath(body);
     const first = parsed.ok ? parsed.path.segments[0] : undefined;
@@ -608,10 +610,25 @@ function checkTokenMapping(w: Walk, step: TaskStep, path: string): void {
         'warning',
         'missing-task-token',
         `the message is ${body}, which does not include "${tokenMapping.target}" (the task token); use $ to send the whole mapped input`,
-        childPath(path, 'serviceParams.MessageBody'),
+        bodyPath,
       );
     }
+  } else if (body !== undefined && !hasParamPath(body)) {
+    add(
+      w,
+      'warning',
+      'missing-task-token',
+      `${bodyKey} is a constant, so the message cannot carry "${tokenMapping.target}" (the task token); use $ to send the mapped input`,
+      bodyPath,
+    );
   }
+}
+
+function hasParamPath(value: Json): boolean {
+  if (typeof value === 'string') return isServiceParamPath(value);
+  if (Array.isArray(value)) return value.some(hasParamPath);
+  if (value && typeof value === 'object') return Object.values(value).some(hasParamPath);
+  return false;
 }
 
 function checkServiceParams(w: Walk, step: TaskStep, kind: string | undefined, path: string): void {

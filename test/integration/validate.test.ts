@@ -104,15 +104,25 @@ describe('queueflow validate', () => {
   });
 
   it('reports a flow whose constant message parts exceed 64 KiB', () => {
+    // A constant MessageBody is not step data, so only the message limit applies to it.
     const text = readFileSync(join(dir, 'flows', 'demo.flow.yaml'), 'utf8').replace(
-      'source: extract',
-      `source: ${'x'.repeat(66_000)}`,
+      'MessageBody: $',
+      `MessageBody: ${'x'.repeat(66_000)}`,
     );
     writeFileSync(join(dir, 'flows', 'big.flow.yaml'), text);
     const result = validateFiles({ files: ['flows/big.flow.yaml'], cwd: dir });
     expect(result.problems).toMatchObject([
       {
+        severity: 'error',
         code: 'message-too-large',
+        path: 'steps[0].serviceParams.MessageBody',
+        line: 20,
+        column: 20,
+        message: /is 66000 bytes from its constant parts alone; the limit is 65536 bytes/,
+      },
+      {
+        severity: 'warning',
+        code: 'missing-task-token',
         path: 'steps[0].serviceParams.MessageBody',
         line: 20,
         column: 20,
