@@ -137,6 +137,21 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
         .textContent()
         .then(orEmpty),
     );
+  // The page derives states from the live history; the engine has its own read model.
+  // They must agree on every step instance the engine reports.
+  const expectAgreesWithEngine = async (flow: string, execution: string) => {
+    const allowed: Record<string, string[]> = {
+      succeeded: ['succeeded', 'retried'],
+      failed: ['failed'],
+      running: ['running', 'waiting', 'retried'],
+    };
+    const instances = stack.engine.getStepStates({ FlowName: flow, ExecutionName: execution });
+    expect(instances.length).toBeGreaterThan(0);
+    for (const step of instances) {
+      const shown = await stepState(step.name).getAttribute('data-state');
+      expect(allowed[step.status], `${step.name} is ${step.status} in the engine`).toContain(shown);
+    }
+  };
   const countExecutions = async (flow: string) =>
     (await fnf<{ Executions: unknown[] }>('ListExecutions', { FlowName: flow, Limit: 99 }))
       .Executions.length;
@@ -291,6 +306,7 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
     expect(await panelField('error')).toContain('ValidationError');
     expect(await panelField('cause')).toContain('row 7 has no id');
     expect(await panelJson('input')).toMatchObject({ task_type: 'validate', batch: 'b-7' });
+    await expectAgreesWithEngine('queueflow-failing', 'bad-batch');
     expect(await panelField('token-status')).toBe('failed');
     await page.screenshot({ path: join(SHOTS, 'console-failed.png'), fullPage: true });
   });
@@ -325,6 +341,7 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
       await expectState(name, 'succeeded');
     }
     expect(await stepState('Unknown').getAttribute('data-state')).toBe('not-reached');
+    await expectAgreesWithEngine('queueflow-shapes', 'fan-out');
     const toUnknown = page.locator('g.edge[data-to="steps[1].default.steps[0]"]');
     expect(await toUnknown.getAttribute('data-taken')).toBe('false');
     await stepState('Touch').click();

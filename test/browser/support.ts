@@ -93,6 +93,8 @@ export interface TestWorker {
   hold(taskType: string): void;
   release(taskType: string): void;
   handled: string[];
+  /** Errors the loop survived (failed deletes). */
+  errors: string[];
   /** Date.now() just before each task type's report was sent (the last one per type). */
   reportSentAt: Record<string, number>;
   stop(): Promise<void>;
@@ -109,6 +111,7 @@ export function startWorker(options: {
   const held = new Map<string, { promise: Promise<void>; resolve: () => void }>();
   const handled: string[] = [];
   const reportSentAt: Record<string, number> = {};
+  const errors: string[] = [];
   let running = true;
   const loop = (async () => {
     while (running) {
@@ -137,12 +140,16 @@ export function startWorker(options: {
         });
       }
       handled.push(type);
-      await mns.deleteMessage(queue, got.body.ReceiptHandle ?? '');
+      // A failed delete only means the message comes back later; keep working.
+      await mns.deleteMessage(queue, got.body.ReceiptHandle ?? '').catch((err: unknown) => {
+        errors.push(String(err));
+      });
     }
   })();
   return {
     handled,
     reportSentAt,
+    errors,
     hold(type) {
       let resolve!: () => void;
       const promise = new Promise<void>((r) => {
