@@ -832,3 +832,110 @@ describe('parseFlow: totality', () => {
     expect(r.problems.map((p) => p.code)).toEqual(['invalid-type', 'duplicate-step-name']);
   });
 });
+
+describe('parseFlow: smaller rules', () => {
+  it('rejects an invalid flow name', () => {
+    expectProblems('version: v1\ntype: flow\nname: 9lives\nsteps:\n  - type: pass\n    name: a\n', [
+      { severity: 'error', code: 'invalid-value', path: 'name', line: 3, column: 7 },
+    ]);
+  });
+
+  it('warns that the flow local is empty when flow inputMappings run', () => {
+    expectProblems(
+      'version: v1\ntype: flow\ninputMappings:\n  - target: a\n    source: $local.a\nsteps:\n  - type: pass\n    name: a\n',
+      [
+        {
+          severity: 'warning',
+          code: 'mapping-source',
+          path: 'inputMappings[0].source',
+          line: 5,
+          column: 13,
+        },
+      ],
+    );
+  });
+
+  it('warns about errorMappings without catch and about $local fields other than error and cause', () => {
+    expectProblems(
+      flow(
+        '  - type: task\n    name: t\n    resourceArn: acs:fc:::functions/f\n    errorMappings:\n      - target: e\n        source: $local.message\n',
+      ),
+      [
+        {
+          severity: 'warning',
+          code: 'mapping-source',
+          path: 'steps[0].errorMappings[0].source',
+          line: 9,
+          column: 17,
+          message: /only error and cause/,
+        },
+        {
+          severity: 'warning',
+          code: 'invalid-value',
+          path: 'steps[0].errorMappings',
+          line: 8,
+          column: 7,
+          message: /no catch/,
+        },
+      ],
+    );
+  });
+
+  it('requires error names in catch policies', () => {
+    expectProblems(
+      flow(
+        '  - type: task\n    name: t\n    resourceArn: acs:fc:::functions/f\n    catch:\n      - errors: []\n        goto: t\n',
+      ),
+      [
+        {
+          severity: 'error',
+          code: 'empty-list',
+          path: 'steps[0].catch[0].errors',
+          line: 8,
+          column: 17,
+        },
+      ],
+    );
+  });
+
+  it('rejects MNS queue names with characters MNS does not allow', () => {
+    expectProblems(
+      flow('  - type: task\n    name: t\n    resourceArn: acs:mns:::/queues/my_queue/messages\n'),
+      [
+        {
+          severity: 'error',
+          code: 'resource-arn',
+          path: 'steps[0].resourceArn',
+          line: 6,
+          column: 18,
+        },
+      ],
+    );
+  });
+
+  it('rejects a foreach whose item and index keys are the same', () => {
+    expectProblems(
+      flow(
+        '  - type: foreach\n    name: f\n    iterationMapping:\n      collection: $.xs\n      item: x\n      index: x\n    steps:\n      - type: pass\n        name: a\n',
+      ),
+      [
+        {
+          severity: 'error',
+          code: 'invalid-value',
+          path: 'steps[0].iterationMapping.index',
+          line: 9,
+          column: 14,
+        },
+      ],
+    );
+  });
+
+  it('treats a goto back to an earlier step as reachable and valid', () => {
+    const r = parseFlow(
+      flow(
+        '  - type: wait\n    name: poll\n    duration: 5\n  - type: choice\n    name: done\n    choices:\n      - condition: $.ready\n        goto: finish\n    default:\n      goto: poll\n  - type: succeed\n    name: finish\n',
+      ),
+    );
+    expect(r.problems).toEqual([]);
+  });
+});
