@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { renderHistoryTable } from '../../flow/history-render';
 import type { HistoryEvent } from '../../flow/types';
-import { createFnfRpc, type FnfTarget, withTargetOptions } from './start-execution';
+import { createFnfRpc, type FnfTarget, resolveTarget, withTargetOptions } from './start-execution';
 
 /** Fetches every history event of an execution (following NextToken) and renders the table. */
 export async function runHistory(
@@ -37,7 +37,11 @@ export function registerHistoryCommand(program: Command): void {
       .command('history <flow> <execution>')
       .description('Show the event history of an execution (FnF GetExecutionHistory) as a table.')
       .option('--json', 'print the raw events as JSON', false),
-  ).action(async (flow: string, execution: string, opts: FnfTarget & { json: boolean }) => {
-    await runHistory(flow, execution, opts, (l) => process.stdout.write(`${l}\n`));
-  });
+  ).action(
+    async (flow: string, execution: string, opts: Partial<FnfTarget> & { json: boolean }) => {
+      await runHistory(flow, execution, { ...resolveTarget(opts), json: opts.json }, (l) =>
+        process.stdout.write(`${l}\n`),
+      );
+    },
+  );
 }

@@ -27,22 +27,33 @@ export function createFnfRpc(t: FnfTarget): RPCClient {
 
 /** Adds --endpoint and the credential options to an FnF command. */
 export function withTargetOptions(cmd: Command): Command {
+  // Credentials are resolved at run time, never shown as defaults: help output must not print a secret.
   return cmd
     .option(
       '--endpoint <url>',
-      'FnF endpoint',
-      process.env.QUEUEFLOW_ENDPOINT ?? 'http://127.0.0.1:9300',
+      'FnF endpoint (default: $QUEUEFLOW_ENDPOINT or http://127.0.0.1:9300)',
     )
     .option(
       '--access-key-id <id>',
-      'AccessKeyId (default: the local stack key)',
-      process.env.ALIBABA_CLOUD_ACCESS_KEY_ID ?? LOCAL_ACCESS_KEY_ID,
+      'AccessKeyId (default: $ALIBABA_CLOUD_ACCESS_KEY_ID or the local key)',
     )
     .option(
       '--access-key-secret <secret>',
-      'AccessKeySecret (default: the local stack secret)',
-      process.env.ALIBABA_CLOUD_ACCESS_KEY_SECRET ?? LOCAL_ACCESS_KEY_SECRET,
+      'AccessKeySecret (default: $ALIBABA_CLOUD_ACCESS_KEY_SECRET or the local secret)',
     );
+}
+
+/** The target from the options, the environment, then the local stack defaults. */
+export function resolveTarget(
+  opts: Partial<FnfTarget>,
+  env: NodeJS.ProcessEnv = process.env,
+): FnfTarget {
+  return {
+    endpoint: opts.endpoint ?? env.QUEUEFLOW_ENDPOINT ?? 'http://127.0.0.1:9300',
+    accessKeyId: opts.accessKeyId ?? env.ALIBABA_CLOUD_ACCESS_KEY_ID ?? LOCAL_ACCESS_KEY_ID,
+    accessKeySecret:
+      opts.accessKeySecret ?? env.ALIBABA_CLOUD_ACCESS_KEY_SECRET ?? LOCAL_ACCESS_KEY_SECRET,
+  };
 }
 
 /** Reads `--input`: JSON text, or `@file` holding JSON. Must be an object. */
@@ -153,7 +164,9 @@ Examples:
   queueflow start-execution queueflow-demo --input @input.json --name run-42`,
     )
     .action(async (flow: string, opts: StartOptions) => {
-      const status = await runStartExecution(flow, opts, (l) => process.stdout.write(`${l}\n`));
+      const status = await runStartExecution(flow, { ...opts, ...resolveTarget(opts) }, (l) =>
+        process.stdout.write(`${l}\n`),
+      );
       if (opts.follow && status !== 'Succeeded') process.exitCode = 1;
     });
 }

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHistory } from '../../../local/cli/commands/history';
-import { runStartExecution } from '../../../local/cli/commands/start-execution';
+import { resolveTarget, runStartExecution } from '../../../local/cli/commands/start-execution';
 import { silentLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
 
@@ -60,5 +60,24 @@ describe('the start-execution and history commands', () => {
       ExecutionName: 'cli-1',
     });
     expect(lines).toHaveLength((history.Events as unknown[]).length + 1);
+  });
+
+  it('takes the target from the options, then the environment, then the local defaults', () => {
+    expect(resolveTarget({}, {})).toEqual({
+      endpoint: 'http://127.0.0.1:9300',
+      accessKeyId: 'queueflow-local',
+      accessKeySecret: 'queueflow-local-secret',
+    });
+    const env = {
+      QUEUEFLOW_ENDPOINT: 'http://e',
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'id',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 's',
+    };
+    expect(resolveTarget({}, env)).toEqual({
+      endpoint: 'http://e',
+      accessKeyId: 'id',
+      accessKeySecret: 's',
+    });
+    expect(resolveTarget({ endpoint: 'http://o' }, env).endpoint).toBe('http://o');
   });
 });
