@@ -31,6 +31,8 @@ export interface ConsoleQueue {
   active: number;
   inflight: number;
   delayed: number;
+  /** Receivers long-polling the queue right now. */
+  waiting?: number;
   deadLettered?: number;
   deadLetterQueue?: string;
 }
@@ -147,6 +149,7 @@ export function createConsoleBackend(deps: {
           inflight: Number(s.inflight ?? 0),
           delayed: Number(s.delayed ?? 0),
         };
+        if (s.waiting !== undefined) row.waiting = Number(s.waiting);
         if (s.deadLettered !== undefined) row.deadLettered = Number(s.deadLettered);
         if (s.deadLetterQueue !== undefined) row.deadLetterQueue = String(s.deadLetterQueue);
         rows.push(row);

@@ -392,7 +392,7 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
     expect(described.Status).toBe('Stopped');
   });
 
-  it('shows queue depth and peeks at the message nobody took', async () => {
+  it('shows queue depth, dead letters, and peeks at the messages nobody took', async () => {
     await open('/queues');
     const row = page.locator('[data-role="queues"] tr[data-queue="queueflow-idle"]');
     await row.waitFor();
@@ -402,6 +402,38 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
     const messages = page.locator('[data-role="messages"][data-queue="queueflow-idle"]');
     await messages.waitFor();
     expect(await messages.textContent().then(orEmpty)).toContain('refund #12');
+    // A message received once too often moves to the dead-letter queue (a local extension).
+    stack.queues.createQueue('queueflow-poison-dlq');
+    stack.queues.createQueue('queueflow-poison', {
+      DeadLetterQueue: 'queueflow-poison-dlq',
+      MaxReceiveCount: 1,
+    });
+    stack.queues.sendMessage('queueflow-poison', { body: JSON.stringify({ task_type: 'poison' }) });
+    const first = await stack.queues.receiveMessages('queueflow-poison', {
+      max: 1,
+      waitSeconds: 1,
+      visibilityTimeout: 1,
+    });
+    expect(first).toHaveLength(1);
+    // Woken when the visibility ends; the second receive moves the message instead.
+    const second = await stack.queues.receiveMessages('queueflow-poison', {
+      max: 1,
+      waitSeconds: 2,
+    });
+    expect(second).toHaveLength(0);
+    await page.locator('[data-role="refresh"]').click();
+    const poison = page.locator('[data-role="queues"] tr[data-queue="queueflow-poison"]');
+    await page.waitForFunction(
+      () =>
+        document.querySelector('tr[data-queue="queueflow-poison"] [data-field="dead-lettered"]')
+          ?.textContent === '1',
+    );
+    expect(await poison.textContent()).toContain('queueflow-poison-dlq');
+    const dlq = page.locator('[data-role="queues"] tr[data-queue="queueflow-poison-dlq"]');
+    expect(await dlq.locator('[data-field="active"]').textContent()).toBe('1');
+    await dlq.locator('[data-role="peek"]').click();
+    await page.waitForSelector('[data-role="messages"][data-queue="queueflow-poison-dlq"]');
+    expect(await page.locator('[data-role="messages"]').textContent()).toContain('poison');
     await page.screenshot({ path: join(SHOTS, 'console-queues.png'), fullPage: true });
   });
 

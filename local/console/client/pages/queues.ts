@@ -58,6 +58,7 @@ export function mountQueuesPage(root: HTMLElement): () => void {
             'Depth (active)',
             'In flight',
             'Delayed',
+            'Receivers waiting',
             'Dead-lettered',
             'Dead-letter queue',
             '',
@@ -121,6 +122,7 @@ export function mountQueuesPage(root: HTMLElement): () => void {
       h('td', { 'data-field': 'active' }, q.active),
       h('td', { 'data-field': 'inflight' }, q.inflight),
       h('td', { 'data-field': 'delayed' }, q.delayed),
+      h('td', { 'data-field': 'waiting' }, q.waiting ?? '—'),
       h('td', { 'data-field': 'dead-lettered' }, q.deadLettered ?? '—'),
       h('td', {}, q.deadLetterQueue ?? '—'),
       h(
@@ -141,7 +143,7 @@ export function mountQueuesPage(root: HTMLElement): () => void {
       if (disposed) return;
       replaceChildren(body, ...r.Queues.map(row));
       if (r.Queues.length === 0)
-        body.append(h('tr', {}, h('td', { colspan: 7, class: 'muted' }, 'No queues.')));
+        body.append(h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No queues.')));
     } catch (err) {
       error.textContent = (err as Error).message;
     }
