@@ -1,4 +1,5 @@
-import { Document, isScalar, parse, Scalar, visit } from 'yaml';
+import { Document, isScalar, Scalar, visit } from 'yaml';
+import { YAML11_NOT_STRING } from './schema';
 import type { Flow, Json, Step } from './types';
 
 const FLOW_ORDER = [
@@ -56,15 +57,8 @@ export function emitFlow(flow: Flow): string {
   return doc.toString({ lineWidth: 0, indent: 2, indentSeq: true });
 }
 
-const PLAIN_LOOKING = /^[\w.:+~-]+$/;
-
 function readsDifferentlyIn11(text: string): boolean {
-  if (!PLAIN_LOOKING.test(text)) return false;
-  try {
-    return typeof parse(text, { version: '1.1' }) !== 'string';
-  } catch {
-    return false;
-  }
+  return YAML11_NOT_STRING.test(text);
 }
 
 function order(value: Json, keys: readonly string[]): Json {

@@ -23,6 +23,7 @@ import {
   STEP_TYPES,
   stepTypesWithField,
   TASK_PATTERNS,
+  YAML11_NOT_STRING,
 } from './schema';
 import { didYouMean } from './suggest';
 import type {
@@ -59,7 +60,6 @@ interface Ctx {
   doc: ReturnType<typeof parseDocument>;
   lineCounter: LineCounter;
   problems: FoundProblem[];
-  spots: Map<string, Spot>;
   /** Paths where a shape error was reported; semantic problems under them are dropped. */
   errorPaths: Set<string>;
   placeholders: WeakSet<object>;
@@ -69,10 +69,6 @@ interface Ctx {
 type Entries = Map<string, Node | null>;
 
 const MAX_DEPTH = 200;
-
-/** Plain scalars that YAML 1.2 reads as strings but YAML 1.1 reads as booleans or numbers. */
-const YAML11_NOT_STRING =
-  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|[-+]?(?:[0-9][0-9_]*_[0-9_]*|[0-9][0-9_]*(?::[0-5]?[0-9])+|0b[01_]+))$/;
 
 /** A parsed document: the flow, its problems, and a way to find any path's position. */
 export interface ParsedFlowDocument {
@@ -148,7 +144,6 @@ function parseFlowUnsafe(text: string, file: string | undefined): ParsedFlowDocu
     doc,
     lineCounter,
     problems: [],
-    spots: new Map(),
     errorPaths: new Set(),
     placeholders: new WeakSet(),
     aliasBudget: 10_000,
@@ -226,10 +221,10 @@ function locate(ctx: Ctx, lc: LineCounter, p: FoundProblem, file: string | undef
   const { valueOffset, ...problem } = p;
   if (problem.line === undefined) {
     let path = problem.path;
-    let spot = ctx.spots.get(path);
+    let spot = findSpot(ctx, path);
     while (!spot && path !== '') {
       path = parentPath(path);
-      spot = ctx.spots.get(path);
+      spot = findSpot(ctx, path);
     }
     let offset = spot?.offset ?? 0;
     if (spot && path === problem.path && valueOffset !== undefined && spot.content !== undefined) {
@@ -240,6 +235,34 @@ function locate(ctx: Ctx, lc: LineCounter, p: FoundProblem, file: string | undef
     problem.column = pos.col;
   }
   return withFile(problem, file);
+}
+
+/**
+ * Finds where a path's value sits by walking the document (only done for problems, so a clean
+ * parse allocates nothing for positions). A key without a value points at the key.
+ */
+function findSpot(ctx: Ctx, path: string): Spot | undefined {
+  let node = resolve(ctx, ctx.doc.contents as Node | null);
+  for (const m of path.matchAll(/\[(\d+)\]|\.?([^.[\]]+)/g)) {
+    if (m[1] !== undefined) {
+      if (!node || !isSeq(node)) return undefined;
+      node = resolve(ctx, node.items[Number(m[1])] as Node | undefined);
+    } else {
+      if (!node || !isMap(node)) return undefined;
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === m[2]);
+      if (!pair) return undefined;
+      node = resolve(ctx, pair.value as Node | null) ?? (pair.key as Node | null);
+    }
+  }
+  if (!node?.range) return undefined;
+  const spot: Spot = { offset: node.range[0] };
+  if (isScalar(node) && typeof node.value === 'string') {
+    const t = node.type;
+    if (t === Scalar.PLAIN) spot.content = node.range[0];
+    else if (t === Scalar.QUOTE_DOUBLE || t === Scalar.QUOTE_SINGLE)
+      spot.content = node.range[0] + 1;
+  }
+  return spot;
 }
 
 function report(
@@ -260,18 +283,6 @@ function resolve(ctx: Ctx, node: Node | null | undefined): Node | null {
     n = (n.resolve(ctx.doc) as Node | undefined) ?? null;
   }
   return n;
-}
-
-function remember(ctx: Ctx, path: string, node: Node | null): void {
-  if (!node?.range) return;
-  const spot: Spot = { offset: node.range[0] };
-  if (isScalar(node) && typeof node.value === 'string') {
-    const t = node.type;
-    if (t === Scalar.PLAIN) spot.content = node.range[0];
-    else if (t === Scalar.QUOTE_DOUBLE || t === Scalar.QUOTE_SINGLE)
-      spot.content = node.range[0] + 1;
-  }
-  ctx.spots.set(path, spot);
 }
 
 function kindOf(node: Node | null): string {
@@ -302,7 +313,6 @@ function readEntries(
   hint?: (key: string) => string | undefined,
 ): Entries | undefined {
   const node = resolve(ctx, raw);
-  remember(ctx, path, node);
   if (!node || !isMap(node)) {
     typeError(ctx, path, `${what} (a mapping of fields)`, node);
     return undefined;
@@ -324,7 +334,6 @@ function readEntries(
     }
     const valuePath = childPath(path, key);
     const value = resolve(ctx, pair.value as Node | null);
-    remember(ctx, valuePath, value ?? keyNode);
     if (!allowed.includes(key)) {
       const extra = hint?.(key) ?? didYouMean(key, allowed);
       reportAt(
@@ -406,7 +415,6 @@ function readStringList(ctx: Ctx, raw: Node | null, path: string): string[] | un
   node.items.forEach((item, i) => {
     const p = indexPath(path, i);
     const n = resolve(ctx, item as Node | null);
-    remember(ctx, p, n);
     const s = readString(ctx, n, p);
     out.push(s ?? '');
   });
@@ -416,7 +424,6 @@ function readStringList(ctx: Ctx, raw: Node | null, path: string): string[] | un
 /** Converts a YAML node to JSON; reports anything JSON cannot hold. */
 function readJson(ctx: Ctx, raw: Node | null, path: string, depth = 0): Json | undefined {
   const node = resolve(ctx, raw);
-  remember(ctx, path, node);
   if (depth > MAX_DEPTH) {
     report(ctx, 'error', 'invalid-value', 'value is nested too deeply', path);
     return undefined;
@@ -493,7 +500,6 @@ function readJsonObjectEntries(
 
 function readJsonObject(ctx: Ctx, raw: Node | null, path: string): JsonObject | undefined {
   const node = resolve(ctx, raw);
-  remember(ctx, path, node);
   if (!node || !isMap(node)) {
     typeError(ctx, path, 'a mapping of parameters', node);
     return undefined;
@@ -514,7 +520,6 @@ function readList<T>(
   fallback: () => T,
 ): T[] | undefined {
   const node = resolve(ctx, raw);
-  remember(ctx, path, node);
   if (!node || !isSeq(node)) {
     typeError(ctx, path, `a list of ${what}`, node);
     return undefined;
@@ -642,7 +647,6 @@ function readSteps(ctx: Ctx, raw: Node | null, path: string, depth: number): Ste
     return [];
   }
   const node = resolve(ctx, raw);
-  remember(ctx, path, node);
   if (!node || !isSeq(node)) {
     typeError(ctx, path, 'a list of steps', node);
     return [];
@@ -672,7 +676,6 @@ function stepFieldHint(type: StepType): (key: string) => string | undefined {
 
 function readStep(ctx: Ctx, raw: Node | null, path: string, depth: number): Step {
   const node = resolve(ctx, raw);
-  remember(ctx, path, node);
   if (!node || !isMap(node)) {
     typeError(ctx, path, 'a step (a mapping with type and name)', node);
     return placeholder(ctx, '');
@@ -692,7 +695,6 @@ function readStep(ctx: Ctx, raw: Node | null, path: string, depth: number): Step
     return placeholder(ctx, rawName);
   }
   if (typeof typeName !== 'string' || !(STEP_TYPES as readonly string[]).includes(typeName)) {
-    remember(ctx, childPath(path, 'type'), typeValue);
     report(
       ctx,
       'error',

@@ -90,3 +90,7 @@ export const LIMITS = {
   errorNameMaxLength: 128,
   causeMaxLength: 4096,
 } as const;
+
+/** Plain scalars that YAML 1.2 reads as strings but YAML 1.1 reads as booleans or numbers. */
+export const YAML11_NOT_STRING =
+  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|[-+]?(?:[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|0b[01_]+))$/;
