@@ -106,15 +106,16 @@ export const fdlBench: BenchSection = {
       unit: 'ops/s',
     });
     const yamlP50 = percentile(yamlOnly, 50);
-    report({
-      name: 'parse + validate 200 steps p50',
-      value: percentile(parse, 50),
-      unit: 'ms',
-      // The YAML library's own parse is the floor; the ratio shows what FDL checks add.
-      compare: { label: 'yaml.parseDocument alone', value: yamlP50, better: 'lower' },
-    });
+    const parseP50 = percentile(parse, 50);
+    report({ name: 'parse + validate 200 steps p50', value: parseP50, unit: 'ms' });
     report({ name: 'parse + validate 200 steps p99', value: percentile(parse, 99), unit: 'ms' });
+    // The YAML library's own parse is the floor; the difference is what the FDL checks add.
     report({ name: 'YAML parse alone (yaml.parseDocument) p50', value: yamlP50, unit: 'ms' });
+    report({
+      name: 'FDL checks on top of the YAML parse (p50)',
+      value: Math.max(0, ((parseP50 - yamlP50) / yamlP50) * 100),
+      unit: '%',
+    });
     const validate = measure(1_000, () => validateFlow(check.flow!));
     report({
       name: 'validateFlow on a typed flow p50',
