@@ -53,7 +53,35 @@ export function sendError(res: ServerResponse, err: unknown): void {
   else res.end();
 }
 
+/**
+ * Refuses cross-site writes. Any web page the user has open can POST to 127.0.0.1; a
+ * JSON content type cannot be sent cross-site without a CORS preflight (which this
+ * server never grants), and a browser's Origin must name this very host.
+ */
+function checkSameOrigin(req: IncomingMessage): void {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/json') {
+    throw new ConsoleApiError(
+      'UnsupportedMediaType',
+      415,
+      'The content type must be "application/json".',
+    );
+  }
+  const origin = req.headers.origin;
+  if (origin === undefined) return;
+  let host: string | undefined;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    host = undefined;
+  }
+  if (host !== req.headers.host) {
+    throw new ConsoleApiError('AccessDenied', 403, `cross-origin request from ${origin} refused`);
+  }
+}
+
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
+  checkSameOrigin(req);
   let body: Buffer;
   try {
     body = await readBody(req, 1024 * 1024);

@@ -231,4 +231,27 @@ describe('console route', () => {
     const again = await fetch(url('/console/app.js'), { headers: { 'if-none-match': etag } });
     expect(again.status).toBe(304);
   });
+  it('refuses writes that a cross-site page could send', async () => {
+    const before = mem.started.length;
+    const form = await fetch(url('/console/api/flows/f/executions'), {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain' },
+      body: JSON.stringify({ input: '{}' }),
+    });
+    expect(form.status).toBe(415);
+    const foreign = await fetch(url('/console/api/flows/f/executions'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: 'http://evil.example' },
+      body: JSON.stringify({ input: '{}' }),
+    });
+    expect(foreign.status).toBe(403);
+    expect(((await foreign.json()) as { Code: string }).Code).toBe('AccessDenied');
+    const same = await fetch(url('/console/api/flows/f/executions'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: server.endpoint },
+      body: JSON.stringify({ input: '{}' }),
+    });
+    expect(same.status).toBe(200);
+    expect(mem.started.length).toBe(before + 1);
+  });
 });
