@@ -35,6 +35,7 @@ async function worker(): Promise<number> {
     } catch {
       continue; // MessageNotExist after the long poll
     }
+    if (!Array.isArray(batch) || batch.length === 0) continue;
     await Promise.all(
       batch.map((m) => {
         const body = JSON.parse(m.MessageBody ?? '{}') as { task_token: string; n: number };
@@ -47,10 +48,14 @@ async function worker(): Promise<number> {
       }),
     );
     await deleting;
-    deleting = mns.batchDeleteMessage(
-      queue,
-      batch.map((m) => m.ReceiptHandle ?? ''),
-    );
+    deleting = mns
+      .batchDeleteMessage(
+        queue,
+        batch.map((m) => m.ReceiptHandle ?? ''),
+      )
+      .catch((err: unknown) =>
+        process.stderr.write(`bench worker: delete failed: ${String(err)}\n`),
+      );
     done += batch.length;
   }
   await deleting;
