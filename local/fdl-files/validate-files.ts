@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { basename, relative, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
 import { type Problem, parseFlowDocument, sortProblems } from '../../shared/fdl';
 import { loadProject, ProjectError } from '../project/load';
 import type { Project } from '../project/model';
@@ -60,9 +60,16 @@ export function validateFiles(options: ValidateFilesOptions): ValidateFilesResul
   }
   const byFile = new Map<string, string>();
   for (const f of project?.flows ?? []) byFile.set(resolve(f.definitionFile), f.name);
-  if (projectArg || (flowFiles.length === 0 && project)) {
+  const nothingGiven = given.length === 0;
+  if (projectArg || (nothingGiven && project)) {
     for (const f of project?.flows ?? []) {
       const file = resolve(f.definitionFile);
+      if (!flowFiles.includes(file)) flowFiles.push(file);
+    }
+  }
+  if (nothingGiven) {
+    // With no arguments, also check every flows/*.flow.yaml, declared in s.yaml or not.
+    for (const file of listFlowFiles(join(cwd, 'flows'))) {
       if (!flowFiles.includes(file)) flowFiles.push(file);
     }
   }
@@ -101,6 +108,14 @@ export function validateFiles(options: ValidateFilesOptions): ValidateFilesResul
   };
   if (projectPath && project) result.projectFile = display(projectPath);
   return result;
+}
+
+function listFlowFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((name) => /\.flow\.ya?ml$/.test(name))
+    .sort()
+    .map((name) => join(dir, name));
 }
 
 function located(pos: { line: number; column: number }): { line: number; column: number } {

@@ -52,10 +52,13 @@ function runCli(args: string[]) {
 }
 
 describe('queueflow validate', () => {
-  it('checks the flows s.yaml declares against s.yaml and finds nothing in the shipped project', () => {
+  it('checks the flows s.yaml declares and every flows/*.flow.yaml, and finds nothing in the shipped project', () => {
     const result = validateFiles({ files: [], cwd: dir });
     expect(result.projectFile).toBe('s.yaml');
-    expect(result.files).toEqual([join('flows', 'demo.flow.yaml')]);
+    expect(result.files).toEqual([
+      join('flows', 'demo.flow.yaml'),
+      join('flows', 'all-steps.flow.yaml'),
+    ]);
     expect(result.problems).toEqual([]);
   });
 

@@ -18,7 +18,7 @@ export function registerValidateCommand(program: Command): void {
     )
     .argument(
       '[files...]',
-      'FDL files (*.flow.yaml) and/or s.yaml; default: the flows s.yaml declares',
+      'FDL files (*.flow.yaml) and/or s.yaml; default: the flows s.yaml declares and flows/*.flow.yaml',
     )
     .option(
       '--project <s.yaml>',
@@ -39,7 +39,7 @@ Exit status: 0 when there are no errors (no warnings either with --strict), 1 ot
 2 on bad usage. Problem codes are listed in docs/fdl.md.
 
 Examples:
-  queueflow validate                          # the flows s.yaml declares, with cross-file checks
+  queueflow validate                          # s.yaml's flows and flows/*.flow.yaml, cross-checked
   queueflow validate flows/*.flow.yaml
   queueflow validate --format json flows/demo.flow.yaml
   queueflow validate --format github --strict   # in a GitHub Actions step
