@@ -22,8 +22,11 @@ function pathOf(points: { x: number; y: number }[]): string {
     .join(' ');
 }
 
-/** Renders `layout`; clicking a step calls `onSelect` with its name. */
-export function renderGraph(layout: GraphLayout, onSelect: (stepName: string) => void): GraphView {
+/** Renders `layout`; clicking a step calls `onSelect` with its name and definition path. */
+export function renderGraph(
+  layout: GraphLayout,
+  onSelect: (stepName: string, path: string) => void,
+): GraphView {
   const svg = s('svg', {
     class: 'flow-graph',
     width: Math.ceil(layout.width),
@@ -84,12 +87,13 @@ export function renderGraph(layout: GraphLayout, onSelect: (stepName: string) =>
     if (n.stepName) {
       g.setAttribute('tabindex', '0');
       const name = n.stepName;
+      const path = n.id.replace(/#(group|join)$/, '');
       g.addEventListener('click', (ev) => {
         ev.stopPropagation();
-        onSelect(name);
+        onSelect(name, path);
       });
       g.addEventListener('keydown', (ev) => {
-        if ((ev as KeyboardEvent).key === 'Enter') onSelect(name);
+        if ((ev as KeyboardEvent).key === 'Enter') onSelect(name, path);
       });
       stepEls.push(g);
     }

@@ -150,6 +150,17 @@ function aggregate(runs: StepRun[]): StepState {
   return 'succeeded';
 }
 
+/**
+ * The view of one drawn step: the runs at `path` when the engine reports paths (two steps
+ * may share a name in different branches), else every run of the name.
+ */
+export function stepViewAt(view: ExecutionView, name: string, path?: string): StepView | undefined {
+  const step = view.steps[name];
+  if (!step || !path || !step.runs.some((r) => r.path)) return step;
+  const runs = step.runs.filter((r) => r.path === path);
+  return { ...step, runs, state: aggregate(runs) };
+}
+
 /** Replays `events` (ordered by EventId) into per-step views. */
 export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView {
   const steps: Record<string, StepView> = {};

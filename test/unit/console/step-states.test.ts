@@ -4,7 +4,7 @@ import {
   mergeEvents,
   normalizeEvent,
 } from '../../../local/console/model/history';
-import { deriveStepStates } from '../../../local/console/model/step-states';
+import { deriveStepStates, stepViewAt } from '../../../local/console/model/step-states';
 
 let id = 0;
 function ev(
@@ -160,6 +160,22 @@ describe('deriveStepStates', () => {
     });
     expect(deriveStepStates([e!]).steps.P?.runs[0]?.input).toEqual({ x: 1 });
     expect(normalizeEvent({ nothing: true })).toBeUndefined();
+  });
+});
+
+describe('stepViewAt', () => {
+  it('keeps two steps of one name in different branches apart by path', () => {
+    const a = ev('StepEntered', 'Same', { input: { b: 0 }, path: 'steps[0].branches[0].steps[0]' });
+    const b = ev('StepEntered', 'Same', { input: { b: 1 }, path: 'steps[0].branches[1].steps[0]' });
+    const view = deriveStepStates([a, b, ev('StepFailed', 'Same', { error: 'X' }, b.EventId)]);
+    const first = stepViewAt(view, 'Same', 'steps[0].branches[0].steps[0]');
+    const second = stepViewAt(view, 'Same', 'steps[0].branches[1].steps[0]');
+    expect(first?.state).toBe('running');
+    expect(first?.runs.map((r) => r.input)).toEqual([{ b: 0 }]);
+    expect(second?.state).toBe('failed');
+    expect(view.paths['steps[0].branches[1].steps[0]']).toBe('failed');
+    expect(stepViewAt(view, 'Same')?.runs).toHaveLength(2);
+    expect(stepViewAt(view, 'Nope', 'x')).toBeUndefined();
   });
 });
 

@@ -9,6 +9,7 @@ import {
   type ExecutionView,
   maskTokens,
   type StepState,
+  stepViewAt,
 } from '../../model/step-states';
 import { ApiError, api } from '../api';
 import { formatJson, formatTime, h, link, replaceChildren, seg } from '../dom';
@@ -49,6 +50,7 @@ export function mountExecutionPage(
   let view: ExecutionView = deriveStepStates([]);
   let selected: string | undefined;
   let selectedRun: number | undefined;
+  let selectedPath: string | undefined;
   let types = new Map<string, string>();
   let status = '';
 
@@ -145,7 +147,7 @@ export function mountExecutionPage(
       renderStepPanel(
         selected,
         types.get(selected) ?? '',
-        view.steps[selected],
+        stepViewAt(view, selected, selectedPath),
         selectedRun,
         (i) => {
           selectedRun = i;
@@ -275,8 +277,9 @@ export function mountExecutionPage(
       types = stepTypes(g.nodes);
       const layout = await layoutFlowGraph(g, getElk());
       if (disposed) return;
-      graph = renderGraph(layout, (name) => {
+      graph = renderGraph(layout, (name, path) => {
         selected = name;
+        selectedPath = path;
         selectedRun = undefined;
         renderPanel();
         markDefinition();
