@@ -288,12 +288,14 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     setQueueAttributes,
     sendMessage,
     receiveMessages(queue, opts) {
-      if (!Number.isInteger(opts.waitSeconds) || opts.waitSeconds < 0 || opts.waitSeconds > 30) {
+      if (!Number.isFinite(opts.waitSeconds) || opts.waitSeconds < 0) {
         return Promise.reject(outOfRange('waitSeconds', 0, 30, 'seconds'));
       }
+      // In process a longer wait is clamped to the cloud's 30 s rather than refused:
+      // internal pollers (trigger batch windows) compute it. HTTP refuses it.
       return receive(queue, {
         max: opts.max,
-        waitMs: opts.waitSeconds * 1000,
+        waitMs: Math.min(opts.waitSeconds, MESSAGE_LIMITS.waitSeconds) * 1000,
         ...(opts.visibilityTimeout !== undefined
           ? { visibilityTimeout: opts.visibilityTimeout }
           : {}),

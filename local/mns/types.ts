@@ -54,7 +54,7 @@ export interface QueueStats {
 export interface ReceiveOptions {
   /** 1-16. */
   max: number;
-  /** Long-poll for up to this long (0-30 s) when the queue is empty. */
+  /** Long-poll for up to this long when the queue is empty (seconds; above 30 counts as 30). */
   waitSeconds: number;
   /** Override the queue's VisibilityTimeout for these messages (1-43200 s). */
   visibilityTimeout?: number;

@@ -154,6 +154,18 @@ describe('the in-process queue API', () => {
     expect(await queues.receiveMessages('tasks', { max: 16, waitSeconds: 0 })).toEqual([]);
   });
 
+  it('clamps an in-process wait above 30 s instead of refusing it', async () => {
+    const ac = new AbortController();
+    const poll = queues.receiveMessages('tasks', { max: 1, waitSeconds: 45, signal: ac.signal });
+    await flush();
+    expect(queues.stats('tasks').waiting).toBe(1);
+    ac.abort();
+    expect(await poll).toEqual([]);
+    await expect(queues.receiveMessages('tasks', { max: 1, waitSeconds: -1 })).rejects.toThrow(
+      /waitSeconds/,
+    );
+  });
+
   it('ends every parked wait when the service stops', async () => {
     const poll = queues.receiveMessages('tasks', { max: 1, waitSeconds: 30 });
     queues.stop();
