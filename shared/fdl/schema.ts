@@ -54,8 +54,9 @@ export const STEP_FIELDS: Readonly<Record<StepType, readonly string[]>> = {
   fail: [...COMMON, 'error', 'cause'],
 };
 
-/** Fields of the smaller objects. */
+/** Fields of a mapping. */
 export const MAPPING_FIELDS = ['target', 'source'] as const;
+/** Fields of a retry policy. */
 export const RETRY_FIELDS = [
   'errors',
   'intervalSeconds',
@@ -63,10 +64,15 @@ export const RETRY_FIELDS = [
   'maxAttempts',
   'multiplier',
 ] as const;
+/** Fields of a catch policy. */
 export const CATCH_FIELDS = ['errors', 'goto'] as const;
+/** Fields of one entry of choices. */
 export const CHOICE_BRANCH_FIELDS = ['condition', 'steps', 'goto'] as const;
+/** Fields of the default branch of a choice. */
 export const CHOICE_DEFAULT_FIELDS = ['steps', 'goto'] as const;
+/** Fields of a parallel branch. */
 export const PARALLEL_BRANCH_FIELDS = ['steps'] as const;
+/** Fields of a foreach iterationMapping. */
 export const ITERATION_FIELDS = ['collection', 'item', 'index'] as const;
 
 /** Step types that have a given field, for "x is a field of task steps" hints. */

@@ -1,0 +1,60 @@
+// Shared state and constants of the semantic checks (validate*.ts).
+import type { FoundProblem, ProblemCode } from './problems';
+import { LIMITS } from './schema';
+
+/** Flow, execution and (recommended) step names: letters, digits, `_`, `-`; start with a letter or `_`. */
+export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
+
+/** MNS queue and topic names: letters, digits, `-`; start with a letter; at most 256 characters. */
+export const MNS_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,255}$/;
+
+/** The `$context` fields FDL v1 defines (reference §3.3). */
+export const CONTEXT_PATHS = [
+  '$context.task.token',
+  '$context.execution.name',
+  '$context.flow.name',
+];
+
+/** The actions accepted in place of resourceArn. */
+export const TASK_ACTIONS = ['fnf:StartExecution'];
+
+/** The state of one validation: problems, placeholders to skip, all step names. */
+export interface Walk {
+  problems: FoundProblem[];
+  skip: WeakSet<object> | undefined;
+  /** Every step name in the flow with its path, for "not a sibling" messages. */
+  allNames: Map<string, string[]>;
+}
+
+/** Records a validation problem. */
+export function add(
+  w: Walk,
+  severity: 'error' | 'warning',
+  code: ProblemCode,
+  message: string,
+  path: string,
+  valueOffset?: number,
+): void {
+  const p: FoundProblem = { severity, code, message, path };
+  if (valueOffset !== undefined) p.valueOffset = valueOffset;
+  w.problems.push(p);
+}
+
+/** Checks a timeoutSeconds value (whole seconds, 1 s to one year). */
+export function checkTimeout(w: Walk, value: number | undefined, path: string): void {
+  if (value === undefined) return;
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    value < 1 ||
+    value > LIMITS.timeoutMaxSeconds
+  ) {
+    add(
+      w,
+      'error',
+      'out-of-range',
+      `timeoutSeconds is a whole number of seconds from 1 to ${LIMITS.timeoutMaxSeconds} (one year), got ${JSON.stringify(value)}`,
+      path,
+    );
+  }
+}

@@ -1,0 +1,336 @@
+// Typed readers over yaml Document nodes that record located problems instead of throwing.
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type LineCounter,
+  type Node,
+  type parseDocument,
+  Scalar,
+} from 'yaml';
+import { childPath, type FoundProblem, indexPath, type ProblemCode } from './problems';
+import { MAPPING_FIELDS, YAML11_NOT_STRING } from './schema';
+import { didYouMean } from './suggest';
+import type { Json, JsonObject, Mapping } from './types';
+
+/** The state of one parse: the document, its problems and what validation must skip. */
+export interface Ctx {
+  doc: ReturnType<typeof parseDocument>;
+  lineCounter: LineCounter;
+  problems: FoundProblem[];
+  /** Paths where a shape error was reported; semantic problems under them are dropped. */
+  errorPaths: Set<string>;
+  placeholders: WeakSet<object>;
+  aliasBudget: number;
+}
+
+/** The fields of a YAML mapping, by name. */
+export type Entries = Map<string, Node | null>;
+
+/** How deep the readers follow nested values before giving up. */
+export const MAX_DEPTH = 200;
+
+/** Records a problem at a path (its position is found later). */
+export function report(
+  ctx: Ctx,
+  severity: 'error' | 'warning',
+  code: ProblemCode,
+  message: string,
+  path: string,
+): void {
+  if (severity === 'error') ctx.errorPaths.add(path);
+  ctx.problems.push({ severity, code, message, path });
+}
+
+/** Follows YAML aliases, within a budget so alias bombs stay cheap. */
+export function resolve(ctx: Ctx, node: Node | null | undefined): Node | null {
+  let n = node ?? null;
+  while (n && isAlias(n)) {
+    if (--ctx.aliasBudget < 0) return null;
+    n = (n.resolve(ctx.doc) as Node | undefined) ?? null;
+  }
+  return n;
+}
+
+/** Describes a YAML node for messages ("the string \"x\"", "a list"). */
+export function kindOf(node: Node | null): string {
+  if (node === null) return 'nothing';
+  if (isMap(node)) return 'a mapping';
+  if (isSeq(node)) return 'a list';
+  if (isScalar(node)) {
+    const v = node.value;
+    if (v === null) return 'null';
+    if (typeof v === 'string')
+      return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+    return `${typeof v} ${String(v)}`;
+  }
+  return 'an unsupported value';
+}
+
+/** Reports a value of the wrong type, saying what was expected. */
+export function typeError(ctx: Ctx, path: string, expected: string, node: Node | null): void {
+  report(ctx, 'error', 'invalid-type', `expected ${expected}, got ${kindOf(node)}`, path);
+}
+
+/** Reads a mapping node's entries, warning about unknown keys. */
+export function readEntries(
+  ctx: Ctx,
+  raw: Node | null,
+  path: string,
+  allowed: readonly string[],
+  what: string,
+  hint?: (key: string) => string | undefined,
+): Entries | undefined {
+  const node = resolve(ctx, raw);
+  if (!node || !isMap(node)) {
+    typeError(ctx, path, `${what} (a mapping of fields)`, node);
+    return undefined;
+  }
+  const entries: Entries = new Map();
+  for (const pair of node.items) {
+    const keyNode = pair.key as Node | null;
+    const key = isScalar(keyNode) ? keyNode.value : undefined;
+    if (typeof key !== 'string') {
+      reportAt(
+        ctx,
+        'error',
+        'invalid-type',
+        `field names are strings, got ${kindOf(keyNode)}`,
+        path,
+        keyNode,
+      );
+      continue;
+    }
+    const valuePath = childPath(path, key);
+    const value = resolve(ctx, pair.value as Node | null);
+    if (!allowed.includes(key)) {
+      const extra = hint?.(key) ?? didYouMean(key, allowed);
+      reportAt(
+        ctx,
+        'warning',
+        'unknown-field',
+        `unknown field "${key}" in ${what}; it is ignored.${extra ? ` ${extra.trim()}` : ''} Valid fields: ${allowed.join(', ')}`,
+        valuePath,
+        keyNode,
+      );
+      continue;
+    }
+    entries.set(key, value);
+  }
+  return entries;
+}
+
+/** Records a problem at an explicit node (used for keys). */
+export function reportAt(
+  ctx: Ctx,
+  severity: 'error' | 'warning',
+  code: ProblemCode,
+  message: string,
+  path: string,
+  node: Node | null,
+): void {
+  const problem: FoundProblem = { severity, code, message, path };
+  if (node?.range) {
+    const pos = lineCol(ctx, node.range[0]);
+    problem.line = pos.line;
+    problem.column = pos.col;
+  }
+  if (severity === 'error') ctx.errorPaths.add(path);
+  ctx.problems.push(problem);
+}
+
+/** The 1-based line and column of an offset. */
+export function lineCol(ctx: Ctx, offset: number): { line: number; col: number } {
+  return ctx.lineCounter.linePos(offset);
+}
+
+/** A required field, or a required-field problem when it is missing. */
+export function required(
+  ctx: Ctx,
+  e: Entries,
+  key: string,
+  path: string,
+  what: string,
+): Node | null | undefined {
+  if (!e.has(key)) {
+    report(ctx, 'error', 'required-field', `"${key}" is required in ${what}`, childPath(path, key));
+    return undefined;
+  }
+  return e.get(key);
+}
+
+/** A string value, or a type problem. */
+export function readString(ctx: Ctx, node: Node | null, path: string): string | undefined {
+  if (isScalar(node) && typeof node.value === 'string') return node.value;
+  typeError(ctx, path, 'a string', node);
+  return undefined;
+}
+
+/** A boolean value, or a type problem. */
+export function readBoolean(ctx: Ctx, node: Node | null, path: string): boolean | undefined {
+  if (isScalar(node) && typeof node.value === 'boolean') return node.value;
+  typeError(ctx, path, 'true or false', node);
+  return undefined;
+}
+
+/** A number value, or a type problem. */
+export function readNumber(ctx: Ctx, node: Node | null, path: string): number | undefined {
+  if (isScalar(node) && typeof node.value === 'number') return node.value;
+  typeError(ctx, path, 'a number', node);
+  return undefined;
+}
+
+/** A list of strings (error names); unreadable items become "". */
+export function readStringList(ctx: Ctx, raw: Node | null, path: string): string[] | undefined {
+  const node = resolve(ctx, raw);
+  if (!node || !isSeq(node)) {
+    typeError(ctx, path, 'a list of error names', node);
+    return undefined;
+  }
+  const out: string[] = [];
+  node.items.forEach((item, i) => {
+    const p = indexPath(path, i);
+    const n = resolve(ctx, item as Node | null);
+    const s = readString(ctx, n, p);
+    out.push(s ?? '');
+  });
+  return out;
+}
+
+/** Converts a YAML node to JSON; reports anything JSON cannot hold. */
+export function readJson(ctx: Ctx, raw: Node | null, path: string, depth = 0): Json | undefined {
+  const node = resolve(ctx, raw);
+  if (depth > MAX_DEPTH) {
+    report(ctx, 'error', 'invalid-value', 'value is nested too deeply', path);
+    return undefined;
+  }
+  if (node === null) return null;
+  if (isScalar(node)) {
+    const v = node.value;
+    if (typeof v === 'string' && node.type === Scalar.PLAIN && YAML11_NOT_STRING.test(v)) {
+      report(
+        ctx,
+        'warning',
+        'ambiguous-scalar',
+        `${v} is a string here, but YAML 1.1 parsers read it as a ${/^[a-z]+$/i.test(v) ? 'boolean' : 'number'}; write "${v}" in quotes so every parser agrees`,
+        path,
+      );
+    }
+    if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+    if (typeof v === 'number') {
+      if (Number.isFinite(v)) return v;
+      report(ctx, 'error', 'invalid-value', `${String(v)} is not a JSON number`, path);
+      return undefined;
+    }
+    typeError(ctx, path, 'a JSON value', node);
+    return undefined;
+  }
+  if (isSeq(node)) {
+    const out: Json[] = [];
+    node.items.forEach((item, i) => {
+      const v = readJson(ctx, item as Node | null, indexPath(path, i), depth + 1);
+      out.push(v === undefined ? null : v);
+    });
+    return out;
+  }
+  if (isMap(node)) return readJsonObjectEntries(ctx, node, path, depth);
+  typeError(ctx, path, 'a JSON value', node);
+  return undefined;
+}
+
+/** Converts a YAML mapping to a JSON object (keys stay own properties, even __proto__). */
+export function readJsonObjectEntries(
+  ctx: Ctx,
+  node: Node,
+  path: string,
+  depth: number,
+): JsonObject | undefined {
+  if (!isMap(node)) return undefined;
+  const out: JsonObject = {};
+  for (const pair of node.items) {
+    const keyNode = resolve(ctx, pair.key as Node | null);
+    const key = isScalar(keyNode) ? keyNode.value : undefined;
+    if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') {
+      reportAt(
+        ctx,
+        'error',
+        'invalid-type',
+        `keys are strings, got ${kindOf(keyNode)}`,
+        path,
+        keyNode,
+      );
+      continue;
+    }
+    const k = String(key);
+    const v = readJson(ctx, pair.value as Node | null, childPath(path, k), depth + 1);
+    if (v !== undefined) {
+      Object.defineProperty(out, k, {
+        value: v,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+  }
+  return out;
+}
+
+/** A JSON object value (serviceParams), or a type problem. */
+export function readJsonObject(ctx: Ctx, raw: Node | null, path: string): JsonObject | undefined {
+  const node = resolve(ctx, raw);
+  if (!node || !isMap(node)) {
+    typeError(ctx, path, 'a mapping of parameters', node);
+    return undefined;
+  }
+  return readJsonObjectEntries(ctx, node, path, 0);
+}
+
+/**
+ * Reads a list; an item that cannot be read becomes `fallback()` so later indexes keep their
+ * paths, and its path is marked so validation does not report it twice.
+ */
+export function readList<T>(
+  ctx: Ctx,
+  raw: Node | null,
+  path: string,
+  what: string,
+  item: (node: Node | null, path: string) => T | undefined,
+  fallback: () => T,
+): T[] | undefined {
+  const node = resolve(ctx, raw);
+  if (!node || !isSeq(node)) {
+    typeError(ctx, path, `a list of ${what}`, node);
+    return undefined;
+  }
+  return node.items.map((child, i) => {
+    const p = indexPath(path, i);
+    const v = item(resolve(ctx, child as Node | null), p);
+    if (v !== undefined) return v;
+    ctx.errorPaths.add(p);
+    return fallback();
+  });
+}
+
+/** Reads a list of {target, source} mappings. */
+export function readMappings(ctx: Ctx, raw: Node | null, path: string): Mapping[] | undefined {
+  return readList(
+    ctx,
+    raw,
+    path,
+    'mappings ({target, source})',
+    (node, p) => {
+      const e = readEntries(ctx, node, p, MAPPING_FIELDS, 'a mapping');
+      if (!e) return undefined;
+      const targetNode = required(ctx, e, 'target', p, 'a mapping');
+      const sourceNode = required(ctx, e, 'source', p, 'a mapping');
+      const target =
+        targetNode === undefined ? undefined : readString(ctx, targetNode, childPath(p, 'target'));
+      const source =
+        sourceNode === undefined ? undefined : readJson(ctx, sourceNode, childPath(p, 'source'));
+      if (target === undefined || source === undefined) return undefined;
+      return { target, source };
+    },
+    () => ({ target: '', source: null }),
+  );
+}
