@@ -120,6 +120,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     const outer = !inTxn;
     inTxn = true;
     let result: R;
+    const deferredMark = deferred.length;
     try {
       const mark = history.mark();
       result = store.transaction(() => {
@@ -133,6 +134,10 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
           throw err;
         }
       });
+    } catch (err) {
+      // Effects of nested transitions that were rolled back with this one never run.
+      deferred.length = deferredMark;
+      throw err;
     } finally {
       if (outer) inTxn = false;
     }
@@ -141,6 +146,41 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
       while (deferred.length > 0 && !inTxn) deferred.shift()?.();
     } else deferred.push(() => runAfter(effects));
     return result;
+  }
+
+  // Group commit: API calls queued in the same turn run as savepoints of one
+  // transaction, so a burst of reports pays for one commit instead of one each.
+  const batch: Array<{ fn: () => unknown; done: (r: { ok: boolean; value: unknown }) => void }> =
+    [];
+  function batched<R>(fn: () => R): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      batch.push({
+        fn,
+        done: (r) => (r.ok ? resolve(r.value as R) : reject(r.value)),
+      });
+      if (batch.length === 1) setImmediate(flushBatch);
+    });
+  }
+  function flushBatch(): void {
+    const items = batch.splice(0);
+    const results: Array<{ ok: boolean; value: unknown }> = [];
+    try {
+      atomically(() => {
+        for (const item of items) {
+          try {
+            results.push({ ok: true, value: item.fn() });
+          } catch (err) {
+            results.push({ ok: false, value: err });
+          }
+        }
+      });
+    } catch (err) {
+      for (const item of items) item.done({ ok: false, value: err });
+      return;
+    }
+    for (const [i, item] of items.entries()) {
+      item.done(results[i] ?? { ok: false, value: new Error('lost') });
+    }
   }
 
   function emitEvent(
@@ -541,6 +581,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     tokens,
     limits,
     atomically,
+    batched,
     transition,
     endExecution,
     completeTask,

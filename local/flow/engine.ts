@@ -307,8 +307,9 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
         DescribeExecution: action(engine.describeExecution),
         ListExecutions: action(engine.listExecutions),
         GetExecutionHistory: action(engine.getExecutionHistory),
-        ReportTaskSucceeded: action(engine.reportTaskSucceeded),
-        ReportTaskFailed: action(engine.reportTaskFailed),
+        // Reports come in bursts (a worker's batch): group-committed.
+        ReportTaskSucceeded: (p) => core.batched(() => engine.reportTaskSucceeded(p)),
+        ReportTaskFailed: (p) => core.batched(() => engine.reportTaskFailed(p)),
       },
     }),
   ];

@@ -195,6 +195,28 @@ describe('task tokens', () => {
   });
 });
 
+describe('group-committed reports', () => {
+  it('keeps the good reports of a burst when one of them is refused', async () => {
+    const flow = await h.createFlow(callbackTask(''));
+    const execs = [await h.start(flow), await h.start(flow), await h.start(flow)];
+    const tokens: string[] = [];
+    for (let i = 0; i < 3; i++) tokens.push(String((await h.receive('err-q')).body.token));
+    const results = await Promise.allSettled([
+      ...tokens.map((t, i) =>
+        fnf.call('ReportTaskSucceeded', { TaskToken: t, Output: JSON.stringify({ i }) }),
+      ),
+      fnf.call('ReportTaskSucceeded', { TaskToken: 'forged', Output: '{}' }),
+    ]);
+    expect(results.map((r) => r.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+    ]);
+    for (const exec of execs) expect((await h.finished(flow, exec)).Status).toBe('Succeeded');
+  });
+});
+
 describe('the POP layer', () => {
   it('answers SignatureDoesNotMatch with HTTP 403 to a wrong secret', async () => {
     const wrong = createFnfSdk(stack, { accessKeySecret: 'not-the-secret' });
