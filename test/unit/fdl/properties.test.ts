@@ -1,7 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { emitFlow, parseFlow, validateFlow } from '../../../shared/fdl';
+import {
+  applyMappings,
+  emitFlow,
+  evaluateCondition,
+  parseCondition,
+  parseFlow,
+  validateFlow,
+} from '../../../shared/fdl';
 import { validFlow } from './arbitraries';
 
 const DEMO = `version: v1
@@ -104,6 +111,64 @@ describe('properties', () => {
         expectWellFormed(parseFlow(DEMO.slice(0, from) + DEMO.slice(to)));
       }),
       { numRuns: 300 },
+    );
+  });
+
+  it('parses any string as a condition or returns a message with an offset inside it', () => {
+    const pieces = fc.constantFrom(
+      '$.a',
+      '$.b[0]',
+      '$.c[*].d',
+      '==',
+      '!=',
+      '<',
+      '>=',
+      '&&',
+      '||',
+      '!',
+      '(',
+      ')',
+      '"x"',
+      '`y`',
+      '1',
+      '-2.5',
+      'true',
+      'null',
+      ' ',
+      "'",
+      '=',
+      '&',
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ maxLength: 40 }),
+          fc.array(pieces, { maxLength: 12 }).map((p) => p.join('')),
+        ),
+        fc.jsonValue({ maxDepth: 3 }),
+        (text, input) => {
+          const parsed = parseCondition(text);
+          if (parsed.ok) {
+            expect(typeof evaluateCondition(parsed.ast, input as never)).toBe('boolean');
+          } else {
+            expect(parsed.offset).toBeGreaterThanOrEqual(0);
+            expect(parsed.offset).toBeLessThanOrEqual(text.length);
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('applies generated mappings of valid flows to any input without throwing', () => {
+    fc.assert(
+      fc.property(validFlow, fc.jsonValue({ maxDepth: 3 }), (flow, input) => {
+        for (const m of [flow.inputMappings ?? [], flow.outputMappings ?? []]) {
+          const out = applyMappings(m, { input: input as never, local: {}, context: {} });
+          expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
+        }
+      }),
+      { numRuns: 100 },
     );
   });
 });
