@@ -34,7 +34,7 @@ export async function signedFetch(options: {
     .sort()
     .map((k) => `${k}:${headers[k]}\n`)
     .join('');
-  const toSign = `${options.method}\n${headers['content-md5'] ?? ''}\n${headers['content-type'] ?? ''}\n${date}\n${canonical}${options.resource}`;
+  const toSign = `${options.method}\n${headers['content-md5'] ?? ''}\n${headers['content-type'] ?? ''}\n${headers.date}\n${canonical}${options.resource}`;
   const signature = createHmac('sha1', options.accessKeySecret).update(toSign).digest('base64');
   headers.authorization = `MNS ${options.accessKeyId}:${signature}`;
   const res = await fetch(`${options.endpoint}${options.resource}`, {

@@ -87,6 +87,26 @@ describe('the MNS wire format over raw HTTP', () => {
     expect(wrongMd5.text).toContain('<Code>InvalidDegist</Code>');
   });
 
+  it('refuses an unknown AccessKeyId, a stale Date and a missing version header', async () => {
+    const unknownKey = await signedFetch({
+      endpoint: stack.endpoint,
+      accessKeyId: 'someone-else',
+      accessKeySecret: 'whatever',
+      method: 'GET',
+      resource: '/queues',
+    });
+    expect(unknownKey.status).toBe(403);
+    expect(unknownKey.text).toContain('<Code>InvalidAccessKeyId</Code>');
+    const stale = await send('GET', '/queues', undefined, {
+      date: new Date(Date.now() - 20 * 60_000).toUTCString(),
+    });
+    expect(stale.status).toBe(408);
+    expect(stale.text).toContain('<Code>TimeExpired</Code>');
+    const noVersion = await send('GET', '/queues', undefined, { 'x-mns-version': '' });
+    expect(noVersion.status).toBe(400);
+    expect(noVersion.text).toContain('<Code>MissingVersionHeader</Code>');
+  });
+
   it('matches query names case-insensitively and keeps + in a receipt handle', async () => {
     await mns.sendMessage('raw', { MessageBody: 'case' });
     const got = await mns.receiveMessage('raw');
