@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve } from 'node:path';
 import { type Problem, parseFlowDocument, sortProblems } from '../../shared/fdl';
 import { loadProject, ProjectError } from '../project/load';
@@ -40,7 +40,10 @@ export function validateFiles(options: ValidateFilesOptions): ValidateFilesResul
   const display = (f: string) => relative(cwd, f) || f;
   const problems: Problem[] = [];
 
-  const given = options.files.map((f) => resolve(cwd, f));
+  // A folder stands for the *.flow.yaml files in it.
+  const given = options.files
+    .map((f) => resolve(cwd, f))
+    .flatMap((f) => (isDirectory(f) ? listFlowFiles(f) : [f]));
   const projectArg = given.find(isProjectFile);
   const flowFiles = given.filter((f) => !isProjectFile(f));
   let projectPath: string | undefined;
@@ -60,7 +63,7 @@ export function validateFiles(options: ValidateFilesOptions): ValidateFilesResul
   }
   const byFile = new Map<string, string>();
   for (const f of project?.flows ?? []) byFile.set(resolve(f.definitionFile), f.name);
-  const nothingGiven = given.length === 0;
+  const nothingGiven = options.files.length === 0;
   if (projectArg || (nothingGiven && project)) {
     for (const f of project?.flows ?? []) {
       const file = resolve(f.definitionFile);
@@ -108,6 +111,14 @@ export function validateFiles(options: ValidateFilesOptions): ValidateFilesResul
   };
   if (projectPath && project) result.projectFile = display(projectPath);
   return result;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function listFlowFiles(dir: string): string[] {

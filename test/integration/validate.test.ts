@@ -133,6 +133,26 @@ describe('queueflow validate', () => {
     ]);
   });
 
+  it('expands a folder to the flow files in it', () => {
+    const result = validateFiles({ files: ['flows'], cwd: dir, project: false });
+    expect(result.files).toContain(join('flows', 'demo.flow.yaml'));
+    expect(result.files).toContain(join('flows', 'all-steps.flow.yaml'));
+    expect(result.files.every((f) => f.endsWith('.flow.yaml'))).toBe(true);
+  });
+
+  it('reports a file that cannot be read', () => {
+    const result = validateFiles({ files: ['flows/missing.flow.yaml'], cwd: dir, project: false });
+    expect(result.problems).toMatchObject([
+      {
+        severity: 'error',
+        file: join('flows', 'missing.flow.yaml'),
+        line: 1,
+        column: 1,
+        message: /cannot read the file/,
+      },
+    ]);
+  });
+
   it('skips cross-file checks with project false', () => {
     writeFileSync(join(dir, 'flows', 'broken.flow.yaml'), BROKEN);
     const result = validateFiles({ files: ['flows/broken.flow.yaml'], cwd: dir, project: false });
