@@ -110,6 +110,11 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     return out;
   }
 
+  const insertAndClaim = store.db.transaction((row: Parameters<typeof q.insertMessage>[0]) => {
+    q.insertMessage(row);
+    return waiters.claimForWaiters(row.queue);
+  }).immediate;
+
   // The common case is one statement (its own transaction); only a refused
   // delete reads the row to say why.
   function deleteMessage(queue: string, handle: string): void {
@@ -161,7 +166,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     const expiresAt = now + rec.attributes.MessageRetentionPeriod * 1000;
     const messageId = newMessageId(now);
     const md5 = bodyMD5(msg.body);
-    const seq = q.insertMessage({
+    const row = {
       queue,
       messageId,
       body: msg.body,
@@ -171,8 +176,15 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
       visibleAt,
       expiresAt,
       receipt: null,
-    });
+    };
     scheduleExpiry(expiresAt);
+    if (delay === 0 && waiters.count(queue) > 0 && !store.db.inTransaction) {
+      // Someone is parked: store the message and claim it for them in one commit,
+      // then hand it over.
+      insertAndClaim(row)();
+      return { messageId, bodyMD5: md5 };
+    }
+    const seq = q.insertMessage(row);
     if (delay === 0) {
       waiters.notify(queue, store.db.inTransaction);
       return { messageId, bodyMD5: md5 };

@@ -37,21 +37,30 @@ export function createWaiterRegistry(deps: WaiterDeps) {
   const pending = new Set<string>();
   let closed = false;
 
-  function serve(queue: string): void {
-    const set = byQueue.get(queue);
-    if (!set) return;
-    for (const w of set) {
+  /** Claims messages for the waiters in order, until one finds nothing; delivers nothing yet. */
+  function take(queue: string): Array<[Waiter, ReceivedMessage[] | Error]> {
+    const taken: Array<[Waiter, ReceivedMessage[] | Error]> = [];
+    for (const w of byQueue.get(queue) ?? []) {
       let got: ReceivedMessage[];
       try {
         got = deps.claim(queue, w.max, w.visibilityTimeout);
       } catch (err) {
-        w.done(err as Error);
+        taken.push([w, err as Error]);
         continue;
       }
       if (got.length === 0) break;
-      w.done(got);
+      taken.push([w, got]);
     }
+    return taken;
+  }
+
+  function deliver(queue: string, taken: Array<[Waiter, ReceivedMessage[] | Error]>): void {
+    for (const [w, result] of taken) w.done(result);
     if (byQueue.has(queue)) rearm(queue);
+  }
+
+  function serve(queue: string): void {
+    if (byQueue.has(queue)) deliver(queue, take(queue));
   }
 
   function rearm(queue: string): void {
@@ -161,6 +170,17 @@ export function createWaiterRegistry(deps: WaiterDeps) {
         pending.delete(queue);
         serve(queue);
       });
+    },
+
+    /**
+     * Claims for the parked waiters of `queue` now, inside the caller's
+     * transaction, and returns the function that hands the messages over: call
+     * it after the commit (a send and its wake-up then cost one commit).
+     */
+    claimForWaiters(queue: string): () => void {
+      if (!byQueue.has(queue)) return () => {};
+      const taken = take(queue);
+      return () => deliver(queue, taken);
     },
 
     /** A message of `queue` becomes visible at `at` (delay or visibility ending). */
