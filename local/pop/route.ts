@@ -32,9 +32,8 @@ export function createPopRoute(options: PopRouteOptions): HttpRoute {
   return {
     name: options.name,
     matches(req, url) {
+      // A wrong Version is still taken here, to answer APIVersionNotSupported in POP's shape.
       if (url.pathname !== '/') return false;
-      const version = req.headers['x-acs-version'] ?? url.searchParams.get('Version');
-      if (version !== undefined && version !== null && version !== options.version) return false;
       if (req.headers['x-acs-action'] || url.searchParams.has('Action')) return true;
       return (
         req.method === 'POST' &&

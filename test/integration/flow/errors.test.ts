@@ -225,6 +225,17 @@ describe('the POP layer', () => {
     expect(err.entry?.response?.statusCode).toBe(403);
   });
 
+  it('answers APIVersionNotSupported and ActionNotSupported as POP JSON errors', async () => {
+    const version = await fetch(
+      `${stack.endpoint}/?${await signedQuery({ Action: 'ListFlows', Version: '2020-01-01' })}`,
+    );
+    expect(version.status).toBe(400);
+    expect(((await version.json()) as { Code: string }).Code).toBe('APIVersionNotSupported');
+    const action = await fetch(`${stack.endpoint}/?${await signedQuery({ Action: 'DoMagic' })}`);
+    expect(action.status).toBe(400);
+    expect(((await action.json()) as { Code: string }).Code).toBe('ActionNotSupported');
+  });
+
   it('rejects a replayed signature nonce', async () => {
     const params = { Action: 'ListFlows' };
     const first = await fetch(`${stack.endpoint}/?${await signedQuery(params)}`);
