@@ -51,6 +51,7 @@ export {
 } from './condition';
 export { emitFlow } from './emit';
 export { FdlError, type FdlErrorCode } from './errors';
+export { createFdlJsonSchema } from './json-schema';
 export {
   applyMappings,
   classifySource,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatProblem, type Problem } from '../../../shared/fdl';
+import { createFdlJsonSchema, formatProblem, type Problem } from '../../../shared/fdl';
 import { validateFiles } from '../../fdl-files/validate-files';
 
 interface ValidateOptions {
@@ -7,6 +7,7 @@ interface ValidateOptions {
   format: 'text' | 'json' | 'github';
   strict: boolean;
   quiet: boolean;
+  printSchema: boolean;
 }
 
 /** `queueflow validate <files...>`: check FDL files (and s.yaml references) before deploy. */
@@ -32,6 +33,7 @@ export function registerValidateCommand(program: Command): void {
     )
     .option('--strict', 'exit 1 on warnings too', false)
     .option('-q, --quiet', 'print errors only', false)
+    .option('--print-schema', 'print a JSON Schema of FDL v1 for editors, then exit', false)
     .addHelpText(
       'after',
       `
@@ -43,9 +45,14 @@ Examples:
   queueflow validate flows/*.flow.yaml
   queueflow validate --format json flows/demo.flow.yaml
   queueflow validate --format github --strict   # in a GitHub Actions step
+  queueflow validate --print-schema > fdl.schema.json   # completion in YAML editors
 `,
     )
     .action((files: string[], opts: ValidateOptions) => {
+      if (opts.printSchema) {
+        process.stdout.write(`${JSON.stringify(createFdlJsonSchema(), null, 2)}\n`);
+        return;
+      }
       if (!['text', 'json', 'github'].includes(opts.format)) {
         process.stderr.write(
           `queueflow validate: --format must be text, json or github, got "${opts.format}"\n`,
