@@ -6,7 +6,7 @@ const str = (description: string): JsonObject => ({ type: 'string', description 
 const mappingList = (description: string): JsonObject => ({
   type: 'array',
   description,
-  items: { $ref: '#/$defs/mapping' },
+  items: { $ref: '#/definitions/mapping' },
 });
 
 const common: JsonObject = {
@@ -39,14 +39,15 @@ function step(
 }
 
 /**
- * A JSON Schema (draft 2020-12) of FDL v1, for editors (yaml-language-server completion and
- * hover). It checks shape only; `parseFlow` checks meaning (gotos, ARNs, conditions, limits).
+ * A JSON Schema (draft-07, which YAML editors support best) of FDL v1, for completion and hover
+ * in editors (yaml-language-server). It checks shape only; `parseFlow` checks meaning (gotos,
+ * ARNs, conditions, limits).
  * @example JSON.stringify(createFdlJsonSchema())
  */
 export function createFdlJsonSchema(): JsonObject {
-  const steps: JsonObject = { type: 'array', items: { $ref: '#/$defs/step' } };
+  const steps: JsonObject = { type: 'array', items: { $ref: '#/definitions/step' } };
   return {
-    $schema: 'https://json-schema.org/draft/2020-12/schema',
+    $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://queueflow.local/schemas/fdl-v1.json',
     title: 'Serverless Workflow FDL v1 flow',
     type: 'object',
@@ -61,7 +62,7 @@ export function createFdlJsonSchema(): JsonObject {
     },
     required: ['version', 'type', 'steps'],
     additionalProperties: false,
-    $defs: {
+    definitions: {
       mapping: {
         type: 'object',
         properties: {
@@ -98,7 +99,7 @@ export function createFdlJsonSchema(): JsonObject {
               items: {
                 type: 'object',
                 properties: {
-                  errors: { $ref: '#/$defs/errors' },
+                  errors: { $ref: '#/definitions/errors' },
                   intervalSeconds: {
                     type: 'integer',
                     minimum: 1,
@@ -120,7 +121,10 @@ export function createFdlJsonSchema(): JsonObject {
               type: 'array',
               items: {
                 type: 'object',
-                properties: { errors: { $ref: '#/$defs/errors' }, goto: str('A sibling step.') },
+                properties: {
+                  errors: { $ref: '#/definitions/errors' },
+                  goto: str('A sibling step.'),
+                },
                 required: ['errors', 'goto'],
                 additionalProperties: false,
               },
@@ -140,7 +144,7 @@ export function createFdlJsonSchema(): JsonObject {
                   type: 'object',
                   properties: {
                     condition: str('e.g. $.status == "ready" && $.n >= 3'),
-                    steps: { $ref: '#/$defs/steps' },
+                    steps: { $ref: '#/definitions/steps' },
                     goto: str('A sibling step.'),
                   },
                   required: ['condition'],
@@ -149,7 +153,10 @@ export function createFdlJsonSchema(): JsonObject {
               },
               default: {
                 type: 'object',
-                properties: { steps: { $ref: '#/$defs/steps' }, goto: str('A sibling step.') },
+                properties: {
+                  steps: { $ref: '#/definitions/steps' },
+                  goto: str('A sibling step.'),
+                },
                 additionalProperties: false,
               },
             },
@@ -166,7 +173,7 @@ export function createFdlJsonSchema(): JsonObject {
                 maxItems: LIMITS.parallelBranches,
                 items: {
                   type: 'object',
-                  properties: { steps: { $ref: '#/$defs/steps', minItems: 1 } },
+                  properties: { steps: { allOf: [{ $ref: '#/definitions/steps' }], minItems: 1 } },
                   required: ['steps'],
                   additionalProperties: false,
                 },
@@ -193,7 +200,7 @@ export function createFdlJsonSchema(): JsonObject {
                 required: ['collection', 'item'],
                 additionalProperties: false,
               },
-              steps: { $ref: '#/$defs/steps', minItems: 1 },
+              steps: { allOf: [{ $ref: '#/definitions/steps' }], minItems: 1 },
             },
             ['iterationMapping', 'steps'],
           ),

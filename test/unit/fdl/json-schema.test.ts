@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import Ajv2020 from 'ajv/dist/2020';
+import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { createFdlJsonSchema } from '../../../shared/fdl';
 
 const root = join(import.meta.dirname, '..', '..', '..');
-const validate = new Ajv2020({ allErrors: false, strict: false }).compile(createFdlJsonSchema());
+const validate = new Ajv({ allErrors: false, strict: false }).compile(createFdlJsonSchema());
 const load = (name: string) => parse(readFileSync(join(root, 'flows', name), 'utf8'));
 
 describe('createFdlJsonSchema', () => {
@@ -28,6 +28,7 @@ describe('createFdlJsonSchema', () => {
       { ...base, steps: [{ type: 'pass' }] },
       { ...base, version: 'v2', steps: [{ type: 'pass', name: 'a' }] },
       { ...base, steps: [] },
+      { ...base, steps: [{ type: 'parallel', name: 'p', branches: [{ steps: [] }] }] },
     ];
     for (const doc of bad) expect(validate(doc), JSON.stringify(doc)).toBe(false);
   });
