@@ -160,8 +160,11 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     },
     startExecution(p) {
       const flow = flowOf(required(p, 'FlowName'));
-      const name = optional(p, 'ExecutionName') ?? randomUUID();
-      checkName('ExecutionName', name);
+      const given = optional(p, 'ExecutionName');
+      // The name rule applies to names callers choose; generated ones are UUIDs,
+      // which may start with a digit, as the cloud's own generated names do.
+      if (given !== undefined) checkName('ExecutionName', given);
+      const name = given ?? randomUUID();
       const input = jsonObjectParam(p, 'Input', {});
       if (jsonBytes(input) > limits.stepDataBytes) {
         throw fnfErrors.invalidArgument(`Input exceeds ${limits.stepDataBytes} bytes`);

@@ -304,6 +304,30 @@ describe('flows and executions through the API', () => {
     expect(err.code).toBe('ExecutionAlreadyExists');
   });
 
+  it('generates a valid name for every StartExecution without one, and checks names callers choose', async () => {
+    const flow = await h.createFlow(
+      'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n',
+    );
+    const names = new Set<string>();
+    // Generated names are UUIDs; many start with a digit, which the caller-name rule forbids.
+    for (let i = 0; i < 40; i++) {
+      const started = await fnf.call<{ Name: string }>('StartExecution', {
+        FlowName: flow,
+        Input: '{}',
+      });
+      names.add(started.Name);
+    }
+    expect(names.size).toBe(40);
+    const bad = await rejection(
+      fnf.call('StartExecution', {
+        FlowName: flow,
+        ExecutionName: '1-starts-with-digit',
+        Input: '{}',
+      }),
+    );
+    expect(bad.code).toBe('InvalidArgument');
+  });
+
   it('pages ListExecutions and GetExecutionHistory and filters by status and prefix', async () => {
     const flow = await h.createFlow(
       'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n',
