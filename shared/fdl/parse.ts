@@ -89,7 +89,7 @@ function parseFlowUnsafe(text: string, file: string | undefined): ParsedFlowDocu
     problems: [],
     errorPaths: new Set(),
     placeholders: new WeakSet(),
-    aliasBudget: 10_000,
+    aliasBudget: 2_000,
   };
   for (const e of [...doc.errors, ...doc.warnings]) {
     const pos = lineCounter.linePos(e.pos[0]);

@@ -47,7 +47,18 @@ export function report(
 export function resolve(ctx: Ctx, node: Node | null | undefined): Node | null {
   let n = node ?? null;
   while (n && isAlias(n)) {
-    if (--ctx.aliasBudget < 0) return null;
+    if (--ctx.aliasBudget < 0) {
+      if (ctx.aliasBudget === -1) {
+        report(
+          ctx,
+          'error',
+          'yaml-syntax',
+          'too many alias expansions (*alias); the document expands to more than a flow can hold',
+          '',
+        );
+      }
+      return null;
+    }
     n = (n.resolve(ctx.doc) as Node | undefined) ?? null;
   }
   return n;

@@ -824,6 +824,26 @@ describe('parseFlow: totality', () => {
     expect(r.problems.map((p) => p.severity)).toEqual(['warning']);
   });
 
+  it('stops expanding a YAML alias bomb and says so', () => {
+    let defs = '  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n';
+    for (let i = 1; i < 10; i++)
+      defs += `  a${i}: &a${i} [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]\n`;
+    const text = `version: v1\ntype: flow\ndefs:\n${defs}steps:\n  - type: pass\n    name: p\n    outputMappings:\n      - target: bomb\n        source: *a9\n`;
+    const started = Date.now();
+    const r = parseFlow(text);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(r.flow).toBeUndefined();
+    expect(r.problems).toContainEqual(
+      expect.objectContaining({
+        severity: 'error',
+        code: 'yaml-syntax',
+        message: expect.stringMatching(/too many alias expansions/),
+      }),
+    );
+  });
+
   it('does not throw on YAML anchors, aliases and tags', () => {
     const r = parseFlow(
       'version: v1\ntype: flow\nsteps:\n  - &s {type: pass, name: a}\n  - *s\n  - !!binary aGk=\n',
