@@ -366,7 +366,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
               cause: ending.cause,
             };
       const parts = tokens.parse(row.callback_token);
-      const target = parts && repo.latestExecByNames.get(parts.flowName, parts.executionName);
+      const target = parts && repo.latestExecId.get(parts.flowName, parts.executionName);
       if (parts && target) {
         const info = repo.insertInbox.run(target.id, parts.eventId, JSON.stringify(outcome));
         const id = Number(info.lastInsertRowid);

@@ -74,8 +74,9 @@ export function createRepo(store: Store) {
     deleteFlow: q('DELETE FROM flow_flows WHERE name = ?'),
     exec: q<ExecRow>('SELECT * FROM flow_executions WHERE id = ?'),
     execByName: q<ExecRow>('SELECT * FROM flow_executions WHERE flow_id = ? AND name = ?'),
-    latestExecByNames: q<ExecRow>(
-      'SELECT * FROM flow_executions WHERE flow_name = ? AND name = ? ORDER BY id DESC LIMIT 1',
+    // The report path needs only the id: a covering read of the name index, no row fetch.
+    latestExecId: q<{ id: number }>(
+      'SELECT id FROM flow_executions WHERE flow_name = ? AND name = ? ORDER BY id DESC LIMIT 1',
     ),
     running: q<{ id: number }>("SELECT id FROM flow_executions WHERE status = 'Running'"),
     insertExec: q(
