@@ -246,6 +246,41 @@ describe('the POP layer', () => {
     expect(replay.status).toBe(400);
     expect(((await replay.json()) as { Code: string }).Code).toBe('SignatureNonceUsed');
   });
+
+  it('answers EntityTooLarge to a form body over 1 MiB and still serves the next call', async () => {
+    const big = await fetch(`${stack.endpoint}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-acs-action': 'ListFlows' },
+      body: `Pad=${'x'.repeat(1024 * 1024 + 16)}`,
+    });
+    expect(big.status).toBe(400);
+    expect(((await big.json()) as { Code: string }).Code).toBe('EntityTooLarge');
+    expect((await fnf.call<{ Flows: unknown[] }>('ListFlows', {})).Flows).toBeInstanceOf(Array);
+  });
+
+  it('reads a signed form body that arrives in many chunks', async () => {
+    const query = await signedQuery(
+      { Action: 'ListFlows', Pad: 'y'.repeat(200_000) },
+      undefined,
+      'POST',
+    );
+    const chunks = query.match(/[\s\S]{1,4096}/g) ?? [];
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = chunks.shift();
+        if (next === undefined) controller.close();
+        else controller.enqueue(new TextEncoder().encode(next));
+      },
+    });
+    const res = await fetch(`${stack.endpoint}/`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-acs-action': 'ListFlows' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { Flows: unknown[] }).Flows).toBeInstanceOf(Array);
+  });
 });
 
 describe('flows and executions through the API', () => {
@@ -361,7 +396,11 @@ describe('flows and executions through the API', () => {
   });
 });
 
-async function signedQuery(extra: Record<string, string>, nonce?: string): Promise<string> {
+async function signedQuery(
+  extra: Record<string, string>,
+  nonce?: string,
+  method = 'GET',
+): Promise<string> {
   const { createHmac, randomUUID } = await import('node:crypto');
   const { stringToSign } = await import('../../../local/pop/encode');
   const { popEncode } = await import('../../../local/pop/encode');
@@ -376,7 +415,7 @@ async function signedQuery(extra: Record<string, string>, nonce?: string): Promi
     ...extra,
   };
   const sig = createHmac('sha1', `${stack.credentials.accessKeySecret}&`)
-    .update(stringToSign('GET', params))
+    .update(stringToSign(method, params))
     .digest('base64');
   return Object.entries({ ...params, Signature: sig })
     .map(([k, v]) => `${popEncode(k)}=${popEncode(v)}`)
