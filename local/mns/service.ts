@@ -10,7 +10,13 @@ import {
 } from './attributes';
 import { MnsError, outOfRange } from './errors';
 import { bodyMD5, createMessageIdFactory, newReceiptHandle, parseReceiptHandle } from './ids';
-import { createQueueStore, type QueueRecord, toPeeked, toReceived } from './queue-store';
+import {
+  createQueueStore,
+  type MessageRow,
+  type QueueRecord,
+  toPeeked,
+  toReceived,
+} from './queue-store';
 import { createMnsRoute } from './route';
 import { MNS_MIGRATIONS } from './schema';
 import type { QueueService, ReceivedMessage, SentMessage } from './types';
@@ -76,17 +82,36 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
 
   // Hot paths get their transaction wrappers built once (better-sqlite3 nests
   // them as savepoints when a caller's transaction is already open).
-  const claim = store.db.transaction(claimNow).immediate;
-  function claimNow(queue: string, max: number, vt: number | undefined): ReceivedMessage[] {
+  const claimFound = store.db.transaction(claimRows).immediate;
+
+  // Look before locking: a receive that finds nothing (every long poll parks
+  // after one, and a send wakes a waiter only after a second finds nothing
+  // left) then costs one SELECT, not BEGIN IMMEDIATE + SELECT + COMMIT. Safe
+  // because this process is the store's only writer and JS runs one statement
+  // at a time: the rows read are still there when the transaction begins.
+  function claim(queue: string, max: number, vt: number | undefined): ReceivedMessage[] {
+    requireQueue(queue);
+    const now = clock.now();
+    const first = q.ready(queue, now, max);
+    if (first.length === 0) return [];
+    return claimFound(queue, max, vt, first, now);
+  }
+
+  function claimRows(
+    queue: string,
+    max: number,
+    vt: number | undefined,
+    first: MessageRow[],
+    now: number,
+  ): ReceivedMessage[] {
     const rec = requireQueue(queue);
     const visibility = (vt ?? rec.attributes.VisibilityTimeout) * 1000;
     const { DeadLetterQueue: dlq, MaxReceiveCount: maxReceives } = rec.attributes;
     const dlqExists = dlq !== null && maxReceives !== null && q.getQueue(dlq) !== undefined;
-    const now = clock.now();
     const out: ReceivedMessage[] = [];
     let moved = 0;
+    let rows = first;
     for (;;) {
-      const rows = q.ready(queue, now, max - out.length);
       let movedNow = 0;
       for (const row of rows) {
         if (dlqExists && row.dequeue_count >= maxReceives!) {
@@ -101,6 +126,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
       moved += movedNow;
       // Only a dead-letter move can leave room for more; otherwise one query is enough.
       if (movedNow === 0 || out.length >= max) break;
+      rows = q.ready(queue, now, max - out.length);
     }
     if (moved > 0) {
       q.countDeadLettered(queue, moved);

@@ -54,13 +54,16 @@ export function createWaiterRegistry(deps: WaiterDeps) {
     return taken;
   }
 
-  function deliver(queue: string, taken: Array<[Waiter, ReceivedMessage[] | Error]>): void {
+  // The wake timer needs no fresh look after a delivery: every claim reports
+  // its new visibility window through visibleAt, so a timer still armed is
+  // never later than the earliest future visible_at. Only a timer that fired
+  // (or a first waiter) asks the store again.
+  function deliver(taken: Array<[Waiter, ReceivedMessage[] | Error]>): void {
     for (const [w, result] of taken) w.done(result);
-    if (byQueue.has(queue)) rearm(queue);
   }
 
   function serve(queue: string): void {
-    if (byQueue.has(queue)) deliver(queue, take(queue));
+    if (byQueue.has(queue)) deliver(take(queue));
   }
 
   function rearm(queue: string): void {
@@ -81,6 +84,7 @@ export function createWaiterRegistry(deps: WaiterDeps) {
       if (timers.get(queue)?.cancel !== cancel) return;
       timers.delete(queue);
       serve(queue);
+      if (byQueue.has(queue)) rearm(queue);
     });
     timers.set(queue, { at, cancel });
   }
@@ -115,6 +119,7 @@ export function createWaiterRegistry(deps: WaiterDeps) {
           return;
         }
         let set = byQueue.get(queue);
+        const first = set === undefined;
         if (!set) {
           set = new Set();
           byQueue.set(queue, set);
@@ -147,7 +152,8 @@ export function createWaiterRegistry(deps: WaiterDeps) {
         };
         opts.signal?.addEventListener('abort', onAbort, { once: true });
         set.add(w);
-        rearm(queue);
+        // Later waiters share the timer the first one armed (kept current by visibleAt).
+        if (first) rearm(queue);
       });
     },
 
@@ -180,7 +186,7 @@ export function createWaiterRegistry(deps: WaiterDeps) {
     claimForWaiters(queue: string): () => void {
       if (!byQueue.has(queue)) return () => {};
       const taken = take(queue);
-      return () => deliver(queue, taken);
+      return () => deliver(taken);
     },
 
     /** A message of `queue` becomes visible at `at` (delay or visibility ending). */
