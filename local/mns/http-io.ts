@@ -28,26 +28,30 @@ export function parseQuery(rawUrl: string): Query {
   return q;
 }
 
-/** Writes a response with the MNS common headers; XML bodies get the content type the SDK needs. */
+/**
+ * Writes a response with the MNS common headers; XML bodies get the content type the SDK needs.
+ * Headers go to writeHead as one flat list (no setHeader bookkeeping), and the
+ * `Date` header is left to Node, which formats it once a second, not per response.
+ */
 export function reply(
   res: ServerResponse,
   requestId: string,
   status: number,
   body?: string,
-  headers: Record<string, string> = {},
+  headers?: Record<string, string>,
 ): void {
-  const out: Record<string, string | number> = {
-    'x-mns-request-id': requestId,
-    'x-mns-version': '2015-06-06',
-    date: new Date().toUTCString(),
-    ...headers,
-  };
+  const out: Array<string | number> = [
+    'x-mns-request-id',
+    requestId,
+    'x-mns-version',
+    '2015-06-06',
+  ];
+  if (headers) for (const [k, v] of Object.entries(headers)) out.push(k, v);
   if (body !== undefined) {
     // Without text/xml the Node SDK silently ignores the body, errors included (reference §1.1).
-    out['content-type'] = 'text/xml;charset=utf-8';
-    out['content-length'] = Buffer.byteLength(body, 'utf8');
+    out.push('content-type', 'text/xml;charset=utf-8', 'content-length', Buffer.byteLength(body));
   } else {
-    out['content-length'] = 0;
+    out.push('content-length', 0);
   }
   res.writeHead(status, out);
   res.end(body);

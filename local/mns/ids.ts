@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
 
 /**
@@ -46,7 +47,16 @@ export function parseReceiptHandle(handle: string): number | undefined {
 
 /** MessageBodyMD5: upper-case hex MD5 of the body text as stored. */
 export function bodyMD5(body: string): string {
-  return createHash('md5').update(body, 'utf8').digest('hex').toUpperCase();
+  return md5Hex(body).toUpperCase();
+}
+
+// crypto.hash (Node >= 20.12) is a one-shot digest, about twice as fast as
+// createHash for small inputs; older Node 20 releases fall back.
+const oneShot = (crypto as { hash?: typeof crypto.hash }).hash;
+
+/** Lower-case hex MD5 of `data` (strings as UTF-8). */
+export function md5Hex(data: string | Buffer): string {
+  return oneShot ? oneShot('md5', data, 'hex') : createHash('md5').update(data).digest('hex');
 }
 
 /**

@@ -1,7 +1,8 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { SecretLookup } from '../credentials';
 import { MnsError } from './errors';
+import { md5Hex } from './ids';
 
 /** The cloud rejects requests more than 15 minutes from its own time. */
 const MAX_SKEW_MS = 15 * 60 * 1000;
@@ -53,12 +54,14 @@ export function verifyMnsRequest(req: IncomingMessage, secrets: SecretLookup): v
 export function verifyContentMd5(req: IncomingMessage, body: Buffer): void {
   const given = headerValue(req.headers['content-md5']);
   if (!given) return;
-  const digest = createHash('md5').update(body).digest();
-  const hex = digest.toString('hex');
-  const accepted = [hex, hex.toUpperCase()].map((x) => Buffer.from(x, 'utf8').toString('base64'));
-  if (!accepted.includes(given) && given !== digest.toString('base64')) {
-    throw new MnsError('InvalidDegist');
-  }
+  const hex = md5Hex(body);
+  // The SDKs' spelling first: one encode, and the usual request is done.
+  if (given === Buffer.from(hex, 'latin1').toString('base64')) return;
+  const accepted = [
+    Buffer.from(hex.toUpperCase(), 'latin1').toString('base64'),
+    Buffer.from(hex, 'hex').toString('base64'),
+  ];
+  if (!accepted.includes(given)) throw new MnsError('InvalidDegist');
 }
 
 function headerValue(v: string | string[] | undefined): string {
