@@ -150,14 +150,29 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
 
   // Group commit: API calls queued in the same turn run as savepoints of one
   // transaction, so a burst of reports pays for one commit instead of one each.
+  // Adaptive: the first call of a turn commits at once (a lone report waits for
+  // nothing); only calls arriving after it in the same turn are deferred and share
+  // the next commit. A burst of n then costs two commits instead of n.
   const batch: Array<{ fn: () => unknown; done: (r: { ok: boolean; value: unknown }) => void }> =
     [];
+  let turnBusy = false;
+  const endTurn = () => {
+    turnBusy = false;
+  };
   function batched<R>(fn: () => R): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       batch.push({
         fn,
         done: (r) => (r.ok ? resolve(r.value as R) : reject(r.value)),
       });
+      if (!turnBusy) {
+        turnBusy = true;
+        setImmediate(endTurn);
+        if (batch.length === 1) {
+          flushBatch();
+          return;
+        }
+      }
       if (batch.length === 1) setImmediate(flushBatch);
     });
   }
