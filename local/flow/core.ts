@@ -178,6 +178,18 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
   }
   function flushBatch(): void {
     const items = batch.splice(0);
+    const only = items.length === 1 ? items[0] : undefined;
+    if (only) {
+      // Alone, the call's own transaction is the commit: no outer one, no savepoint.
+      let r: { ok: boolean; value: unknown };
+      try {
+        r = { ok: true, value: only.fn() };
+      } catch (err) {
+        r = { ok: false, value: err };
+      }
+      only.done(r);
+      return;
+    }
     const results: Array<{ ok: boolean; value: unknown }> = [];
     try {
       atomically(() => {

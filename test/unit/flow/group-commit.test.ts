@@ -34,25 +34,27 @@ function coreOnMemory() {
 const nextTurn = () => new Promise<void>((r) => setImmediate(r));
 
 describe('group commit of reports', () => {
-  it('commits a lone call at once, without waiting for the next turn', async () => {
+  it('runs a lone call at once, on its own, without waiting for the next turn', async () => {
     const { store, core } = coreOnMemory();
     let ran = false;
     const done = core.batched(() => {
       ran = true;
+      // No outer transaction: the call's own transition is the commit.
       return store.db.inTransaction;
     });
     expect(ran).toBe(true);
-    await expect(done).resolves.toBe(true);
+    await expect(done).resolves.toBe(false);
     store.close();
   });
 
   it('runs the calls that follow in the same turn together in one later transaction', async () => {
     const { store, core } = coreOnMemory();
     const order: string[] = [];
+    const inTxn: boolean[] = [];
     const call = (name: string) =>
       core.batched(() => {
         order.push(name);
-        expect(store.db.inTransaction).toBe(true);
+        inTxn.push(store.db.inTransaction);
         return name;
       });
     const first = call('a');
@@ -62,6 +64,7 @@ describe('group commit of reports', () => {
     await nextTurn();
     expect(order).toEqual(['a', 'b', 'c', 'd']);
     await expect(Promise.all([first, ...rest])).resolves.toEqual(['a', 'b', 'c', 'd']);
+    expect(inTxn).toEqual([false, true, true, true]);
     store.close();
   });
 
