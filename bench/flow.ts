@@ -76,7 +76,7 @@ async function withStack<T>(fn: (stack: LocalStack) => Promise<T>): Promise<T> {
 }
 
 /** Latency of each callback step: its TaskScheduled -> the next step's TaskScheduled (or the end). */
-async function measureLatency(steps: number, runs: number): Promise<number[]> {
+export async function measureLatency(steps: number, runs: number): Promise<number[]> {
   return withStack(async (stack) => {
     const fnf = fnfClient(stack);
     stack.engine.createFlow({ Name: 'bench_chain', Definition: chainFlow(steps), Description: '' });
@@ -115,7 +115,7 @@ async function measureLatency(steps: number, runs: number): Promise<number[]> {
  * `flows` concurrent executions, and the CPU time per step of the stack and of
  * the workers, which a loaded machine does not inflate the way it inflates wall time.
  */
-async function measureThroughput(
+export async function measureThroughput(
   flows: number,
   steps: number,
   workers: number,
@@ -158,7 +158,7 @@ async function measureThroughput(
 }
 
 /** The engine alone: in-process receive, report and delete, no HTTP (what the API adds on top). */
-async function measureInProcess(flows: number, steps: number): Promise<number> {
+export async function measureInProcess(flows: number, steps: number): Promise<number> {
   return withStack(async (stack) => {
     stack.engine.createFlow({ Name: 'bench_ip', Definition: chainFlow(steps), Description: '' });
     for (let i = 0; i < flows; i++) {
