@@ -1,6 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { BodyTooLargeError, type HttpRoute } from '../http/route';
-import { newRequestId } from '../ids';
 import type { Logger } from '../log';
 import { PopError, popErrors } from './errors';
 import { POP_REQUEST_LIMIT, readPopRequest } from './params';
@@ -29,6 +29,7 @@ export interface PopRouteOptions {
  */
 export function createPopRoute(options: PopRouteOptions): HttpRoute {
   const { actions, verifier, logger } = options;
+  const newRequestId = createRequestIds();
   return {
     name: options.name,
     matches(req, url) {
@@ -87,9 +88,25 @@ function toPopError(err: unknown): PopError {
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json;charset=utf-8',
-    'content-length': Buffer.byteLength(text),
-  });
+  // A flat header list: writeHead skips the per-name bookkeeping of an object.
+  res.writeHead(status, [
+    'content-type',
+    'application/json;charset=utf-8',
+    'content-length',
+    Buffer.byteLength(text),
+  ]);
   res.end(text);
+}
+
+/**
+ * Request ids in the cloud's 24-hex shape: a random per-route prefix (unique
+ * across restarts) and a counter, instead of a random draw per request.
+ */
+function createRequestIds(): () => string {
+  const prefix = randomBytes(6).toString('hex').toUpperCase();
+  let counter = 0;
+  return () => {
+    counter = (counter + 1) % 0x1_0000_0000_0000;
+    return `${prefix}${counter.toString(16).toUpperCase().padStart(12, '0')}`;
+  };
 }

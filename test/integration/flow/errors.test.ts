@@ -247,6 +247,19 @@ describe('the POP layer', () => {
     expect(((await replay.json()) as { Code: string }).Code).toBe('SignatureNonceUsed');
   });
 
+  it('answers JSON with a distinct 24-hex RequestId on every response, errors included', async () => {
+    const ids: string[] = [];
+    for (const action of ['ListFlows', 'ListFlows', 'DoMagic']) {
+      const res = await fetch(`${stack.endpoint}/?${await signedQuery({ Action: action })}`);
+      expect(res.headers.get('content-type')).toBe('application/json;charset=utf-8');
+      const text = await res.text();
+      expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
+      ids.push((JSON.parse(text) as { RequestId: string }).RequestId);
+    }
+    for (const id of ids) expect(id).toMatch(/^[0-9A-F]{24}$/);
+    expect(new Set(ids).size).toBe(3);
+  });
+
   it('answers EntityTooLarge to a form body over 1 MiB and still serves the next call', async () => {
     const big = await fetch(`${stack.endpoint}/`, {
       method: 'POST',
