@@ -93,6 +93,8 @@ export function parseMessage(node: unknown): MessageInput {
 export function parseReceiptHandles(body: string): string[] {
   const doc = child(parseXml(body), 'ReceiptHandles');
   if (!doc) throw new MnsError('MalformedXML', 'The root element must be ReceiptHandles.');
+  // One handle may come back from the flat fast path as a plain string, not a list.
   const list = doc.ReceiptHandle;
-  return (Array.isArray(list) ? list : []).map((h) => (typeof h === 'string' ? h.trim() : ''));
+  const items = Array.isArray(list) ? list : list === undefined ? [] : [list];
+  return items.map((h) => (typeof h === 'string' ? h.trim() : ''));
 }

@@ -195,6 +195,15 @@ describe('messages through the unmodified @alicloud/mns client', () => {
     expect(stack.queues.stats(q)).toMatchObject({ active: 0, inflight: 0 });
   });
 
+  it('deletes a batch of exactly one receipt handle', async () => {
+    const q = await freshQueue();
+    await mns.sendMessage(q, { MessageBody: 'only' });
+    const got = await mns.batchReceiveMessage(q, 1);
+    const deleted = await mns.batchDeleteMessage(q, [got.body[0]!.ReceiptHandle!]);
+    expect(deleted.code).toBe(204);
+    expect(stack.queues.stats(q)).toMatchObject({ active: 0, inflight: 0 });
+  });
+
   it('reports a partial BatchDelete as 404 with the failed handles only', async () => {
     const q = await freshQueue();
     await mns.batchSendMessage(q, [{ MessageBody: 'a' }, { MessageBody: 'b' }]);
