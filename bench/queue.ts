@@ -3,7 +3,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { createSdkClient, type SdkMnsClient } from '../test/support/mns-sdk';
@@ -182,6 +182,45 @@ async function throughput(
   };
 }
 
+/**
+ * What the CPU allows, one message per call. The bench is one Node process
+ * (one core at most), so the unmodified SDK's own CPU per message caps the rate
+ * whatever the server does; the server is one process too; and both share this
+ * machine's cores. A target above the client-bound ceiling is a client-side target.
+ */
+function reportCeilings(
+  report: Parameters<BenchSection['run']>[0],
+  log: Parameters<BenchSection['run']>[1],
+  r: { rate: number; serverCpuUs: number; clientCpuUs: number },
+): void {
+  const cores = cpus().length;
+  const client = 1e6 / r.clientCpuUs;
+  const server = 1e6 / r.serverCpuUs;
+  const machine = (cores * 1e6) / (r.clientCpuUs + r.serverCpuUs);
+  report({
+    name: '  client-bound ceiling (one SDK process, its CPU/msg)',
+    value: client,
+    unit: 'msg/s',
+    compare: { label: 'target', value: 3000, better: 'higher' },
+  });
+  report({
+    name: '  server-bound ceiling (one process, its CPU/msg)',
+    value: server,
+    unit: 'msg/s',
+  });
+  report({
+    name: `  ${cores}-core ceiling (SDK + server CPU per message)`,
+    value: machine,
+    unit: 'msg/s',
+  });
+  const bound = Math.min(client, server, machine);
+  log(
+    `(8 consumers reached ${Math.round((100 * r.rate) / bound)}% of the lowest ceiling; even a server ` +
+      `costing nothing leaves ${Math.round(client)} msg/s for one SDK process and ` +
+      `${Math.round((cores * 1e6) / r.clientCpuUs)} msg/s for SDK processes on all ${cores} cores)`,
+  );
+}
+
 export const queueBench: BenchSection = {
   name: 'queue',
   description: 'local MNS service (separate process, durable store) via the @alicloud/mns SDK',
@@ -237,6 +276,7 @@ export const queueBench: BenchSection = {
           value: r.clientCpuUs,
           unit: 'us',
         });
+        if (consumers === 8) reportCeilings(report, log, r);
       }
       const batched = await throughput(server.endpoint, {
         consumers: 8,
