@@ -495,10 +495,27 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
           if (!t.running) return;
           const r = findTask(
             t.state.root,
-            (x) => x.scheduledId === scheduledId && x.phase === 'invoking' && !x.outcome,
+            (x) =>
+              x.scheduledId === scheduledId &&
+              !x.outcome &&
+              (x.phase === 'invoking' || (x.phase === 'waiting' && x.invoke !== undefined)),
           );
           if (!r) return;
-          completeTask(t, r, invokeOutcome(res));
+          if (r.phase === 'invoking') {
+            completeTask(t, r, invokeOutcome(res));
+            return;
+          }
+          // waitForCallback: the cloud invokes the function asynchronously, so only a
+          // platform error (FC.FunctionNotFound, FC.ResourceThrottled, ...) fails the
+          // attempt; an error thrown by the function's code leaves the step waiting
+          // for a report or its timeout, as it would in the cloud.
+          if (!res.ok && res.error.startsWith('FC.')) completeTask(t, r, invokeOutcome(res));
+          else {
+            if (!res.ok)
+              log.warn('function failed in a waitForCallback task', { error: res.error });
+            r.invokeAccepted = true;
+            t.changed = true;
+          }
         });
       })
       .catch((err: unknown) =>
@@ -576,7 +593,8 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
       const state = JSON.parse(stateRow.state) as ExecState;
       // A function call in flight when the process died is made again (at least once).
       walkRuns(state.root, (r) => {
-        if (r.kind === 'task' && r.phase === 'invoking' && !r.outcome && r.invoke) {
+        if (r.kind !== 'task' || r.outcome || !r.invoke) return;
+        if (r.phase === 'invoking' || (r.phase === 'waiting' && !r.invokeAccepted)) {
           launchInvoke(id, r, r.invoke);
         }
       });

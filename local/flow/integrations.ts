@@ -99,10 +99,10 @@ export function submitTask(c: SubmitContext): void {
       );
       return;
     case 'fc': {
-      if (pattern !== 'requestResponse') {
+      if (pattern === 'sync') {
         fail(
           'FnF.UnsupportedResource',
-          `task ${step.name}: FC tasks support only requestResponse locally`,
+          `task ${step.name}: FC tasks support requestResponse and waitForCallback, not sync`,
         );
         return;
       }
@@ -112,7 +112,10 @@ export function submitTask(c: SubmitContext): void {
       };
       if (ref.serviceName) req.serviceName = ref.serviceName;
       if (ref.qualifier) req.qualifier = ref.qualifier;
-      run.phase = 'invoking';
+      // waitForCallback: the function gets the mapped input (with the token, if the
+      // flow maps it) and the step waits for the report, which may arrive before
+      // the call itself returns. requestResponse: the call's result is the step's $local.
+      run.phase = pattern === 'waitForCallback' ? 'waiting' : 'invoking';
       run.invoke = req;
       submitted({ functionName: ref.functionName });
       c.effects.push(() => core.launchInvoke(c.execId, run, req));

@@ -44,6 +44,11 @@ export interface TaskRun extends RunBase {
   retryDue?: boolean;
   /** The function call of an FC attempt, kept so a restart can make it again. */
   invoke?: { functionName: string; serviceName?: string; qualifier?: string; payload: string };
+  /**
+   * An FC waitForCallback attempt whose call the function runtime accepted: the
+   * step now waits for the report only, and a restart does not call the function again.
+   */
+  invokeAccepted?: boolean;
 }
 
 /** A choice step running its chosen branch. */

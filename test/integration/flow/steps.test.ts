@@ -375,6 +375,76 @@ steps:
     expect(calls).toEqual(['double:{"x":21}']);
   });
 
+  it('waits for the report of an FC waitForCallback task, even when it arrives before the call returns', async () => {
+    const calls: string[] = [];
+    stack.engine.setFunctionInvoker(async (req) => {
+      const payload = JSON.parse(req.payload) as { token: string; x: number };
+      calls.push(req.functionName);
+      // The old pattern: the function hands the task on, and the result is reported
+      // with the token (here before the function even returns).
+      await fnf.call('ReportTaskSucceeded', {
+        TaskToken: payload.token,
+        Output: JSON.stringify({ tripled: payload.x * 3 }),
+      });
+      return { ok: true, body: '"accepted"' };
+    });
+    const flow = await h.createFlow(`version: v1
+type: flow
+steps:
+  - type: task
+    name: call
+    resourceArn: acs:fc:::services/svc/functions/sender
+    pattern: waitForCallback
+    inputMappings:
+      - target: token
+        source: $context.task.token
+      - target: x
+        source: $input.x
+`);
+    const d = await h.finished(flow, await h.start(flow, { x: 7 }));
+    expect(d.Status).toBe('Succeeded');
+    expect(out(d)).toEqual({ tripled: 21 });
+    expect(calls).toEqual(['sender']);
+  });
+
+  it('fails an FC waitForCallback attempt on a platform error, and keeps waiting after a code error', async () => {
+    let called!: () => void;
+    const codeErrorReturned = new Promise<void>((resolve) => {
+      called = resolve;
+    });
+    stack.engine.setFunctionInvoker(async (req) => {
+      if (req.functionName === 'missing') {
+        return { ok: false, error: 'FC.FunctionNotFound', cause: 'no such function' };
+      }
+      setImmediate(called);
+      return { ok: false, error: 'TypeError', cause: 'thrown by the handler' };
+    });
+    const definition = (fn: string) => `version: v1
+type: flow
+steps:
+  - type: task
+    name: call
+    resourceArn: acs:fc:::services/svc/functions/${fn}
+    pattern: waitForCallback
+    inputMappings:
+      - target: token
+        source: $context.task.token
+`;
+    const missing = await h.createFlow(definition('missing'));
+    const failed = await h.finished(missing, await h.start(missing));
+    expect(failed.Status).toBe('Failed');
+    const throwing = await h.createFlow(definition('throws'));
+    const exec = await h.start(throwing);
+    await codeErrorReturned;
+    await h.settled();
+    const still = await fnf.call<{ Status: string }>('DescribeExecution', {
+      FlowName: throwing,
+      ExecutionName: exec,
+    });
+    expect(still.Status).toBe('Running');
+    await fnf.call('StopExecution', { FlowName: throwing, ExecutionName: exec });
+  });
+
   it('runs a child flow with sync and with requestResponse', async () => {
     const child = await h.createFlow(`version: v1
 type: flow
