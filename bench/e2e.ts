@@ -58,39 +58,16 @@ async function runOnce(stack: LocalStack, flowName: string, input = INPUT): Prom
   return performance.now() - started;
 }
 
-// Child-flow wrapper for engines without FC waitForCallback: the parent step waits
-// for the callback while a one-step child flow invokes the sender function.
-const SENDER_CHILD = `version: v1
-type: flow
-steps:
-  - type: task
-    name: Send
-    resourceArn: acs:fc:::services/default/functions/bench-fc-sender
-`;
-
-async function setUpSenderFlow(stack: LocalStack, log: (line: string) => void): Promise<string> {
+// The old pattern: each task step invokes a sender function with waitForCallback;
+// the function sends the message (with the token) and the worker reports.
+async function setUpSenderFlow(stack: LocalStack): Promise<string> {
   const definition = readFileSync(
     join(root, 'bench', 'flows', 'bench-fc-sender.flow.yaml'),
     'utf8',
   );
   stack.engine.createFlow({ Name: 'bench-fc-sender', Definition: definition, Type: 'FDL' });
-  try {
-    await runOnce(stack, 'bench-fc-sender');
-    return 'FC step with waitForCallback';
-  } catch (err) {
-    log(`FC waitForCallback not available here (${String(err).slice(0, 160)});`);
-    log('using a one-step child flow that invokes the sender, parent waiting for the callback');
-  }
-  stack.engine.createFlow({ Name: 'bench-fc-sender-child', Definition: SENDER_CHILD, Type: 'FDL' });
-  stack.engine.updateFlow({
-    Name: 'bench-fc-sender',
-    Definition: definition.replaceAll(
-      'acs:fc:::services/default/functions/bench-fc-sender',
-      'acs:fnf:::flow/bench-fc-sender-child',
-    ),
-  });
   await runOnce(stack, 'bench-fc-sender');
-  return 'child flow + FC step, waitForCallback';
+  return 'FC step with waitForCallback';
 }
 
 async function latency(report: Parameters<BenchSection['run']>[0], log: (l: string) => void) {
@@ -115,7 +92,7 @@ async function latency(report: Parameters<BenchSection['run']>[0], log: (l: stri
         triggers: [],
       },
     ]);
-    const shape = await setUpSenderFlow(stack, log);
+    const shape = await setUpSenderFlow(stack);
     await runOnce(stack, 'queueflow-demo'); // warm-up
     const direct: number[] = [];
     const sender: number[] = [];
