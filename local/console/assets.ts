@@ -2,6 +2,7 @@
 // bundled by esbuild from the sources on the first request for it and kept in memory, so
 // the page needs nothing from the network and nothing pre-built in the repository, and a
 // stack that nobody opens the console of (every test stack) never pays for the bundle.
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -37,10 +38,30 @@ export function findClientEntry(
 // One bundle per process, shared by every stack it starts (tests start many).
 let shared: (() => Promise<ClientBundle>) | undefined;
 
-/** The process-wide client bundler: bundles on first use, then serves from memory. */
+/**
+ * The process-wide client bundler. The built CLI (dist/cli/) serves the bundle
+ * `npm run build` wrote to dist/console/app.js, so a stack run from the build
+ * needs no esbuild; from source (tests, tsx) it bundles on first use, then
+ * serves from memory.
+ */
 export function sharedClientBundler(): () => Promise<ClientBundle> {
-  shared ??= createClientBundler();
+  shared ??= readPrebuiltClient() ?? createClientBundler();
   return shared;
+}
+
+/** The prebuilt bundle beside the built CLI, or undefined when running from source. */
+export function readPrebuiltClient(
+  here = dirname(fileURLToPath(import.meta.url)),
+): (() => Promise<ClientBundle>) | undefined {
+  if (!/[\\/]dist[\\/]cli$/.test(here)) return undefined;
+  const file = join(here, '..', 'console', 'app.js');
+  if (!existsSync(file)) return undefined;
+  const code = readFileSync(file, 'utf8');
+  const bundle = Promise.resolve({
+    code,
+    etag: `"app-${createHash('sha1').update(code).digest('hex').slice(0, 16)}"`,
+  });
+  return () => bundle;
 }
 
 /** Bundles the client once per bundler. */
