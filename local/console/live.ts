@@ -13,6 +13,34 @@ export type LiveStreams = Set<ServerResponse>;
 // real time on purpose: it has nothing to do with the engine's (possibly virtual) clock.
 const HEARTBEAT_MS = 15_000;
 
+// Starts an SSE response and registers it so stopping the console ends it.
+function openStream(res: ServerResponse, streams: LiveStreams): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store',
+    connection: 'keep-alive',
+  });
+  streams.add(res);
+}
+
+// Heartbeats until the client goes away, then unsubscribes and forgets the stream.
+function holdOpen(
+  req: IncomingMessage,
+  res: ServerResponse,
+  streams: LiveStreams,
+  unsubscribe: () => void,
+): void {
+  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+  heartbeat.unref();
+  const done = () => {
+    clearInterval(heartbeat);
+    unsubscribe();
+    streams.delete(res);
+  };
+  req.on('close', done);
+  res.on('close', done);
+}
+
 /** Streams `flow`/`execution` to `res` until the client goes away. */
 export async function streamExecution(options: {
   backend: ConsoleBackend;
@@ -46,12 +74,7 @@ export async function streamExecution(options: {
     unsubscribe();
     throw err;
   }
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-store',
-    connection: 'keep-alive',
-  });
-  streams.add(res);
+  openStream(res, streams);
   lastSent = events.at(-1)?.EventId ?? -1;
   send('snapshot', { Events: events });
   for (const e of pending.sort((a, b) => a.EventId - b.EventId)) {
@@ -61,15 +84,7 @@ export async function streamExecution(options: {
   }
   pending.length = 0;
   ready = true;
-  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-  heartbeat.unref();
-  const done = () => {
-    clearInterval(heartbeat);
-    unsubscribe();
-    streams.delete(res);
-  };
-  req.on('close', done);
-  res.on('close', done);
+  holdOpen(req, res, streams, unsubscribe);
 }
 
 /** Streams the execution-level events (started, succeeded, failed...) of one flow. */
@@ -81,25 +96,12 @@ export function streamFlow(options: {
   flowName: string;
 }): void {
   const { backend, streams, req, res, flowName } = options;
-  res.writeHead(200, {
-    'content-type': 'text/event-stream; charset=utf-8',
-    'cache-control': 'no-store',
-    connection: 'keep-alive',
-  });
-  streams.add(res);
+  openStream(res, streams);
   res.write(': ready\n\n');
   const unsubscribe = backend.onEvent((e) => {
     if (e.flowName !== flowName || !e.event.Type.startsWith('Execution')) return;
     const data = { executionName: e.executionName, type: e.event.Type, time: e.event.Time };
     res.write(`event: execution\ndata: ${JSON.stringify(data)}\n\n`);
   });
-  const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
-  heartbeat.unref();
-  const done = () => {
-    clearInterval(heartbeat);
-    unsubscribe();
-    streams.delete(res);
-  };
-  req.on('close', done);
-  res.on('close', done);
+  holdOpen(req, res, streams, unsubscribe);
 }
