@@ -1,42 +1,16 @@
 // Queue benchmarks: the local MNS service as a separate process (the built CLI,
 // durable file store in a temp dir) driven by the unmodified @alicloud/mns SDK.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { createSdkClient, type SdkMnsClient } from '../test/support/mns-sdk';
+import { spawnLocal } from '../test/support/spawn-local';
 import { type BenchSection, percentile } from './harness';
 
 const root = join(import.meta.dirname, '..');
-
-async function startServer(dataDir: string): Promise<{ child: ChildProcess; endpoint: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      'bin/queueflow.js',
-      'local',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--ready-json',
-      '--no-project',
-      '--log-level',
-      'warn',
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env } },
-  );
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`queue server exited (${code})`)));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      if (line.startsWith('{')) resolve((JSON.parse(line) as { endpoint: string }).endpoint);
-    });
-  });
-  return { child, endpoint };
-}
 
 /** CPU time (ms) a process has used so far, from /proc (Linux; NaN elsewhere). */
 function processCpuMs(pid: number | undefined): number {
@@ -328,7 +302,7 @@ export const queueBench: BenchSection = {
   async run(report, log) {
     execFileSync(process.execPath, ['scripts/build.mjs', '--if-needed', '--quiet'], { cwd: root });
     const dataDir = mkdtempSync(join(tmpdir(), 'queueflow-bench-queue-'));
-    const server = await startServer(dataDir);
+    const server = await spawnLocal({ dataDir, logLevel: 'warn' });
     log(`server ${server.endpoint}, store ${dataDir} (WAL, synchronous=NORMAL)`);
     log(
       `load average before the run: ${loadavg()

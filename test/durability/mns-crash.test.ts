@@ -1,52 +1,13 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSdkClient, type SdkMnsClient } from '../support/mns-sdk';
+import { spawnLocal } from '../support/spawn-local';
 
 const root = join(import.meta.dirname, '..', '..');
 const N = 400;
-
-interface Server {
-  child: ChildProcess;
-  endpoint: string;
-}
-
-/** Starts the built CLI on a free port and waits for its one ready-JSON line. */
-async function startServer(dataDir: string): Promise<Server> {
-  const child = spawn(
-    process.execPath,
-    [
-      'bin/queueflow.js',
-      'local',
-      '--port',
-      '0',
-      '--data-dir',
-      dataDir,
-      '--ready-json',
-      '--no-project',
-      '--log-level',
-      'silent',
-    ],
-    { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const lines = createInterface({ input: child.stdout! });
-  const endpoint = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error('the server did not get ready in 15 s')),
-      15_000,
-    );
-    child.once('exit', (code) => reject(new Error(`the server exited early (${code})`)));
-    lines.on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      clearTimeout(timer);
-      resolve((JSON.parse(line) as { endpoint: string }).endpoint);
-    });
-  });
-  return { child, endpoint };
-}
 
 function client(endpoint: string): SdkMnsClient {
   return createSdkClient({
@@ -70,7 +31,7 @@ afterAll(() => {
 
 describe('the queue service killed with SIGKILL mid-traffic', () => {
   it('keeps every acknowledged send and never brings back a deleted message', async () => {
-    const first = await startServer(dataDir);
+    const first = await spawnLocal({ dataDir });
     children.push(first.child);
     const mns = client(first.endpoint);
     await mns.createQueue('durable', { VisibilityTimeout: 1 });
@@ -117,7 +78,7 @@ describe('the queue service killed with SIGKILL mid-traffic', () => {
     expect(killed).toBe(true);
     expect(deleted.size).toBeGreaterThan(0);
 
-    const second = await startServer(dataDir);
+    const second = await spawnLocal({ dataDir });
     children.push(second.child);
     const again = client(second.endpoint);
     const expected = [...acked].filter((id) => !deleteIssued.has(id));
