@@ -1,27 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../../local/clock';
-import { silentLogger } from '../../../local/log';
-import { type LocalStack, startLocalStack } from '../../../local/stack';
-import { createFnfSdk, type FnfSdk, rejection } from './fnf-sdk';
-import { flowHelpers } from './helpers';
-import { createMnsSdk, type MnsSdk } from './mns-sdk';
+import { describe, expect, it } from 'vitest';
+import { createFnfSdk, rejection } from './fnf-sdk';
+import { out, useFlowStack } from './helpers';
 
-let stack: LocalStack;
-let fnf: FnfSdk;
-let mns: MnsSdk;
-let h: ReturnType<typeof flowHelpers>;
-const clock = new VirtualClock(Date.UTC(2026, 10, 28, 12));
-
-beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, memory: true, logger: silentLogger, clock });
-  fnf = createFnfSdk(stack);
-  mns = createMnsSdk(stack);
-  h = flowHelpers(fnf, mns, stack);
-  await mns.createQueue('err-q');
-});
-afterAll(() => stack.stop());
-
-const out = (d: { Output?: string }) => JSON.parse(d.Output ?? 'null');
+const ctx = useFlowStack('err-q');
 const callbackTask = (extra: string) => `version: v1
 type: flow
 steps:
@@ -42,7 +23,7 @@ ${extra}
 
 describe('retry, catch and timeouts on the virtual clock', () => {
   it('retries a timed-out task with exponential backoff capped by maxIntervalSeconds, then catches', async () => {
-    const flow = await h.createFlow(
+    const flow = await ctx.h.createFlow(
       callbackTask(`    timeoutSeconds: 10
     retry:
       - errors: [FnF.TaskTimeout]
@@ -59,15 +40,15 @@ describe('retry, catch and timeouts on the virtual clock', () => {
       - target: errMsg
         source: $local.cause`),
     );
-    const exec = await h.start(flow);
-    await h.settled();
+    const exec = await ctx.h.start(flow);
+    await ctx.h.settled();
     // attempt 1 times out at +10 s, backoff 2 s; attempt 2 at +12 s times out at +22 s,
     // backoff min(2*3, 5) = 5 s; attempt 3 at +27 s times out at +37 s; then catch.
-    for (let i = 0; i < 40; i++) await clock.advance(1000);
-    const d = await h.finished(flow, exec);
+    for (let i = 0; i < 40; i++) await ctx.clock.advance(1000);
+    const d = await ctx.h.finished(flow, exec);
     expect(d.Status).toBe('Succeeded');
     expect(out(d)).toEqual({ errCode: 'FnF.TaskTimeout', errMsg: 'task timed out' });
-    const events = await h.history(flow, exec);
+    const events = await ctx.h.history(flow, exec);
     const t0 = Date.parse(events[0]?.Time ?? '');
     const scheduled = events
       .filter((e) => e.Type === 'TaskScheduled')
@@ -76,12 +57,12 @@ describe('retry, catch and timeouts on the virtual clock', () => {
     expect(events.filter((e) => e.Type === 'TaskTimedOut')).toHaveLength(3);
     // Each attempt sent its own message with its own token.
     const tokens = new Set<unknown>();
-    for (let i = 0; i < 3; i++) tokens.add((await h.receive('err-q')).body.token);
+    for (let i = 0; i < 3; i++) tokens.add((await ctx.h.receive('err-q')).body.token);
     expect(tokens.size).toBe(3);
   });
 
   it('counts retries per policy: a second matching policy is never consulted', async () => {
-    const flow = await h.createFlow(
+    const flow = await ctx.h.createFlow(
       callbackTask(`    retry:
       - errors: [Flaky]
         intervalSeconds: 1
@@ -90,24 +71,24 @@ describe('retry, catch and timeouts on the virtual clock', () => {
         intervalSeconds: 1
         maxAttempts: 5`),
     );
-    const exec = await h.start(flow);
+    const exec = await ctx.h.start(flow);
     for (let i = 0; i < 2; i++) {
-      const m = await h.receive('err-q');
-      await fnf.call('ReportTaskFailed', {
+      const m = await ctx.h.receive('err-q');
+      await ctx.fnf.call('ReportTaskFailed', {
         TaskToken: m.body.token,
         Error: 'Flaky',
         Cause: `try ${i}`,
       });
-      await clock.advance(1000);
+      await ctx.clock.advance(1000);
     }
-    const d = await h.finished(flow, exec);
+    const d = await ctx.h.finished(flow, exec);
     expect(d.Status).toBe('Failed');
-    const last = (await h.history(flow, exec)).at(-1);
+    const last = (await ctx.h.history(flow, exec)).at(-1);
     expect(JSON.parse(last?.EventDetail ?? '{}')).toEqual({ error: 'Flaky', cause: 'try 1' });
   });
 
   it('lets a catch handle a ReportTaskFailed, with errorMappings of error and cause', async () => {
-    const flow = await h.createFlow(
+    const flow = await ctx.h.createFlow(
       callbackTask(`    catch:
       - errors: [BookFlightError]
         goto: recovered
@@ -117,20 +98,20 @@ describe('retry, catch and timeouts on the virtual clock', () => {
       - target: why
         source: $local.cause`),
     );
-    const exec = await h.start(flow);
-    const m = await h.receive('err-q');
-    const r = await fnf.call<{ EventId: number }>('ReportTaskFailed', {
+    const exec = await ctx.h.start(flow);
+    const m = await ctx.h.receive('err-q');
+    const r = await ctx.fnf.call<{ EventId: number }>('ReportTaskFailed', {
       TaskToken: m.body.token,
       Error: 'BookFlightError',
       Cause: 'no seats',
     });
     expect(r.EventId).toBeGreaterThan(0);
-    const d = await h.finished(flow, exec);
+    const d = await ctx.h.finished(flow, exec);
     expect(out(d)).toEqual({ code: 'BookFlightError', why: 'no seats' });
   });
 
   it('ends the execution TimedOut when the flow timeoutSeconds elapses', async () => {
-    const flow = await h.createFlow(`version: v1
+    const flow = await ctx.h.createFlow(`version: v1
 type: flow
 timeoutSeconds: 60
 steps:
@@ -138,23 +119,23 @@ steps:
     name: forever
     duration: 3600
 `);
-    const exec = await h.start(flow);
-    await h.settled();
-    await clock.advance(59_000);
-    expect((await h.describe(flow, exec)).Status).toBe('Running');
-    await clock.advance(1_000);
-    const d = await h.finished(flow, exec);
+    const exec = await ctx.h.start(flow);
+    await ctx.h.settled();
+    await ctx.clock.advance(59_000);
+    expect((await ctx.h.describe(flow, exec)).Status).toBe('Running');
+    await ctx.clock.advance(1_000);
+    const d = await ctx.h.finished(flow, exec);
     expect(d.Status).toBe('TimedOut');
-    expect((await h.history(flow, exec)).at(-1)?.Type).toBe('ExecutionTimedOut');
+    expect((await ctx.h.history(flow, exec)).at(-1)?.Type).toBe('ExecutionTimedOut');
   });
 });
 
 describe('task tokens', () => {
   it('rejects a report after StopExecution with TaskAlreadyCompleted', async () => {
-    const flow = await h.createFlow(callbackTask(''));
-    const exec = await h.start(flow);
-    const m = await h.receive('err-q');
-    const stopped = await fnf.call<{ Status: string }>('StopExecution', {
+    const flow = await ctx.h.createFlow(callbackTask(''));
+    const exec = await ctx.h.start(flow);
+    const m = await ctx.h.receive('err-q');
+    const stopped = await ctx.fnf.call<{ Status: string }>('StopExecution', {
       FlowName: flow,
       ExecutionName: exec,
       Error: 'Cancelled',
@@ -162,50 +143,50 @@ describe('task tokens', () => {
     });
     expect(stopped.Status).toBe('Stopped');
     const err = await rejection(
-      fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: '{}' }),
+      ctx.fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: '{}' }),
     );
     expect(err.code).toBe('TaskAlreadyCompleted');
     expect(err.entry?.response?.statusCode).toBe(400);
     const again = await rejection(
-      fnf.call('StopExecution', { FlowName: flow, ExecutionName: exec }),
+      ctx.fnf.call('StopExecution', { FlowName: flow, ExecutionName: exec }),
     );
     expect(again.code).toBe('ExecutionAlreadyCompleted');
   });
 
   it('answers InvalidArgument to a malformed or forged token and keeps serving', async () => {
-    const flow = await h.createFlow(callbackTask(''));
-    const exec = await h.start(flow, {}, 'forgery');
-    const m = await h.receive('err-q');
+    const flow = await ctx.h.createFlow(callbackTask(''));
+    const exec = await ctx.h.start(flow, {}, 'forgery');
+    const m = await ctx.h.receive('err-q');
     const real = Buffer.from(String(m.body.token), 'base64').toString('utf8');
     const forged = Buffer.from(real.replace(/#[^#]+$/, '#AAAAAAAAAAAAAAAAAAAAAAAAAAA=')).toString(
       'base64',
     );
     for (const token of ['not-a-token', '', forged, Buffer.from('v1#a#b#c#d').toString('base64')]) {
       const err = await rejection(
-        fnf.call('ReportTaskSucceeded', { TaskToken: token, Output: '{}' }),
+        ctx.fnf.call('ReportTaskSucceeded', { TaskToken: token, Output: '{}' }),
       );
       expect(['InvalidArgument', 'MissingRequiredParams']).toContain(err.code);
     }
     const bad = await rejection(
-      fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: 'nope' }),
+      ctx.fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: 'nope' }),
     );
     expect(bad.code).toBe('InvalidArgument');
-    await fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: '{"fine":true}' });
-    expect(out(await h.finished(flow, exec))).toEqual({ fine: true });
+    await ctx.fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: '{"fine":true}' });
+    expect(out(await ctx.h.finished(flow, exec))).toEqual({ fine: true });
   });
 });
 
 describe('group-committed reports', () => {
   it('keeps the good reports of a burst when one of them is refused', async () => {
-    const flow = await h.createFlow(callbackTask(''));
-    const execs = [await h.start(flow), await h.start(flow), await h.start(flow)];
+    const flow = await ctx.h.createFlow(callbackTask(''));
+    const execs = [await ctx.h.start(flow), await ctx.h.start(flow), await ctx.h.start(flow)];
     const tokens: string[] = [];
-    for (let i = 0; i < 3; i++) tokens.push(String((await h.receive('err-q')).body.token));
+    for (let i = 0; i < 3; i++) tokens.push(String((await ctx.h.receive('err-q')).body.token));
     const results = await Promise.allSettled([
-      ...tokens.map((t, i) =>
-        fnf.call('ReportTaskSucceeded', { TaskToken: t, Output: JSON.stringify({ i }) }),
+      ...tokens.map((token, i) =>
+        ctx.fnf.call('ReportTaskSucceeded', { TaskToken: token, Output: JSON.stringify({ i }) }),
       ),
-      fnf.call('ReportTaskSucceeded', { TaskToken: 'forged', Output: '{}' }),
+      ctx.fnf.call('ReportTaskSucceeded', { TaskToken: 'forged', Output: '{}' }),
     ]);
     expect(results.map((r) => r.status)).toEqual([
       'fulfilled',
@@ -213,13 +194,13 @@ describe('group-committed reports', () => {
       'fulfilled',
       'rejected',
     ]);
-    for (const exec of execs) expect((await h.finished(flow, exec)).Status).toBe('Succeeded');
+    for (const exec of execs) expect((await ctx.h.finished(flow, exec)).Status).toBe('Succeeded');
   });
 });
 
 describe('the POP layer', () => {
   it('answers SignatureDoesNotMatch with HTTP 403 to a wrong secret', async () => {
-    const wrong = createFnfSdk(stack, { accessKeySecret: 'not-the-secret' });
+    const wrong = createFnfSdk(ctx.stack, { accessKeySecret: 'not-the-secret' });
     const err = await rejection(wrong.call('ListFlows', {}));
     expect(err.code).toBe('SignatureDoesNotMatch');
     expect(err.entry?.response?.statusCode).toBe(403);
@@ -227,20 +208,22 @@ describe('the POP layer', () => {
 
   it('answers APIVersionNotSupported and ActionNotSupported as POP JSON errors', async () => {
     const version = await fetch(
-      `${stack.endpoint}/?${await signedQuery({ Action: 'ListFlows', Version: '2020-01-01' })}`,
+      `${ctx.stack.endpoint}/?${await signedQuery({ Action: 'ListFlows', Version: '2020-01-01' })}`,
     );
     expect(version.status).toBe(400);
     expect(((await version.json()) as { Code: string }).Code).toBe('APIVersionNotSupported');
-    const action = await fetch(`${stack.endpoint}/?${await signedQuery({ Action: 'DoMagic' })}`);
+    const action = await fetch(
+      `${ctx.stack.endpoint}/?${await signedQuery({ Action: 'DoMagic' })}`,
+    );
     expect(action.status).toBe(400);
     expect(((await action.json()) as { Code: string }).Code).toBe('ActionNotSupported');
   });
 
   it('rejects a replayed signature nonce', async () => {
     const params = { Action: 'ListFlows' };
-    const first = await fetch(`${stack.endpoint}/?${await signedQuery(params)}`);
+    const first = await fetch(`${ctx.stack.endpoint}/?${await signedQuery(params)}`);
     expect(first.status).toBe(200);
-    const url = `${stack.endpoint}/?${await signedQuery(params, 'fixed-nonce')}`;
+    const url = `${ctx.stack.endpoint}/?${await signedQuery(params, 'fixed-nonce')}`;
     expect((await fetch(url)).status).toBe(200);
     const replay = await fetch(url);
     expect(replay.status).toBe(400);
@@ -250,7 +233,7 @@ describe('the POP layer', () => {
   it('answers JSON with a distinct 24-hex RequestId on every response, errors included', async () => {
     const ids: string[] = [];
     for (const action of ['ListFlows', 'ListFlows', 'DoMagic']) {
-      const res = await fetch(`${stack.endpoint}/?${await signedQuery({ Action: action })}`);
+      const res = await fetch(`${ctx.stack.endpoint}/?${await signedQuery({ Action: action })}`);
       expect(res.headers.get('content-type')).toBe('application/json;charset=utf-8');
       const text = await res.text();
       expect(Number(res.headers.get('content-length'))).toBe(Buffer.byteLength(text));
@@ -261,14 +244,14 @@ describe('the POP layer', () => {
   });
 
   it('answers EntityTooLarge to a form body over 1 MiB and still serves the next call', async () => {
-    const big = await fetch(`${stack.endpoint}/`, {
+    const big = await fetch(`${ctx.stack.endpoint}/`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-acs-action': 'ListFlows' },
       body: `Pad=${'x'.repeat(1024 * 1024 + 16)}`,
     });
     expect(big.status).toBe(400);
     expect(((await big.json()) as { Code: string }).Code).toBe('EntityTooLarge');
-    expect((await fnf.call<{ Flows: unknown[] }>('ListFlows', {})).Flows).toBeInstanceOf(Array);
+    expect((await ctx.fnf.call<{ Flows: unknown[] }>('ListFlows', {})).Flows).toBeInstanceOf(Array);
   });
 
   it('reads a signed form body that arrives in many chunks', async () => {
@@ -285,7 +268,7 @@ describe('the POP layer', () => {
         else controller.enqueue(new TextEncoder().encode(next));
       },
     });
-    const res = await fetch(`${stack.endpoint}/`, {
+    const res = await fetch(`${ctx.stack.endpoint}/`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-acs-action': 'ListFlows' },
       body,
@@ -299,7 +282,7 @@ describe('the POP layer', () => {
 describe('flows and executions through the API', () => {
   it('refuses an invalid definition with InvalidArgument naming the line and path', async () => {
     const err = await rejection(
-      fnf.call('CreateFlow', {
+      ctx.fnf.call('CreateFlow', {
         Name: 'broken',
         Type: 'FDL',
         Description: '',
@@ -314,52 +297,54 @@ describe('flows and executions through the API', () => {
 
   it('describes, lists, updates and deletes flows, with FlowAlreadyExists and FlowNotExists', async () => {
     const def = 'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n';
-    const name = await h.createFlow(def, 'crud_flow');
+    const name = await ctx.h.createFlow(def, 'crud_flow');
     const dup = await rejection(
-      fnf.call('CreateFlow', { Name: name, Definition: def, Description: '', Type: 'FDL' }),
+      ctx.fnf.call('CreateFlow', { Name: name, Definition: def, Description: '', Type: 'FDL' }),
     );
     expect(dup.code).toBe('FlowAlreadyExists');
-    const updated = await fnf.call<{ Description: string }>('UpdateFlow', {
+    const updated = await ctx.fnf.call<{ Description: string }>('UpdateFlow', {
       Name: name,
       Description: 'now described',
     });
     expect(updated.Description).toBe('now described');
-    const d = await fnf.call<{ Name: string; Id: string; Type: string }>('DescribeFlow', {
+    const d = await ctx.fnf.call<{ Name: string; Id: string; Type: string }>('DescribeFlow', {
       Name: name,
     });
     expect(d).toMatchObject({ Name: name, Type: 'FDL' });
-    const page = await fnf.call<{ Flows: Array<{ Name: string }> }>('ListFlows', { Limit: 1000 });
+    const page = await ctx.fnf.call<{ Flows: Array<{ Name: string }> }>('ListFlows', {
+      Limit: 1000,
+    });
     expect(page.Flows.map((f) => f.Name)).toContain(name);
-    await fnf.call('DeleteFlow', { Name: name });
-    const gone = await rejection(fnf.call('DescribeFlow', { Name: name }));
+    await ctx.fnf.call('DeleteFlow', { Name: name });
+    const gone = await rejection(ctx.fnf.call('DescribeFlow', { Name: name }));
     expect(gone.code).toBe('FlowNotExists');
     expect(gone.entry?.response?.statusCode).toBe(404);
   });
 
   it('returns the running execution for a repeated name and ExecutionAlreadyExists once it ended', async () => {
-    const flow = await h.createFlow(callbackTask(''));
-    await h.start(flow, {}, 'same');
-    const again = await fnf.call<{ Name: string; Status: string }>('StartExecution', {
+    const flow = await ctx.h.createFlow(callbackTask(''));
+    await ctx.h.start(flow, {}, 'same');
+    const again = await ctx.fnf.call<{ Name: string; Status: string }>('StartExecution', {
       FlowName: flow,
       ExecutionName: 'same',
       Input: '{}',
     });
     expect(again).toMatchObject({ Name: 'same', Status: 'Running' });
-    const m = await h.receive('err-q');
-    await fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: '{}' });
-    await h.finished(flow, 'same');
-    const err = await rejection(h.start(flow, {}, 'same'));
+    const m = await ctx.h.receive('err-q');
+    await ctx.fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: '{}' });
+    await ctx.h.finished(flow, 'same');
+    const err = await rejection(ctx.h.start(flow, {}, 'same'));
     expect(err.code).toBe('ExecutionAlreadyExists');
   });
 
   it('generates a valid name for every StartExecution without one, and checks names callers choose', async () => {
-    const flow = await h.createFlow(
+    const flow = await ctx.h.createFlow(
       'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n',
     );
     const names = new Set<string>();
     // Generated names are UUIDs; many start with a digit, which the caller-name rule forbids.
     for (let i = 0; i < 40; i++) {
-      const started = await fnf.call<{ Name: string }>('StartExecution', {
+      const started = await ctx.fnf.call<{ Name: string }>('StartExecution', {
         FlowName: flow,
         Input: '{}',
       });
@@ -367,7 +352,7 @@ describe('flows and executions through the API', () => {
     }
     expect(names.size).toBe(40);
     const bad = await rejection(
-      fnf.call('StartExecution', {
+      ctx.fnf.call('StartExecution', {
         FlowName: flow,
         ExecutionName: '1-starts-with-digit',
         Input: '{}',
@@ -377,27 +362,27 @@ describe('flows and executions through the API', () => {
   });
 
   it('pages ListExecutions and GetExecutionHistory and filters by status and prefix', async () => {
-    const flow = await h.createFlow(
+    const flow = await ctx.h.createFlow(
       'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n',
     );
-    for (const n of ['job-1', 'job-2', 'job-3', 'other']) await h.start(flow, {}, n);
-    const first = await fnf.call<{ Executions: Array<{ Name: string }>; NextToken?: string }>(
+    for (const n of ['job-1', 'job-2', 'job-3', 'other']) await ctx.h.start(flow, {}, n);
+    const first = await ctx.fnf.call<{ Executions: Array<{ Name: string }>; NextToken?: string }>(
       'ListExecutions',
       { FlowName: flow, Limit: 2, ExecutionNamePrefix: 'job-', Status: 'Succeeded' },
     );
     expect(first.Executions.map((e) => e.Name)).toEqual(['job-3', 'job-2']);
-    const second = await fnf.call<{ Executions: Array<{ Name: string }>; NextToken?: string }>(
+    const second = await ctx.fnf.call<{ Executions: Array<{ Name: string }>; NextToken?: string }>(
       'ListExecutions',
       { FlowName: flow, Limit: 2, ExecutionNamePrefix: 'job-', NextToken: first.NextToken },
     );
     expect(second.Executions.map((e) => e.Name)).toEqual(['job-1']);
     expect(second.NextToken).toBeUndefined();
-    const page = await fnf.call<{ Events: Array<{ EventId: number }>; NextToken?: string }>(
+    const page = await ctx.fnf.call<{ Events: Array<{ EventId: number }>; NextToken?: string }>(
       'GetExecutionHistory',
       { FlowName: flow, ExecutionName: 'job-1', Limit: 2 },
     );
     expect(page.Events.map((e) => e.EventId)).toEqual([1, 2]);
-    const rest = await fnf.call<{
+    const rest = await ctx.fnf.call<{
       Events: Array<{ EventId: number; Type: string }>;
       NextToken?: string;
     }>('GetExecutionHistory', {
@@ -420,14 +405,14 @@ async function signedQuery(
   const params: Record<string, string> = {
     Format: 'JSON',
     Version: '2019-03-15',
-    AccessKeyId: stack.credentials.accessKeyId,
+    AccessKeyId: ctx.stack.credentials.accessKeyId,
     SignatureMethod: 'HMAC-SHA1',
     SignatureVersion: '1.0',
     SignatureNonce: nonce ?? randomUUID(),
     Timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     ...extra,
   };
-  const sig = createHmac('sha1', `${stack.credentials.accessKeySecret}&`)
+  const sig = createHmac('sha1', `${ctx.stack.credentials.accessKeySecret}&`)
     .update(stringToSign(method, params))
     .digest('base64');
   return Object.entries({ ...params, Signature: sig })

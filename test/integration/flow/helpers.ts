@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { LocalStack } from '../../../local/stack';
-import { eventually, type FnfSdk } from './fnf-sdk';
-import type { MnsSdk } from './mns-sdk';
+import { afterAll, beforeAll } from 'vitest';
+import { VirtualClock } from '../../../local/clock';
+import { silentLogger } from '../../../local/log';
+import { type LocalStack, startLocalStack } from '../../../local/stack';
+import { createFnfSdk, eventually, type FnfSdk } from './fnf-sdk';
+import { createMnsSdk, type MnsSdk } from './mns-sdk';
 
 /** A finished (or still running) execution as DescribeExecution shows it. */
 export interface Described {
@@ -79,4 +82,35 @@ export function flowHelpers(fnf: FnfSdk, mns: MnsSdk, stack: LocalStack) {
     stack,
   };
   return h;
+}
+
+/** The parsed Output of a described execution (null while it has none). */
+export const out = (d: { Output?: string }) => JSON.parse(d.Output ?? 'null');
+
+/** One test file's stack: fields are set in beforeAll, so read them inside tests only. */
+export interface FlowStack {
+  clock: VirtualClock;
+  stack: LocalStack;
+  fnf: FnfSdk;
+  mns: MnsSdk;
+  h: ReturnType<typeof flowHelpers>;
+}
+
+/** Starts an in-memory stack on a virtual clock for this test file, with one MNS queue made. */
+export function useFlowStack(queue: string): FlowStack {
+  const t = { clock: new VirtualClock(Date.UTC(2026, 10, 28, 12)) } as FlowStack;
+  beforeAll(async () => {
+    t.stack = await startLocalStack({
+      port: 0,
+      memory: true,
+      logger: silentLogger,
+      clock: t.clock,
+    });
+    t.fnf = createFnfSdk(t.stack);
+    t.mns = createMnsSdk(t.stack);
+    t.h = flowHelpers(t.fnf, t.mns, t.stack);
+    await t.mns.createQueue(queue);
+  });
+  afterAll(() => t.stack.stop());
+  return t;
 }

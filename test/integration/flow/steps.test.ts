@@ -1,31 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../../local/clock';
-import { silentLogger } from '../../../local/log';
-import { type LocalStack, startLocalStack } from '../../../local/stack';
-import { createFnfSdk, type FnfSdk } from './fnf-sdk';
-import { flowHelpers } from './helpers';
-import { createMnsSdk, type MnsSdk } from './mns-sdk';
+import { describe, expect, it } from 'vitest';
+import { out, useFlowStack } from './helpers';
 
-let stack: LocalStack;
-let fnf: FnfSdk;
-let mns: MnsSdk;
-let h: ReturnType<typeof flowHelpers>;
-const clock = new VirtualClock(Date.UTC(2026, 10, 28, 12));
-
-beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, memory: true, logger: silentLogger, clock });
-  fnf = createFnfSdk(stack);
-  mns = createMnsSdk(stack);
-  h = flowHelpers(fnf, mns, stack);
-  await mns.createQueue('steps-q');
-});
-afterAll(() => stack.stop());
-
-const out = (d: { Output?: string }) => JSON.parse(d.Output ?? 'null');
+const ctx = useFlowStack('steps-q');
 
 describe('every FDL step type, driven through the FnF API', () => {
   it('runs pass steps with input and output mappings and merges outputs into the flow local', async () => {
-    const flow = await h.createFlow(`version: v1
+    const flow = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: pass
@@ -44,14 +24,14 @@ steps:
       - target: both
         source: $input.g
 `);
-    const exec = await h.start(flow, { name: 'ada' });
-    const d = await h.finished(flow, exec);
+    const exec = await ctx.h.start(flow, { name: 'ada' });
+    const d = await ctx.h.finished(flow, exec);
     expect(d.Status).toBe('Succeeded');
     expect(out(d)).toEqual({ greeting: 'hello', who: 'ada', both: 'hello' });
   });
 
   it('takes the first true choice, runs its steps, then follows its goto', async () => {
-    const flow = await h.createFlow(`version: v1
+    const flow = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: choice
@@ -85,16 +65,16 @@ steps:
       - target: last
         source: true
 `);
-    const big = await h.finished(flow, await h.start(flow, { n: 20 }));
+    const big = await ctx.h.finished(flow, await ctx.h.start(flow, { n: 20 }));
     expect(out(big)).toEqual({ size: 'big', last: true });
-    const small = await h.finished(flow, await h.start(flow, { n: 5 }));
+    const small = await ctx.h.finished(flow, await ctx.h.start(flow, { n: 5 }));
     expect(out(small)).toEqual({ size: 'small', skipped: true, last: true });
-    const none = await h.finished(flow, await h.start(flow, { n: -1 }));
+    const none = await ctx.h.finished(flow, await ctx.h.start(flow, { n: -1 }));
     expect(out(none)).toEqual({ last: true });
   });
 
   it('ends the whole flow at a succeed step inside a choice branch', async () => {
-    const flow = await h.createFlow(`version: v1
+    const flow = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: choice
@@ -110,13 +90,13 @@ steps:
       - target: after
         source: true
 `);
-    const d = await h.finished(flow, await h.start(flow, { stop: true }));
+    const d = await ctx.h.finished(flow, await ctx.h.start(flow, { stop: true }));
     expect(d.Status).toBe('Succeeded');
     expect(out(d)).toEqual({});
   });
 
   it('fails the execution at a fail step with its error and cause in the history', async () => {
-    const flow = await h.createFlow(`version: v1
+    const flow = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: fail
@@ -124,10 +104,10 @@ steps:
     error: AuditFailed
     cause: the numbers do not add up
 `);
-    const exec = await h.start(flow);
-    const d = await h.finished(flow, exec);
+    const exec = await ctx.h.start(flow);
+    const d = await ctx.h.finished(flow, exec);
     expect(d.Status).toBe('Failed');
-    const last = (await h.history(flow, exec)).at(-1);
+    const last = (await ctx.h.history(flow, exec)).at(-1);
     expect(last?.Type).toBe('ExecutionFailed');
     expect(JSON.parse(last?.EventDetail ?? '{}')).toEqual({
       error: 'AuditFailed',
@@ -136,7 +116,7 @@ steps:
   });
 
   it('runs parallel branches at the same time and maps their locals as an array', async () => {
-    const flow = await h.createFlow(`version: v1
+    const flow = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: parallel
@@ -166,23 +146,23 @@ steps:
       - target: sides
         source: $local[*].side
 `);
-    const exec = await h.start(flow);
+    const exec = await ctx.h.start(flow);
     // Both messages are out before either is answered: the branches really run together.
-    const a = await h.receive('steps-q');
-    const b = await h.receive('steps-q');
+    const a = await ctx.h.receive('steps-q');
+    const b = await ctx.h.receive('steps-q');
     expect(new Set([a.body.side, b.body.side])).toEqual(new Set(['left', 'right']));
     for (const m of [b, a]) {
-      await fnf.call('ReportTaskSucceeded', {
+      await ctx.fnf.call('ReportTaskSucceeded', {
         TaskToken: m.body.token,
         Output: JSON.stringify({ side: m.body.side }),
       });
     }
-    const d = await h.finished(flow, exec);
+    const d = await ctx.h.finished(flow, exec);
     expect(out(d)).toEqual({ sides: ['left', 'right'] });
   });
 
   it('fails a parallel step when one branch fails and cancels the other', async () => {
-    const flow = await h.createFlow(`version: v1
+    const flow = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: parallel
@@ -197,20 +177,22 @@ steps:
             name: broken
             error: Broken
 `);
-    const exec = await h.start(flow);
-    const d = await h.finished(flow, exec);
+    const exec = await ctx.h.start(flow);
+    const d = await ctx.h.finished(flow, exec);
     expect(d.Status).toBe('Failed');
-    const cancelled = (await h.history(flow, exec)).filter(
+    const cancelled = (await ctx.h.history(flow, exec)).filter(
       (e) => e.Type === 'BranchExited' && JSON.parse(e.EventDetail).cancelled === true,
     );
     expect(cancelled).toHaveLength(1);
-    await h.settled();
+    await ctx.h.settled();
     // The cancelled wait leaves no timer behind.
-    expect(stack.store.db.prepare('SELECT COUNT(*) AS n FROM flow_timers').get()).toEqual({ n: 0 });
+    expect(ctx.stack.store.db.prepare('SELECT COUNT(*) AS n FROM flow_timers').get()).toEqual({
+      n: 0,
+    });
   });
 
   it('runs foreach iterations over a collection with item and index', async () => {
-    const flow = await h.createFlow(`version: v1
+    const flow = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: foreach
@@ -233,12 +215,12 @@ steps:
       - target: ats
         source: $local[*].at
 `);
-    const d = await h.finished(flow, await h.start(flow, { names: ['a', 'b', 'c'] }));
+    const d = await ctx.h.finished(flow, await ctx.h.start(flow, { names: ['a', 'b', 'c'] }));
     expect(out(d)).toEqual({ labels: ['a', 'b', 'c'], ats: [0, 1, 2] });
   });
 
   it('keeps at most 100 foreach iterations in flight at once', async () => {
-    const flow = await h.createFlow(`version: v1
+    const flow = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: foreach
@@ -251,25 +233,25 @@ steps:
         name: w
         duration: 10
 `);
-    const exec = await h.start(flow, { items: Array.from({ length: 150 }, (_, i) => i) });
-    await h.settled();
+    const exec = await ctx.h.start(flow, { items: Array.from({ length: 150 }, (_, i) => i) });
+    await ctx.h.settled();
     const waits = () =>
       (
-        stack.store.db
+        ctx.stack.store.db
           .prepare("SELECT COUNT(*) AS n FROM flow_timers WHERE key LIKE 'wait:%'")
           .get() as { n: number }
       ).n;
     expect(waits()).toBe(100);
-    await clock.advance(10_000);
-    await h.settled();
+    await ctx.clock.advance(10_000);
+    await ctx.h.settled();
     expect(waits()).toBe(50);
-    await clock.advance(10_000);
-    const d = await h.finished(flow, exec);
+    await ctx.clock.advance(10_000);
+    const d = await ctx.h.finished(flow, exec);
     expect(d.Status).toBe('Succeeded');
   });
 
   it('waits for a duration on the virtual clock, and skips a timestamp in the past', async () => {
-    const flow = await h.createFlow(`version: v1
+    const flow = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: wait
@@ -279,18 +261,18 @@ steps:
     name: past
     timestamp: 2001-01-01T00:00:00Z
 `);
-    const exec = await h.start(flow, { seconds: 90 });
-    await h.settled();
-    await clock.advance(89_000);
-    expect((await h.describe(flow, exec)).Status).toBe('Running');
-    await clock.advance(1_000);
-    const d = await h.finished(flow, exec);
+    const exec = await ctx.h.start(flow, { seconds: 90 });
+    await ctx.h.settled();
+    await ctx.clock.advance(89_000);
+    expect((await ctx.h.describe(flow, exec)).Status).toBe('Running');
+    await ctx.clock.advance(1_000);
+    const d = await ctx.h.finished(flow, exec);
     expect(d.Status).toBe('Succeeded');
     expect(Date.parse(d.StoppedTime ?? '') - Date.parse(d.StartedTime)).toBe(90_000);
   });
 
   it('sends an MNS message in requestResponse and exposes MessageId and MessageBodyMD5 as $local', async () => {
-    const flow = await h.createFlow(`version: v1
+    const flow = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: task
@@ -299,17 +281,17 @@ steps:
     serviceParams:
       MessageBody: $.text
 `);
-    const d = await h.finished(flow, await h.start(flow, { text: 'plain text' }));
+    const d = await ctx.h.finished(flow, await ctx.h.start(flow, { text: 'plain text' }));
     const local = out(d) as Record<string, string>;
     expect(Object.keys(local).sort()).toEqual(['MessageBodyMD5', 'MessageId', 'RequestId']);
-    const m = await mns.receiveMessage('steps-q', 0);
+    const m = await ctx.mns.receiveMessage('steps-q', 0);
     expect(m.body.MessageBody).toBe('plain text');
     expect(m.body.MessageId).toBe(local.MessageId);
-    await mns.deleteMessage('steps-q', m.body.ReceiptHandle ?? '');
+    await ctx.mns.deleteMessage('steps-q', m.body.ReceiptHandle ?? '');
   });
 
   it('fails an MNS topic task with a clear unsupported error', async () => {
-    const flow = await h.createFlow(`version: v1
+    const flow = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: task
@@ -318,21 +300,21 @@ steps:
     serviceParams:
       MessageBody: $
 `);
-    const exec = await h.start(flow);
-    expect((await h.finished(flow, exec)).Status).toBe('Failed');
-    const last = (await h.history(flow, exec)).at(-1);
+    const exec = await ctx.h.start(flow);
+    expect((await ctx.h.finished(flow, exec)).Status).toBe('Failed');
+    const last = (await ctx.h.history(flow, exec)).at(-1);
     const detail = JSON.parse(last?.EventDetail ?? '{}') as { error: string; cause: string };
     expect(detail.error).toBe('FnF.UnsupportedResource');
     expect(detail.cause).toMatch(/topics are not supported/);
   });
 
   it('fails an FC task with FC.FunctionNotFound when no function runtime serves it', async () => {
-    stack.engine.setFunctionInvoker(async (req) => ({
+    ctx.stack.engine.setFunctionInvoker(async (req) => ({
       ok: false,
       error: 'FC.FunctionNotFound',
       cause: `no ${req.functionName}`,
     }));
-    const flow = await h.createFlow(`version: v1
+    const flow = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: task
@@ -350,17 +332,17 @@ steps:
   - type: pass
     name: handled
 `);
-    const d = await h.finished(flow, await h.start(flow));
+    const d = await ctx.h.finished(flow, await ctx.h.start(flow));
     expect(out(d)).toEqual({ err: 'FC.FunctionNotFound' });
   });
 
   it('calls an FC function through the injected invoker and parses a JSON string result', async () => {
     const calls: string[] = [];
-    stack.engine.setFunctionInvoker(async (req) => {
+    ctx.stack.engine.setFunctionInvoker(async (req) => {
       calls.push(`${req.functionName}:${req.payload}`);
       return { ok: true, body: JSON.stringify(JSON.stringify({ doubled: 42 })) };
     });
-    const flow = await h.createFlow(`version: v1
+    const flow = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: task
@@ -370,25 +352,25 @@ steps:
       - target: x
         source: $input.x
 `);
-    const d = await h.finished(flow, await h.start(flow, { x: 21 }));
+    const d = await ctx.h.finished(flow, await ctx.h.start(flow, { x: 21 }));
     expect(out(d)).toEqual({ doubled: 42 });
     expect(calls).toEqual(['double:{"x":21}']);
   });
 
   it('waits for the report of an FC waitForCallback task, even when it arrives before the call returns', async () => {
     const calls: string[] = [];
-    stack.engine.setFunctionInvoker(async (req) => {
+    ctx.stack.engine.setFunctionInvoker(async (req) => {
       const payload = JSON.parse(req.payload) as { token: string; x: number };
       calls.push(req.functionName);
       // The old pattern: the function hands the task on, and the result is reported
       // with the token (here before the function even returns).
-      await fnf.call('ReportTaskSucceeded', {
+      await ctx.fnf.call('ReportTaskSucceeded', {
         TaskToken: payload.token,
         Output: JSON.stringify({ tripled: payload.x * 3 }),
       });
       return { ok: true, body: '"accepted"' };
     });
-    const flow = await h.createFlow(`version: v1
+    const flow = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: task
@@ -401,7 +383,7 @@ steps:
       - target: x
         source: $input.x
 `);
-    const d = await h.finished(flow, await h.start(flow, { x: 7 }));
+    const d = await ctx.h.finished(flow, await ctx.h.start(flow, { x: 7 }));
     expect(d.Status).toBe('Succeeded');
     expect(out(d)).toEqual({ tripled: 21 });
     expect(calls).toEqual(['sender']);
@@ -412,7 +394,7 @@ steps:
     const codeErrorReturned = new Promise<void>((resolve) => {
       called = resolve;
     });
-    stack.engine.setFunctionInvoker(async (req) => {
+    ctx.stack.engine.setFunctionInvoker(async (req) => {
       if (req.functionName === 'missing') {
         return { ok: false, error: 'FC.FunctionNotFound', cause: 'no such function' };
       }
@@ -430,23 +412,23 @@ steps:
       - target: token
         source: $context.task.token
 `;
-    const missing = await h.createFlow(definition('missing'));
-    const failed = await h.finished(missing, await h.start(missing));
+    const missing = await ctx.h.createFlow(definition('missing'));
+    const failed = await ctx.h.finished(missing, await ctx.h.start(missing));
     expect(failed.Status).toBe('Failed');
-    const throwing = await h.createFlow(definition('throws'));
-    const exec = await h.start(throwing);
+    const throwing = await ctx.h.createFlow(definition('throws'));
+    const exec = await ctx.h.start(throwing);
     await codeErrorReturned;
-    await h.settled();
-    const still = await fnf.call<{ Status: string }>('DescribeExecution', {
+    await ctx.h.settled();
+    const still = await ctx.fnf.call<{ Status: string }>('DescribeExecution', {
       FlowName: throwing,
       ExecutionName: exec,
     });
     expect(still.Status).toBe('Running');
-    await fnf.call('StopExecution', { FlowName: throwing, ExecutionName: exec });
+    await ctx.fnf.call('StopExecution', { FlowName: throwing, ExecutionName: exec });
   });
 
   it('runs a child flow with sync and with requestResponse', async () => {
-    const child = await h.createFlow(`version: v1
+    const child = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: pass
@@ -455,7 +437,7 @@ steps:
       - target: child_saw
         source: $input.value
 `);
-    const parent = await h.createFlow(`version: v1
+    const parent = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: task
@@ -475,17 +457,17 @@ steps:
       - target: started
         source: $local.ExecutionName
 `);
-    const d = await h.finished(parent, await h.start(parent, { v: 7 }));
+    const d = await ctx.h.finished(parent, await ctx.h.start(parent, { v: 7 }));
     expect(d.Status).toBe('Succeeded');
     expect(out(d)).toEqual({ child_saw: 7, started: 'fire-1' });
-    expect((await h.finished(child, 'fire-1')).Status).toBe('Succeeded');
+    expect((await ctx.h.finished(child, 'fire-1')).Status).toBe('Succeeded');
   });
 
   it('starts a flow through action fnf:StartExecution with FlowName and Input in serviceParams', async () => {
-    const child = await h.createFlow(
+    const child = await ctx.h.createFlow(
       'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n',
     );
-    const parent = await h.createFlow(`version: v1
+    const parent = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: task
@@ -496,13 +478,13 @@ steps:
       ExecutionName: $.name
       Input: $
 `);
-    const d = await h.finished(parent, await h.start(parent, { name: 'by-action' }));
+    const d = await ctx.h.finished(parent, await ctx.h.start(parent, { name: 'by-action' }));
     expect(out(d)).toEqual({ FlowName: child, ExecutionName: 'by-action' });
-    expect((await h.finished(child, 'by-action')).Status).toBe('Succeeded');
+    expect((await ctx.h.finished(child, 'by-action')).Status).toBe('Succeeded');
   });
 
   it('fails a sync child-flow task with the child error, which the parent can catch', async () => {
-    const child = await h.createFlow(`version: v1
+    const child = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: fail
@@ -510,7 +492,7 @@ steps:
     error: AuditErrorNeedsRetry
     cause: bad audit
 `);
-    const parent = await h.createFlow(`version: v1
+    const parent = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: task
@@ -526,12 +508,12 @@ steps:
   - type: pass
     name: recover
 `);
-    const d = await h.finished(parent, await h.start(parent));
+    const d = await ctx.h.finished(parent, await ctx.h.start(parent));
     expect(out(d)).toEqual({ why: 'bad audit' });
   });
 
   it('resumes a waiting task when an execution started with its CallbackFnFTaskToken ends', async () => {
-    const parent = await h.createFlow(`version: v1
+    const parent = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: task
@@ -542,7 +524,7 @@ steps:
       - target: token
         source: $context.task.token
 `);
-    const other = await h.createFlow(`version: v1
+    const other = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: pass
@@ -551,20 +533,20 @@ steps:
       - target: answer
         source: $input.q
 `);
-    const exec = await h.start(parent);
-    const m = await h.receive('steps-q');
-    await fnf.call('StartExecution', {
+    const exec = await ctx.h.start(parent);
+    const m = await ctx.h.receive('steps-q');
+    await ctx.fnf.call('StartExecution', {
       FlowName: other,
       ExecutionName: 'called-back',
       Input: JSON.stringify({ q: 42 }),
       CallbackFnFTaskToken: m.body.token,
     });
-    const d = await h.finished(parent, exec);
+    const d = await ctx.h.finished(parent, exec);
     expect(out(d)).toEqual({ answer: 42 });
   });
 
   it('waits for a child flow that reports with the token passed as waitForCallback input', async () => {
-    const child = await h.createFlow(`version: v1
+    const child = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: task
@@ -577,7 +559,7 @@ steps:
       - target: parent_token
         source: $input.parent_token
 `);
-    const parent = await h.createFlow(`version: v1
+    const parent = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
   - type: task
@@ -588,14 +570,14 @@ steps:
       - target: parent_token
         source: $context.task.token
 `);
-    const exec = await h.start(parent);
-    const m = await h.receive('steps-q');
-    await fnf.call('ReportTaskSucceeded', {
+    const exec = await ctx.h.start(parent);
+    const m = await ctx.h.receive('steps-q');
+    await ctx.fnf.call('ReportTaskSucceeded', {
       TaskToken: m.body.parent_token,
       Output: '{"via":"parent"}',
     });
-    const d = await h.finished(parent, exec);
+    const d = await ctx.h.finished(parent, exec);
     expect(out(d)).toEqual({ via: 'parent' });
-    await fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: '{}' });
+    await ctx.fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: '{}' });
   });
 });
