@@ -3,7 +3,7 @@ import type { SecretLookup } from '../credentials';
 import { BodyTooLargeError, type HttpRoute, readBody } from '../http/route';
 import type { Logger } from '../log';
 import { checkAcs3Signature } from './acs3-signature';
-import { runAsync, sendOutcome, wantsTail } from './invoke-route';
+import { runAsync, sendApiError, sendOutcome, wantsTail } from './invoke-route';
 import { newFcRequestId } from './request-id';
 import type { FunctionRuntime } from './runtime';
 
@@ -70,12 +70,5 @@ function apiError(
   code: string,
   message: string,
 ): void {
-  const text = JSON.stringify({ Code: code, Message: message, RequestId: requestId });
-  res
-    .writeHead(status, {
-      'content-type': 'application/json',
-      'x-fc-request-id': requestId,
-      'content-length': String(Buffer.byteLength(text)),
-    })
-    .end(text);
+  sendApiError(res, requestId, status, { Code: code, Message: message, RequestId: requestId });
 }

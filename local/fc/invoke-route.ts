@@ -116,7 +116,21 @@ export function apiError(
   code: string,
   message: string,
 ): void {
-  const text = JSON.stringify({ ErrorCode: code, ErrorMessage: message, RequestId: requestId });
+  sendApiError(res, requestId, status, {
+    ErrorCode: code,
+    ErrorMessage: message,
+    RequestId: requestId,
+  });
+}
+
+/** Writes an API error reply; the body shape differs between FC 2.0 and 3.0. */
+export function sendApiError(
+  res: ServerResponse,
+  requestId: string,
+  status: number,
+  body: Record<string, string>,
+): void {
+  const text = JSON.stringify(body);
   res
     .writeHead(status, {
       'content-type': 'application/json',
