@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import {
   cpSync,
   mkdirSync,
@@ -9,9 +8,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACCOUNT, addFakeAccess, root, run } from './s-cli';
 
 // `npm run deploy` with the real `s` CLI, offline: the components ros, flow and
 // fc3 are replaced by stubs in a throw-away HOME (s loads a cached component
@@ -19,9 +18,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // was asked to deploy. The project's package.json deploy script is used as is;
 // only its build script is swapped for one that records that it ran, so the
 // test does not rebuild dist/ under the other tests' feet.
-const run = promisify(execFile);
-const root = resolve(import.meta.dirname, '../../..');
-const ACCOUNT = '1234567890123456';
 const work = mkdtempSync(join(tmpdir(), 'queueflow-deploy-'));
 const home = join(work, 'home');
 const project = join(work, 'project');
@@ -73,23 +69,7 @@ beforeAll(async () => {
   );
   const env = { ...process.env, HOME: home, USERPROFILE: home, QF_DEPLOY_LOG: log, CI: 'true' };
   const opts = { cwd: project, env, timeout: 90_000 };
-  await run(
-    join(root, 'node_modules/.bin/s'),
-    [
-      'config',
-      'add',
-      '--AccessKeyID',
-      'AK',
-      '--AccessKeySecret',
-      'SK',
-      '--AccountID',
-      ACCOUNT,
-      '-a',
-      'default',
-      '-f',
-    ],
-    opts,
-  );
+  await addFakeAccess(opts);
   const res = await run('npm', ['run', 'deploy'], opts);
   output = res.stdout + res.stderr;
   entries = readFileSync(log, 'utf8')

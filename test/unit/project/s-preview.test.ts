@@ -1,19 +1,14 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveSpec } from '../../../local/project/spec';
+import { ACCOUNT, addFakeAccess, root, run, sBin } from './s-cli';
 
 // The real Serverless Devs CLI (`s`, a devDependency) renders s.yaml offline with
 // `s preview`. Comparing its rendering with ours keeps loadProject's variable
 // resolution honest. `s` gets a throw-away HOME so no real credentials are read
 // or written; `s config add` only stores the AccountID that config() needs.
-const run = promisify(execFile);
-const root = resolve(import.meta.dirname, '../../..');
-const sBin = resolve(root, 'node_modules/.bin/s');
-const ACCOUNT = '1234567890123456';
 const home = mkdtempSync(join(tmpdir(), 'queueflow-s-home-'));
 const env = { ...process.env, HOME: home, USERPROFILE: home, CI: 'true' };
 
@@ -52,23 +47,7 @@ resources:
 
 beforeAll(async () => {
   const opts = { cwd: root, env, timeout: 60_000 };
-  await run(
-    sBin,
-    [
-      'config',
-      'add',
-      '--AccessKeyID',
-      'AK',
-      '--AccessKeySecret',
-      'SK',
-      '--AccountID',
-      ACCOUNT,
-      '-a',
-      'default',
-      '-f',
-    ],
-    opts,
-  );
+  await addFakeAccess(opts);
   const { stdout } = await run(sBin, ['preview', '-o', 'json', '-t', 's.yaml'], opts);
   // s prints a WARN line (running as root) on stdout before the JSON.
   preview = JSON.parse(stdout.slice(stdout.indexOf('{')));
