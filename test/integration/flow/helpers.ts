@@ -57,6 +57,9 @@ export function flowHelpers(fnf: FnfSdk, mns: MnsSdk, stack: LocalStack) {
         return d.Status === 'Running' ? undefined : d;
       }, `${exec} ends`);
     },
+    /** Starts an execution and waits until it ends. */
+    run: async (flow: string, input: object = {}): Promise<Described> =>
+      h.finished(flow, await h.start(flow, input)),
     async history(flow: string, exec: string): Promise<Event[]> {
       const r = await fnf.call<{ Events: Event[] }>('GetExecutionHistory', {
         FlowName: flow,

@@ -65,11 +65,11 @@ steps:
       - target: last
         source: true
 `);
-    const big = await ctx.h.finished(flow, await ctx.h.start(flow, { n: 20 }));
+    const big = await ctx.h.run(flow, { n: 20 });
     expect(out(big)).toEqual({ size: 'big', last: true });
-    const small = await ctx.h.finished(flow, await ctx.h.start(flow, { n: 5 }));
+    const small = await ctx.h.run(flow, { n: 5 });
     expect(out(small)).toEqual({ size: 'small', skipped: true, last: true });
-    const none = await ctx.h.finished(flow, await ctx.h.start(flow, { n: -1 }));
+    const none = await ctx.h.run(flow, { n: -1 });
     expect(out(none)).toEqual({ last: true });
   });
 
@@ -90,7 +90,7 @@ steps:
       - target: after
         source: true
 `);
-    const d = await ctx.h.finished(flow, await ctx.h.start(flow, { stop: true }));
+    const d = await ctx.h.run(flow, { stop: true });
     expect(d.Status).toBe('Succeeded');
     expect(out(d)).toEqual({});
   });
@@ -215,7 +215,7 @@ steps:
       - target: ats
         source: $local[*].at
 `);
-    const d = await ctx.h.finished(flow, await ctx.h.start(flow, { names: ['a', 'b', 'c'] }));
+    const d = await ctx.h.run(flow, { names: ['a', 'b', 'c'] });
     expect(out(d)).toEqual({ labels: ['a', 'b', 'c'], ats: [0, 1, 2] });
   });
 
@@ -281,7 +281,7 @@ steps:
     serviceParams:
       MessageBody: $.text
 `);
-    const d = await ctx.h.finished(flow, await ctx.h.start(flow, { text: 'plain text' }));
+    const d = await ctx.h.run(flow, { text: 'plain text' });
     const local = out(d) as Record<string, string>;
     expect(Object.keys(local).sort()).toEqual(['MessageBodyMD5', 'MessageId', 'RequestId']);
     const m = await ctx.mns.receiveMessage('steps-q', 0);
@@ -332,7 +332,7 @@ steps:
   - type: pass
     name: handled
 `);
-    const d = await ctx.h.finished(flow, await ctx.h.start(flow));
+    const d = await ctx.h.run(flow);
     expect(out(d)).toEqual({ err: 'FC.FunctionNotFound' });
   });
 
@@ -352,7 +352,7 @@ steps:
       - target: x
         source: $input.x
 `);
-    const d = await ctx.h.finished(flow, await ctx.h.start(flow, { x: 21 }));
+    const d = await ctx.h.run(flow, { x: 21 });
     expect(out(d)).toEqual({ doubled: 42 });
     expect(calls).toEqual(['double:{"x":21}']);
   });
@@ -383,7 +383,7 @@ steps:
       - target: x
         source: $input.x
 `);
-    const d = await ctx.h.finished(flow, await ctx.h.start(flow, { x: 7 }));
+    const d = await ctx.h.run(flow, { x: 7 });
     expect(d.Status).toBe('Succeeded');
     expect(out(d)).toEqual({ tripled: 21 });
     expect(calls).toEqual(['sender']);
@@ -413,7 +413,7 @@ steps:
         source: $context.task.token
 `;
     const missing = await ctx.h.createFlow(definition('missing'));
-    const failed = await ctx.h.finished(missing, await ctx.h.start(missing));
+    const failed = await ctx.h.run(missing);
     expect(failed.Status).toBe('Failed');
     const throwing = await ctx.h.createFlow(definition('throws'));
     const exec = await ctx.h.start(throwing);
@@ -457,7 +457,7 @@ steps:
       - target: started
         source: $local.ExecutionName
 `);
-    const d = await ctx.h.finished(parent, await ctx.h.start(parent, { v: 7 }));
+    const d = await ctx.h.run(parent, { v: 7 });
     expect(d.Status).toBe('Succeeded');
     expect(out(d)).toEqual({ child_saw: 7, started: 'fire-1' });
     expect((await ctx.h.finished(child, 'fire-1')).Status).toBe('Succeeded');
@@ -478,7 +478,7 @@ steps:
       ExecutionName: $.name
       Input: $
 `);
-    const d = await ctx.h.finished(parent, await ctx.h.start(parent, { name: 'by-action' }));
+    const d = await ctx.h.run(parent, { name: 'by-action' });
     expect(out(d)).toEqual({ FlowName: child, ExecutionName: 'by-action' });
     expect((await ctx.h.finished(child, 'by-action')).Status).toBe('Succeeded');
   });
@@ -508,7 +508,7 @@ steps:
   - type: pass
     name: recover
 `);
-    const d = await ctx.h.finished(parent, await ctx.h.start(parent));
+    const d = await ctx.h.run(parent);
     expect(out(d)).toEqual({ why: 'bad audit' });
   });
 
