@@ -203,11 +203,7 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
     if (t.timer) clearTimeout(t.timer);
     t.controller.abort();
     await t.extending;
-    try {
-      await queue.changeVisibility(queueName, t.handle, RELEASE_SECONDS);
-    } catch (err) {
-      onError(err, 'release');
-    }
+    await releaseHandle(t.handle);
     options.onTask?.({
       outcome: 'retry',
       released: true,
@@ -218,9 +214,9 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
     });
   }
 
-  async function releaseMessage(m: ReceivedMessage) {
+  async function releaseHandle(handle: string) {
     try {
-      await queue.changeVisibility(queueName, m.receiptHandle, RELEASE_SECONDS);
+      await queue.changeVisibility(queueName, handle, RELEASE_SECONDS);
     } catch (err) {
       onError(err, 'release');
     }
@@ -252,7 +248,7 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
       }
       for (const m of messages) {
         // Received while shutting down: hand it straight back.
-        if (stopping) await releaseMessage(m);
+        if (stopping) await releaseHandle(m.receiptHandle);
         else start(m);
       }
     }
