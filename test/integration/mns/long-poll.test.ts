@@ -1,36 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
-import { silentLogger } from '../../../local/log';
-import { type LocalStack, startLocalStack } from '../../../local/stack';
-import {
-  createSdkClient,
-  rejection,
-  type SdkMnsClient,
-  sdkErrorName,
-  waitUntil,
-} from '../../support/mns-sdk';
+import { rejection, sdkErrorName, waitUntil } from '../../support/mns-sdk';
+import { useMnsStack } from '../../support/mns-stack';
 
-let stack: LocalStack;
-let mns: SdkMnsClient;
 const clock = new VirtualClock(Date.UTC(2026, 10, 28, 12));
-
-beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, memory: true, logger: silentLogger, clock });
-  mns = createSdkClient(stack);
-});
-afterAll(() => stack.stop());
-
-let n = 0;
-async function freshQueue(attrs: Record<string, number> = {}): Promise<string> {
-  const name = `lp${++n}`;
-  await mns.createQueue(name, attrs);
-  return name;
-}
+const t = useMnsStack({ clock, queuePrefix: 'lp' });
+const { freshQueue } = t;
 
 /** Resolves once `count` long polls are parked on `queue` (the server's own count). */
 function parked(queue: string, count = 1): Promise<void> {
   return waitUntil(
-    () => stack.queues.stats(queue).waiting >= count,
+    () => t.stack.queues.stats(queue).waiting >= count,
     `${count} poll(s) wait on ${queue}`,
   );
 }
@@ -39,9 +19,9 @@ describe('long polling', () => {
   it('wakes a waiting receive the moment a message is sent, long before the wait ends', async () => {
     const q = await freshQueue();
     const started = Date.now();
-    const poll = mns.receiveMessage(q, 20);
+    const poll = t.mns.receiveMessage(q, 20);
     await parked(q);
-    await mns.sendMessage(q, { MessageBody: 'wake up' });
+    await t.mns.sendMessage(q, { MessageBody: 'wake up' });
     const got = await poll;
     expect(got.body.MessageBody).toBe('wake up');
     // Relative to the wait, not a timing assert: a 20 s poll answered in well under a tenth of it.
@@ -50,9 +30,9 @@ describe('long polling', () => {
 
   it('wakes a waiting receive when another consumer’s visibility timeout ends', async () => {
     const q = await freshQueue({ VisibilityTimeout: 30 });
-    await mns.sendMessage(q, { MessageBody: 'abandoned' });
-    const first = await mns.receiveMessage(q);
-    const poll = mns.receiveMessage(q, 20);
+    await t.mns.sendMessage(q, { MessageBody: 'abandoned' });
+    const first = await t.mns.receiveMessage(q);
+    const poll = t.mns.receiveMessage(q, 20);
     await parked(q);
     await clock.advance(30_000);
     const got = await poll;
@@ -62,8 +42,8 @@ describe('long polling', () => {
 
   it('wakes a waiting receive when a delayed message becomes visible', async () => {
     const q = await freshQueue();
-    await mns.sendMessage(q, { MessageBody: 'later', DelaySeconds: 600 });
-    const poll = mns.batchReceiveMessage(q, 4, 20);
+    await t.mns.sendMessage(q, { MessageBody: 'later', DelaySeconds: 600 });
+    const poll = t.mns.batchReceiveMessage(q, 4, 20);
     await parked(q);
     await clock.advance(600_000);
     const got = await poll;
@@ -72,11 +52,11 @@ describe('long polling', () => {
 
   it('serves parked receivers first come first served, one message each', async () => {
     const q = await freshQueue();
-    const a = mns.receiveMessage(q, 20);
+    const a = t.mns.receiveMessage(q, 20);
     await parked(q, 1);
-    const b = mns.receiveMessage(q, 20);
+    const b = t.mns.receiveMessage(q, 20);
     await parked(q, 2);
-    await mns.batchSendMessage(q, [{ MessageBody: 'first' }, { MessageBody: 'second' }]);
+    await t.mns.batchSendMessage(q, [{ MessageBody: 'first' }, { MessageBody: 'second' }]);
     expect((await a).body.MessageBody).toBe('first');
     expect((await b).body.MessageBody).toBe('second');
   });
@@ -84,7 +64,7 @@ describe('long polling', () => {
   it('answers an empty long poll with MessageNotExist just before waitseconds, inside the SDK timeout', async () => {
     const q = await freshQueue();
     const started = Date.now();
-    const err = await rejection(mns.receiveMessage(q, 1));
+    const err = await rejection(t.mns.receiveMessage(q, 1));
     const elapsed = Date.now() - started;
     expect(err.name).toBe(sdkErrorName('MessageNotExist'));
     // Ends ~250 ms early (reference §2.5): after most of the wait, but before the full second.
@@ -94,35 +74,35 @@ describe('long polling', () => {
 
   it('uses the queue’s PollingWaitSeconds when the receive gives no waitseconds', async () => {
     const q = await freshQueue({ PollingWaitSeconds: 10 });
-    const poll = mns.receiveMessage(q);
+    const poll = t.mns.receiveMessage(q);
     await parked(q);
-    await mns.sendMessage(q, { MessageBody: 'default wait' });
+    await t.mns.sendMessage(q, { MessageBody: 'default wait' });
     expect((await poll).body.MessageBody).toBe('default wait');
   });
 
   it('rejects waitseconds above 30 with InvalidArgument', async () => {
     const q = await freshQueue();
-    const err = await rejection(mns.receiveMessage(q, 31));
+    const err = await rejection(t.mns.receiveMessage(q, 31));
     expect(err.name).toBe(sdkErrorName('InvalidArgument'));
   });
 
   it('releases the waiter when the client hangs up, so no message is taken for nobody', async () => {
     const q = await freshQueue();
     const ac = new AbortController();
-    const url = `${stack.endpoint}/queues/${q}/messages?waitseconds=20`;
+    const url = `${t.stack.endpoint}/queues/${q}/messages?waitseconds=20`;
     const { signedFetch } = await import('../../support/mns-sign');
     const pending = signedFetch({
-      endpoint: stack.endpoint,
-      ...stack.credentials,
+      endpoint: t.stack.endpoint,
+      ...t.stack.credentials,
       method: 'GET',
-      resource: url.slice(stack.endpoint.length),
+      resource: url.slice(t.stack.endpoint.length),
       signal: ac.signal,
     }).catch((e: Error) => e);
     await parked(q);
     ac.abort();
     await pending;
-    await waitUntil(() => stack.queues.stats(q).waiting === 0, 'the waiter is released');
-    await mns.sendMessage(q, { MessageBody: 'still here' });
-    expect((await mns.receiveMessage(q)).body.MessageBody).toBe('still here');
+    await waitUntil(() => t.stack.queues.stats(q).waiting === 0, 'the waiter is released');
+    await t.mns.sendMessage(q, { MessageBody: 'still here' });
+    expect((await t.mns.receiveMessage(q)).body.MessageBody).toBe('still here');
   });
 });
