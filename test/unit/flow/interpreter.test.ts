@@ -75,9 +75,8 @@ function fakeHost(yaml: string) {
   };
 }
 
-describe('the interpreter over a fake host', () => {
-  it('maps the token into the task input and resumes with the reported output', () => {
-    const f = fakeHost(`version: v1
+/** One callback task `t` that maps its token into the input; `extra` goes after that mapping. */
+const tokenTask = (extra: string) => `version: v1
 type: flow
 steps:
   - type: task
@@ -87,9 +86,15 @@ steps:
     inputMappings:
       - target: token
         source: $context.task.token
-      - target: who
-        source: $context.execution.name
-`);
+${extra}
+`;
+
+describe('the interpreter over a fake host', () => {
+  it('maps the token into the task input and resumes with the reported output', () => {
+    const f = fakeHost(
+      tokenTask(`      - target: who
+        source: $context.execution.name`),
+    );
     expect(f.start()).toEqual({ state: 'blocked' });
     expect(f.submitted).toEqual([{ step: 't', input: { token: 'token-2', who: 'e' } }]);
     expect(f.complete('t', { ok: true, local: { done: 1 } })).toEqual({
@@ -100,23 +105,14 @@ steps:
   });
 
   it('backs off min(interval * multiplier^(n-1), max) between attempts, each with a new token', () => {
-    const f = fakeHost(`version: v1
-type: flow
-steps:
-  - type: task
-    name: t
-    resourceArn: acs:mns:::/queues/q/messages
-    pattern: waitForCallback
-    inputMappings:
-      - target: token
-        source: $context.task.token
-    retry:
+    const f = fakeHost(
+      tokenTask(`    retry:
       - errors: [Flaky]
         intervalSeconds: 10
         multiplier: 2
         maxIntervalSeconds: 30
-        maxAttempts: 3
-`);
+        maxAttempts: 3`),
+    );
     f.start();
     const delays: number[] = [];
     let last = 0;
