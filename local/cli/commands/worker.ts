@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Command, InvalidArgumentError } from 'commander';
-import { ConfigError, loadConfig } from '../../../shared/clients/config';
+import { loadConfig } from '../../../shared/clients/config';
 import { createDeps } from '../../../shared/clients/deps';
 import { createLongPollWorker, type WorkerTaskEvent } from '../../../shared/task/long-poll-worker';
 import { type HandlerRegistry, toHandlerRegistry } from '../../../shared/task/registry';
@@ -119,7 +119,7 @@ Example:
         deps = createDeps(loadConfig(env));
         registry = await loadHandlers(opts.handlers);
       } catch (err) {
-        const msg = err instanceof ConfigError || err instanceof Error ? err.message : String(err);
+        const msg = err instanceof Error ? err.message : String(err);
         process.stderr.write(`queueflow worker: ${msg}\n`);
         process.exitCode = 1;
         return;
