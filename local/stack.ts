@@ -108,6 +108,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     relaxLimits: options.relaxLimits ?? false,
   };
   const components: StackComponent[] = [];
+  let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
   try {
     // Parts in start order; later parts take earlier ones as dependencies.
     const queues = createQueueService(ctx);
@@ -122,7 +123,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     components.push(functions);
     // FDL `acs:fc` task steps call functions through the runtime.
     engine.setFunctionInvoker(functions.invoker);
-    const http = await startHttpServer({
+    http = await startHttpServer({
       routes: components.flatMap((c) => c.routes),
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 9300,
@@ -136,12 +137,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           engine,
           functions,
           logger,
-        }).catch(async (err: unknown) => {
-          await http.close();
-          throw err;
         })
       : undefined;
     let stopped = false;
+    const server = http;
     return {
       endpoint: http.endpoint,
       port: http.port,
@@ -159,12 +158,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       async stop() {
         if (stopped) return;
         stopped = true;
-        await http.close();
+        await server.close();
         for (const c of [...components].reverse()) await c.stop();
         store.close();
       },
     };
   } catch (err) {
+    // Whatever failed (a component's start, applying the project), nothing stays open.
+    await http?.close();
     for (const c of [...components].reverse()) await c.stop();
     store.close();
     throw err;
