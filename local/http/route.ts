@@ -11,17 +11,34 @@ export interface HttpRoute {
   handle(req: IncomingMessage, res: ServerResponse, url: URL): void | Promise<void>;
 }
 
-/** Reads the whole request body, refusing more than `limit` bytes. */
-export async function readBody(req: IncomingMessage, limit = 8 * 1024 * 1024): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit) throw new BodyTooLargeError(limit);
-    chunks.push(buf);
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * Reads the whole request body, refusing more than `limit` bytes. A body over the
+ * limit is drained, not destroyed, so the route can still answer it. Requests that
+ * declare no body (most MNS calls) skip the stream machinery entirely.
+ */
+export function readBody(req: IncomingMessage, limit = 8 * 1024 * 1024): Promise<Buffer> {
+  const length = req.headers['content-length'];
+  if (length === '0' || (length === undefined && req.headers['transfer-encoding'] === undefined)) {
+    return Promise.resolve(EMPTY);
   }
-  return Buffer.concat(chunks);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        req.removeAllListeners('data');
+        req.resume();
+        reject(new BodyTooLargeError(limit));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
 }
 
 /** The request body exceeded the route's limit. */

@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLargeError } from '../http/route';
 import { MnsError } from './errors';
 import { elements, xmlDocument } from './xml';
 
@@ -79,33 +78,4 @@ export function replyError(
       ]),
     ),
   );
-}
-
-const EMPTY = Buffer.alloc(0);
-
-/**
- * Reads the request body. Most MNS calls (receive, delete, peek) have none,
- * and skip the stream machinery entirely.
- */
-export function readRequestBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const length = req.headers['content-length'];
-  if (length === '0' || (length === undefined && req.headers['transfer-encoding'] === undefined)) {
-    return Promise.resolve(EMPTY);
-  }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        req.removeAllListeners('data');
-        req.resume();
-        reject(new BodyTooLargeError(limit));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.once('error', reject);
-  });
 }

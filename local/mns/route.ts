@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { BodyTooLargeError, type HttpRoute } from '../http/route';
+import { BodyTooLargeError, type HttpRoute, readBody } from '../http/route';
 import type { StackContext } from '../stack';
 import { MnsError } from './errors';
 import type { MnsRequest } from './http-context';
-import { parseQuery, readRequestBody, replyError } from './http-io';
+import { parseQuery, replyError } from './http-io';
 import { changeVisibility, deleteMessages, getMessages, postMessages } from './http-messages';
 import { deleteQueue, getQueue, listQueues, putQueue, queueNameFrom } from './http-queues';
 import { createRequestIdFactory } from './ids';
@@ -28,7 +28,7 @@ export function createMnsRoute(deps: {
     async handle(req: IncomingMessage, res: ServerResponse, url: URL) {
       const requestId = newRequestId();
       try {
-        const raw = await readRequestBody(
+        const raw = await readBody(
           req,
           service.relaxLimits ? 64 * MAX_REQUEST_BYTES : MAX_REQUEST_BYTES,
         );
