@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { randomHex } from '../ids';
 import type { Store } from '../store/store';
 
 /** What a task token names: one attempt of one task of one execution. */
@@ -23,7 +24,7 @@ export function createTokenCodec(store: Store): TokenCodec {
     | undefined;
   let secretHex = row?.value;
   if (!secretHex) {
-    secretHex = randomBytes(32).toString('hex');
+    secretHex = randomHex(32);
     store.db
       .prepare("INSERT OR IGNORE INTO flow_meta (key, value) VALUES ('token-secret', ?)")
       .run(secretHex);

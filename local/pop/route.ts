@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import { BodyTooLargeError, type HttpRoute } from '../http/route';
+import { randomHex } from '../ids';
 import type { Logger } from '../log';
 import { PopError, popErrors } from './errors';
 import { POP_REQUEST_LIMIT, readPopRequest } from './params';
@@ -103,7 +103,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
  * across restarts) and a counter, instead of a random draw per request.
  */
 function createRequestIds(): () => string {
-  const prefix = randomBytes(6).toString('hex').toUpperCase();
+  const prefix = randomHex(6).toUpperCase();
   let counter = 0;
   return () => {
     counter = (counter + 1) % 0x1_0000_0000_0000;
