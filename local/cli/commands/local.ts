@@ -104,9 +104,7 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
   // Refuse before the data folder is opened: a second stack on the same folder
   // would resume the first one's executions alongside it.
   if (opts.port !== 0 && !(await portIsFree(opts.port, opts.host))) {
-    throw new Error(
-      `port ${opts.port} is in use (is another queueflow running?); pass --port <n> or --port 0`,
-    );
+    throw portInUse(opts.port);
   }
   const resuming = !opts.memory && existsSync(opts.dataDir);
   if (!quiet) {
@@ -126,16 +124,10 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
     });
   } catch (err) {
     if ((err as { code?: string }).code === 'EADDRINUSE') {
-      throw new Error(
-        `port ${opts.port} is in use (is another queueflow running?); pass --port <n> or --port 0`,
-      );
+      throw portInUse(opts.port);
     }
     throw err;
   }
-  const stop = async () => {
-    await stack.stop();
-  };
-
   if (opts.readyJson) {
     out(
       JSON.stringify({
@@ -186,7 +178,7 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
       out(`The demo could not run: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (opts.once) {
-      await stop();
+      await stack.stop();
       return ok ? 0 : 1;
     }
     out();
@@ -201,8 +193,14 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
     out('Press Ctrl-C to stop.');
   }
   await waitForSignal();
-  await stop();
+  await stack.stop();
   return 0;
+}
+
+function portInUse(port: number): Error {
+  return new Error(
+    `port ${port} is in use (is another queueflow running?); pass --port <n> or --port 0`,
+  );
 }
 
 function portIsFree(port: number, host: string): Promise<boolean> {
