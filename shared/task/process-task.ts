@@ -53,6 +53,13 @@ export function redactToken(text: string, token: string): string {
   return text.split(token).join(`${token.slice(0, 6)}...`);
 }
 
+// A failed report call, with the token cut out of the service's error text.
+function classifyReportError(err: unknown, token: string): ClassifiedError {
+  const e = classifyError(err);
+  e.message = redactToken(e.message, token);
+  return e;
+}
+
 /** True when the message is finished with (delete it / do not redeliver it). */
 export function isDone(outcome: TaskOutcome): boolean {
   return outcome !== 'retry';
@@ -164,8 +171,7 @@ export async function processTask(
       return finish(r.status === 'already-completed' ? 'already-completed' : 'succeeded', typed);
     }
   } catch (err) {
-    const reportError = classifyError(err);
-    reportError.message = redactToken(reportError.message, envelope.token);
+    const reportError = classifyReportError(err, envelope.token);
     if (reportError.retryable) return finish('retry', { ...typed, error: reportError });
     // The flow refused the output (too large, say): fail the step rather than leave it hanging.
     failure = {
@@ -184,8 +190,7 @@ export async function processTask(
       error: f,
     });
   } catch (err) {
-    const reportError = classifyError(err);
-    reportError.message = redactToken(reportError.message, envelope.token);
+    const reportError = classifyReportError(err, envelope.token);
     return finish(reportError.retryable ? 'retry' : 'invalid', { ...typed, error: reportError });
   }
 }
