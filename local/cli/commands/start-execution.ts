@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET } from '../../credentials';
 import { createRenderState, renderEventLine } from '../../flow/history-render';
 import type { HistoryEvent } from '../../flow/types';
+import { parsePositiveInt } from '../options';
 
 /** Where and as whom the FnF commands talk. */
 export interface FnfTarget {
@@ -154,7 +155,7 @@ export function registerStartExecutionCommand(program: Command): void {
       )
       .option('-n, --name <name>', 'execution name (default: a UUID)')
       .option('-f, --follow', 'print each step as it runs, then the output', false)
-      .option('--poll-ms <ms>', 'history poll interval with --follow', (v) => Number(v), 100),
+      .option('--poll-ms <ms>', 'history poll interval with --follow', parsePositiveInt, 100),
   )
     .addHelpText(
       'after',
