@@ -1,5 +1,5 @@
 import type { ProjectError } from './errors';
-import type { NodePath, YamlSource } from './yaml-source';
+import { isRecord, type NodePath, type YamlSource } from './yaml-source';
 
 /** Reads typed, validated values out of one resolved props object, with located errors. */
 export interface PropsReader {
@@ -18,9 +18,6 @@ export interface PropsReader {
   /** A located error at `key` (or at this object). */
   error(detail: string, key?: string | number): ProjectError;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** A reader over `value`, which sits at `path` in `source`. */
 export function createPropsReader(source: YamlSource, path: NodePath, value: unknown): PropsReader {

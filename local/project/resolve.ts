@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve as resolvePath } from 'node:path';
 import { type Expr, ExpressionSyntaxError, parseTemplate } from './expressions';
-import { formatPath, type NodePath, type YamlSource } from './yaml-source';
+import { formatPath, isRecord, type NodePath, type YamlSource } from './yaml-source';
 
 /** What the magic variables of s.yaml resolve against locally. */
 export interface ResolveEnvironment {
@@ -20,9 +20,6 @@ export interface Resolver {
   /** The value at `path` in s.yaml with every expression in it evaluated. */
   resolve(path: NodePath): unknown;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * A lazy resolver: a reference is evaluated when it is used, so the order of

@@ -1,6 +1,6 @@
 import type { ProjectQueue } from './model';
 import { createPropsReader } from './props-reader';
-import type { NodePath, YamlSource } from './yaml-source';
+import { isRecord, type NodePath, type YamlSource } from './yaml-source';
 
 type QueueAttribute = keyof ProjectQueue['attributes'];
 
@@ -12,9 +12,6 @@ const ATTRIBUTES: Record<QueueAttribute, { min: number; max: number }> = {
   VisibilityTimeout: { min: 1, max: 43200 },
   PollingWaitSeconds: { min: 0, max: 30 },
 };
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** What a ROS template's `Ref` and `Fn::Sub` evaluate against. */
 export interface RosContext {

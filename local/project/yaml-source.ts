@@ -17,6 +17,10 @@ export interface YamlSource {
   error(path: NodePath, detail: string, code?: ProjectErrorCode, cause?: unknown): ProjectError;
 }
 
+/** True for a YAML mapping read as plain data (not an array, not null). */
+export const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /** `resources.task-worker.props.triggers[0].triggerConfig` */
 export function formatPath(path: NodePath): string {
   let out = '';
