@@ -10,7 +10,7 @@ import {
   LOCAL_ACCOUNT_ID,
 } from '../../local/credentials';
 import { createFnfSdk } from '../integration/flow/fnf-sdk';
-import { createMnsSdk } from '../integration/flow/mns-sdk';
+import { createSdkClient as createMnsSdk } from '../support/mns-sdk';
 import { CRASH_FLOW_NAME, CRASH_QUEUE } from './crash-flow';
 
 // CI size by default; QUEUEFLOW_CRASH_EXECUTIONS / QUEUEFLOW_CRASH_KILLS scale it up.

@@ -7,7 +7,7 @@ import { percentile } from '../../bench/harness';
 import { silentLogger } from '../../local/log';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { createFnfSdk } from '../integration/flow/fnf-sdk';
-import { createMnsSdk } from '../integration/flow/mns-sdk';
+import { createSdkClient as createMnsSdk } from '../support/mns-sdk';
 
 // Opt-in: QUEUEFLOW_SCALE=1 npx vitest run test/scale (QUEUEFLOW_SCALE_EXECUTIONS, default 10000).
 const ENABLED = process.env.QUEUEFLOW_SCALE === '1';

@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
+import {
+  createSdkClient as createMnsSdk,
+  type SdkMnsClient as MnsSdk,
+} from '../../support/mns-sdk';
 import { createFnfSdk, type FnfSdk, rejection } from './fnf-sdk';
-import { createMnsSdk, type MnsSdk } from './mns-sdk';
 
 const DEMO = `version: v1
 type: flow

@@ -5,9 +5,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
 import { silentLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
+import { createSdkClient as createMnsSdk } from '../../support/mns-sdk';
 import { createFnfSdk, rejection } from './fnf-sdk';
 import { flowHelpers } from './helpers';
-import { createMnsSdk } from './mns-sdk';
 
 const dirs: string[] = [];
 const stacks: LocalStack[] = [];

@@ -3,8 +3,11 @@ import { afterAll, beforeAll } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
 import { silentLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
+import {
+  createSdkClient as createMnsSdk,
+  type SdkMnsClient as MnsSdk,
+} from '../../support/mns-sdk';
 import { createFnfSdk, eventually, type FnfSdk } from './fnf-sdk';
-import { createMnsSdk, type MnsSdk } from './mns-sdk';
 
 /** A finished (or still running) execution as DescribeExecution shows it. */
 export interface Described {
