@@ -3,19 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSdkClient, type SdkMnsClient } from '../support/mns-sdk';
+import { createSdkClient } from '../support/mns-sdk';
 import { spawnLocal } from '../support/spawn-local';
 
 const root = join(import.meta.dirname, '..', '..');
 const N = 400;
-
-function client(endpoint: string): SdkMnsClient {
-  return createSdkClient({
-    accountId: '1000000000000000',
-    endpoint,
-    credentials: { accessKeyId: 'queueflow-local', accessKeySecret: 'queueflow-local-secret' },
-  });
-}
 
 let dataDir: string;
 const children: ChildProcess[] = [];
@@ -33,7 +25,7 @@ describe('the queue service killed with SIGKILL mid-traffic', () => {
   it('keeps every acknowledged send and never brings back a deleted message', async () => {
     const first = await spawnLocal({ dataDir });
     children.push(first.child);
-    const mns = client(first.endpoint);
+    const mns = createSdkClient(first);
     await mns.createQueue('durable', { VisibilityTimeout: 1 });
 
     const acked = new Set<string>();
@@ -80,7 +72,7 @@ describe('the queue service killed with SIGKILL mid-traffic', () => {
 
     const second = await spawnLocal({ dataDir });
     children.push(second.child);
-    const again = client(second.endpoint);
+    const again = createSdkClient(second);
     const expected = [...acked].filter((id) => !deleteIssued.has(id));
     const seen = new Set<string>();
     const deadline = Date.now() + 15_000;

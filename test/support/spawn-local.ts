@@ -4,12 +4,21 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import {
+  type AccessKey,
+  LOCAL_ACCESS_KEY_ID,
+  LOCAL_ACCESS_KEY_SECRET,
+  LOCAL_ACCOUNT_ID,
+} from '../../local/credentials';
 
 const root = join(import.meta.dirname, '..', '..');
 
+/** The process and what a client needs (createSdkClient takes it as it takes a stack). */
 export interface LocalProcess {
   child: ChildProcess;
   endpoint: string;
+  accountId: string;
+  credentials: AccessKey;
 }
 
 export interface SpawnLocalOptions {
@@ -53,5 +62,10 @@ export async function spawnLocal(options: SpawnLocalOptions): Promise<LocalProce
       resolve((JSON.parse(line) as { endpoint: string }).endpoint);
     });
   });
-  return { child, endpoint };
+  return {
+    child,
+    endpoint,
+    accountId: LOCAL_ACCOUNT_ID,
+    credentials: { accessKeyId: LOCAL_ACCESS_KEY_ID, accessKeySecret: LOCAL_ACCESS_KEY_SECRET },
+  };
 }
