@@ -3,7 +3,7 @@ import type { SecretLookup } from '../credentials';
 import { BodyTooLargeError, type HttpRoute, readBody } from '../http/route';
 import type { Logger } from '../log';
 import { checkAcs3Signature } from './acs3-signature';
-import { runAsync, sendApiError, sendOutcome, wantsTail } from './invoke-route';
+import { invokeAndReply, sendApiError } from './invoke-route';
 import { newFcRequestId } from './request-id';
 import type { FunctionRuntime } from './runtime';
 
@@ -52,13 +52,7 @@ export function createInvokeRouteV3(options: {
       const name = runtime.resolve(fnName);
       if (!name) return apiError(res, requestId, 404, 'FunctionNotFound', 'function not found');
       const qualifier = url.searchParams.get('qualifier') ?? undefined;
-      const opts = qualifier ? { qualifier } : {};
-      if (String(req.headers['x-fc-invocation-type'] ?? '').toLowerCase() === 'async') {
-        res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' }).end();
-        void runAsync(runtime, logger, name, body, opts);
-        return;
-      }
-      sendOutcome(res, await runtime.invoke(name, body, opts), wantsTail(req.headers));
+      await invokeAndReply(req, res, { runtime, logger, requestId, name, body, qualifier });
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { SecretLookup } from '../credentials';
 import { BodyTooLargeError, type HttpRoute, readBody } from '../http/route';
 import type { Logger } from '../log';
@@ -62,20 +62,40 @@ export function createInvokeRoute(options: {
           `function '${m[2]}' does not exist`,
         );
       }
-      const invocationType = String(req.headers['x-fc-invocation-type'] ?? 'Sync');
-      const opts = qualifier ? { qualifier } : {};
-      if (invocationType.toLowerCase() === 'async') {
-        res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' }).end();
-        void runAsync(runtime, logger, name, body, opts);
-        return;
-      }
-      sendOutcome(res, await runtime.invoke(name, body, opts), wantsTail(req.headers));
+      await invokeAndReply(req, res, { runtime, logger, requestId, name, body, qualifier });
     },
   };
 }
 
+/**
+ * Shared by the FC 2.0 and 3.0 routes: an async invocation (`x-fc-invocation-type:
+ * Async`) is accepted with 202 and run in the background; a sync one is answered
+ * with its outcome.
+ */
+export async function invokeAndReply(
+  req: IncomingMessage,
+  res: ServerResponse,
+  call: {
+    runtime: FunctionRuntime;
+    logger: Logger;
+    requestId: string;
+    name: string;
+    body: Buffer;
+    qualifier: string | undefined;
+  },
+): Promise<void> {
+  const { runtime, name, body } = call;
+  const opts = call.qualifier ? { qualifier: call.qualifier } : {};
+  if (String(req.headers['x-fc-invocation-type'] ?? '').toLowerCase() === 'async') {
+    res.writeHead(202, { 'x-fc-request-id': call.requestId, 'content-length': '0' }).end();
+    void runAsync(runtime, call.logger, name, body, opts);
+    return;
+  }
+  sendOutcome(res, await runtime.invoke(name, body, opts), wantsTail(req.headers));
+}
+
 /** True when the caller asked for the log tail (`x-fc-log-type: Tail`). */
-export function wantsTail(headers: IncomingHttpHeaders): boolean {
+function wantsTail(headers: IncomingHttpHeaders): boolean {
   return String(headers['x-fc-log-type'] ?? '').toLowerCase() === 'tail';
 }
 
@@ -83,7 +103,7 @@ export function wantsTail(headers: IncomingHttpHeaders): boolean {
  * Writes an invocation outcome the way FC does: errors are 200 plus
  * `x-fc-error-type`; with `tail`, `x-fc-log-result` carries the base64 log tail.
  */
-export function sendOutcome(res: ServerResponse, outcome: InvokeOutcome, tail = false): void {
+function sendOutcome(res: ServerResponse, outcome: InvokeOutcome, tail = false): void {
   if (tail) res.setHeader('x-fc-log-result', outcome.logTail ?? '');
   if (outcome.ok) {
     // A non-JSON type so fc2 hands callers the string, as real FC does.
@@ -157,7 +177,7 @@ function safeDecode(path: string): string {
 const ASYNC_RETRIES = 3;
 
 /** Runs an async invocation in the background, retrying a failed function as FC does. */
-export async function runAsync(
+async function runAsync(
   runtime: FunctionRuntime,
   logger: Logger,
   name: string,
