@@ -56,14 +56,22 @@ const deepImportExtensions = {
       const rootParts = args.path.startsWith('@') ? 2 : 1;
       if (parts.length <= rootParts) return undefined;
       const pkgRoot = parts.slice(0, rootParts).join('/');
-      const pkgJson = join(root, 'node_modules', pkgRoot, 'package.json');
-      // Packages with an "exports" map resolve their own subpaths.
-      if (!existsSync(pkgJson) || JSON.parse(readFileSync(pkgJson, 'utf8')).exports)
-        return undefined;
+      if (!needsExtension(pkgRoot)) return undefined;
       return { path: `${args.path}.js`, external: true };
     });
   },
 };
+// Per package, read once: packages with an "exports" map resolve their own subpaths.
+const needsExtensionCache = new Map();
+function needsExtension(pkgRoot) {
+  let needs = needsExtensionCache.get(pkgRoot);
+  if (needs === undefined) {
+    const pkgJson = join(root, 'node_modules', pkgRoot, 'package.json');
+    needs = existsSync(pkgJson) && !JSON.parse(readFileSync(pkgJson, 'utf8')).exports;
+    needsExtensionCache.set(pkgRoot, needs);
+  }
+  return needs;
+}
 
 const started = performance.now();
 const functionsDir = join(root, 'functions');
