@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import RPCClient from '@alicloud/pop-core/lib/rpc';
+import { createFnfRpc } from '../local/cli/commands/start-execution';
 import { silentLogger } from '../local/log';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { type BenchSection, percentile } from './harness';
@@ -54,14 +54,8 @@ function startWorkers(stack: LocalStack, count: number) {
   };
 }
 
-function fnfClient(stack: LocalStack): RPCClient {
-  return new RPCClient({
-    endpoint: stack.endpoint,
-    apiVersion: '2019-03-15',
-    accessKeyId: stack.credentials.accessKeyId,
-    accessKeySecret: stack.credentials.accessKeySecret,
-  });
-}
+const fnfClient = (stack: LocalStack) =>
+  createFnfRpc({ endpoint: stack.endpoint, ...stack.credentials });
 
 async function withStack<T>(fn: (stack: LocalStack) => Promise<T>): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), 'queueflow-bench-flow-'));
