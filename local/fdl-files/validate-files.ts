@@ -12,8 +12,6 @@ export interface ValidateFilesOptions {
   /** s.yaml for cross-file checks; `false` turns them off; undefined looks for ./s.yaml. */
   project?: string | false;
   cwd?: string;
-  /** Reads a file (injectable for tests). */
-  readFile?: (file: string) => string;
 }
 
 /** The outcome of validating files. */
@@ -26,7 +24,7 @@ export interface ValidateFilesResult {
 }
 
 /** True for a Serverless Devs project file. */
-export function isProjectFile(file: string): boolean {
+function isProjectFile(file: string): boolean {
   return /^s\.ya?ml$/i.test(basename(file));
 }
 
@@ -36,7 +34,6 @@ export function isProjectFile(file: string): boolean {
  */
 export function validateFiles(options: ValidateFilesOptions): ValidateFilesResult {
   const cwd = options.cwd ?? process.cwd();
-  const read = options.readFile ?? ((f: string) => readFileSync(f, 'utf8'));
   const display = (f: string) => relative(cwd, f) || f;
   const problems: Problem[] = [];
 
@@ -81,7 +78,7 @@ export function validateFiles(options: ValidateFilesOptions): ValidateFilesResul
     const shown = display(file);
     let text: string;
     try {
-      text = read(file);
+      text = readFileSync(file, 'utf8');
     } catch (err) {
       problems.push({
         severity: 'error',
