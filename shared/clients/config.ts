@@ -182,3 +182,20 @@ export function serviceEndpoints(target: ResolvedTarget): {
     functions: `https://${target.accountId}.${r}.fc.aliyuncs.com`,
   };
 }
+
+/**
+ * Memoises `build` per invocation identity (credentials and region): FC hands every
+ * invocation the role's STS credentials, which rotate, so clients are rebuilt only
+ * when they change.
+ */
+export function memoByIdentity<T>(
+  build: (context?: InvocationIdentity) => T,
+): (context?: InvocationIdentity) => T {
+  let cached: { key: string; value: T } | undefined;
+  return (context) => {
+    const c = context?.credentials;
+    const key = `${c?.accessKeyId ?? ''}|${c?.securityToken ?? ''}|${context?.region ?? ''}`;
+    if (!cached || cached.key !== key) cached = { key, value: build(context) };
+    return cached.value;
+  };
+}

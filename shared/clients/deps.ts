@@ -1,5 +1,6 @@
 import {
   type InvocationIdentity,
+  memoByIdentity,
   type QueueflowConfig,
   type ResolvedTarget,
   resolveTarget,
@@ -46,11 +47,5 @@ export type DepsProvider = (context?: InvocationIdentity) => Deps;
  * @example export const handler = createTaskWorkerHandler(createDepsProvider(loadConfig(process.env)));
  */
 export function createDepsProvider(config: QueueflowConfig): DepsProvider {
-  let cached: { key: string; deps: Deps } | undefined;
-  return (context) => {
-    const c = context?.credentials;
-    const key = `${c?.accessKeyId ?? ''}|${c?.securityToken ?? ''}|${context?.region ?? ''}`;
-    if (!cached || cached.key !== key) cached = { key, deps: createDeps(config, context) };
-    return cached.deps;
-  };
+  return memoByIdentity((context) => createDeps(config, context));
 }

@@ -1,5 +1,6 @@
 import {
   type InvocationIdentity,
+  memoByIdentity,
   type QueueflowConfig,
   resolveTarget,
   serviceEndpoints,
@@ -15,20 +16,11 @@ import { createFlowClient, type FlowClient } from './flow-client';
 export function createFlowProvider(
   config: QueueflowConfig,
 ): (context?: InvocationIdentity) => FlowClient {
-  let cached: { key: string; flow: FlowClient } | undefined;
-  return (context) => {
-    const c = context?.credentials;
-    const key = `${c?.accessKeyId ?? ''}|${c?.securityToken ?? ''}|${context?.region ?? ''}`;
-    if (!cached || cached.key !== key) {
-      const target = resolveTarget(config, context);
-      cached = {
-        key,
-        flow: createFlowClient({
-          endpoint: serviceEndpoints(target).flow,
-          credentials: target.credentials,
-        }),
-      };
-    }
-    return cached.flow;
-  };
+  return memoByIdentity((context) => {
+    const target = resolveTarget(config, context);
+    return createFlowClient({
+      endpoint: serviceEndpoints(target).flow,
+      credentials: target.credentials,
+    });
+  });
 }
