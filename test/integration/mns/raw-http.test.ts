@@ -1,23 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../local/log';
-import { type LocalStack, startLocalStack } from '../../../local/stack';
-import { createSdkClient, type SdkMnsClient } from '../../support/mns-sdk';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { signedFetch } from '../../support/mns-sign';
+import { useMnsStack } from '../../support/mns-stack';
 
-let stack: LocalStack;
-let mns: SdkMnsClient;
-
+const t = useMnsStack();
 beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, memory: true, logger: silentLogger });
-  mns = createSdkClient(stack);
-  await mns.createQueue('raw');
+  await t.mns.createQueue('raw');
 });
-afterAll(() => stack.stop());
 
 const send = (method: string, resource: string, body?: string, headers?: Record<string, string>) =>
   signedFetch({
-    endpoint: stack.endpoint,
-    ...stack.credentials,
+    endpoint: t.stack.endpoint,
+    ...t.stack.credentials,
     method,
     resource,
     ...(body !== undefined ? { body } : {}),
@@ -49,7 +42,7 @@ describe('the MNS wire format over raw HTTP', () => {
       '/queues/raw/messages',
       `<Message><MessageBody>${escaped}</MessageBody></Message>`,
     );
-    expect((await mns.receiveMessage('raw')).body.MessageBody).toBe(text);
+    expect((await t.mns.receiveMessage('raw')).body.MessageBody).toBe(text);
   });
 
   it('answers errors as the cloud error document with text/xml', async () => {
@@ -72,7 +65,7 @@ describe('the MNS wire format over raw HTTP', () => {
   });
 
   it('refuses unsigned requests and a Content-MD5 that does not match the body', async () => {
-    const unsigned = await fetch(`${stack.endpoint}/queues`);
+    const unsigned = await fetch(`${t.stack.endpoint}/queues`);
     expect(unsigned.status).toBe(400);
     expect(await unsigned.text()).toContain('<Code>MissingAuthorizationHeader</Code>');
     const wrongMd5 = await send(
@@ -89,7 +82,7 @@ describe('the MNS wire format over raw HTTP', () => {
 
   it('refuses an unknown AccessKeyId, a stale Date and a missing version header', async () => {
     const unknownKey = await signedFetch({
-      endpoint: stack.endpoint,
+      endpoint: t.stack.endpoint,
       accessKeyId: 'someone-else',
       accessKeySecret: 'whatever',
       method: 'GET',
@@ -108,8 +101,8 @@ describe('the MNS wire format over raw HTTP', () => {
   });
 
   it('matches query names case-insensitively and keeps + in a receipt handle', async () => {
-    await mns.sendMessage('raw', { MessageBody: 'case' });
-    const got = await mns.receiveMessage('raw');
+    await t.mns.sendMessage('raw', { MessageBody: 'case' });
+    const got = await t.mns.receiveMessage('raw');
     const handle = got.body.ReceiptHandle!;
     const change = await send(
       'PUT',
@@ -122,7 +115,7 @@ describe('the MNS wire format over raw HTTP', () => {
   });
 
   it('lists with x-mns-with-meta and hands out NextMarker when there are more', async () => {
-    await mns.createQueue('raw-2');
+    await t.mns.createQueue('raw-2');
     const res = await send('GET', '/queues', undefined, {
       'x-mns-prefix': 'raw',
       'x-mns-ret-number': '1',
