@@ -28,7 +28,6 @@ export {
   cancelFrame,
   type EmitEvent,
   type InterpreterHost,
-  isJsonObject,
   retryKey,
   timeoutKey,
   waitKey,

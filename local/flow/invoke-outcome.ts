@@ -1,4 +1,4 @@
-import { isJsonObject } from './interpreter';
+import { isObject } from '../../shared/fdl/path';
 import type { Outcome } from './state';
 import type { FunctionInvokeResult } from './types';
 
@@ -16,7 +16,7 @@ export function invokeOutcome(res: FunctionInvokeResult): Outcome {
   } catch {
     return { ok: false, error: 'FnF.InvalidLocal', cause: 'the function result is not JSON' };
   }
-  if (!isJsonObject(value)) {
+  if (!isObject(value)) {
     return {
       ok: false,
       error: 'FnF.InvalidLocal',

@@ -1,6 +1,5 @@
 // Types and helpers shared by the interpreter and the step kinds (one file per kind).
 import { applyMappings, defaultStepInput } from '../../shared/fdl/mappings';
-import { isObject } from '../../shared/fdl/path';
 import type { Flow, JsonObject, Mapping, TaskStep } from '../../shared/fdl/types';
 import { FlowFailure } from './errors';
 import type { FlowLimits } from './limits';
@@ -132,9 +131,4 @@ export function pathOf(frame: SeqFrame): string {
 export function localArray(items: JsonObject[]): { local: JsonObject } {
   // $local of parallel/foreach is an array; carried as a JSON object for the Completion type.
   return { local: items as unknown as JsonObject };
-}
-
-/** True when `v` is a JSON object (not an array). */
-export function isJsonObject(v: unknown): v is JsonObject {
-  return isObject(v);
 }
