@@ -19,7 +19,6 @@ const BODY_LIMIT = 32 * 1024 * 1024;
 export function createInvokeRoute(options: {
   runtime: FunctionRuntime;
   secrets: SecretLookup;
-  accountId: string;
   logger: Logger;
 }): HttpRoute {
   const { runtime, logger } = options;

@@ -257,7 +257,7 @@ export function createFunctionRuntime(
     },
   };
   (runtime.routes as HttpRoute[]).push(
-    createInvokeRoute({ runtime, secrets: ctx.secrets, accountId: ctx.accountId, logger }),
+    createInvokeRoute({ runtime, secrets: ctx.secrets, logger }),
     createInvokeRouteV3({ runtime, secrets: ctx.secrets, logger }),
     createHttpTriggerRoute({ runtime, accountId: ctx.accountId, clock: ctx.clock }),
   );
