@@ -18,7 +18,7 @@ import { createLogger, type Logger } from './log';
 import { createQueueService, type QueueService } from './mns';
 import { loadProject } from './project/load';
 import type { Project } from './project/model';
-import { openStore, type Store } from './store/store';
+import { DEFAULT_DATA_DIR, openStore, type Store } from './store/store';
 
 /** How to start the local stack. Every field has a sane default. */
 export interface LocalStackOptions {
@@ -96,7 +96,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const project = options.project ? loadProject(options.project) : undefined;
   const clock = options.clock ?? createSystemClock();
   const store = openStore(
-    options.memory ? { memory: true } : { dataDir: options.dataDir ?? '.queueflow' },
+    options.memory ? { memory: true } : { dataDir: options.dataDir ?? DEFAULT_DATA_DIR },
   );
   const ctx: StackContext = {
     store,

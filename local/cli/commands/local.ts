@@ -13,6 +13,7 @@ import { createLogger, type LogLevel } from '../../log';
 import { loadProject } from '../../project/load';
 import type { Project } from '../../project/model';
 import { type LocalStack, startLocalStack } from '../../stack';
+import { DEFAULT_DATA_DIR } from '../../store/store';
 import { parsePort } from '../options';
 
 interface LocalOptions {
@@ -40,7 +41,7 @@ export function registerLocalCommand(program: Command): void {
     .option(
       '-d, --data-dir <dir>',
       'data folder for the SQLite file (env QUEUEFLOW_DATA_DIR)',
-      process.env.QUEUEFLOW_DATA_DIR ?? '.queueflow',
+      process.env.QUEUEFLOW_DATA_DIR ?? DEFAULT_DATA_DIR,
     )
     .option('--memory', 'keep all state in memory (nothing survives exit)', false)
     .option(
