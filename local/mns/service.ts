@@ -212,6 +212,19 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     }
     const seq = q.insertMessage(row);
     if (delay === 0) {
+      // Inside another component's transaction (the engine's outbox): claim for
+      // the parked receivers in that same commit and hand over right after it.
+      if (waiters.count(queue) > 0 && store.db.inTransaction) {
+        let pending: ReturnType<typeof waiters.claimPending> | undefined;
+        const deferred = store.afterCommit(
+          () => pending?.commit(),
+          () => pending?.rollback(),
+        );
+        if (deferred) {
+          pending = waiters.claimPending(queue);
+          return { messageId, bodyMD5: md5 };
+        }
+      }
       waiters.notify(queue, store.db.inTransaction);
       return { messageId, bodyMD5: md5 };
     }

@@ -4,6 +4,8 @@ import type { ReceivedMessage } from './types';
 interface Waiter {
   max: number;
   visibilityTimeout: number | undefined;
+  /** Messages were claimed for it in a transaction not yet committed: skip it. */
+  claimed: boolean;
   done(result: ReceivedMessage[] | Error): void;
 }
 
@@ -41,6 +43,7 @@ export function createWaiterRegistry(deps: WaiterDeps) {
   function take(queue: string): Array<[Waiter, ReceivedMessage[] | Error]> {
     const taken: Array<[Waiter, ReceivedMessage[] | Error]> = [];
     for (const w of byQueue.get(queue) ?? []) {
+      if (w.claimed) continue;
       let got: ReceivedMessage[];
       try {
         got = deps.claim(queue, w.max, w.visibilityTimeout);
@@ -100,6 +103,20 @@ export function createWaiterRegistry(deps: WaiterDeps) {
     }
   }
 
+  function notify(queue: string, inTransaction: boolean): void {
+    if (!byQueue.has(queue)) return;
+    if (!inTransaction) {
+      serve(queue);
+      return;
+    }
+    if (pending.has(queue)) return;
+    pending.add(queue);
+    setImmediate(() => {
+      pending.delete(queue);
+      serve(queue);
+    });
+  }
+
   return {
     /** Parks a receiver until messages arrive, `waitMs` passes, or `signal` aborts. */
     wait(
@@ -129,6 +146,7 @@ export function createWaiterRegistry(deps: WaiterDeps) {
         const w: Waiter = {
           max: opts.max,
           visibilityTimeout: opts.visibilityTimeout,
+          claimed: false,
           done(result) {
             clearTimeout(deadline);
             opts.signal?.removeEventListener('abort', onAbort);
@@ -164,19 +182,7 @@ export function createWaiterRegistry(deps: WaiterDeps) {
      * transaction they are served on the next turn, after the commit (a
      * rolled-back send just makes them re-query and find nothing).
      */
-    notify(queue: string, inTransaction: boolean): void {
-      if (!byQueue.has(queue)) return;
-      if (!inTransaction) {
-        serve(queue);
-        return;
-      }
-      if (pending.has(queue)) return;
-      pending.add(queue);
-      setImmediate(() => {
-        pending.delete(queue);
-        serve(queue);
-      });
-    },
+    notify,
 
     /**
      * Claims for the parked waiters of `queue` now, inside the caller's
@@ -187,6 +193,26 @@ export function createWaiterRegistry(deps: WaiterDeps) {
       if (!byQueue.has(queue)) return () => {};
       const taken = take(queue);
       return () => deliver(taken);
+    },
+
+    /**
+     * Like claimForWaiters, for a send inside someone else's transaction: the
+     * claimed waiters are set aside until `commit` hands them their messages
+     * or `rollback` puts them back to waiting (the claim was undone with the
+     * send). A message stored and claimed in the caller's one commit reaches
+     * a parked receiver right after it, before the caller's own answer.
+     */
+    claimPending(queue: string): { commit(): void; rollback(): void } {
+      const taken = byQueue.has(queue) ? take(queue) : [];
+      for (const [w] of taken) w.claimed = true;
+      return {
+        commit: () => deliver(taken),
+        rollback: () => {
+          for (const [w] of taken) w.claimed = false;
+          // Whatever else became receivable meanwhile is still theirs to take.
+          if (taken.length > 0) notify(queue, true);
+        },
+      };
     },
 
     /** A message of `queue` becomes visible at `at` (delay or visibility ending). */

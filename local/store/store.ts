@@ -27,8 +27,22 @@ export interface Store {
    * transaction. `component` namespaces the ids so services migrate independently.
    */
   migrate(component: string, migrations: readonly Migration[]): void;
-  /** Runs `fn` in one IMMEDIATE transaction. */
+  /**
+   * Runs `fn` in one IMMEDIATE transaction; called inside another one, as a
+   * savepoint of it (rolled back alone if `fn` throws).
+   */
   transaction<T>(fn: () => T): T;
+  /**
+   * Inside a `transaction()`: runs `onCommit` right after the outermost one
+   * commits, or `onRollback` if the work that registered it is rolled back
+   * (its own savepoint or the whole transaction). Returns false, and registers
+   * nothing, when no `transaction()` is open here (a bare statement or a raw
+   * `db.transaction` commits on its own, at a moment the store does not see).
+   * Hooks must not throw. Register only from code whose failure propagates out
+   * of the enclosing `transaction()` call: a raw `db.transaction` savepoint
+   * rolled back and caught inside it would leave its hook registered.
+   */
+  afterCommit(onCommit: () => void, onRollback?: () => void): boolean;
   close(): void;
 }
 
@@ -69,6 +83,14 @@ export function openStore(options: StoreOptions = {}): Store {
     'INSERT INTO schema_migrations (component, id, applied_at) VALUES (?, ?, ?)',
   );
 
+  // Hooks of the open transaction() calls, outermost first; a savepoint that
+  // rolls back drops (and runs the rollback side of) the hooks it added.
+  let depth = 0;
+  const hooks: Array<{ onCommit: () => void; onRollback: (() => void) | undefined }> = [];
+  const undo = (from: number) => {
+    for (const h of hooks.splice(from).reverse()) h.onRollback?.();
+  };
+
   return {
     db,
     file,
@@ -86,7 +108,34 @@ export function openStore(options: StoreOptions = {}): Store {
       }
     },
     transaction(fn) {
-      return db.transaction(fn).immediate();
+      const mark = hooks.length;
+      depth++;
+      let result: ReturnType<typeof fn>;
+      try {
+        result = db.transaction(fn).immediate();
+      } catch (err) {
+        depth--;
+        undo(mark);
+        throw err;
+      }
+      depth--;
+      if (depth === 0) {
+        // Committed: run the hooks in registration order. One that throws cannot
+        // undo the commit and must not starve the others: it becomes a warning.
+        for (const h of hooks.splice(0)) {
+          try {
+            h.onCommit();
+          } catch (err) {
+            process.emitWarning(err instanceof Error ? err : String(err), 'QueueflowStoreHook');
+          }
+        }
+      }
+      return result;
+    },
+    afterCommit(onCommit, onRollback) {
+      if (depth === 0 || !db.inTransaction) return false;
+      hooks.push({ onCommit, onRollback });
+      return true;
     },
     close() {
       if (db.open) db.close();

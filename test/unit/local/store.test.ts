@@ -49,3 +49,98 @@ describe('openStore', () => {
     store.close();
   });
 });
+
+describe('store.afterCommit', () => {
+  const open = () => {
+    const store = openStore({ memory: true });
+    store.db.exec('CREATE TABLE t (x INTEGER)');
+    return store;
+  };
+
+  it('runs hooks after the outermost transaction commits, in order, and only then', () => {
+    const store = open();
+    const seen: string[] = [];
+    store.transaction(() => {
+      store.db.prepare('INSERT INTO t VALUES (1)').run();
+      expect(store.afterCommit(() => seen.push(`a ${store.db.inTransaction}`))).toBe(true);
+      store.transaction(() => {
+        store.afterCommit(() => seen.push('b'));
+      });
+      seen.push('body done');
+    });
+    expect(seen).toEqual(['body done', 'a false', 'b']);
+    store.close();
+  });
+
+  it('drops the hooks of a rolled-back savepoint (running their rollback side) and keeps the rest', () => {
+    const store = open();
+    const seen: string[] = [];
+    store.transaction(() => {
+      store.afterCommit(() => seen.push('kept'));
+      expect(() =>
+        store.transaction(() => {
+          store.afterCommit(
+            () => seen.push('dropped ran'),
+            () => seen.push('dropped rolled back'),
+          );
+          throw new Error('inner fails');
+        }),
+      ).toThrow('inner fails');
+    });
+    expect(seen).toEqual(['dropped rolled back', 'kept']);
+    store.close();
+  });
+
+  it('runs no commit hook when the whole transaction rolls back', () => {
+    const store = open();
+    const seen: string[] = [];
+    expect(() =>
+      store.transaction(() => {
+        store.afterCommit(
+          () => seen.push('ran'),
+          () => seen.push('rolled back'),
+        );
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(seen).toEqual(['rolled back']);
+    // The next transaction starts clean.
+    store.transaction(() => store.afterCommit(() => seen.push('next')));
+    expect(seen).toEqual(['rolled back', 'next']);
+    store.close();
+  });
+
+  it('registers nothing outside a transaction() (a raw db.transaction commits unseen)', () => {
+    const store = open();
+    expect(store.afterCommit(() => {})).toBe(false);
+    const inRaw = store.db.transaction(() => store.afterCommit(() => {}));
+    expect(inRaw()).toBe(false);
+    store.close();
+  });
+
+  it('turns a throwing hook into a warning and still runs the others', () => {
+    const store = open();
+    const seen: string[] = [];
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      store.transaction(() => {
+        store.afterCommit(() => {
+          throw new Error('hook bug');
+        });
+        store.afterCommit(() => seen.push('second'));
+      });
+      expect(seen).toEqual(['second']);
+      return new Promise<void>((resolve) =>
+        setImmediate(() => {
+          expect(warnings).toContain('hook bug');
+          resolve();
+        }),
+      );
+    } finally {
+      setImmediate(() => process.off('warning', onWarning));
+      store.close();
+    }
+  });
+});

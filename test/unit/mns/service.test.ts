@@ -45,6 +45,61 @@ describe('the in-process queue API', () => {
     expect(got.map((m) => m.body)).toEqual(['{"task_type":"extract"}']);
   });
 
+  it('claims for a parked poll inside the sender’s transaction and hands over right after its commit', async () => {
+    const internals = queues as ReturnType<typeof createQueueService>;
+    const order: string[] = [];
+    const poll = internals.receive('tasks', {
+      max: 1,
+      waitMs: 5_000,
+      onMessages: (ms) =>
+        order.push(`delivered ${ms[0]?.body} (in transaction: ${store.db.inTransaction})`),
+    });
+    await flush();
+    store.transaction(() => {
+      queues.sendMessage('tasks', { body: 'outbox' });
+      order.push('send returned');
+      // Claimed in this transaction already: nobody else can take it.
+      expect(queues.stats('tasks')).toMatchObject({ active: 0, inflight: 1 });
+    });
+    order.push('transaction returned');
+    expect(order).toEqual([
+      'send returned',
+      'delivered outbox (in transaction: false)',
+      'transaction returned',
+    ]);
+    expect((await poll).map((m) => m.body)).toEqual(['outbox']);
+  });
+
+  it('claims each parked poll once when one transaction sends several messages', async () => {
+    const first = queues.receiveMessages('tasks', { max: 1, waitSeconds: 5 });
+    await flush();
+    store.transaction(() => {
+      queues.sendMessage('tasks', { body: 'one' });
+      queues.sendMessage('tasks', { body: 'two' });
+    });
+    expect((await first).map((m) => m.body)).toEqual(['one']);
+    // The second stayed receivable; it was not claimed a second time for the same poll.
+    expect(queues.stats('tasks')).toMatchObject({ active: 1, inflight: 1 });
+    const second = await queues.receiveMessages('tasks', { max: 1, waitSeconds: 0 });
+    expect(second.map((m) => m.body)).toEqual(['two']);
+  });
+
+  it('puts a poll back to waiting when the send that claimed for it is rolled back with its savepoint', async () => {
+    const poll = queues.receiveMessages('tasks', { max: 1, waitSeconds: 5 });
+    await flush();
+    store.transaction(() => {
+      expect(() =>
+        store.transaction(() => {
+          queues.sendMessage('tasks', { body: 'undone' });
+          throw new Error('step failed');
+        }),
+      ).toThrow('step failed');
+      queues.sendMessage('tasks', { body: 'kept' });
+    });
+    expect((await poll).map((m) => m.body)).toEqual(['kept']);
+    expect(queues.stats('tasks')).toMatchObject({ active: 0, inflight: 1 });
+  });
+
   it('hands a parked HTTP poll its message inside the send itself, before the send returns', async () => {
     const internals = queues as ReturnType<typeof createQueueService>;
     const order: string[] = [];
