@@ -25,6 +25,13 @@ declare module '@alicloud/mns' {
       waitSeconds?: number,
     ): Promise<MnsClient.MnsResponse<MnsClient.MnsMessage[]>>;
     deleteMessage(name: string, receiptHandle: string): Promise<MnsClient.MnsResponse<undefined>>;
+    /** Body: undefined when all were deleted, else one entry per refused handle (fields as xml2js leaves them). */
+    batchDeleteMessage(
+      name: string,
+      receiptHandles: string[],
+    ): Promise<
+      MnsClient.MnsResponse<Array<Record<string, string | string[] | undefined>> | undefined>
+    >;
     changeMessageVisibility(
       name: string,
       receiptHandle: string,

@@ -56,6 +56,13 @@ export interface ReceivedMessage {
   priority?: number;
 }
 
+/** A receipt handle BatchDeleteMessage refused (say ReceiptHandleError: it went stale). */
+export interface RefusedDelete {
+  receiptHandle: string;
+  code: string;
+  message: string;
+}
+
 /** The typed MNS queue client. Every method throws QueueError. */
 export interface QueueClient {
   createQueue(queue: string, attributes?: Record<string, number>): Promise<void>;
@@ -66,6 +73,12 @@ export interface QueueClient {
   /** Up to `max` (1–16) messages; an empty array when none arrive within `waitSeconds`. */
   receive(queue: string, options: { max: number; waitSeconds: number }): Promise<ReceivedMessage[]>;
   delete(queue: string, receiptHandle: string): Promise<void>;
+  /**
+   * Deletes 1–16 messages in one BatchDeleteMessage call. Resolves with the
+   * handles the queue refused and why (empty when all were deleted); throws
+   * QueueError only when the call itself failed.
+   */
+  deleteBatch(queue: string, receiptHandles: string[]): Promise<RefusedDelete[]>;
   /** Returns the new receipt handle (the old one stops working). */
   changeVisibility(
     queue: string,
@@ -86,6 +99,11 @@ function n(v: string | undefined): number | undefined {
   if (v === undefined) return undefined;
   const x = Number(v);
   return Number.isFinite(x) ? x : undefined;
+}
+
+/** xml2js leaves nested text as a one-element array. */
+function field(v: string | string[] | undefined): string {
+  return (Array.isArray(v) ? v[0] : v) ?? '';
 }
 
 function toReceived(m: MnsMessage): ReceivedMessage {
@@ -164,6 +182,28 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
       } catch (err) {
         throw toQueueError(err, 'DeleteMessage');
       }
+    },
+    async deleteBatch(queue, receiptHandles) {
+      if (receiptHandles.length < 1 || receiptHandles.length > 16) {
+        throw new QueueError({
+          code: 'InvalidArgument',
+          message: `BatchDeleteMessage: takes 1 to 16 receipt handles, got ${receiptHandles.length}`,
+          retryable: false,
+        });
+      }
+      let res: Awaited<ReturnType<typeof mns.batchDeleteMessage>>;
+      try {
+        res = await mns.batchDeleteMessage(queue, receiptHandles);
+      } catch (err) {
+        throw toQueueError(err, 'BatchDeleteMessage');
+      }
+      // 204 leaves no body; a partial failure answers <Errors> with one <Error> per handle.
+      const entries = Array.isArray(res.body) ? res.body : [];
+      return entries.map((e) => ({
+        receiptHandle: field(e.ReceiptHandle),
+        code: field(e.ErrorCode) || 'Unknown',
+        message: field(e.ErrorMessage),
+      }));
     },
     async changeVisibility(queue, receiptHandle, seconds) {
       try {

@@ -38,6 +38,23 @@ describe('queue client against the local stack', () => {
     expect(await queue.receive('qc-basic', { max: 16, waitSeconds: 0 })).toEqual([]);
   });
 
+  it('batch-deletes, naming each handle the queue refused', async () => {
+    await queue.createQueue('qc-batch-delete', { VisibilityTimeout: 30 });
+    for (const n of [1, 2, 3]) await queue.send('qc-batch-delete', { body: `b${n}` });
+    const got = await queue.receive('qc-batch-delete', { max: 16, waitSeconds: 2 });
+    expect(got).toHaveLength(3);
+    const handles = got.map((m) => m.receiptHandle);
+    expect(await queue.deleteBatch('qc-batch-delete', handles.slice(0, 2))).toEqual([]);
+    // Deleted already, so stale now; the last one still goes.
+    const refused = await queue.deleteBatch('qc-batch-delete', handles);
+    expect(refused.map((r) => r.receiptHandle).sort()).toEqual(handles.slice(0, 2).sort());
+    for (const r of refused) expect(r.code).toMatch(/ReceiptHandleError|MessageNotExist/);
+    expect(await queue.receive('qc-batch-delete', { max: 16, waitSeconds: 0 })).toEqual([]);
+    await expect(queue.deleteBatch('qc-batch-delete', [])).rejects.toMatchObject({
+      code: 'InvalidArgument',
+    });
+  });
+
   it('returns an empty list when a long poll ends without messages', async () => {
     const t0 = Date.now();
     expect(await queue.receive('qc-basic', { max: 4, waitSeconds: 1 })).toEqual([]);
