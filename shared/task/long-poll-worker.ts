@@ -1,5 +1,5 @@
 import type { FlowClient } from '../clients/flow-client';
-import type { QueueClient, ReceivedMessage } from '../clients/queue-client';
+import { type QueueClient, QueueError, type ReceivedMessage } from '../clients/queue-client';
 import { realSleep, type Sleep } from '../clients/retry';
 import { decodeTaskMessage } from './envelope';
 import { isDone, processTask, type TaskResult } from './process-task';
@@ -14,7 +14,7 @@ export interface WorkerTaskEvent extends TaskResult {
 
 /** How to build a long-polling worker. */
 export interface LongPollWorkerOptions {
-  queue: Pick<QueueClient, 'receive' | 'delete' | 'changeVisibility'>;
+  queue: Pick<QueueClient, 'receive' | 'deleteBatch' | 'changeVisibility'>;
   queueName: string;
   registry: HandlerRegistry;
   flow: Pick<FlowClient, 'reportTaskSucceeded' | 'reportTaskFailed'>;
@@ -36,6 +36,13 @@ export interface LongPollWorkerOptions {
   retryDelaySeconds?: ((dequeueCount: number) => number) | null;
   /** From this delivery on, a retryable failure is reported to the flow (default: no limit). */
   maxDeliveries?: number;
+  /**
+   * Finished tasks' messages are deleted in batches (BatchDeleteMessage, up to
+   * 16): a batch goes when it is full or this long after its first handle
+   * (default 50 ms; 0 deletes each message on its own turn). A late delete
+   * is harmless: a redelivered task's report answers TaskAlreadyCompleted.
+   */
+  deleteDelayMs?: number;
   /** How long stop() lets in-flight tasks finish before releasing them (default 25 s). */
   graceSeconds?: number;
   onTask?: (event: WorkerTaskEvent) => void;
@@ -83,6 +90,69 @@ function taskTypeOf(m: ReceivedMessage): { taskType?: string } {
 
 const defaultRetryDelay = (n: number) => Math.min(60, 2 ** Math.max(0, n - 1));
 
+/** MNS's batch limit. */
+const MAX_BATCH = 16;
+
+/**
+ * Collects receipt handles and deletes them with BatchDeleteMessage: when 16
+ * are waiting, `delayMs` after the first, or on flush(). Each delete() settles
+ * once its batch is done; a refused handle or a failed call goes to onError.
+ */
+function createBatchDeleter(options: {
+  queue: Pick<QueueClient, 'deleteBatch'>;
+  queueName: string;
+  delayMs: number;
+  onError: (error: unknown) => void;
+}) {
+  const { queue, queueName, delayMs, onError } = options;
+  const waiting: Array<{ handle: string; done: () => void }> = [];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let eager = false;
+
+  async function send(batch: Array<{ handle: string; done: () => void }>) {
+    try {
+      const refused = await queue.deleteBatch(
+        queueName,
+        batch.map((b) => b.handle),
+      );
+      for (const r of refused) {
+        onError(
+          new QueueError({
+            code: r.code,
+            message: `BatchDeleteMessage: ${r.code}: ${r.message} (receipt handle ${r.receiptHandle})`,
+            retryable: false,
+          }),
+        );
+      }
+    } catch (err) {
+      onError(err);
+    } finally {
+      for (const b of batch) b.done();
+    }
+  }
+
+  function flush() {
+    if (timer) clearTimeout(timer);
+    timer = undefined;
+    while (waiting.length > 0) void send(waiting.splice(0, MAX_BATCH));
+  }
+
+  return {
+    delete(handle: string): Promise<void> {
+      return new Promise<void>((done) => {
+        waiting.push({ handle, done });
+        if (eager || waiting.length >= MAX_BATCH) flush();
+        else if (!timer) timer = setTimeout(flush, delayMs);
+      });
+    },
+    /** From now on (shutting down), delete at once; and send what waits. */
+    eager() {
+      eager = true;
+      flush();
+    },
+  };
+}
+
 /**
  * The long-polling task worker for ECS, containers and on-prem machines:
  * batch receive with bounded concurrency, visibility extension for long
@@ -106,8 +176,16 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
   const sleep = options.sleep ?? realSleep;
   const onError = options.onError ?? (() => {});
   const { queue, queueName } = options;
+  const deleter = createBatchDeleter({
+    queue,
+    queueName,
+    delayMs: Math.max(0, options.deleteDelayMs ?? 50),
+    onError: (err) => onError(err, 'delete'),
+  });
 
   const tasks = new Set<InFlight>();
+  /** Settles of reported tasks (their message's delete or retry delay) still under way. */
+  const finishing = new Set<Promise<void>>();
   let stopping = false;
   let running: Promise<void> | undefined;
   let slotWaiter: (() => void) | undefined;
@@ -148,11 +226,8 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
     if (t.released) return;
     const event: WorkerTaskEvent = { ...result, dequeueCount: t.message.dequeueCount };
     if (isDone(result.outcome)) {
-      try {
-        await queue.delete(queueName, t.handle);
-      } catch (err) {
-        onError(err, 'delete');
-      }
+      // Errors go to onError inside the deleter; this only waits for the batch.
+      await deleter.delete(t.handle);
     } else if (retryDelay) {
       try {
         const seconds = Math.max(
@@ -178,8 +253,9 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
     } as InFlight;
     scheduleExtension(t);
     t.done = (async () => {
+      let result: TaskResult;
       try {
-        const result = await processTask(
+        result = await processTask(
           { body: message.body, messageId: message.messageId, dequeueCount: message.dequeueCount },
           {
             registry: options.registry,
@@ -188,11 +264,18 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
             ...(options.maxDeliveries ? { maxDeliveries: options.maxDeliveries } : {}),
           },
         );
-        await settle(t, result);
       } finally {
-        if (t.timer) clearTimeout(t.timer);
+        // The slot is free once the task is reported; its message's delete
+        // (batched) finishes in the background, and stop() still waits for it.
         tasks.delete(t);
         wakeSlot();
+      }
+      const settling = settle(t, result);
+      finishing.add(settling);
+      try {
+        await settling;
+      } finally {
+        finishing.delete(settling);
       }
     })();
     tasks.add(t);
@@ -255,7 +338,11 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
   }
 
   async function drain() {
-    if (tasks.size === 0) return;
+    deleter.eager();
+    if (tasks.size === 0) {
+      await Promise.all(finishing);
+      return;
+    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const graceOver = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, graceMs);
@@ -263,7 +350,7 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
     await Promise.race([Promise.all([...tasks].map((t) => t.done)), graceOver]);
     clearTimeout(timer);
     const unfinished = [...tasks];
-    await Promise.all(unfinished.map(release));
+    await Promise.all([...unfinished.map(release), ...finishing]);
   }
 
   return {

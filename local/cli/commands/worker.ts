@@ -17,6 +17,7 @@ interface WorkerOptions {
   visibilityTimeout: number;
   graceSeconds: number;
   maxDeliveries: number;
+  deleteDelayMs: number;
   endpoint?: string;
   quiet: boolean;
 }
@@ -92,6 +93,18 @@ export function registerWorkerCommand(program: Command): void {
       10,
     )
     .option(
+      '--delete-delay-ms <ms>',
+      'finished messages are deleted in batches of up to 16, this long after the first',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0 || n > 10_000) {
+          throw new InvalidArgumentError(`"${v}" is not a whole number of ms between 0 and 10000`);
+        }
+        return n;
+      },
+      50,
+    )
+    .option(
       '--endpoint <url>',
       'local stack endpoint (default: QUEUEFLOW_ENDPOINT, else the cloud)',
     )
@@ -135,6 +148,7 @@ Example:
         waitSeconds: opts.waitSeconds,
         visibilityTimeout: opts.visibilityTimeout,
         graceSeconds: opts.graceSeconds,
+        deleteDelayMs: opts.deleteDelayMs,
         ...(opts.maxDeliveries > 0 ? { maxDeliveries: opts.maxDeliveries } : {}),
         onTask: opts.quiet ? undefined : (e) => out(progressLine(e)),
         onError: (err, stage) =>

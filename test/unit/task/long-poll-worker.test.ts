@@ -15,14 +15,17 @@ function createFakeQueue(bodies: string[]) {
   }));
   const calls: string[] = [];
   const receiveSizes: number[] = [];
-  const queue: Pick<QueueClient, 'receive' | 'delete' | 'changeVisibility'> = {
+  const batches: number[] = [];
+  const queue: Pick<QueueClient, 'receive' | 'deleteBatch' | 'changeVisibility'> = {
     async receive(_q, { max }) {
       receiveSizes.push(max);
       await new Promise((r) => setTimeout(r, 5));
       return pending.splice(0, max);
     },
-    async delete(_q, handle) {
-      calls.push(`delete ${handle}`);
+    async deleteBatch(_q, handles) {
+      batches.push(handles.length);
+      for (const handle of handles) calls.push(`delete ${handle}`);
+      return [];
     },
     async changeVisibility(_q, handle, seconds) {
       calls.push(`visibility ${handle} ${seconds}`);
@@ -30,7 +33,7 @@ function createFakeQueue(bodies: string[]) {
       return { receiptHandle: `${id}-${Number(n) + 1}` };
     },
   };
-  return { queue, calls, receiveSizes, pending };
+  return { queue, calls, receiveSizes, pending, batches };
 }
 
 const task = (type: string, token: string) =>
@@ -79,6 +82,37 @@ describe('long-polling worker (unit)', () => {
     expect(Math.max(...receiveSizes)).toBeLessThanOrEqual(3);
     expect(reports).toHaveLength(10);
     expect(calls.filter((c) => c.startsWith('delete'))).toHaveLength(10);
+  });
+
+  it('deletes finished messages in batches, and at once on stop', async () => {
+    const { queue, calls, batches } = createFakeQueue(
+      Array.from({ length: 20 }, (_, i) => task('work', `t${i}`)),
+    );
+    const { flow, reports } = createFakeFlow();
+    const events: WorkerTaskEvent[] = [];
+    const w = createLongPollWorker({
+      queue,
+      queueName: 'q',
+      registry: createHandlerRegistry({ work: () => ({}) }),
+      flow,
+      concurrency: 20,
+      // Long enough that only a full batch or stop() can send the rest.
+      deleteDelayMs: 60_000,
+      onTask: (e) => events.push(e),
+    });
+    const run = w.run();
+    await until(() => reports.length === 20);
+    await until(() => batches.length === 1);
+    // 16 went as one BatchDeleteMessage; the other 4 wait (their slots are free already).
+    expect(batches).toEqual([16]);
+    expect(w.inFlight).toBe(0);
+    const stopped = Date.now();
+    await w.stop();
+    await run;
+    expect(Date.now() - stopped).toBeLessThan(5_000);
+    expect(batches).toEqual([16, 4]);
+    expect(new Set(calls.filter((c) => c.startsWith('delete')))).toHaveProperty('size', 20);
+    expect(events).toHaveLength(20);
   });
 
   it('deletes a message that can never be reported', async () => {
