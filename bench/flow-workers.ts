@@ -1,9 +1,17 @@
 // Bench workers in their own process (so stack and SDK clients each get a core):
-// `fork('bench/flow-workers.ts', [endpoint, accountId, queue, workers])`; send 'stop'
-// to end; it answers {done, cpuMicros} over IPC.
+// `fork('bench/flow-workers.ts', [endpoint, accountId, queue, workers, kind, concurrency])`;
+// it says {ready} once loaded; send 'stop' to end; it answers {done, cpuMicros} over IPC.
+//   kind 'queueflow': the product's long-polling worker (shared/task) over the
+//                     project's clients, each instance running `concurrency` tasks at once;
+//   kind 'minimal':   a bare loop over the two SDKs: batch receive, report each,
+//                     batch delete (about the least a worker can do per task).
 import MnsModule from '@alicloud/mns';
 import RPCClient from '@alicloud/pop-core/lib/rpc';
 import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET } from '../local/credentials';
+import { loadConfig } from '../shared/clients/config';
+import { createDeps } from '../shared/clients/deps';
+import { createLongPollWorker } from '../shared/task/long-poll-worker';
+import { createHandlerRegistry } from '../shared/task/registry';
 
 type Fields = Record<string, string>;
 interface Mns {
@@ -15,15 +23,48 @@ const MnsClient = MnsModule as unknown as new (
   opts: { endpoint: string; accessKeyId: string; accessKeySecret: string },
 ) => Mns;
 
-const [endpoint = '', accountId = '', queue = '', count = '1'] = process.argv.slice(2);
+const [
+  endpoint = '',
+  accountId = '',
+  queue = '',
+  count = '1',
+  kind = 'queueflow',
+  concurrency = '4',
+] = process.argv.slice(2);
 const credentials = { accessKeyId: LOCAL_ACCESS_KEY_ID, accessKeySecret: LOCAL_ACCESS_KEY_SECRET };
 let stopping = false;
+const stopHooks: Array<() => void> = [];
 process.on('message', (m) => {
-  if (m === 'stop') stopping = true;
+  if (m !== 'stop') return;
+  stopping = true;
+  for (const hook of stopHooks) hook();
 });
 
+/** The product's worker: one createLongPollWorker; the handler echoes a flag. */
+async function queueflowWorker(): Promise<number> {
+  const deps = createDeps(loadConfig({ QUEUEFLOW_ENDPOINT: endpoint }));
+  let done = 0;
+  const worker = createLongPollWorker({
+    queue: deps.queue,
+    queueName: queue,
+    flow: deps.flow,
+    waitSeconds: 1,
+    concurrency: Number(concurrency),
+    registry: createHandlerRegistry({
+      step: async (input: Record<string, unknown>) => ({ [`s${String(input.n)}`]: true }),
+    }),
+    onTask: () => {
+      done++;
+    },
+    onError: (err, stage) => process.stderr.write(`bench worker: ${stage}: ${String(err)}\n`),
+  });
+  stopHooks.push(() => void worker.stop());
+  await worker.run();
+  return done;
+}
+
 /** Long-poll a batch, report each task, delete the batch while polling for the next. */
-async function worker(): Promise<number> {
+async function minimalWorker(): Promise<number> {
   const fnf = new RPCClient({ endpoint, apiVersion: '2019-03-15', ...credentials });
   const mns = new MnsClient(accountId, { endpoint, ...credentials });
   let done = 0;
@@ -62,8 +103,11 @@ async function worker(): Promise<number> {
   return done;
 }
 
+// Loaded (tsx has compiled everything): the bench starts its clock now.
+process.send?.({ ready: true });
 const cpu0 = process.cpuUsage();
-const counts = await Promise.all(Array.from({ length: Number(count) }, worker));
+const run = kind === 'minimal' ? minimalWorker : queueflowWorker;
+const counts = await Promise.all(Array.from({ length: Number(count) }, run));
 const cpu = process.cpuUsage(cpu0);
 process.send?.({ done: counts.reduce((a, b) => a + b, 0), cpuMicros: cpu.user + cpu.system });
 process.disconnect?.();

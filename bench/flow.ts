@@ -12,6 +12,9 @@ import { type BenchSection, percentile } from './harness';
 
 const QUEUE = 'bench-tasks';
 
+/** Which worker answers the tasks (see flow-workers.ts). */
+export type WorkerKind = 'queueflow' | 'minimal';
+
 function chainFlow(steps: number): string {
   const body = Array.from(
     { length: steps },
@@ -24,6 +27,8 @@ function chainFlow(steps: number): string {
         source: $context.task.token
       - target: n
         source: ${i + 1}
+      - target: task_type
+        source: step
     serviceParams:
       MessageBody: $
       Priority: 1
@@ -32,20 +37,28 @@ function chainFlow(steps: number): string {
   return `version: v1\ntype: flow\nsteps:\n${body}`;
 }
 
-/** SDK workers in a child process; `stop()` ends them and returns their CPU time. */
-function startWorkers(stack: LocalStack, count: number) {
+/**
+ * SDK workers in a child process, resolved once it has loaded (a cold start
+ * must not count as task time); `stop()` ends them and returns their CPU time.
+ */
+async function startWorkers(stack: LocalStack, count: number, kind: WorkerKind, concurrency = 4) {
   const child = fork(
     join(import.meta.dirname, 'flow-workers.ts'),
-    [stack.endpoint, stack.accountId, QUEUE, String(count)],
-    {
-      execArgv: ['--import', 'tsx'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    },
+    [stack.endpoint, stack.accountId, QUEUE, String(count), kind, String(concurrency)],
+    { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
+  let resolveReady: () => void = () => {};
+  const ready = new Promise<void>((r) => {
+    resolveReady = r;
+  });
   const result = new Promise<{ done: number; cpuMicros: number }>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as { done: number; cpuMicros: number }));
+    child.on('message', (m) => {
+      if ((m as { ready?: boolean }).ready) resolveReady();
+      else resolve(m as { done: number; cpuMicros: number });
+    });
     child.once('exit', (code) => reject(new Error(`bench workers exited (${code})`)));
   });
+  await Promise.race([ready, result]);
   return {
     stop() {
       child.send('stop');
@@ -70,7 +83,11 @@ async function withStack<T>(fn: (stack: LocalStack) => Promise<T>): Promise<T> {
 }
 
 /** Latency of each callback step: its TaskScheduled -> the next step's TaskScheduled (or the end). */
-export async function measureLatency(steps: number, runs: number): Promise<number[]> {
+export async function measureLatency(
+  steps: number,
+  runs: number,
+  kind: WorkerKind = 'queueflow',
+): Promise<number[]> {
   return withStack(async (stack) => {
     const fnf = fnfClient(stack);
     stack.engine.createFlow({ Name: 'bench_chain', Definition: chainFlow(steps), Description: '' });
@@ -84,7 +101,7 @@ export async function measureLatency(steps: number, runs: number): Promise<numbe
         lastStart.set(e.executionName, t);
       }
     });
-    const workers = startWorkers(stack, 1);
+    const workers = await startWorkers(stack, 1, kind);
     for (let r = 0; r < runs; r++) {
       const name = `lat-${r}`;
       await fnf.request(
@@ -113,6 +130,8 @@ export async function measureThroughput(
   flows: number,
   steps: number,
   workers: number,
+  kind: WorkerKind = 'queueflow',
+  concurrency = 8,
 ): Promise<{ rate: number; serverCpuMicros: number; workerCpuMicros: number }> {
   return withStack(async (stack) => {
     stack.engine.createFlow({ Name: 'bench_tp', Definition: chainFlow(steps), Description: '' });
@@ -127,7 +146,7 @@ export async function measureThroughput(
         if (++ended === flows) resolveAll();
       }
     });
-    const pool = startWorkers(stack, workers);
+    const pool = await startWorkers(stack, workers, kind, concurrency);
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     await Promise.all(
@@ -177,8 +196,10 @@ export const flowBench: BenchSection = {
   name: 'flow',
   description: 'callback steps: waitForCallback over MNS, worker reports via FnF, durable store',
   async run(report, log) {
-    const samples = await measureLatency(20, 11);
-    log(`latency: ${samples.length} callback steps, one worker, sequential 20-step flow`);
+    const samples = await measureLatency(20, 11, 'queueflow');
+    log(
+      `latency: ${samples.length} callback steps, sequential 20-step flow, one queueflow long-polling worker (shared/task, default concurrency 4)`,
+    );
     report({
       name: 'callback step latency p50',
       value: percentile(samples, 50),
@@ -196,26 +217,45 @@ export const flowBench: BenchSection = {
       unit: 'ms',
       compare: { label: 'Restate', value: 2.9, better: 'lower' },
     });
+    const bare = await measureLatency(20, 11, 'minimal');
+    report({
+      name: '  same, minimal SDK loop instead (receive, report, delete)',
+      value: percentile(bare, 50),
+      unit: 'ms',
+    });
     const inProcess = await measureInProcess(64, 20);
     report({
       name: 'callback steps/s in process (engine + queue, no HTTP)',
       value: inProcess,
       unit: 'steps/s',
     });
-    const { rate, serverCpuMicros, workerCpuMicros } = await measureThroughput(64, 20, 8);
-    log('throughput: 64 concurrent 20-step flows, 8 workers in a child process (batch receive 16)');
+    const { rate, serverCpuMicros, workerCpuMicros } = await measureThroughput(
+      64,
+      20,
+      8,
+      'queueflow',
+      8,
+    );
+    log(
+      'throughput: 64 concurrent 20-step flows, 8 queueflow workers (concurrency 8 each) in a child process',
+    );
     log(`load average now: ${loadavg()[0]?.toFixed(1)} on ${cpus().length} cores`);
     report({
       name: 'stack CPU per callback step (HTTP, engine, queue)',
       value: serverCpuMicros,
       unit: 'µs',
     });
-    report({ name: 'SDK worker CPU per callback step', value: workerCpuMicros, unit: 'µs' });
+    report({ name: 'worker CPU per callback step (SDKs)', value: workerCpuMicros, unit: 'µs' });
     report({
       name: 'callback steps/s the stack can serve per core',
       value: 1e6 / serverCpuMicros,
       unit: 'steps/s',
       compare: { label: 'target', value: 2000, better: 'higher' },
+    });
+    report({
+      name: `callback steps/s ceiling on ${cpus().length} cores (stack + worker CPU)`,
+      value: (cpus().length * 1e6) / (serverCpuMicros + workerCpuMicros),
+      unit: 'steps/s',
     });
     report({
       name: 'callback steps/s (64 flows, 8 workers)',
@@ -228,6 +268,12 @@ export const flowBench: BenchSection = {
       value: rate,
       unit: 'steps/s',
       compare: { label: 'BullMQ', value: 2300, better: 'higher' },
+    });
+    const minimal = await measureThroughput(64, 20, 8, 'minimal');
+    report({
+      name: '  same, 8 minimal SDK loops (batch receive 16, batch delete)',
+      value: minimal.rate,
+      unit: 'steps/s',
     });
   },
 };
