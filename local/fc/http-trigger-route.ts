@@ -1,6 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock';
-import { type HttpRoute, readBody } from '../http/route';
+import { createSecretLookup, type SecretLookup } from '../credentials';
+import { BodyTooLargeError, type HttpRoute, readBody } from '../http/route';
+import { checkTriggerSignature } from './http-trigger-auth';
 import { apiError } from './invoke-route';
 import { newFcRequestId } from './request-id';
 import type { FunctionRuntime } from './runtime';
@@ -8,6 +10,9 @@ import type { InvokeOutcome } from './types';
 
 /** The local HTTP trigger URL prefix: `<endpoint>/fc/<function>/<path>`. */
 export const HTTP_TRIGGER_PREFIX = '/fc/';
+
+// FC's limit for a synchronous request payload is 32 MB.
+const BODY_LIMIT = 32 * 1024 * 1024;
 
 /** The FC 3.0 HTTP trigger event (request struct) a handler receives. */
 export interface HttpTriggerEvent {
@@ -33,13 +38,21 @@ export interface HttpTriggerEvent {
  * (`https://<id>.<region>.fcapp.run/<path>`); locally the function name is the
  * first path segment instead: `/fc/<function>/<path>` reaches `<function>` with
  * `rawPath` `/<path>`. Only functions with an `http` trigger in s.yaml answer.
+ * `authType: function` triggers take only signed calls, as in the cloud
+ * (see http-trigger-auth.ts); `anonymous` ones take anyone.
  */
 export function createHttpTriggerRoute(options: {
   runtime: FunctionRuntime;
   accountId: string;
   clock: Clock;
+  /** AccessKey secrets; the local pair when not given. */
+  secrets?: SecretLookup;
+  /** Largest request body; FC's 32 MB when not given. */
+  bodyLimit?: number;
 }): HttpRoute {
   const { runtime } = options;
+  const secrets = options.secrets ?? createSecretLookup();
+  const bodyLimit = options.bodyLimit ?? BODY_LIMIT;
   return {
     name: 'fc-http-trigger',
     matches: (_req, url) => url.pathname.startsWith(HTTP_TRIGGER_PREFIX),
@@ -58,7 +71,23 @@ export function createHttpTriggerRoute(options: {
       if (trigger.methods.length > 0 && !trigger.methods.some((m) => m.toUpperCase() === method)) {
         return apiError(res, requestId, 405, 'MethodNotAllowed', `${method} is not allowed`);
       }
-      const body = await readBody(req, 32 * 1024 * 1024);
+      let body: Buffer;
+      try {
+        body = await readBody(req, bodyLimit);
+      } catch (err) {
+        // FC's error table files EntityTooLarge under 400 for its API; the HTTP
+        // status that says exactly this is 413, which the invoke routes use too.
+        if (err instanceof BodyTooLargeError) {
+          return apiError(res, requestId, 413, 'EntityTooLarge', err.message);
+        }
+        throw err;
+      }
+      if (trigger.authType !== 'anonymous') {
+        const rejection = checkTriggerSignature({ req, url, body, secretFor: secrets });
+        if (rejection) {
+          return apiError(res, requestId, rejection.status, rejection.code, rejection.message);
+        }
+      }
       const event = buildHttpTriggerEvent({
         req,
         url,

@@ -1,0 +1,189 @@
+// authType on local HTTP triggers, over real HTTP: `function` takes only
+// signed calls (ACS3-HMAC-SHA256 or FC <ak>:<sig>), `anonymous` takes anyone,
+// and an oversized body is refused with FC's error JSON.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET } from '../../../local/credentials';
+import type { ProjectTrigger } from '../../../local/project/model';
+import { type SignOptions, signAcs3 } from '../../support/acs3-sign';
+import { signFc } from '../../support/fc-sign';
+import { fixtureFunction, type RuntimeStack, startRuntimeStack } from '../fc/runtime-stack';
+
+const trigger = (authType: 'anonymous' | 'function'): ProjectTrigger => ({
+  kind: 'http',
+  triggerName: 'http',
+  methods: ['GET', 'POST'],
+  authType,
+});
+
+const KEY = { accessKeyId: LOCAL_ACCESS_KEY_ID, accessKeySecret: LOCAL_ACCESS_KEY_SECRET };
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+type Signer = (options: SignOptions) => Record<string, string>;
+const SCHEMES: [string, Signer][] = [
+  ['ACS3-HMAC-SHA256', signAcs3],
+  ['FC', signFc],
+];
+
+describe('HTTP trigger authType', () => {
+  let stack: RuntimeStack;
+  let url: (path: string) => string;
+  beforeAll(async () => {
+    stack = await startRuntimeStack();
+    await stack.runtime.deploy([
+      fixtureFunction('secure', 'index.http', { triggers: [trigger('function')] }),
+      fixtureFunction('other', 'index.http', { triggers: [trigger('function')] }),
+      fixtureFunction('open', 'index.http', { triggers: [trigger('anonymous')] }),
+    ]);
+    url = (path) => `${stack.endpoint}${path}`;
+  });
+  afterAll(() => stack?.stop());
+
+  async function post(
+    sign: Signer,
+    signed: { path: string; body: string },
+    sent: { path?: string; body?: string; secret?: string; accessKeyId?: string } = {},
+  ) {
+    const headers = sign({
+      method: 'POST',
+      url: url(signed.path),
+      headers: JSON_TYPE,
+      body: signed.body,
+      accessKeyId: sent.accessKeyId ?? KEY.accessKeyId,
+      accessKeySecret: sent.secret ?? KEY.accessKeySecret,
+    });
+    return fetch(url(sent.path ?? signed.path), {
+      method: 'POST',
+      headers,
+      body: sent.body ?? signed.body,
+    });
+  }
+
+  async function errorOf(res: Response) {
+    expect(res.headers.get('content-type')).toBe('application/json');
+    return (await res.json()) as { ErrorCode: string; ErrorMessage: string; RequestId: string };
+  }
+
+  for (const [scheme, sign] of SCHEMES) {
+    describe(`signed with the ${scheme} scheme`, () => {
+      it('passes a correctly signed call through to the function', async () => {
+        const res = await post(sign, {
+          path: '/fc/secure/orders/a%20b?page=2&tag=x',
+          body: '{"a":1}',
+        });
+        expect(res.status).toBe(201);
+        expect(res.headers.get('x-seen-path')).toBe('/orders/a%20b');
+        expect(await res.json()).toEqual({
+          method: 'POST',
+          query: { page: '2', tag: 'x' },
+          body: '{"a":1}',
+          isBase64Encoded: false,
+        });
+      });
+
+      it('passes a signed GET without a body', async () => {
+        const headers = sign({ method: 'GET', url: url('/fc/secure/status'), ...KEY });
+        const res = await fetch(url('/fc/secure/status'), { headers });
+        expect(res.status).toBe(201);
+      });
+
+      it('refuses a signature made with the wrong secret with 403 SignatureNotMatch', async () => {
+        const res = await post(sign, { path: '/fc/secure/', body: '{}' }, { secret: 'not-it' });
+        expect(res.status).toBe(403);
+        expect((await errorOf(res)).ErrorCode).toBe('SignatureNotMatch');
+      });
+
+      it('refuses an unknown AccessKeyId with 403 InvalidAccessKeyID', async () => {
+        const res = await post(
+          sign,
+          { path: '/fc/secure/', body: '{}' },
+          { accessKeyId: 'nobody' },
+        );
+        expect(res.status).toBe(403);
+        expect((await errorOf(res)).ErrorCode).toBe('InvalidAccessKeyID');
+      });
+
+      it('refuses a body changed after signing', async () => {
+        const res = await post(
+          sign,
+          { path: '/fc/secure/', body: '{"amount":1}' },
+          { body: '{"amount":9}' },
+        );
+        expect(res.status).toBe(403);
+        expect((await errorOf(res)).ErrorCode).toBe('SignatureNotMatch');
+      });
+
+      it('refuses a path changed after signing', async () => {
+        const res = await post(
+          sign,
+          { path: '/fc/secure/a', body: '{}' },
+          { path: '/fc/secure/b' },
+        );
+        expect(res.status).toBe(403);
+        expect((await errorOf(res)).ErrorCode).toBe('SignatureNotMatch');
+      });
+
+      it('refuses a signature made for another function', async () => {
+        const res = await post(sign, { path: '/fc/other/', body: '{}' }, { path: '/fc/secure/' });
+        expect(res.status).toBe(403);
+      });
+    });
+  }
+
+  it('refuses a query changed after an ACS3 signature', async () => {
+    const res = await post(
+      signAcs3,
+      { path: '/fc/secure/?page=1', body: '{}' },
+      { path: '/fc/secure/?page=2' },
+    );
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).ErrorCode).toBe('SignatureNotMatch');
+  });
+
+  it('refuses an FC-scheme call with a body but no Content-MD5', async () => {
+    const headers = signFc({ method: 'POST', url: url('/fc/secure/'), headers: JSON_TYPE, ...KEY });
+    const res = await fetch(url('/fc/secure/'), { method: 'POST', headers, body: '{}' });
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).ErrorCode).toBe('AccessDenied');
+  });
+
+  it('refuses an unsigned call to an authType function trigger with 403 AccessDenied', async () => {
+    const res = await fetch(url('/fc/secure/'), { method: 'POST', headers: JSON_TYPE, body: '{}' });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('x-fc-request-id')).toMatch(/^1-/);
+    const error = await errorOf(res);
+    expect(error.ErrorCode).toBe('AccessDenied');
+    expect(error.ErrorMessage).toContain('authType function');
+  });
+
+  it('refuses an Authorization header of another scheme', async () => {
+    const res = await fetch(url('/fc/secure/'), {
+      method: 'POST',
+      headers: { ...JSON_TYPE, authorization: 'Bearer abc' },
+      body: '{}',
+    });
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).ErrorCode).toBe('AccessDenied');
+  });
+
+  it('serves an anonymous trigger without any signature', async () => {
+    const res = await fetch(url('/fc/open/x?q=1'), {
+      method: 'POST',
+      headers: JSON_TYPE,
+      body: '{}',
+    });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ query: { q: '1' }, body: '{}' });
+  });
+
+  it('answers a body over 32 MB with 413 EntityTooLarge instead of a 500', async () => {
+    const res = await fetch(url('/fc/open/'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: Buffer.alloc(32 * 1024 * 1024 + 1),
+    });
+    expect(res.status).toBe(413);
+    const error = await errorOf(res);
+    expect(error.ErrorCode).toBe('EntityTooLarge');
+    expect(error.RequestId).toMatch(/^1-/);
+  });
+});
