@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { BodyTooLargeError } from '../http/route';
+import { readBody } from '../http/route';
 
 /** Parameters of one POP RPC call, from the query string and the form body together. */
 export interface PopRequest {
@@ -23,43 +23,12 @@ export async function readPopRequest(req: IncomingMessage, url: URL): Promise<Po
   const query = Object.fromEntries(url.searchParams);
   let form: Record<string, string> = {};
   if (req.method === 'POST' || req.method === 'PUT') {
-    const body = await readFormBody(req, POP_REQUEST_LIMIT);
+    // Past the limit readBody throws BodyTooLargeError, which the route answers as EntityTooLarge.
+    const body = await readBody(req, POP_REQUEST_LIMIT);
     const type = String(req.headers['content-type'] ?? '');
     if (body.length > 0 && (type.includes('x-www-form-urlencoded') || type === '')) {
-      form = Object.fromEntries(new URLSearchParams(body));
+      form = Object.fromEntries(new URLSearchParams(body.toString('utf8')));
     }
   }
   return { method: req.method ?? 'GET', query, form, params: { ...query, ...form } };
-}
-
-/**
- * The body as text. Plain 'data'/'end' listeners: a report's form body is one
- * chunk, and the stream's async iterator costs ~10 µs more per request (measured).
- * Past `limit` the rest is drained unread, so the error answer still reaches the client.
- */
-function readFormBody(req: IncomingMessage, limit: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      fn();
-    };
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) settle(() => reject(new BodyTooLargeError(limit)));
-      else if (!settled) chunks.push(chunk);
-    });
-    req.once('end', () =>
-      settle(() =>
-        resolve((chunks.length === 1 ? chunks[0] : Buffer.concat(chunks))?.toString('utf8') ?? ''),
-      ),
-    );
-    req.once('error', (err) => settle(() => reject(err)));
-    req.once('close', () =>
-      settle(() => reject(new Error('request closed before its body ended'))),
-    );
-  });
 }

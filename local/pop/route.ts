@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { BodyTooLargeError, type HttpRoute } from '../http/route';
+import { BodyTooLargeError, type HttpRoute, RequestAbortedError } from '../http/route';
 import { randomHex } from '../ids';
 import type { Logger } from '../log';
 import { PopError, popErrors } from './errors';
@@ -58,6 +58,8 @@ export function createPopRoute(options: PopRouteOptions): HttpRoute {
         const { Code: _dropped, ...rest } = body;
         send(res, 200, { ...rest, RequestId: requestId });
       } catch (err) {
+        // The caller hung up mid-body: nobody is left to answer, and it is no server fault.
+        if (err instanceof RequestAbortedError) return;
         const e = toPopError(err);
         if (e.status >= 500) logger.error('pop action failed', { error: String(err) });
         send(res, e.status, {
