@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET } from '../../local/credentials';
+import { signAcs3 } from '../support/acs3-sign';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'queueflow-serve-'));
@@ -41,14 +43,21 @@ describe('queueflow local --demo (what npm start runs)', () => {
       expect(stdout).toContain(`Console     ${endpoint}/console`);
       expect(stdout).toContain('npx queueflow start-execution queueflow-demo --input');
       // The stack is still up: start another execution through start-flow's HTTP trigger.
-      const res = await fetch(`${endpoint}/fc/start-flow/?wait=20`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          input: { source: 'orders-2026-12.csv' },
-          executionName: 'after-the-demo',
-        }),
+      // The trigger has authType function, so the call is signed with the local key.
+      const url = `${endpoint}/fc/start-flow/?wait=20`;
+      const sent = JSON.stringify({
+        input: { source: 'orders-2026-12.csv' },
+        executionName: 'after-the-demo',
       });
+      const headers = signAcs3({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json' },
+        body: sent,
+        accessKeyId: LOCAL_ACCESS_KEY_ID,
+        accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
+      });
+      const res = await fetch(url, { method: 'POST', headers, body: sent });
       const body = await res.text();
       expect(res.status, body).toBe(200);
       expect(JSON.parse(body)).toMatchObject({ status: 'Succeeded' });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import FC from '@alicloud/fc2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestEnvironment, type TestEnvironment } from '../../../testing';
+import { signAcs3 } from '../../support/acs3-sign';
 
 const S_YAML = fileURLToPath(new URL('../../../s.yaml', import.meta.url));
 
@@ -15,11 +16,20 @@ describe('the start-flow bundle in the local runtime', () => {
   afterAll(() => env?.stop());
 
   it('starts the demo flow over its HTTP trigger and waits for the result', async () => {
-    const res = await fetch(`${env.endpoint}/fc/start-flow/?wait=20`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ input: { source: 'orders-2026-11.csv' }, executionName: 'via-http' }),
+    // start-flow's trigger has authType function: the call must be signed.
+    const url = `${env.endpoint}/fc/start-flow/?wait=20`;
+    const sent = JSON.stringify({
+      input: { source: 'orders-2026-11.csv' },
+      executionName: 'via-http',
     });
+    const headers = signAcs3({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/json' },
+      body: sent,
+      ...env.credentials,
+    });
+    const res = await fetch(url, { method: 'POST', headers, body: sent });
     expect(res.status).toBe(200);
     const body = (await res.json()) as Record<string, unknown>;
     expect(body).toMatchObject({
@@ -32,11 +42,17 @@ describe('the start-flow bundle in the local runtime', () => {
   });
 
   it('answers bad input over HTTP with a clear 4xx', async () => {
-    const res = await fetch(`${env.endpoint}/fc/start-flow/`, {
+    const url = `${env.endpoint}/fc/start-flow/`;
+    const body = '{"input": "not an object"';
+    const headers = signAcs3({
       method: 'POST',
+      url,
       headers: { 'content-type': 'application/json' },
-      body: '{"input": "not an object"',
+      body,
+      ...env.credentials,
     });
+    const res = await fetch(url, { method: 'POST', headers, body });
+    expect(res.status, 'signed, so not refused at the door').not.toBe(403);
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
   });
