@@ -1,7 +1,9 @@
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import type { ProjectTrigger } from '../project/model';
+import { defaultPushRetryPolicy } from '../project/run-options';
 import { buildMnsCloudEvent, type MnsCloudEvent } from './cloud-event';
+import { decidePushRetry } from './push-retry';
 import { newFcRequestId } from './request-id';
 import type { InvokeOptions, InvokeOutcome } from './types';
 
@@ -11,6 +13,8 @@ export interface TriggerMessage {
   receiptHandle: string;
   body: string;
   enqueueTime?: number;
+  /** Epoch ms of the first receive: when EventBridge first pushed the event. */
+  firstDequeueTime?: number;
   dequeueCount?: number;
 }
 
@@ -21,6 +25,10 @@ export interface TriggerQueueApi {
     options: { max: number; waitSeconds: number; signal?: AbortSignal },
   ): Promise<readonly TriggerMessage[]>;
   deleteMessage(queue: string, receiptHandle: string): unknown;
+  /** Keeps a failed message invisible until its retry is due. */
+  changeVisibility(queue: string, receiptHandle: string, seconds: number): unknown;
+  /** Sends an exhausted message to the dead-letter queue; throws if that queue does not exist. */
+  sendMessage(queue: string, msg: { body: string }): unknown;
 }
 
 type MnsTrigger = Extract<ProjectTrigger, { kind: 'mns-queue' }>;
@@ -29,6 +37,8 @@ type MnsTrigger = Extract<ProjectTrigger, { kind: 'mns-queue' }>;
 export interface MnsTriggerConsumer {
   readonly functionName: string;
   readonly trigger: MnsTrigger;
+  /** True once errorsTolerance NONE stopped consumption after an event ran out of retries. */
+  readonly halted: boolean;
   stop(): Promise<void>;
 }
 
@@ -40,8 +50,12 @@ const POLL_SECONDS = 10;
  * The EventBridge MNS queue source, locally: long-poll the queue, wrap each
  * message in a CloudEvents envelope (one event, or an array per batch window in
  * event-streaming mode), invoke the function synchronously, delete the messages
- * on success, and leave them on failure so they come back after the visibility
- * timeout (EventBridge's retry). The function never sees a receipt handle.
+ * on success. On failure the trigger's retry strategy applies: each message is
+ * kept invisible until its retry is due (ChangeMessageVisibility, so the pending
+ * retry lives in the queue store and survives a stack crash) and comes back to a
+ * poller then, its DequeueCount counting the retries. Once a message is out of
+ * retries, errorsTolerance ALL sends it to the dead-letter queue (if any) and
+ * deletes it; NONE stops this trigger. The function never sees a receipt handle.
  */
 export function startMnsTrigger(options: {
   functionName: string;
@@ -54,10 +68,14 @@ export function startMnsTrigger(options: {
   region: string;
   /** Parallel pollers; each runs one invocation at a time. */
   concurrency: number;
+  /** For BACKOFF_RETRY's random interval; Math.random by default. */
+  random?: () => number;
 }): MnsTriggerConsumer {
   const { trigger, queues, logger, clock } = options;
+  const policy = trigger.retry ?? defaultPushRetryPolicy();
   const abort = new AbortController();
   let stopped = false;
+  let halted = false;
   const batched = trigger.mode === 'event-streaming' || trigger.batchSize > 1;
   const batchSize = Math.max(1, trigger.batchSize);
 
@@ -97,6 +115,8 @@ export function startMnsTrigger(options: {
     });
 
   const deliver = async (messages: readonly TriggerMessage[], event: unknown) => {
+    // Stopped (or halted by errorsTolerance NONE) mid-batch: the rest come back later.
+    if (stopped) return;
     const retryCount = Math.max(0, ...messages.map((m) => (m.dequeueCount ?? 1) - 1));
     const outcome = await options.invoke(Buffer.from(JSON.stringify(event)), { retryCount });
     if (outcome.ok) {
@@ -116,13 +136,111 @@ export function startMnsTrigger(options: {
         }),
       );
     } else if (!stopped) {
-      logger.warn('function failed; the messages come back after the visibility timeout', {
-        function: options.functionName,
-        queue: trigger.queueName,
-        messages: messages.length,
-        errorType: outcome.kind,
-        error: outcome.error.errorMessage.slice(0, 300),
+      await handleFailure(messages, outcome);
+    }
+  };
+
+  const errorText = (err: unknown) => {
+    if (!(err instanceof Error)) return String(err);
+    const code = (err as { code?: unknown }).code;
+    return typeof code === 'string' ? `${code}: ${err.message}` : err.message;
+  };
+
+  // Every message of the failed push gets its own decision: a batch can mix fresh
+  // messages with ones that came back for a retry.
+  const handleFailure = async (
+    messages: readonly TriggerMessage[],
+    outcome: Extract<InvokeOutcome, { ok: false }>,
+  ) => {
+    const now = clock.now();
+    const random = options.random ?? Math.random;
+    const draw = random();
+    const exhausted: TriggerMessage[] = [];
+    const retries: Array<{ retry: number; delaySeconds: number }> = [];
+    for (const m of messages) {
+      const decision = decidePushRetry(policy, {
+        retriesDone: Math.max(0, (m.dequeueCount ?? 1) - 1),
+        ageMs: now - (m.firstDequeueTime || m.enqueueTime || now),
+        random: () => draw,
       });
+      if (decision.kind === 'exhausted') {
+        exhausted.push(m);
+        continue;
+      }
+      retries.push(decision);
+      try {
+        await queues.changeVisibility(trigger.queueName, m.receiptHandle, decision.delaySeconds);
+      } catch (err) {
+        // The handle expired (the function ran past the visibility timeout): the
+        // message is already visible again and its next receive is the retry.
+        logger.warn('could not hold a failed message for its retry', {
+          queue: trigger.queueName,
+          messageId: m.messageId,
+          error: errorText(err),
+        });
+      }
+    }
+    const first = retries[0];
+    logger.warn(first ? 'function failed; retrying' : 'function failed; out of retries', {
+      function: options.functionName,
+      queue: trigger.queueName,
+      messages: messages.length,
+      strategy: policy.strategy,
+      ...(first
+        ? { retry: first.retry, of: policy.maxRetries, inSeconds: first.delaySeconds }
+        : {}),
+      errorType: outcome.kind,
+      error: outcome.error.errorMessage.slice(0, 300),
+    });
+    if (exhausted.length > 0) await giveUp(exhausted);
+  };
+
+  const giveUp = async (messages: readonly TriggerMessage[]) => {
+    if (policy.errorsTolerance === 'NONE') {
+      if (halted) return;
+      halted = true;
+      stopped = true;
+      abort.abort();
+      // The messages stay in the queue (visible again after the visibility timeout).
+      logger.error(
+        `trigger ${trigger.triggerName} of function ${options.functionName} STOPPED: an event ran out of retries and errorsTolerance is NONE. Nothing more is consumed from queue ${trigger.queueName}; its messages stay there. Fix the function, then redeploy it or restart the stack to resume.`,
+        { messageIds: messages.map((m) => m.messageId) },
+      );
+      return;
+    }
+    for (const m of messages) {
+      const dlq = policy.deadLetterQueue;
+      if (dlq) {
+        try {
+          await queues.sendMessage(dlq, { body: m.body });
+        } catch (err) {
+          // Nothing is created implicitly: the message stays and is tried again
+          // when it comes back after the visibility timeout.
+          logger.error(`could not send an exhausted message to dead-letter queue ${dlq}; kept`, {
+            function: options.functionName,
+            queue: trigger.queueName,
+            messageId: m.messageId,
+            error: errorText(err),
+          });
+          continue;
+        }
+      }
+      try {
+        await queues.deleteMessage(trigger.queueName, m.receiptHandle);
+      } catch (err) {
+        logger.warn('could not delete an exhausted message', {
+          queue: trigger.queueName,
+          messageId: m.messageId,
+          error: errorText(err),
+        });
+        continue;
+      }
+      logger.warn(
+        dlq
+          ? `message out of retries; sent to dead-letter queue ${dlq}`
+          : 'message out of retries; dropped (errorsTolerance ALL, no dead-letter queue)',
+        { function: options.functionName, queue: trigger.queueName, messageId: m.messageId },
+      );
     }
   };
 
@@ -161,6 +279,9 @@ export function startMnsTrigger(options: {
   return {
     functionName: options.functionName,
     trigger,
+    get halted() {
+      return halted;
+    },
     async stop() {
       stopped = true;
       abort.abort();

@@ -1,6 +1,7 @@
 import { resolve as resolvePath } from 'node:path';
 import type { ProjectFunction, ProjectTrigger } from './model';
 import { createPropsReader, type PropsReader } from './props-reader';
+import { defaultPushRetryPolicy, readPushRetryPolicy } from './run-options';
 import type { NodePath, YamlSource } from './yaml-source';
 
 /** Reads one `component: fc3` resource's resolved props into a ProjectFunction. */
@@ -74,7 +75,11 @@ function readTrigger(
   if (type === 'eventbridge') {
     const cfg = t.object('triggerConfig');
     const sourceType = cfg.object('eventSourceConfig').string('eventSourceType');
-    if (sourceType === 'MNS') return readMnsQueueTrigger(cfg, triggerName, region);
+    if (sourceType === 'MNS') {
+      return readMnsQueueTrigger(cfg, triggerName, region, (w) =>
+        warnings.push(`${fnName}: trigger ${triggerName}: ${w}`),
+      );
+    }
     warnings.push(
       `${fnName}: eventbridge trigger ${triggerName} (${sourceType}) does not run locally`,
     );
@@ -108,6 +113,7 @@ function readMnsQueueTrigger(
   cfg: PropsReader,
   triggerName: string,
   region: string,
+  warn: (message: string) => void,
 ): ProjectTrigger {
   const mns = cfg
     .object('eventSourceConfig')
@@ -133,6 +139,14 @@ function readMnsQueueTrigger(
   const window = run.object('batchWindow', false);
   const batchSize = window.int('CountBasedWindow', { default: 1, min: 1, max: 10000 });
   const batchWindowSeconds = window.int('TimeBasedWindow', { default: 0, min: 0, max: 15 });
+  // Validated in both modes; event-driven mode pushes with EventBridge's defaults.
+  const retry = readPushRetryPolicy(run, warn);
+  const retryKeys = ['errorsTolerance', 'retryStrategy', 'deadLetterQueue'].filter((k) =>
+    run.has(k),
+  );
+  if (!streaming && retryKeys.length > 0) {
+    warn(`runOptions ${retryKeys.join(', ')} apply only in event-streaming mode; defaults used`);
+  }
   return {
     kind: 'mns-queue',
     triggerName,
@@ -142,5 +156,6 @@ function readMnsQueueTrigger(
     batchSize: streaming ? batchSize : 1,
     batchWindowSeconds: streaming ? batchWindowSeconds : 0,
     mode: streaming ? 'event-streaming' : 'event',
+    retry: streaming ? retry : defaultPushRetryPolicy(),
   };
 }

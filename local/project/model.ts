@@ -31,6 +31,25 @@ export interface ProjectQueue {
   >;
 }
 
+/** EventBridge's `runOptions.retryStrategy` push retry strategies. */
+export type PushRetryStrategy = 'BACKOFF_RETRY' | 'EXPONENTIAL_DECAY_RETRY';
+
+/**
+ * How an EventBridge MNS trigger retries a failed push (`runOptions.retryStrategy`)
+ * and what it does once the retries are used up (`errorsTolerance`, `deadLetterQueue`).
+ */
+export interface PushRetryPolicy {
+  strategy: PushRetryStrategy;
+  /** Retries after the first attempt (3 for BACKOFF_RETRY, 176 for EXPONENTIAL_DECAY_RETRY). */
+  maxRetries: number;
+  /** No retry starts later than this many seconds after the event was first pushed; 0 = no limit. */
+  maxEventAgeSeconds: number;
+  /** `ALL` skips an exhausted event (to the dead-letter queue if set); `NONE` stops the trigger. */
+  errorsTolerance: 'ALL' | 'NONE';
+  /** Queue name from `deadLetterQueue.Arn` (`acs:mns:<region>:<uid>:/queues/<name>`). */
+  deadLetterQueue?: string;
+}
+
 /** An fc3 trigger, as far as the local runtime uses it. */
 export type ProjectTrigger =
   | {
@@ -44,6 +63,8 @@ export type ProjectTrigger =
       batchWindowSeconds: number;
       /** `event` = one CloudEvent object per invocation; `event-streaming` = an array. */
       mode: 'event' | 'event-streaming';
+      /** What EventBridge does when an invocation fails; absent = the defaults (BACKOFF_RETRY, ALL). */
+      retry?: PushRetryPolicy;
     }
   | {
       kind: 'http';

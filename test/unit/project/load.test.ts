@@ -170,6 +170,12 @@ describe('loadProject on the project s.yaml', () => {
               batchSize: 10,
               batchWindowSeconds: 0,
               mode: 'event-streaming',
+              retry: {
+                strategy: 'BACKOFF_RETRY',
+                maxRetries: 3,
+                maxEventAgeSeconds: 0,
+                errorsTolerance: 'ALL',
+              },
             },
           ],
         },
@@ -228,6 +234,12 @@ describe('loadProject variable resolution', () => {
         batchSize: 4,
         batchWindowSeconds: 2,
         mode: 'event-streaming',
+        retry: {
+          strategy: 'BACKOFF_RETRY',
+          maxRetries: 3,
+          maxEventAgeSeconds: 0,
+          errorsTolerance: 'ALL',
+        },
       },
       { kind: 'http', triggerName: 'web', methods: ['GET', 'POST'], authType: 'anonymous' },
     ]);
