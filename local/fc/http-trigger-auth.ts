@@ -25,6 +25,15 @@ export function checkTriggerSignature(options: {
   const method = (req.method ?? 'GET').toUpperCase();
   const auth = req.headers.authorization ?? '';
   if (auth.startsWith('ACS3-HMAC-SHA256 ')) {
+    // FC's HTTP-trigger docs make x-acs-date a required header.
+    const signedHeaders = /SignedHeaders=([^,]*)/.exec(auth)?.[1]?.split(';') ?? [];
+    if (!req.headers['x-acs-date'] || !signedHeaders.includes('x-acs-date')) {
+      return {
+        status: 403,
+        code: 'AccessDenied',
+        message: 'an ACS3-HMAC-SHA256 signed trigger call must send and sign x-acs-date',
+      };
+    }
     return checkAcs3Signature({
       method,
       rawPath: url.pathname,
@@ -32,6 +41,7 @@ export function checkTriggerSignature(options: {
       headers: req.headers,
       body,
       secretFor,
+      contentHashHeader: 'optional',
     });
   }
   if (auth.startsWith('FC ')) {

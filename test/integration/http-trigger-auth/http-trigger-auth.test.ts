@@ -1,6 +1,8 @@
 // authType on local HTTP triggers, over real HTTP: `function` takes only
 // signed calls (ACS3-HMAC-SHA256 or FC <ak>:<sig>), `anonymous` takes anyone,
 // and an oversized body is refused with FC's error JSON.
+import { createHash } from 'node:crypto';
+import OpenApiUtil from '@alicloud/openapi-util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET } from '../../../local/credentials';
 import type { ProjectTrigger } from '../../../local/project/model';
@@ -137,6 +139,61 @@ describe('HTTP trigger authType', () => {
     );
     expect(res.status).toBe(403);
     expect((await errorOf(res)).ErrorCode).toBe('SignatureNotMatch');
+  });
+
+  // FC's docs tell callers to sign trigger calls with @alicloud/openapi-util's
+  // getAuthorization and to send x-acs-date; they do not ask for x-acs-content-sha256.
+  function signWithOpenApiUtil(path: string, body: string): Record<string, string> {
+    const target = new URL(url(path));
+    const headers: Record<string, string> = {
+      host: target.host,
+      'content-type': 'application/json',
+      'x-acs-date': `${new Date().toISOString().slice(0, 19)}Z`,
+    };
+    const request = {
+      method: 'POST',
+      pathname: target.pathname,
+      query: Object.fromEntries(target.searchParams),
+      headers,
+    } as unknown as Parameters<typeof OpenApiUtil.getAuthorization>[0];
+    const bodyHash = createHash('sha256').update(body).digest('hex');
+    const authorization = OpenApiUtil.getAuthorization(
+      request,
+      'ACS3-HMAC-SHA256',
+      bodyHash,
+      KEY.accessKeyId,
+      KEY.accessKeySecret,
+    );
+    const { host: _host, ...rest } = headers;
+    return { ...rest, authorization };
+  }
+
+  it('passes a call signed by @alicloud/openapi-util without x-acs-content-sha256', async () => {
+    const headers = signWithOpenApiUtil('/fc/secure/orders?page=3', '{"b":2}');
+    const res = await fetch(url('/fc/secure/orders?page=3'), {
+      method: 'POST',
+      headers,
+      body: '{"b":2}',
+    });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ query: { page: '3' }, body: '{"b":2}' });
+  });
+
+  it('still binds the body when x-acs-content-sha256 is absent', async () => {
+    const headers = signWithOpenApiUtil('/fc/secure/', '{"amount":1}');
+    const res = await fetch(url('/fc/secure/'), { method: 'POST', headers, body: '{"amount":9}' });
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).ErrorCode).toBe('SignatureNotMatch');
+  });
+
+  it('refuses an ACS3 call that does not sign x-acs-date', async () => {
+    const headers = signAcs3({ method: 'GET', url: url('/fc/secure/'), ...KEY });
+    const unsigned = headers.authorization!.replace('x-acs-date;', '');
+    const res = await fetch(url('/fc/secure/'), {
+      headers: { ...headers, authorization: unsigned },
+    });
+    expect(res.status).toBe(403);
+    expect((await errorOf(res)).ErrorMessage).toContain('x-acs-date');
   });
 
   it('refuses an FC-scheme call with a body but no Content-MD5', async () => {
