@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { SecretLookup } from '../credentials';
-import { BodyTooLargeError, type HttpRoute, readBody } from '../http/route';
+import { BodyTooLargeError, type HttpRoute, RequestAbortedError, readBody } from '../http/route';
 import type { Logger } from '../log';
 import { checkAcs3Signature } from './acs3-signature';
-import { invokeAndReply, sendApiError } from './invoke-route';
+import { badEncoding, decodePath, invokeAndReply, sendApiError } from './invoke-route';
 import { newFcRequestId } from './request-id';
 import type { FunctionRuntime } from './runtime';
 
@@ -28,8 +28,12 @@ export function createInvokeRouteV3(options: {
     async handle(req, res, url) {
       const requestId = newFcRequestId();
       const m = FC3_PATH.exec(url.pathname);
+      // FC's error table files PathNotSupported under 400 (the 2016 route answers 400 too).
       if (!m)
-        return apiError(res, requestId, 404, 'PathNotSupported', `${url.pathname} is not served`);
+        return apiError(res, requestId, 400, 'PathNotSupported', `${url.pathname} is not served`);
+      // Decoded before the body and the signature: an unreadable name can name no function.
+      const fnName = decodePath(m[1]!);
+      if (fnName === undefined) return badEncoding(res, requestId, url.pathname, apiError);
       let body: Buffer;
       try {
         body = await readBody(req, BODY_LIMIT);
@@ -37,6 +41,8 @@ export function createInvokeRouteV3(options: {
         if (err instanceof BodyTooLargeError) {
           return apiError(res, requestId, 413, 'EntityTooLarge', err.message);
         }
+        // The caller hung up mid-body: nobody is left to answer, and it is no server fault.
+        if (err instanceof RequestAbortedError) return;
         throw err;
       }
       const rejection = checkAcs3Signature({
@@ -48,7 +54,6 @@ export function createInvokeRouteV3(options: {
         secretFor: options.secrets,
       });
       if (rejection) return apiError(res, requestId, 403, rejection.code, rejection.message);
-      const fnName = decodeURIComponent(m[1]!);
       const name = runtime.resolve(fnName);
       if (!name) return apiError(res, requestId, 404, 'FunctionNotFound', 'function not found');
       const qualifier = url.searchParams.get('qualifier') ?? undefined;

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { SecretLookup } from '../credentials';
-import { BodyTooLargeError, type HttpRoute, readBody } from '../http/route';
+import { BodyTooLargeError, type HttpRoute, RequestAbortedError, readBody } from '../http/route';
 import type { Logger } from '../log';
 import { checkFcSignature } from './fc-signature';
 import { newFcRequestId } from './request-id';
@@ -27,7 +27,8 @@ export function createInvokeRoute(options: {
     matches: (req, url) => req.method === 'POST' && url.pathname.startsWith('/2016-08-15/'),
     async handle(req, res, url) {
       const requestId = newFcRequestId();
-      const path = safeDecode(url.pathname);
+      const path = decodePath(url.pathname);
+      if (path === undefined) return badEncoding(res, requestId, url.pathname, apiError);
       const m = FC2_PATH.exec(path);
       if (!m) {
         return apiError(res, requestId, 400, 'PathNotSupported', `path ${path} is not supported`);
@@ -48,6 +49,8 @@ export function createInvokeRoute(options: {
         if (err instanceof BodyTooLargeError) {
           return apiError(res, requestId, 413, 'EntityTooLarge', err.message);
         }
+        // The caller hung up mid-body: nobody is left to answer, and it is no server fault.
+        if (err instanceof RequestAbortedError) return;
         throw err;
       }
       const [service, qualifier] = splitQualifier(m[1]!);
@@ -164,12 +167,27 @@ function splitQualifier(service: string): [string, string | undefined] {
   return dot < 0 ? [service, undefined] : [service.slice(0, dot), service.slice(dot + 1)];
 }
 
-function safeDecode(path: string): string {
+/** The percent-decoded path, or undefined when an escape is malformed (`%E0%A4%A`). */
+export function decodePath(path: string): string | undefined {
   try {
     return decodeURIComponent(path);
   } catch {
-    return path;
+    return undefined;
   }
+}
+
+/**
+ * The answer to a path with a malformed percent-escape. FC's error table lists
+ * both InvalidArgument and PathNotSupported as 400; the path has a served shape
+ * and only a name in it is unreadable, so this is a bad argument, not an unknown path.
+ */
+export function badEncoding(
+  res: ServerResponse,
+  requestId: string,
+  rawPath: string,
+  send: (res: ServerResponse, requestId: string, status: number, code: string, msg: string) => void,
+): void {
+  send(res, requestId, 400, 'InvalidArgument', `path ${rawPath} has a malformed percent-escape`);
 }
 
 // FC's async invocations retry a failed function 3 times by default.
