@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock';
 import { createSecretLookup, type SecretLookup } from '../credentials';
-import { BodyTooLargeError, type HttpRoute, readBody } from '../http/route';
+import { BodyTooLargeError, type HttpRoute, RequestAbortedError, readBody } from '../http/route';
 import { checkTriggerSignature } from './http-trigger-auth';
-import { apiError } from './invoke-route';
+import { apiError, badEncoding, decodePath } from './invoke-route';
 import { newFcRequestId } from './request-id';
 import type { FunctionRuntime } from './runtime';
 import type { InvokeOutcome } from './types';
@@ -59,11 +59,12 @@ export function createHttpTriggerRoute(options: {
     async handle(req, res, url) {
       const rest = url.pathname.slice(HTTP_TRIGGER_PREFIX.length);
       const slash = rest.indexOf('/');
-      const fnName = decodeURIComponent(slash < 0 ? rest : rest.slice(0, slash));
       const rawPath = slash < 0 ? '/' : rest.slice(slash);
+      const requestId = newFcRequestId(options.clock.now());
+      const fnName = decodePath(slash < 0 ? rest : rest.slice(0, slash));
+      if (fnName === undefined) return badEncoding(res, requestId, url.pathname, apiError);
       const fn = runtime.list().find((f) => f.name === fnName);
       const trigger = fn?.triggers.find((t) => t.kind === 'http');
-      const requestId = newFcRequestId(options.clock.now());
       if (!fn || !trigger || trigger.kind !== 'http') {
         return apiError(res, requestId, 404, 'TriggerNotFound', `no HTTP trigger for '${fnName}'`);
       }
@@ -80,6 +81,8 @@ export function createHttpTriggerRoute(options: {
         if (err instanceof BodyTooLargeError) {
           return apiError(res, requestId, 413, 'EntityTooLarge', err.message);
         }
+        // The caller hung up mid-body: nobody is left to answer.
+        if (err instanceof RequestAbortedError) return;
         throw err;
       }
       if (trigger.authType !== 'anonymous') {

@@ -232,6 +232,12 @@ describe('HTTP trigger authType', () => {
     expect(await res.json()).toMatchObject({ query: { q: '1' }, body: '{}' });
   });
 
+  it('answers a malformed percent-escape in the function name with 400 InvalidArgument', async () => {
+    const res = await fetch(url('/fc/%E0%A4%A/'), { method: 'POST', body: '{}' });
+    expect(res.status).toBe(400);
+    expect((await errorOf(res)).ErrorCode).toBe('InvalidArgument');
+  });
+
   it('answers a body over 32 MB with 413 EntityTooLarge instead of a 500', async () => {
     const res = await fetch(url('/fc/open/'), {
       method: 'POST',
