@@ -1,0 +1,111 @@
+// A retry that is pending when the stack stops is not lost: the failed message
+// waits invisible in the queue's SQLite file, and its DequeueCount carries the
+// retry count into the next stack on the same data folder.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, expect, it } from 'vitest';
+import { VirtualClock } from '../../../local/clock';
+import { createSecretLookup, LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../../local/credentials';
+import { createFunctionRuntime } from '../../../local/fc/runtime';
+import { startHttpServer } from '../../../local/http/server';
+import { createLogger } from '../../../local/log';
+import { createQueueService } from '../../../local/mns/service';
+import { defaultPushRetryPolicy } from '../../../local/project/run-options';
+import { openStore } from '../../../local/store/store';
+import { eventually, fixtureFunction } from '../fc/runtime-stack';
+
+const FIXTURE = fileURLToPath(new URL('./fixtures', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'queueflow-trigger-restart-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+// The queue service, the runtime and the HTTP server over a file store.
+async function startStack(clock: VirtualClock) {
+  const logs: string[] = [];
+  const store = openStore({ dataDir });
+  const ctx = {
+    store,
+    clock,
+    logger: createLogger({ level: 'info', write: (l) => logs.push(l) }),
+    accountId: LOCAL_ACCOUNT_ID,
+    region: LOCAL_REGION,
+    secrets: createSecretLookup(),
+    relaxLimits: false,
+  };
+  const queues = createQueueService(ctx);
+  const runtime = createFunctionRuntime(ctx, { queues, maxInstances: 1 });
+  const http = await startHttpServer({
+    routes: [...queues.routes, ...runtime.routes],
+    port: 0,
+    logger: ctx.logger,
+  });
+  runtime.start?.({ endpoint: http.endpoint });
+  queues.createQueue('jobs', { VisibilityTimeout: 30 });
+  await runtime.deploy([
+    fixtureFunction('flaky', 'index.flaky', {
+      codeDir: FIXTURE,
+      triggers: [
+        {
+          kind: 'mns-queue',
+          triggerName: 'tasks',
+          queueName: 'jobs',
+          isBase64Decode: false,
+          batchSize: 1,
+          batchWindowSeconds: 0,
+          mode: 'event',
+          retry: defaultPushRetryPolicy(),
+        },
+      ],
+    }),
+  ]);
+  const retryCounts = () =>
+    logs
+      .map((l) => /ATTEMPT (.*)$/.exec(l)?.[1])
+      .filter((x): x is string => x !== undefined)
+      .map((x) => (JSON.parse(x) as { retryCount: number }).retryCount);
+  return {
+    queues,
+    logs,
+    retryCounts,
+    async stop() {
+      await http.close();
+      await runtime.stop();
+      await queues.stop();
+      store.close();
+    },
+  };
+}
+
+it('brings a message whose retry was pending back after a restart, with its retry count', async () => {
+  const start = Date.UTC(2026, 0, 1);
+  const first = await startStack(new VirtualClock(start));
+  first.queues.sendMessage('jobs', { body: '{"failUntil":2}' });
+  const failed = await eventually(() =>
+    first.logs.find((l) => l.includes('function failed; retrying')),
+  );
+  const delayMs = Number(/inSeconds=(\d+)/.exec(failed)?.[1]) * 1000;
+  expect(first.retryCounts()).toEqual([0]);
+  await first.stop();
+
+  const clock = new VirtualClock(start);
+  const second = await startStack(clock);
+  try {
+    await clock.advance(delayMs - 1);
+    expect(second.queues.stats('jobs')).toMatchObject({ active: 0, inflight: 1 });
+    expect(second.retryCounts()).toEqual([]);
+    await clock.advance(1);
+    // Retry 1 fails again and is held for 10-20 s more; retry 2 succeeds.
+    const again = await eventually(() =>
+      second.logs.find((l) => l.includes('function failed; retrying')),
+    );
+    expect(again).toContain('retry=2 ');
+    await clock.advance(20_000);
+    await eventually(() => (second.retryCounts().length === 2 ? true : undefined));
+    await eventually(() => (second.queues.stats('jobs').inflight === 0 ? true : undefined));
+    expect(second.retryCounts()).toEqual([1, 2]);
+    expect(second.queues.stats('jobs')).toMatchObject({ active: 0, inflight: 0 });
+  } finally {
+    await second.stop();
+  }
+});
