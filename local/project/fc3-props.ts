@@ -46,13 +46,19 @@ export interface Fc3MnsQueueTriggerConfig {
   };
   runOptions: {
     mode: 'event-driven' | 'event-streaming';
+    /** Out of retries: ALL (default) skips the event, to the dead-letter queue if set; NONE stops the trigger. */
     errorsTolerance?: 'ALL' | 'NONE';
+    /** Keys capitalised, as EventBridge names them. */
     retryStrategy?: {
+      /** BACKOFF_RETRY (default): 3 retries 10-20 s apart; EXPONENTIAL_DECAY_RETRY: 176 over about a day. */
       PushRetryStrategy: 'BACKOFF_RETRY' | 'EXPONENTIAL_DECAY_RETRY';
+      /** No retry starts later than this after the first push (0-86400; 0 = no limit). */
       MaximumEventAgeInSeconds?: number;
+      /** Retries instead of the strategy's count (0-176; 0 = the strategy's count). */
       MaximumRetryAttempts?: number;
     };
     batchWindow?: { CountBasedWindow: number; TimeBasedWindow: number };
+    /** `Arn: acs:mns:<region>:<uid>:/queues/<name>`; the queue must exist. */
     deadLetterQueue?: { Arn: string };
   };
 }
