@@ -54,7 +54,7 @@ export function readBody(req: IncomingMessage, limit = 8 * 1024 * 1024): Promise
     };
     req.on('data', onData);
     // `on`, not `once`: each event comes at most once per request anyway, and
-    // once's wrapper closures cost ~1 µs per request (measured).
+    // `settled` guards the rest; once would add a wrapper closure per listener.
     req.on('end', () => {
       if (settled) return;
       settled = true;
