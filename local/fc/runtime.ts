@@ -259,7 +259,12 @@ export function createFunctionRuntime(
   (runtime.routes as HttpRoute[]).push(
     createInvokeRoute({ runtime, secrets: ctx.secrets, logger }),
     createInvokeRouteV3({ runtime, secrets: ctx.secrets, logger }),
-    createHttpTriggerRoute({ runtime, accountId: ctx.accountId, clock: ctx.clock }),
+    createHttpTriggerRoute({
+      runtime,
+      accountId: ctx.accountId,
+      clock: ctx.clock,
+      secrets: ctx.secrets,
+    }),
   );
   return runtime;
 }
