@@ -35,8 +35,11 @@ export interface LocalStackOptions {
   logger?: Logger;
   /** Relax the cloud limits (message size, step data, history length). Default false. */
   relaxLimits?: boolean;
-  /** Path of s.yaml: its queues are created, its flows created or updated, its functions run. */
-  project?: string;
+  /**
+   * s.yaml (its path, or the project already loaded from it): its queues are
+   * created, its flows created or updated, its functions run.
+   */
+  project?: string | Project;
   /** Run the project's functions and their triggers. Default true (tests may use mock workers). */
   startFunctions?: boolean;
   /** Level for the functions' own log lines. Default `info`. */
@@ -93,7 +96,8 @@ export interface StackContext {
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
   const logger = options.logger ?? createLogger({ level: 'info' });
   // Read s.yaml first: a broken project fails before anything is started.
-  const project = options.project ? loadProject(options.project) : undefined;
+  const project =
+    typeof options.project === 'string' ? loadProject(options.project) : options.project;
   const clock = options.clock ?? createSystemClock();
   const store = openStore(
     options.memory ? { memory: true } : { dataDir: options.dataDir ?? DEFAULT_DATA_DIR },

@@ -121,7 +121,8 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
       ...(opts.memory ? { memory: true } : { dataDir: opts.dataDir }),
       relaxLimits: opts.relaxLimits,
       logger,
-      ...(projectFile ? { project: projectFile } : {}),
+      // Loaded (and checked) above: the stack does not read s.yaml a second time.
+      ...(project ? { project } : {}),
     });
   } catch (err) {
     if ((err as { code?: string }).code === 'EADDRINUSE') {
