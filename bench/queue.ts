@@ -77,6 +77,62 @@ async function bareHttpRoundTrips(): Promise<number> {
   }
 }
 
+/**
+ * The machine's floor for a wake-up: a trivial node:http server in another
+ * process parks a GET and answers it from inside the next POST, measured the
+ * way wakeLatency measures (plain node:http clients, a 2 ms pause per round).
+ * No HTTP queue on this box can wake a parked receiver faster than this.
+ */
+async function bareWakeFloor(rounds: number): Promise<number[]> {
+  const server = spawn(
+    process.execPath,
+    [
+      '-e',
+      // A one-slot queue: a POST that finds no parked GET leaves its message for the next GET.
+      `let parked; let queued = 0;
+       const answer = (s) => { s.writeHead(200, { 'content-type': 'text/xml' }); s.end('<Message><MessageBody>x</MessageBody></Message>'); };
+       require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => {
+         if (q.method === 'GET') { if (queued > 0) { queued--; answer(s); } else parked = s; return; }
+         const p = parked; parked = undefined;
+         if (p) answer(p); else queued++;
+         s.writeHead(201, { 'content-type': 'text/xml' }); s.end('<Message><MessageId>x</MessageId></Message>');
+       }); }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  try {
+    const port = await new Promise<number>((resolve) =>
+      server.stdout!.once('data', (d) => resolve(Number(String(d).trim()))),
+    );
+    const senders = new Agent({ keepAlive: true });
+    const receivers = new Agent({ keepAlive: true });
+    const call = (method: string, agent: Agent, body?: string) =>
+      new Promise<void>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port, method, path: '/q', agent }, (res) => {
+          res.resume();
+          res.on('end', resolve);
+        });
+        req.on('error', reject);
+        req.end(body);
+      });
+    const samples: number[] = [];
+    for (let i = 0; i < rounds + 50; i++) {
+      const got = call('GET', receivers);
+      await new Promise((r) => setTimeout(r, 2));
+      const t0 = performance.now();
+      const sent = call('POST', senders, '<Message><MessageBody>x</MessageBody></Message>');
+      await got;
+      if (i >= 50) samples.push(performance.now() - t0);
+      await sent; // before the next round (and before the server goes away)
+    }
+    senders.destroy();
+    receivers.destroy();
+    return samples;
+  } finally {
+    server.kill();
+  }
+}
+
 /** send -> receive latency with a long-poll receiver already parked. */
 async function wakeLatency(endpoint: string, rounds: number): Promise<number[]> {
   const sender = sdk(endpoint);
@@ -324,6 +380,12 @@ export const queueBench: BenchSection = {
         compare: { label: 'peer', value: 1.8, better: 'lower' },
       });
       report({ name: 'send->receive latency p99', value: percentile(samples, 99), unit: 'ms' });
+      const wakeFloor = await bareWakeFloor(500);
+      report({
+        name: '  machine floor: bare node:http wake-up p50 (no queue at all)',
+        value: percentile(wakeFloor, 50),
+        unit: 'ms',
+      });
       for (const consumers of [1, 8]) {
         const r = await throughput(server.endpoint, {
           consumers,
@@ -394,8 +456,13 @@ export const queueBench: BenchSection = {
         value: floor,
         unit: 'req/s',
       });
+      report({
+        name: '  so, one message per call (3 round trips), at most',
+        value: floor / 3,
+        unit: 'msg/s',
+      });
       log(
-        `(a message is 3 round trips: one message per call, no HTTP queue here exceeds ~${Math.round(floor / 3)} msg/s)`,
+        '(a message is 3 round trips: even with a free server and a free client, one message per call cannot pass the figure above)',
       );
       log(
         `load average after the run: ${loadavg()
