@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerHistoryCommand } from './commands/history';
+import { registerInvokeCommand } from './commands/invoke';
 import { registerLocalCommand } from './commands/local';
 import { registerStartExecutionCommand } from './commands/start-execution';
 import { registerValidateCommand } from './commands/validate';
@@ -17,6 +18,7 @@ export function createProgram(): Command {
   registerWorkerCommand(program);
   registerStartExecutionCommand(program);
   registerHistoryCommand(program);
+  registerInvokeCommand(program);
   registerValidateCommand(program);
   return program;
 }
