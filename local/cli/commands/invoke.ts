@@ -23,14 +23,14 @@ const STDIN = Symbol('stdin');
 type Source = Buffer | typeof STDIN;
 
 interface InvokeOptions {
-  event: Source;
+  event?: Source;
   async: boolean;
   endpoint?: string;
   qualifier?: string;
   http?: string | true;
   method: string;
   data?: Source;
-  header: string[];
+  header?: string[];
 }
 
 const LOCAL_KEY: AccessKey = {
@@ -72,10 +72,10 @@ function parseEventOption(value: string): Source {
   return source;
 }
 
-function parseHeaderOption(value: string, previous: string[]): string[] {
+function parseHeaderOption(value: string, previous: string[] | undefined): string[] {
   const colon = value.indexOf(':');
   if (colon <= 0) throw new InvalidArgumentError(`"${value}" is not a header like 'name: value'`);
-  return [...previous, value];
+  return [...(previous ?? []), value];
 }
 
 function parseMethodOption(value: string): string {
@@ -126,7 +126,7 @@ async function invokeEvent(
   io: InvokeIo,
   usage: (message: string) => never,
 ): Promise<number> {
-  const event = await source(io, opts.event);
+  const event = opts.event === undefined ? Buffer.from('{}') : await source(io, opts.event);
   if (opts.event === STDIN) {
     const problem = checkJsonEvent(event);
     if (problem) usage(problem);
@@ -182,7 +182,7 @@ async function invokeHttp(
   );
   const body = opts.data === undefined ? Buffer.alloc(0) : await source(io, opts.data);
   const given: Record<string, string> = {};
-  for (const h of opts.header) {
+  for (const h of opts.header ?? []) {
     const colon = h.indexOf(':');
     given[h.slice(0, colon).trim().toLowerCase()] = h.slice(colon + 1).trim();
   }
@@ -243,9 +243,8 @@ export function registerInvokeCommand(program: Command, io: InvokeIo = processIo
     )
     .option(
       '-e, --event <json|@file|->',
-      'the event: JSON text, @file, or - for stdin',
+      'the event: JSON text, @file, or - for stdin (default: {})',
       parseEventOption,
-      Buffer.from('{}'),
     )
     .option('--async', 'asynchronous invocation: return once FC accepted it (202)', false)
     .option('--qualifier <name>', 'version or alias to invoke (default: LATEST)')
@@ -260,7 +259,6 @@ export function registerInvokeCommand(program: Command, io: InvokeIo = processIo
       '-H, --header <"name: value">',
       'request header with --http (repeatable)',
       parseHeaderOption,
-      [] as string[],
     )
     .option(
       '--endpoint <url>',
