@@ -164,6 +164,11 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
           `  function    ${fn.name}  (${fn.spec.runtime}${init}; trigger: ${triggers || 'none'})`,
         );
       }
+      if (stack.functions.list().length > 0) {
+        out(
+          "              call one:  npx queueflow invoke <function> [-e '<json>'] [--http /path -d '<body>']   (signed for you)",
+        );
+      }
     }
     out(
       `  AccessKey   ${stack.credentials.accessKeyId} / ${stack.credentials.accessKeySecret}   account ${stack.accountId}, region ${stack.region} (local only)`,
