@@ -188,16 +188,16 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
   const finishing = new Set<Promise<void>>();
   let stopping = false;
   let running: Promise<void> | undefined;
-  let slotWaiter: (() => void) | undefined;
+  const slotWaiters = new Set<() => void>();
   let stopWaiter: (() => void) | undefined;
   const stopSignal = new Promise<void>((resolve) => {
     stopWaiter = resolve;
   });
 
   const wakeSlot = () => {
-    const w = slotWaiter;
-    slotWaiter = undefined;
-    w?.();
+    const waiting = [...slotWaiters];
+    slotWaiters.clear();
+    for (const w of waiting) w();
   };
 
   function scheduleExtension(t: InFlight) {
@@ -305,26 +305,53 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
     }
   }
 
+  // Receives in flight, and how many messages they may bring back.
+  let polling = 0;
+  let reserved = 0;
+  // Did the main poll come back with fewer messages than it asked for? Then the
+  // queue is drained, and a worker using at most half its slots keeps a second,
+  // standby poll (one message) parked: while a task reports, the flow's next
+  // message already has a receiver (the local stack hands it over in the
+  // report's own commit), and re-polling never delays a report. A backlogged
+  // queue answers full batches, which one poll at a time takes.
+  let drained = true;
+
+  /** Messages the next receive may ask for (0: none now), given the slots and the other poll. */
+  function nextReceiveSize(): number {
+    const free = concurrency - tasks.size - reserved;
+    const standby = drained && tasks.size <= concurrency / 2;
+    if (polling === 0) return Math.min(batchSize, free - (standby && free > 1 ? 1 : 0));
+    if (polling === 1 && standby) return Math.min(1, free);
+    return 0;
+  }
+
   async function loop() {
     let failures = 0;
     while (!stopping) {
-      if (tasks.size >= concurrency) {
-        await Promise.race([new Promise<void>((r) => (slotWaiter = r)), stopSignal]);
+      const max = nextReceiveSize();
+      if (max < 1) {
+        await Promise.race([new Promise<void>((r) => slotWaiters.add(r)), stopSignal]);
         continue;
       }
+      // Only the main poll tells whether the queue is backlogged.
+      const standby = polling > 0;
+      polling++;
+      reserved += max;
       let messages: ReceivedMessage[];
       try {
-        messages = await queue.receive(queueName, {
-          max: Math.min(batchSize, concurrency - tasks.size),
-          waitSeconds,
-        });
-        failures = 0;
+        messages = await queue.receive(queueName, { max, waitSeconds });
       } catch (err) {
+        polling--;
+        reserved -= max;
         onError(err, 'receive');
         failures++;
         await Promise.race([sleep(Math.min(10_000, 250 * 2 ** Math.min(6, failures))), stopSignal]);
         continue;
       }
+      polling--;
+      reserved -= max;
+      failures = 0;
+      if (!standby) drained = messages.length < max;
       // Without a long-poll wait an empty queue would be polled in a tight loop.
       if (messages.length === 0 && waitSeconds === 0) {
         await Promise.race([sleep(500), stopSignal]);
@@ -333,6 +360,12 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
         // Received while shutting down: hand it straight back.
         if (stopping) await releaseHandle(m.receiptHandle);
         else start(m);
+      }
+      if (messages.length > 0) {
+        // The other poller may poll now; the tasks just started get their
+        // reports on the wire first.
+        wakeSlot();
+        await new Promise<void>((r) => setImmediate(r));
       }
     }
   }
@@ -359,7 +392,8 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
     },
     run() {
       running ??= (async () => {
-        await loop();
+        // Two pollers when there is room for a standby poll (see nextReceiveSize).
+        await Promise.all(Array.from({ length: concurrency > 1 ? 2 : 1 }, () => loop()));
         await drain();
       })();
       return running;

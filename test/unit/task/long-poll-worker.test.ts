@@ -84,6 +84,82 @@ describe('long-polling worker (unit)', () => {
     expect(calls.filter((c) => c.startsWith('delete'))).toHaveLength(10);
   });
 
+  it('keeps a standby poll of one message parked beside the main poll while the queue is drained', async () => {
+    // Receives that wait until the test answers them.
+    const open: Array<{ max: number; answer: (ms: ReceivedMessage[]) => void }> = [];
+    let n = 0;
+    const queue: Pick<QueueClient, 'receive' | 'deleteBatch' | 'changeVisibility'> = {
+      receive: (_q, { max }) => new Promise((answer) => open.push({ max, answer })),
+      deleteBatch: async () => [],
+      changeVisibility: async (_q, handle) => ({ receiptHandle: handle }),
+    };
+    const msg = (): ReceivedMessage => ({
+      messageId: `m${n}`,
+      receiptHandle: `h${n++}`,
+      body: task('work', `t${n}`),
+      dequeueCount: 1,
+    });
+    const { flow, reports } = createFakeFlow();
+    const w = createLongPollWorker({
+      queue,
+      queueName: 'q',
+      registry: createHandlerRegistry({ work: () => ({}) }),
+      flow,
+      concurrency: 4,
+    });
+    const run = w.run();
+    await until(() => open.length === 2);
+    // Idle: the main poll asks for all free slots but one, the standby for that one.
+    expect(open.map((o) => o.max)).toEqual([3, 1]);
+    // A message on the main poll: its task reports while the standby stays parked.
+    const standby = open[1]!;
+    open.shift()!.answer([msg()]);
+    await until(() => reports.length === 1);
+    expect(open).toContain(standby);
+    const stopping = w.stop();
+    for (const o of open.splice(0)) o.answer([]);
+    await stopping;
+    await run;
+  });
+
+  it('takes a backlog with one poll at a time once receives come back full', async () => {
+    const { queue: fake, pending } = createFakeQueue(
+      Array.from({ length: 60 }, (_, i) => task('work', `t${i}`)),
+    );
+    let outstanding = 0;
+    const calls: Array<{ outstanding: number; backlog: number }> = [];
+    const queue: typeof fake = {
+      ...fake,
+      async receive(q, o) {
+        calls.push({ outstanding, backlog: pending.length });
+        outstanding++;
+        try {
+          return await fake.receive(q, o);
+        } finally {
+          outstanding--;
+        }
+      },
+    };
+    const { flow, reports } = createFakeFlow();
+    const w = createLongPollWorker({
+      queue,
+      queueName: 'q',
+      registry: createHandlerRegistry({ work: () => ({}) }),
+      flow,
+      concurrency: 4,
+    });
+    const run = w.run();
+    await until(() => reports.length === 60);
+    await w.stop();
+    await run;
+    // Idle at the start: a main poll and a standby. Then, while the queue is
+    // backlogged (more than a batch waiting), no receive overlaps another.
+    expect(calls[1]).toMatchObject({ outstanding: 1 });
+    const backlogged = calls.slice(2).filter((c) => c.backlog > 8);
+    expect(backlogged.length).toBeGreaterThan(5);
+    expect(backlogged.filter((c) => c.outstanding > 0)).toEqual([]);
+  });
+
   it('deletes finished messages in batches, and at once on stop', async () => {
     const { queue, calls, batches } = createFakeQueue(
       Array.from({ length: 20 }, (_, i) => task('work', `t${i}`)),
