@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock';
 import { createSecretLookup, type SecretLookup } from '../credentials';
-import { BodyTooLargeError, type HttpRoute, RequestAbortedError, readBody } from '../http/route';
+import type { HttpRoute } from '../http/route';
 import { checkTriggerSignature } from './http-trigger-auth';
-import { apiError, badEncoding, decodePath } from './invoke-route';
+import { apiError, badEncoding, decodePath, readFcBody } from './invoke-route';
 import { newFcRequestId } from './request-id';
 import type { FunctionRuntime } from './runtime';
 import type { InvokeOutcome } from './types';
@@ -72,19 +72,8 @@ export function createHttpTriggerRoute(options: {
       if (trigger.methods.length > 0 && !trigger.methods.some((m) => m.toUpperCase() === method)) {
         return apiError(res, requestId, 405, 'MethodNotAllowed', `${method} is not allowed`);
       }
-      let body: Buffer;
-      try {
-        body = await readBody(req, bodyLimit);
-      } catch (err) {
-        // FC's error table files EntityTooLarge under 400 for its API; the HTTP
-        // status that says exactly this is 413, which the invoke routes use too.
-        if (err instanceof BodyTooLargeError) {
-          return apiError(res, requestId, 413, 'EntityTooLarge', err.message);
-        }
-        // The caller hung up mid-body: nobody is left to answer.
-        if (err instanceof RequestAbortedError) return;
-        throw err;
-      }
+      const body = await readFcBody(req, res, requestId, bodyLimit, apiError);
+      if (!body) return;
       if (trigger.authType !== 'anonymous') {
         const rejection = checkTriggerSignature({ req, url, body, secretFor: secrets });
         if (rejection) {

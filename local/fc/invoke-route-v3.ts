@@ -1,9 +1,9 @@
 import type { ServerResponse } from 'node:http';
 import type { SecretLookup } from '../credentials';
-import { BodyTooLargeError, type HttpRoute, RequestAbortedError, readBody } from '../http/route';
+import type { HttpRoute } from '../http/route';
 import type { Logger } from '../log';
 import { checkAcs3Signature } from './acs3-signature';
-import { badEncoding, decodePath, invokeAndReply, sendApiError } from './invoke-route';
+import { badEncoding, decodePath, invokeAndReply, readFcBody, sendApiError } from './invoke-route';
 import { newFcRequestId } from './request-id';
 import type { FunctionRuntime } from './runtime';
 
@@ -34,17 +34,8 @@ export function createInvokeRouteV3(options: {
       // Decoded before the body and the signature: an unreadable name can name no function.
       const fnName = decodePath(m[1]!);
       if (fnName === undefined) return badEncoding(res, requestId, url.pathname, apiError);
-      let body: Buffer;
-      try {
-        body = await readBody(req, BODY_LIMIT);
-      } catch (err) {
-        if (err instanceof BodyTooLargeError) {
-          return apiError(res, requestId, 413, 'EntityTooLarge', err.message);
-        }
-        // The caller hung up mid-body: nobody is left to answer, and it is no server fault.
-        if (err instanceof RequestAbortedError) return;
-        throw err;
-      }
+      const body = await readFcBody(req, res, requestId, BODY_LIMIT, apiError);
+      if (!body) return;
       const rejection = checkAcs3Signature({
         method: 'POST',
         rawPath: url.pathname,

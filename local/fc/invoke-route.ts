@@ -42,17 +42,8 @@ export function createInvokeRoute(options: {
       if (rejection) {
         return apiError(res, requestId, rejection.status, rejection.code, rejection.message);
       }
-      let body: Buffer;
-      try {
-        body = await readBody(req, BODY_LIMIT);
-      } catch (err) {
-        if (err instanceof BodyTooLargeError) {
-          return apiError(res, requestId, 413, 'EntityTooLarge', err.message);
-        }
-        // The caller hung up mid-body: nobody is left to answer, and it is no server fault.
-        if (err instanceof RequestAbortedError) return;
-        throw err;
-      }
+      const body = await readFcBody(req, res, requestId, BODY_LIMIT, apiError);
+      if (!body) return;
       const [service, qualifier] = splitQualifier(m[1]!);
       const name = runtime.resolve(m[2]!, service);
       if (!name) {
@@ -128,6 +119,40 @@ function sendOutcome(res: ServerResponse, outcome: InvokeOutcome, tail = false):
       'content-length': String(Buffer.byteLength(text)),
     })
     .end(text);
+}
+
+/** Writes an FC API error in a route's own body shape. */
+export type ApiErrorWriter = (
+  res: ServerResponse,
+  requestId: string,
+  status: number,
+  code: string,
+  message: string,
+) => void;
+
+/**
+ * Reads an FC request's body. Past `limit` it answers 413 EntityTooLarge (FC's
+ * table files the code under 400 for its API; 413 is the status that says
+ * it); a caller that hung up mid-body gets nothing, as nobody is left to
+ * answer and it is no server fault. Undefined in both cases.
+ */
+export async function readFcBody(
+  req: IncomingMessage,
+  res: ServerResponse,
+  requestId: string,
+  limit: number,
+  answer: ApiErrorWriter,
+): Promise<Buffer | undefined> {
+  try {
+    return await readBody(req, limit);
+  } catch (err) {
+    if (err instanceof BodyTooLargeError) {
+      answer(res, requestId, 413, 'EntityTooLarge', err.message);
+      return undefined;
+    }
+    if (err instanceof RequestAbortedError) return undefined;
+    throw err;
+  }
 }
 
 /** An FC 2.0 API error body (`ErrorCode`/`ErrorMessage`, which fc2 reads). */
