@@ -83,6 +83,10 @@ export function openStore(options: StoreOptions = {}): Store {
     'INSERT INTO schema_migrations (component, id, applied_at) VALUES (?, ?, ?)',
   );
 
+  // Built once: better-sqlite3 makes a new wrapper per db.transaction() call, and
+  // every engine transition and queue operation goes through here.
+  const runImmediate = db.transaction((fn: () => unknown) => fn());
+
   // Hooks of the open transaction() calls, outermost first; a savepoint that
   // rolls back drops (and runs the rollback side of) the hooks it added.
   let depth = 0;
@@ -112,13 +116,13 @@ export function openStore(options: StoreOptions = {}): Store {
       depth++;
       let result: ReturnType<typeof fn>;
       try {
-        result = db.transaction(fn).immediate();
+        result = runImmediate.immediate(fn) as ReturnType<typeof fn>;
       } catch (err) {
-        depth--;
         undo(mark);
         throw err;
+      } finally {
+        depth--;
       }
-      depth--;
       if (depth === 0) {
         // Committed: run the hooks in registration order. One that throws cannot
         // undo the commit and must not starve the others: it becomes a warning.
