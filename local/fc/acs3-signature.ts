@@ -1,6 +1,11 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import type { SignatureRejection } from './fc-signature';
+import {
+  compareSignatures,
+  malformedAuthorization,
+  type SignatureRejection,
+  unknownAccessKey,
+} from './signature-rejection';
 
 /** RFC 3986 encoding with `!'()*` escaped, as the Alibaba Cloud SDKs encode. */
 function encode(text: string): string {
@@ -38,17 +43,9 @@ export function checkAcs3Signature(options: {
   const auth = header(options.headers, 'authorization');
   const m =
     /^ACS3-HMAC-SHA256 Credential=([^,]+),SignedHeaders=([^,]*),Signature=([0-9a-f]+)$/.exec(auth);
-  if (!m) {
-    return {
-      status: 403,
-      code: 'AccessDenied',
-      message: 'missing or malformed Authorization header',
-    };
-  }
+  if (!m) return malformedAuthorization();
   const secret = options.secretFor(m[1]!);
-  if (secret === undefined) {
-    return { status: 403, code: 'InvalidAccessKeyID', message: `unknown AccessKeyId ${m[1]}` };
-  }
+  if (secret === undefined) return unknownAccessKey(m[1]!);
   const payloadHash = createHash('sha256').update(options.body).digest('hex');
   const sentHash = header(options.headers, 'x-acs-content-sha256');
   const hashMayBeAbsent = options.contentHashHeader === 'optional' && sentHash === '';
@@ -74,14 +71,5 @@ export function checkAcs3Signature(options: {
     payloadHash,
   ].join('\n');
   const stringToSign = `ACS3-HMAC-SHA256\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
-  const expected = Buffer.from(createHmac('sha256', secret).update(stringToSign).digest('hex'));
-  const given = Buffer.from(m[3]!);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-    return {
-      status: 403,
-      code: 'SignatureNotMatch',
-      message: 'the request signature we calculated does not match the signature you provided',
-    };
-  }
-  return undefined;
+  return compareSignatures(createHmac('sha256', secret).update(stringToSign).digest('hex'), m[3]!);
 }

@@ -1,5 +1,11 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import {
+  compareSignatures,
+  malformedAuthorization,
+  type SignatureRejection,
+  unknownAccessKey,
+} from './signature-rejection';
 
 /**
  * The FC 2016-08-15 string to sign, as @alicloud/fc2 builds it: method,
@@ -25,14 +31,6 @@ export function fcSignature(secret: string, stringToSign: string): string {
   return createHmac('sha256', secret).update(stringToSign, 'utf8').digest('base64');
 }
 
-/** Why a request was refused, in FC's API error terms. */
-export interface SignatureRejection {
-  status: 403;
-  /** FC error codes for a refused signature. */
-  code: 'InvalidAccessKeyID' | 'SignatureNotMatch' | 'AccessDenied';
-  message: string;
-}
-
 /** Checks `Authorization: FC <ak>:<sig>`; returns undefined when it is valid. */
 export function checkFcSignature(options: {
   method: string;
@@ -42,27 +40,11 @@ export function checkFcSignature(options: {
 }): SignatureRejection | undefined {
   const auth = options.headers.authorization ?? '';
   const match = /^FC ([^:]+):(.+)$/.exec(auth);
-  if (!match) {
-    return {
-      status: 403,
-      code: 'AccessDenied',
-      message: 'missing or malformed Authorization header',
-    };
-  }
+  if (!match) return malformedAuthorization();
   const secret = options.secretFor(match[1]!);
-  if (secret === undefined) {
-    return { status: 403, code: 'InvalidAccessKeyID', message: `unknown AccessKeyId ${match[1]}` };
-  }
-  const expected = Buffer.from(
+  if (secret === undefined) return unknownAccessKey(match[1]!);
+  return compareSignatures(
     fcSignature(secret, fcStringToSign(options.method, options.path, options.headers)),
+    match[2]!,
   );
-  const given = Buffer.from(match[2]!);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
-    return {
-      status: 403,
-      code: 'SignatureNotMatch',
-      message: 'the request signature we calculated does not match the signature you provided',
-    };
-  }
-  return undefined;
 }

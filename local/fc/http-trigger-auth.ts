@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { SecretLookup } from '../credentials';
 import { checkAcs3Signature } from './acs3-signature';
-import { checkFcSignature, type SignatureRejection } from './fc-signature';
+import { checkFcSignature } from './fc-signature';
+import type { SignatureRejection } from './signature-rejection';
 
 /**
  * The check behind `authType: function`. FC 3.0 signs HTTP-trigger calls with
