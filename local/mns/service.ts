@@ -136,10 +136,23 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     return out;
   }
 
-  const insertAndClaim = store.db.transaction((row: Parameters<typeof q.insertMessage>[0]) => {
+  /**
+   * Stores a message for parked receivers and claims it for them in the commit
+   * of the open `store.transaction()`; they get it right after that commit (a
+   * rollback puts them back to waiting). False, with nothing stored, when no
+   * such transaction is open (a raw db.transaction commits unseen).
+   */
+  function insertForWaiters(row: Parameters<typeof q.insertMessage>[0]): boolean {
+    let pending: ReturnType<typeof waiters.claimPending> | undefined;
+    const registered = store.afterCommit(
+      () => pending?.commit(),
+      () => pending?.rollback(),
+    );
+    if (!registered) return false;
     q.insertMessage(row);
-    return waiters.claimForWaiters(row.queue);
-  }).immediate;
+    pending = waiters.claimPending(row.queue);
+    return true;
+  }
 
   // The common case is one statement (its own transaction); only a refused
   // delete reads the row to say why.
@@ -204,27 +217,17 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
       receipt: null,
     };
     scheduleExpiry(expiresAt);
-    if (delay === 0 && waiters.count(queue) > 0 && !store.db.inTransaction) {
-      // Someone is parked: store the message and claim it for them in one commit,
-      // then hand it over.
-      insertAndClaim(row)();
-      return { messageId, bodyMD5: md5 };
+    if (delay === 0 && waiters.count(queue) > 0) {
+      // Someone is parked: the message is stored and claimed for them in one
+      // commit (the caller's, inside the engine's outbox) and handed over right
+      // after it, before the sender hears back.
+      const stored = store.db.inTransaction
+        ? insertForWaiters(row)
+        : store.transaction(() => insertForWaiters(row));
+      if (stored) return { messageId, bodyMD5: md5 };
     }
     const seq = q.insertMessage(row);
     if (delay === 0) {
-      // Inside another component's transaction (the engine's outbox): claim for
-      // the parked receivers in that same commit and hand over right after it.
-      if (waiters.count(queue) > 0 && store.db.inTransaction) {
-        let pending: ReturnType<typeof waiters.claimPending> | undefined;
-        const deferred = store.afterCommit(
-          () => pending?.commit(),
-          () => pending?.rollback(),
-        );
-        if (deferred) {
-          pending = waiters.claimPending(queue);
-          return { messageId, bodyMD5: md5 };
-        }
-      }
       waiters.notify(queue, store.db.inTransaction);
       return { messageId, bodyMD5: md5 };
     }

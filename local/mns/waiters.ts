@@ -186,21 +186,10 @@ export function createWaiterRegistry(deps: WaiterDeps) {
 
     /**
      * Claims for the parked waiters of `queue` now, inside the caller's
-     * transaction, and returns the function that hands the messages over: call
-     * it after the commit (a send and its wake-up then cost one commit).
-     */
-    claimForWaiters(queue: string): () => void {
-      if (!byQueue.has(queue)) return () => {};
-      const taken = take(queue);
-      return () => deliver(taken);
-    },
-
-    /**
-     * Like claimForWaiters, for a send inside someone else's transaction: the
-     * claimed waiters are set aside until `commit` hands them their messages
-     * or `rollback` puts them back to waiting (the claim was undone with the
-     * send). A message stored and claimed in the caller's one commit reaches
-     * a parked receiver right after it, before the caller's own answer.
+     * transaction. The claimed waiters are set aside until `commit` hands them
+     * their messages or `rollback` puts them back to waiting (the claim was
+     * undone with the send). A message stored and claimed in one commit
+     * reaches a parked receiver right after it, before the sender's answer.
      */
     claimPending(queue: string): { commit(): void; rollback(): void } {
       const taken = byQueue.has(queue) ? take(queue) : [];
