@@ -21,6 +21,7 @@ import { FLOW_MIGRATIONS } from './schema';
 import { type ExecState, findTask, type Outcome, type TaskRun, walkRuns } from './state';
 import { createTokenCodec } from './tokens';
 import type { FlowEvent, FunctionInvoker, HistoryEvent } from './types';
+import { isoTime } from './views';
 
 /** The queue operations the engine uses (the local MNS service provides them). */
 export type FlowQueues = Pick<QueueService, 'sendMessage'>;
@@ -46,9 +47,6 @@ const TERMINAL_EVENT = {
   TimedOut: 'ExecutionTimedOut',
   Stopped: 'ExecutionStopped',
 } as const;
-
-/** Formats epoch ms as the API does (RFC 3339 UTC with milliseconds). */
-export const isoTime = (ms: number) => new Date(ms).toISOString();
 
 /**
  * The durable core: every change to an execution is one SQLite transaction
@@ -634,7 +632,6 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     recover,
     waiters,
     listeners,
-    parseDefinition,
     setInvoker(fn: FunctionInvoker) {
       invoker = fn;
     },
@@ -659,6 +656,3 @@ export type IntegrationCore = {
   newName(): string;
   completeTaskInPlace(run: TaskRun, outcome: Outcome, host: InterpreterHost): void;
 };
-
-/** The flow core type. */
-export type FlowCore = ReturnType<typeof createFlowCore>;

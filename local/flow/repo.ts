@@ -95,20 +95,13 @@ export function createRepo(store: Store) {
       `UPDATE flow_executions SET status = @status, output = @output, error = @error, cause = @cause,
        state = NULL, stopped_ms = @stopped_ms WHERE id = @id`,
     ),
-    insertEvent: q(
-      'INSERT INTO flow_events (exec_id, event_id, schedule_event_id, type, step_name, time_ms, detail) VALUES (?, ?, ?, ?, ?, ?, ?)',
-    ),
     events: q<EventRow>(
       'SELECT * FROM flow_events WHERE exec_id = ? AND event_id >= ? ORDER BY event_id LIMIT ?',
-    ),
-    lastEvent: q<EventRow>(
-      'SELECT * FROM flow_events WHERE exec_id = ? ORDER BY event_id DESC LIMIT 1',
     ),
     timers: q<{ exec_id: number; key: string; at_ms: number }>('SELECT * FROM flow_timers'),
     insertTimer: q('INSERT OR REPLACE INTO flow_timers (exec_id, key, at_ms) VALUES (?, ?, ?)'),
     deleteTimer: q('DELETE FROM flow_timers WHERE exec_id = ? AND key = ?'),
     execTimers: q<{ key: string }>('SELECT key FROM flow_timers WHERE exec_id = ?'),
-    deleteExecTimers: q('DELETE FROM flow_timers WHERE exec_id = ?'),
     insertInbox: q('INSERT INTO flow_inbox (exec_id, event_id, outcome) VALUES (?, ?, ?)'),
     inbox: q<{ id: number; exec_id: number; event_id: number; outcome: string }>(
       'SELECT * FROM flow_inbox ORDER BY id',
@@ -119,6 +112,3 @@ export function createRepo(store: Store) {
     deleteInbox: q('DELETE FROM flow_inbox WHERE id = ?'),
   };
 }
-
-/** The repository type. */
-export type FlowRepo = ReturnType<typeof createRepo>;

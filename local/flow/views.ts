@@ -1,7 +1,8 @@
 import type { EventRow, ExecRow, FlowRow } from './repo';
 import type { HistoryEvent } from './types';
 
-const iso = (ms: number) => new Date(ms).toISOString();
+/** Formats epoch ms as the API does (RFC 3339 UTC with milliseconds). */
+export const isoTime = (ms: number) => new Date(ms).toISOString();
 
 /** A flow as DescribeFlow returns it. */
 export function flowView(f: FlowRow): Record<string, unknown> {
@@ -13,8 +14,8 @@ export function flowView(f: FlowRow): Record<string, unknown> {
     Description: f.description,
     RoleArn: f.role_arn,
     ExecutionMode: f.execution_mode,
-    CreatedTime: iso(f.created_ms),
-    LastModifiedTime: iso(f.modified_ms),
+    CreatedTime: isoTime(f.created_ms),
+    LastModifiedTime: isoTime(f.modified_ms),
   };
   if (f.environment) v.Environment = f.environment;
   return v;
@@ -30,11 +31,11 @@ export function executionView(e: ExecRow, withDefinition = true): Record<string,
     FlowName: e.flow_name,
     Input: e.input,
     Status: e.status,
-    StartedTime: iso(e.started_ms),
+    StartedTime: isoTime(e.started_ms),
   };
   if (withDefinition) v.FlowDefinition = e.definition;
   if (e.output !== null) v.Output = e.output;
-  if (e.stopped_ms !== null) v.StoppedTime = iso(e.stopped_ms);
+  if (e.stopped_ms !== null) v.StoppedTime = isoTime(e.stopped_ms);
   return v;
 }
 
@@ -45,7 +46,7 @@ export function eventView(r: EventRow): HistoryEvent {
     ScheduleEventId: r.schedule_event_id,
     Type: r.type,
     StepName: r.step_name,
-    Time: iso(r.time_ms),
+    Time: isoTime(r.time_ms),
     EventDetail: r.detail,
   };
 }
