@@ -3,6 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import type { SecretLookup } from '../credentials';
 import { checkAcs3Signature } from './acs3-signature';
 import { checkFcSignature } from './fc-signature';
+import { decodePath } from './invoke-route';
 import type { SignatureRejection } from './signature-rejection';
 
 /**
@@ -49,7 +50,7 @@ export function checkTriggerSignature(options: {
     return (
       checkFcSignature({
         method,
-        path: safeDecode(url.pathname),
+        path: decodePath(url.pathname) ?? url.pathname,
         headers: req.headers,
         secretFor,
       }) ?? checkContentMd5(req.headers['content-md5'], body)
@@ -90,12 +91,4 @@ function checkContentMd5(
     return undefined;
   }
   return { status: 403, code: 'SignatureNotMatch', message: 'Content-MD5 does not match the body' };
-}
-
-function safeDecode(path: string): string {
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path;
-  }
 }

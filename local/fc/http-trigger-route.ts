@@ -130,10 +130,6 @@ export function buildHttpTriggerEvent(options: {
     body.length > 0 && contentType !== '' && !TEXT_TYPES.some((r) => r.test(contentType));
   const now = new Date(options.nowMs);
   const prefix = `${options.functionName}-local`;
-  let path = options.rawPath;
-  try {
-    path = decodeURIComponent(options.rawPath);
-  } catch {}
   return {
     version: 'v1',
     rawPath: options.rawPath,
@@ -147,7 +143,7 @@ export function buildHttpTriggerEvent(options: {
       domainPrefix: prefix,
       http: {
         method: (req.method ?? 'GET').toUpperCase(),
-        path,
+        path: decodePath(options.rawPath) ?? options.rawPath,
         protocol: `HTTP/${req.httpVersion}`,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
