@@ -58,16 +58,3 @@ const oneShot = (crypto as { hash?: typeof crypto.hash }).hash;
 export function md5Hex(data: string | Buffer): string {
   return oneShot ? oneShot('md5', data, 'hex') : createHash('md5').update(data).digest('hex');
 }
-
-/**
- * Request ids in the cloud's style (24 upper-case hex characters): a random
- * per-process prefix and a counter, so a request costs no getrandom call.
- */
-export function createRequestIdFactory(): () => string {
-  const prefix = randomBytes(6).toString('hex').toUpperCase();
-  let counter = 0;
-  return () => {
-    counter = (counter + 1) % 0x1_0000_0000_0000;
-    return `${prefix}${counter.toString(16).toUpperCase().padStart(12, '0')}`;
-  };
-}

@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLargeError, type HttpRoute, readBody } from '../http/route';
+import { createRequestIdFactory } from '../ids';
 import type { StackContext } from '../stack';
 import { MnsError } from './errors';
 import type { MnsRequest } from './http-context';
 import { parseQuery, replyError } from './http-io';
 import { changeVisibility, deleteMessages, getMessages, postMessages } from './http-messages';
 import { deleteQueue, getQueue, listQueues, putQueue, queueNameFrom } from './http-queues';
-import { createRequestIdFactory } from './ids';
 import type { QueueServiceInternals } from './service';
 import { verifyContentMd5, verifyMnsRequest } from './signature';
 import type { QueueService } from './types';

@@ -1,6 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { BodyTooLargeError, type HttpRoute, RequestAbortedError } from '../http/route';
-import { randomHex } from '../ids';
+import { createRequestIdFactory } from '../ids';
 import type { Logger } from '../log';
 import { PopError, popErrors } from './errors';
 import { POP_REQUEST_LIMIT, readPopRequest } from './params';
@@ -29,7 +29,7 @@ export interface PopRouteOptions {
  */
 export function createPopRoute(options: PopRouteOptions): HttpRoute {
   const { actions, verifier, logger } = options;
-  const newRequestId = createRequestIds();
+  const newRequestId = createRequestIdFactory();
   return {
     name: options.name,
     matches(req, url) {
@@ -98,17 +98,4 @@ function send(res: ServerResponse, status: number, body: unknown): void {
     Buffer.byteLength(text),
   ]);
   res.end(text);
-}
-
-/**
- * Request ids in the cloud's 24-hex shape: a random per-route prefix (unique
- * across restarts) and a counter, instead of a random draw per request.
- */
-function createRequestIds(): () => string {
-  const prefix = randomHex(6).toUpperCase();
-  let counter = 0;
-  return () => {
-    counter = (counter + 1) % 0x1_0000_0000_0000;
-    return `${prefix}${counter.toString(16).toUpperCase().padStart(12, '0')}`;
-  };
 }
