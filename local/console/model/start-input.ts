@@ -1,11 +1,9 @@
 // Checks the JSON a user types as an execution input. The page checks it before sending
 // and the server checks it again, so a bad input never reaches StartExecution.
+import { NAME_PATTERN } from '../../../shared/fdl/check-context';
 
 /** The outcome of checking an execution input. */
 export type InputCheck = { ok: true; text: string } | { ok: false; message: string };
-
-/** Execution names the console accepts (the FnF name rule: letters, digits, `_`, `-`, 1–128). */
-export const EXECUTION_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
 
 /** Accepts blank (no input) or the text of one JSON object; says what is wrong otherwise. */
 export function checkExecutionInput(text: string): InputCheck {
@@ -22,9 +20,9 @@ export function checkExecutionInput(text: string): InputCheck {
   return { ok: true, text: JSON.stringify(value) };
 }
 
-/** Accepts blank (the engine names it) or a valid execution name. */
+/** Accepts blank (the engine names it) or a valid execution name (the FDL name rule). */
 export function checkExecutionName(name: string): { ok: true } | { ok: false; message: string } {
-  if (name === '' || EXECUTION_NAME.test(name)) return { ok: true };
+  if (name === '' || NAME_PATTERN.test(name)) return { ok: true };
   return {
     ok: false,
     message:
