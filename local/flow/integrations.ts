@@ -1,5 +1,6 @@
 import { parseResourceArn } from '../../shared/fdl/arn';
 import { evaluateServiceParams } from '../../shared/fdl/mappings';
+import { isObject } from '../../shared/fdl/path';
 import type { JsonObject, TaskStep } from '../../shared/fdl/types';
 import { newRequestId } from '../ids';
 import type { IntegrationCore } from './core';
@@ -156,8 +157,4 @@ export function submitTask(c: SubmitContext): void {
       return;
     }
   }
-}
-
-function isObject(v: unknown): v is JsonObject {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
 }

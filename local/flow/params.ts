@@ -1,3 +1,4 @@
+import { isObject } from '../../shared/fdl/path';
 import type { JsonObject } from '../../shared/fdl/types';
 import { fnfErrors } from './errors';
 import type { ApiParams } from './types';
@@ -45,8 +46,6 @@ export function jsonObjectParam(p: ApiParams, name: string, dflt?: JsonObject): 
   } catch {
     throw fnfErrors.invalidArgument(`${name} is not valid JSON`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-    throw fnfErrors.invalidArgument(`${name} must be a JSON object`);
-  }
-  return v as JsonObject;
+  if (!isObject(v)) throw fnfErrors.invalidArgument(`${name} must be a JSON object`);
+  return v;
 }
