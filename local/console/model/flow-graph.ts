@@ -261,17 +261,18 @@ export function buildFlowGraph(definition: unknown): FlowGraph {
   return { nodes, edges: ctx.edges };
 }
 
-/** Every step name the graph draws, in document order (nested steps included). */
-export function graphStepNames(graph: FlowGraph): string[] {
-  const names: string[] = [];
+/**
+ * The kind of every step the graph draws, by step name in document order (nested steps
+ * included; a name used twice keeps its first place and its last kind).
+ */
+export function graphStepKinds(graph: FlowGraph): Map<string, GraphNodeKind> {
+  const kinds = new Map<string, GraphNodeKind>();
   const walk = (nodes: GraphNode[]) => {
     for (const n of nodes) {
-      if (n.stepName && n.kind !== 'group' && n.kind !== 'join' && !names.includes(n.stepName)) {
-        names.push(n.stepName);
-      }
+      if (n.stepName && n.kind !== 'group' && n.kind !== 'join') kinds.set(n.stepName, n.kind);
       if (n.children) walk(n.children);
     }
   };
   walk(graph.nodes);
-  return names;
+  return kinds;
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildFlowGraph,
   type GraphNode,
-  graphStepNames,
+  graphStepKinds,
 } from '../../../local/console/model/flow-graph';
 import { layoutFlowGraph } from '../../../local/console/model/layout';
 
@@ -84,7 +84,8 @@ describe('buildFlowGraph', () => {
     ]) {
       expect(kinds, k).toContain(k);
     }
-    expect(graphStepNames(g)).toEqual([
+    const stepKinds = graphStepKinds(g);
+    expect([...stepKinds.keys()]).toEqual([
       'Prepare',
       'Extract',
       'Pause',
@@ -98,6 +99,12 @@ describe('buildFlowGraph', () => {
       'Done',
       'Broken',
     ]);
+    // The step panel heads each step with its kind.
+    expect(stepKinds.get('Extract')).toBe('task');
+    expect(stepKinds.get('Fan')).toBe('parallel');
+    expect(stepKinds.get('Pick')).toBe('choice');
+    expect(stepKinds.get('Inner')).toBe('pass');
+    expect(stepKinds.get('Broken')).toBe('fail');
     // The foreach sits inside the choice group, which sits inside a parallel branch group.
     const fan = g.nodes.find((n) => n.id === 'steps[3]#group');
     const branch = fan?.children?.find((n) => n.id === 'steps[3].branches[0]#group');

@@ -1,7 +1,7 @@
 // The execution page: status and actions, the definition beside the live graph, the
 // step panel and the history table. Live through one EventSource; no polling.
 import { parse as parseYaml } from 'yaml';
-import { buildFlowGraph, type GraphNode } from '../../model/flow-graph';
+import { buildFlowGraph, graphStepKinds } from '../../model/flow-graph';
 import { type HistoryEvent, mergeEvents } from '../../model/history';
 import { layoutFlowGraph } from '../../model/layout';
 import {
@@ -28,14 +28,6 @@ function parseJson(text: string | undefined): unknown {
   } catch {
     return text;
   }
-}
-
-function stepTypes(nodes: GraphNode[], into = new Map<string, string>()): Map<string, string> {
-  for (const n of nodes) {
-    if (n.stepName && n.kind !== 'group' && n.kind !== 'join') into.set(n.stepName, n.kind);
-    if (n.children) stepTypes(n.children, into);
-  }
-  return into;
 }
 
 /** Mounts the page for one execution; returns a cleanup function. */
@@ -274,7 +266,7 @@ export function mountExecutionPage(
     );
     try {
       const g = buildFlowGraph(parseYaml(text));
-      types = stepTypes(g.nodes);
+      types = graphStepKinds(g);
       const layout = await layoutFlowGraph(g, getElk());
       if (disposed) return;
       graph = renderGraph(layout, (name, path) => {
