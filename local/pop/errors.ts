@@ -20,7 +20,6 @@ export class PopError extends Error {
 export const popErrors = {
   missingParam: (name: string) =>
     new PopError('MissingRequiredParams', 400, `The HTTP query '${name}' must be specified.`),
-  invalidArgument: (message: string) => new PopError('InvalidArgument', 400, message),
   actionNotSupported: (action: string) =>
     new PopError(
       'ActionNotSupported',

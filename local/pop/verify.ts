@@ -1,8 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { Clock } from '../clock';
 import type { SecretLookup } from '../credentials';
 import { stringToSign } from './encode';
-import { PopError } from './errors';
+import { PopError, popErrors } from './errors';
 import type { PopRequest } from './params';
 
 /** How far a request's Timestamp may be from the server clock (the cloud allows 15 min). */
@@ -20,7 +19,6 @@ export interface PopVerifier {
  */
 export function createPopVerifier(options: {
   secrets: SecretLookup;
-  clock?: Clock;
   now?: () => number;
 }): PopVerifier {
   const now = options.now ?? (() => Date.now());
@@ -39,8 +37,8 @@ export function createPopVerifier(options: {
       const signed = request.params;
       const accessKeyId = signed.AccessKeyId;
       const signature = signed.Signature;
-      if (!accessKeyId) throw missing('AccessKeyId');
-      if (!signature) throw missing('Signature');
+      if (!accessKeyId) throw popErrors.missingParam('AccessKeyId');
+      if (!signature) throw popErrors.missingParam('Signature');
       const secret = options.secrets(accessKeyId);
       if (secret === undefined) {
         throw new PopError(
@@ -68,7 +66,7 @@ export function createPopVerifier(options: {
       }
       const t = now();
       const stamp = signed.Timestamp ? Date.parse(signed.Timestamp) : Number.NaN;
-      if (!Number.isFinite(stamp)) throw missing('Timestamp');
+      if (!Number.isFinite(stamp)) throw popErrors.missingParam('Timestamp');
       if (Math.abs(t - stamp) > TIMESTAMP_SKEW_MS) {
         throw new PopError(
           'RequestTimeTooSkewed',
@@ -77,7 +75,7 @@ export function createPopVerifier(options: {
         );
       }
       const nonce = signed.SignatureNonce;
-      if (!nonce) throw missing('SignatureNonce');
+      if (!nonce) throw popErrors.missingParam('SignatureNonce');
       sweep(t);
       const key = `${accessKeyId}:${nonce}`;
       if (nonces.has(key)) {
@@ -90,8 +88,4 @@ export function createPopVerifier(options: {
       nonces.set(key, t);
     },
   };
-}
-
-function missing(name: string): PopError {
-  return new PopError('MissingRequiredParams', 400, `The HTTP query '${name}' must be specified.`);
 }
