@@ -3,16 +3,13 @@ import type { Clock } from '../clock';
 import { createSecretLookup, type SecretLookup } from '../credentials';
 import type { HttpRoute } from '../http/route';
 import { checkTriggerSignature } from './http-trigger-auth';
-import { apiError, badEncoding, decodePath, readFcBody } from './invoke-route';
+import { apiError, badEncoding, decodePath, FC_SYNC_BODY_LIMIT, readFcBody } from './invoke-route';
 import { newFcRequestId } from './request-id';
 import type { FunctionRuntime } from './runtime';
 import type { InvokeOutcome } from './types';
 
 /** The local HTTP trigger URL prefix: `<endpoint>/fc/<function>/<path>`. */
 export const HTTP_TRIGGER_PREFIX = '/fc/';
-
-// FC's limit for a synchronous request payload is 32 MB.
-const BODY_LIMIT = 32 * 1024 * 1024;
 
 /** The FC 3.0 HTTP trigger event (request struct) a handler receives. */
 export interface HttpTriggerEvent {
@@ -52,7 +49,7 @@ export function createHttpTriggerRoute(options: {
 }): HttpRoute {
   const { runtime } = options;
   const secrets = options.secrets ?? createSecretLookup();
-  const bodyLimit = options.bodyLimit ?? BODY_LIMIT;
+  const bodyLimit = options.bodyLimit ?? FC_SYNC_BODY_LIMIT;
   return {
     name: 'fc-http-trigger',
     matches: (_req, url) => url.pathname.startsWith(HTTP_TRIGGER_PREFIX),

@@ -3,12 +3,18 @@ import type { SecretLookup } from '../credentials';
 import type { HttpRoute } from '../http/route';
 import type { Logger } from '../log';
 import { checkAcs3Signature } from './acs3-signature';
-import { badEncoding, decodePath, invokeAndReply, readFcBody, sendApiError } from './invoke-route';
+import {
+  badEncoding,
+  decodePath,
+  FC_SYNC_BODY_LIMIT,
+  invokeAndReply,
+  readFcBody,
+  sendApiError,
+} from './invoke-route';
 import { newFcRequestId } from './request-id';
 import type { FunctionRuntime } from './runtime';
 
 const FC3_PATH = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/;
-const BODY_LIMIT = 32 * 1024 * 1024;
 
 /**
  * The FC 3.0 InvokeFunction API (2023-03-30), as @alicloud/fc20230330 calls it:
@@ -34,7 +40,7 @@ export function createInvokeRouteV3(options: {
       // Decoded before the body and the signature: an unreadable name can name no function.
       const fnName = decodePath(m[1]!);
       if (fnName === undefined) return badEncoding(res, requestId, url.pathname, apiError);
-      const body = await readFcBody(req, res, requestId, BODY_LIMIT, apiError);
+      const body = await readFcBody(req, res, requestId, FC_SYNC_BODY_LIMIT, apiError);
       if (!body) return;
       const rejection = checkAcs3Signature({
         method: 'POST',

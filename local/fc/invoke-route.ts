@@ -8,8 +8,8 @@ import type { FunctionRuntime } from './runtime';
 import type { InvokeOutcome } from './types';
 
 const FC2_PATH = /^\/2016-08-15\/services\/([^/]+)\/functions\/([^/]+)\/invocations$/;
-// Sync invoke payload limit in FC is 32 MB.
-const BODY_LIMIT = 32 * 1024 * 1024;
+/** FC's limit for a synchronous request payload: 32 MB (InvokeFunction and HTTP triggers). */
+export const FC_SYNC_BODY_LIMIT = 32 * 1024 * 1024;
 
 /**
  * The FC 2016-08-15 InvokeFunction API, as @alicloud/fc2 calls it. The service
@@ -42,7 +42,7 @@ export function createInvokeRoute(options: {
       if (rejection) {
         return apiError(res, requestId, rejection.status, rejection.code, rejection.message);
       }
-      const body = await readFcBody(req, res, requestId, BODY_LIMIT, apiError);
+      const body = await readFcBody(req, res, requestId, FC_SYNC_BODY_LIMIT, apiError);
       if (!body) return;
       const [service, qualifier] = splitQualifier(m[1]!);
       const name = runtime.resolve(m[2]!, service);
@@ -210,7 +210,7 @@ export function badEncoding(
   res: ServerResponse,
   requestId: string,
   rawPath: string,
-  send: (res: ServerResponse, requestId: string, status: number, code: string, msg: string) => void,
+  send: ApiErrorWriter,
 ): void {
   send(res, requestId, 400, 'InvalidArgument', `path ${rawPath} has a malformed percent-escape`);
 }
