@@ -1,4 +1,5 @@
 import type { HistoryEvent } from './types';
+import { parseEventDetail } from './views';
 
 /** Remembers what a live rendering needs across events (start time, step entries). */
 export interface RenderState {
@@ -9,15 +10,6 @@ export interface RenderState {
 /** A fresh render state. */
 export function createRenderState(): RenderState {
   return { entered: new Map() };
-}
-
-function detailOf(e: HistoryEvent): Record<string, unknown> {
-  try {
-    const v = JSON.parse(e.EventDetail) as unknown;
-    return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }
 
 function short(v: unknown, max = 80): string {
@@ -34,7 +26,7 @@ export function renderEventLine(e: HistoryEvent, state: RenderState): string | u
   const t = Date.parse(e.Time);
   state.startMs ??= t;
   const at = `+${String(t - state.startMs).padStart(6)} ms`;
-  const d = detailOf(e);
+  const d = parseEventDetail(e.EventDetail);
   const step = e.StepName;
   switch (e.Type) {
     case 'ExecutionStarted':
@@ -72,7 +64,7 @@ export function renderEventLine(e: HistoryEvent, state: RenderState): string | u
 export function renderHistoryTable(events: readonly HistoryEvent[]): string {
   const start = events[0] ? Date.parse(events[0].Time) : 0;
   const rows = events.map((e) => {
-    const d = detailOf(e);
+    const d = parseEventDetail(e.EventDetail);
     delete d.input;
     const detail =
       e.Type === 'TaskScheduled' ? { resourceArn: d.resourceArn, attempt: d.attempt } : d;

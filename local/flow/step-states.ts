@@ -1,5 +1,6 @@
 import type { JsonObject } from '../../shared/fdl/types';
 import type { HistoryEvent, StepState } from './types';
+import { parseEventDetail } from './views';
 
 /**
  * Derives per-step state from the history: each StepEntered opens an instance
@@ -10,7 +11,7 @@ export function deriveStepStates(events: readonly HistoryEvent[]): StepState[] {
   const byId = new Map<number, StepState>();
   const openByName = new Map<string, StepState>();
   for (const e of events) {
-    const detail = parse(e.EventDetail);
+    const detail = parseEventDetail(e.EventDetail);
     if (e.Type === 'StepEntered') {
       const s: StepState = {
         id: e.EventId,
@@ -41,13 +42,4 @@ export function deriveStepStates(events: readonly HistoryEvent[]): StepState[] {
     }
   }
   return [...byId.values()];
-}
-
-function parse(text: string): Record<string, unknown> {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }

@@ -50,3 +50,13 @@ export function eventView(r: EventRow): HistoryEvent {
     EventDetail: r.detail,
   };
 }
+
+/** An event's EventDetail as an object; text that is not a JSON object or array reads as `{}`. */
+export function parseEventDetail(text: string): Record<string, unknown> {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
