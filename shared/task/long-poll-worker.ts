@@ -337,19 +337,20 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
       const standby = polling > 0;
       polling++;
       reserved += max;
-      let messages: ReceivedMessage[];
+      let messages: ReceivedMessage[] | undefined;
       try {
         messages = await queue.receive(queueName, { max, waitSeconds });
       } catch (err) {
+        onError(err, 'receive');
+      } finally {
         polling--;
         reserved -= max;
-        onError(err, 'receive');
+      }
+      if (!messages) {
         failures++;
         await Promise.race([sleep(Math.min(10_000, 250 * 2 ** Math.min(6, failures))), stopSignal]);
         continue;
       }
-      polling--;
-      reserved -= max;
       failures = 0;
       if (!standby) drained = messages.length < max;
       // Without a long-poll wait an empty queue would be polled in a tight loop.
@@ -372,10 +373,6 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
 
   async function drain() {
     deleter.eager();
-    if (tasks.size === 0) {
-      await Promise.all(finishing);
-      return;
-    }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const graceOver = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, graceMs);
