@@ -25,6 +25,7 @@ import {
   createHandlerRegistry,
   type HandlerMap,
   type HandlerRegistry,
+  isHandlerRegistry,
 } from '../shared/task/registry';
 
 export { VirtualClock } from '../local/clock';
@@ -108,11 +109,7 @@ export async function createTestEnvironment(
   const workers: MockWorker[] = [];
 
   const handle = (queue: string, handlers: HandlerMap | HandlerRegistry): MockWorker => {
-    const registry =
-      typeof (handlers as HandlerRegistry).get === 'function' &&
-      typeof (handlers as HandlerRegistry).types === 'function'
-        ? (handlers as HandlerRegistry)
-        : createHandlerRegistry(handlers as HandlerMap);
+    const registry = isHandlerRegistry(handlers) ? handlers : createHandlerRegistry(handlers);
     // Fail fast on a typo: an unknown queue throws QueueNotExist here, not in the loop.
     stack.queues.getQueue(queue);
     const abort = new AbortController();

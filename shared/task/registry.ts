@@ -48,7 +48,8 @@ export function createHandlerRegistry<H extends HandlerMap>(
   };
 }
 
-function isRegistry(v: unknown): v is HandlerRegistry {
+/** True for a HandlerRegistry (anything with `get` and `types` functions). */
+export function isHandlerRegistry(v: unknown): v is HandlerRegistry {
   return (
     v !== null &&
     typeof v === 'object' &&
@@ -65,7 +66,7 @@ function isRegistry(v: unknown): v is HandlerRegistry {
 export function toHandlerRegistry(moduleExports: unknown): HandlerRegistry {
   const m = (moduleExports ?? {}) as Record<string, unknown>;
   for (const candidate of [m, m.registry, m.default, m.handlers]) {
-    if (isRegistry(candidate)) return candidate;
+    if (isHandlerRegistry(candidate)) return candidate;
   }
   for (const candidate of [m.handlers, m.default]) {
     if (candidate && typeof candidate === 'object') {
