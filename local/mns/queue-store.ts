@@ -86,7 +86,6 @@ export function createQueueStore(db: Database.Database) {
          first_dequeue_time = 0 WHERE seq = ?`,
     ),
     bySeq: db.prepare<[number], MessageRow>('SELECT * FROM mns_messages WHERE seq = ?'),
-    deleteBySeq: db.prepare<[number]>('DELETE FROM mns_messages WHERE seq = ?'),
     deleteByHandle: db.prepare<[number, string, string, number, number]>(
       `DELETE FROM mns_messages
        WHERE seq = ? AND queue = ? AND receipt = ? AND visible_at > ? AND expires_at > ?`,
@@ -216,9 +215,6 @@ export function createQueueStore(db: Database.Database) {
     bySeq(seq: number): MessageRow | undefined {
       return s.bySeq.get(seq);
     },
-    deleteBySeq(seq: number): void {
-      s.deleteBySeq.run(seq);
-    },
     /** Deletes the message if `receipt` is its current, unexpired handle; false otherwise. */
     deleteByHandle(seq: number, queue: string, receipt: string, now: number): boolean {
       return s.deleteByHandle.run(seq, queue, receipt, now, now).changes === 1;
@@ -241,9 +237,6 @@ export function createQueueStore(db: Database.Database) {
     },
   };
 }
-
-/** The store's statements, as the service uses them. */
-export type QueueStore = ReturnType<typeof createQueueStore>;
 
 function toParams(a: QueueAttributes) {
   return {
