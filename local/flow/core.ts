@@ -406,16 +406,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
 
   /** Ends a task attempt with `outcome`, recording the Task* event. Returns its EventId. */
   function completeTask(t: Txn, run: TaskRun, outcome: Outcome, timedOut = false): number {
-    run.outcome = outcome;
-    t.changed = true;
-    return t.host.emit({
-      type: outcome.ok ? 'TaskSucceeded' : timedOut ? 'TaskTimedOut' : 'TaskFailed',
-      stepName: run.name,
-      scheduleEventId: run.scheduledId,
-      detail: outcome.ok
-        ? { output: outcome.local }
-        : { error: outcome.error, cause: outcome.cause },
-    });
+    return recordOutcome(run, outcome, t.host, timedOut);
   }
 
   function fireTimer(execId: number, key: string): void {
@@ -606,17 +597,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     createExecution,
     flowRow: (name: string) => repo.flow.get(name),
     newName: () => randomUUID(),
-    completeTaskInPlace: (run: TaskRun, outcome: Outcome, host: InterpreterHost) => {
-      run.outcome = outcome;
-      host.emit({
-        type: outcome.ok ? 'TaskSucceeded' : 'TaskFailed',
-        stepName: run.name,
-        scheduleEventId: run.scheduledId,
-        detail: outcome.ok
-          ? { output: outcome.local }
-          : { error: outcome.error, cause: outcome.cause },
-      });
-    },
+    completeTaskInPlace: recordOutcome,
   };
 
   return {
@@ -642,6 +623,25 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
       for (const set of waiters.values()) for (const w of set) w();
     },
   };
+}
+
+/**
+ * Sets a task attempt's outcome and records its Task* event (the host's emit marks
+ * the transition changed). Returns the event's id.
+ */
+function recordOutcome(
+  run: TaskRun,
+  outcome: Outcome,
+  host: InterpreterHost,
+  timedOut = false,
+): number {
+  run.outcome = outcome;
+  return host.emit({
+    type: outcome.ok ? 'TaskSucceeded' : timedOut ? 'TaskTimedOut' : 'TaskFailed',
+    stepName: run.name,
+    scheduleEventId: run.scheduledId,
+    detail: outcome.ok ? { output: outcome.local } : { error: outcome.error, cause: outcome.cause },
+  });
 }
 
 /** The integrations' view of the core. */
