@@ -7,42 +7,19 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
-import { createSecretLookup, LOCAL_ACCOUNT_ID, LOCAL_REGION } from '../../../local/credentials';
-import { createFunctionRuntime } from '../../../local/fc/runtime';
-import { startHttpServer } from '../../../local/http/server';
-import { createLogger } from '../../../local/log';
-import { createQueueService } from '../../../local/mns/service';
 import { defaultPushRetryPolicy } from '../../../local/project/run-options';
-import { openStore } from '../../../local/store/store';
-import { eventually, fixtureFunction } from '../fc/runtime-stack';
+import { eventually, fixtureFunction, startRuntimeStack } from '../fc/runtime-stack';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'queueflow-trigger-restart-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-// The queue service, the runtime and the HTTP server over a file store.
+// The runtime stack over a file store, so a second one resumes the first one's queue.
 async function startStack(clock: VirtualClock) {
-  const logs: string[] = [];
-  const store = openStore({ dataDir });
-  const ctx = {
-    store,
-    clock,
-    logger: createLogger({ level: 'info', write: (l) => logs.push(l) }),
-    accountId: LOCAL_ACCOUNT_ID,
-    region: LOCAL_REGION,
-    secrets: createSecretLookup(),
-    relaxLimits: false,
-  };
-  const queues = createQueueService(ctx);
-  const runtime = createFunctionRuntime(ctx, { queues, maxInstances: 1 });
-  const http = await startHttpServer({
-    routes: [...queues.routes, ...runtime.routes],
-    port: 0,
-    logger: ctx.logger,
-  });
-  runtime.start?.({ endpoint: http.endpoint });
+  const stack = await startRuntimeStack({ clock, withQueues: true, maxInstances: 1, dataDir });
+  const queues = stack.queues!;
   queues.createQueue('jobs', { VisibilityTimeout: 30 });
-  await runtime.deploy([
+  await stack.runtime.deploy([
     fixtureFunction('flaky', 'index.flaky', {
       codeDir: FIXTURE,
       triggers: [
@@ -60,21 +37,11 @@ async function startStack(clock: VirtualClock) {
     }),
   ]);
   const retryCounts = () =>
-    logs
+    stack.logs
       .map((l) => /ATTEMPT (.*)$/.exec(l)?.[1])
       .filter((x): x is string => x !== undefined)
       .map((x) => (JSON.parse(x) as { retryCount: number }).retryCount);
-  return {
-    queues,
-    logs,
-    retryCounts,
-    async stop() {
-      await http.close();
-      await runtime.stop();
-      await queues.stop();
-      store.close();
-    },
-  };
+  return { queues, logs: stack.logs, retryCounts, stop: () => stack.stop() };
 }
 
 it('brings a message whose retry was pending back after a restart, with its retry count', async () => {

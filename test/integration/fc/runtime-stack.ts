@@ -30,11 +30,17 @@ export interface RuntimeStack {
 }
 
 export async function startRuntimeStack(
-  options: { clock?: Clock; maxInstances?: number; withQueues?: boolean } = {},
+  options: {
+    clock?: Clock;
+    maxInstances?: number;
+    withQueues?: boolean;
+    /** Keep the store in this folder (to restart on it); in memory when absent. */
+    dataDir?: string;
+  } = {},
 ): Promise<RuntimeStack> {
   const logs: string[] = [];
   const ctx: StackContext = {
-    store: openStore({ memory: true }),
+    store: openStore(options.dataDir ? { dataDir: options.dataDir } : { memory: true }),
     clock: options.clock ?? createSystemClock(),
     logger: createLogger({ level: 'debug', write: (l) => logs.push(l) }),
     accountId: LOCAL_ACCOUNT_ID,
