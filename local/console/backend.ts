@@ -1,7 +1,9 @@
 // The narrow view of the stack the console needs. The console reads through this
-// interface only, so its unit tests can use a small in-memory backend while the page
+// interface only, so its route tests can use a small in-memory backend while the page
 // served by the stack talks to the real engine and queue service.
-import { type HistoryEvent, normalizeEvent } from './model/history';
+import type { HistoryEvent as EngineHistoryEvent, FlowEngine } from '../flow/types';
+import type { QueueService } from '../mns/types';
+import type { HistoryEvent } from './model/history';
 
 /** A flow as DescribeFlow/ListFlows return it (fields the console reads). */
 export interface ConsoleFlow {
@@ -82,33 +84,26 @@ export interface ConsoleBackend {
   peekMessages(queue: string, max: number): Promise<unknown[]>;
 }
 
-/** The engine methods the console uses; structural so it compiles against any engine shape. */
-export interface EngineLike {
-  listFlows(p: { Limit?: number; NextToken?: string }): unknown;
-  describeFlow(p: { Name: string }): unknown;
-  listExecutions(p: { FlowName: string }): unknown;
-  describeExecution(p: { FlowName: string; ExecutionName: string }): unknown;
-  getExecutionHistory(p: { FlowName: string; ExecutionName: string }): unknown;
-  startExecution(p: { FlowName: string }): unknown;
-  stopExecution(p: { FlowName: string; ExecutionName: string }): unknown;
-  onEvent(
-    listener: (e: { flowName: string; executionName: string; event: unknown }) => void,
-  ): () => void;
-}
+/** The engine methods the console uses. */
+export type EngineLike = Pick<
+  FlowEngine,
+  | 'listFlows'
+  | 'describeFlow'
+  | 'listExecutions'
+  | 'describeExecution'
+  | 'getExecutionHistory'
+  | 'startExecution'
+  | 'stopExecution'
+  | 'onEvent'
+>;
 
 /** The queue service methods the console uses. */
-export interface QueuesLike {
-  listQueues(): unknown;
-  stats(queue: string): unknown;
-  peekMessages(queue: string, max: number): unknown;
-}
+export type QueuesLike = Pick<QueueService, 'listQueues' | 'stats' | 'peekMessages'>;
 
-function strip<T>(v: unknown): T {
-  if (v && typeof v === 'object' && 'RequestId' in v) {
-    const { RequestId: _omit, ...rest } = v as Record<string, unknown>;
-    return rest as T;
-  }
-  return v as T;
+/** The console's form of an engine event: execution-level events carry no StepName. */
+function toConsoleEvent(e: EngineHistoryEvent): HistoryEvent {
+  const { StepName, ...rest } = e;
+  return StepName ? { ...rest, StepName } : rest;
 }
 
 /** Wraps the real engine and queue service. */
@@ -118,47 +113,33 @@ export function createConsoleBackend(deps: {
 }): ConsoleBackend {
   const { engine, queues } = deps;
   return {
-    listFlows: async (p) => strip(await engine.listFlows(p)),
-    describeFlow: async (p) => strip(await engine.describeFlow(p)),
-    listExecutions: async (p) => strip(await engine.listExecutions(p)),
-    describeExecution: async (p) => strip(await engine.describeExecution(p)),
+    listFlows: async (p) => engine.listFlows(p) as Awaited<ReturnType<ConsoleBackend['listFlows']>>,
+    describeFlow: async (p) => engine.describeFlow(p) as ConsoleFlow,
+    listExecutions: async (p) =>
+      engine.listExecutions(p) as Awaited<ReturnType<ConsoleBackend['listExecutions']>>,
+    describeExecution: async (p) => (await engine.describeExecution(p)) as ConsoleExecution,
     getExecutionHistory: async (p) => {
-      const r = strip<{ Events?: unknown[]; NextToken?: string }>(
-        await engine.getExecutionHistory(p),
-      );
-      const Events = (r.Events ?? []).map(normalizeEvent).filter((e): e is HistoryEvent => !!e);
+      const r = engine.getExecutionHistory(p) as {
+        Events: EngineHistoryEvent[];
+        NextToken?: string;
+      };
+      const Events = r.Events.map(toConsoleEvent);
       return r.NextToken ? { Events, NextToken: r.NextToken } : { Events };
     },
-    startExecution: async (p) => strip(await engine.startExecution(p)),
-    stopExecution: async (p) => strip(await engine.stopExecution(p)),
+    startExecution: async (p) => engine.startExecution(p) as ConsoleExecution,
+    stopExecution: async (p) => engine.stopExecution(p) as ConsoleExecution,
     onEvent: (listener) =>
-      engine.onEvent((e) => {
-        const event = normalizeEvent(e.event);
-        if (event) listener({ flowName: e.flowName, executionName: e.executionName, event });
-      }),
+      engine.onEvent((e) =>
+        listener({
+          flowName: e.flowName,
+          executionName: e.executionName,
+          event: toConsoleEvent(e.event),
+        }),
+      ),
     listQueues: async () => {
       if (!queues) return [];
-      const names = (await queues.listQueues()) as unknown[];
-      const rows: ConsoleQueue[] = [];
-      for (const n of names) {
-        const name = typeof n === 'string' ? n : String((n as { name?: unknown })?.name ?? n);
-        const s = ((await queues.stats(name)) ?? {}) as Partial<ConsoleQueue>;
-        const row: ConsoleQueue = {
-          name,
-          active: Number(s.active ?? 0),
-          inflight: Number(s.inflight ?? 0),
-          delayed: Number(s.delayed ?? 0),
-        };
-        if (s.waiting !== undefined) row.waiting = Number(s.waiting);
-        if (s.deadLettered !== undefined) row.deadLettered = Number(s.deadLettered);
-        if (s.deadLetterQueue !== undefined) row.deadLetterQueue = String(s.deadLetterQueue);
-        rows.push(row);
-      }
-      return rows;
+      return queues.listQueues().map((name) => ({ name, ...queues.stats(name) }));
     },
-    peekMessages: async (queue, max) => {
-      if (!queues) return [];
-      return ((await queues.peekMessages(queue, max)) as unknown[]) ?? [];
-    },
+    peekMessages: async (queue, max) => queues?.peekMessages(queue, max) ?? [],
   };
 }

@@ -14,40 +14,6 @@ export interface HistoryEvent {
 
 type Loose = Record<string, unknown>;
 
-function pick(o: Loose, ...keys: string[]): unknown {
-  for (const k of keys) if (o[k] !== undefined) return o[k];
-  return undefined;
-}
-
-/**
- * Accepts the API shape or a camelCase in-process shape (the engine's onEvent may hand
- * either) and returns the API shape, so every consumer reads one form.
- */
-export function normalizeEvent(raw: unknown): HistoryEvent | undefined {
-  if (!raw || typeof raw !== 'object') return undefined;
-  const o = raw as Loose;
-  const id = Number(pick(o, 'EventId', 'eventId', 'id'));
-  const type = pick(o, 'Type', 'type');
-  if (!Number.isFinite(id) || typeof type !== 'string') return undefined;
-  const schedule = pick(o, 'ScheduleEventId', 'scheduleEventId');
-  const stepName = pick(o, 'StepName', 'stepName');
-  const time = pick(o, 'Time', 'time');
-  const detail = pick(o, 'EventDetail', 'eventDetail', 'detail');
-  const event: HistoryEvent = {
-    EventId: id,
-    Type: type,
-    Time: typeof time === 'number' ? new Date(time).toISOString() : String(time ?? ''),
-  };
-  if (schedule !== undefined && schedule !== null && schedule !== '') {
-    event.ScheduleEventId = Number(schedule);
-  }
-  if (typeof stepName === 'string' && stepName !== '') event.StepName = stepName;
-  if (detail !== undefined && detail !== null) {
-    event.EventDetail = typeof detail === 'string' ? detail : JSON.stringify(detail);
-  }
-  return event;
-}
-
 /** Parses an event's detail; anything that is not a JSON object becomes `{}`. */
 export function eventDetail(event: HistoryEvent): Loose {
   if (!event.EventDetail) return {};

@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  type HistoryEvent,
-  mergeEvents,
-  normalizeEvent,
-} from '../../../local/console/model/history';
+import { type HistoryEvent, mergeEvents } from '../../../local/console/model/history';
 import { deriveStepStates, stepViewAt } from '../../../local/console/model/step-states';
 
 let id = 0;
@@ -141,25 +137,6 @@ describe('deriveStepStates', () => {
     expect(runs[0]?.closed).toBe(false);
     expect(runs[1]?.output).toEqual({ r: 2 });
     expect(view.steps.Work?.state).toBe('running');
-  });
-
-  it('reads camelCase in-process events the same as API events', () => {
-    const e = normalizeEvent({
-      eventId: 7,
-      type: 'StepEntered',
-      stepName: 'P',
-      time: Date.UTC(2026, 0, 1),
-      detail: { input: { x: 1 } },
-    });
-    expect(e).toEqual({
-      EventId: 7,
-      Type: 'StepEntered',
-      StepName: 'P',
-      Time: '2026-01-01T00:00:00.000Z',
-      EventDetail: '{"input":{"x":1}}',
-    });
-    expect(deriveStepStates([e!]).steps.P?.runs[0]?.input).toEqual({ x: 1 });
-    expect(normalizeEvent({ nothing: true })).toBeUndefined();
   });
 });
 
