@@ -4,7 +4,7 @@ import type { Flow, JsonObject, Mapping, TaskStep } from '../../shared/fdl/types
 import { FlowFailure } from './errors';
 import type { FlowLimits } from './limits';
 import { jsonBytes } from './limits';
-import type { SeqFrame, StepRun, TaskRun } from './state';
+import { type SeqFrame, type StepRun, type TaskRun, walkRuns } from './state';
 
 /** A history event as the interpreter emits it. */
 export interface EmitEvent {
@@ -57,15 +57,7 @@ export interface EnterBox {
 
 /** Cancels every timer armed under `frame` (a cancelled branch or a stopped execution). */
 export function cancelFrame(frame: SeqFrame, host: InterpreterHost): void {
-  const run = frame.step;
-  if (!run) return;
-  cancelRunTimers(run, host);
-  if (run.kind === 'choice') cancelFrame(run.frame, host);
-  else if (run.kind === 'parallel') {
-    for (const b of run.branches) if (b.frame) cancelFrame(b.frame, host);
-  } else if (run.kind === 'foreach') {
-    for (const it of Object.values(run.running)) cancelFrame(it.frame, host);
-  }
+  walkRuns(frame, (run) => cancelRunTimers(run, host));
 }
 
 function cancelRunTimers(run: StepRun, host: InterpreterHost): void {
