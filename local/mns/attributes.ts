@@ -28,8 +28,11 @@ export const DEFAULT_ATTRIBUTES: Readonly<QueueAttributes> = {
   MaxReceiveCount: null,
 };
 
-/** Numeric attribute ranges (reference §1.4), in the unit the error message names. */
-const RANGES = {
+/**
+ * Numeric attribute ranges (reference §1.4), in the unit the error message
+ * names: the one table the service's checks and the HTTP parser both read.
+ */
+export const RANGES = {
   DelaySeconds: [0, 604_800, 'seconds'],
   MaximumMessageSize: [1024, 65_536, 'bytes'],
   MessageRetentionPeriod: [60, 604_800, 'seconds'],
@@ -37,6 +40,9 @@ const RANGES = {
   PollingWaitSeconds: [0, 30, 'seconds'],
   MaxReceiveCount: [1, 1000, ''],
 } as const;
+
+/** An attribute with a range in RANGES. */
+export type RangedAttribute = keyof typeof RANGES;
 
 export const MESSAGE_LIMITS = {
   priority: [1, 16],
@@ -46,7 +52,7 @@ export const MESSAGE_LIMITS = {
 } as const;
 
 /** Throws InvalidArgument when `value` is not an integer inside `field`'s range. */
-export function checkRange(field: keyof typeof RANGES, value: number): void {
+export function checkRange(field: RangedAttribute, value: number): void {
   const [low, high, unit] = RANGES[field];
   if (!Number.isInteger(value) || value < low || value > high) {
     throw outOfRange(field, low, high, unit);
@@ -58,7 +64,7 @@ export function validateAttributes(
   attrs: Partial<QueueAttributes>,
   queueName?: string,
 ): Partial<QueueAttributes> {
-  for (const key of Object.keys(RANGES) as Array<keyof typeof RANGES>) {
+  for (const key of Object.keys(RANGES) as RangedAttribute[]) {
     const v = attrs[key];
     if (v !== undefined && v !== null) checkRange(key, v);
   }

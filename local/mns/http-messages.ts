@@ -3,6 +3,7 @@ import { MnsError } from './errors';
 import type { MnsRequest } from './http-context';
 import { reply } from './http-io';
 import {
+  attributeField,
   intField,
   type MessageInput,
   parseMessage,
@@ -173,7 +174,7 @@ export function changeVisibility(r: MnsRequest, queue: string): void {
   if (!handle) throw new MnsError('MissingReceiptHandle');
   const rawVt = r.query.get('visibilitytimeout');
   if (rawVt === undefined || rawVt === '') throw new MnsError('MissingVisibilityTimeout');
-  const seconds = intField(rawVt, 'VisibilityTimeout', 1, 43_200, 'seconds')!;
+  const seconds = attributeField(rawVt, 'VisibilityTimeout')!;
   const out = r.service.changeVisibility(queue, handle, seconds);
   // The root must be ChangeVisibility: the Node SDK reads exactly that key (reference §1.2).
   reply(

@@ -1,4 +1,4 @@
-import type { QueueAttributes } from './attributes';
+import { MESSAGE_LIMITS, type QueueAttributes, RANGES, type RangedAttribute } from './attributes';
 import { MnsError, outOfRange } from './errors';
 import { child, parseXml, text, type XmlNode } from './xml';
 
@@ -26,21 +26,32 @@ export function intField(
   return n;
 }
 
+/** intField over the range the service checks `field` against (RANGES), named `label` in errors. */
+export function attributeField(
+  raw: string | undefined,
+  field: RangedAttribute,
+  label: string = field,
+): number | undefined {
+  const [low, high, unit] = RANGES[field];
+  return intField(raw, label, low, high, unit);
+}
+
 /** The `<Queue>` body of CreateQueue / SetQueueAttributes. */
 export function parseQueueAttributes(body: string): Partial<QueueAttributes> {
   if (body.trim() === '') return {};
   const queue = child(parseXml(body), 'Queue');
   if (!queue) throw new MnsError('MalformedXML', 'The root element must be Queue.');
   const attrs: Partial<QueueAttributes> = {};
-  const num = (name: keyof QueueAttributes, low: number, high: number, unit: string) => {
-    const v = intField(text(queue, name), name, low, high, unit);
-    if (v !== undefined) (attrs as Record<string, unknown>)[name] = v;
-  };
-  num('DelaySeconds', 0, 604_800, 'seconds');
-  num('MaximumMessageSize', 1024, 65_536, 'bytes');
-  num('MessageRetentionPeriod', 60, 604_800, 'seconds');
-  num('VisibilityTimeout', 1, 43_200, 'seconds');
-  num('PollingWaitSeconds', 0, 30, 'seconds');
+  for (const name of [
+    'DelaySeconds',
+    'MaximumMessageSize',
+    'MessageRetentionPeriod',
+    'VisibilityTimeout',
+    'PollingWaitSeconds',
+  ] as const) {
+    const v = attributeField(text(queue, name), name);
+    if (v !== undefined) attrs[name] = v;
+  }
   const logging = text(queue, 'LoggingEnabled')?.trim();
   if (logging && logging !== 'undefined') {
     // Python sends True/False, Go true/false (reference §1.4).
@@ -51,7 +62,11 @@ export function parseQueueAttributes(body: string): Partial<QueueAttributes> {
   }
   const dlq = text(queue, DLQ_ELEMENT)?.trim();
   if (dlq !== undefined) attrs.DeadLetterQueue = dlq === '' ? null : dlq;
-  const maxReceives = intField(text(queue, MAX_RECEIVE_ELEMENT), MAX_RECEIVE_ELEMENT, 1, 1000);
+  const maxReceives = attributeField(
+    text(queue, MAX_RECEIVE_ELEMENT),
+    'MaxReceiveCount',
+    MAX_RECEIVE_ELEMENT,
+  );
   if (maxReceives !== undefined) attrs.MaxReceiveCount = maxReceives;
   return attrs;
 }
@@ -82,9 +97,9 @@ export function parseMessage(node: unknown): MessageInput {
   const body = text(m, 'MessageBody');
   if (body === undefined) throw new MnsError('InvalidArgument', 'The MessageBody is required.');
   const out: MessageInput = { body };
-  const delay = intField(text(m, 'DelaySeconds'), 'DelaySeconds', 0, 604_800, 'seconds');
+  const delay = attributeField(text(m, 'DelaySeconds'), 'DelaySeconds');
   if (delay !== undefined) out.delaySeconds = delay;
-  const priority = intField(text(m, 'Priority'), 'Priority', 1, 16);
+  const priority = intField(text(m, 'Priority'), 'Priority', ...MESSAGE_LIMITS.priority);
   if (priority !== undefined) out.priority = priority;
   return out;
 }
