@@ -127,6 +127,7 @@ describe('HTTP trigger authType', () => {
       it('refuses a signature made for another function', async () => {
         const res = await post(sign, { path: '/fc/other/', body: '{}' }, { path: '/fc/secure/' });
         expect(res.status).toBe(403);
+        expect((await errorOf(res)).ErrorCode).toBe('SignatureNotMatch');
       });
     });
   }
