@@ -109,7 +109,7 @@ export function toFlowError(err: unknown, action: string): FlowError {
   });
 }
 
-/** True for errors a caller may retry (FlowError.retryable, or unclassified network errors). */
+/** True for a FlowError marked retryable (network errors are classified retryable by toFlowError). */
 export function isRetryableFlowError(err: unknown): boolean {
   return err instanceof FlowError && err.retryable;
 }
