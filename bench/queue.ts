@@ -30,73 +30,26 @@ function sdk(endpoint: string): SdkMnsClient {
   });
 }
 
-/**
- * The machine's floor right now: plain node:http round trips (8 concurrent,
- * keep-alive, tiny XML answer) to a trivial server in another process. A
- * message costs three round trips, so a third of this bounds any HTTP queue here.
- */
-async function bareHttpRoundTrips(): Promise<number> {
-  const server = spawn(
-    process.execPath,
-    [
-      '-e',
-      `require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => {
-         s.writeHead(200, { 'content-type': 'text/xml' }); s.end('<Message><MessageId>x</MessageId></Message>'); });
-       }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  try {
-    const port = await new Promise<number>((resolve) =>
-      server.stdout!.once('data', (d) => resolve(Number(String(d).trim()))),
-    );
-    const agent = new Agent({ keepAlive: true });
-    const once = () =>
-      new Promise<void>((resolve, reject) => {
-        const req = request(
-          { host: '127.0.0.1', port, method: 'POST', path: '/queues/q/messages', agent },
-          (res) => {
-            res.resume();
-            res.on('end', resolve);
-          },
-        );
-        req.on('error', reject);
-        req.end('<Message><MessageBody>hello</MessageBody></Message>');
-      });
-    const n = 4000;
-    const started = performance.now();
-    await Promise.all(
-      Array.from({ length: 8 }, async (_, k) => {
-        for (let i = k; i < n; i += 8) await once();
-      }),
-    );
-    agent.destroy();
-    return n / ((performance.now() - started) / 1000);
-  } finally {
-    server.kill();
-  }
-}
+/** A plain node:http request that resolves once its answer is read. */
+type BareCall = (method: string, agent: Agent, body?: string) => Promise<void>;
 
 /**
- * The machine's floor for a wake-up: a trivial node:http server in another
- * process parks a GET and answers it from inside the next POST, measured the
- * way wakeLatency measures (plain node:http clients, a 2 ms pause per round).
- * No HTTP queue on this box can wake a parked receiver faster than this.
+ * Runs a trivial node:http server in another process (`setup` declares its
+ * state, `handler` is its `(q, s) => ...` request handler, called once the
+ * request body has been read) and hands `fn` a plain client for it.
  */
-async function bareWakeFloor(rounds: number): Promise<number[]> {
+async function withBareServer<T>(
+  setup: string,
+  handler: string,
+  fn: (call: BareCall) => Promise<T>,
+): Promise<T> {
   const server = spawn(
     process.execPath,
     [
       '-e',
-      // A one-slot queue: a POST that finds no parked GET leaves its message for the next GET.
-      `let parked; let queued = 0;
-       const answer = (s) => { s.writeHead(200, { 'content-type': 'text/xml' }); s.end('<Message><MessageBody>x</MessageBody></Message>'); };
-       require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => {
-         if (q.method === 'GET') { if (queued > 0) { queued--; answer(s); } else parked = s; return; }
-         const p = parked; parked = undefined;
-         if (p) answer(p); else queued++;
-         s.writeHead(201, { 'content-type': 'text/xml' }); s.end('<Message><MessageId>x</MessageId></Message>');
-       }); }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
+      `${setup}
+       require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => (${handler})(q, s)); })
+         .listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
@@ -104,9 +57,7 @@ async function bareWakeFloor(rounds: number): Promise<number[]> {
     const port = await new Promise<number>((resolve) =>
       server.stdout!.once('data', (d) => resolve(Number(String(d).trim()))),
     );
-    const senders = new Agent({ keepAlive: true });
-    const receivers = new Agent({ keepAlive: true });
-    const call = (method: string, agent: Agent, body?: string) =>
+    const call: BareCall = (method, agent, body) =>
       new Promise<void>((resolve, reject) => {
         const req = request({ host: '127.0.0.1', port, method, path: '/q', agent }, (res) => {
           res.resume();
@@ -115,22 +66,73 @@ async function bareWakeFloor(rounds: number): Promise<number[]> {
         req.on('error', reject);
         req.end(body);
       });
-    const samples: number[] = [];
-    for (let i = 0; i < rounds + 50; i++) {
-      const got = call('GET', receivers);
-      await new Promise((r) => setTimeout(r, 2));
-      const t0 = performance.now();
-      const sent = call('POST', senders, '<Message><MessageBody>x</MessageBody></Message>');
-      await got;
-      if (i >= 50) samples.push(performance.now() - t0);
-      await sent; // before the next round (and before the server goes away)
-    }
-    senders.destroy();
-    receivers.destroy();
-    return samples;
+    return await fn(call);
   } finally {
     server.kill();
   }
+}
+
+/**
+ * The machine's floor right now: plain node:http round trips (8 concurrent,
+ * keep-alive, tiny XML answer) to a trivial server in another process. A
+ * message costs three round trips, so a third of this bounds any HTTP queue here.
+ */
+function bareHttpRoundTrips(): Promise<number> {
+  return withBareServer(
+    '',
+    `(q, s) => { s.writeHead(200, { 'content-type': 'text/xml' }); s.end('<Message><MessageId>x</MessageId></Message>'); }`,
+    async (call) => {
+      const agent = new Agent({ keepAlive: true });
+      const n = 4000;
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, k) => {
+          for (let i = k; i < n; i += 8) {
+            await call('POST', agent, '<Message><MessageBody>hello</MessageBody></Message>');
+          }
+        }),
+      );
+      agent.destroy();
+      return n / ((performance.now() - started) / 1000);
+    },
+  );
+}
+
+/**
+ * The machine's floor for a wake-up: a trivial node:http server in another
+ * process parks a GET and answers it from inside the next POST, measured the
+ * way wakeLatency measures (plain node:http clients, a 2 ms pause per round).
+ * No HTTP queue on this box can wake a parked receiver faster than this.
+ */
+function bareWakeFloor(rounds: number): Promise<number[]> {
+  return withBareServer(
+    // A one-slot queue: a POST that finds no parked GET leaves its message for the next GET.
+    `let parked; let queued = 0;
+     const answer = (s) => { s.writeHead(200, { 'content-type': 'text/xml' }); s.end('<Message><MessageBody>x</MessageBody></Message>'); };`,
+    `(q, s) => {
+       if (q.method === 'GET') { if (queued > 0) { queued--; answer(s); } else parked = s; return; }
+       const p = parked; parked = undefined;
+       if (p) answer(p); else queued++;
+       s.writeHead(201, { 'content-type': 'text/xml' }); s.end('<Message><MessageId>x</MessageId></Message>');
+     }`,
+    async (call) => {
+      const senders = new Agent({ keepAlive: true });
+      const receivers = new Agent({ keepAlive: true });
+      const samples: number[] = [];
+      for (let i = 0; i < rounds + 50; i++) {
+        const got = call('GET', receivers);
+        await new Promise((r) => setTimeout(r, 2));
+        const t0 = performance.now();
+        const sent = call('POST', senders, '<Message><MessageBody>x</MessageBody></Message>');
+        await got;
+        if (i >= 50) samples.push(performance.now() - t0);
+        await sent; // before the next round (and before the server goes away)
+      }
+      senders.destroy();
+      receivers.destroy();
+      return samples;
+    },
+  );
 }
 
 /** send -> receive latency with a long-poll receiver already parked. */
