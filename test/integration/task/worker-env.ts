@@ -39,6 +39,3 @@ export async function startWorkerEnv(options: {
   await flow.createFlow({ name: options.flowName, definition: demoFlow(options.queueName) });
   return { stack, flow, queue, queueName: options.queueName, flowName: options.flowName };
 }
-
-/** The demo's deterministic result for a source file (see functions/task-worker/handlers.ts). */
-export const DEMO_OUTPUT_KEYS = ['source', 'rows', 'bytes', 'rejected', 'table', 'loaded'];
