@@ -86,6 +86,40 @@ describe('long polling', () => {
     expect(err.name).toBe(sdkErrorName('InvalidArgument'));
   });
 
+  it('answers a long poll whose message lands between its first look and its wait', async () => {
+    const q = await freshQueue();
+    // The route looks once without waiting, then waits. A send that lands in
+    // between (another component's promise continuation can) is found by the
+    // wait's own first look, not by a wake-up: it must still reach the client.
+    // The service is wrapped, not replaced: the send is a real one, timed.
+    const service = t.stack.queues as unknown as {
+      receive: (queue: string, opts: { waitMs?: number }) => Promise<unknown[]>;
+    };
+    const real = service.receive;
+    service.receive = async (queue, opts) => {
+      const got = await real(queue, opts);
+      if (queue === q && opts.waitMs === 0) {
+        service.receive = real;
+        t.stack.queues.sendMessage(q, { body: 'in the gap' });
+      }
+      return got;
+    };
+    const { signedFetch } = await import('../../support/mns-sign');
+    try {
+      const res = await signedFetch({
+        endpoint: t.stack.endpoint,
+        ...t.stack.credentials,
+        method: 'GET',
+        resource: `/queues/${q}/messages?waitseconds=10`,
+        signal: AbortSignal.timeout(3_000),
+      });
+      expect(res.status).toBe(200);
+      expect(res.text).toContain('<MessageBody>in the gap</MessageBody>');
+    } finally {
+      service.receive = real;
+    }
+  });
+
   it('releases the waiter when the client hangs up, so no message is taken for nobody', async () => {
     const q = await freshQueue();
     const ac = new AbortController();
