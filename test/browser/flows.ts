@@ -1,5 +1,6 @@
-// The flows the console browser tests run. The demo follows the fixed names of the
-// project (queue queueflow-tasks, Task_1..3, task_type extract/transform/load).
+// The flows the console browser tests run. The demo is the project's own
+// flows/demo.flow.yaml (queue queueflow-tasks, Task_1..3, task_type extract/transform/load).
+import { readFileSync } from 'node:fs';
 
 const queueTask = (
   name: string,
@@ -23,11 +24,11 @@ ${Object.entries(data)
       Priority: 1
 `;
 
-/** The 3-task callback demo. */
-export const DEMO_FLOW = `version: v1
-type: flow
-steps:
-${queueTask('Task_1', 'extract', 'queueflow-tasks', { source: '$input.source' })}${queueTask('Task_2', 'transform', 'queueflow-tasks', { rows: '$local.rows' })}${queueTask('Task_3', 'load', 'queueflow-tasks', { rows: '$local.rows' })}`;
+/** The project's 3-task callback demo, as it ships. */
+export const DEMO_FLOW = readFileSync(
+  new URL('../../flows/demo.flow.yaml', import.meta.url),
+  'utf8',
+);
 
 /** A flow whose middle task the worker fails: the execution fails there. */
 export const FAILING_FLOW = `version: v1

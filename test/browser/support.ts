@@ -2,9 +2,9 @@
 // long-polling worker, and Chromium discovery and launch.
 import { existsSync } from 'node:fs';
 import MnsModule from '@alicloud/mns';
-import RPCClient from '@alicloud/pop-core/lib/rpc';
 import type { Browser } from 'playwright-core';
 import type { LocalStack } from '../../local/stack';
+import { createFnfSdk } from '../integration/flow/fnf-sdk';
 
 /** Where Debian's chromium lives; QUEUEFLOW_CHROMIUM overrides it. */
 export const CHROMIUM_PATH = process.env.QUEUEFLOW_CHROMIUM ?? '/usr/bin/chromium';
@@ -33,35 +33,15 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-const POST_ACTIONS = new Set([
-  'CreateFlow',
-  'UpdateFlow',
-  'StartExecution',
-  'StopExecution',
-  'ReportTaskSucceeded',
-  'ReportTaskFailed',
-]);
-
 /** The FnF API through the unmodified pop-core RPCClient. */
 export type Fnf = <T = Record<string, unknown>>(
   action: string,
   params?: Record<string, unknown>,
 ) => Promise<T>;
 
-/** An FnF client for the stack. */
+/** An FnF client for the stack (the integration tests' pop-core wrapper). */
 export function createFnf(stack: LocalStack): Fnf {
-  const client = new RPCClient({
-    endpoint: stack.endpoint,
-    apiVersion: '2019-03-15',
-    accessKeyId: stack.credentials.accessKeyId,
-    accessKeySecret: stack.credentials.accessKeySecret,
-  });
-  return (action, params = {}) =>
-    client.request(
-      action,
-      params,
-      POST_ACTIONS.has(action) ? { method: 'POST', timeout: 10_000 } : { timeout: 10_000 },
-    );
+  return createFnfSdk(stack).call;
 }
 
 /** The @alicloud/mns calls the tests make (the package ships no typings). */
