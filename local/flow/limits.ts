@@ -1,3 +1,5 @@
+import { NAME_PATTERN } from '../../shared/fdl/check-context';
+
 /**
  * The cloud's limits, enforced by default so a flow that passes locally does not
  * fail in the cloud (sources in docs/engine.md). `relaxLimits` lifts them.
@@ -41,11 +43,9 @@ export const RELAXED_LIMITS: FlowLimits = {
   names: false,
 };
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
-
 /** The flow/execution name rule: letters, digits, `_`, `-`; starts with a letter or `_`; 1–128. */
 export function isValidName(name: string): boolean {
-  return NAME.test(name);
+  return NAME_PATTERN.test(name);
 }
 
 /** UTF-8 size of a JSON value. */
