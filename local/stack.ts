@@ -113,6 +113,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   const components: StackComponent[] = [];
   let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
+  // Stop and a failed start close the same things, in the same order.
+  const teardown = async () => {
+    await http?.close();
+    for (const c of [...components].reverse()) await c.stop();
+    store.close();
+  };
   try {
     // Parts in start order; later parts take earlier ones as dependencies.
     const queues = createQueueService(ctx);
@@ -144,7 +150,6 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         })
       : undefined;
     let stopped = false;
-    const server = http;
     return {
       endpoint: http.endpoint,
       port: http.port,
@@ -162,16 +167,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       async stop() {
         if (stopped) return;
         stopped = true;
-        await server.close();
-        for (const c of [...components].reverse()) await c.stop();
-        store.close();
+        await teardown();
       },
     };
   } catch (err) {
     // Whatever failed (a component's start, applying the project), nothing stays open.
-    await http?.close();
-    for (const c of [...components].reverse()) await c.stop();
-    store.close();
+    await teardown();
     throw err;
   }
 }
