@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
 import { defaultPushRetryPolicy } from '../../../local/project/run-options';
-import { eventually, fixtureFunction, startRuntimeStack } from '../fc/runtime-stack';
+import { eventually, fixtureFunction, queueTrigger, startRuntimeStack } from '../fc/runtime-stack';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'queueflow-trigger-restart-'));
@@ -22,18 +22,7 @@ async function startStack(clock: VirtualClock) {
   await stack.runtime.deploy([
     fixtureFunction('flaky', 'index.flaky', {
       codeDir: FIXTURE,
-      triggers: [
-        {
-          kind: 'mns-queue',
-          triggerName: 'tasks',
-          queueName: 'jobs',
-          isBase64Decode: false,
-          batchSize: 1,
-          batchWindowSeconds: 0,
-          mode: 'event',
-          retry: defaultPushRetryPolicy(),
-        },
-      ],
+      triggers: [queueTrigger({ retry: defaultPushRetryPolicy() })],
     }),
   ]);
   const retryCounts = () =>

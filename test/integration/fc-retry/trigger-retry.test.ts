@@ -8,6 +8,7 @@ import { defaultPushRetryPolicy } from '../../../local/project/run-options';
 import {
   eventually,
   fixtureFunction,
+  queueTrigger,
   type RuntimeStack,
   startRuntimeStack,
 } from '../fc/runtime-stack';
@@ -44,18 +45,7 @@ describe('the MNS trigger retry strategy', () => {
     await stack.runtime.deploy([
       fixtureFunction('flaky', 'index.flaky', {
         codeDir: FIXTURE,
-        triggers: [
-          {
-            kind: 'mns-queue',
-            triggerName: 'tasks',
-            queueName: 'jobs',
-            isBase64Decode: false,
-            batchSize: 1,
-            batchWindowSeconds: 0,
-            mode: 'event',
-            retry,
-          },
-        ],
+        triggers: [queueTrigger({ retry })],
       }),
     ]);
     return { s: stack, queues: stack.queues! };

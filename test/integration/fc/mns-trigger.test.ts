@@ -1,26 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
 import type { MnsCloudEvent } from '../../../local/fc/cloud-event';
-import { eventually, fixtureFunction, type RuntimeStack, startRuntimeStack } from './runtime-stack';
+import {
+  eventually,
+  fixtureFunction,
+  queueTrigger,
+  type RuntimeStack,
+  startRuntimeStack,
+} from './runtime-stack';
 
 function deliveredEvents(logs: readonly string[]): Array<MnsCloudEvent | MnsCloudEvent[]> {
   return logs
     .map((l) => /EVENTS (.*)$/.exec(l)?.[1])
     .filter((x): x is string => x !== undefined)
     .map((x) => JSON.parse(x));
-}
-
-function trigger(overrides: Record<string, unknown> = {}) {
-  return {
-    kind: 'mns-queue' as const,
-    triggerName: 'tasks',
-    queueName: 'jobs',
-    isBase64Decode: false,
-    batchSize: 1,
-    batchWindowSeconds: 0,
-    mode: 'event' as const,
-    ...overrides,
-  };
 }
 
 describe('the EventBridge MNS queue trigger', () => {
@@ -35,7 +28,7 @@ describe('the EventBridge MNS queue trigger', () => {
     const queues = stack.queues!;
     queues.createQueue('jobs', { VisibilityTimeout: 30 });
     await stack.runtime.deploy([
-      fixtureFunction('consumer', 'index.events', { triggers: [trigger()] }),
+      fixtureFunction('consumer', 'index.events', { triggers: [queueTrigger()] }),
     ]);
     const sent = queues.sendMessage('jobs', { body: '{"task_type":"extract"}' });
     const events = await eventually(() => {
@@ -65,7 +58,7 @@ describe('the EventBridge MNS queue trigger', () => {
     }
     await stack.runtime.deploy([
       fixtureFunction('consumer', 'index.events', {
-        triggers: [trigger({ mode: 'event-streaming', batchSize: 10, isBase64Decode: true })],
+        triggers: [queueTrigger({ mode: 'event-streaming', batchSize: 10, isBase64Decode: true })],
       }),
     ]);
     const batches = await eventually(() => {
@@ -83,7 +76,7 @@ describe('the EventBridge MNS queue trigger', () => {
     const queues = stack.queues!;
     queues.createQueue('jobs', { VisibilityTimeout: 1 });
     await stack.runtime.deploy([
-      fixtureFunction('consumer', 'index.events', { triggers: [trigger()] }),
+      fixtureFunction('consumer', 'index.events', { triggers: [queueTrigger()] }),
     ]);
     queues.sendMessage('jobs', { body: 'fail-once' });
     const failed = await eventually(() =>

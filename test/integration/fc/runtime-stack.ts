@@ -94,6 +94,22 @@ export function fixtureFunction(
   };
 }
 
+type QueueTrigger = Extract<ProjectTrigger, { kind: 'mns-queue' }>;
+
+/** An MNS queue trigger `tasks` on queue `jobs`: one event per message, no retry policy given. */
+export function queueTrigger(overrides: Partial<QueueTrigger> = {}): QueueTrigger {
+  return {
+    kind: 'mns-queue',
+    triggerName: 'tasks',
+    queueName: 'jobs',
+    isBase64Decode: false,
+    batchSize: 1,
+    batchWindowSeconds: 0,
+    mode: 'event',
+    ...overrides,
+  };
+}
+
 export const localKeys = {
   accessKeyId: LOCAL_ACCESS_KEY_ID,
   accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
