@@ -49,7 +49,7 @@ export function postMessages(r: MnsRequest, queue: string): void {
     (n, m) => n + (m instanceof MnsError ? 0 : Buffer.byteLength(m.body, 'utf8')),
     0,
   );
-  if (!r.service.relaxLimits && total > 65_536) {
+  if (!r.ctx.relaxLimits && total > 65_536) {
     throw new MnsError(
       'InvalidArgument',
       'The total size of messages in batch request should not exceed 65536 bytes.',

@@ -30,7 +30,7 @@ export function createMnsRoute(deps: {
       try {
         const raw = await readBody(
           req,
-          service.relaxLimits ? 64 * MAX_REQUEST_BYTES : MAX_REQUEST_BYTES,
+          ctx.relaxLimits ? 64 * MAX_REQUEST_BYTES : MAX_REQUEST_BYTES,
         );
         verifyMnsRequest(req, ctx.secrets);
         verifyContentMd5(req, raw);
