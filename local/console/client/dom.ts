@@ -1,5 +1,6 @@
 // DOM building without innerHTML: every piece of user data (step names, payloads,
 // errors) goes in as text, so nothing a flow or a message carries can run as markup.
+import { maskTokens } from '../model/step-states';
 
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | undefined | ((ev: Event) => void)>;
@@ -88,6 +89,22 @@ export function formatJson(v: unknown): string {
     return v;
   }
   return JSON.stringify(v, null, 2);
+}
+
+/**
+ * A payload for display: JSON text is parsed, every task token in it shortened (tokens
+ * are credentials), then pretty-printed; text that is not JSON is shown as it is.
+ */
+export function formatPayload(v: unknown): string {
+  let value = v;
+  if (typeof v === 'string') {
+    try {
+      value = JSON.parse(v);
+    } catch {
+      value = v;
+    }
+  }
+  return formatJson(maskTokens(value));
 }
 
 /** A link inside the console's hash router. */

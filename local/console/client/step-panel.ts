@@ -1,15 +1,6 @@
 // The panel that opens when a step is clicked: its data, attempts, token and timings.
-import { maskTokens, type StepRun, type StepView } from '../model/step-states';
-import { formatClock, formatDuration, formatJson, formatTime, h } from './dom';
-
-function parseMaybe(v: unknown): unknown {
-  if (typeof v !== 'string') return v;
-  try {
-    return JSON.parse(v);
-  } catch {
-    return v;
-  }
-}
+import type { StepRun, StepView } from '../model/step-states';
+import { formatClock, formatDuration, formatPayload, formatTime, h } from './dom';
 
 function field(
   name: string,
@@ -18,7 +9,7 @@ function field(
   opts: { json?: boolean } = {},
 ): HTMLElement {
   const shown = opts.json
-    ? formatJson(maskTokens(parseMaybe(value)))
+    ? formatPayload(value)
     : value === undefined || value === ''
       ? '—'
       : String(value);

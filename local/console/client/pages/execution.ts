@@ -7,12 +7,11 @@ import { layoutFlowGraph } from '../../model/layout';
 import {
   deriveStepStates,
   type ExecutionView,
-  maskTokens,
   type StepState,
   stepViewAt,
 } from '../../model/step-states';
 import { ApiError, api } from '../api';
-import { formatJson, formatTime, h, link, replaceChildren, seg } from '../dom';
+import { formatPayload, formatTime, h, link, replaceChildren, seg } from '../dom';
 import { getElk } from '../elk';
 import { renderGraph } from '../graph-view';
 import { createHistoryTable } from '../history-table';
@@ -20,15 +19,6 @@ import { renderStepPanel } from '../step-panel';
 
 const STATES: StepState[] = ['not-reached', 'running', 'waiting', 'succeeded', 'failed', 'retried'];
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped', 'TimedOut']);
-
-function parseJson(text: string | undefined): unknown {
-  if (!text) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
 /** Mounts the page for one execution; returns a cleanup function. */
 export function mountExecutionPage(
@@ -184,8 +174,8 @@ export function mountExecutionPage(
     page.setAttribute('data-status', status);
     started.textContent = formatTime(x.StartedTime);
     stopped.textContent = formatTime(x.StoppedTime || undefined);
-    ioInput.textContent = formatJson(maskTokens(parseJson(x.Input)));
-    ioOutput.textContent = formatJson(maskTokens(parseJson(x.Output)));
+    ioInput.textContent = formatPayload(x.Input || undefined);
+    ioOutput.textContent = formatPayload(x.Output || undefined);
     stopButton.disabled = TERMINAL.has(status);
   };
 

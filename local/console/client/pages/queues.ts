@@ -1,8 +1,7 @@
 // Queues: depth, in flight, delayed, dead letters, and a peek at the next messages.
 import type { ConsoleQueue } from '../../backend';
-import { maskTokens } from '../../model/step-states';
 import { api } from '../api';
-import { formatJson, h, replaceChildren } from '../dom';
+import { formatPayload, h, replaceChildren } from '../dom';
 
 function cell(v: unknown): string {
   if (v === undefined || v === null) return '';
@@ -12,16 +11,6 @@ function cell(v: unknown): string {
 
 function bodyOf(m: Record<string, unknown>): unknown {
   return m.body ?? m.Body ?? m.MessageBody ?? m.messageBody;
-}
-
-/** Message bodies carry task tokens; show them shortened like everywhere else. */
-function shownBody(v: unknown): string {
-  if (typeof v !== 'string') return formatJson(maskTokens(v));
-  try {
-    return formatJson(maskTokens(JSON.parse(v)));
-  } catch {
-    return v;
-  }
 }
 
 /** Mounts the queues page; returns a cleanup function. */
@@ -103,7 +92,7 @@ export function mountQueuesPage(root: HTMLElement): () => void {
                     'tr',
                     {},
                     ...keys.map((k) => h('td', { class: 'mono' }, cell(m[k]))),
-                    h('td', {}, h('pre', { class: 'json' }, shownBody(bodyOf(m)))),
+                    h('td', {}, h('pre', { class: 'json' }, formatPayload(bodyOf(m)))),
                   ),
                 ),
               ),
