@@ -6,6 +6,7 @@ import { loadProject } from '../../../local/project/load';
 import { createRosEvaluator } from '../../../local/project/ros';
 import { resolveSpec } from '../../../local/project/spec';
 import { readYamlSource } from '../../../local/project/yaml-source';
+import { parseResourceArn } from '../../../shared/fdl/arn';
 
 // Checks that the names wired across s.yaml, infra/ros.yaml and flows/ agree, so a
 // rename in one place cannot deploy a flow that sends to a queue nobody reads.
@@ -86,8 +87,11 @@ function resourceArns(node: unknown, out: string[] = []): string[] {
   }
   return out;
 }
-const queueOfArn = (arn: string) =>
-  /^acs:mns:[^:]*:[^:]*:\/queues\/([^/]+)\/messages$/.exec(arn)?.[1];
+// Read the ARN as the flow engine does, so "the queue a flow sends to" means the same here.
+const queueOfArn = (arn: string) => {
+  const ref = parseResourceArn(arn);
+  return ref?.kind === 'mns-queue' ? ref.queue : undefined;
+};
 
 const flowDir = resolve(root, 'flows');
 const flowFiles = readdirSync(flowDir)
