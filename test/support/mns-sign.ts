@@ -15,7 +15,7 @@ export async function signedFetch(options: {
   body?: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
-}): Promise<{ status: number; contentType: string; text: string }> {
+}): Promise<{ status: number; contentType: string; headers: Headers; text: string }> {
   const date = new Date().toUTCString();
   const headers: Record<string, string> = {
     date,
@@ -46,6 +46,7 @@ export async function signedFetch(options: {
   return {
     status: res.status,
     contentType: res.headers.get('content-type') ?? '',
+    headers: res.headers,
     text: await res.text(),
   };
 }

@@ -1,7 +1,8 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
+import { signedFetch } from '../../support/mns-sign';
 
 let stack: LocalStack;
 
@@ -11,27 +12,16 @@ beforeAll(async () => {
 });
 afterAll(() => stack.stop());
 
-/** A signed request whose Content-MD5 header is exactly `md5` (or the SDK's spelling). */
-async function call(method: string, resource: string, body?: string, md5?: string) {
-  const headers: Record<string, string> = {
-    date: new Date().toUTCString(),
-    'x-mns-version': '2015-06-06',
-  };
-  if (body !== undefined) {
-    headers['content-type'] = 'text/xml;charset=utf-8';
-    const hex = createHash('md5').update(body).digest('hex');
-    headers['content-md5'] = md5 ?? Buffer.from(hex).toString('base64');
-  }
-  const toSign = `${method}\n${headers['content-md5'] ?? ''}\n${headers['content-type'] ?? ''}\n${headers.date}\nx-mns-version:2015-06-06\n${resource}`;
-  const { accessKeyId, accessKeySecret } = stack.credentials;
-  const signature = createHmac('sha1', accessKeySecret).update(toSign).digest('base64');
-  headers.authorization = `MNS ${accessKeyId}:${signature}`;
-  const res = await fetch(`${stack.endpoint}${resource}`, {
+/** A signed request; `md5` replaces the SDK's Content-MD5 spelling when given. */
+function call(method: string, resource: string, body?: string, md5?: string) {
+  return signedFetch({
+    endpoint: stack.endpoint,
+    ...stack.credentials,
     method,
-    headers,
+    resource,
     ...(body !== undefined ? { body } : {}),
+    ...(md5 !== undefined ? { headers: { 'content-md5': md5 } } : {}),
   });
-  return { status: res.status, headers: res.headers, text: await res.text() };
 }
 
 const message = '<Message><MessageBody>hello headers</MessageBody></Message>';
