@@ -7,7 +7,7 @@ import { didYouMean } from './suggest';
 import type { Flow, Problem, Step } from './types';
 import { checkIteration, checkMappings, checkWait } from './validate-data';
 import { checkTask } from './validate-task';
-import { listOf } from './walk';
+import { listOf, walkSteps } from './walk';
 
 export { CONTEXT_PATHS, MNS_NAME_PATTERN, NAME_PATTERN, TASK_ACTIONS } from './check-context';
 
@@ -28,7 +28,7 @@ export function checkFlow(flow: Flow, options: { skip?: WeakSet<object> } = {}):
     return w.problems;
   }
   try {
-    collectNames(w, flow.steps, 'steps');
+    collectNames(w, flow);
     if (!(FDL_VERSIONS as readonly string[]).includes(flow.version)) {
       add(
         w,
@@ -69,38 +69,13 @@ export function checkFlow(flow: Flow, options: { skip?: WeakSet<object> } = {}):
   return w.problems;
 }
 
-function collectNames(w: Walk, steps: readonly Step[] | undefined, path: string): void {
-  if (!Array.isArray(steps)) return;
-  steps.forEach((step, i) => {
-    if (!step || typeof step !== 'object') return;
-    const p = indexPath(path, i);
-    if (typeof step.name === 'string' && step.name) {
-      const list = w.allNames.get(step.name) ?? [];
-      list.push(p);
-      w.allNames.set(step.name, list);
-    }
-    for (const [childSteps, childPathText] of nestedStepLists(step, p)) {
-      collectNames(w, childSteps, childPathText);
-    }
+function collectNames(w: Walk, flow: Flow): void {
+  walkSteps(flow, (step, path) => {
+    if (typeof step.name !== 'string' || !step.name) return;
+    const list = w.allNames.get(step.name) ?? [];
+    list.push(path);
+    w.allNames.set(step.name, list);
   });
-}
-
-function nestedStepLists(step: Step, path: string): Array<[readonly Step[] | undefined, string]> {
-  switch (step.type) {
-    case 'choice': {
-      const lists: Array<[readonly Step[] | undefined, string]> = listOf(step.choices).map(
-        (c, i) => [c?.steps, `${path}.choices[${i}].steps`],
-      );
-      if (step.default) lists.push([step.default.steps, `${path}.default.steps`]);
-      return lists;
-    }
-    case 'parallel':
-      return listOf(step.branches).map((b, i) => [b?.steps, `${path}.branches[${i}].steps`]);
-    case 'foreach':
-      return [[step.steps, `${path}.steps`]];
-    default:
-      return [];
-  }
 }
 
 function checkSteps(

@@ -25,18 +25,20 @@ function walkList(
 ): void {
   if (!Array.isArray(steps)) return;
   steps.forEach((step, i) => {
+    // Untyped callers may hand in holes or scalars; those are not steps.
+    if (!step || typeof step !== 'object') return;
     const p = `${path}[${i}]`;
     visit(step, p, depth);
     switch (step.type) {
       case 'choice':
         listOf<ChoiceBranch>(step.choices).forEach((c, j) => {
-          walkList(c.steps, `${p}.choices[${j}].steps`, depth + 1, visit);
+          walkList(c?.steps, `${p}.choices[${j}].steps`, depth + 1, visit);
         });
         walkList(step.default?.steps, `${p}.default.steps`, depth + 1, visit);
         break;
       case 'parallel':
         listOf<ParallelBranch>(step.branches).forEach((b, j) => {
-          walkList(b.steps, `${p}.branches[${j}].steps`, depth + 1, visit);
+          walkList(b?.steps, `${p}.branches[${j}].steps`, depth + 1, visit);
         });
         break;
       case 'foreach':
