@@ -404,6 +404,29 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     });
   }
 
+  /** Resolves when the execution ends or after `seconds`, whichever comes first. */
+  function waitForEnd(execId: number, seconds: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let set = waiters.get(execId);
+      if (!set) {
+        set = new Set();
+        waiters.set(execId, set);
+      }
+      const s = set;
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
+        s.delete(done);
+        if (s.size === 0) waiters.delete(execId);
+        clearTimeout(timer);
+        resolve();
+      };
+      s.add(done);
+      // Transport time, not the stack clock: it bounds an HTTP request, and a
+      // VirtualClock test should not have to advance time to end a long poll.
+      timer = setTimeout(done, seconds * 1000);
+    });
+  }
+
   /** Ends a task attempt with `outcome`, recording the Task* event. Returns its EventId. */
   function completeTask(t: Txn, run: TaskRun, outcome: Outcome, timedOut = false): number {
     return recordOutcome(run, outcome, t.host, timedOut);
@@ -611,7 +634,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     completeTask,
     createExecution,
     recover,
-    waiters,
+    waitForEnd,
     listeners,
     setInvoker(fn: FunctionInvoker) {
       invoker = fn;

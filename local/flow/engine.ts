@@ -59,27 +59,6 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     }
   };
 
-  const waitForEnd = (execId: number, seconds: number) =>
-    new Promise<void>((resolve) => {
-      let set = core.waiters.get(execId);
-      if (!set) {
-        set = new Set();
-        core.waiters.set(execId, set);
-      }
-      const s = set;
-      let timer: NodeJS.Timeout | undefined;
-      const done = () => {
-        s.delete(done);
-        if (s.size === 0) core.waiters.delete(execId);
-        clearTimeout(timer);
-        resolve();
-      };
-      s.add(done);
-      // Transport time, not the stack clock: it bounds an HTTP request, and a
-      // VirtualClock test should not have to advance time to end a long poll.
-      timer = setTimeout(done, seconds * 1000);
-    });
-
   const report = (token: string, outcome: Outcome): ApiResult => {
     const parts = core.tokens.parse(token);
     if (!parts) throw fnfErrors.invalidArgument('The task token is invalid.');
@@ -197,7 +176,7 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     async describeExecution(p) {
       const row = execOf(p);
       const wait = intParam(p, 'WaitTimeSeconds', 0, 0, limits.describeWaitSeconds);
-      if (row.status === 'Running' && wait > 0) await waitForEnd(row.id, wait);
+      if (row.status === 'Running' && wait > 0) await core.waitForEnd(row.id, wait);
       return executionView(repo.exec.get(row.id) ?? row);
     },
     listExecutions(p) {
