@@ -1,3 +1,4 @@
+import { parseResourceArn } from '../../shared/fdl/arn';
 import type { FlowEngine, FlowEvent, HistoryEvent } from '../flow/types';
 
 /** How an execution ended, with what the terminal shows. */
@@ -194,11 +195,10 @@ function since(entered: Map<string, number>, step: string, t: number): string {
 }
 
 function describeResource(detail: Record<string, unknown>): string {
-  const arn = typeof detail.resourceArn === 'string' ? detail.resourceArn : '';
-  const q = /queues\/([^/]+)/.exec(arn)?.[1];
-  if (q) return ` to queue ${q}`;
-  const f = /functions\/([^/]+)/.exec(arn)?.[1];
-  return f ? ` to function ${f}` : '';
+  const ref =
+    typeof detail.resourceArn === 'string' ? parseResourceArn(detail.resourceArn) : undefined;
+  if (ref?.kind === 'mns-queue') return ` to queue ${ref.queue}`;
+  return ref?.kind === 'fc' ? ` to function ${ref.functionName}` : '';
 }
 
 function parseDetail(text: string): Record<string, unknown> {

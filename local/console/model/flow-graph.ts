@@ -1,6 +1,7 @@
 // Turns an FDL flow definition into a graph of nodes, nested groups and edges, ready
 // for a layout engine. Reads the definition leniently (a half-valid flow still draws)
 // and stays pure so the browser bundle can use it.
+import { parseResourceArn } from '../../../shared/fdl/arn';
 
 /** What a node stands for. Groups hold the insides of choice, parallel and foreach. */
 export type GraphNodeKind =
@@ -84,10 +85,15 @@ function connect(ctx: Ctx, exits: Exit[], to: string, kind?: GraphEdgeKind): voi
 function shortResource(step: Loose): string | undefined {
   const arn = asStr(step.resourceArn) ?? asStr(step.action);
   if (!arn) return undefined;
-  const queue = /queues\/([^/]+)/.exec(arn);
-  const fn = /functions\/([^/]+)/.exec(arn);
-  const flow = /flow\/([^/]+)/.exec(arn);
-  const what = queue ? `queue ${queue[1]}` : fn ? `fc ${fn[1]}` : flow ? `flow ${flow[1]}` : arn;
+  const ref = parseResourceArn(arn);
+  const what =
+    ref?.kind === 'mns-queue'
+      ? `queue ${ref.queue}`
+      : ref?.kind === 'fc'
+        ? `fc ${ref.functionName}`
+        : ref?.kind === 'fnf-flow'
+          ? `flow ${ref.flowName}`
+          : arn;
   const pattern = asStr(step.pattern);
   return pattern && pattern !== 'requestResponse' ? `${what} · ${pattern}` : what;
 }

@@ -134,6 +134,31 @@ describe('buildFlowGraph', () => {
     expect(g.edges.filter((e) => e.to === 'steps[5]').map((e) => e.kind)).toEqual(['catch']);
   });
 
+  it('says what each task calls on its node', () => {
+    const task = (name: string, resourceArn: string, pattern?: string) => ({
+      type: 'task',
+      name,
+      resourceArn,
+      ...(pattern ? { pattern } : {}),
+    });
+    const g = buildFlowGraph({
+      steps: [
+        task('Q', 'acs:mns:::/queues/queueflow-tasks/messages', 'waitForCallback'),
+        task('F', 'acs:fc:cn-hangzhou:1:services/svc.LATEST/functions/start-flow'),
+        task('C', 'acs:fnf:::flow/child', 'sync'),
+        task('T', 'acs:mns:::/topics/news/messages'),
+        { type: 'task', name: 'A', action: 'fnf:StartExecution' },
+      ],
+    });
+    expect(g.nodes.filter((n) => n.kind === 'task').map((n) => n.detail)).toEqual([
+      'queue queueflow-tasks · waitForCallback',
+      'fc start-flow',
+      'flow child · sync',
+      'acs:mns:::/topics/news/messages',
+      'fnf:StartExecution',
+    ]);
+  });
+
   it('still draws a half-written definition', () => {
     const g = buildFlowGraph({
       steps: [{ name: 'NoType' }, 'junk', { type: 'choice', name: 'C' }],
