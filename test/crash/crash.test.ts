@@ -205,7 +205,8 @@ describe('crash safety', () => {
         `tasks scheduled=${taskScheduled} distinct messages received=${messageIds.size} deliveries=${deliveries} ` +
         `handler reruns=${reruns} bad histories=${badHistories} missing handlers=${missingHandlers.length}\n`,
     );
-    expect(kills).toBeGreaterThanOrEqual(KILLS);
+    // The loop makes the kill count; what can fail is that the kills met unfinished work.
+    expect(killedWhileBusy).toBeGreaterThan(0);
     expect(succeeded).toBe(EXECUTIONS);
     expect(badHistories).toBe(0);
     expect(missingHandlers).toEqual([]);
