@@ -1,4 +1,5 @@
 import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET } from '../credentials';
+import type { FunctionInvoker } from '../flow/types';
 import type { HttpRoute } from '../http/route';
 import type { ProjectFunction } from '../project/model';
 import type { StackComponent, StackContext } from '../stack';
@@ -10,14 +11,6 @@ import { type MnsTriggerConsumer, startMnsTrigger, type TriggerQueueApi } from '
 import { createInstancePool, type InstancePool } from './pool';
 import { newFcRequestId } from './request-id';
 import type { FunctionSpec, InvokeOptions, InvokeOutcome } from './types';
-
-/** What the flow engine's `setFunctionInvoker` expects. */
-export type FunctionInvoker = (req: {
-  functionName: string;
-  serviceName?: string;
-  qualifier?: string;
-  payload: string;
-}) => Promise<{ ok: true; body: string } | { ok: false; error: string; cause: string }>;
 
 /** One deployed function, as `list()` shows it. */
 export interface DeployedFunction {
