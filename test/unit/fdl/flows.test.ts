@@ -3,22 +3,22 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { allStepsFlow } from '../../../flows/all-steps.flow';
 import { demoFlow } from '../../../flows/demo.flow';
-import { emitFlow, parseFlow, STEP_TYPES, type Step, validateFlow } from '../../../shared/fdl';
+import {
+  emitFlow,
+  type Flow,
+  parseFlow,
+  STEP_TYPES,
+  validateFlow,
+  walkSteps,
+} from '../../../shared/fdl';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const read = (name: string) => readFileSync(join(root, 'flows', name), 'utf8');
 
-function stepTypes(steps: readonly Step[], into = new Set<string>()): Set<string> {
-  for (const step of steps) {
-    into.add(step.type);
-    if (step.type === 'choice') {
-      for (const c of step.choices) stepTypes(c.steps ?? [], into);
-      stepTypes(step.default?.steps ?? [], into);
-    }
-    if (step.type === 'parallel') for (const b of step.branches) stepTypes(b.steps, into);
-    if (step.type === 'foreach') stepTypes(step.steps, into);
-  }
-  return into;
+function stepTypes(flow: Pick<Flow, 'steps'>): Set<string> {
+  const types = new Set<string>();
+  walkSteps(flow, (step) => types.add(step.type));
+  return types;
 }
 
 describe('flows/', () => {
@@ -53,7 +53,7 @@ describe('flows/', () => {
     const { flow, problems } = parseFlow(read('all-steps.flow.yaml'));
     expect(problems).toEqual([]);
     expect(flow).toStrictEqual(allStepsFlow);
-    expect([...stepTypes(allStepsFlow.steps)].sort()).toEqual([...STEP_TYPES].sort());
+    expect([...stepTypes(allStepsFlow)].sort()).toEqual([...STEP_TYPES].sort());
   });
 
   it('finds nothing wrong in the builder flows with validateFlow', () => {
