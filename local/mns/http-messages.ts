@@ -126,9 +126,6 @@ export async function getMessages(r: MnsRequest, queue: string): Promise<void> {
       onMessages: (messages) => replyMessages(r, batch, messages.map(receiveFields)),
     });
     if (woken.length === 0) throw new MnsError('MessageNotExist');
-    // A message that landed after the first look is found by the wait's own
-    // first look, with no wake-up and so no onMessages: answer it here.
-    if (!r.res.headersSent) replyMessages(r, batch, woken.map(receiveFields));
   } finally {
     r.res.off('close', onClose);
   }

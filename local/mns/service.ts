@@ -34,11 +34,14 @@ export interface QueueServiceInternals {
       waitMs: number | undefined;
       visibilityTimeout?: number;
       signal?: AbortSignal;
+      /**
+       * Called synchronously with the messages whenever some are taken (found at
+       * once or woken), before the promise settles: a long poll answers from here.
+       */
       onMessages?: (messages: ReceivedMessage[]) => void;
     },
   ): Promise<ReceivedMessage[]>;
   listQueuesPage(opts: { marker: string; prefix: string; limit: number }): string[];
-  relaxLimits: boolean;
 }
 
 /** Builds the queue service over the stack's store and clock. */
@@ -189,8 +192,9 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     const delay = msg.delaySeconds ?? rec.attributes.DelaySeconds;
     checkRange('DelaySeconds', delay);
     const priority = msg.priority ?? MESSAGE_LIMITS.defaultPriority;
-    if (!Number.isInteger(priority) || priority < 1 || priority > 16) {
-      throw outOfRange('Priority', 1, 16, '');
+    const [minPriority, maxPriority] = MESSAGE_LIMITS.priority;
+    if (!Number.isInteger(priority) || priority < minPriority || priority > maxPriority) {
+      throw outOfRange('Priority', minPriority, maxPriority, '');
     }
     const size = Buffer.byteLength(msg.body, 'utf8');
     const maxSize = ctx.relaxLimits ? Number.MAX_SAFE_INTEGER : rec.attributes.MaximumMessageSize;
@@ -288,7 +292,12 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     if (opts.visibilityTimeout !== undefined)
       checkRange('VisibilityTimeout', opts.visibilityTimeout);
     const got = claim(queue, opts.max, opts.visibilityTimeout);
-    if (got.length > 0 || stopped) return got;
+    if (got.length > 0) {
+      // Found at once: onMessages hears of them as it would from a wake-up.
+      opts.onMessages?.(got);
+      return got;
+    }
+    if (stopped) return got;
     const waitMs = opts.waitMs ?? requireQueue(queue).attributes.PollingWaitSeconds * 1000;
     if (waitMs <= 0) return got;
     return waiters.wait(queue, {
@@ -305,7 +314,6 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
   const service: QueueService & QueueServiceInternals = {
     name: 'mns',
     routes: [],
-    relaxLimits: ctx.relaxLimits,
     start() {
       const next = q.nextExpiry();
       if (next !== null) scheduleExpiry(next);
