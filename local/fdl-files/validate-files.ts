@@ -98,7 +98,7 @@ export function validateFiles(options: ValidateFilesOptions): ValidateFilesResul
       const projectLabel = display(project.file);
       const checkOptions = flowName ? { flowName, projectLabel } : { projectLabel };
       for (const p of checkFlowAgainstProject(doc.partial, project, checkOptions)) {
-        problems.push({ ...p, ...located(doc.locate(p.path)), file: shown });
+        problems.push({ ...p, ...doc.locate(p.path), file: shown });
       }
     }
   }
@@ -124,10 +124,6 @@ function listFlowFiles(dir: string): string[] {
     .filter((name) => /\.flow\.ya?ml$/.test(name))
     .sort()
     .map((name) => join(dir, name));
-}
-
-function located(pos: { line: number; column: number }): { line: number; column: number } {
-  return { line: pos.line, column: pos.column };
 }
 
 function projectProblem(err: unknown, shown: string, display: (f: string) => string): Problem {
