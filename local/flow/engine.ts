@@ -268,9 +268,6 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     },
   };
 
-  const action =
-    (fn: (p: ApiParams) => ApiResult | Promise<ApiResult>) => (p: Record<string, string>) =>
-      fn(p);
   (engine as { routes: FlowEngine['routes'] }).routes = [
     createPopRoute({
       name: 'fnf',
@@ -279,16 +276,16 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       verifier: createPopVerifier({ secrets: ctx.secrets }),
       logger: ctx.logger.child('fnf'),
       actions: {
-        CreateFlow: action(engine.createFlow),
-        UpdateFlow: action(engine.updateFlow),
-        DescribeFlow: action(engine.describeFlow),
-        ListFlows: action(engine.listFlows),
-        DeleteFlow: action(engine.deleteFlow),
-        StartExecution: action(engine.startExecution),
-        StopExecution: action(engine.stopExecution),
-        DescribeExecution: action(engine.describeExecution),
-        ListExecutions: action(engine.listExecutions),
-        GetExecutionHistory: action(engine.getExecutionHistory),
+        CreateFlow: engine.createFlow,
+        UpdateFlow: engine.updateFlow,
+        DescribeFlow: engine.describeFlow,
+        ListFlows: engine.listFlows,
+        DeleteFlow: engine.deleteFlow,
+        StartExecution: engine.startExecution,
+        StopExecution: engine.stopExecution,
+        DescribeExecution: engine.describeExecution,
+        ListExecutions: engine.listExecutions,
+        GetExecutionHistory: engine.getExecutionHistory,
         // Reports come in bursts (a worker's batch): group-committed.
         ReportTaskSucceeded: (p) => core.batched(() => engine.reportTaskSucceeded(p)),
         ReportTaskFailed: (p) => core.batched(() => engine.reportTaskFailed(p)),
