@@ -3,10 +3,13 @@
  * printed by `queueflow local`. Every request is still signed and checked with
  * them, so the SDK code path is the real one.
  */
-export const LOCAL_ACCESS_KEY_ID = 'queueflow-local';
-export const LOCAL_ACCESS_KEY_SECRET = 'queueflow-local-secret';
-export const LOCAL_ACCOUNT_ID = '1000000000000000';
-export const LOCAL_REGION = 'cn-hangzhou';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from '../shared/clients/config';
+
+// One source of truth: the clients (shared/clients/config.ts) default to the
+// same identity when pointed at a local endpoint.
+export const LOCAL_ACCESS_KEY_ID = LOCAL_CREDENTIALS.accessKeyId;
+export const LOCAL_ACCESS_KEY_SECRET = LOCAL_CREDENTIALS.accessKeySecret;
+export { LOCAL_ACCOUNT_ID, LOCAL_REGION };
 
 /** An AccessKey pair the local stack accepts. */
 export interface AccessKey {
