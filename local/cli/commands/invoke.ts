@@ -8,6 +8,7 @@ import {
   LOCAL_ACCOUNT_ID,
   LOCAL_REGION,
 } from '../../credentials';
+import { HTTP_TRIGGER_PREFIX } from '../../fc/http-trigger-route';
 import { signTriggerRequest } from '../sign-acs3';
 
 /** Where the command writes and reads; the process by default, captured in tests. */
@@ -178,7 +179,7 @@ async function invokeHttp(
 ): Promise<number> {
   const path = opts.http === true || opts.http === undefined ? '/' : opts.http;
   const url = new URL(
-    `${endpoint}/fc/${encodeURIComponent(fn)}${path.startsWith('/') ? path : `/${path}`}`,
+    `${endpoint}${HTTP_TRIGGER_PREFIX}${encodeURIComponent(fn)}${path.startsWith('/') ? path : `/${path}`}`,
   );
   const body = opts.data === undefined ? Buffer.alloc(0) : await source(io, opts.data);
   const given: Record<string, string> = {};

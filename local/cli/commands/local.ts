@@ -9,6 +9,7 @@ import {
   LOCAL_REGION,
 } from '../../credentials';
 import { DEMO_FLOW, DEMO_INPUT, runDemo } from '../../demo/run-demo';
+import { HTTP_TRIGGER_PREFIX } from '../../fc/http-trigger-route';
 import { createLogger, type LogLevel } from '../../log';
 import { loadProject } from '../../project/load';
 import type { Project } from '../../project/model';
@@ -156,7 +157,7 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
           .map((t) =>
             t.kind === 'mns-queue'
               ? `queue ${t.queueName}`
-              : `HTTP ${stack.endpoint}/fc/${fn.name}/`,
+              : `HTTP ${stack.endpoint}${HTTP_TRIGGER_PREFIX}${fn.name}/`,
           )
           .join(', ');
         const init = fn.initMs === undefined ? '' : `, init ${fn.initMs.toFixed(0)} ms`;
