@@ -8,7 +8,7 @@ import { createFlowCore, type FlowQueues } from './core';
 import { fnfErrors } from './errors';
 import { isValidName, jsonBytes } from './limits';
 import { intParam, jsonObjectParam, optional, required } from './params';
-import type { EventRow, ExecRow, FlowRow } from './repo';
+import type { ExecRow, FlowRow } from './repo';
 import { findTask, type Outcome } from './state';
 import { deriveStepStates } from './step-states';
 import type { ApiParams, ApiResult, FlowEngine } from './types';
@@ -248,10 +248,8 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     },
     getStepStates(p) {
       const row = execOf(p);
-      const events = db
-        .prepare('SELECT * FROM flow_events WHERE exec_id = ? ORDER BY event_id')
-        .all(row.id) as EventRow[];
-      return deriveStepStates(events.map(eventView));
+      // The history statement, from the first event, with LIMIT -1 (no limit in SQLite).
+      return deriveStepStates(repo.events.all(row.id, 0, -1).map(eventView));
     },
     setFunctionInvoker(fn) {
       core.setInvoker(fn);
