@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseFlow } from '../../shared/fdl/parse';
+import { LIMITS } from '../../shared/fdl/schema';
 import type { JsonObject } from '../../shared/fdl/types';
 import { createPopRoute } from '../pop/route';
 import { createPopVerifier } from '../pop/verify';
@@ -240,10 +241,15 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     reportTaskFailed(p) {
       const token = required(p, 'TaskToken');
       const error = required(p, 'Error');
-      if (error.length > 128) throw fnfErrors.invalidArgument('Error must be 1-128 characters');
+      if (error.length > LIMITS.errorNameMaxLength) {
+        throw fnfErrors.invalidArgument(`Error must be 1-${LIMITS.errorNameMaxLength} characters`);
+      }
       const cause = optional(p, 'Cause') ?? '';
-      if (cause.length > 4096)
-        throw fnfErrors.invalidArgument('Cause must be at most 4096 characters');
+      if (cause.length > LIMITS.causeMaxLength) {
+        throw fnfErrors.invalidArgument(
+          `Cause must be at most ${LIMITS.causeMaxLength} characters`,
+        );
+      }
       return report(token, { ok: false, error, cause });
     },
     getStepStates(p) {

@@ -1,4 +1,5 @@
 import { NAME_PATTERN } from '../../shared/fdl/check-context';
+import { LIMITS } from '../../shared/fdl/schema';
 
 /**
  * The cloud's limits, enforced by default so a flow that passes locally does not
@@ -21,14 +22,14 @@ export interface FlowLimits {
   names: boolean;
 }
 
-/** The cloud defaults. */
+/** The cloud defaults (the ones validate checks too come from shared/fdl LIMITS). */
 export const CLOUD_LIMITS: FlowLimits = {
-  stepDataBytes: 32 * 1024,
+  stepDataBytes: LIMITS.stepDataBytes,
   historyEvents: 5000,
-  waitSeconds: 2 * 24 * 3600,
+  waitSeconds: LIMITS.waitMaxSeconds,
   describeWaitSeconds: 60,
   foreachConcurrency: 100,
-  parallelBranches: 100,
+  parallelBranches: LIMITS.parallelBranches,
   names: true,
 };
 
