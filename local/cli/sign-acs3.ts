@@ -1,13 +1,6 @@
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { AccessKey } from '../credentials';
-
-/** RFC 3986 with `!'()*` escaped too, as the Alibaba Cloud SDKs encode query parts. */
-function rfc3986(text: string): string {
-  return encodeURIComponent(text).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
+import { acs3Signature } from '../fc/acs3-signature';
 
 function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
@@ -42,21 +35,14 @@ export function signTriggerRequest(options: {
     if (k === 'content-type' || k.startsWith('x-acs-')) signed.set(k, v.trim());
   }
   const names = [...signed.keys()].sort();
-  const query = [...url.searchParams.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${rfc3986(k)}=${rfc3986(v)}`)
-    .join('&');
-  const canonical = [
-    options.method.toUpperCase(),
-    url.pathname,
-    query,
-    names.map((n) => `${n}:${signed.get(n)}\n`).join(''),
-    names.join(';'),
-    contentHash,
-  ].join('\n');
-  const signature = createHmac('sha256', key.accessKeySecret)
-    .update(`ACS3-HMAC-SHA256\n${sha256Hex(canonical)}`)
-    .digest('hex');
+  const signature = acs3Signature({
+    secret: key.accessKeySecret,
+    method: options.method,
+    path: url.pathname,
+    query: url.searchParams.entries(),
+    signedHeaders: names.map((n) => [n, signed.get(n) ?? ''] as const),
+    payloadHash: contentHash,
+  });
   headers.authorization = `ACS3-HMAC-SHA256 Credential=${key.accessKeyId},SignedHeaders=${names.join(';')},Signature=${signature}`;
   return headers;
 }

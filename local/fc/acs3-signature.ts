@@ -15,6 +15,36 @@ function encode(text: string): string {
   );
 }
 
+/**
+ * The ACS3-HMAC-SHA256 signature (hex) of a request: method, path as sent,
+ * the query sorted and RFC 3986 encoded, the signed headers (names lower-case,
+ * `name:value` lines in `signedHeaders` order, which must be sorted), the
+ * header list and the body's SHA-256. Signers and the checker share it.
+ */
+export function acs3Signature(options: {
+  secret: string;
+  method: string;
+  path: string;
+  query: Iterable<[string, string]>;
+  signedHeaders: ReadonlyArray<readonly [string, string]>;
+  payloadHash: string;
+}): string {
+  const canonicalQuery = [...options.query]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${encode(k)}=${encode(v)}`)
+    .join('&');
+  const canonicalRequest = [
+    options.method.toUpperCase(),
+    options.path,
+    canonicalQuery,
+    options.signedHeaders.map(([k, v]) => `${k}:${v}\n`).join(''),
+    options.signedHeaders.map(([k]) => k).join(';'),
+    options.payloadHash,
+  ].join('\n');
+  const stringToSign = `ACS3-HMAC-SHA256\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
+  return createHmac('sha256', options.secret).update(stringToSign).digest('hex');
+}
+
 function header(headers: IncomingHttpHeaders, name: string): string {
   const v = headers[name];
   return (Array.isArray(v) ? v.join(',') : (v ?? '')).trim();
@@ -57,19 +87,13 @@ export function checkAcs3Signature(options: {
     };
   }
   const signed = m[2]!.split(';').filter(Boolean);
-  const canonicalHeaders = signed.map((h) => `${h}:${header(options.headers, h)}\n`).join('');
-  const canonicalQuery = [...options.query.entries()]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${encode(k)}=${encode(v)}`)
-    .join('&');
-  const canonicalRequest = [
-    options.method,
-    options.rawPath,
-    canonicalQuery,
-    canonicalHeaders,
-    signed.join(';'),
+  const expected = acs3Signature({
+    secret,
+    method: options.method,
+    path: options.rawPath,
+    query: options.query.entries(),
+    signedHeaders: signed.map((h) => [h, header(options.headers, h)] as const),
     payloadHash,
-  ].join('\n');
-  const stringToSign = `ACS3-HMAC-SHA256\n${createHash('sha256').update(canonicalRequest).digest('hex')}`;
-  return compareSignatures(createHmac('sha256', secret).update(stringToSign).digest('hex'), m[3]!);
+  });
+  return compareSignatures(expected, m[3]!);
 }
