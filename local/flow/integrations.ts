@@ -4,7 +4,7 @@ import { isObject } from '../../shared/fdl/path';
 import type { JsonObject, TaskStep } from '../../shared/fdl/types';
 import { newRequestId } from '../ids';
 import type { IntegrationCore } from './core';
-import { FnfError } from './errors';
+import { FnfError, fnfErrors } from './errors';
 import type { InterpreterHost } from './interpreter';
 import type { TaskRun } from './state';
 
@@ -125,7 +125,8 @@ export function submitTask(c: SubmitContext): void {
     case 'fnf-flow': {
       const flow = core.flowRow(ref.flowName);
       if (!flow) {
-        fail('fnf.FlowNotExists', `Flow  ${ref.flowName} does not exist.`);
+        const err = fnfErrors.flowNotExists(ref.flowName);
+        fail(`fnf.${err.code}`, err.message);
         return;
       }
       const name = typeof params.ExecutionName === 'string' ? params.ExecutionName : core.newName();

@@ -483,6 +483,26 @@ steps:
     expect((await ctx.h.finished(child, 'by-action')).Status).toBe('Succeeded');
   });
 
+  it('fails a child-flow task whose flow does not exist with fnf.FlowNotExists', async () => {
+    const parent = await ctx.h.createFlow(`version: v1
+type: flow
+steps:
+  - type: task
+    name: sub
+    resourceArn: acs:fnf:::flow/no_such_flow
+    catch:
+      - errors: [fnf.FlowNotExists]
+        goto: recover
+    errorMappings:
+      - target: why
+        source: $local.cause
+  - type: pass
+    name: recover
+`);
+    const d = await ctx.h.run(parent);
+    expect(out(d)).toEqual({ why: 'Flow  no_such_flow does not exist.' });
+  });
+
   it('fails a sync child-flow task with the child error, which the parent can catch', async () => {
     const child = await ctx.h.createFlow(`version: v1
 type: flow
