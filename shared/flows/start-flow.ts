@@ -1,6 +1,7 @@
 import type { ExecutionStatus, FlowClient } from '../clients/flow-client';
 import { TERMINAL_STATUSES } from '../clients/flow-client';
 import { FlowError } from '../clients/flow-errors';
+import { NAME_PATTERN } from '../fdl/check-context';
 
 /** What to start. */
 export interface StartFlowRequest {
@@ -41,8 +42,6 @@ export class StartFlowError extends Error {
   }
 }
 
-const NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
-
 function parseOutput(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
@@ -74,7 +73,7 @@ export function parseStartFlowRequest(
       '"flowName" is required (or set FLOW_NAME on the function)',
     );
   }
-  if (typeof flowName !== 'string' || !NAME.test(flowName)) {
+  if (typeof flowName !== 'string' || !NAME_PATTERN.test(flowName)) {
     throw new StartFlowError(
       'InvalidArgument',
       '"flowName" must be 1-128 letters, digits, "_" or "-", starting with a letter or "_"',
@@ -96,7 +95,7 @@ export function parseStartFlowRequest(
     req.input = input as Record<string, unknown>;
   }
   if (r.executionName !== undefined) {
-    if (typeof r.executionName !== 'string' || !NAME.test(r.executionName)) {
+    if (typeof r.executionName !== 'string' || !NAME_PATTERN.test(r.executionName)) {
       throw new StartFlowError(
         'InvalidArgument',
         '"executionName" must be 1-128 letters, digits, "_" or "-", starting with a letter or "_"',
