@@ -39,8 +39,7 @@ export function report(
   message: string,
   path: string,
 ): void {
-  if (severity === 'error') ctx.errorPaths.add(path);
-  ctx.problems.push({ severity, code, message, path });
+  reportAt(ctx, severity, code, message, path, null);
 }
 
 /** Follows YAML aliases, within a budget so alias bombs stay cheap. */
@@ -132,7 +131,7 @@ export function readEntries(
   return entries;
 }
 
-/** Records a problem at an explicit node (used for keys). */
+/** Records a problem, at an explicit node's position when given (used for keys). */
 export function reportAt(
   ctx: Ctx,
   severity: 'error' | 'warning',
@@ -143,17 +142,12 @@ export function reportAt(
 ): void {
   const problem: FoundProblem = { severity, code, message, path };
   if (node?.range) {
-    const pos = lineCol(ctx, node.range[0]);
+    const pos = ctx.lineCounter.linePos(node.range[0]);
     problem.line = pos.line;
     problem.column = pos.col;
   }
   if (severity === 'error') ctx.errorPaths.add(path);
   ctx.problems.push(problem);
-}
-
-/** The 1-based line and column of an offset. */
-export function lineCol(ctx: Ctx, offset: number): { line: number; col: number } {
-  return ctx.lineCounter.linePos(offset);
 }
 
 /** A required field, or a required-field problem when it is missing. */
