@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { createFdlJsonSchema } from '../../../shared/fdl';
+import { createFdlJsonSchema, STEP_FIELDS, STEP_TYPES } from '../../../shared/fdl';
 
 const root = join(import.meta.dirname, '..', '..', '..');
 const validate = new Ajv({ allErrors: false, strict: false }).compile(createFdlJsonSchema());
@@ -31,5 +31,21 @@ describe('createFdlJsonSchema', () => {
       { ...base, steps: [{ type: 'parallel', name: 'p', branches: [{ steps: [] }] }] },
     ];
     for (const doc of bad) expect(validate(doc), JSON.stringify(doc)).toBe(false);
+  });
+
+  it('allows exactly the fields parseFlow allows for each step type', () => {
+    type Props = { properties: Record<string, { const?: string }> };
+    const schema = createFdlJsonSchema() as unknown as {
+      definitions: { step: { oneOf: Props[] } };
+    };
+    const byType = new Map(
+      schema.definitions.step.oneOf.map((s) => [
+        s.properties.type?.const,
+        Object.keys(s.properties),
+      ]),
+    );
+    for (const type of STEP_TYPES) {
+      expect(byType.get(type)?.sort(), type).toEqual([...STEP_FIELDS[type]].sort());
+    }
   });
 });
