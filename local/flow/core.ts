@@ -7,13 +7,7 @@ import type { StackContext } from '../stack';
 import { FlowFailure, fnfErrors } from './errors';
 import { createHistoryWriter } from './history-writer';
 import { submitTask } from './integrations';
-import {
-  cancelFrame,
-  drive,
-  type EmitEvent,
-  type InterpreterHost,
-  initialState,
-} from './interpreter';
+import { drive, type EmitEvent, type InterpreterHost, initialState } from './interpreter';
 import { invokeOutcome } from './invoke-outcome';
 import { CLOUD_LIMITS, type FlowLimits, RELAXED_LIMITS } from './limits';
 import { createRepo, type ExecHead, type ExecRow, type FlowRow } from './repo';
@@ -356,7 +350,8 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
 
   function endExecution(t: Txn, ending: Ending, effects: Array<() => void>): void {
     const { row, state } = t;
-    cancelFrame(state.root, t.host);
+    // Every armed timer has its row (armTimer writes it in the same transaction), so
+    // this cancels the step runs' timers and the flow timeout alike.
     for (const { key } of repo.execTimers.all(row.id)) cancelTimer(row.id, key, effects);
     const now = clock.now();
     const detail: JsonObject =

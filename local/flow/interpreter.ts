@@ -24,7 +24,7 @@ import {
 import { advanceTask, enterTask } from './task-step';
 import { enterWait } from './wait-step';
 
-export { cancelFrame, type EmitEvent, type InterpreterHost } from './step-support';
+export type { EmitEvent, InterpreterHost } from './step-support';
 
 /** How the root sequence ended. */
 export type DriveResult =

@@ -153,6 +153,31 @@ describe('task tokens', () => {
     expect(again.code).toBe('ExecutionAlreadyCompleted');
   });
 
+  it('drops the task timeout and the flow timeout of a stopped execution', async () => {
+    const flow = await ctx.h.createFlow(
+      callbackTask('    timeoutSeconds: 30').replace(
+        'type: flow\n',
+        'type: flow\ntimeoutSeconds: 600\n',
+      ),
+    );
+    const exec = await ctx.h.start(flow);
+    await ctx.h.receive('err-q');
+    const timers = () =>
+      ctx.stack.store.db
+        .prepare(
+          'SELECT t.key FROM flow_timers t JOIN flow_executions e ON e.id = t.exec_id WHERE e.name = ? ORDER BY t.key',
+        )
+        .all(exec);
+    expect(timers()).toEqual([{ key: 'flow' }, { key: 'timeout:3' }]);
+    await ctx.fnf.call('StopExecution', { FlowName: flow, ExecutionName: exec });
+    expect(timers()).toEqual([]);
+    await ctx.h.settled();
+    await ctx.clock.advance(600_000);
+    const events = await ctx.h.history(flow, exec);
+    expect(events.at(-1)?.Type).toBe('ExecutionStopped');
+    expect(events.some((e) => e.Type === 'TaskTimedOut')).toBe(false);
+  });
+
   it('answers InvalidArgument to a malformed or forged token and keeps serving', async () => {
     const flow = await ctx.h.createFlow(callbackTask(''));
     const exec = await ctx.h.start(flow, {}, 'forgery');
