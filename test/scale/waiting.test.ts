@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { percentile } from '../../bench/harness';
 import { silentLogger } from '../../local/log';
 import { type LocalStack, startLocalStack } from '../../local/stack';
+import { emitFlow, flow, queueTask } from '../../shared/fdl';
 import { createFnfSdk } from '../integration/flow/fnf-sdk';
 import { createSdkClient as createMnsSdk } from '../support/mns-sdk';
 
@@ -21,14 +22,7 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-const task = (name: string) => `  - type: task
-    name: ${name}
-    resourceArn: acs:mns:::/queues/scale-q/messages
-    pattern: waitForCallback
-    inputMappings:
-      - target: token
-        source: $context.task.token
-`;
+const task = (name: string) => queueTask({ name, queue: 'scale-q', tokenKey: 'token' });
 
 describe.skipIf(!ENABLED)('scale', () => {
   it(`holds ${N} executions waiting on callbacks at no cost per tick`, {
@@ -39,7 +33,7 @@ describe.skipIf(!ENABLED)('scale', () => {
     s.queues.createQueue('scale-q', { VisibilityTimeout: 600 });
     s.engine.createFlow({
       Name: 'scale_flow',
-      Definition: `version: v1\ntype: flow\nsteps:\n${task('first')}${task('second')}`,
+      Definition: emitFlow(flow({ steps: [task('first'), task('second')] })),
     });
     global.gc?.();
     const before = process.memoryUsage();
