@@ -146,8 +146,10 @@ function enter(
   host: InterpreterHost,
   box: EnterBox,
 ): Completion | 'blocked' {
-  if (step.type === 'task') return enterTask(frame, step, enteredId, host, box);
-  const input = stepInput(frame, step.inputMappings, host);
+  // A task's input may carry the token of its first attempt, whose TaskScheduled id comes next.
+  const scheduledId = step.type === 'task' ? host.allocId() : undefined;
+  const token = scheduledId === undefined ? undefined : host.token(scheduledId);
+  const input = stepInput(frame, step.inputMappings, host, token);
   box.input = input;
   host.emit({
     type: 'StepEntered',
@@ -156,6 +158,8 @@ function enter(
     detail: { input, type: step.type, path: pathOf(frame) },
   });
   switch (step.type) {
+    case 'task':
+      return enterTask(frame, step, enteredId, scheduledId as number, input, host);
     case 'pass':
       return { local: {} };
     case 'succeed':

@@ -4,30 +4,21 @@ import { FlowFailure } from './errors';
 import type { SeqFrame, TaskRun } from './state';
 import {
   type Completion,
-  type EnterBox,
   type InterpreterHost,
-  pathOf,
   retryKey,
   stepInput,
   timeoutKey,
 } from './step-support';
 
+/** Starts a task's first attempt (its StepEntered is already recorded). */
 export function enterTask(
   frame: SeqFrame,
   step: TaskStep,
   enteredId: number,
+  scheduledId: number,
+  input: JsonObject,
   host: InterpreterHost,
-  box: EnterBox,
 ): Completion | 'blocked' {
-  const scheduledId = host.allocId();
-  const input = stepInput(frame, step.inputMappings, host, host.token(scheduledId));
-  box.input = input;
-  host.emit({
-    type: 'StepEntered',
-    stepName: step.name,
-    id: enteredId,
-    detail: { input, type: 'task', path: pathOf(frame) },
-  });
   const run: TaskRun = {
     kind: 'task',
     name: step.name,
