@@ -1,5 +1,6 @@
 import RPCClient from '@alicloud/pop-core/lib/rpc';
 import type { LocalStack } from '../../../local/stack';
+import { rejection as awaitRejection } from '../../support/mns-sdk';
 
 /** The actions the FnF SDK sends as POST (the rest are GET), as @alicloud/fnf-2019-03-15 does. */
 const POST_ACTIONS = new Set([
@@ -39,17 +40,11 @@ export function createFnfSdk(
   };
 }
 
-/** Awaits `p` and returns the error it rejects with (fails when it resolves). */
-export async function rejection(
-  p: Promise<unknown>,
-): Promise<Error & { code?: string; entry?: { response?: { statusCode?: number } } }> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected the call to fail, but it succeeded');
-}
+/** An error as pop-core rejects with: the FnF code and the HTTP response. */
+export type PopSdkError = Error & { code?: string; entry?: { response?: { statusCode?: number } } };
+
+/** test/support's rejection, typed for pop-core errors (fails when the call resolves). */
+export const rejection = (p: Promise<unknown>) => awaitRejection(p) as Promise<PopSdkError>;
 
 /** Polls `check` until it returns a value, failing after `timeoutMs`. */
 export async function eventually<T>(
