@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
+import type { HistoryEvent } from '../../../local/flow/types';
 import { silentLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
 import {
@@ -16,16 +17,6 @@ export interface Described {
   Output?: string;
   StartedTime: string;
   StoppedTime?: string;
-}
-
-/** A history event as GetExecutionHistory shows it. */
-export interface Event {
-  EventId: number;
-  ScheduleEventId: number;
-  Type: string;
-  StepName: string;
-  Time: string;
-  EventDetail: string;
 }
 
 /** Flow tests' shared moves over the SDK. */
@@ -63,8 +54,8 @@ export function flowHelpers(fnf: FnfSdk, mns: MnsSdk, stack: LocalStack) {
     /** Starts an execution and waits until it ends. */
     run: async (flow: string, input: object = {}): Promise<Described> =>
       h.finished(flow, await h.start(flow, input)),
-    async history(flow: string, exec: string): Promise<Event[]> {
-      const r = await fnf.call<{ Events: Event[] }>('GetExecutionHistory', {
+    async history(flow: string, exec: string): Promise<HistoryEvent[]> {
+      const r = await fnf.call<{ Events: HistoryEvent[] }>('GetExecutionHistory', {
         FlowName: flow,
         ExecutionName: exec,
         Limit: 1000,
