@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { parseFlow } from '../../shared/fdl/parse';
 import { LIMITS } from '../../shared/fdl/schema';
-import type { JsonObject } from '../../shared/fdl/types';
 import { createPopRoute } from '../pop/route';
 import { createPopVerifier } from '../pop/verify';
 import type { StackContext } from '../stack';
@@ -298,6 +297,3 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
   ];
   return engine;
 }
-
-/** The JSON object type, re-exported for callers building inputs. */
-export type { JsonObject };
