@@ -553,7 +553,6 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
       name: p.name,
       definition: p.flow.definition,
       input: JSON.stringify(p.input),
-      state: null,
       callback_token: p.callbackToken ?? null,
       started_ms: now,
     });

@@ -80,8 +80,8 @@ export function createRepo(store: Store) {
     ),
     running: q<{ id: number }>("SELECT id FROM flow_executions WHERE status = 'Running'"),
     insertExec: q(
-      `INSERT INTO flow_executions (flow_id, flow_name, name, status, definition, input, state, callback_token, started_ms)
-       VALUES (@flow_id, @flow_name, @name, 'Running', @definition, @input, @state, @callback_token, @started_ms)`,
+      `INSERT INTO flow_executions (flow_id, flow_name, name, status, definition, input, callback_token, started_ms)
+       VALUES (@flow_id, @flow_name, @name, 'Running', @definition, @input, @callback_token, @started_ms)`,
     ),
     execHead: q<ExecHead & { state: string | null }>(
       `SELECT e.id, e.flow_id, e.flow_name, e.name, e.status, e.callback_token, e.started_ms, s.state
@@ -93,7 +93,7 @@ export function createRepo(store: Store) {
     deleteState: q('DELETE FROM flow_states WHERE exec_id = ?'),
     endExec: q(
       `UPDATE flow_executions SET status = @status, output = @output, error = @error, cause = @cause,
-       state = NULL, stopped_ms = @stopped_ms WHERE id = @id`,
+       stopped_ms = @stopped_ms WHERE id = @id`,
     ),
     events: q<EventRow>(
       'SELECT * FROM flow_events WHERE exec_id = ? AND event_id >= ? ORDER BY event_id LIMIT ?',
