@@ -14,7 +14,7 @@ import { createRepo, type ExecHead, type ExecRow, type FlowRow } from './repo';
 import { FLOW_MIGRATIONS } from './schema';
 import { type ExecState, findTask, type Outcome, type TaskRun, walkRuns } from './state';
 import { createTokenCodec } from './tokens';
-import type { FlowEvent, FunctionInvoker, HistoryEvent } from './types';
+import type { FlowEvent, FunctionInvokeRequest, FunctionInvoker, HistoryEvent } from './types';
 import { isoTime } from './views';
 
 /** The queue operations the engine uses (the local MNS service provides them). */
@@ -492,7 +492,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     }
   }
 
-  function launchInvoke(execId: number, run: TaskRun, req: Parameters<FunctionInvoker>[0]): void {
+  function launchInvoke(execId: number, run: TaskRun, req: FunctionInvokeRequest): void {
     const scheduledId = run.scheduledId;
     invoker(req)
       .catch((err: unknown) => ({ ok: false as const, error: 'FC.Unknown', cause: String(err) }))
@@ -664,7 +664,7 @@ function recordOutcome(
 /** The integrations' view of the core. */
 export type IntegrationCore = {
   queues: FlowQueues;
-  launchInvoke(execId: number, run: TaskRun, req: Parameters<FunctionInvoker>[0]): void;
+  launchInvoke(execId: number, run: TaskRun, req: FunctionInvokeRequest): void;
   createExecution(
     p: { flow: FlowRow; name: string; input: JsonObject; callbackToken?: string | undefined },
     effects: Array<() => void>,

@@ -7,6 +7,7 @@ import type { IntegrationCore } from './core';
 import { FnfError, fnfErrors } from './errors';
 import type { InterpreterHost } from './interpreter';
 import type { TaskRun } from './state';
+import type { FunctionInvokeRequest } from './types';
 
 /** Everything one task submission needs. */
 export interface SubmitContext {
@@ -107,7 +108,7 @@ export function submitTask(c: SubmitContext): void {
         );
         return;
       }
-      const req: NonNullable<TaskRun['invoke']> = {
+      const req: FunctionInvokeRequest = {
         functionName: ref.functionName,
         payload: JSON.stringify(input),
       };

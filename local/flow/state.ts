@@ -1,4 +1,5 @@
 import type { Json, JsonObject } from '../../shared/fdl/types';
+import type { FunctionInvokeRequest } from './types';
 
 /**
  * Where an execution is, as plain JSON persisted on every transition. Steps are
@@ -43,7 +44,7 @@ export interface TaskRun extends RunBase {
   outcome?: Outcome;
   retryDue?: boolean;
   /** The function call of an FC attempt, kept so a restart can make it again. */
-  invoke?: { functionName: string; serviceName?: string; qualifier?: string; payload: string };
+  invoke?: FunctionInvokeRequest;
   /**
    * An FC waitForCallback attempt whose call the function runtime accepted: the
    * step now waits for the report only, and a restart does not call the function again.
