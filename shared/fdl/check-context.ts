@@ -5,8 +5,8 @@ import { LIMITS } from './schema';
 /** Flow, execution and (recommended) step names: letters, digits, `_`, `-`; start with a letter or `_`. */
 export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
 
-/** MNS queue and topic names: letters, digits, `-`; start with a letter; at most 256 characters. */
-export const MNS_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9-]{0,255}$/;
+/** MNS queue and topic names: letters, digits, `-`; start with a letter or digit; at most 256 characters. */
+export const MNS_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,255}$/;
 
 /** The `$context` fields FDL v1 defines (reference §3.3). */
 export const CONTEXT_PATHS = [

@@ -933,6 +933,13 @@ describe('parseFlow: smaller rules', () => {
     );
   });
 
+  it('accepts an MNS queue name that starts with a digit, as MNS and the local queue service do', () => {
+    expectProblems(
+      flow('  - type: task\n    name: t\n    resourceArn: acs:mns:::/queues/1-orders/messages\n'),
+      [],
+    );
+  });
+
   it('rejects a foreach whose item and index keys are the same', () => {
     expectProblems(
       flow(
