@@ -1,3 +1,4 @@
+import { MNS_NAME_PATTERN } from '../../shared/fdl';
 import type { ProjectQueue } from './model';
 import { createPropsReader } from './props-reader';
 import { isRecord, type NodePath, type YamlSource } from './yaml-source';
@@ -82,7 +83,7 @@ export function readRosQueues(ctx: RosContext): ProjectQueue[] {
     const props = createPropsReader(template, path, res.Properties ?? {});
     const queue = createPropsReader(template, path, evaluate(props.value, path));
     const name = queue.string('QueueName');
-    if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,255}$/.test(name)) {
+    if (!MNS_NAME_PATTERN.test(name)) {
       throw queue.error(`"${name}" is not a valid queue name (letters, digits, -)`, 'QueueName');
     }
     const attributes: ProjectQueue['attributes'] = {};
