@@ -1,5 +1,6 @@
 import MnsModule from '@alicloud/mns';
 import type { LocalStack } from '../../local/stack';
+import { eventually } from './eventually';
 
 /** A parsed SDK response: status, filtered headers, body fields as strings. */
 export interface SdkResponse<B> {
@@ -93,9 +94,5 @@ export async function waitUntil(
   what: string,
   timeoutMs = 5000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
+  await eventually(check, what, timeoutMs);
 }

@@ -17,6 +17,7 @@ import type { QueueService } from '../../../local/mns/types';
 import type { ProjectFunction, ProjectTrigger } from '../../../local/project/model';
 import type { StackContext } from '../../../local/stack';
 import { openStore } from '../../../local/store/store';
+import { eventually as waitFor } from '../../support/eventually';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/functions', import.meta.url));
 
@@ -116,12 +117,6 @@ export const localKeys = {
 };
 
 /** Polls `check` until it returns a value, or fails after `ms`. */
-export async function eventually<T>(check: () => T | undefined, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function eventually<T>(check: () => T | undefined, ms = 10_000): Promise<T> {
+  return waitFor(check, 'the condition held', ms);
 }

@@ -46,17 +46,4 @@ export type PopSdkError = Error & { code?: string; entry?: { response?: { status
 /** test/support's rejection, typed for pop-core errors (fails when the call resolves). */
 export const rejection = (p: Promise<unknown>) => awaitRejection(p) as Promise<PopSdkError>;
 
-/** Polls `check` until it returns a value, failing after `timeoutMs`. */
-export async function eventually<T>(
-  check: () => T | undefined | Promise<T | undefined>,
-  what: string,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined && v !== false) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+export { eventually } from '../../support/eventually';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { QueueClient, ReceivedMessage } from '../../../shared/clients/queue-client';
 import { createLongPollWorker, type WorkerTaskEvent } from '../../../shared/task/long-poll-worker';
 import { createHandlerRegistry } from '../../../shared/task/registry';
+import { eventually } from '../../support/eventually';
 import { createFakeFlow } from './fake-flow';
 
 // A pure-unit fake of the three queue calls the worker makes; the integration
@@ -39,13 +40,7 @@ function createFakeQueue(bodies: string[]) {
 const task = (type: string, token: string) =>
   JSON.stringify({ task_token: token, task_type: type });
 
-async function until(check: () => boolean, ms = 5000) {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+const until = (check: () => boolean, ms = 5000) => eventually(check, 'the condition held', ms);
 
 describe('long-polling worker (unit)', () => {
   it('never runs more tasks at once than its concurrency, nor receives more than the free slots', async () => {
