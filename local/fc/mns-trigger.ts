@@ -27,8 +27,13 @@ export interface TriggerQueueApi {
   deleteMessage(queue: string, receiptHandle: string): unknown;
   /** Keeps a failed message invisible until its retry is due. */
   changeVisibility(queue: string, receiptHandle: string, seconds: number): unknown;
-  /** Sends an exhausted message to the dead-letter queue; throws if that queue does not exist. */
-  sendMessage(queue: string, msg: { body: string }): unknown;
+  /**
+   * Moves an exhausted message to the dead-letter queue in one step (a crash
+   * leaves it in one queue or the other, never both); throws QueueNotExist if
+   * either queue is missing, and ReceiptHandleError or MessageNotExist for a
+   * stale handle.
+   */
+  moveMessage(fromQueue: string, receiptHandle: string, toQueue: string): unknown;
 }
 
 type MnsTrigger = Extract<ProjectTrigger, { kind: 'mns-queue' }>;
@@ -54,7 +59,8 @@ const POLL_SECONDS = 10;
  * kept invisible until its retry is due (ChangeMessageVisibility, so the pending
  * retry lives in the queue store and survives a stack crash) and comes back to a
  * poller then, its DequeueCount counting the retries. Once a message is out of
- * retries, errorsTolerance ALL sends it to the dead-letter queue (if any) and
+ * retries, errorsTolerance ALL moves it to the dead-letter queue (if any: send
+ * and delete in one store transaction, so a crash cannot leave it in both) or
  * deletes it; NONE stops this trigger. The function never sees a receipt handle.
  */
 export function startMnsTrigger(options: {
@@ -208,31 +214,36 @@ export function startMnsTrigger(options: {
       );
       return;
     }
+    const dlq = policy.deadLetterQueue;
     for (const m of messages) {
-      const dlq = policy.deadLetterQueue;
-      if (dlq) {
-        try {
-          await queues.sendMessage(dlq, { body: m.body });
-        } catch (err) {
-          // Nothing is created implicitly: the message stays and is tried again
-          // when it comes back after the visibility timeout.
-          logger.error(`could not send an exhausted message to dead-letter queue ${dlq}; kept`, {
-            function: options.functionName,
+      try {
+        if (dlq) await queues.moveMessage(trigger.queueName, m.receiptHandle, dlq);
+        else await queues.deleteMessage(trigger.queueName, m.receiptHandle);
+      } catch (err) {
+        const code = (err as { code?: unknown }).code;
+        if (code === 'ReceiptHandleError' || code === 'MessageNotExist') {
+          // The handle expired (the function ran past the visibility timeout):
+          // nothing moved; the message, if it still exists, comes back for another round.
+          logger.warn('could not remove an exhausted message: its receipt handle is stale', {
             queue: trigger.queueName,
             messageId: m.messageId,
             error: errorText(err),
           });
-          continue;
+        } else {
+          // Nothing is created implicitly: the message stays and is tried again
+          // when it comes back after the visibility timeout.
+          logger.error(
+            dlq
+              ? `could not send an exhausted message to dead-letter queue ${dlq}; kept`
+              : 'could not delete an exhausted message; kept',
+            {
+              function: options.functionName,
+              queue: trigger.queueName,
+              messageId: m.messageId,
+              error: errorText(err),
+            },
+          );
         }
-      }
-      try {
-        await queues.deleteMessage(trigger.queueName, m.receiptHandle);
-      } catch (err) {
-        logger.warn('could not delete an exhausted message', {
-          queue: trigger.queueName,
-          messageId: m.messageId,
-          error: errorText(err),
-        });
         continue;
       }
       logger.warn(

@@ -42,6 +42,14 @@ export interface QueueServiceInternals {
     },
   ): Promise<ReceivedMessage[]>;
   listQueuesPage(opts: { marker: string; prefix: string; limit: number }): string[];
+  /**
+   * Moves a received message (by its current receipt handle) to another queue in
+   * one transaction: the EventBridge trigger's dead-letter step. Same row move as
+   * MaxReceiveCount dead-lettering (id, body and retention kept). Throws
+   * QueueNotExist, or ReceiptHandleError / MessageNotExist for a stale handle;
+   * either way nothing moves.
+   */
+  moveMessage(fromQueue: string, receiptHandle: string, toQueue: string): void;
 }
 
 /** Builds the queue service over the stack's store and clock. */
@@ -366,6 +374,17 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     },
     receive,
     deleteMessage,
+    moveMessage(fromQueue, receiptHandle, toQueue) {
+      if (fromQueue === toQueue) {
+        throw new MnsError('InvalidArgument', 'A queue cannot be its own dead-letter queue.');
+      }
+      store.transaction(() => {
+        requireQueue(toQueue);
+        const row = findHandle(fromQueue, receiptHandle);
+        q.moveTo(row.seq, toQueue, clock.now());
+      });
+      waiters.notify(toQueue, store.db.inTransaction);
+    },
     changeVisibility(queue, receiptHandle, seconds) {
       checkRange('VisibilityTimeout', seconds);
       const result = store.transaction(() => {
