@@ -123,7 +123,7 @@ function loadError(spec: unknown, options?: Parameters<typeof writeProject>[1]):
 }
 
 describe('loadProject on the project s.yaml', () => {
-  it('gives the queue, the demo flow and the two functions the local stack runs', () => {
+  it('gives the task queue and its dead-letter queue, the demo flow and the two functions the local stack runs', () => {
     const project = loadProject(resolve(root, 's.yaml'), { env: {} });
     const expected: Project = {
       file: resolve(root, 's.yaml'),
@@ -136,6 +136,15 @@ describe('loadProject on the project s.yaml', () => {
             MaximumMessageSize: 65536,
             MessageRetentionPeriod: 345600,
             VisibilityTimeout: 120,
+            PollingWaitSeconds: 0,
+          },
+        },
+        {
+          name: 'queueflow-tasks-dlq',
+          attributes: {
+            DelaySeconds: 0,
+            MaximumMessageSize: 65536,
+            MessageRetentionPeriod: 604800,
             PollingWaitSeconds: 0,
           },
         },
@@ -175,6 +184,7 @@ describe('loadProject on the project s.yaml', () => {
                 maxRetries: 3,
                 maxEventAgeSeconds: 0,
                 errorsTolerance: 'ALL',
+                deadLetterQueue: 'queueflow-tasks-dlq',
               },
             },
           ],

@@ -155,6 +155,19 @@ describe('names across s.yaml, infra/ros.yaml and flows/', () => {
     }
   });
 
+  it('dead-letters the task-worker trigger to a queue of ros.yaml, by an ARN of this region and account', () => {
+    const arn = dig(
+      resource('task-worker').props,
+      ...['triggers', 0, 'triggerConfig', 'runOptions', 'deadLetterQueue', 'Arn'],
+    );
+    expect(arn).toBe(`acs:mns:${region}:${ACCOUNT}:/queues/queueflow-tasks-dlq`);
+    const [trigger] = worker.triggers.filter((t) => t.kind === 'mns-queue');
+    const dlq = trigger?.retry?.deadLetterQueue;
+    expect(dlq).toBe('queueflow-tasks-dlq');
+    expect(project.queues.map((q) => q.name)).toContain(dlq);
+    expect(deployedQueues).not.toContain(dlq);
+  });
+
   it('keeps the queue visibility timeout at or above the task-worker timeout', () => {
     const queue = project.queues.find((q) => q.name === deployedQueues[0]);
     expect(queue?.attributes.VisibilityTimeout).toBeGreaterThanOrEqual(worker.timeoutSeconds);
