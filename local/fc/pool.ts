@@ -18,8 +18,6 @@ export interface InstancePool {
 export function createInstancePool(options: {
   spec: FunctionSpec;
   maxInstances: number;
-  /** How long a request waits for a busy instance before a new one starts. Default 50 ms. */
-  scaleOutDelayMs?: number;
   logger: Logger;
   spawn: () => FunctionInstance;
 }): InstancePool {
@@ -80,25 +78,14 @@ export function createInstancePool(options: {
     }
     if (all.length === 0) return acquireFresh();
     // Every instance is busy. A sequential flow's next task usually arrives while
-    // the instance that ran the previous one is still returning, a few ms from
-    // free; a new instance would cost a cold start (~100 ms). Wait briefly for a
-    // warm one, then scale out.
+    // the instance that ran the previous one is still returning, a fraction of a
+    // millisecond from free, so this request takes whichever instance frees first:
+    // that one, or a spare started now (as FC scales out when all instances are
+    // busy). The spare then waits warm, and the next overlapping request finds an
+    // idle instance instead of queueing behind the one returning.
+    void acquireFresh().then(release, () => {});
     return new Promise<FunctionInstance>((resolve, reject) => {
-      let settled = false;
-      const waiter = (r: FunctionInstance | Error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        if (r instanceof Error) reject(r);
-        else resolve(r);
-      };
-      const timer = setTimeout(() => {
-        if (settled) return;
-        settled = true;
-        remove(waiters, waiter);
-        acquireFresh().then(resolve, reject);
-      }, options.scaleOutDelayMs ?? 50);
-      waiters.push(waiter);
+      waiters.push((r) => (r instanceof Error ? reject(r) : resolve(r)));
     });
   };
 

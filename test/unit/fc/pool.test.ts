@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import type { FunctionInstance, InstanceContext } from '../../../local/fc/instance';
+import { createInstancePool } from '../../../local/fc/pool';
+import type { FunctionSpec, InvokeOutcome } from '../../../local/fc/types';
+import { silentLogger } from '../../../local/log';
+
+// Pure unit: fake instances whose start and whose invocations the test settles
+// by hand, so the pool's choices (reuse, scale out, hand-over) are observable.
+interface FakeInstance extends FunctionInstance {
+  start(): void;
+  /** Ends the invocation in flight with a body naming this instance. */
+  finish(): void;
+  served: number;
+}
+
+function fakeInstance(id: string): FakeInstance {
+  let started: (ms: number) => void = () => {};
+  const ready = new Promise<number>((r) => {
+    started = r;
+  });
+  let pending: ((o: InvokeOutcome) => void) | undefined;
+  const inst: FakeInstance = {
+    id,
+    pid: undefined,
+    ready,
+    get busy() {
+      return pending !== undefined;
+    },
+    alive: true,
+    served: 0,
+    invoke(_event: Buffer, context: InstanceContext) {
+      inst.served++;
+      return new Promise<InvokeOutcome>((resolve) => {
+        pending = () =>
+          resolve({
+            ok: true,
+            requestId: context.requestId,
+            body: Buffer.from(id),
+            durationMs: 0,
+          });
+      });
+    },
+    onExit() {},
+    kill() {},
+    start: () => started(1),
+    finish() {
+      const p = pending;
+      pending = undefined;
+      p?.({} as InvokeOutcome);
+    },
+  };
+  return inst;
+}
+
+const spec = { name: 'fn', timeoutSeconds: 3 } as FunctionSpec;
+const context = (requestId: string) => ({ requestId }) as InstanceContext;
+const flush = () => new Promise((r) => setImmediate(r));
+
+function pool(maxInstances = 4) {
+  const spawned: FakeInstance[] = [];
+  const p = createInstancePool({
+    spec,
+    maxInstances,
+    logger: silentLogger,
+    spawn: () => {
+      const inst = fakeInstance(`i${spawned.length + 1}`);
+      spawned.push(inst);
+      return inst;
+    },
+  });
+  return { p, spawned };
+}
+
+const bodyOf = async (o: Promise<InvokeOutcome>) => {
+  const r = await o;
+  return r.ok ? r.body.toString() : `error: ${r.error.errorMessage}`;
+};
+
+describe('the function instance pool', () => {
+  it('serves a request that finds every instance busy with the first one to come free, without waiting for a cold start', async () => {
+    const { p, spawned } = pool();
+    const first = p.invoke(Buffer.from('a'), context('r1'));
+    spawned[0]?.start();
+    await flush();
+    const second = p.invoke(Buffer.from('b'), context('r2'));
+    await flush();
+    // A spare was started for it, but it is still cold; the busy one frees first.
+    expect(spawned).toHaveLength(2);
+    spawned[0]?.finish();
+    expect(await bodyOf(first)).toBe('i1');
+    await flush();
+    spawned[0]?.finish();
+    expect(await bodyOf(second)).toBe('i1');
+    expect(spawned[1]?.served).toBe(0);
+  });
+
+  it('keeps the spare warm, so the next overlapping request finds an idle instance at once', async () => {
+    const { p, spawned } = pool();
+    const first = p.invoke(Buffer.from('a'), context('r1'));
+    spawned[0]?.start();
+    await flush();
+    const second = p.invoke(Buffer.from('b'), context('r2'));
+    spawned[0]?.finish();
+    await first;
+    await flush();
+    spawned[1]?.start(); // the spare comes up while i1 serves the second request
+    await flush();
+    const third = p.invoke(Buffer.from('c'), context('r3'));
+    await flush();
+    expect(spawned[1]?.served).toBe(1);
+    spawned[1]?.finish();
+    expect(await bodyOf(third)).toBe('i2');
+    spawned[0]?.finish();
+    expect(await bodyOf(second)).toBe('i1');
+    expect(spawned).toHaveLength(2);
+  });
+
+  it('hands a waiting request to the spare when the spare is ready before any busy instance is free', async () => {
+    const { p, spawned } = pool();
+    const first = p.invoke(Buffer.from('a'), context('r1'));
+    spawned[0]?.start();
+    await flush();
+    const second = p.invoke(Buffer.from('b'), context('r2'));
+    await flush();
+    spawned[1]?.start();
+    await flush();
+    spawned[1]?.finish();
+    expect(await bodyOf(second)).toBe('i2');
+    spawned[0]?.finish();
+    expect(await bodyOf(first)).toBe('i1');
+  });
+
+  it('starts no more instances than its limit; the extra requests queue for the busy ones', async () => {
+    const { p, spawned } = pool(2);
+    const calls = [p.invoke(Buffer.from('a'), context('r1'))];
+    spawned[0]?.start();
+    await flush();
+    calls.push(p.invoke(Buffer.from('b'), context('r2')));
+    calls.push(p.invoke(Buffer.from('c'), context('r3')));
+    await flush();
+    expect(spawned).toHaveLength(2);
+    spawned[1]?.start();
+    await flush();
+    spawned[0]?.finish();
+    spawned[1]?.finish();
+    await flush();
+    spawned[0]?.finish();
+    expect(await Promise.all(calls.map(bodyOf))).toEqual(['i1', 'i2', 'i1']);
+  });
+});
