@@ -20,7 +20,9 @@ async function received(body: string) {
   const sent = await t.mns.sendMessage(from, { MessageBody: body });
   const got = await t.mns.receiveMessage(from, 0);
   expect(got.body.MessageBody).toBe(body);
-  return { from, to, messageId: sent.body.MessageId, handle: got.body.ReceiptHandle };
+  const handle = got.body.ReceiptHandle ?? '';
+  expect(handle).not.toBe('');
+  return { from, to, messageId: sent.body.MessageId, handle };
 }
 
 const isEmpty = async (queue: string) => {
@@ -36,7 +38,7 @@ describe('moving a received message to a dead-letter queue', () => {
     expect(dead.body.MessageBody).toBe('{"task_token":"t1"}');
     expect(dead.body.MessageId).toBe(messageId);
     expect(dead.body.DequeueCount).toBe('1');
-    await t.mns.deleteMessage(to, dead.body.ReceiptHandle);
+    await t.mns.deleteMessage(to, dead.body.ReceiptHandle ?? '');
     expect(await isEmpty(to)).toBe(true);
     // Gone from the source for good, even after its visibility window would have ended.
     await clock.advance(60_000);
