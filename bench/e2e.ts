@@ -20,7 +20,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const S_YAML = join(root, 's.yaml');
 const QUEUE = 'queueflow-tasks';
 const INPUT = JSON.stringify({ source: 'orders-2026-11.csv' });
-const LATENCY_RUNS = 40;
+const LATENCY_RUNS = 100;
 
 async function bundleSender(): Promise<string> {
   const dir = join(tmpdir(), 'queueflow-bench', 'bench-fc-sender');
