@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { type Checkpointer, startCheckpointer } from './checkpointer';
 
 /** Where the store keeps its data. */
 export interface StoreOptions {
@@ -66,9 +67,27 @@ export function openStore(options: StoreOptions = {}): Store {
     file = join(dataDir, DATABASE_FILE);
   }
   const db = new Database(file ?? ':memory:');
+  let checkpointer: Checkpointer | undefined;
   if (file) {
+    const synchronous = options.durability === 'full' ? 'FULL' : 'NORMAL';
     db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma(`synchronous = ${synchronous}`);
+    // Checkpoints run on a worker thread (see checkpointer.ts), not inside a
+    // request's commit; a WAL that grew large is cut back when it restarts.
+    db.pragma('journal_size_limit = 67108864');
+    db.pragma('wal_autocheckpoint = 0');
+    checkpointer = startCheckpointer({
+      file,
+      synchronous,
+      catchUp: () => {
+        if (db.open && !db.inTransaction) db.pragma('wal_checkpoint(PASSIVE)');
+      },
+      onError: (err) => {
+        checkpointer = undefined;
+        if (db.open) db.pragma('wal_autocheckpoint = 1000');
+        process.emitWarning(`${err.message}; back to checkpoints in the commit`, 'QueueflowStore');
+      },
+    });
   }
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
@@ -142,6 +161,10 @@ export function openStore(options: StoreOptions = {}): Store {
       return true;
     },
     close() {
+      // The worker's connection closes first, so this one is the last: its close
+      // folds the WAL back into the database file and removes it.
+      checkpointer?.close();
+      checkpointer = undefined;
       if (db.open) db.close();
     },
   };

@@ -1,0 +1,138 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+
+/**
+ * WAL checkpoints off the thread that serves requests. SQLite's automatic
+ * checkpoint runs inside the commit that pushes the WAL past 1,000 pages: that
+ * request then copies ~4 MB into the database file and waits for two fsyncs
+ * (milliseconds on a VM disk), once every hundred or so queue messages. Here a
+ * worker thread with its own connection runs PASSIVE checkpoints instead, which
+ * never block the writer. Under writes so steady that the worker never catches
+ * up completely (the WAL restarts only once fully copied), the owner runs one
+ * checkpoint itself when the WAL passes `maxWalPages`: by then the worker has
+ * copied nearly all of it, so that one is short, and the WAL stays bounded.
+ */
+export interface Checkpointer {
+  /** Stops the worker and closes its connection (waits up to 2 s). */
+  close(): void;
+}
+
+/** How the store's owner is told to catch up a WAL the worker could not finish. */
+export interface CheckpointerOptions {
+  file: string;
+  /** The connection's `synchronous` setting, so checkpoints sync as commits do. */
+  synchronous: 'NORMAL' | 'FULL';
+  /** Checkpoint attempts this often. Default 200 ms. */
+  intervalMs?: number;
+  /** WAL size (pages) past which the owner checkpoints itself. Default 10,000 (~40 MB). */
+  maxWalPages?: number;
+  /** Runs a checkpoint on the owner's connection (called on the owner's thread). */
+  catchUp: () => void;
+  /** A worker failure: the owner should go back to automatic checkpoints. */
+  onError: (err: Error) => void;
+}
+
+// Plain CommonJS, evaluated as the worker's script: it needs no file next to the
+// CLI bundle. The driver is required by absolute path (resolved by the owner).
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const done = new Int32Array(workerData.done);
+function signalDone() {
+  Atomics.store(done, 0, 1);
+  Atomics.notify(done, 0);
+}
+let db;
+try {
+  db = new Database(workerData.file, { fileMustExist: true });
+  db.pragma('busy_timeout = 1000');
+  db.pragma('synchronous = ' + workerData.synchronous);
+} catch (err) {
+  parentPort.postMessage({ type: 'error', message: String((err && err.message) || err) });
+  signalDone();
+}
+if (db) run(db);
+function run(db) {
+  let over = false;
+  const timer = setInterval(() => {
+    try {
+      const [r] = db.pragma('wal_checkpoint(PASSIVE)');
+      // log: the frames in the WAL now. Past the cap, ask the owner once to catch up.
+      const behind = r.log > workerData.maxWalPages;
+      if (behind && !over) parentPort.postMessage({ type: 'behind', log: r.log });
+      over = behind;
+    } catch (err) {
+      // SQLITE_BUSY: another checkpoint is running; the next tick tries again.
+      if (!/busy|locked/i.test(String(err && err.message))) {
+        clearInterval(timer);
+        parentPort.postMessage({ type: 'error', message: String((err && err.message) || err) });
+      }
+    }
+  }, workerData.intervalMs);
+  parentPort.on('message', (m) => {
+    if (m !== 'close') return;
+    clearInterval(timer);
+    try {
+      db.close();
+    } catch {}
+    signalDone();
+    parentPort.close();
+  });
+}
+`;
+
+/** Starts the checkpoint worker for a WAL database file. */
+export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
+  const done = new SharedArrayBuffer(4);
+  const flag = new Int32Array(done);
+  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const worker = new Worker(WORKER_SOURCE, {
+    eval: true,
+    workerData: {
+      file: options.file,
+      driver,
+      done,
+      synchronous: options.synchronous,
+      intervalMs: options.intervalMs ?? 200,
+      maxWalPages: options.maxWalPages ?? 10_000,
+    },
+  });
+  // Never keeps the process alive; the owner's close() ends it.
+  worker.unref();
+  let closed = false;
+  let failed = false;
+  const fail = (err: Error) => {
+    if (closed || failed) return;
+    failed = true;
+    options.onError(err);
+  };
+  worker.on('message', (m: { type: string; message?: string }) => {
+    if (closed) return;
+    if (m.type === 'behind') {
+      setImmediate(() => {
+        if (closed) return;
+        try {
+          options.catchUp();
+        } catch {
+          // Busy: the worker is mid-checkpoint; it reports again if still behind.
+        }
+      });
+    } else if (m.type === 'error') fail(new Error(`WAL checkpointer: ${m.message}`));
+  });
+  worker.on('error', fail);
+  worker.on('exit', (code) => {
+    if (!closed) fail(new Error(`WAL checkpointer exited (code ${code})`));
+  });
+  return {
+    close() {
+      if (closed) return;
+      closed = true;
+      if (Atomics.load(flag, 0) === 1) return;
+      worker.postMessage('close');
+      // Synchronous on purpose: the store's close() is, and the owner's own
+      // close must come after the worker's, so it is the last connection (the
+      // one that folds the WAL back into the database and removes it).
+      Atomics.wait(flag, 0, 0, 2_000);
+    },
+  };
+}
