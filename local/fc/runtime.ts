@@ -213,7 +213,12 @@ export function createFunctionRuntime(
           if (old) await undeploy(old);
           const d: Deployed = { spec, source: fn, pool: makePool(spec), consumers: [] };
           deployed.set(fn.name, d);
-          await d.pool.warm(1);
+          // A queue trigger's pollers hand over the next message while the
+          // instance that ran the previous one is still returning; a second
+          // warm instance takes it, where a spare started then would cold-start
+          // in the middle of the flow (a sequential flow's first run, the demo).
+          const queueFed = fn.triggers.some((t) => t.kind === 'mns-queue');
+          await d.pool.warm(queueFed ? 2 : 1);
           startTriggers(d);
           logger.debug('function deployed', { function: fn.name, triggers: fn.triggers.length });
         }),
