@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Checkpointer, startCheckpointer } from './checkpointer';
+import { type FolderLock, lockDataFolder } from './folder-lock';
 
 /** Where the store keeps its data. */
 export interface StoreOptions {
@@ -61,21 +62,58 @@ export const DATABASE_FILE = 'queueflow.db';
 export function openStore(options: StoreOptions = {}): Store {
   let file: string | null = null;
   let dataDir: string | null = null;
+  let lock: FolderLock | undefined;
   if (!options.memory) {
     dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
     mkdirSync(dataDir, { recursive: true });
     file = join(dataDir, DATABASE_FILE);
+    lock = lockDataFolder(dataDir);
   }
+  try {
+    return open(file, dataDir, options, lock);
+  } catch (err) {
+    lock?.release();
+    throw err;
+  }
+}
+
+function open(
+  file: string | null,
+  dataDir: string | null,
+  options: StoreOptions,
+  lock: FolderLock | undefined,
+): Store {
   const db = new Database(file ?? ':memory:');
+  const synchronous = options.durability === 'full' ? 'FULL' : 'NORMAL';
+  let applied: Database.Statement;
+  let record: Database.Statement;
+  try {
+    if (file) {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${synchronous}`);
+      // Checkpoints run on a worker thread (below, and checkpointer.ts), not
+      // inside a request's commit; a WAL grown large is cut back when it restarts.
+      db.pragma('journal_size_limit = 67108864');
+      db.pragma('wal_autocheckpoint = 0');
+    }
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      component TEXT NOT NULL,
+      id TEXT NOT NULL,
+      applied_at INTEGER NOT NULL,
+      PRIMARY KEY (component, id)
+    )`);
+    applied = db.prepare('SELECT 1 FROM schema_migrations WHERE component = ? AND id = ?');
+    record = db.prepare(
+      'INSERT INTO schema_migrations (component, id, applied_at) VALUES (?, ?, ?)',
+    );
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   let checkpointer: Checkpointer | undefined;
   if (file) {
-    const synchronous = options.durability === 'full' ? 'FULL' : 'NORMAL';
-    db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${synchronous}`);
-    // Checkpoints run on a worker thread (see checkpointer.ts), not inside a
-    // request's commit; a WAL that grew large is cut back when it restarts.
-    db.pragma('journal_size_limit = 67108864');
-    db.pragma('wal_autocheckpoint = 0');
     checkpointer = startCheckpointer({
       file,
       synchronous,
@@ -89,18 +127,6 @@ export function openStore(options: StoreOptions = {}): Store {
       },
     });
   }
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
-    component TEXT NOT NULL,
-    id TEXT NOT NULL,
-    applied_at INTEGER NOT NULL,
-    PRIMARY KEY (component, id)
-  )`);
-  const applied = db.prepare('SELECT 1 FROM schema_migrations WHERE component = ? AND id = ?');
-  const record = db.prepare(
-    'INSERT INTO schema_migrations (component, id, applied_at) VALUES (?, ?, ?)',
-  );
 
   // Built once: better-sqlite3 makes a new wrapper per db.transaction() call, and
   // every engine transition and queue operation goes through here.
@@ -166,6 +192,7 @@ export function openStore(options: StoreOptions = {}): Store {
       checkpointer?.close();
       checkpointer = undefined;
       if (db.open) db.close();
+      lock?.release();
     },
   };
 }
