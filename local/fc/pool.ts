@@ -83,7 +83,13 @@ export function createInstancePool(options: {
     // that one, or a spare started now (as FC scales out when all instances are
     // busy). The spare then waits warm, and the next overlapping request finds an
     // idle instance instead of queueing behind the one returning.
-    void acquireFresh().then(release, () => {});
+    void acquireFresh().then(release, (err: unknown) => {
+      // The waiting request is served by a busy instance as it frees.
+      logger.warn('a spare instance failed to start', {
+        function: spec.name,
+        error: err instanceof Error ? err.message : String(err),
+      });
+    });
     return new Promise<FunctionInstance>((resolve, reject) => {
       waiters.push((r) => (r instanceof Error ? reject(r) : resolve(r)));
     });
