@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +58,33 @@ describe('one stack per data folder', () => {
     writeFileSync(join(dir, LOCK_FILE), '{"pi');
     openStore({ dataDir: dir }).close();
   });
+
+  it("takes over a lock bearing this process's own pid that this process does not hold (a restarted container's pid 1)", () => {
+    const dir = temp();
+    writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: process.pid, since: 'before' }));
+    openStore({ dataDir: dir }).close();
+  });
+
+  it.runIf(existsSync('/proc/self/stat'))(
+    'tells a live holder from a later process that reuses its pid, by its start time',
+    async () => {
+      const dir = temp();
+      const other = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 30000)']);
+      try {
+        const pid = other.pid!;
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const started = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+        const lock = (s: number) =>
+          writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid, since: 'now', started: s }));
+        lock(started);
+        expect(() => openStore({ dataDir: dir })).toThrow(DataFolderInUseError);
+        lock(started - 1); // the pid's holder was an earlier process
+        openStore({ dataDir: dir }).close();
+      } finally {
+        other.kill('SIGKILL');
+      }
+    },
+  );
 
   it('keeps no lock for an in-memory store', () => {
     const a = openStore({ memory: true });
