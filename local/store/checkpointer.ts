@@ -22,7 +22,7 @@ export interface CheckpointerOptions {
   file: string;
   /** The connection's `synchronous` setting, so checkpoints sync as commits do. */
   synchronous: 'NORMAL' | 'FULL';
-  /** Checkpoint attempts this often. Default 200 ms. */
+  /** Checkpoint attempts this often while the WAL takes writes (idle: backing off to 1 s). Default 200 ms. */
   intervalMs?: number;
   /** WAL size (pages) past which the owner checkpoints itself. Default 10,000 (~40 MB). */
   maxWalPages?: number;
@@ -54,24 +54,35 @@ try {
 if (db) run(db);
 function run(db) {
   let over = false;
-  const timer = setInterval(() => {
+  let timer;
+  let last = -1;
+  // Every intervalMs while the WAL takes writes; idle, the wait doubles up to a
+  // second, so a quiet stack is not woken five times a second for nothing (and a
+  // burst after a quiet spell waits at most a second for its first checkpoint).
+  let wait = workerData.intervalMs;
+  const tick = () => {
     try {
       const [r] = db.pragma('wal_checkpoint(PASSIVE)');
       // log: the frames in the WAL now. Past the cap, ask the owner once to catch up.
       const behind = r.log > workerData.maxWalPages;
       if (behind && !over) parentPort.postMessage({ type: 'behind', log: r.log });
       over = behind;
+      const idle = r.log === last && r.checkpointed === r.log;
+      last = r.log;
+      wait = idle ? Math.min(wait * 2, Math.max(1000, workerData.intervalMs)) : workerData.intervalMs;
     } catch (err) {
       // SQLITE_BUSY: another checkpoint is running; the next tick tries again.
       if (!/busy|locked/i.test(String(err && err.message))) {
-        clearInterval(timer);
         parentPort.postMessage({ type: 'error', message: String((err && err.message) || err) });
+        return;
       }
     }
-  }, workerData.intervalMs);
+    timer = setTimeout(tick, wait);
+  };
+  timer = setTimeout(tick, wait);
   parentPort.on('message', (m) => {
     if (m !== 'close') return;
-    clearInterval(timer);
+    clearTimeout(timer);
     try {
       db.close();
     } catch {}
