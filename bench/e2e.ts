@@ -120,7 +120,6 @@ async function latency(report: Parameters<BenchSection['run']>[0], log: (l: stri
       name: 'demo flow latency p50, direct queue integration',
       value: percentile(direct, 50),
       unit: 'ms',
-      compare: { label: 'function-sender', value: senderP50, better: 'lower' },
     });
     report({
       name: 'demo flow latency p50, function-sender pattern',
