@@ -131,10 +131,10 @@ export type ApiErrorWriter = (
 ) => void;
 
 /**
- * Reads an FC request's body. Past `limit` it answers 413 EntityTooLarge (FC's
- * table files the code under 400 for its API; 413 is the status that says
- * it); a caller that hung up mid-body gets nothing, as nobody is left to
- * answer and it is no server fault. Undefined in both cases.
+ * Reads an FC request's body. Past `limit` it answers 400 EntityTooLarge, the
+ * status FC's error table gives that code (reference fc-runtime §5.2); a
+ * caller that hung up mid-body gets nothing, as nobody is left to answer and
+ * it is no server fault. Undefined in both cases.
  */
 export async function readFcBody(
   req: IncomingMessage,
@@ -147,7 +147,7 @@ export async function readFcBody(
     return await readBody(req, limit);
   } catch (err) {
     if (err instanceof BodyTooLargeError) {
-      answer(res, requestId, 413, 'EntityTooLarge', err.message);
+      answer(res, requestId, 400, 'EntityTooLarge', err.message);
       return undefined;
     }
     if (err instanceof RequestAbortedError) return undefined;
