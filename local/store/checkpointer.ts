@@ -115,6 +115,10 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
   const fail = (err: Error) => {
     if (closed || failed) return;
     failed = true;
+    // A worker that reported a failed checkpoint is still running, with its
+    // connection open: the owner drops this checkpointer on error and never
+    // closes it, so it closes itself now (a no-op if it has already exited).
+    worker.postMessage('close');
     options.onError(err);
   };
   worker.on('message', (m: { type: string; message?: string }) => {

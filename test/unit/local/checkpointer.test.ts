@@ -1,4 +1,12 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -109,4 +117,39 @@ describe('WAL checkpoints off the request thread', () => {
       ckpt.close();
     }
   });
+  it.runIf(existsSync('/proc/self/fd'))(
+    'closes its own connection after a failed checkpoint, since the owner falls back and never closes it',
+    async () => {
+      const dir = temp();
+      // Opens fine (SQLite reads nothing yet); the first checkpoint then fails.
+      const file = join(dir, 'not-a-database.db');
+      writeFileSync(file, 'plain text, not SQLite '.repeat(500));
+      const openHere = () =>
+        readdirSync('/proc/self/fd').some((fd) => {
+          try {
+            return readlinkSync(`/proc/self/fd/${fd}`) === file;
+          } catch {
+            return false; // closed while listing
+          }
+        });
+      let failure: Error | undefined;
+      const ckpt = startCheckpointer({
+        file,
+        synchronous: 'NORMAL',
+        intervalMs: 10,
+        catchUp: () => {},
+        onError: (err) => {
+          failure = err;
+        },
+      });
+      try {
+        const err = await eventually(() => failure, 'the failure was reported');
+        expect(err.message).toMatch(/not a database/);
+        // As the store does on error: no close() from the owner.
+        await eventually(() => !openHere(), 'the worker closed its connection to the file');
+      } finally {
+        ckpt.close();
+      }
+    },
+  );
 });
