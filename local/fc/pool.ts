@@ -131,10 +131,15 @@ export function createInstancePool(options: {
     async warm(count = 1) {
       const missing = Math.min(count, options.maxInstances) - all.length;
       if (missing <= 0 || stopped) return;
-      try {
-        const started = await Promise.all(Array.from({ length: missing }, () => acquireFresh()));
-        for (const inst of started) release(inst);
-      } catch (err) {
+      // allSettled: an instance that started while another failed must still be
+      // released, or it would count against the limit, busy forever.
+      const results = await Promise.allSettled(
+        Array.from({ length: missing }, () => acquireFresh()),
+      );
+      for (const r of results) if (r.status === 'fulfilled') release(r.value);
+      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failure) {
+        const err: unknown = failure.reason;
         // Reported again on each invocation, as FC reports InitializationError.
         logger.error('function failed to initialize', {
           function: spec.name,

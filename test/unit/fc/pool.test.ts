@@ -8,6 +8,8 @@ import { silentLogger } from '../../../local/log';
 // by hand, so the pool's choices (reuse, scale out, hand-over) are observable.
 interface FakeInstance extends FunctionInstance {
   start(): void;
+  /** Fails its start: `ready` rejects and the process exits, as a failed init does. */
+  failStart(): void;
   /** Ends the invocation in flight with a body naming this instance. */
   finish(): void;
   served: number;
@@ -15,9 +17,13 @@ interface FakeInstance extends FunctionInstance {
 
 function fakeInstance(id: string): FakeInstance {
   let started: (ms: number) => void = () => {};
-  const ready = new Promise<number>((r) => {
-    started = r;
+  let failed: (err: Error) => void = () => {};
+  const ready = new Promise<number>((resolve, reject) => {
+    started = resolve;
+    failed = reject;
   });
+  ready.catch(() => {});
+  const exitListeners: Array<() => void> = [];
   let pending: ((o: InvokeOutcome) => void) | undefined;
   const inst: FakeInstance = {
     id,
@@ -40,9 +46,16 @@ function fakeInstance(id: string): FakeInstance {
           });
       });
     },
-    onExit() {},
+    onExit(listener) {
+      exitListeners.push(listener);
+    },
     kill() {},
     start: () => started(1),
+    failStart() {
+      failed(new Error(`${id} failed to initialize`));
+      inst.alive = false;
+      for (const l of exitListeners.splice(0)) l();
+    },
     finish() {
       const p = pending;
       pending = undefined;
@@ -146,5 +159,20 @@ describe('the function instance pool', () => {
     await flush();
     spawned[0]?.finish();
     expect(await Promise.all(calls.map(bodyOf))).toEqual(['i1', 'i2', 'i1']);
+  });
+  it('keeps the instances that did start when warming several and one fails to initialize', async () => {
+    const { p, spawned } = pool();
+    const warming = p.warm(2);
+    spawned[0]?.failStart();
+    await flush();
+    spawned[1]?.start();
+    await warming;
+    await flush();
+    const call = p.invoke(Buffer.from('a'), context('r1'));
+    await flush();
+    // The warm one serves it at once; none is started (or left busy) beside it.
+    expect(spawned).toHaveLength(2);
+    spawned[1]?.finish();
+    expect(await bodyOf(call)).toBe('i2');
   });
 });
