@@ -49,8 +49,15 @@ export function createInstancePool(options: {
         void acquireFresh().then(release, () => {});
         return;
       }
-      // A waiter blocked on a full pool can now get a fresh instance.
-      if (waiters.length > 0 && all.length < options.maxInstances) {
+      // A waiter blocked on a full pool can now get a fresh instance. Not in place
+      // of one that never started (a spare whose init failed) while others run:
+      // its replacement would likely fail too, and that failure would reach the
+      // waiting request, which the busy instances still serve as they free.
+      if (
+        waiters.length > 0 &&
+        all.length < options.maxInstances &&
+        (wasReady || all.length === 0)
+      ) {
         const waiter = waiters.shift()!;
         void acquireFresh().then(waiter, waiter);
       }

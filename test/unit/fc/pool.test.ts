@@ -24,6 +24,7 @@ function fakeInstance(id: string): FakeInstance {
   });
   ready.catch(() => {});
   const exitListeners: Array<() => void> = [];
+  let alive = true;
   let pending: ((o: InvokeOutcome) => void) | undefined;
   const inst: FakeInstance = {
     id,
@@ -32,7 +33,9 @@ function fakeInstance(id: string): FakeInstance {
     get busy() {
       return pending !== undefined;
     },
-    alive: true,
+    get alive() {
+      return alive;
+    },
     served: 0,
     invoke(_event: Buffer, context: InstanceContext) {
       inst.served++;
@@ -53,7 +56,7 @@ function fakeInstance(id: string): FakeInstance {
     start: () => started(1),
     failStart() {
       failed(new Error(`${id} failed to initialize`));
-      inst.alive = false;
+      alive = false;
       for (const l of exitListeners.splice(0)) l();
     },
     finish() {
@@ -160,6 +163,24 @@ describe('the function instance pool', () => {
     spawned[0]?.finish();
     expect(await Promise.all(calls.map(bodyOf))).toEqual(['i1', 'i2', 'i1']);
   });
+  it('serves a request with a busy instance as it frees when the spare started for it fails to initialize', async () => {
+    const { p, spawned } = pool();
+    const first = p.invoke(Buffer.from('a'), context('r1'));
+    spawned[0]?.start();
+    await flush();
+    const second = p.invoke(Buffer.from('b'), context('r2'));
+    await flush();
+    spawned[1]?.failStart();
+    await flush();
+    // No replacement spare: a second failed start would reach the request as an error.
+    expect(spawned).toHaveLength(2);
+    spawned[0]?.finish();
+    expect(await bodyOf(first)).toBe('i1');
+    await flush();
+    spawned[0]?.finish();
+    expect(await bodyOf(second)).toBe('i1');
+  });
+
   it('keeps the instances that did start when warming several and one fails to initialize', async () => {
     const { p, spawned } = pool();
     const warming = p.warm(2);
