@@ -9,8 +9,9 @@ import { Worker } from 'node:worker_threads';
  * worker thread with its own connection runs PASSIVE checkpoints instead, which
  * never block the writer. Under writes so steady that the worker never catches
  * up completely (the WAL restarts only once fully copied), the owner runs one
- * checkpoint itself when the WAL passes `maxWalPages`: by then the worker has
- * copied nearly all of it, so that one is short, and the WAL stays bounded.
+ * checkpoint itself when the WAL passes `maxWalPages` (and again per further
+ * `maxWalPages` of growth): by then the worker has copied nearly all of it, so
+ * that one is short, and the WAL stays bounded.
  */
 export interface Checkpointer {
   /** Stops the worker and closes its connection (waits up to 2 s). */
@@ -53,7 +54,7 @@ try {
 }
 if (db) run(db);
 function run(db) {
-  let over = false;
+  let askedAt = 0;
   let timer;
   let last = -1;
   // Every intervalMs while the WAL takes writes; idle, the wait doubles up to a
@@ -63,10 +64,14 @@ function run(db) {
   const tick = () => {
     try {
       const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-      // log: the frames in the WAL now. Past the cap, ask the owner once to catch up.
-      const behind = r.log > workerData.maxWalPages;
-      if (behind && !over) parentPort.postMessage({ type: 'behind', log: r.log });
-      over = behind;
+      // log: the frames in the WAL now. Past the cap, ask the owner to catch up;
+      // still behind, ask again each time the WAL has grown by another cap (the
+      // owner's try can find this worker mid-checkpoint, or a reader pinning it).
+      if (r.log <= workerData.maxWalPages) askedAt = 0;
+      else if (askedAt === 0 || r.log >= askedAt + workerData.maxWalPages) {
+        askedAt = r.log;
+        parentPort.postMessage({ type: 'behind', log: r.log });
+      }
       const idle = r.log === last && r.checkpointed === r.log;
       last = r.log;
       wait = idle ? Math.min(wait * 2, Math.max(1000, workerData.intervalMs)) : workerData.intervalMs;
@@ -129,7 +134,7 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
         try {
           options.catchUp();
         } catch {
-          // Busy: the worker is mid-checkpoint; it reports again if still behind.
+          // Busy: the worker is mid-checkpoint; it asks again if the WAL keeps growing.
         }
       });
     } else if (m.type === 'error') fail(new Error(`WAL checkpointer: ${m.message}`));

@@ -61,7 +61,7 @@ describe('WAL checkpoints off the request thread', () => {
     second.close();
   });
 
-  it('asks its owner to catch up once the WAL is past the cap', async () => {
+  it('asks its owner to catch up once the WAL is past the cap, and again while it keeps growing', async () => {
     const dir = temp();
     const file = join(dir, 'a.db');
     const db = new Database(file);
@@ -91,6 +91,10 @@ describe('WAL checkpoints off the request thread', () => {
       const insert = db.prepare('INSERT INTO t (x) VALUES (?)');
       for (let i = 0; i < 200; i++) insert.run(ROW);
       await eventually(() => caughtUp > 0, 'the owner was asked to catch up');
+      // The catch-up could not finish (the reader still pins the WAL): once the
+      // WAL has grown by another cap, the owner is asked again.
+      for (let i = 0; i < 200; i++) insert.run(ROW);
+      await eventually(() => caughtUp > 1, 'the owner was asked again');
     } finally {
       ckpt.close();
       reader.exec('COMMIT');
