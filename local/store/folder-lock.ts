@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The lock file in a data folder: one running stack per folder. */
@@ -33,7 +33,8 @@ interface LockContent {
   started?: number;
 }
 
-// Folders this process holds now: the same pid in a lock file is either one of
+// Folders this process holds now (by real path, so a symlink or another spelling
+// of a held folder is still known): the same pid in a lock file is either one of
 // these, or a previous process that had this pid (a restarted container's pid 1).
 const heldHere = new Set<string>();
 
@@ -64,8 +65,8 @@ function read(file: string): LockContent | undefined {
 }
 
 /** Whether the process that wrote `holder` still runs (and is not a later one with its pid). */
-function holderAlive(holder: LockContent, dataDir: string): boolean {
-  if (holder.pid === process.pid) return heldHere.has(dataDir);
+function holderAlive(holder: LockContent, folder: string): boolean {
+  if (holder.pid === process.pid) return heldHere.has(folder);
   try {
     process.kill(holder.pid, 0);
   } catch (err) {
@@ -88,6 +89,7 @@ function holderAlive(holder: LockContent, dataDir: string): boolean {
  */
 export function lockDataFolder(dataDir: string): FolderLock {
   const file = join(dataDir, LOCK_FILE);
+  const folder = realpathSync.native(dataDir);
   const started = startTime(process.pid);
   const mine: LockContent = {
     pid: process.pid,
@@ -106,7 +108,7 @@ export function lockDataFolder(dataDir: string): FolderLock {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw err;
       const holder = read(file);
-      if (holder && holderAlive(holder, dataDir)) {
+      if (holder && holderAlive(holder, folder)) {
         throw new DataFolderInUseError(dataDir, holder.pid, holder.since);
       }
       // Stale (its process is gone) or unreadable: remove it, unless it changed
@@ -115,10 +117,10 @@ export function lockDataFolder(dataDir: string): FolderLock {
       if (now?.pid === holder?.pid && now?.since === holder?.since) rmSync(file, { force: true });
     }
   }
-  heldHere.add(dataDir);
+  heldHere.add(folder);
   return {
     release() {
-      heldHere.delete(dataDir);
+      heldHere.delete(folder);
       const holder = read(file);
       if (holder?.pid === mine.pid && holder.since === mine.since) rmSync(file, { force: true });
     },

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -40,6 +40,19 @@ describe('one stack per data folder', () => {
     } finally {
       first.close();
     }
+  });
+
+  it('refuses a second store in this process on the same folder reached by another path (a symlink)', () => {
+    const dir = temp();
+    const link = join(temp(), 'link');
+    symlinkSync(dir, link, 'dir');
+    const first = openStore({ dataDir: dir });
+    try {
+      expect(() => openStore({ dataDir: link }).close()).toThrow(DataFolderInUseError);
+    } finally {
+      first.close();
+    }
+    expect(existsSync(join(dir, LOCK_FILE))).toBe(false);
   });
 
   it('frees the folder on close, for the next stack', () => {
