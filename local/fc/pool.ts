@@ -91,6 +91,8 @@ export function createInstancePool(options: {
     // busy). The spare then waits warm, and the next overlapping request finds an
     // idle instance instead of queueing behind the one returning.
     void acquireFresh().then(release, (err: unknown) => {
+      // Killed by stop() while starting: no failure worth a line.
+      if (stopped) return;
       // The waiting request is served by a busy instance as it frees.
       logger.warn('a spare instance failed to start', {
         function: spec.name,

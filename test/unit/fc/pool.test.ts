@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FunctionInstance, InstanceContext } from '../../../local/fc/instance';
 import { createInstancePool } from '../../../local/fc/pool';
 import type { FunctionSpec, InvokeOutcome } from '../../../local/fc/types';
-import { silentLogger } from '../../../local/log';
+import { createLogger, silentLogger } from '../../../local/log';
 
 // Pure unit: fake instances whose start and whose invocations the test settles
 // by hand, so the pool's choices (reuse, scale out, hand-over) are observable.
@@ -72,12 +72,12 @@ const spec = { name: 'fn', timeoutSeconds: 3 } as FunctionSpec;
 const context = (requestId: string) => ({ requestId }) as InstanceContext;
 const flush = () => new Promise((r) => setImmediate(r));
 
-function pool(maxInstances = 4) {
+function pool(maxInstances = 4, logger = silentLogger) {
   const spawned: FakeInstance[] = [];
   const p = createInstancePool({
     spec,
     maxInstances,
-    logger: silentLogger,
+    logger,
     spawn: () => {
       const inst = fakeInstance(`i${spawned.length + 1}`);
       spawned.push(inst);
@@ -195,5 +195,21 @@ describe('the function instance pool', () => {
     expect(spawned).toHaveLength(2);
     spawned[1]?.finish();
     expect(await bodyOf(call)).toBe('i2');
+  });
+  it('stays quiet about a spare that was still starting when the pool stopped', async () => {
+    const lines: string[] = [];
+    const { p, spawned } = pool(4, createLogger({ level: 'debug', write: (l) => lines.push(l) }));
+    const first = p.invoke(Buffer.from('a'), context('r1'));
+    spawned[0]?.start();
+    await flush();
+    const second = p.invoke(Buffer.from('b'), context('r2'));
+    await flush();
+    p.stop(); // a redeploy or the stack's stop
+    spawned[1]?.failStart(); // the killed spare's start fails, as a killed process's does
+    await flush();
+    expect(await bodyOf(second)).toMatch(/stopped/);
+    expect(lines.filter((l) => l.includes('spare'))).toEqual([]);
+    spawned[0]?.finish();
+    await first;
   });
 });
