@@ -152,7 +152,11 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
       // Synchronous on purpose: the store's close() is, and the owner's own
       // close must come after the worker's, so it is the last connection (the
       // one that folds the WAL back into the database and removes it).
-      Atomics.wait(flag, 0, 0, 2_000);
+      if (Atomics.wait(flag, 0, 0, 2_000) === 'timed-out') {
+        // Stuck (a checkpoint waiting on a lock): end the thread; its connection
+        // goes with it, and the WAL stays for the next open to fold back.
+        void worker.terminate();
+      }
     },
   };
 }

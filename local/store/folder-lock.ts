@@ -1,128 +1,100 @@
-import { closeSync, openSync, readFileSync, realpathSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 
-/** The lock file in a data folder: one running stack per folder. */
+/** The lock in a data folder (a tiny SQLite file held exclusively): one running stack per folder. */
 export const LOCK_FILE = 'queueflow.lock';
+/** Who holds the lock, for the refusal's message (plain JSON, informational only). */
+export const LOCK_INFO_FILE = 'queueflow.lock.json';
 
-/** Raised when another live process holds the data folder. */
+/** Raised when another stack (in this process or another) holds the data folder. */
 export class DataFolderInUseError extends Error {
   override readonly name = 'DataFolderInUseError';
   readonly code = 'DataFolderInUse';
+  readonly retryable = false;
   constructor(
     readonly dataDir: string,
-    readonly pid: number,
-    readonly since: string,
+    readonly holder: { pid: number; since: string } | undefined,
+    options?: { cause?: unknown },
   ) {
     super(
-      `the data folder ${dataDir} is in use by another queueflow (pid ${pid}, since ${since}); ` +
-        'stop that one, or pass another --data-dir (two stacks on one folder would both run its executions and timers); ' +
-        `if pid ${pid} is not a queueflow, remove ${join(dataDir, LOCK_FILE)}`,
+      `the data folder ${dataDir} is in use by another queueflow` +
+        (holder ? ` (pid ${holder.pid}, since ${holder.since})` : '') +
+        '; stop that one, or pass another --data-dir (two stacks on one folder would both run its executions and timers)',
+      options,
     );
   }
 }
 
-/** A held lock; `release()` removes the file if it is still this process's. */
+/** A held lock; `release()` lets the folder go. */
 export interface FolderLock {
   release(): void;
 }
 
-interface LockContent {
-  pid: number;
-  since: string;
-  /** Linux: the process's start time in clock ticks (/proc/<pid>/stat), to tell a reused pid. */
-  started?: number;
-}
-
-// Folders this process holds now (by real path, so a symlink or another spelling
-// of a held folder is still known): the same pid in a lock file is either one of
-// these, or a previous process that had this pid (a restarted container's pid 1).
-const heldHere = new Set<string>();
-
-/** The start time of `pid` where /proc has it (Linux), else undefined. */
-function startTime(pid: number): number | undefined {
+function readHolder(dataDir: string): { pid: number; since: string } | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const v = Number(fields[19]);
-    return Number.isFinite(v) ? v : undefined;
+    const v = JSON.parse(readFileSync(join(dataDir, LOCK_INFO_FILE), 'utf8')) as {
+      pid?: unknown;
+      since?: unknown;
+    };
+    return typeof v.pid === 'number' ? { pid: v.pid, since: String(v.since ?? '?') } : undefined;
   } catch {
     return undefined;
   }
 }
 
-function read(file: string): LockContent | undefined {
-  try {
-    const v = JSON.parse(readFileSync(file, 'utf8')) as Partial<LockContent>;
-    if (typeof v.pid !== 'number') return undefined;
-    return {
-      pid: v.pid,
-      since: String(v.since ?? '?'),
-      ...(typeof v.started === 'number' ? { started: v.started } : {}),
-    };
-  } catch {
-    return undefined; // gone, or half-written by a process that died mid-write
-  }
-}
-
-/** Whether the process that wrote `holder` still runs (and is not a later one with its pid). */
-function holderAlive(holder: LockContent, folder: string): boolean {
-  if (holder.pid === process.pid) return heldHere.has(folder);
-  try {
-    process.kill(holder.pid, 0);
-  } catch (err) {
-    // EPERM: it exists but belongs to someone else; it is alive.
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  const now = startTime(holder.pid);
-  return holder.started === undefined || now === undefined || now === holder.started;
-}
+const codeOf = (err: unknown) => String((err as { code?: unknown }).code ?? '');
 
 /**
- * Takes the data folder for this process: creates `queueflow.lock` exclusively
- * with this pid. A lock left by a process that is gone (killed, crashed) is
- * taken over, also when a new process got its pid (a restarted container's pid
- * 1; on Linux a reused pid is told by its start time); one held by a live
- * process, this one included (a second stack in the same process), is refused
- * with DataFolderInUseError. The SQLite file
- * itself would allow two writers; the engines on top would not, since both
- * would drive every execution and fire every timer.
+ * Takes the data folder for this process. The lock is a lock the operating
+ * system holds: `queueflow.lock` is a SQLite file opened in exclusive locking
+ * mode and written once, so its lock stays with this connection until it
+ * closes, or the process dies (crash, SIGKILL, a restarted container) and the
+ * OS drops it. Nothing is stale to clean up, no pid is guessed at, and two
+ * starters racing for the folder cannot both win. A second stack, in this
+ * process too, is refused with DataFolderInUseError. The database file itself
+ * would allow two writers; the engines on top would not, since both would
+ * drive every execution and fire every timer.
  */
 export function lockDataFolder(dataDir: string): FolderLock {
   const file = join(dataDir, LOCK_FILE);
-  const folder = realpathSync.native(dataDir);
-  const started = startTime(process.pid);
-  const mine: LockContent = {
-    pid: process.pid,
-    since: new Date().toISOString(),
-    ...(started === undefined ? {} : { started }),
-  };
   for (let attempt = 0; ; attempt++) {
+    const db = new Database(file, { timeout: 0 });
     try {
-      const fd = openSync(file, 'wx');
-      try {
-        writeSync(fd, JSON.stringify(mine));
-      } finally {
-        closeSync(fd);
-      }
-      break;
+      db.pragma('locking_mode = EXCLUSIVE');
+      db.exec(
+        'CREATE TABLE IF NOT EXISTS holder (pid INTEGER, since TEXT); DELETE FROM holder; ' +
+          `INSERT INTO holder VALUES (${process.pid}, '${new Date().toISOString()}')`,
+      );
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw err;
-      const holder = read(file);
-      if (holder && holderAlive(holder, folder)) {
-        throw new DataFolderInUseError(dataDir, holder.pid, holder.since);
+      db.close();
+      const code = codeOf(err);
+      if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') {
+        throw new DataFolderInUseError(dataDir, readHolder(dataDir), { cause: err });
       }
-      // Stale (its process is gone) or unreadable: remove it, unless it changed
-      // since it was read (another starter took it over first), and try again.
-      const now = read(file);
-      if (now?.pid === holder?.pid && now?.since === holder?.since) rmSync(file, { force: true });
+      // Not a database (a lock file from an older queueflow, or garbage): it
+      // holds no lock, so it can go.
+      if (code === 'SQLITE_NOTADB' && attempt === 0) {
+        rmSync(file, { force: true });
+        continue;
+      }
+      throw err;
     }
+    const since = new Date().toISOString();
+    try {
+      writeFileSync(join(dataDir, LOCK_INFO_FILE), JSON.stringify({ pid: process.pid, since }));
+    } catch {
+      // Informational only; the lock holds without it.
+    }
+    return {
+      release() {
+        if (!db.open) return;
+        const holder = readHolder(dataDir);
+        if (holder?.pid === process.pid && holder.since === since) {
+          rmSync(join(dataDir, LOCK_INFO_FILE), { force: true });
+        }
+        db.close();
+      },
+    };
   }
-  heldHere.add(folder);
-  return {
-    release() {
-      heldHere.delete(folder);
-      const holder = read(file);
-      if (holder?.pid === mine.pid && holder.since === mine.since) rmSync(file, { force: true });
-    },
-  };
 }

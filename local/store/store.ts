@@ -189,10 +189,13 @@ function open(
     close() {
       // The worker's connection closes first, so this one is the last: its close
       // folds the WAL back into the database file and removes it.
-      checkpointer?.close();
-      checkpointer = undefined;
-      if (db.open) db.close();
-      lock?.release();
+      try {
+        checkpointer?.close();
+        checkpointer = undefined;
+        if (db.open) db.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }
