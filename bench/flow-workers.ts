@@ -3,10 +3,13 @@
 // it says {ready} once loaded; send 'stop' to end; it answers {done, cpuMicros} over IPC.
 //   kind 'queueflow': the product's long-polling worker (shared/task) over the
 //                     project's clients, each instance running `concurrency` tasks at once;
+//   kind 'demo':      the same worker with the demo's handlers (functions/task-worker),
+//                     as `queueflow worker --handlers` runs them on ECS or in a container;
 //   kind 'minimal':   a bare loop over the two SDKs: batch receive, report each,
 //                     batch delete (about the least a worker can do per task).
 import MnsModule from '@alicloud/mns';
 import RPCClient from '@alicloud/pop-core/lib/rpc';
+import { registry as demoRegistry } from '../functions/task-worker/handlers';
 import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET } from '../local/credentials';
 import { loadConfig } from '../shared/clients/config';
 import { createDeps } from '../shared/clients/deps';
@@ -50,9 +53,12 @@ async function queueflowWorker(): Promise<number> {
     flow: deps.flow,
     waitSeconds: 1,
     concurrency: Number(concurrency),
-    registry: createHandlerRegistry({
-      step: async (input: Record<string, unknown>) => ({ [`s${String(input.n)}`]: true }),
-    }),
+    registry:
+      kind === 'demo'
+        ? demoRegistry
+        : createHandlerRegistry({
+            step: async (input: Record<string, unknown>) => ({ [`s${String(input.n)}`]: true }),
+          }),
     onTask: () => {
       done++;
     },

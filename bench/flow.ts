@@ -13,7 +13,7 @@ import { type BenchSection, percentile } from './harness';
 const QUEUE = 'bench-tasks';
 
 /** Which worker answers the tasks (see flow-workers.ts). */
-export type WorkerKind = 'queueflow' | 'minimal';
+export type WorkerKind = 'queueflow' | 'minimal' | 'demo';
 
 function chainFlow(steps: number): string {
   const body = Array.from(
@@ -41,10 +41,16 @@ function chainFlow(steps: number): string {
  * SDK workers in a child process, resolved once it has loaded (a cold start
  * must not count as task time); `stop()` ends them and returns their CPU time.
  */
-async function startWorkers(stack: LocalStack, count: number, kind: WorkerKind, concurrency = 4) {
+export async function startWorkers(
+  stack: LocalStack,
+  count: number,
+  kind: WorkerKind,
+  concurrency = 4,
+  queue = QUEUE,
+) {
   const child = fork(
     join(import.meta.dirname, 'flow-workers.ts'),
-    [stack.endpoint, stack.accountId, QUEUE, String(count), kind, String(concurrency)],
+    [stack.endpoint, stack.accountId, queue, String(count), kind, String(concurrency)],
     { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
   let resolveReady: () => void = () => {};
