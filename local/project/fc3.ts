@@ -147,10 +147,17 @@ function readMnsQueueTrigger(
   if (!streaming && retryKeys.length > 0) {
     warn(`runOptions ${retryKeys.join(', ')} apply only in event-streaming mode; defaults used`);
   }
+  const queueName = mns.string('QueueName');
+  if (retry.deadLetterQueue === queueName) {
+    // Each exhausted message would go back where it failed, forever.
+    throw run
+      .object('deadLetterQueue')
+      .error(`must name another queue than the trigger's own (${queueName})`, 'Arn');
+  }
   return {
     kind: 'mns-queue',
     triggerName,
-    queueName: mns.string('QueueName'),
+    queueName,
     // EventBridge's MNS source decodes base64 bodies unless told not to.
     isBase64Decode: mns.bool('IsBase64Decode', true),
     batchSize: streaming ? batchSize : 1,

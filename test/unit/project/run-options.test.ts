@@ -142,6 +142,10 @@ describe('the MNS trigger runOptions retry settings', () => {
       { deadLetterQueue: { arn: 'acs:mns:cn-hangzhou:1:/queues/d' } },
       `${RUN}.deadLetterQueue.arn: must be spelt Arn (these keys are capitalised)`,
     ],
+    [
+      { deadLetterQueue: { Arn: 'acs:mns:cn-hangzhou:1:/queues/jobs' } },
+      `${RUN}.deadLetterQueue.Arn: must name another queue than the trigger's own (jobs)`,
+    ],
   ])('refuse %j with the file, the path, the line and what is allowed', (runOptions, message) => {
     const err = loadError(runOptions);
     expect(err.code).toBe('ProjectInvalid');
