@@ -85,6 +85,7 @@ export function createQueueStore(db: Database.Database) {
       `UPDATE mns_messages SET queue = ?, visible_at = ?, receipt = NULL, dequeue_count = 0,
          first_dequeue_time = 0 WHERE seq = ?`,
     ),
+    setExpiry: db.prepare<[number, number]>('UPDATE mns_messages SET expires_at = ? WHERE seq = ?'),
     bySeq: db.prepare<[number], MessageRow>('SELECT * FROM mns_messages WHERE seq = ?'),
     deleteByHandle: db.prepare<[number, string, string, number, number]>(
       `DELETE FROM mns_messages
@@ -211,6 +212,9 @@ export function createQueueStore(db: Database.Database) {
     },
     moveTo(seq: number, queue: string, now: number): void {
       s.moveTo.run(queue, now, seq);
+    },
+    setExpiry(seq: number, at: number): void {
+      s.setExpiry.run(at, seq);
     },
     bySeq(seq: number): MessageRow | undefined {
       return s.bySeq.get(seq);

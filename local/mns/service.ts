@@ -45,7 +45,7 @@ export interface QueueServiceInternals {
   /**
    * Moves a received message (by its current receipt handle) to another queue in
    * one transaction: the EventBridge trigger's dead-letter step. Same row move as
-   * MaxReceiveCount dead-lettering (id, body and retention kept). Throws
+   * MaxReceiveCount dead-lettering (id and body kept); the DLQ's retention applies. Throws
    * QueueNotExist, or ReceiptHandleError / MessageNotExist for a stale handle;
    * either way nothing moves.
    */
@@ -379,9 +379,15 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
         throw new MnsError('InvalidArgument', 'A queue cannot be its own dead-letter queue.');
       }
       store.transaction(() => {
-        requireQueue(toQueue);
+        const dlq = requireQueue(toQueue);
         const row = findHandle(fromQueue, receiptHandle);
-        q.moveTo(row.seq, toQueue, clock.now());
+        const now = clock.now();
+        q.moveTo(row.seq, toQueue, now);
+        // EventBridge sends a new message to the DLQ, which keeps it for the
+        // DLQ's own retention period, not what was left of the source's.
+        const expiresAt = now + dlq.attributes.MessageRetentionPeriod * 1000;
+        q.setExpiry(row.seq, expiresAt);
+        scheduleExpiry(expiresAt);
       });
       waiters.notify(toQueue, store.db.inTransaction);
     },

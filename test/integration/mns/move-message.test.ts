@@ -47,6 +47,20 @@ describe('moving a received message to a dead-letter queue', () => {
     expect(stale.name).toBe(sdkErrorName('MessageNotExist'));
   });
 
+  it("keeps the moved message for the dead-letter queue's retention, not what was left of the source's", async () => {
+    const from = await t.freshQueue({ VisibilityTimeout: 30, MessageRetentionPeriod: 60 });
+    const to = await t.freshQueue({ MessageRetentionPeriod: 7 * 86_400 });
+    await t.mns.sendMessage(from, { MessageBody: 'kept' });
+    const got = await t.mns.receiveMessage(from, 0);
+    mover().moveMessage(from, got.body.ReceiptHandle ?? '', to);
+    await clock.advance(120_000); // well past the source's 60 s
+    const dead = await t.mns.receiveMessage(to, 0);
+    expect(dead.body.MessageBody).toBe('kept');
+    await clock.advance(7 * 86_400_000); // and past the DLQ's own 7 days
+    await clock.advance(60_000);
+    expect(await isEmpty(to)).toBe(true);
+  });
+
   it('moves nothing when the receipt handle is stale', async () => {
     const { from, to, handle } = await received('late');
     await clock.advance(30_000); // the visibility window is over: the handle is stale
