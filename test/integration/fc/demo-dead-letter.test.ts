@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../local/log';
 import { createTestEnvironment, type TestEnvironment } from '../../../testing';
 import { eventually } from '../../support/eventually';
+import { extractTaskFlow } from './fixtures/extract-task-flow';
 
 const S_YAML = fileURLToPath(new URL('../../../s.yaml', import.meta.url));
 const QUEUE = 'queueflow-tasks';
@@ -14,26 +15,7 @@ const DLQ = 'queueflow-tasks-dlq';
 
 // One demo-shaped queue task whose handler always asks for a retry (the demo
 // handlers' `simulate` switch; the demo flow itself does not map it).
-const ALWAYS_BUSY_FLOW = `
-version: v1
-type: flow
-steps:
-  - type: task
-    name: Extract
-    resourceArn: acs:mns:::/queues/${QUEUE}/messages
-    pattern: waitForCallback
-    inputMappings:
-      - target: task_token
-        source: $context.task.token
-      - target: task_type
-        source: extract
-      - target: source
-        source: $input.source
-      - target: simulate
-        source: $input.simulate
-    serviceParams:
-      MessageBody: $
-`;
+const ALWAYS_BUSY_FLOW = extractTaskFlow(QUEUE);
 
 describe('the demo task queue’s dead-letter queue', () => {
   let env: TestEnvironment | undefined;

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../local/log';
 import { createTestEnvironment, type TestEnvironment } from '../../../testing';
+import { extractTaskFlow } from './fixtures/extract-task-flow';
 import { eventually } from './runtime-stack';
 
 const S_YAML = fileURLToPath(new URL('../../../s.yaml', import.meta.url));
@@ -11,26 +12,9 @@ const QUEUE = 'queueflow-tasks';
 
 // One queue task (extract), with a `simulate` switch the demo handlers understand,
 // and a catch that routes the handler's error code to a pass step.
-const CATCHING_FLOW = `
-version: v1
-type: flow
-steps:
-  - type: task
-    name: Extract
-    resourceArn: acs:mns:::/queues/${QUEUE}/messages
-    pattern: waitForCallback
-    inputMappings:
-      - target: task_token
-        source: $context.task.token
-      - target: task_type
-        source: extract
-      - target: source
-        source: $input.source
-      - target: simulate
-        source: $input.simulate
-    serviceParams:
-      MessageBody: $
-    catch:
+const CATCHING_FLOW = extractTaskFlow(
+  QUEUE,
+  `    catch:
       - errors: [OrderInvalid]
         goto: Recovered
   - type: succeed
@@ -40,7 +24,8 @@ steps:
     outputMappings:
       - target: recovered
         source: true
-`;
+`,
+);
 
 async function startEnv(logs: string[] = [], virtualClock = false): Promise<TestEnvironment> {
   const env = await createTestEnvironment({
