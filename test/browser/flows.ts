@@ -1,28 +1,10 @@
 // The flows the console browser tests run. The demo is the project's own
 // flows/demo.flow.yaml (queue queueflow-tasks, Task_1..3, task_type extract/transform/load).
 import { readFileSync } from 'node:fs';
+import { queueTaskStep } from '../support/queue-task-step';
 
-const queueTask = (
-  name: string,
-  taskType: string,
-  queue: string,
-  data: Record<string, string>,
-) => `  - type: task
-    name: ${name}
-    resourceArn: acs:mns:::/queues/${queue}/messages
-    pattern: waitForCallback
-    inputMappings:
-      - target: task_token
-        source: $context.task.token
-      - target: task_type
-        source: ${taskType}
-${Object.entries(data)
-  .map(([k, v]) => `      - target: ${k}\n        source: ${v}`)
-  .join('\n')}
-    serviceParams:
-      MessageBody: $
-      Priority: 1
-`;
+const queueTask = (name: string, taskType: string, queue: string, data: Record<string, string>) =>
+  queueTaskStep({ name, taskType, queue, data, priority: 1 });
 
 /** The project's 3-task callback demo, as it ships. */
 export const DEMO_FLOW = readFileSync(
