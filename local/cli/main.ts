@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerHistoryCommand } from './commands/history';
 import { registerInvokeCommand } from './commands/invoke';
 import { registerLocalCommand } from './commands/local';
+import { registerRedriveCommand } from './commands/redrive';
 import { registerStartExecutionCommand } from './commands/start-execution';
 import { registerValidateCommand } from './commands/validate';
 import { registerWorkerCommand } from './commands/worker';
@@ -19,6 +20,7 @@ export function createProgram(): Command {
   registerStartExecutionCommand(program);
   registerHistoryCommand(program);
   registerInvokeCommand(program);
+  registerRedriveCommand(program);
   registerValidateCommand(program);
   return program;
 }
