@@ -9,14 +9,12 @@ import {
   LOCAL_REGION,
 } from '../../credentials';
 import { HTTP_TRIGGER_PREFIX } from '../../fc/http-trigger-route';
+import { type CommandIo, processIo } from '../io';
 import { signTriggerRequest } from '../sign-acs3';
 
 /** Where the command writes and reads; the process by default, captured in tests. */
-export interface InvokeIo {
-  stdout(text: string): void;
-  stderr(text: string): void;
+export interface InvokeIo extends CommandIo {
   readStdin(): Promise<Buffer>;
-  setExitCode(code: number): void;
 }
 
 /** `-` for stdin: read in the action, since commander's parsers are synchronous. */
@@ -221,22 +219,18 @@ async function invokeHttp(
   return res.status >= 400 ? 1 : 0;
 }
 
-/** The process's own streams and exit code. */
-export const processIo: InvokeIo = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
+/** The process's own streams, stdin and exit code. */
+const processInvokeIo: InvokeIo = {
+  ...processIo,
   async readStdin() {
     const chunks: Buffer[] = [];
     for await (const c of process.stdin) chunks.push(c as Buffer);
     return Buffer.concat(chunks);
   },
-  setExitCode: (code) => {
-    process.exitCode = code;
-  },
 };
 
 /** `queueflow invoke <function>`: an event invocation, or with --http a call of its trigger. */
-export function registerInvokeCommand(program: Command, io: InvokeIo = processIo): void {
+export function registerInvokeCommand(program: Command, io: InvokeIo = processInvokeIo): void {
   program
     .command('invoke <function>')
     .description(

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../../shared/clients/config';
 import { createDeps } from '../../../shared/clients/deps';
 import { redriveMessages } from '../../../shared/task/redrive';
+import { type CommandIo, processIo } from '../io';
 import { parsePositiveInt } from '../options';
 
 interface RedriveOptions {
@@ -11,23 +12,8 @@ interface RedriveOptions {
   endpoint?: string;
 }
 
-/** Where the command writes; tests capture it. */
-export interface RedriveIo {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-  setExitCode: (code: number) => void;
-}
-
-const processIo: RedriveIo = {
-  stdout: (t) => process.stdout.write(t),
-  stderr: (t) => process.stderr.write(t),
-  setExitCode: (c) => {
-    process.exitCode = c;
-  },
-};
-
 /** `queueflow redrive`: moves dead-lettered task messages back to their queue. */
-export function registerRedriveCommand(program: Command, io: RedriveIo = processIo): void {
+export function registerRedriveCommand(program: Command, io: CommandIo = processIo): void {
   program
     .command('redrive')
     .description(
