@@ -54,7 +54,7 @@ describe('messages through the unmodified @alicloud/mns client', () => {
     expect(second.body.DequeueCount).toBe('2');
     expect(second.body.FirstDequeueTime).toBe(first.body.FirstDequeueTime);
     expect(second.body.ReceiptHandle).not.toBe(first.body.ReceiptHandle);
-    // The first handle is stale now: ReceiptHandleError (docs/t.mns.md).
+    // The first handle is stale now: ReceiptHandleError (docs/mns.md).
     const stale = await rejection(t.mns.deleteMessage(q, first.body.ReceiptHandle!));
     expect(stale.name).toBe(sdkErrorName('ReceiptHandleError'));
     expect((await t.mns.deleteMessage(q, second.body.ReceiptHandle!)).code).toBe(204);
