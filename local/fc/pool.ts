@@ -78,11 +78,6 @@ export function createInstancePool(options: {
       if (!inst) break;
       if (inst.alive) return inst;
     }
-    if (all.length >= options.maxInstances) {
-      return new Promise<FunctionInstance>((resolve, reject) => {
-        waiters.push((r) => (r instanceof Error ? reject(r) : resolve(r)));
-      });
-    }
     if (all.length === 0) return acquireFresh();
     // Every instance is busy. A sequential flow's next task usually arrives while
     // the instance that ran the previous one is still returning, a fraction of a
@@ -90,6 +85,13 @@ export function createInstancePool(options: {
     // that one, or a spare started now (as FC scales out when all instances are
     // busy). The spare then waits warm, and the next overlapping request finds an
     // idle instance instead of queueing behind the one returning.
+    if (all.length < options.maxInstances) startSpare();
+    return new Promise<FunctionInstance>((resolve, reject) => {
+      waiters.push((r) => (r instanceof Error ? reject(r) : resolve(r)));
+    });
+  };
+
+  const startSpare = () => {
     void acquireFresh().then(release, (err: unknown) => {
       // Killed by stop() while starting: no failure worth a line.
       if (stopped) return;
@@ -98,9 +100,6 @@ export function createInstancePool(options: {
         function: spec.name,
         error: err instanceof Error ? err.message : String(err),
       });
-    });
-    return new Promise<FunctionInstance>((resolve, reject) => {
-      waiters.push((r) => (r instanceof Error ? reject(r) : resolve(r)));
     });
   };
 

@@ -92,14 +92,20 @@ const bodyOf = async (o: Promise<InvokeOutcome>) => {
   return r.ok ? r.body.toString() : `error: ${r.error.errorMessage}`;
 };
 
+/** A pool with one request busy on i1 and a second waiting, a spare (i2) started for it. */
+async function overlapping(logger = silentLogger) {
+  const { p, spawned } = pool(4, logger);
+  const first = p.invoke(Buffer.from('a'), context('r1'));
+  spawned[0]?.start();
+  await flush();
+  const second = p.invoke(Buffer.from('b'), context('r2'));
+  await flush();
+  return { p, spawned, first, second };
+}
+
 describe('the function instance pool', () => {
   it('serves a request that finds every instance busy with the first one to come free, without waiting for a cold start', async () => {
-    const { p, spawned } = pool();
-    const first = p.invoke(Buffer.from('a'), context('r1'));
-    spawned[0]?.start();
-    await flush();
-    const second = p.invoke(Buffer.from('b'), context('r2'));
-    await flush();
+    const { spawned, first, second } = await overlapping();
     // A spare was started for it, but it is still cold; the busy one frees first.
     expect(spawned).toHaveLength(2);
     spawned[0]?.finish();
@@ -111,11 +117,7 @@ describe('the function instance pool', () => {
   });
 
   it('keeps the spare warm, so the next overlapping request finds an idle instance at once', async () => {
-    const { p, spawned } = pool();
-    const first = p.invoke(Buffer.from('a'), context('r1'));
-    spawned[0]?.start();
-    await flush();
-    const second = p.invoke(Buffer.from('b'), context('r2'));
+    const { p, spawned, first, second } = await overlapping();
     spawned[0]?.finish();
     await first;
     await flush();
@@ -132,12 +134,7 @@ describe('the function instance pool', () => {
   });
 
   it('hands a waiting request to the spare when the spare is ready before any busy instance is free', async () => {
-    const { p, spawned } = pool();
-    const first = p.invoke(Buffer.from('a'), context('r1'));
-    spawned[0]?.start();
-    await flush();
-    const second = p.invoke(Buffer.from('b'), context('r2'));
-    await flush();
+    const { spawned, first, second } = await overlapping();
     spawned[1]?.start();
     await flush();
     spawned[1]?.finish();
@@ -163,13 +160,9 @@ describe('the function instance pool', () => {
     spawned[0]?.finish();
     expect(await Promise.all(calls.map(bodyOf))).toEqual(['i1', 'i2', 'i1']);
   });
+
   it('serves a request with a busy instance as it frees when the spare started for it fails to initialize', async () => {
-    const { p, spawned } = pool();
-    const first = p.invoke(Buffer.from('a'), context('r1'));
-    spawned[0]?.start();
-    await flush();
-    const second = p.invoke(Buffer.from('b'), context('r2'));
-    await flush();
+    const { spawned, first, second } = await overlapping();
     spawned[1]?.failStart();
     await flush();
     // No replacement spare: a second failed start would reach the request as an error.
@@ -196,14 +189,12 @@ describe('the function instance pool', () => {
     spawned[1]?.finish();
     expect(await bodyOf(call)).toBe('i2');
   });
+
   it('stays quiet about a spare that was still starting when the pool stopped', async () => {
     const lines: string[] = [];
-    const { p, spawned } = pool(4, createLogger({ level: 'debug', write: (l) => lines.push(l) }));
-    const first = p.invoke(Buffer.from('a'), context('r1'));
-    spawned[0]?.start();
-    await flush();
-    const second = p.invoke(Buffer.from('b'), context('r2'));
-    await flush();
+    const { p, spawned, first, second } = await overlapping(
+      createLogger({ level: 'debug', write: (l) => lines.push(l) }),
+    );
     p.stop(); // a redeploy or the stack's stop
     spawned[1]?.failStart(); // the killed spare's start fails, as a killed process's does
     await flush();
