@@ -1,6 +1,5 @@
 import MnsModule from '@alicloud/mns';
 import type { LocalStack } from '../../local/stack';
-import { eventually } from './eventually';
 
 /** A parsed SDK response: status, filtered headers, body fields as strings. */
 export interface SdkResponse<B> {
@@ -86,13 +85,4 @@ export async function rejection(p: Promise<unknown>): Promise<Error> {
     return err as Error;
   }
   throw new Error('expected the call to fail, but it succeeded');
-}
-
-/** Polls `check` until it returns true, failing after `timeoutMs` (no blind sleeps). */
-export async function waitUntil(
-  check: () => boolean,
-  what: string,
-  timeoutMs = 5000,
-): Promise<void> {
-  await eventually(check, what, timeoutMs);
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
-import { rejection, sdkErrorName, waitUntil } from '../../support/mns-sdk';
+import { eventually } from '../../support/eventually';
+import { rejection, sdkErrorName } from '../../support/mns-sdk';
 import { useMnsStack } from '../../support/mns-stack';
 
 const clock = new VirtualClock(Date.UTC(2026, 10, 28, 12));
@@ -8,8 +9,8 @@ const t = useMnsStack({ clock, queuePrefix: 'lp' });
 const { freshQueue } = t;
 
 /** Resolves once `count` long polls are parked on `queue` (the server's own count). */
-function parked(queue: string, count = 1): Promise<void> {
-  return waitUntil(
+async function parked(queue: string, count = 1): Promise<void> {
+  await eventually(
     () => t.stack.queues.stats(queue).waiting >= count,
     `${count} poll(s) wait on ${queue}`,
   );
@@ -135,7 +136,7 @@ describe('long polling', () => {
     await parked(q);
     ac.abort();
     await pending;
-    await waitUntil(() => t.stack.queues.stats(q).waiting === 0, 'the waiter is released');
+    await eventually(() => t.stack.queues.stats(q).waiting === 0, 'the waiter is released');
     await t.mns.sendMessage(q, { MessageBody: 'still here' });
     expect((await t.mns.receiveMessage(q)).body.MessageBody).toBe('still here');
   });

@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
 import type { QueueServiceInternals } from '../../../local/mns/service';
-import { rejection, sdkErrorName, waitUntil } from '../../support/mns-sdk';
+import { eventually } from '../../support/eventually';
+import { rejection, sdkErrorName } from '../../support/mns-sdk';
 import { useMnsStack } from '../../support/mns-stack';
 
 const clock = new VirtualClock(Date.UTC(2026, 10, 28, 12));
@@ -111,7 +112,7 @@ describe('moving a received message to a dead-letter queue', () => {
   it('wakes a receiver long-polling the dead-letter queue', async () => {
     const { from, to, handle } = await received('wake');
     const polling = t.mns.receiveMessage(to, 5);
-    await waitUntil(() => t.stack.queues.stats(to).waiting === 1, 'the receive is parked');
+    await eventually(() => t.stack.queues.stats(to).waiting === 1, 'the receive is parked');
     mover().moveMessage(from, handle, to);
     const dead = await polling;
     expect(dead.body.MessageBody).toBe('wake');
