@@ -1,7 +1,7 @@
 import { resolve as resolvePath } from 'node:path';
 import type { ProjectFunction, ProjectTrigger } from './model';
 import { createPropsReader, type PropsReader } from './props-reader';
-import { defaultPushRetryPolicy, readPushRetryPolicy } from './run-options';
+import { defaultPushRetryPolicy, PUSH_RETRY_KEYS, readPushRetryPolicy } from './run-options';
 import type { NodePath, YamlSource } from './yaml-source';
 
 /** Reads one `component: fc3` resource's resolved props into a ProjectFunction. */
@@ -141,9 +141,7 @@ function readMnsQueueTrigger(
   const batchWindowSeconds = window.int('TimeBasedWindow', { default: 0, min: 0, max: 15 });
   // Validated in both modes; event-driven mode pushes with EventBridge's defaults.
   const retry = readPushRetryPolicy(run, warn);
-  const retryKeys = ['errorsTolerance', 'retryStrategy', 'deadLetterQueue'].filter((k) =>
-    run.has(k),
-  );
+  const retryKeys = PUSH_RETRY_KEYS.filter((k) => run.has(k));
   if (!streaming && retryKeys.length > 0) {
     warn(`runOptions ${retryKeys.join(', ')} apply only in event-streaming mode; defaults used`);
   }

@@ -10,6 +10,9 @@ const DEFAULT_RETRIES: Record<PushRetryStrategy, number> = {
 const STRATEGIES = Object.keys(DEFAULT_RETRIES) as PushRetryStrategy[];
 const TOLERANCES = ['ALL', 'NONE'] as const;
 
+/** The `runOptions` keys readPushRetryPolicy reads (they apply in event-streaming mode only). */
+export const PUSH_RETRY_KEYS = ['errorsTolerance', 'retryStrategy', 'deadLetterQueue'] as const;
+
 /** The policy of a trigger whose s.yaml says nothing: BACKOFF_RETRY, errorsTolerance ALL, no DLQ. */
 export function defaultPushRetryPolicy(
   strategy: PushRetryStrategy = 'BACKOFF_RETRY',
@@ -37,7 +40,7 @@ export function readPushRetryPolicy(
   run: PropsReader,
   warn: (message: string) => void,
 ): PushRetryPolicy {
-  requireKeyCase(run, ['errorsTolerance', 'retryStrategy', 'deadLetterQueue'], 'camelCase');
+  requireKeyCase(run, PUSH_RETRY_KEYS, 'camelCase');
   const tolerance = run.optionalString('errorsTolerance') ?? 'ALL';
   if (!(TOLERANCES as readonly string[]).includes(tolerance)) {
     throw run.error(`must be ALL or NONE, got "${tolerance}"`, 'errorsTolerance');
