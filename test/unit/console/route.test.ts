@@ -190,21 +190,16 @@ describe('console route', () => {
     await stream.read('event: snapshot');
     await stream.read('\n\n');
     expect(stream.text).toContain('"ExecutionStarted"');
-    mem.emit({
+    const entered = {
       EventId: 2,
       Type: 'StepEntered',
       StepName: 'A',
       Time: '2026-11-28T18:00:01.000Z',
       EventDetail: '{}',
-    });
+    };
+    mem.emit(entered);
     // The engine may hand the same event twice; the stream sends it once.
-    mem.emit({
-      EventId: 2,
-      Type: 'StepEntered',
-      StepName: 'A',
-      Time: '2026-11-28T18:00:01.000Z',
-      EventDetail: '{}',
-    });
+    mem.emit(entered);
     mem.emit({ EventId: 3, Type: 'StepExited', StepName: 'A', Time: '2026-11-28T18:00:02.000Z' });
     await stream.read('"StepExited"');
     expect(stream.text.match(/event: history/g)).toHaveLength(2);
