@@ -2,14 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
 import { createSecretLookup } from '../../../local/credentials';
 import { silentLogger } from '../../../local/log';
-import { createQueueService, MnsError, type QueueService } from '../../../local/mns';
+import { createQueueService, MnsError, type ReceivedMessage } from '../../../local/mns';
 import { openStore, type Store } from '../../../local/store/store';
 
 let store: Store;
 let clock: VirtualClock;
-let queues: QueueService;
+// The public API plus the internals (receive with onMessages) the HTTP route uses.
+let queues: ReturnType<typeof createQueueService>;
 
-function build(relaxLimits = false): QueueService {
+function build(relaxLimits = false): ReturnType<typeof createQueueService> {
   return createQueueService({
     store,
     clock,
@@ -34,6 +35,10 @@ afterEach(() => {
 
 const flush = () => new Promise((r) => setImmediate(r));
 
+/** A receive on `tasks` that waits and reports its messages through `onMessages`, as HTTP's does. */
+const receiveWith = (onMessages: (messages: ReceivedMessage[]) => void) =>
+  queues.receive('tasks', { max: 1, waitMs: 5_000, onMessages });
+
 describe('the in-process queue API', () => {
   it('commits a send made inside another component’s transaction with that transaction', async () => {
     const poll = queues.receiveMessages('tasks', { max: 1, waitSeconds: 5 });
@@ -46,14 +51,10 @@ describe('the in-process queue API', () => {
   });
 
   it('claims for a parked poll inside the sender’s transaction and hands over right after its commit', async () => {
-    const internals = queues as ReturnType<typeof createQueueService>;
     const order: string[] = [];
-    const poll = internals.receive('tasks', {
-      max: 1,
-      waitMs: 5_000,
-      onMessages: (ms) =>
-        order.push(`delivered ${ms[0]?.body} (in transaction: ${store.db.inTransaction})`),
-    });
+    const poll = receiveWith((ms) =>
+      order.push(`delivered ${ms[0]?.body} (in transaction: ${store.db.inTransaction})`),
+    );
     await flush();
     store.transaction(() => {
       queues.sendMessage('tasks', { body: 'outbox' });
@@ -101,31 +102,21 @@ describe('the in-process queue API', () => {
   });
 
   it('hands a parked HTTP poll its message inside the send itself, before the send returns', async () => {
-    const internals = queues as ReturnType<typeof createQueueService>;
     const order: string[] = [];
-    const poll = internals.receive('tasks', {
-      max: 1,
-      waitMs: 5_000,
-      onMessages: (ms) => order.push(`delivered ${ms[0]?.body}`),
-    });
+    const poll = receiveWith((ms) => order.push(`delivered ${ms[0]?.body}`));
     await flush();
-    internals.sendMessage('tasks', { body: 'fast' });
+    queues.sendMessage('tasks', { body: 'fast' });
     order.push('send returned');
     expect(order).toEqual(['delivered fast', 'send returned']);
     expect((await poll).map((m) => m.body)).toEqual(['fast']);
   });
 
   it('keeps a send successful when the woken receiver fails to take its message', async () => {
-    const internals = queues as ReturnType<typeof createQueueService>;
-    const poll = internals.receive('tasks', {
-      max: 1,
-      waitMs: 5_000,
-      onMessages: () => {
-        throw new Error('socket gone');
-      },
+    const poll = receiveWith(() => {
+      throw new Error('socket gone');
     });
     await flush();
-    expect(internals.sendMessage('tasks', { body: 'kept' }).messageId).toBeTruthy();
+    expect(queues.sendMessage('tasks', { body: 'kept' }).messageId).toBeTruthy();
     await expect(poll).rejects.toThrow('socket gone');
     // The message is in flight for nobody and comes back after its visibility timeout.
     await clock.advance(30_000);
