@@ -1,13 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
+import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../shared/clients/config';
 import { createFunctionClient, FunctionError } from '../../../shared/clients/function-client';
-import {
-  type AccessKey,
-  LOCAL_ACCESS_KEY_ID,
-  LOCAL_ACCESS_KEY_SECRET,
-  LOCAL_ACCOUNT_ID,
-  LOCAL_REGION,
-} from '../../credentials';
 import { HTTP_TRIGGER_PREFIX } from '../../fc/http-trigger-route';
 import { type CommandIo, processIo } from '../io';
 import { signTriggerRequest } from '../sign-acs3';
@@ -32,10 +26,6 @@ interface InvokeOptions {
   header?: string[];
 }
 
-const LOCAL_KEY: AccessKey = {
-  accessKeyId: LOCAL_ACCESS_KEY_ID,
-  accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
-};
 // Connection-level failures: nothing is listening there, so the stack is not running.
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH']);
 // Functions may run for minutes (FC allows up to 24 h async, 10 min by default sync).
@@ -133,7 +123,7 @@ async function invokeEvent(
   const client = createFunctionClient({
     accountId: LOCAL_ACCOUNT_ID,
     region: LOCAL_REGION,
-    credentials: LOCAL_KEY,
+    credentials: LOCAL_CREDENTIALS,
     endpoint,
     timeoutMs: INVOKE_TIMEOUT_MS,
   });
@@ -194,7 +184,7 @@ async function invokeHttp(
     url,
     headers: given,
     body,
-    key: LOCAL_KEY,
+    key: LOCAL_CREDENTIALS,
   });
   let res: Response;
   try {
