@@ -1,21 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DataFolderInUseError, LOCK_FILE, LOCK_INFO_FILE } from '../../../local/store/folder-lock';
 import { openStore } from '../../../local/store/store';
+import { useTempDirs } from '../../support/temp-dirs';
 
-const dirs: string[] = [];
 const children: ChildProcess[] = [];
-const temp = () => {
-  const d = mkdtempSync(join(tmpdir(), 'qf-lock-'));
-  dirs.push(d);
-  return d;
-};
+const temp = useTempDirs('qf-lock-');
 afterEach(() => {
   for (const c of children.splice(0)) c.kill('SIGKILL');
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
 const refusal = (dir: string): unknown => {
@@ -64,9 +58,8 @@ describe('one stack per data folder', () => {
 
   it('refuses a second store on the same folder reached by another path (a symlink)', () => {
     const dir = temp();
-    const link = `${dir}-link`;
+    const link = join(temp(), 'link');
     symlinkSync(dir, link);
-    dirs.push(link);
     const first = openStore({ dataDir: dir });
     try {
       expect(refusal(link)).toBeInstanceOf(DataFolderInUseError);

@@ -1,18 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openStore } from '../../../local/store/store';
+import { useTempDirs } from '../../support/temp-dirs';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const temp = useTempDirs('qf-store-');
 
 describe('openStore', () => {
   it('applies each migration once, even across reopenings', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qf-store-'));
-    dirs.push(dir);
+    const dir = temp();
     const migrations = [
       { id: '001', sql: 'CREATE TABLE t (x INTEGER)' },
       { id: '002', sql: 'ALTER TABLE t ADD COLUMN y TEXT' },
