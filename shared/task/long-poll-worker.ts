@@ -267,6 +267,8 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
       } finally {
         // The slot is free once the task is reported; its message's delete
         // (batched) finishes in the background, and stop() still waits for it.
+        // settle() stops the extensions too, but a throw never gets there.
+        if (t.timer) clearTimeout(t.timer);
         tasks.delete(t);
         wakeSlot();
       }
