@@ -3,6 +3,28 @@ import { out, useFlowStack } from './helpers';
 
 const ctx = useFlowStack('steps-q');
 
+/** A flow whose task `sub` calls `resourceArn` and catches `error`, keeping its cause as `why`. */
+const catchingParent = (
+  resourceArn: string,
+  error: string,
+  pattern = 'requestResponse',
+) => `version: v1
+type: flow
+steps:
+  - type: task
+    name: sub
+    resourceArn: ${resourceArn}
+    pattern: ${pattern}
+    catch:
+      - errors: [${error}]
+        goto: recover
+    errorMappings:
+      - target: why
+        source: $local.cause
+  - type: pass
+    name: recover
+`;
+
 describe('every FDL step type, driven through the FnF API', () => {
   it('runs pass steps with input and output mappings and merges outputs into the flow local', async () => {
     const flow = await ctx.h.createFlow(`version: v1
@@ -484,21 +506,9 @@ steps:
   });
 
   it('fails a child-flow task whose flow does not exist with fnf.FlowNotExists', async () => {
-    const parent = await ctx.h.createFlow(`version: v1
-type: flow
-steps:
-  - type: task
-    name: sub
-    resourceArn: acs:fnf:::flow/no_such_flow
-    catch:
-      - errors: [fnf.FlowNotExists]
-        goto: recover
-    errorMappings:
-      - target: why
-        source: $local.cause
-  - type: pass
-    name: recover
-`);
+    const parent = await ctx.h.createFlow(
+      catchingParent('acs:fnf:::flow/no_such_flow', 'fnf.FlowNotExists'),
+    );
     const d = await ctx.h.run(parent);
     expect(out(d)).toEqual({ why: 'Flow  no_such_flow does not exist.' });
   });
@@ -512,22 +522,9 @@ steps:
     error: AuditErrorNeedsRetry
     cause: bad audit
 `);
-    const parent = await ctx.h.createFlow(`version: v1
-type: flow
-steps:
-  - type: task
-    name: sub
-    resourceArn: acs:fnf:::flow/${child}
-    pattern: sync
-    catch:
-      - errors: [AuditErrorNeedsRetry]
-        goto: recover
-    errorMappings:
-      - target: why
-        source: $local.cause
-  - type: pass
-    name: recover
-`);
+    const parent = await ctx.h.createFlow(
+      catchingParent(`acs:fnf:::flow/${child}`, 'AuditErrorNeedsRetry', 'sync'),
+    );
     const d = await ctx.h.run(parent);
     expect(out(d)).toEqual({ why: 'bad audit' });
   });
