@@ -162,7 +162,8 @@ export function startMnsTrigger(options: {
     const random = options.random ?? Math.random;
     const draw = random();
     const exhausted: TriggerMessage[] = [];
-    const retries: Array<{ retry: number; delaySeconds: number }> = [];
+    // The log line names the first retry made.
+    let first: { retry: number; delaySeconds: number } | undefined;
     for (const m of messages) {
       const decision = decidePushRetry(policy, {
         retriesDone: Math.max(0, (m.dequeueCount ?? 1) - 1),
@@ -173,7 +174,7 @@ export function startMnsTrigger(options: {
         exhausted.push(m);
         continue;
       }
-      retries.push(decision);
+      first ??= decision;
       try {
         await queues.changeVisibility(trigger.queueName, m.receiptHandle, decision.delaySeconds);
       } catch (err) {
@@ -186,7 +187,6 @@ export function startMnsTrigger(options: {
         });
       }
     }
-    const first = retries[0];
     logger.warn(first ? 'function failed; retrying' : 'function failed; out of retries', {
       function: options.functionName,
       queue: trigger.queueName,
