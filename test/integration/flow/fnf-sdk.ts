@@ -45,5 +45,3 @@ export type PopSdkError = Error & { code?: string; entry?: { response?: { status
 
 /** test/support's rejection, typed for pop-core errors (fails when the call resolves). */
 export const rejection = (p: Promise<unknown>) => awaitRejection(p) as Promise<PopSdkError>;
-
-export { eventually } from '../../support/eventually';

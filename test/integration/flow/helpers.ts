@@ -4,11 +4,12 @@ import { VirtualClock } from '../../../local/clock';
 import type { HistoryEvent } from '../../../local/flow/types';
 import { silentLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
+import { eventually } from '../../support/eventually';
 import {
   createSdkClient as createMnsSdk,
   type SdkMnsClient as MnsSdk,
 } from '../../support/mns-sdk';
-import { createFnfSdk, eventually, type FnfSdk } from './fnf-sdk';
+import { createFnfSdk, type FnfSdk } from './fnf-sdk';
 
 /** A finished (or still running) execution as DescribeExecution shows it. */
 export interface Described {
