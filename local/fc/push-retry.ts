@@ -18,7 +18,8 @@ export function pushRetryDelaySeconds(
 export type PushRetryDecision =
   | {
       kind: 'retry';
-      delaySeconds: number /** 1-based number of the coming retry. */;
+      delaySeconds: number;
+      /** 1-based number of the coming retry. */
       retry: number;
     }
   | { kind: 'exhausted'; reason: 'attempts' | 'age' };
