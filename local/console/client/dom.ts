@@ -101,7 +101,7 @@ export function formatPayload(v: unknown): string {
     try {
       value = JSON.parse(v);
     } catch {
-      value = v;
+      // Not JSON: shown as it is.
     }
   }
   return formatJson(maskTokens(value));
