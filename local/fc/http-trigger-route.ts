@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Clock } from '../clock';
-import { createSecretLookup, type SecretLookup } from '../credentials';
+import type { SecretLookup } from '../credentials';
 import type { HttpRoute } from '../http/route';
 import { checkTriggerSignature } from './http-trigger-auth';
 import { apiError, badEncoding, decodePath, FC_SYNC_BODY_LIMIT, readFcBody } from './invoke-route';
@@ -42,14 +42,9 @@ export function createHttpTriggerRoute(options: {
   runtime: FunctionRuntime;
   accountId: string;
   clock: Clock;
-  /** AccessKey secrets; the local pair when not given. */
-  secrets?: SecretLookup;
-  /** Largest request body; FC's 32 MB when not given. */
-  bodyLimit?: number;
+  secrets: SecretLookup;
 }): HttpRoute {
-  const { runtime } = options;
-  const secrets = options.secrets ?? createSecretLookup();
-  const bodyLimit = options.bodyLimit ?? FC_SYNC_BODY_LIMIT;
+  const { runtime, secrets } = options;
   return {
     name: 'fc-http-trigger',
     matches: (_req, url) => url.pathname.startsWith(HTTP_TRIGGER_PREFIX),
@@ -69,7 +64,7 @@ export function createHttpTriggerRoute(options: {
       if (trigger.methods.length > 0 && !trigger.methods.some((m) => m.toUpperCase() === method)) {
         return apiError(res, requestId, 405, 'MethodNotAllowed', `${method} is not allowed`);
       }
-      const body = await readFcBody(req, res, requestId, bodyLimit, apiError);
+      const body = await readFcBody(req, res, requestId, FC_SYNC_BODY_LIMIT, apiError);
       if (!body) return;
       if (trigger.authType !== 'anonymous') {
         const rejection = checkTriggerSignature({ req, url, body, secretFor: secrets });
