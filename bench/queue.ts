@@ -1,12 +1,17 @@
 // Queue benchmarks: the local MNS service as a separate process (the built CLI,
 // durable file store in a temp dir) driven by the unmodified @alicloud/mns SDK.
 import { execFileSync, spawn } from 'node:child_process';
-import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  LOCAL_ACCESS_KEY_ID,
+  LOCAL_ACCESS_KEY_SECRET,
+  LOCAL_ACCOUNT_ID,
+} from '../local/credentials';
 import { createSdkClient, type SdkMnsClient } from '../test/support/mns-sdk';
+import { signMnsHeaders } from '../test/support/mns-sign';
 import { spawnLocal } from '../test/support/spawn-local';
 import { type BenchSection, percentile } from './harness';
 
@@ -22,12 +27,10 @@ function processCpuMs(pid: number | undefined): number {
   }
 }
 
+const LOCAL_KEY = { accessKeyId: LOCAL_ACCESS_KEY_ID, accessKeySecret: LOCAL_ACCESS_KEY_SECRET };
+
 function sdk(endpoint: string): SdkMnsClient {
-  return createSdkClient({
-    accountId: '1000000000000000',
-    endpoint,
-    credentials: { accessKeyId: 'queueflow-local', accessKeySecret: 'queueflow-local-secret' },
-  });
+  return createSdkClient({ accountId: LOCAL_ACCOUNT_ID, endpoint, credentials: LOCAL_KEY });
 }
 
 /** A plain node:http request that resolves once its answer is read. */
@@ -225,18 +228,12 @@ function rawClient(endpoint: string) {
   const { hostname, port } = new URL(endpoint);
   const agent = new Agent({ keepAlive: true });
   const call = (method: string, resource: string, body?: string) => {
-    const headers: Record<string, string> = {
-      date: new Date().toUTCString(),
-      'x-mns-version': '2015-06-06',
-    };
-    if (body !== undefined) {
-      headers['content-type'] = 'text/xml;charset=utf-8';
-      const hex = createHash('md5').update(body).digest('hex');
-      headers['content-md5'] = Buffer.from(hex).toString('base64');
-    }
-    const toSign = `${method}\n${headers['content-md5'] ?? ''}\n${headers['content-type'] ?? ''}\n${headers.date}\nx-mns-version:2015-06-06\n${resource}`;
-    const signature = createHmac('sha1', 'queueflow-local-secret').update(toSign).digest('base64');
-    headers.authorization = `MNS queueflow-local:${signature}`;
+    const headers = signMnsHeaders({
+      ...LOCAL_KEY,
+      method,
+      resource,
+      ...(body !== undefined ? { body } : {}),
+    });
     return new Promise<{ status: number; text: string }>((resolve, reject) => {
       const req = request({ hostname, port, method, path: resource, headers, agent }, (res) => {
         let text = '';
