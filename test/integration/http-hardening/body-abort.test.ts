@@ -35,6 +35,22 @@ function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
+/** What `get()` settles with once a request has reached the route (it is set then), within 2 s. */
+function routeOutcome(get: () => Promise<string> | undefined): Promise<string> {
+  return withDeadline(
+    new Promise<string>((resolve) => {
+      const poll = () => {
+        const outcome = get();
+        if (outcome) resolve(outcome);
+        else setImmediate(poll);
+      };
+      poll();
+    }),
+    2000,
+    'the route settling',
+  );
+}
+
 describe('a route reading the body of a request whose client hangs up', () => {
   let server: HttpServer;
   let settled: Promise<string> | undefined;
@@ -54,16 +70,6 @@ describe('a route reading the body of a request whose client hangs up', () => {
       },
     },
   ];
-  // The route's outcome, once a request has reached it.
-  const routeSettled = () =>
-    withDeadline(
-      new Promise<string>((resolve) => {
-        const poll = () => (settled ? resolve(settled) : setImmediate(poll));
-        poll();
-      }),
-      2000,
-      'the route settling',
-    );
   beforeAll(async () => {
     server = await startHttpServer({ routes, port: 0, logger: silentLogger });
   });
@@ -78,14 +84,14 @@ describe('a route reading the body of a request whose client hangs up', () => {
     server.server.once('connection', (socket) => socket.once('close', () => open()));
     await hangUpMidBody(server.port, 'POST', '/');
     await withDeadline(gate, 2000, 'the server seeing the socket close');
-    expect(await routeSettled()).toBe('aborted');
+    expect(await routeOutcome(() => settled)).toBe('aborted');
   });
 
   it('settles with RequestAbortedError when the client leaves during the read', async () => {
     gate = Promise.resolve();
     settled = undefined;
     await hangUpMidBody(server.port, 'POST', '/');
-    expect(await routeSettled()).toBe('aborted');
+    expect(await routeOutcome(() => settled)).toBe('aborted');
   });
 });
 
@@ -130,16 +136,6 @@ describe("the stack's routes, when clients hang up mid-body", () => {
     handled = undefined;
   });
 
-  const routeHandled = () =>
-    withDeadline(
-      new Promise<string>((resolve) => {
-        const poll = () => (handled ? resolve(handled) : setImmediate(poll));
-        poll();
-      }),
-      2000,
-      'the route settling',
-    );
-
   it.each([
     ['mns', 'POST', '/queues/q/messages', { 'content-type': 'text/xml' }],
     [
@@ -154,7 +150,7 @@ describe("the stack's routes, when clients hang up mid-body", () => {
     'the %s route settles, logs no error and the server keeps serving',
     async (name, method, path, headers) => {
       await hangUpMidBody(server.port, method, path, headers);
-      expect(await routeHandled()).toBe(name);
+      expect(await routeOutcome(() => handled)).toBe(name);
       // The server logs a route's failure right after it settles: let that run first.
       await new Promise((resolve) => setImmediate(resolve));
       expect(lines.filter((l) => l.startsWith('error'))).toEqual([]);
