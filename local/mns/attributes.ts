@@ -1,4 +1,4 @@
-import { MnsError, outOfRange } from './errors';
+import { MnsError, outOfRange, ownDeadLetterQueue } from './errors';
 
 /**
  * A queue's attributes, named as the MNS XML API names them, plus the local
@@ -71,9 +71,7 @@ export function validateAttributes(
   const dlq = attrs.DeadLetterQueue;
   if (dlq !== undefined && dlq !== null) {
     checkQueueName(dlq);
-    if (dlq === queueName) {
-      throw new MnsError('InvalidArgument', 'A queue cannot be its own dead-letter queue.');
-    }
+    if (dlq === queueName) throw ownDeadLetterQueue();
   }
   return attrs;
 }

@@ -58,3 +58,8 @@ export function outOfRange(field: string, low: number, high: number, unit: strin
     `The value of ${field} should between ${low} and ${high}${unit ? ` ${unit}` : ''}.`,
   );
 }
+
+/** InvalidArgument for a queue given as its own dead-letter queue (attributes or a move). */
+export function ownDeadLetterQueue(): MnsError {
+  return new MnsError('InvalidArgument', 'A queue cannot be its own dead-letter queue.');
+}

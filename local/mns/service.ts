@@ -8,7 +8,7 @@ import {
   sameAttributes,
   validateAttributes,
 } from './attributes';
-import { MnsError, outOfRange } from './errors';
+import { MnsError, outOfRange, ownDeadLetterQueue } from './errors';
 import { bodyMD5, createMessageIdFactory, newReceiptHandle, parseReceiptHandle } from './ids';
 import {
   createQueueStore,
@@ -375,9 +375,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     receive,
     deleteMessage,
     moveMessage(fromQueue, receiptHandle, toQueue) {
-      if (fromQueue === toQueue) {
-        throw new MnsError('InvalidArgument', 'A queue cannot be its own dead-letter queue.');
-      }
+      if (fromQueue === toQueue) throw ownDeadLetterQueue();
       store.transaction(() => {
         const dlq = requireQueue(toQueue);
         const row = findHandle(fromQueue, receiptHandle);
