@@ -4,11 +4,15 @@
 import { createHash } from 'node:crypto';
 import OpenApiUtil from '@alicloud/openapi-util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET } from '../../../local/credentials';
 import type { ProjectTrigger } from '../../../local/project/model';
 import { type SignOptions, signAcs3 } from '../../support/acs3-sign';
 import { signFc } from '../../support/fc-sign';
-import { fixtureFunction, type RuntimeStack, startRuntimeStack } from '../fc/runtime-stack';
+import {
+  fixtureFunction,
+  localKeys as KEY,
+  type RuntimeStack,
+  startRuntimeStack,
+} from '../fc/runtime-stack';
 
 const trigger = (authType: 'anonymous' | 'function'): ProjectTrigger => ({
   kind: 'http',
@@ -17,7 +21,6 @@ const trigger = (authType: 'anonymous' | 'function'): ProjectTrigger => ({
   authType,
 });
 
-const KEY = { accessKeyId: LOCAL_ACCESS_KEY_ID, accessKeySecret: LOCAL_ACCESS_KEY_SECRET };
 const JSON_TYPE = { 'content-type': 'application/json' };
 
 type Signer = (options: SignOptions) => Record<string, string>;
