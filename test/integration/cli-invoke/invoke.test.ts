@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InvokeIo, registerInvokeCommand } from '../../../local/cli/commands/invoke';
 import { createFlowClient } from '../../../shared/clients/flow-client';
 import { createTestEnvironment, type TestEnvironment } from '../../../testing';
+import { eventually } from '../../support/eventually';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const S_YAML = `${ROOT}s.yaml`;
@@ -97,12 +98,15 @@ describe('queueflow invoke', () => {
     expect(run.stdout).toBe('');
     expect(run.stderr).toMatch(/accepted.*202/);
     // The 202 comes before the function ran: wait for the execution it starts.
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const found = await describeExecution('cli-async', 1).catch((err: unknown) => err);
-      if (!(found instanceof Error)) break;
-      if (Date.now() > deadline) throw found;
-    }
+    await eventually(
+      () =>
+        describeExecution('cli-async', 1).then(
+          () => true,
+          () => false,
+        ),
+      'the async invocation started execution cli-async',
+      20_000,
+    );
   });
 
   it('POSTs a signed JSON body to the HTTP trigger with --http and the execution exists', async () => {
