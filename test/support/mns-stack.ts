@@ -5,6 +5,7 @@ import type { Clock } from '../../local/clock';
 import { silentLogger } from '../../local/log';
 import { type LocalStack, startLocalStack } from '../../local/stack';
 import { createSdkClient, type SdkMnsClient } from './mns-sdk';
+import { signedFetch } from './mns-sign';
 
 export interface MnsTestStack {
   /** Set in beforeAll: read them inside tests, not at module level. */
@@ -12,6 +13,13 @@ export interface MnsTestStack {
   mns: SdkMnsClient;
   /** Creates a queue with a name not used before in this file. */
   freshQueue(attrs?: Record<string, number>): Promise<string>;
+  /** A raw request signed with the stack's key (signedFetch), for what the SDK cannot send. */
+  signed(
+    method: string,
+    resource: string,
+    body?: string,
+    headers?: Record<string, string>,
+  ): ReturnType<typeof signedFetch>;
 }
 
 export function useMnsStack(options: { clock?: Clock; queuePrefix?: string } = {}): MnsTestStack {
@@ -23,6 +31,15 @@ export function useMnsStack(options: { clock?: Clock; queuePrefix?: string } = {
       await t.mns.createQueue(name, attrs);
       return name;
     },
+    signed: (method, resource, body, headers) =>
+      signedFetch({
+        endpoint: t.stack.endpoint,
+        ...t.stack.credentials,
+        method,
+        resource,
+        ...(body !== undefined ? { body } : {}),
+        ...(headers ? { headers } : {}),
+      }),
   } as MnsTestStack;
   beforeAll(async () => {
     t.stack = await startLocalStack({

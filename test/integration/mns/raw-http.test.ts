@@ -7,15 +7,7 @@ beforeAll(async () => {
   await t.mns.createQueue('raw');
 });
 
-const send = (method: string, resource: string, body?: string, headers?: Record<string, string>) =>
-  signedFetch({
-    endpoint: t.stack.endpoint,
-    ...t.stack.credentials,
-    method,
-    resource,
-    ...(body !== undefined ? { body } : {}),
-    ...(headers ? { headers } : {}),
-  });
+const send = t.signed;
 
 describe('the MNS wire format over raw HTTP', () => {
   it('stores an escaped body with XML special characters and returns it escaped correctly', async () => {

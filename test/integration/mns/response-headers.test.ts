@@ -1,28 +1,13 @@
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../local/log';
-import { type LocalStack, startLocalStack } from '../../../local/stack';
-import { signedFetch } from '../../support/mns-sign';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useMnsStack } from '../../support/mns-stack';
 
-let stack: LocalStack;
-
-beforeAll(async () => {
-  stack = await startLocalStack({ port: 0, memory: true, logger: silentLogger });
-  stack.queues.createQueue('headers');
-});
-afterAll(() => stack.stop());
+const t = useMnsStack();
+beforeAll(() => t.stack.queues.createQueue('headers'));
 
 /** A signed request; `md5` replaces the SDK's Content-MD5 spelling when given. */
-function call(method: string, resource: string, body?: string, md5?: string) {
-  return signedFetch({
-    endpoint: stack.endpoint,
-    ...stack.credentials,
-    method,
-    resource,
-    ...(body !== undefined ? { body } : {}),
-    ...(md5 !== undefined ? { headers: { 'content-md5': md5 } } : {}),
-  });
-}
+const call = (method: string, resource: string, body?: string, md5?: string) =>
+  t.signed(method, resource, body, md5 === undefined ? undefined : { 'content-md5': md5 });
 
 const message = '<Message><MessageBody>hello headers</MessageBody></Message>';
 
