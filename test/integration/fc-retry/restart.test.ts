@@ -9,6 +9,7 @@ import { afterAll, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
 import { defaultPushRetryPolicy } from '../../../local/project/run-options';
 import { eventually, fixtureFunction, queueTrigger, startRuntimeStack } from '../fc/runtime-stack';
+import { attempts } from './attempts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'queueflow-trigger-restart-'));
@@ -25,11 +26,7 @@ async function startStack(clock: VirtualClock) {
       triggers: [queueTrigger({ retry: defaultPushRetryPolicy() })],
     }),
   ]);
-  const retryCounts = () =>
-    stack.logs
-      .map((l) => /ATTEMPT (.*)$/.exec(l)?.[1])
-      .filter((x): x is string => x !== undefined)
-      .map((x) => (JSON.parse(x) as { retryCount: number }).retryCount);
+  const retryCounts = () => attempts(stack.logs).map((a) => a.retryCount);
   return { queues, logs: stack.logs, retryCounts, stop: () => stack.stop() };
 }
 

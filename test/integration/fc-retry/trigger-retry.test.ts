@@ -12,21 +12,9 @@ import {
   type RuntimeStack,
   startRuntimeStack,
 } from '../fc/runtime-stack';
+import { type Attempt, attempts } from './attempts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures', import.meta.url));
-
-interface Attempt {
-  retryCount: number;
-  at: number;
-  body: string;
-}
-
-function attempts(logs: readonly string[]): Attempt[] {
-  return logs
-    .map((l) => /ATTEMPT (.*)$/.exec(l)?.[1])
-    .filter((x): x is string => x !== undefined)
-    .map((x) => JSON.parse(x) as Attempt);
-}
 
 const failures = (logs: readonly string[]) => logs.filter((l) => l.includes('function failed;'));
 
