@@ -17,3 +17,11 @@ export function parsePositiveInt(value: string): number {
   }
   return n;
 }
+
+/**
+ * The environment the clients' loadConfig reads, with --endpoint (when given)
+ * in place of QUEUEFLOW_ENDPOINT: the flag wins, else the variable, else the cloud.
+ */
+export function envWithEndpoint(endpoint: string | undefined): NodeJS.ProcessEnv {
+  return endpoint ? { ...process.env, QUEUEFLOW_ENDPOINT: endpoint } : process.env;
+}

@@ -3,7 +3,7 @@ import { loadConfig } from '../../../shared/clients/config';
 import { createDeps } from '../../../shared/clients/deps';
 import { redriveMessages } from '../../../shared/task/redrive';
 import { type CommandIo, processIo } from '../io';
-import { parsePositiveInt } from '../options';
+import { envWithEndpoint, parsePositiveInt } from '../options';
 
 interface RedriveOptions {
   from: string;
@@ -45,12 +45,9 @@ Example:
 `,
     )
     .action(async (opts: RedriveOptions) => {
-      const env = opts.endpoint
-        ? { ...process.env, QUEUEFLOW_ENDPOINT: opts.endpoint }
-        : process.env;
       try {
         if (opts.from === opts.to) throw new Error('--from and --to must be different queues');
-        const deps = createDeps(loadConfig(env));
+        const deps = createDeps(loadConfig(envWithEndpoint(opts.endpoint)));
         const result = await redriveMessages({
           queue: deps.queue,
           from: opts.from,

@@ -6,7 +6,7 @@ import { loadConfig } from '../../../shared/clients/config';
 import { createDeps } from '../../../shared/clients/deps';
 import { createLongPollWorker, type WorkerTaskEvent } from '../../../shared/task/long-poll-worker';
 import { type HandlerRegistry, toHandlerRegistry } from '../../../shared/task/registry';
-import { parsePositiveInt } from '../options';
+import { envWithEndpoint, parsePositiveInt } from '../options';
 
 interface WorkerOptions {
   queue: string;
@@ -123,13 +123,10 @@ Example:
 `,
     )
     .action(async (opts: WorkerOptions) => {
-      const env = opts.endpoint
-        ? { ...process.env, QUEUEFLOW_ENDPOINT: opts.endpoint }
-        : process.env;
       let deps: ReturnType<typeof createDeps>;
       let registry: HandlerRegistry;
       try {
-        deps = createDeps(loadConfig(env));
+        deps = createDeps(loadConfig(envWithEndpoint(opts.endpoint)));
         registry = await loadHandlers(opts.handlers);
       } catch (err) {
         const msg = err instanceof Error ? err.message : String(err);
