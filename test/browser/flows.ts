@@ -1,10 +1,11 @@
 // The flows the console browser tests run. The demo is the project's own
 // flows/demo.flow.yaml (queue queueflow-tasks, Task_1..3, task_type extract/transform/load).
 import { readFileSync } from 'node:fs';
-import { queueTaskStep } from '../support/queue-task-step';
+import { emitFlow, flow, pass, queueTask } from '../../shared/fdl';
 
-const queueTask = (name: string, taskType: string, queue: string, data: Record<string, string>) =>
-  queueTaskStep({ name, taskType, queue, data, priority: 1 });
+/** A demo-style queue task: token, task_type, then `data`; the mapped input is the message. */
+const demoTask = (name: string, taskType: string, queue: string, data: Record<string, string>) =>
+  queueTask({ name, queue, priority: 1, input: { task_type: taskType, ...data } });
 
 /** The project's 3-task callback demo, as it ships. */
 export const DEMO_FLOW = readFileSync(
@@ -13,12 +14,15 @@ export const DEMO_FLOW = readFileSync(
 );
 
 /** A flow whose middle task the worker fails: the execution fails there. */
-export const FAILING_FLOW = `version: v1
-type: flow
-steps:
-  - type: pass
-    name: Prepare
-${queueTask('Validate', 'validate', 'queueflow-tasks', { batch: '$input.batch' })}${queueTask('Load', 'load', 'queueflow-tasks', { rows: '$local.rows' })}`;
+export const FAILING_FLOW = emitFlow(
+  flow({
+    steps: [
+      pass({ name: 'Prepare' }),
+      demoTask('Validate', 'validate', 'queueflow-tasks', { batch: '$input.batch' }),
+      demoTask('Load', 'load', 'queueflow-tasks', { rows: '$local.rows' }),
+    ],
+  }),
+);
 
 /** Every step type, nested: choice > parallel > foreach, with a wait and a branch not taken. */
 export const SHAPES_FLOW = `version: v1
@@ -58,10 +62,11 @@ steps:
 `;
 
 /** One task on a queue no worker reads: it waits until stopped. */
-export const IDLE_FLOW = `version: v1
-type: flow
-steps:
-${queueTask('Wait_For_Human', 'approve', 'queueflow-idle', { request: '$input.request' })}`;
+export const IDLE_FLOW = emitFlow(
+  flow({
+    steps: [demoTask('Wait_For_Human', 'approve', 'queueflow-idle', { request: '$input.request' })],
+  }),
+);
 
 /** One pass step: finishes at once (paging and escaping checks). */
 export const QUICK_FLOW = `version: v1
@@ -72,12 +77,16 @@ steps:
 `;
 
 /** A task the worker fails once with a retryable error: the retry policy runs it again. */
-export const RETRY_FLOW = `version: v1
-type: flow
-steps:
-${queueTask('Flaky', 'flaky', 'queueflow-tasks', { attempt_of: '$input.job' })}    retry:
-      - errors:
-          - Transient
-        intervalSeconds: 1
-        maxAttempts: 2
-`;
+export const RETRY_FLOW = emitFlow(
+  flow({
+    steps: [
+      queueTask({
+        name: 'Flaky',
+        queue: 'queueflow-tasks',
+        priority: 1,
+        input: { task_type: 'flaky', attempt_of: '$input.job' },
+        retry: [{ errors: ['Transient'], intervalSeconds: 1, maxAttempts: 2 }],
+      }),
+    ],
+  }),
+);
