@@ -1,5 +1,6 @@
 import { parseResourceArn } from '../../shared/fdl/arn';
 import type { FlowEngine, FlowEvent, HistoryEvent } from '../flow/types';
+import { parseEventDetail } from '../flow/views';
 
 /** How an execution ended, with what the terminal shows. */
 export interface FollowedExecution {
@@ -42,7 +43,7 @@ export function followExecution(options: {
     const t = Date.parse(ev.Time);
     startMs ??= t;
     const at = `+${String(t - startMs).padStart(5)} ms`;
-    const detail = parseDetail(ev.EventDetail);
+    const detail = parseEventDetail(ev.EventDetail);
     switch (ev.Type) {
       case 'ExecutionStarted':
         write(`  ${at}  execution ${executionName} started`);
@@ -97,7 +98,7 @@ export function followExecution(options: {
         const stopped = Date.parse(String(d.StoppedTime ?? ''));
         // DescribeExecution carries no error fields; the closing history event does.
         const last = history.findLast((e) => e.Type.startsWith('Execution'));
-        const end = last ? parseDetail(last.EventDetail) : {};
+        const end = last ? parseEventDetail(last.EventDetail) : {};
         resolve({
           status,
           output: parseJson(d.Output),
@@ -199,11 +200,6 @@ function describeResource(detail: Record<string, unknown>): string {
     typeof detail.resourceArn === 'string' ? parseResourceArn(detail.resourceArn) : undefined;
   if (ref?.kind === 'mns-queue') return ` to queue ${ref.queue}`;
   return ref?.kind === 'fc' ? ` to function ${ref.functionName}` : '';
-}
-
-function parseDetail(text: string): Record<string, unknown> {
-  const v = parseJson(text);
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
 function parseJson(v: unknown): unknown {
