@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../local/log';
 import { createTestEnvironment, type TestEnvironment } from '../../../testing';
-import { extractTaskFlow } from './fixtures/extract-task-flow';
+import { catchingExtractFlow } from './fixtures/extract-task-flow';
 import { eventually } from './runtime-stack';
 
 const S_YAML = fileURLToPath(new URL('../../../s.yaml', import.meta.url));
@@ -12,20 +12,7 @@ const QUEUE = 'queueflow-tasks';
 
 // One queue task (extract), with a `simulate` switch the demo handlers understand,
 // and a catch that routes the handler's error code to a pass step.
-const CATCHING_FLOW = extractTaskFlow(
-  QUEUE,
-  `    catch:
-      - errors: [OrderInvalid]
-        goto: Recovered
-  - type: succeed
-    name: Done
-  - type: pass
-    name: Recovered
-    outputMappings:
-      - target: recovered
-        source: true
-`,
-);
+const CATCHING_FLOW = catchingExtractFlow(QUEUE, 'OrderInvalid');
 
 async function startEnv(logs: string[] = [], virtualClock = false): Promise<TestEnvironment> {
   const env = await createTestEnvironment({
