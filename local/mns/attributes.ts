@@ -1,3 +1,4 @@
+import { MNS_NAME_PATTERN } from '../../shared/fdl';
 import { MnsError, outOfRange, ownDeadLetterQueue } from './errors';
 
 /**
@@ -83,9 +84,9 @@ export function sameAttributes(current: QueueAttributes, next: Partial<QueueAttr
   );
 }
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
 /** Queue names: a letter or digit, then letters, digits and `-`; at most 120 characters. */
 export function checkQueueName(name: string): void {
   if (name.length < 1 || name.length > 120) throw new MnsError('QueueNameLengthError');
-  if (!NAME.test(name)) throw new MnsError('InvalidQueueName');
+  // The FDL's name rule (its 256 cap is beyond the 120 checked just above).
+  if (!MNS_NAME_PATTERN.test(name)) throw new MnsError('InvalidQueueName');
 }
