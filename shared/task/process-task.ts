@@ -120,23 +120,25 @@ export async function processTask(
   const taskType = envelope.taskType;
   const typed = taskType === undefined ? {} : { taskType };
 
+  // The registry is the user's code too (any object with get/types): a throw
+  // from it is classified like a throw from a handler, never let out.
   let failure: ClassifiedError | undefined;
   let outputJson: string | undefined;
-  const handler = taskType === undefined ? undefined : deps.registry.get(taskType);
-  if (taskType === undefined) {
-    failure = {
-      code: 'MissingTaskType',
-      message: `the task message has no "task_type"; known types: ${deps.registry.types().join(', ')}`,
-      retryable: false,
-    };
-  } else if (!handler) {
-    failure = {
-      code: 'UnknownTaskType',
-      message: `no handler for task_type "${taskType}"; known types: ${deps.registry.types().join(', ')}`,
-      retryable: false,
-    };
-  } else {
-    try {
+  try {
+    const handler = taskType === undefined ? undefined : deps.registry.get(taskType);
+    if (taskType === undefined) {
+      failure = {
+        code: 'MissingTaskType',
+        message: `the task message has no "task_type"; known types: ${deps.registry.types().join(', ')}`,
+        retryable: false,
+      };
+    } else if (!handler) {
+      failure = {
+        code: 'UnknownTaskType',
+        message: `no handler for task_type "${taskType}"; known types: ${deps.registry.types().join(', ')}`,
+        retryable: false,
+      };
+    } else {
       const ctx = {
         taskType,
         signal: deps.signal ?? new AbortController().signal,
@@ -146,9 +148,9 @@ export async function processTask(
       const out = outputObject(await handler(envelope.input, ctx));
       if (out.ok) outputJson = out.json;
       else failure = { code: 'InvalidTaskOutput', message: out.why, retryable: false };
-    } catch (err) {
-      failure = classifyError(err);
     }
+  } catch (err) {
+    failure = classifyError(err);
   }
 
   if (failure?.retryable) {

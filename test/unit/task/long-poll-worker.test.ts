@@ -206,6 +206,34 @@ describe('long-polling worker (unit)', () => {
     expect(reports).toEqual([]);
   });
 
+  it('settles the message when the registry itself throws, and keeps running', async () => {
+    const { queue, calls } = createFakeQueue([task('work', 't1'), task('work', 't2')]);
+    const { flow, reports } = createFakeFlow();
+    const events: WorkerTaskEvent[] = [];
+    const w = createLongPollWorker({
+      queue,
+      queueName: 'q',
+      registry: {
+        get: () => {
+          throw new Error('registry exploded');
+        },
+        types: () => [],
+      },
+      flow,
+      onTask: (e) => events.push(e),
+    });
+    const run = w.run();
+    await until(() => events.length === 2);
+    await w.stop();
+    await run;
+    expect(events.map((e) => e.outcome)).toEqual(['failed', 'failed']);
+    expect(reports.map((r) => r.kind === 'failed' && r.cause)).toEqual([
+      'registry exploded',
+      'registry exploded',
+    ]);
+    expect(calls.sort()).toEqual(['delete h0-0', 'delete h1-0']);
+  });
+
   it('extends visibility with the newest handle and deletes with it', async () => {
     const { queue, calls } = createFakeQueue([task('slow', 't')]);
     const { flow } = createFakeFlow();

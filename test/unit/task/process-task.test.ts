@@ -149,6 +149,40 @@ describe('processTask', () => {
     expect(r.outcome).toBe('invalid');
   });
 
+  it('fails the step when a user registry throws, as when a handler throws', async () => {
+    const broken = {
+      get: () => {
+        throw new TypeError('handler table not loaded');
+      },
+      types: () => ['extract'],
+    };
+    const { flow, reports } = createFakeFlow();
+    const r = await processTask(msg({ task_token: 't', task_type: 'extract' }), {
+      registry: broken,
+      flow,
+    });
+    expect(r).toMatchObject({ outcome: 'failed', error: { code: 'TypeError' } });
+    expect(reports).toEqual([
+      { kind: 'failed', taskToken: 't', error: 'TypeError', cause: 'handler table not loaded' },
+    ]);
+  });
+
+  it('asks for a retry when a registry throws a retryable TaskError', async () => {
+    const warming = {
+      get: () => {
+        throw new TaskError({ code: 'Warming', message: 'cache warming', retryable: true });
+      },
+      types: () => [],
+    };
+    const { flow, reports } = createFakeFlow();
+    const r = await processTask(msg({ task_token: 't', task_type: 'x' }), {
+      registry: warming,
+      flow,
+    });
+    expect(r).toMatchObject({ outcome: 'retry', error: { code: 'Warming' } });
+    expect(reports).toEqual([]);
+  });
+
   it('passes message id, delivery count and an abort signal to the handler', async () => {
     let seen: unknown;
     const reg = createHandlerRegistry({
