@@ -22,7 +22,13 @@ export interface TriggerMessage {
 export interface TriggerQueueApi {
   receiveMessages(
     queue: string,
-    options: { max: number; waitSeconds: number; signal?: AbortSignal },
+    options: {
+      max: number;
+      waitSeconds: number;
+      signal?: AbortSignal;
+      /** Called synchronously with the claimed messages (inside the sender's commit after a wait). */
+      onMessages?: (messages: readonly TriggerMessage[]) => void;
+    },
   ): Promise<readonly TriggerMessage[]>;
   deleteMessage(queue: string, receiptHandle: string): unknown;
   /** Keeps a failed message invisible until its retry is due. */
@@ -85,11 +91,16 @@ export function startMnsTrigger(options: {
   const batched = trigger.mode === 'event-streaming' || trigger.batchSize > 1;
   const batchSize = Math.max(1, trigger.batchSize);
 
-  const receive = (max: number, waitSeconds: number) =>
+  const receive = (
+    max: number,
+    waitSeconds: number,
+    onMessages?: (messages: readonly TriggerMessage[]) => void,
+  ) =>
     queues.receiveMessages(trigger.queueName, {
       max: Math.min(16, max),
       waitSeconds,
       signal: abort.signal,
+      ...(onMessages ? { onMessages } : {}),
     });
 
   // Fills a batch until it holds batchSize messages or the window closes.
@@ -255,11 +266,41 @@ export function startMnsTrigger(options: {
     }
   };
 
+  const dispatch = async (messages: readonly TriggerMessage[]) => {
+    if (batched) await deliver(messages, messages.map(toEvent));
+    else for (const m of messages) await deliver([m], toEvent(m));
+  };
+
+  const settle = async (delivery: Promise<void>) => {
+    try {
+      await delivery;
+    } catch (err) {
+      if (!stopped) {
+        logger.error('trigger delivery failed', {
+          queue: trigger.queueName,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+    }
+  };
+
+  // With no batch window to fill, a message goes to the function the moment it
+  // is claimed: onMessages runs inside the sender's commit (a flow step's send,
+  // say), so the event is on its way to an idle instance before the sender is
+  // even answered, with no loop turn in between.
+  const immediate = !batched || trigger.batchWindowSeconds <= 0;
+
   const poll = async () => {
     while (!stopped) {
       let first: readonly TriggerMessage[];
+      let started: Promise<void> | undefined;
+      const handOff = immediate
+        ? (messages: readonly TriggerMessage[]) => {
+            started = dispatch(messages);
+          }
+        : undefined;
       try {
-        first = await receive(batched ? batchSize : 1, POLL_SECONDS);
+        first = await receive(batched ? batchSize : 1, POLL_SECONDS, handOff);
       } catch (err) {
         if (stopped) return;
         logger.warn('receive failed; retrying', {
@@ -270,19 +311,8 @@ export function startMnsTrigger(options: {
         await new Promise((r) => setTimeout(r, 1000).unref());
         continue;
       }
-      if (first.length === 0 || stopped) continue;
-      try {
-        const messages = await collect(first);
-        if (batched) await deliver(messages, messages.map(toEvent));
-        else for (const m of messages) await deliver([m], toEvent(m));
-      } catch (err) {
-        if (!stopped) {
-          logger.error('trigger delivery failed', {
-            queue: trigger.queueName,
-            error: err instanceof Error ? err.message : String(err),
-          });
-        }
-      }
+      if (started) await settle(started);
+      else if (first.length > 0 && !stopped) await settle(collect(first).then(dispatch));
     }
   };
 

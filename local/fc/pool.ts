@@ -71,13 +71,19 @@ export function createInstancePool(options: {
     return inst;
   };
 
-  const acquire = async (): Promise<FunctionInstance> => {
-    if (stopped) throw new Error(`function ${spec.name} is stopped`);
+  /** A live idle instance, taken synchronously; undefined when none (or stopped). */
+  const takeIdle = (): FunctionInstance | undefined => {
+    if (stopped) return undefined;
     for (;;) {
       const inst = idle.pop();
-      if (!inst) break;
-      if (inst.alive) return inst;
+      if (!inst || inst.alive) return inst;
     }
+  };
+
+  const acquire = async (): Promise<FunctionInstance> => {
+    if (stopped) throw new Error(`function ${spec.name} is stopped`);
+    const ready = takeIdle();
+    if (ready) return ready;
     if (all.length === 0) return acquireFresh();
     // Every instance is busy. A sequential flow's next task usually arrives while
     // the instance that ran the previous one is still returning, a fraction of a
@@ -110,31 +116,47 @@ export function createInstancePool(options: {
     else idle.push(inst);
   };
 
+  const runOn = async (
+    inst: FunctionInstance,
+    event: Buffer,
+    context: InstanceContext,
+  ): Promise<InvokeOutcome> => {
+    try {
+      return await inst.invoke(event, context);
+    } finally {
+      release(inst);
+    }
+  };
+
+  const acquireAndRun = async (event: Buffer, context: InstanceContext): Promise<InvokeOutcome> => {
+    let inst: FunctionInstance;
+    try {
+      inst = await acquire();
+    } catch (err) {
+      const body =
+        err instanceof InitializationFailure
+          ? err.body
+          : { errorMessage: err instanceof Error ? err.message : String(err) };
+      return {
+        ok: false,
+        requestId: context.requestId,
+        kind: 'InitializationError',
+        error: body,
+        timedOut: false,
+        durationMs: 0,
+      };
+    }
+    return runOn(inst, event, context);
+  };
+
   return {
     spec,
-    async invoke(event, context) {
-      let inst: FunctionInstance;
-      try {
-        inst = await acquire();
-      } catch (err) {
-        const body =
-          err instanceof InitializationFailure
-            ? err.body
-            : { errorMessage: err instanceof Error ? err.message : String(err) };
-        return {
-          ok: false,
-          requestId: context.requestId,
-          kind: 'InitializationError',
-          error: body,
-          timedOut: false,
-          durationMs: 0,
-        };
-      }
-      try {
-        return await inst.invoke(event, context);
-      } finally {
-        release(inst);
-      }
+    invoke(event, context) {
+      // With an idle instance the event is on its way (child.send) before this
+      // returns: a trigger woken inside a commit hands its message over before
+      // the committing caller even answers.
+      const ready = takeIdle();
+      return ready ? runOn(ready, event, context) : acquireAndRun(event, context);
     },
     async warm(count = 1) {
       const missing = Math.min(count, options.maxInstances) - all.length;

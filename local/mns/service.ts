@@ -370,6 +370,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
           ? { visibilityTimeout: opts.visibilityTimeout }
           : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
+        ...(opts.onMessages ? { onMessages: opts.onMessages } : {}),
       });
     },
     receive,

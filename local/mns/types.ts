@@ -60,6 +60,12 @@ export interface ReceiveOptions {
   visibilityTimeout?: number;
   /** Aborting ends the wait early with no messages. */
   signal?: AbortSignal;
+  /**
+   * Called synchronously with the messages before the promise settles. After a
+   * wait, that is inside the sender's commit, before the sender is answered:
+   * an in-process consumer can start its hand-off there. It must not throw.
+   */
+  onMessages?: (messages: ReceivedMessage[]) => void;
 }
 
 /**

@@ -116,6 +116,18 @@ describe('the function instance pool', () => {
     expect(spawned[1]?.served).toBe(0);
   });
 
+  it('hands an event to an idle instance before invoke returns (no loop turn in between)', async () => {
+    const { p, spawned } = pool();
+    const warming = p.warm(1);
+    spawned[0]?.start();
+    await warming;
+    const outcome = p.invoke(Buffer.from('a'), context('r1'));
+    // Synchronously: the trigger calls this inside a sender's commit.
+    expect(spawned[0]?.served).toBe(1);
+    spawned[0]?.finish();
+    expect(await bodyOf(outcome)).toBe('i1');
+  });
+
   it('keeps the spare warm, so the next overlapping request finds an idle instance at once', async () => {
     const { p, spawned, first, second } = await overlapping();
     spawned[0]?.finish();
