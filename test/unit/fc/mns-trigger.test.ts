@@ -23,6 +23,7 @@ beforeEach(() => {
     accountId: '1',
     region: 'cn-hangzhou',
     secrets: createSecretLookup(),
+    relaxLimits: false,
   });
   queues.createQueue('tasks');
 });
