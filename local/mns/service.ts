@@ -105,7 +105,22 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     const now = clock.now();
     const first = q.ready(queue, now, max);
     if (first.length === 0) return [];
-    return claimFound(queue, max, vt, first, now);
+    const got = claimFound(queue, max, vt, first, now);
+    if (deadLettered !== undefined) {
+      const dlq = deadLettered;
+      deadLettered = undefined;
+      wakeAfterCommit(dlq);
+    }
+    return got;
+  }
+
+  // The dead-letter queue a claim just moved messages to (set on its success only).
+  let deadLettered: string | undefined;
+
+  /** Serves `queue`'s parked receivers once the current work is committed. */
+  function wakeAfterCommit(queue: string): void {
+    if (!store.db.inTransaction) waiters.notify(queue, false);
+    else if (!store.afterCommit(() => waiters.notify(queue, false))) waiters.notify(queue, true);
   }
 
   function claimRows(
@@ -141,7 +156,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     }
     if (moved > 0) {
       q.countDeadLettered(queue, moved);
-      waiters.notify(dlq!, true);
+      deadLettered = dlq!;
     }
     if (out.length > 0) waiters.visibleAt(queue, now + visibility);
     return out;
@@ -388,7 +403,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
         q.setExpiry(row.seq, expiresAt);
         scheduleExpiry(expiresAt);
       });
-      waiters.notify(toQueue, store.db.inTransaction);
+      wakeAfterCommit(toQueue);
     },
     changeVisibility(queue, receiptHandle, seconds) {
       checkRange('VisibilityTimeout', seconds);

@@ -111,6 +111,25 @@ describe('the in-process queue API', () => {
     expect((await poll).map((m) => m.body)).toEqual(['fast']);
   });
 
+  it('hands a parked dead-letter poll the message a receive moves there, before that receive returns', async () => {
+    queues.createQueue('dlq');
+    queues.setQueueAttributes('tasks', { DeadLetterQueue: 'dlq', MaxReceiveCount: 1 });
+    queues.sendMessage('tasks', { body: 'poison' });
+    expect(await queues.receiveMessages('tasks', { max: 1, waitSeconds: 0 })).toHaveLength(1);
+    await clock.advance(30_000); // its visibility ends: received once, it is due for the DLQ
+    const order: string[] = [];
+    const dlqPoll = queues.receive('dlq', {
+      max: 1,
+      waitMs: 5_000,
+      onMessages: (ms) => order.push(`dlq got ${ms[0]?.body}`),
+    });
+    await flush();
+    const again = await queues.receiveMessages('tasks', { max: 1, waitSeconds: 0 });
+    order.push(`tasks receive returned ${again.length}`);
+    expect(order).toEqual(['dlq got poison', 'tasks receive returned 0']);
+    expect((await dlqPoll).map((m) => m.body)).toEqual(['poison']);
+  });
+
   it('keeps a send successful when the woken receiver fails to take its message', async () => {
     const poll = receiveWith(() => {
       throw new Error('socket gone');
