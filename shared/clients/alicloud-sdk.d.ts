@@ -15,6 +15,20 @@ declare module '@alicloud/mns' {
       name: string,
       params: { MessageBody: string; DelaySeconds?: number; Priority?: number },
     ): Promise<MnsClient.MnsResponse<{ MessageId: string; MessageBodyMD5: string }>>;
+    /**
+     * 201 with one entry per message; a partial failure resolves too (non-2xx),
+     * its failed entries carrying ErrorCode/ErrorMessage. One entry may come back
+     * as an object rather than an array (xml2js).
+     */
+    batchSendMessage(
+      name: string,
+      messages: Array<{ MessageBody: string; DelaySeconds?: number; Priority?: number }>,
+    ): Promise<
+      MnsClient.MnsResponse<
+        | Array<Record<string, string | string[] | undefined>>
+        | Record<string, string | string[] | undefined>
+      >
+    >;
     receiveMessage(
       name: string,
       waitSeconds?: number,

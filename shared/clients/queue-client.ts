@@ -63,6 +63,9 @@ export interface RefusedDelete {
   message: string;
 }
 
+/** One entry of a BatchSendMessage answer: sent, or refused with the queue's code. */
+export type BatchSendResult = { messageId: string } | { code: string; message: string };
+
 /** The typed MNS queue client. Every method throws QueueError. */
 export interface QueueClient {
   createQueue(queue: string, attributes?: Record<string, number>): Promise<void>;
@@ -70,6 +73,16 @@ export interface QueueClient {
     queue: string,
     message: { body: string; delaySeconds?: number; priority?: number },
   ): Promise<{ messageId: string }>;
+  /**
+   * Sends 1–16 messages (bodies at most 64 KB together) in one BatchSendMessage
+   * call. Resolves with one result per message, in order: its id, or the code
+   * and message the queue refused it with (a partial failure); throws
+   * QueueError only when the call itself failed.
+   */
+  sendBatch(
+    queue: string,
+    messages: Array<{ body: string; delaySeconds?: number; priority?: number }>,
+  ): Promise<BatchSendResult[]>;
   /** Up to `max` (1–16) messages; an empty array when none arrive within `waitSeconds`. */
   receive(queue: string, options: { max: number; waitSeconds: number }): Promise<ReceivedMessage[]>;
   delete(queue: string, receiptHandle: string): Promise<void>;
@@ -162,6 +175,42 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
       } catch (err) {
         throw toQueueError(err, 'SendMessage');
       }
+    },
+    async sendBatch(queue, messages) {
+      if (messages.length < 1 || messages.length > 16) {
+        throw new QueueError({
+          code: 'InvalidArgument',
+          message: `BatchSendMessage: takes 1 to 16 messages, got ${messages.length}`,
+          retryable: false,
+        });
+      }
+      let res: Awaited<ReturnType<typeof mns.batchSendMessage>>;
+      try {
+        res = await mns.batchSendMessage(
+          queue,
+          messages.map(({ body, delaySeconds, priority }) => ({
+            MessageBody: body,
+            ...(delaySeconds !== undefined ? { DelaySeconds: delaySeconds } : {}),
+            ...(priority !== undefined ? { Priority: priority } : {}),
+          })),
+        );
+      } catch (err) {
+        throw toQueueError(err, 'BatchSendMessage');
+      }
+      const entries = Array.isArray(res.body) ? res.body : res.body ? [res.body] : [];
+      if (entries.length !== messages.length) {
+        throw new QueueError({
+          code: 'Unknown',
+          message: `BatchSendMessage: ${entries.length} results for ${messages.length} messages (status ${res.code})`,
+          retryable: false,
+        });
+      }
+      return entries.map((e): BatchSendResult => {
+        const id = field(e.MessageId);
+        return id
+          ? { messageId: id }
+          : { code: field(e.ErrorCode) || 'Unknown', message: field(e.ErrorMessage) };
+      });
     },
     async receive(queue, { max, waitSeconds }) {
       const count = Math.max(1, Math.min(16, Math.floor(max)));

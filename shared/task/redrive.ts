@@ -1,4 +1,4 @@
-import type { QueueClient } from '../clients/queue-client';
+import { type QueueClient, QueueError, type ReceivedMessage } from '../clients/queue-client';
 
 /** What a redrive did. */
 export interface RedriveResult {
@@ -10,7 +10,7 @@ export interface RedriveResult {
 
 /** A redrive's options. */
 export interface RedriveOptions {
-  queue: Pick<QueueClient, 'receive' | 'send' | 'deleteBatch'>;
+  queue: Pick<QueueClient, 'receive' | 'sendBatch' | 'deleteBatch'>;
   /** The dead-letter queue to empty. */
   from: string;
   /** Where the messages go back to (the queue the worker or trigger reads). */
@@ -21,15 +21,39 @@ export interface RedriveOptions {
   onBatch?: (totals: RedriveResult) => void;
 }
 
+// BatchSendMessage takes at most 64 KB of bodies per call (one body is at most that).
+const BATCH_BYTES = 65_536;
+
+/** Splits received messages into BatchSendMessage calls: at most 16 and 64 KB each. */
+function sendChunks(messages: readonly ReceivedMessage[]): ReceivedMessage[][] {
+  const chunks: ReceivedMessage[][] = [];
+  let chunk: ReceivedMessage[] = [];
+  let bytes = 0;
+  for (const m of messages) {
+    const size = Buffer.byteLength(m.body, 'utf8');
+    if (chunk.length > 0 && (chunk.length === 16 || bytes + size > BATCH_BYTES)) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(m);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
 /**
  * Moves messages from a dead-letter queue back to a work queue: receive a
- * batch, send each body (with its priority) to `to`, then delete the batch
- * from `from`. At least once: a crash after a send and before the delete
- * leaves the message in both queues, and the source's copy reappears after its
- * visibility timeout. Task messages tolerate that (a second report of a task
- * gets TaskAlreadyCompleted, which the worker counts as done). A send that
- * fails stops the redrive; the batch's unsent messages stay in `from`, visible
- * again after the visibility timeout. Ends when `from` is empty or `max` is reached.
+ * batch, send the bodies (with their priorities) to `to` with BatchSendMessage,
+ * then delete what was sent from `from`. At least once: a crash after a send
+ * and before the delete leaves the message in both queues, and the source's
+ * copy reappears after its visibility timeout. Task messages tolerate that (a
+ * second report of a task gets TaskAlreadyCompleted, which the worker counts as
+ * done). A message the target refuses (or a send call that fails) stops the
+ * redrive with a QueueError once the messages that did go are deleted; the rest
+ * stay in `from`, visible again after the visibility timeout. Ends when `from`
+ * is empty or `max` is reached.
  * @example await redriveMessages({ queue, from: 'queueflow-tasks-dlq', to: 'queueflow-tasks' });
  */
 export async function redriveMessages(options: RedriveOptions): Promise<RedriveResult> {
@@ -42,19 +66,30 @@ export async function redriveMessages(options: RedriveOptions): Promise<RedriveR
     if (batch.length === 0) break;
     const sent: string[] = [];
     let failure: unknown;
-    for (const m of batch) {
+    for (const chunk of sendChunks(batch)) {
       try {
-        await queue.send(to, {
-          body: m.body,
-          ...(m.priority === undefined ? {} : { priority: m.priority }),
+        const results = await queue.sendBatch(
+          to,
+          chunk.map((m) => ({
+            body: m.body,
+            ...(m.priority === undefined ? {} : { priority: m.priority }),
+          })),
+        );
+        results.forEach((r, i) => {
+          if ('messageId' in r) sent.push(chunk[i]?.receiptHandle ?? '');
+          else
+            failure ??= new QueueError({
+              code: r.code,
+              message: `BatchSendMessage to ${to} refused message ${chunk[i]?.messageId}: ${r.code}: ${r.message}`,
+              retryable: false,
+            });
         });
       } catch (err) {
         failure = err;
-        break;
       }
-      sent.push(m.receiptHandle);
+      if (failure !== undefined) break;
     }
-    // What was sent leaves the source, also when a later send of the batch failed.
+    // What was sent leaves the source, also when another message of the batch failed.
     if (sent.length > 0) {
       const refused = await queue.deleteBatch(from, sent);
       totals.moved += sent.length - refused.length;

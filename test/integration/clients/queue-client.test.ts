@@ -55,6 +55,26 @@ describe('queue client against the local stack', () => {
     });
   });
 
+  it('batch-sends, with one result per message in order, a refused one naming its code', async () => {
+    await queue.createQueue('qc-batch-send', { MaximumMessageSize: 1024 });
+    const one = await queue.sendBatch('qc-batch-send', [{ body: 'solo' }]);
+    expect(one).toEqual([{ messageId: expect.any(String) }]);
+    const results = await queue.sendBatch('qc-batch-send', [
+      { body: 'a', priority: 1 },
+      { body: 'x'.repeat(2048) },
+      { body: 'c' },
+    ]);
+    expect(results[0]).toEqual({ messageId: expect.any(String) });
+    expect(results[1]).toEqual({ code: 'InvalidArgument', message: expect.stringMatching(/1024/) });
+    expect(results[2]).toEqual({ messageId: expect.any(String) });
+    const got = await queue.receive('qc-batch-send', { max: 16, waitSeconds: 0 });
+    expect(got.map((m) => m.body).sort()).toEqual(['a', 'c', 'solo']);
+    expect(got.find((m) => m.body === 'a')?.priority).toBe(1);
+    await expect(queue.sendBatch('qc-batch-send', [])).rejects.toMatchObject({
+      code: 'InvalidArgument',
+    });
+  });
+
   it('returns an empty list when a long poll ends without messages', async () => {
     const t0 = Date.now();
     expect(await queue.receive('qc-basic', { max: 4, waitSeconds: 1 })).toEqual([]);

@@ -96,6 +96,35 @@ describe('redriving a dead-letter queue', () => {
     expect((await drain(from)).map((m) => m.body).sort()).toEqual(['kept 0', 'kept 1', 'kept 2']);
   });
 
+  it('sends big messages in batches of at most 64 KB', async () => {
+    const { from, to } = await queues();
+    const big = (i: number) => `${i}`.padEnd(30_000, '.');
+    for (let i = 0; i < 5; i++) await queue.send(from, { body: big(i) });
+    // One receive of 5 x 30 KB: three BatchSendMessage calls (2 + 2 + 1).
+    expect(await redriveMessages({ queue, from, to })).toEqual({ moved: 5, notDeleted: 0 });
+    expect((await drain(to)).map((m) => m.body).sort()).toEqual(
+      Array.from({ length: 5 }, (_, i) => big(i)),
+    );
+  });
+
+  it('moves what the target took and keeps a message it refused, then stops with the refusal', async () => {
+    const from = `rd-dlq-${++n}`;
+    const to = `rd-work-${n}`;
+    await queue.createQueue(from, { VisibilityTimeout: 30 });
+    await queue.createQueue(to, { MaximumMessageSize: 1024 });
+    await queue.send(from, { body: 'small 1' });
+    await queue.send(from, { body: 'y'.repeat(4096) });
+    await queue.send(from, { body: 'small 2' });
+    const batches: number[] = [];
+    await expect(
+      redriveMessages({ queue, from, to, onBatch: (t) => batches.push(t.moved) }),
+    ).rejects.toMatchObject({ name: 'QueueError', code: 'InvalidArgument' });
+    expect(batches).toEqual([2]);
+    expect((await drain(to)).map((m) => m.body).sort()).toEqual(['small 1', 'small 2']);
+    await clock.advance(31_000); // past the dead-letter queue's visibility timeout
+    expect((await drain(from)).map((m) => m.body)).toEqual(['y'.repeat(4096)]);
+  });
+
   it('lets a dead-lettered demo task finish its execution once a worker runs it again', async () => {
     const { from, to } = await queues();
     const flow = createFlowClient({ endpoint: stack.endpoint, credentials: stack.credentials });
