@@ -105,6 +105,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     const now = clock.now();
     const first = q.ready(queue, now, max);
     if (first.length === 0) return [];
+    deadLettered = undefined; // a claim whose commit threw must not leave its move behind
     const got = claimFound(queue, max, vt, first, now);
     if (deadLettered !== undefined) {
       const dlq = deadLettered;

@@ -4,7 +4,7 @@ import type { ReceivedMessage } from './types';
 interface Waiter {
   max: number;
   visibilityTimeout: number | undefined;
-  /** Messages were claimed for it in a transaction not yet committed: skip it. */
+  /** Messages are being or were claimed for it and not yet handed over: skip it. */
   claimed: boolean;
   done(result: ReceivedMessage[] | Error): void;
 }
@@ -39,11 +39,17 @@ export function createWaiterRegistry(deps: WaiterDeps) {
   const pending = new Set<string>();
   let closed = false;
 
-  /** Claims messages for the waiters in order, until one finds nothing; delivers nothing yet. */
+  /**
+   * Claims messages for the waiters in order, until one finds nothing; delivers
+   * nothing yet. A waiter is marked claimed before its claim runs: a claim can
+   * wake another queue's waiters at once (a dead-letter move), and through a
+   * dead-letter cycle back to this queue, and that nested serve must skip it.
+   */
   function take(queue: string): Array<[Waiter, ReceivedMessage[] | Error]> {
     const taken: Array<[Waiter, ReceivedMessage[] | Error]> = [];
     for (const w of byQueue.get(queue) ?? []) {
       if (w.claimed) continue;
+      w.claimed = true;
       let got: ReceivedMessage[];
       try {
         got = deps.claim(queue, w.max, w.visibilityTimeout);
@@ -51,7 +57,10 @@ export function createWaiterRegistry(deps: WaiterDeps) {
         taken.push([w, err as Error]);
         continue;
       }
-      if (got.length === 0) break;
+      if (got.length === 0) {
+        w.claimed = false;
+        break;
+      }
       taken.push([w, got]);
     }
     return taken;
@@ -143,11 +152,15 @@ export function createWaiterRegistry(deps: WaiterDeps) {
         }
         const onAbort = () => w.done([]);
         const deadline = setTimeout(() => w.done([]), opts.waitMs);
+        let finished = false;
         const w: Waiter = {
           max: opts.max,
           visibilityTimeout: opts.visibilityTimeout,
           claimed: false,
+          // Once only: a waiter answers one receive (and writes one HTTP reply).
           done(result) {
+            if (finished) return;
+            finished = true;
             clearTimeout(deadline);
             opts.signal?.removeEventListener('abort', onAbort);
             remove(queue, w);

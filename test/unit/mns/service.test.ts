@@ -130,6 +130,38 @@ describe('the in-process queue API', () => {
     expect((await dlqPoll).map((m) => m.body)).toEqual(['poison']);
   });
 
+  it('answers each parked poll once when dead-letter queues form a cycle', async () => {
+    queues.createQueue('b');
+    queues.setQueueAttributes('tasks', { DeadLetterQueue: 'b', MaxReceiveCount: 1 });
+    queues.setQueueAttributes('b', { DeadLetterQueue: 'tasks', MaxReceiveCount: 1 });
+    queues.sendMessage('tasks', { body: 'm1', priority: 2 });
+    queues.sendMessage('b', { body: 'm2', priority: 1 });
+    expect(await queues.receiveMessages('tasks', { max: 1, waitSeconds: 0 })).toHaveLength(1);
+    expect(await queues.receiveMessages('b', { max: 1, waitSeconds: 0 })).toHaveLength(1);
+    queues.sendMessage('tasks', { body: 'm3', priority: 8, delaySeconds: 30 });
+    const calls: string[] = [];
+    const onTasks = queues.receive('tasks', {
+      max: 1,
+      waitMs: 60_000,
+      onMessages: (ms) => calls.push(`tasks got ${ms.map((m) => m.body)}`),
+    });
+    await flush();
+    const onB = queues.receive('b', {
+      max: 1,
+      waitMs: 60_000,
+      onMessages: (ms) => calls.push(`b got ${ms.map((m) => m.body)}`),
+    });
+    await flush();
+    // m1 and m2 become due together; each move wakes the other queue's poll at once.
+    await clock.advance(30_000);
+    const got = [...(await onTasks), ...(await onB)].map((m) => m.body);
+    expect(calls).toHaveLength(2);
+    expect(got).toHaveLength(2);
+    // Nothing was claimed for a poll that had already been answered.
+    const inflight = queues.stats('tasks').inflight + queues.stats('b').inflight;
+    expect(inflight).toBe(2);
+  });
+
   it('keeps a send successful when the woken receiver fails to take its message', async () => {
     const poll = receiveWith(() => {
       throw new Error('socket gone');
