@@ -44,6 +44,18 @@ export function toQueueError(err: unknown, action: string): QueueError {
   });
 }
 
+const XML_TEXT: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
+
+/**
+ * @alicloud/mns puts a body into its request XML as is (reference §2.3), so a
+ * body with `&` or `<` (a URL query, HTML, any JSON holding them) would be
+ * malformed XML, and a raw CR would come back as LF. Escaped, the service reads
+ * back exactly the body given; its MD5 and size limits apply to that body.
+ */
+function xmlText(body: string): string {
+  return body.replace(/[&<>\r]/g, (c) => XML_TEXT[c] ?? c);
+}
+
 /** A received message with numbers as numbers. */
 export interface ReceivedMessage {
   messageId: string;
@@ -167,7 +179,7 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
     async send(queue, { body, delaySeconds, priority }) {
       try {
         const res = await mns.sendMessage(queue, {
-          MessageBody: body,
+          MessageBody: xmlText(body),
           ...(delaySeconds !== undefined ? { DelaySeconds: delaySeconds } : {}),
           ...(priority !== undefined ? { Priority: priority } : {}),
         });
@@ -189,7 +201,7 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
         res = await mns.batchSendMessage(
           queue,
           messages.map(({ body, delaySeconds, priority }) => ({
-            MessageBody: body,
+            MessageBody: xmlText(body),
             ...(delaySeconds !== undefined ? { DelaySeconds: delaySeconds } : {}),
             ...(priority !== undefined ? { Priority: priority } : {}),
           })),

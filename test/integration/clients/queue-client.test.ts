@@ -55,6 +55,20 @@ describe('queue client against the local stack', () => {
     });
   });
 
+  it('sends bodies with XML special characters and CR exactly, alone and in a batch', async () => {
+    await queue.createQueue('qc-escape', { VisibilityTimeout: 30 });
+    const body = JSON.stringify({
+      url: 'https://x/?a=1&b=2',
+      html: '<p>a > b</p>',
+      crlf: 'a\r\nb',
+    });
+    const other = 'tom & jerry <3\r\n';
+    await queue.send('qc-escape', { body });
+    expect(await queue.sendBatch('qc-escape', [{ body: other }, { body }])).toHaveLength(2);
+    const got = await queue.receive('qc-escape', { max: 16, waitSeconds: 0 });
+    expect(got.map((m) => m.body).sort()).toEqual([body, body, other].sort());
+  });
+
   it('batch-sends, with one result per message in order, a refused one naming its code', async () => {
     await queue.createQueue('qc-batch-send', { MaximumMessageSize: 1024 });
     const one = await queue.sendBatch('qc-batch-send', [{ body: 'solo' }]);

@@ -53,10 +53,10 @@ async function drain(name: string): Promise<Array<{ body: string; priority?: num
 }
 
 describe('redriving a dead-letter queue', () => {
-  it('moves every message, body and priority, and leaves the dead-letter queue empty', async () => {
+  it('moves every message, body (XML special characters too) and priority, and leaves the dead-letter queue empty', async () => {
     const { from, to } = await queues();
     for (let i = 0; i < 40; i++) {
-      await queue.send(from, { body: `task ${i}`, priority: 1 + (i % 3) });
+      await queue.send(from, { body: `task ${i} <a&b>`, priority: 1 + (i % 3) });
     }
     const batches: number[] = [];
     const result = await redriveMessages({
@@ -69,9 +69,9 @@ describe('redriving a dead-letter queue', () => {
     expect(batches).toEqual([16, 32, 40]);
     const moved = await drain(to);
     expect(moved.map((m) => m.body).sort()).toEqual(
-      Array.from({ length: 40 }, (_, i) => `task ${i}`).sort(),
+      Array.from({ length: 40 }, (_, i) => `task ${i} <a&b>`).sort(),
     );
-    expect(moved.find((m) => m.body === 'task 4')?.priority).toBe(2);
+    expect(moved.find((m) => m.body === 'task 4 <a&b>')?.priority).toBe(2);
     expect(await drain(from)).toEqual([]);
   });
 
