@@ -23,6 +23,11 @@ const RETRYABLE = new Set([
   'NetworkError',
 ]);
 
+/** True for the MNS error codes worth trying again (throttling, service and network faults). */
+export function isRetryableQueueCode(code: string): boolean {
+  return RETRYABLE.has(code);
+}
+
 /**
  * @alicloud/mns throws a plain Error named `MNS<Code>Error` and sets no code
  * (reference mns-pop-fc.md §2.4), so the code is recovered from the name.

@@ -1,4 +1,9 @@
-import { type QueueClient, QueueError, type ReceivedMessage } from '../clients/queue-client';
+import {
+  isRetryableQueueCode,
+  type QueueClient,
+  QueueError,
+  type ReceivedMessage,
+} from '../clients/queue-client';
 
 /** What a redrive did. */
 export interface RedriveResult {
@@ -81,7 +86,7 @@ export async function redriveMessages(options: RedriveOptions): Promise<RedriveR
             failure ??= new QueueError({
               code: r.code,
               message: `BatchSendMessage to ${to} refused message ${chunk[i]?.messageId}: ${r.code}: ${r.message}`,
-              retryable: false,
+              retryable: isRetryableQueueCode(r.code),
             });
         });
       } catch (err) {
@@ -91,7 +96,14 @@ export async function redriveMessages(options: RedriveOptions): Promise<RedriveR
     }
     // What was sent leaves the source, also when another message of the batch failed.
     if (sent.length > 0) {
-      const refused = await queue.deleteBatch(from, sent);
+      let refused: Awaited<ReturnType<typeof queue.deleteBatch>>;
+      try {
+        refused = await queue.deleteBatch(from, sent);
+      } catch (err) {
+        // The sent messages stay in both queues (at least once); the send's
+        // failure, if any, is the one to report.
+        throw failure ?? err;
+      }
       totals.moved += sent.length - refused.length;
       totals.notDeleted += refused.length;
       options.onBatch?.({ ...totals });

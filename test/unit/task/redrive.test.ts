@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type BatchSendResult,
+  type QueueClient,
+  QueueError,
+  type ReceivedMessage,
+} from '../../../shared/clients/queue-client';
+import { redriveMessages } from '../../../shared/task/redrive';
+
+// Pure unit: a fake of the three queue calls, for the outcomes the local
+// service cannot produce on demand (a throttled entry, a failing delete). The
+// integration test runs redrive against the real service over the SDK.
+function fakeQueue(options: {
+  results: (bodies: string[]) => BatchSendResult[];
+  deleteFails?: boolean;
+}) {
+  const pending: ReceivedMessage[] = ['a', 'b', 'c'].map((body, i) => ({
+    messageId: `m${i}`,
+    receiptHandle: `h${i}`,
+    body,
+    dequeueCount: 1,
+  }));
+  const deleted: string[] = [];
+  const queue: Pick<QueueClient, 'receive' | 'sendBatch' | 'deleteBatch'> = {
+    async receive(_q, { max }) {
+      return pending.splice(0, max);
+    },
+    async sendBatch(_q, messages) {
+      return options.results(messages.map((m) => m.body));
+    },
+    async deleteBatch(_q, handles) {
+      if (options.deleteFails) {
+        throw new QueueError({ code: 'NetworkError', message: 'socket hang up', retryable: true });
+      }
+      deleted.push(...handles);
+      return [];
+    },
+  };
+  return { queue, deleted };
+}
+
+describe('redriveMessages (unit)', () => {
+  it('reports a throttled entry as a retryable QueueError after deleting what was sent', async () => {
+    const { queue, deleted } = fakeQueue({
+      results: (bodies) =>
+        bodies.map((b) =>
+          b === 'b' ? { code: 'QpsLimitExceeded', message: 'slow down' } : { messageId: `id-${b}` },
+        ),
+    });
+    await expect(redriveMessages({ queue, from: 'dlq', to: 'work' })).rejects.toMatchObject({
+      code: 'QpsLimitExceeded',
+      retryable: true,
+    });
+    expect(deleted).toEqual(['h0', 'h2']);
+  });
+
+  it('marks a refusal that will not get better as not retryable', async () => {
+    const { queue } = fakeQueue({
+      results: (bodies) => bodies.map(() => ({ code: 'InvalidArgument', message: 'too big' })),
+    });
+    await expect(redriveMessages({ queue, from: 'dlq', to: 'work' })).rejects.toMatchObject({
+      code: 'InvalidArgument',
+      retryable: false,
+    });
+  });
+
+  it('reports the send failure, not the delete failure that followed it', async () => {
+    const { queue } = fakeQueue({
+      results: (bodies) =>
+        bodies.map((b) =>
+          b === 'c' ? { code: 'InternalError', message: 'boom' } : { messageId: `id-${b}` },
+        ),
+      deleteFails: true,
+    });
+    await expect(redriveMessages({ queue, from: 'dlq', to: 'work' })).rejects.toMatchObject({
+      code: 'InternalError',
+    });
+  });
+});
