@@ -26,6 +26,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
     'content-length': Buffer.byteLength(text),
   });
   res.end(text);
@@ -56,9 +57,10 @@ export function sendError(res: ServerResponse, err: unknown): void {
 /**
  * Refuses cross-site writes. Any web page the user has open can POST to 127.0.0.1; a
  * JSON content type cannot be sent cross-site without a CORS preflight (which this
- * server never grants), and a browser's Origin must name this very host.
+ * server never grants). The server's browser guard (local/http/browser-guard.ts)
+ * has already refused a foreign Origin, Sec-Fetch-Site or Host.
  */
-function checkSameOrigin(req: IncomingMessage): void {
+function checkJsonBody(req: IncomingMessage): void {
   const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
   if (type !== 'application/json') {
     throw new ConsoleApiError(
@@ -67,21 +69,10 @@ function checkSameOrigin(req: IncomingMessage): void {
       'The content type must be "application/json".',
     );
   }
-  const origin = req.headers.origin;
-  if (origin === undefined) return;
-  let host: string | undefined;
-  try {
-    host = new URL(origin).host;
-  } catch {
-    host = undefined;
-  }
-  if (host !== req.headers.host) {
-    throw new ConsoleApiError('AccessDenied', 403, `cross-origin request from ${origin} refused`);
-  }
 }
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  checkSameOrigin(req);
+  checkJsonBody(req);
   let body: Buffer;
   try {
     body = await readBody(req, 1024 * 1024);

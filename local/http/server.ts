@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log';
+import { type BrowserGuard, createBrowserGuard } from './browser-guard';
 import type { HttpRoute } from './route';
 
 /** The stack's one HTTP server: every service behind one port. */
@@ -21,8 +22,10 @@ export async function startHttpServer(options: {
 }): Promise<HttpServer> {
   const host = options.host ?? '127.0.0.1';
   const { routes, logger } = options;
+  let port = 0;
+  const guard = createBrowserGuard({ bindHost: host, port: () => port });
   const server = createServer((req, res) => {
-    void dispatch(routes, req, res, logger);
+    void dispatch(routes, guard, req, res, logger);
   });
   // Long polls hold requests for up to 30 s; never let Node cut them first.
   server.requestTimeout = 0;
@@ -35,7 +38,7 @@ export async function startHttpServer(options: {
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
   return {
     server,
     port,
@@ -50,10 +53,22 @@ export async function startHttpServer(options: {
 
 async function dispatch(
   routes: readonly HttpRoute[],
+  guard: BrowserGuard,
   req: IncomingMessage,
   res: ServerResponse,
   logger: Logger,
 ): Promise<void> {
+  const refused = guard.refusal(req);
+  if (refused) {
+    logger.warn('refused a browser request', { reason: refused, path: req.url?.split('?')[0] });
+    res.writeHead(403, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        Code: 'AccessDenied',
+        Message: `queueflow refused ${refused}. The local stack answers its own console and the programs on this machine (SDKs, curl); see docs/local.md, "Browser requests".`,
+      }),
+    );
+    return;
+  }
   let url: URL;
   try {
     url = new URL(req.url ?? '/', 'http://local');

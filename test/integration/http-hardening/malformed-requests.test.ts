@@ -1,43 +1,12 @@
 // Malformed requests (bad percent-escapes, bad XML, bodies of the wrong type)
 // get the owning service's 4xx in its own error shape, never the server's
 // generic 500: over raw HTTP, plus the unmodified fc2 client where it can send one.
-import { request } from 'node:http';
 import FC from '@alicloud/fc2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
 import { signedFetch } from '../../support/mns-sign';
-
-interface RawReply {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}
-
-/** One request with the path sent byte for byte (fetch would normalise it). */
-function raw(
-  port: number,
-  method: string,
-  path: string,
-  headers: Record<string, string> = {},
-  body?: string,
-): Promise<RawReply> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () =>
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers,
-          text: Buffer.concat(chunks).toString('utf8'),
-        }),
-      );
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+import { raw } from '../../support/raw-http';
 
 const BAD_ESCAPE = '%E0%A4%A';
 

@@ -1,0 +1,83 @@
+import type { IncomingMessage } from 'node:http';
+
+/**
+ * Keeps web pages out of the stack. Its AccessKey is public and FnF takes calls
+ * signed in a query string or a form body, so without this a page open in the
+ * user's browser could drive the stack: a cross-site `<img>` or form post
+ * carrying a signed StartExecution, or DNS rebinding (a hostile name that
+ * resolves to 127.0.0.1) reading the console's API. The SDKs, curl and other
+ * programs on the machine send a loopback Host and no Origin or Sec-Fetch-Site,
+ * so they never meet it.
+ *
+ * - Bound to a loopback address (the default), the Host header must name a
+ *   loopback address or `localhost`, with the stack's port or none (fc2 sends
+ *   the bare host name; a browser always sends a port other than 80). A
+ *   browser cannot forge Host, so a rebound name is refused.
+ * - `Sec-Fetch-Site`, which browsers send, must be `same-origin` or `none` (an
+ *   address typed or bookmarked).
+ * - `Origin`, when sent, must be this very host and port.
+ */
+export interface BrowserGuard {
+  /** Why the request is refused, or undefined when it may go on. */
+  refusal(req: IncomingMessage): string | undefined;
+}
+
+/** A `host[:port]` as browsers and the SDKs send it: the name lower-cased, the port if given. */
+export function normalizeHost(hostHeader: string): { name: string; port?: number } | undefined {
+  try {
+    const url = new URL(`http://${hostHeader}`);
+    if (url.username || url.password || url.pathname !== '/' || url.search || url.hash) {
+      return undefined;
+    }
+    if (url.port !== '') return { name: url.hostname, port: Number(url.port) };
+    // WHATWG drops a default :80; only a Host that wrote one has it.
+    return /:80$/.test(hostHeader) ? { name: url.hostname, port: 80 } : { name: url.hostname };
+  } catch {
+    return undefined;
+  }
+}
+
+const LOOPBACK_NAMES = new Set(['localhost', '[::1]']);
+
+/** True for `localhost`, `[::1]`/`::1` and 127.0.0.0/8. */
+export function isLoopbackName(name: string): boolean {
+  const n = name.toLowerCase();
+  return LOOPBACK_NAMES.has(n) || n === '::1' || /^127(\.\d{1,3}){3}$/.test(n);
+}
+
+/** A guard for a server bound to `bindHost` and listening on `port()` (known once listening). */
+export function createBrowserGuard(options: {
+  bindHost: string;
+  port: () => number;
+}): BrowserGuard {
+  const loopbackOnly = isLoopbackName(options.bindHost);
+  return {
+    refusal(req) {
+      const hostHeader = req.headers.host;
+      const host = hostHeader === undefined ? undefined : normalizeHost(hostHeader);
+      if (hostHeader !== undefined && !host) return `the Host header "${hostHeader}" is not valid`;
+      const portOk = host?.port === undefined || host.port === options.port();
+      if (loopbackOnly && host && (!isLoopbackName(host.name) || !portOk)) {
+        return `the Host header "${hostHeader}" does not name this machine's stack (DNS rebinding?)`;
+      }
+      const site = req.headers['sec-fetch-site'];
+      if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+        return `a ${site} request from a web page`;
+      }
+      const origin = req.headers.origin;
+      if (origin !== undefined) {
+        let from: { name: string; port?: number } | undefined;
+        try {
+          const url = new URL(origin);
+          from = url.protocol === 'http:' ? normalizeHost(url.host) : undefined;
+        } catch {
+          from = undefined;
+        }
+        if (!from || !host || from.name !== host.name || (from.port ?? 80) !== (host.port ?? 80)) {
+          return `a request from the web page origin "${origin}"`;
+        }
+      }
+      return undefined;
+    },
+  };
+}
