@@ -13,7 +13,7 @@ import { CLOUD_LIMITS, type FlowLimits, RELAXED_LIMITS } from './limits';
 import { createRepo, type ExecHead, type ExecRow, type FlowRow } from './repo';
 import { FLOW_MIGRATIONS } from './schema';
 import { type ExecState, findTask, type Outcome, type TaskRun, walkRuns } from './state';
-import { createTokenCodec } from './tokens';
+import { createTokenCodec, type TaskTokenParts } from './tokens';
 import type { FlowEvent, FunctionInvokeRequest, FunctionInvoker, HistoryEvent } from './types';
 import { isoTime } from './views';
 
@@ -296,7 +296,12 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
         return emitEvent(row, state, e, effects);
       },
       token: (eventId) =>
-        tokens.mint({ flowName: row.flow_name, executionName: row.name, eventId }),
+        tokens.mint({
+          flowName: row.flow_name,
+          executionName: row.name,
+          execId: row.id,
+          eventId,
+        }),
       armTimer: (key, at) => armTimer(row.id, key, at, effects),
       cancelTimer: (key) => cancelTimer(row.id, key, effects),
       submit: (run, step, input) =>
@@ -386,7 +391,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
               cause: ending.cause,
             };
       const parts = tokens.parse(row.callback_token);
-      const target = parts && repo.latestExecId.get(parts.flowName, parts.executionName);
+      const target = parts && tokenExecution(parts);
       if (parts && target) {
         const info = repo.insertInbox.run(target.id, parts.eventId, JSON.stringify(outcome));
         const id = Number(info.lastInsertRowid);
@@ -573,6 +578,20 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     return { row, created: true };
   }
 
+  /**
+   * The execution a token's task belongs to: by row id (v2 tokens; names are
+   * reused once a flow is deleted and created again), by name for v1 tokens.
+   */
+  function tokenExecution(parts: TaskTokenParts): { id: number } | undefined {
+    if (parts.execId === undefined) {
+      return repo.latestExecId.get(parts.flowName, parts.executionName);
+    }
+    const row = repo.execNames.get(parts.execId);
+    return row?.flow_name === parts.flowName && row.name === parts.executionName
+      ? { id: parts.execId }
+      : undefined;
+  }
+
   function applyFlowInput(flow: Flow, input: JsonObject): JsonObject {
     try {
       return applyMappings(flow.inputMappings ?? [], { input, local: {} });
@@ -620,6 +639,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
   return {
     repo,
     tokens,
+    tokenExecution,
     limits,
     atomically,
     batched,

@@ -63,7 +63,7 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     const parts = core.tokens.parse(token);
     if (!parts) throw fnfErrors.invalidArgument('The task token is invalid.');
     const what = `${parts.flowName}/${parts.executionName}#${parts.eventId}`;
-    const row = repo.latestExecId.get(parts.flowName, parts.executionName);
+    const row = core.tokenExecution(parts);
     if (!row) throw fnfErrors.taskAlreadyCompleted(what);
     const eventId = core.transition(row.id, (t) => {
       if (!t.running) throw fnfErrors.taskAlreadyCompleted(what);

@@ -78,6 +78,9 @@ export function createRepo(store: Store) {
     latestExecId: q<{ id: number }>(
       'SELECT id FROM flow_executions WHERE flow_name = ? AND name = ? ORDER BY id DESC LIMIT 1',
     ),
+    execNames: q<{ flow_name: string; name: string }>(
+      'SELECT flow_name, name FROM flow_executions WHERE id = ?',
+    ),
     running: q<{ id: number }>("SELECT id FROM flow_executions WHERE status = 'Running'"),
     insertExec: q(
       `INSERT INTO flow_executions (flow_id, flow_name, name, status, definition, input, callback_token, started_ms)

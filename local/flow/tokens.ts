@@ -6,16 +6,30 @@ import type { Store } from '../store/store';
 export interface TaskTokenParts {
   flowName: string;
   executionName: string;
+  /**
+   * The execution's row id. Names are reused (DeleteFlow keeps executions
+   * running, and a flow and execution can be created again under the same
+   * names), so the id is what a report resolves; absent only in v1 tokens.
+   */
+  execId?: number;
   /** EventId of the attempt's TaskScheduled event. */
   eventId: number;
 }
 
-/** Mints and checks task tokens: base64 of `v1#flow#execution#eventId#hmac` (reference §3.4). */
+/**
+ * Mints and checks task tokens: base64 of
+ * `v2#execId#eventId#base64url(flow)#base64url(execution)#hmac`. Names are
+ * encoded so that any name (relaxed limits allow `#`) round-trips; v1 tokens
+ * (`v1#flow#execution#eventId#hmac`, minted before) are still read.
+ */
 export interface TokenCodec {
-  mint(parts: TaskTokenParts): string;
+  mint(parts: Required<TaskTokenParts>): string;
   /** The parts, or undefined when the token is malformed or forged. */
   parse(token: string): TaskTokenParts | undefined;
 }
+
+const b64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+const NUMBER = /^[0-9]{1,15}$/;
 
 /** A codec whose HMAC secret is generated once per data folder and kept in the DB. */
 export function createTokenCodec(store: Store): TokenCodec {
@@ -31,22 +45,38 @@ export function createTokenCodec(store: Store): TokenCodec {
   }
   const secret = Buffer.from(secretHex, 'hex');
   const sign = (body: string) => createHmac('sha256', secret).update(body).digest().subarray(0, 20);
+  const signedBy = (body: string, sig: string) => {
+    const given = Buffer.from(sig, 'base64');
+    const expected = sign(body);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
   return {
-    mint({ flowName, executionName, eventId }) {
-      const body = `v1#${flowName}#${executionName}#${eventId}`;
+    mint({ flowName, executionName, execId, eventId }) {
+      const body = `v2#${execId}#${eventId}#${b64url(flowName)}#${b64url(executionName)}`;
       return Buffer.from(`${body}#${sign(body).toString('base64')}`, 'utf8').toString('base64');
     },
     parse(token) {
-      if (typeof token !== 'string' || token.length === 0 || token.length > 2048) return undefined;
+      if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return undefined;
       const text = Buffer.from(token, 'base64').toString('utf8');
       const parts = text.split('#');
-      if (parts.length !== 5 || parts[0] !== 'v1') return undefined;
-      const [, flowName = '', executionName = '', id = '', sig = ''] = parts;
-      if (!/^[0-9]{1,15}$/.test(id)) return undefined;
-      const given = Buffer.from(sig, 'base64');
-      const expected = sign(`v1#${flowName}#${executionName}#${id}`);
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
-      return { flowName, executionName, eventId: Number(id) };
+      if (parts[0] === 'v2' && parts.length === 6) {
+        const [, execId = '', eventId = '', flow = '', execution = '', sig = ''] = parts;
+        if (!NUMBER.test(execId) || !NUMBER.test(eventId)) return undefined;
+        if (!signedBy(`v2#${execId}#${eventId}#${flow}#${execution}`, sig)) return undefined;
+        return {
+          flowName: Buffer.from(flow, 'base64url').toString('utf8'),
+          executionName: Buffer.from(execution, 'base64url').toString('utf8'),
+          execId: Number(execId),
+          eventId: Number(eventId),
+        };
+      }
+      if (parts[0] === 'v1' && parts.length === 5) {
+        const [, flowName = '', executionName = '', id = '', sig = ''] = parts;
+        if (!NUMBER.test(id)) return undefined;
+        if (!signedBy(`v1#${flowName}#${executionName}#${id}`, sig)) return undefined;
+        return { flowName, executionName, eventId: Number(id) };
+      }
+      return undefined;
     },
   };
 }

@@ -178,6 +178,36 @@ describe('task tokens', () => {
     expect(events.some((e) => e.Type === 'TaskTimedOut')).toBe(false);
   });
 
+  it('keeps each task token to its own execution when a deleted flow comes back under the same names', async () => {
+    const flow = await ctx.h.createFlow(callbackTask(''));
+    const exec = await ctx.h.start(flow, {}, 'reused');
+    const old = await ctx.h.receive('err-q');
+    // DeleteFlow leaves the running execution running; the names are free again.
+    await ctx.fnf.call('DeleteFlow', { Name: flow });
+    await ctx.h.createFlow(callbackTask(''), flow);
+    await ctx.h.start(flow, {}, exec);
+    const fresh = await ctx.h.receive('err-q');
+    expect(fresh.body.token).not.toBe(old.body.token);
+    // The old worker's late report finishes the old execution, not the new one.
+    await ctx.fnf.call('ReportTaskSucceeded', {
+      TaskToken: old.body.token,
+      Output: '{"who":"old"}',
+    });
+    expect((await ctx.h.describe(flow, exec)).Status).toBe('Running');
+    await ctx.fnf.call('ReportTaskSucceeded', {
+      TaskToken: fresh.body.token,
+      Output: '{"who":"new"}',
+    });
+    expect(out(await ctx.h.finished(flow, exec))).toEqual({ who: 'new' });
+    const both = ctx.stack.store.db
+      .prepare('SELECT status, output FROM flow_executions WHERE name = ? ORDER BY id')
+      .all(exec);
+    expect(both).toEqual([
+      { status: 'Succeeded', output: '{"who":"old"}' },
+      { status: 'Succeeded', output: '{"who":"new"}' },
+    ]);
+  });
+
   it('answers InvalidArgument to a malformed or forged token and keeps serving', async () => {
     const flow = await ctx.h.createFlow(callbackTask(''));
     const exec = await ctx.h.start(flow, {}, 'forgery');

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,33 +13,54 @@ function codecOn(store: ReturnType<typeof openStore>) {
 }
 
 describe('task tokens', () => {
-  it('are base64 of v1#flow#execution#eventId#signature and parse back', () => {
+  it('are base64 of v2#execId#eventId#flow#execution#signature, names encoded, and parse back', () => {
     const store = openStore({ memory: true });
     const codec = codecOn(store);
-    const token = codec.mint({ flowName: 'queueflow-demo', executionName: 'run-1', eventId: 3 });
+    const parts = { flowName: 'queueflow-demo', executionName: 'run-1', execId: 7, eventId: 3 };
+    const token = codec.mint(parts);
     expect(Buffer.from(token, 'base64').toString('utf8')).toMatch(
-      /^v1#queueflow-demo#run-1#3#[A-Za-z0-9+/=]+$/,
+      /^v2#7#3#cXVldWVmbG93LWRlbW8#cnVuLTE#[A-Za-z0-9+/=]+$/,
     );
-    expect(codec.parse(token)).toEqual({
-      flowName: 'queueflow-demo',
-      executionName: 'run-1',
-      eventId: 3,
-    });
+    expect(codec.parse(token)).toEqual(parts);
+    // Any name round-trips, '#' included (relaxed limits allow it).
+    const odd = { flowName: 'a#b', executionName: 'run 1 #2 é', execId: 8, eventId: 12 };
+    expect(codec.parse(codec.mint(odd))).toEqual(odd);
+    store.close();
+  });
+
+  it('still reads v1 tokens (flow#execution#eventId, no execution id) minted before', () => {
+    const store = openStore({ memory: true });
+    const codec = codecOn(store);
+    const secret = Buffer.from(
+      (
+        store.db.prepare("SELECT value FROM flow_meta WHERE key = 'token-secret'").get() as {
+          value: string;
+        }
+      ).value,
+      'hex',
+    );
+    const body = 'v1#f#e#4';
+    const sig = createHmac('sha256', secret).update(body).digest().subarray(0, 20);
+    const v1 = Buffer.from(`${body}#${sig.toString('base64')}`).toString('base64');
+    expect(codec.parse(v1)).toEqual({ flowName: 'f', executionName: 'e', eventId: 4 });
     store.close();
   });
 
   it('refuses forged, altered and malformed tokens without throwing', () => {
     const store = openStore({ memory: true });
     const codec = codecOn(store);
-    const token = codec.mint({ flowName: 'f', executionName: 'e', eventId: 2 });
+    const token = codec.mint({ flowName: 'f', executionName: 'e', execId: 1, eventId: 2 });
     const text = Buffer.from(token, 'base64').toString('utf8');
     const altered = Buffer.from(text.replace('#2#', '#3#')).toString('base64');
+    const otherExecution = Buffer.from(text.replace('v2#1#', 'v2#5#')).toString('base64');
     for (const bad of [
       altered,
+      otherExecution,
       '',
       'x',
       '%%%',
       Buffer.from('v1#f#e#2').toString('base64'),
+      Buffer.from('v2#1#2#Zg#ZQ').toString('base64'),
       'a'.repeat(5000),
     ]) {
       expect(codec.parse(bad)).toBeUndefined();
@@ -52,7 +74,12 @@ describe('task tokens', () => {
     const dir = mkdtempSync(join(tmpdir(), 'qf-tokens-'));
     try {
       const first = openStore({ dataDir: dir });
-      const token = codecOn(first).mint({ flowName: 'f', executionName: 'e', eventId: 9 });
+      const token = codecOn(first).mint({
+        flowName: 'f',
+        executionName: 'e',
+        execId: 1,
+        eventId: 9,
+      });
       first.close();
       const second = openStore({ dataDir: dir });
       expect(codecOn(second).parse(token)?.eventId).toBe(9);
