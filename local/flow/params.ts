@@ -26,11 +26,33 @@ export function intParam(
 ): number {
   const raw = optional(p, name);
   if (raw === undefined) return dflt;
-  const n = Number(raw);
+  const n = /^-?[0-9]+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(n) || n < min || n > max) {
     throw fnfErrors.invalidArgument(`${name} must be an integer from ${min} to ${max}; got ${raw}`);
   }
   return n;
+}
+
+/**
+ * How deep an Input or Output may nest. The engine walks step data recursively
+ * (mappings, conditions, serialisation), so a deeper value would overflow the
+ * stack mid-transition; the cloud documents no depth, and a flow's data has no
+ * use for hundreds of levels.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/** True when `value` nests objects or arrays more than `max` levels deep (iterative). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max) return true;
+    for (const child of Object.values(v)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 /** A JSON-object parameter (Input, Output). */
@@ -47,5 +69,10 @@ export function jsonObjectParam(p: ApiParams, name: string, dflt?: JsonObject): 
     throw fnfErrors.invalidArgument(`${name} is not valid JSON`);
   }
   if (!isObject(v)) throw fnfErrors.invalidArgument(`${name} must be a JSON object`);
+  if (nestsDeeperThan(v, MAX_JSON_DEPTH)) {
+    throw fnfErrors.invalidArgument(
+      `${name} nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`,
+    );
+  }
   return v;
 }

@@ -335,6 +335,28 @@ describe('the POP layer', () => {
 });
 
 describe('flows and executions through the API', () => {
+  it('answers InvalidArgument, never a 500, to data nested past the depth limit and to loose integers', async () => {
+    const deep = (n: number) => `{"a":${'['.repeat(n)}${']'.repeat(n)}}`;
+    const flow = await ctx.h.createFlow(callbackTask(''));
+    const start = await rejection(
+      ctx.fnf.call('StartExecution', { FlowName: flow, Input: deep(9000) }),
+    );
+    expect(start.code).toBe('InvalidArgument');
+    expect(start.entry?.response?.statusCode).toBe(400);
+    expect(start.message).toContain('256 levels');
+    const exec = await ctx.h.start(flow, JSON.parse(deep(200)));
+    const m = await ctx.h.receive('err-q');
+    const report = await rejection(
+      ctx.fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: deep(9000) }),
+    );
+    expect(report.code).toBe('InvalidArgument');
+    expect((await ctx.h.describe(flow, exec)).Status).toBe('Running');
+    for (const limit of ['1e2', '0x10', '2.5']) {
+      const err = await rejection(ctx.fnf.call('ListFlows', { Limit: limit }));
+      expect(err.code, limit).toBe('InvalidArgument');
+    }
+  });
+
   it('refuses an invalid definition with InvalidArgument naming the line and path', async () => {
     const err = await rejection(
       ctx.fnf.call('CreateFlow', {
