@@ -22,13 +22,15 @@ export function createPopVerifier(options: {
   now?: () => number;
 }): PopVerifier {
   const now = options.now ?? (() => Date.now());
-  // Nonces seen inside the skew window; swept as it slides, so memory stays bounded.
+  // Nonces, each kept until its request's Timestamp leaves the skew window (a
+  // Timestamp up to the skew ahead of now stays valid that much longer);
+  // swept as time passes, so memory stays bounded.
   const nonces = new Map<string, number>();
   let lastSweep = 0;
   const sweep = (t: number) => {
     if (t - lastSweep < 60_000) return;
     lastSweep = t;
-    for (const [n, at] of nonces) if (t - at > TIMESTAMP_SKEW_MS) nonces.delete(n);
+    for (const [n, until] of nonces) if (t > until) nonces.delete(n);
   };
   return {
     verify(request) {
@@ -85,7 +87,7 @@ export function createPopVerifier(options: {
           'Specified signature nonce was used already.',
         );
       }
-      nonces.set(key, t);
+      nonces.set(key, Math.max(t, stamp) + TIMESTAMP_SKEW_MS);
     },
   };
 }

@@ -67,4 +67,21 @@ describe('POP RPC signature checks', () => {
     expect(codeOf(() => v.verify(req))).toBeUndefined();
     expect(codeOf(() => v.verify(req))).toBe('SignatureNonceUsed');
   });
+
+  it('keeps refusing a replay of a request stamped ahead of the clock for as long as its Timestamp is valid', () => {
+    let now = NOW;
+    const v = createPopVerifier({ secrets: createSecretLookup(), now: () => now });
+    // Stamped 14 minutes ahead: valid until 29 minutes from now.
+    const ahead = signed({
+      SignatureNonce: 'ahead',
+      Timestamp: new Date(NOW + 14 * 60_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+    });
+    expect(codeOf(() => v.verify(ahead))).toBeUndefined();
+    now = NOW + 16 * 60_000; // the sweep runs; the nonce must outlive it
+    const fresh = signed({ Timestamp: new Date(now).toISOString().replace(/\.\d+Z$/, 'Z') });
+    expect(codeOf(() => v.verify(fresh))).toBeUndefined();
+    expect(codeOf(() => v.verify(ahead))).toBe('SignatureNonceUsed');
+    now = NOW + 30 * 60_000; // the Timestamp itself is now too old
+    expect(codeOf(() => v.verify(ahead))).toBe('RequestTimeTooSkewed');
+  });
 });
