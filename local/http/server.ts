@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '../log';
 import { type BrowserGuard, createBrowserGuard } from './browser-guard';
 import type { HttpRoute } from './route';
@@ -24,9 +25,10 @@ export async function startHttpServer(options: {
   const { routes, logger } = options;
   let port = 0;
   const guard = createBrowserGuard({ bindHost: host, port: () => port });
-  const server = createServer((req, res) => {
+  const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
     void dispatch(routes, guard, req, res, logger);
   });
+  server.on('clientError', answerClientError);
   // Long polls hold requests for up to 30 s; never let Node cut them first.
   server.requestTimeout = 0;
   server.headersTimeout = 60_000;
@@ -49,6 +51,38 @@ export async function startHttpServer(options: {
         server.closeAllConnections();
       }),
   };
+}
+
+// pop-core sends GET by default, every parameter in the query string: a 32 KiB
+// Input percent-encodes to up to 96 KiB. Node's default (16 KiB) would refuse it.
+const MAX_HEADER_BYTES = 128 * 1024;
+
+/**
+ * Node answers a request it cannot parse with a bare status line; pop-core then
+ * fails with "Unexpected end of JSON input". A JSON error body says what went
+ * wrong (POP and FC read `Code`/`Message`).
+ */
+function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const body = JSON.stringify(
+    tooLarge
+      ? {
+          Code: 'RequestHeaderFieldsTooLarge',
+          Message: `The request line and headers exceed ${MAX_HEADER_BYTES} bytes; send large parameters in a POST body.`,
+        }
+      : {
+          Code: 'BadRequest',
+          Message: `The HTTP request is malformed (${err.code ?? err.message}).`,
+        },
+  );
+  socket.end(
+    `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\n` +
+      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 async function dispatch(

@@ -298,6 +298,24 @@ describe('the POP layer', () => {
     expect(new Set(ids).size).toBe(3);
   });
 
+  it("takes a 20 KB Input by GET (pop-core's default) and names the problem past the header limit", async () => {
+    const flow = await ctx.h.createFlow(
+      'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n',
+    );
+    const input = JSON.stringify({ blob: '{"x":1}'.repeat(2800) });
+    await ctx.fnf.raw.request(
+      'StartExecution',
+      { FlowName: flow, Input: input },
+      { timeout: 10_000 },
+    );
+    const huge = await rejection(
+      ctx.fnf.raw.request('ListFlows', { Junk: 'x'.repeat(200_000) }, { timeout: 10_000 }),
+    );
+    expect(huge.code).toBe('RequestHeaderFieldsTooLarge');
+    expect(huge.message).toContain('POST body');
+    expect(await ctx.fnf.call('ListFlows')).toHaveProperty('Flows');
+  });
+
   it('answers EntityTooLarge to a form body over 1 MiB and still serves the next call', async () => {
     const big = await fetch(`${ctx.stack.endpoint}/`, {
       method: 'POST',
