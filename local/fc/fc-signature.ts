@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import {
   compareSignatures,
@@ -47,4 +47,33 @@ export function checkFcSignature(options: {
     fcSignature(secret, fcStringToSign(options.method, options.path, options.headers)),
     match[2]!,
   );
+}
+
+/**
+ * The FC scheme signs Content-MD5, not the body, so the body is bound to the
+ * signature only through this header: a request with a body must carry it
+ * (fc2 always does) and it must match. fc2 sends the base64 of the hex digest;
+ * RFC 1864's base64 of the raw digest is taken too.
+ */
+export function checkFcContentMd5(
+  header: string | string[] | undefined,
+  body: Buffer,
+): SignatureRejection | undefined {
+  const given = (Array.isArray(header) ? header.join(',') : (header ?? '')).trim();
+  if (given === '' && body.length === 0) return undefined;
+  if (given === '') {
+    return {
+      status: 403,
+      code: 'AccessDenied',
+      message: 'a request with a body signed with the FC scheme needs Content-MD5',
+    };
+  }
+  const digest = createHash('md5').update(body).digest();
+  if (
+    given === Buffer.from(digest.toString('hex')).toString('base64') ||
+    given === digest.toString('base64')
+  ) {
+    return undefined;
+  }
+  return { status: 403, code: 'SignatureNotMatch', message: 'Content-MD5 does not match the body' };
 }

@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { SecretLookup } from '../credentials';
 import { checkAcs3Signature } from './acs3-signature';
-import { checkFcSignature } from './fc-signature';
+import { checkFcContentMd5, checkFcSignature } from './fc-signature';
 import { decodePath } from './invoke-route';
 import type { SignatureRejection } from './signature-rejection';
 
@@ -53,7 +52,7 @@ export function checkTriggerSignature(options: {
         path: decodePath(url.pathname) ?? url.pathname,
         headers: req.headers,
         secretFor,
-      }) ?? checkContentMd5(req.headers['content-md5'], body)
+      }) ?? checkFcContentMd5(req.headers['content-md5'], body)
     );
   }
   return {
@@ -62,33 +61,4 @@ export function checkTriggerSignature(options: {
     message:
       'this HTTP trigger has authType function: sign the request (Authorization: ACS3-HMAC-SHA256 ... or FC <ak>:<sig>)',
   };
-}
-
-/**
- * The FC scheme signs Content-MD5, not the body, so the body is bound to the
- * signature only through this header: a request with a body must carry it
- * (fc2 always does) and it must match. fc2 sends the base64 of the hex digest;
- * RFC 1864's base64 of the raw digest is taken too.
- */
-function checkContentMd5(
-  header: string | string[] | undefined,
-  body: Buffer,
-): SignatureRejection | undefined {
-  const given = (Array.isArray(header) ? header.join(',') : (header ?? '')).trim();
-  if (given === '' && body.length === 0) return undefined;
-  if (given === '') {
-    return {
-      status: 403,
-      code: 'AccessDenied',
-      message: 'a request with a body signed with the FC scheme needs Content-MD5',
-    };
-  }
-  const digest = createHash('md5').update(body).digest();
-  if (
-    given === Buffer.from(digest.toString('hex')).toString('base64') ||
-    given === digest.toString('base64')
-  ) {
-    return undefined;
-  }
-  return { status: 403, code: 'SignatureNotMatch', message: 'Content-MD5 does not match the body' };
 }

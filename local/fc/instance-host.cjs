@@ -136,18 +136,25 @@ process.on('message', async (msg) => {
   capture = [Buffer.from(`FC Invoke Start RequestId: ${msg.context.requestId}\n`)];
   try {
     const result = await runHandler(handler, event, context);
+    // Serialised here, inside the try: a result JSON cannot hold (a BigInt, a
+    // cycle) fails the invocation like a throw, as FC's runtime does.
+    const body = toBytes(result).toString('base64');
     capture.push(Buffer.from(`FC Invoke End RequestId: ${msg.context.requestId}\n`));
     process.send({
       type: 'result',
       id: msg.id,
       ok: true,
-      body: toBytes(result).toString('base64'),
+      body,
       durationMs: performance.now() - started,
       logTail: takeLogTail(),
     });
-  } catch (error) {
-    const handled = Boolean(error?.handled);
-    if (error) delete error.handled;
+  } catch (thrown) {
+    // runHandler rejects with an error body already; anything else is made one,
+    // since a raw Error crosses the JSON channel as {}.
+    const isBody = thrown && !(thrown instanceof Error) && typeof thrown.errorMessage === 'string';
+    const error = isBody ? thrown : toErrorBody(thrown);
+    const handled = Boolean(error.handled);
+    delete error.handled;
     capture?.push(
       Buffer.from(
         `FC Invoke End RequestId: ${msg.context.requestId}, Error: ${handled ? 'Handled' : 'Unhandled'} function error\n`,

@@ -155,7 +155,11 @@ export function startInstance(options: {
               ok: false,
               requestId,
               kind: msg.handled ? 'HandledInvocationError' : 'UnhandledInvocationError',
-              error: msg.error,
+              // Whatever crossed the channel, callers read errorMessage as a string.
+              error: {
+                ...msg.error,
+                errorMessage: String(msg.error?.errorMessage ?? 'unknown error'),
+              },
               timedOut: false,
               durationMs: msg.durationMs,
               ...(msg.logTail ? { logTail: msg.logTail } : {}),

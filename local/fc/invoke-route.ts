@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import type { SecretLookup } from '../credentials';
 import { BodyTooLargeError, type HttpRoute, RequestAbortedError, readBody } from '../http/route';
 import type { Logger } from '../log';
-import { checkFcSignature } from './fc-signature';
+import { checkFcContentMd5, checkFcSignature } from './fc-signature';
 import { newFcRequestId } from './request-id';
 import type { FunctionRuntime } from './runtime';
 import type { InvokeOutcome } from './types';
@@ -44,6 +44,8 @@ export function createInvokeRoute(options: {
       }
       const body = await readFcBody(req, res, requestId, FC_SYNC_BODY_LIMIT, apiError);
       if (!body) return;
+      const swapped = checkFcContentMd5(req.headers['content-md5'], body);
+      if (swapped) return apiError(res, requestId, swapped.status, swapped.code, swapped.message);
       const [service, qualifier] = splitQualifier(m[1]!);
       const name = runtime.resolve(m[2]!, service);
       if (!name) {
@@ -81,7 +83,8 @@ export async function invokeAndReply(
   const opts = call.qualifier ? { qualifier: call.qualifier } : {};
   if (String(req.headers['x-fc-invocation-type'] ?? '').toLowerCase() === 'async') {
     res.writeHead(202, { 'x-fc-request-id': call.requestId, 'content-length': '0' }).end();
-    void runAsync(runtime, call.logger, name, body, opts);
+    // Every attempt runs under the id the 202 named, as FC's async records do.
+    void runAsync(runtime, call.logger, name, body, { ...opts, requestId: call.requestId });
     return;
   }
   sendOutcome(res, await runtime.invoke(name, body, opts), wantsTail(req.headers));
@@ -224,7 +227,7 @@ async function runAsync(
   logger: Logger,
   name: string,
   body: Buffer,
-  opts: { qualifier?: string },
+  opts: { qualifier?: string; requestId: string },
 ): Promise<void> {
   for (let attempt = 0; attempt <= ASYNC_RETRIES; attempt++) {
     try {
@@ -233,6 +236,7 @@ async function runAsync(
       logger.warn('async invocation failed', {
         function: name,
         attempt: attempt + 1,
+        requestId: opts.requestId,
         error: outcome.error.errorMessage.slice(0, 200),
       });
     } catch {

@@ -1,5 +1,6 @@
 import FC from '@alicloud/fc2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signFc } from '../../support/fc-sign';
 import {
   eventually,
   fixtureFunction,
@@ -23,6 +24,8 @@ describe('the local function runtime', () => {
       fixtureFunction('crash', 'index.crash'),
       fixtureFunction('broken', 'missing.handler'),
       fixtureFunction('logs', 'index.logs'),
+      fixtureFunction('bigint', 'index.bigint'),
+      fixtureFunction('whoami', 'index.whoami'),
     ]);
     fc = new FC('1000000000000000', {
       accessKeyID: localKeys.accessKeyId,
@@ -76,6 +79,25 @@ describe('the local function runtime', () => {
     expect(cb.headers['x-fc-error-type']).toBe('HandledInvocationError');
   });
 
+  it('fails an invocation whose result JSON cannot hold, with the error JSON, and keeps serving', async () => {
+    const res = await fc.invokeFunction('default', 'bigint', '{}');
+    expect(res.headers['x-fc-error-type']).toBe('UnhandledInvocationError');
+    expect(res.data).toMatchObject({ errorType: 'TypeError' });
+    expect(String((res.data as { errorMessage: string }).errorMessage)).toMatch(/BigInt/);
+    expect((await fc.invokeFunction('default', 'text', 'again')).data).toBe('hello again');
+  });
+
+  it('runs an async invocation under the request id its 202 answered with', async () => {
+    const res = await fc.invokeFunction('default', 'whoami', '{}', {
+      'x-fc-invocation-type': 'Async',
+    });
+    const requestId = String(res.headers['x-fc-request-id']);
+    expect(requestId).toMatch(/^1-/);
+    await eventually(() =>
+      stack.logs.some((l) => l.includes(`whoami ${requestId}`)) ? true : undefined,
+    );
+  });
+
   it('rejects a bad signature and an unknown function with FC API errors', async () => {
     const bad = new FC('1000000000000000', {
       accessKeyID: localKeys.accessKeyId,
@@ -89,6 +111,17 @@ describe('the local function runtime', () => {
     await expect(fc.invokeFunction('default', 'nope', 'x')).rejects.toMatchObject({
       code: 'FunctionNotFound',
     });
+  });
+
+  it('refuses a body swapped under a signed Content-MD5 (the FC scheme signs the MD5, not the body)', async () => {
+    const url = `${stack.endpoint}/2016-08-15/services/default/functions/echo/invocations`;
+    const headers = signFc({ method: 'POST', url, body: 'body A', ...localKeys });
+    const swapped = await fetch(url, { method: 'POST', headers, body: 'body B' });
+    expect(swapped.status).toBe(403);
+    expect(((await swapped.json()) as { ErrorCode: string }).ErrorCode).toBe('SignatureNotMatch');
+    const honest = await fetch(url, { method: 'POST', headers, body: 'body A' });
+    expect(honest.status).toBe(200);
+    expect(((await honest.json()) as { event: string }).event).toBe('body A');
   });
 
   it('returns the invocation log tail in x-fc-log-result when asked with x-fc-log-type Tail', async () => {
