@@ -1,4 +1,10 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isUtf8 } from 'node:buffer';
+import {
+  type IncomingMessage,
+  type ServerResponse,
+  validateHeaderName,
+  validateHeaderValue,
+} from 'node:http';
 import type { Clock } from '../clock';
 import type { SecretLookup } from '../credentials';
 import type { HttpRoute } from '../http/route';
@@ -96,7 +102,10 @@ const TEXT_TYPES = [
   /^image\/svg\+xml/,
 ];
 
-/** Builds the request struct; binary bodies (by content type) are base64. */
+/**
+ * Builds the request struct. A binary body (by content type, or bytes that are
+ * not UTF-8 whatever the type says) is base64, so no byte is lost.
+ */
 export function buildHttpTriggerEvent(options: {
   req: IncomingMessage;
   url: URL;
@@ -118,8 +127,8 @@ export function buildHttpTriggerEvent(options: {
     queryParameters[k] = k in queryParameters ? `${queryParameters[k]},${v}` : v;
   }
   const contentType = (headers['content-type'] ?? '').toLowerCase();
-  const binary =
-    body.length > 0 && contentType !== '' && !TEXT_TYPES.some((r) => r.test(contentType));
+  const textType = contentType === '' || TEXT_TYPES.some((r) => r.test(contentType));
+  const binary = body.length > 0 && (!textType || !isUtf8(body));
   const now = new Date(options.nowMs);
   const prefix = `${options.functionName}-local`;
   return {
@@ -154,14 +163,7 @@ export function buildHttpTriggerEvent(options: {
  */
 export function writeHttpTriggerResponse(res: ServerResponse, outcome: InvokeOutcome): void {
   if (!outcome.ok) {
-    const text = JSON.stringify(outcome.error);
-    res
-      .writeHead(502, {
-        'content-type': 'application/json',
-        'x-fc-request-id': outcome.requestId,
-        'x-fc-error-type': outcome.kind,
-      })
-      .end(text);
+    writeFunctionError(res, outcome.requestId, outcome.kind, outcome.error);
     return;
   }
   let parsed: unknown;
@@ -187,9 +189,15 @@ export function writeHttpTriggerResponse(res: ServerResponse, outcome: InvokeOut
       typeof raw === 'string'
         ? Buffer.from(raw, r.isBase64Encoded ? 'base64' : 'utf8')
         : Buffer.from(JSON.stringify(raw), 'utf8');
-    res
-      .writeHead(r.statusCode, { ...(r.headers ?? {}), 'x-fc-request-id': outcome.requestId })
-      .end(bytes);
+    const checked = responseHeaders(r.statusCode, r.headers);
+    if (typeof checked === 'string') {
+      writeFunctionError(res, outcome.requestId, 'UnhandledInvocationError', {
+        errorMessage: `the function returned an invalid HTTP response: ${checked}`,
+        errorType: 'InvalidResponse',
+      });
+      return;
+    }
+    res.writeHead(r.statusCode, { ...checked, 'x-fc-request-id': outcome.requestId }).end(bytes);
     return;
   }
   res
@@ -198,4 +206,48 @@ export function writeHttpTriggerResponse(res: ServerResponse, outcome: InvokeOut
       'x-fc-request-id': outcome.requestId,
     })
     .end(outcome.body);
+}
+
+/** A function failure as FC answers an HTTP trigger: 502 with the error JSON. */
+function writeFunctionError(
+  res: ServerResponse,
+  requestId: string,
+  kind: string,
+  error: unknown,
+): void {
+  res
+    .writeHead(502, {
+      'content-type': 'application/json',
+      'x-fc-request-id': requestId,
+      'x-fc-error-type': kind,
+    })
+    .end(JSON.stringify(error));
+}
+
+/**
+ * The response struct's headers as Node can send them (a null value dropped, an
+ * array kept for repeated headers), or why they cannot be sent: a status
+ * outside 100-599, a bad header name or a value with CR/LF would make Node
+ * throw after the function's side effects, leaving a bare 500.
+ */
+function responseHeaders(
+  status: number,
+  headers: Record<string, unknown> | undefined,
+): Record<string, string | string[]> | string {
+  if (!Number.isInteger(status) || status < 100 || status > 599) {
+    return `statusCode ${status} is not an HTTP status (100-599)`;
+  }
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (value === null || value === undefined) continue;
+    const v = Array.isArray(value) ? value.map(String) : String(value);
+    try {
+      validateHeaderName(name);
+      for (const one of Array.isArray(v) ? v : [v]) validateHeaderValue(name, one);
+    } catch (err) {
+      return `header ${JSON.stringify(name)}: ${(err as Error).message}`;
+    }
+    out[name] = v;
+  }
+  return out;
 }

@@ -17,6 +17,7 @@ describe('HTTP triggers at <endpoint>/fc/<function>/<path>', () => {
       fixtureFunction('web-text', 'index.text', { triggers: [httpTrigger([])] }),
       fixtureFunction('web-fail', 'index.fail', { triggers: [httpTrigger([])] }),
       fixtureFunction('no-trigger', 'index.text'),
+      fixtureFunction('respond', 'index.httpRespond', { triggers: [httpTrigger([])] }),
     ]);
   });
   afterAll(() => stack?.stop());
@@ -48,6 +49,39 @@ describe('HTTP triggers at <endpoint>/fc/<function>/<path>', () => {
     const seen = (await res.json()) as { body: string; isBase64Encoded: boolean };
     expect(seen.isBase64Encoded).toBe(true);
     expect(Buffer.from(seen.body, 'base64').equals(bytes)).toBe(true);
+  });
+
+  it('base64-encodes a body that is not UTF-8, whatever its content type says', async () => {
+    const types: Array<Record<string, string>> = [
+      {},
+      { 'content-type': 'text/plain; charset=iso-8859-1' },
+    ];
+    for (const headers of types) {
+      const bytes = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0xff, 0xfe]);
+      const res = await fetch(`${stack.endpoint}/fc/web/upload`, {
+        method: 'POST',
+        headers,
+        body: bytes,
+      });
+      const seen = (await res.json()) as { body: string; isBase64Encoded: boolean };
+      expect(seen.isBase64Encoded).toBe(true);
+      expect(Buffer.from(seen.body, 'base64').equals(bytes)).toBe(true);
+    }
+  });
+
+  it('answers a response struct Node cannot send with 502 and the reason, and drops null headers', async () => {
+    for (const mode of ['status', 'crlf']) {
+      const res = await fetch(`${stack.endpoint}/fc/respond/?mode=${mode}`);
+      expect(res.status, mode).toBe(502);
+      expect(res.headers.get('x-fc-request-id')).toMatch(/^1-/);
+      const body = (await res.json()) as { errorMessage: string };
+      expect(body.errorMessage).toContain('invalid HTTP response');
+    }
+    const ok = await fetch(`${stack.endpoint}/fc/respond/?mode=nulls`);
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('x-kept')).toBe('yes');
+    expect(ok.headers.get('x-null')).toBeNull();
+    expect(await ok.text()).toBe('fine');
   });
 
   it('answers a plain result with 200 and the bytes', async () => {
