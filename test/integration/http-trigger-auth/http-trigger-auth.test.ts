@@ -183,6 +183,14 @@ describe('HTTP trigger authType', () => {
     expect(await res.json()).toMatchObject({ query: { page: '3' }, body: '{"b":2}' });
   });
 
+  it('passes an openapi-util signature over query keys it leaves unencoded', async () => {
+    const path = '/fc/secure/orders?filter%5Ba%5D=1&a%20b=2';
+    const headers = signWithOpenApiUtil(path, '{}');
+    const res = await fetch(url(path), { method: 'POST', headers, body: '{}' });
+    expect(res.status).toBe(201);
+    expect(await res.json()).toMatchObject({ query: { 'filter[a]': '1', 'a b': '2' } });
+  });
+
   it('still binds the body when x-acs-content-sha256 is absent', async () => {
     const headers = signWithOpenApiUtil('/fc/secure/', '{"amount":1}');
     const res = await fetch(url('/fc/secure/'), { method: 'POST', headers, body: '{"amount":9}' });
