@@ -10,6 +10,7 @@ import {
 } from '../../credentials';
 import { DEMO_FLOW, DEMO_INPUT, runDemo } from '../../demo/run-demo';
 import { HTTP_TRIGGER_PREFIX } from '../../fc/http-trigger-route';
+import { isLoopbackName } from '../../http/browser-guard';
 import { createLogger, type LogLevel } from '../../log';
 import { loadProject } from '../../project/load';
 import type { Project } from '../../project/model';
@@ -107,6 +108,12 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
   // would resume the first one's executions alongside it.
   if (opts.port !== 0 && !(await portIsFree(opts.port, opts.host))) {
     throw portInUse(opts.port);
+  }
+  if (!isLoopbackName(opts.host)) {
+    // stderr, so a --ready-json line on stdout stays the only stdout line.
+    process.stderr.write(
+      `warning: listening on ${opts.host}: anyone who can reach this port can use the stack with the printed local AccessKey (it is public). Use it inside a container or a trusted network only.\n`,
+    );
   }
   const resuming = !opts.memory && existsSync(opts.dataDir);
   if (!quiet) {

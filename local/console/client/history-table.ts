@@ -1,13 +1,16 @@
 // The execution's event history as a table, appended to as live events arrive.
 import type { HistoryEvent } from '../model/history';
+import { maskTokenText } from '../model/step-states';
 import { formatTime, h } from './dom';
 
 function detailPreview(detail: string | undefined): string {
   if (!detail) return '';
   // Tokens are credentials: never show one whole, even in the raw detail.
-  const masked = detail.replace(
-    /("(?:task_?[tT]oken|[tT]askToken|token)"\s*:\s*")([^"]{10})[^"]*(")/g,
-    '$1$2…$3',
+  const masked = maskTokenText(
+    detail.replace(
+      /("(?:task_?[tT]oken|[tT]askToken|token)"\s*:\s*")([^"]{10})[^"]*(")/g,
+      '$1$2…$3',
+    ),
   );
   return masked.length > 400 ? `${masked.slice(0, 399)}…` : masked;
 }

@@ -102,12 +102,24 @@ function findTokenIn(value: unknown): unknown {
 /** A copy of `value` with every task token shortened to a preview, for display. */
 export function maskTokens(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(maskTokens);
+  if (typeof value === 'string') return maskTokenText(value);
   if (!value || typeof value !== 'object') return value;
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     out[k] = TOKEN_KEYS.has(k) && typeof v === 'string' ? previewToken(v) : maskTokens(v);
   }
   return out;
+}
+
+// A task token is base64 of "v1#..." or "v2#...": it starts djEj or djIj.
+const TOKEN_SHAPE = /\b(dj[EI]j[A-Za-z0-9+/]{6})[A-Za-z0-9+/]{16,}={0,2}/g;
+
+/**
+ * Cuts every task token in free text (a JSON string inside a value, an escaped
+ * detail) to its first 10 characters, whatever key it sits under, or none.
+ */
+export function maskTokenText(text: string): string {
+  return text.replace(TOKEN_SHAPE, '$1…');
 }
 
 /** Shows enough of a token to tell two apart, never the whole credential. */
