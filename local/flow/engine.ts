@@ -17,6 +17,9 @@ import { eventView, executionView, flowView } from './views';
 /** The FnF API version the engine serves. */
 export const FNF_API_VERSION = '2019-03-15';
 
+/** The execution states ListExecutions can filter by. */
+const EXECUTION_STATUSES = new Set(['Running', 'Succeeded', 'Failed', 'TimedOut', 'Stopped']);
+
 /** Builds the local flow engine: durable interpreter, FnF POP API, in-process API. */
 export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }): FlowEngine {
   const core = createFlowCore(ctx, deps);
@@ -159,14 +162,25 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     },
     stopExecution(p) {
       const row = execOf(p);
+      // The API's bounds (reference §6): Error 1-128, Cause 1-4096 characters.
+      const stopError = optional(p, 'Error');
+      if (stopError !== undefined && stopError.length > LIMITS.errorNameMaxLength) {
+        throw fnfErrors.invalidArgument(`Error must be 1-${LIMITS.errorNameMaxLength} characters`);
+      }
+      const stopCause = optional(p, 'Cause');
+      if (stopCause !== undefined && stopCause.length > LIMITS.causeMaxLength) {
+        throw fnfErrors.invalidArgument(
+          `Cause must be at most ${LIMITS.causeMaxLength} characters`,
+        );
+      }
       core.transition(row.id, (t, effects) => {
         if (!t.running) throw fnfErrors.executionAlreadyCompleted(row.name, row.flow_name);
         core.endExecution(
           t,
           {
             status: 'Stopped',
-            error: optional(p, 'Error') ?? '',
-            cause: optional(p, 'Cause') ?? '',
+            error: stopError ?? '',
+            cause: stopCause ?? '',
           },
           effects,
         );
@@ -192,6 +206,11 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
         args.push(from.id);
       }
       const status = optional(p, 'Status');
+      if (status !== undefined && !EXECUTION_STATUSES.has(status)) {
+        throw fnfErrors.invalidArgument(
+          `Status must be one of ${[...EXECUTION_STATUSES].join(', ')}; got ${status}`,
+        );
+      }
       if (status !== undefined) {
         where.push('status = ?');
         args.push(status);

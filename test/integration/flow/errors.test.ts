@@ -375,6 +375,29 @@ describe('flows and executions through the API', () => {
     }
   });
 
+  it('refuses an unknown Status filter and a StopExecution Error or Cause past the API bounds', async () => {
+    const flow = await ctx.h.createFlow(callbackTask(''));
+    const exec = await ctx.h.start(flow);
+    await ctx.h.receive('err-q'); // its task message: the queue is shared by this file's tests
+    const status = await rejection(
+      ctx.fnf.call('ListExecutions', { FlowName: flow, Status: 'Bogus' }),
+    );
+    expect(status.code).toBe('InvalidArgument');
+    expect(status.message).toContain('Running');
+    for (const params of [{ Error: 'E'.repeat(129) }, { Cause: 'c'.repeat(4097) }]) {
+      const err = await rejection(
+        ctx.fnf.call('StopExecution', { FlowName: flow, ExecutionName: exec, ...params }),
+      );
+      expect(err.code).toBe('InvalidArgument');
+    }
+    expect((await ctx.h.describe(flow, exec)).Status).toBe('Running');
+    await ctx.fnf.call('StopExecution', {
+      FlowName: flow,
+      ExecutionName: exec,
+      Error: 'E'.repeat(128),
+    });
+  });
+
   it('refuses an invalid definition with InvalidArgument naming the line and path', async () => {
     const err = await rejection(
       ctx.fnf.call('CreateFlow', {
