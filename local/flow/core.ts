@@ -209,14 +209,15 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     effects: Array<() => void>,
     terminal = false,
   ): number {
-    const id = e.id ?? state.nextEventId++;
-    if (id >= state.nextEventId) state.nextEventId = id + 1;
+    const id = e.id ?? state.nextEventId;
+    // Checked before the id is taken: the terminal event that follows gets it.
     if (!terminal && id > limits.historyEvents) {
       throw new FlowFailure(
         'FnF.HistoryLimitExceeded',
         `execution history exceeds ${limits.historyEvents} events`,
       );
     }
+    if (id >= state.nextEventId) state.nextEventId = id + 1;
     const now = clock.now();
     const detail = JSON.stringify(e.detail);
     history.add(row.id, id, e.scheduleEventId ?? 0, e.type, e.stepName, now, detail);
@@ -339,7 +340,23 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
         },
         ended: false,
       };
-      const result = mutate(t, effects);
+      let result: R;
+      try {
+        result = mutate(t, effects);
+      } catch (err) {
+        if (!(err instanceof FlowFailure) || !running || t.ended) throw err;
+        // A limit hit while recording a task's result outside drive() (the
+        // 5,000th history event on a report, a timeout or a callback): the
+        // execution fails, as the limit says, rather than the whole change being
+        // undone and the execution left waiting for good. A report is accepted:
+        // its answer's EventId is the terminal event's.
+        const ended = endExecution(
+          t,
+          { status: 'Failed', error: err.error, cause: err.detail },
+          effects,
+        );
+        return ended as R;
+      }
       if (running && !t.ended) {
         const d = drive(state, host);
         if (d.state === 'succeeded')
@@ -353,7 +370,8 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     });
   }
 
-  function endExecution(t: Txn, ending: Ending, effects: Array<() => void>): void {
+  /** Ends the execution in the transaction; returns its terminal event's id. */
+  function endExecution(t: Txn, ending: Ending, effects: Array<() => void>): number {
     const { row, state } = t;
     // Every armed timer has its row (armTimer writes it in the same transaction), so
     // this cancels the step runs' timers and the flow timeout alike.
@@ -363,7 +381,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
       ending.status === 'Succeeded'
         ? { output: ending.output }
         : { error: ending.error, cause: ending.cause };
-    emitEvent(
+    const eventId = emitEvent(
       row,
       state,
       { type: TERMINAL_EVENT[ending.status], stepName: '', detail },
@@ -402,6 +420,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
       const set = waiters.get(row.id);
       if (set) for (const w of set) w();
     });
+    return eventId;
   }
 
   /** Resolves when the execution ends or after `seconds`, whichever comes first. */

@@ -231,6 +231,57 @@ describe('task tokens', () => {
   });
 });
 
+describe('the history limit', () => {
+  it('fails the execution when a report would record its 5,001st event, and accepts the report', async () => {
+    // 8 + 4 events per iteration: with 1248 items the task waits as event 5000.
+    const flow = await ctx.h.createFlow(`version: v1
+type: flow
+steps:
+  - type: foreach
+    name: fe
+    iterationMapping:
+      collection: $.items
+      item: it
+    steps:
+      - type: pass
+        name: p
+  - type: pass
+    name: pad
+  - type: task
+    name: work
+    resourceArn: acs:mns:::/queues/err-q/messages
+    pattern: waitForCallback
+    inputMappings:
+      - target: token
+        source: $context.task.token
+`);
+    const exec = await ctx.h.start(flow, { items: Array.from({ length: 1248 }, (_, i) => i) });
+    const m = await ctx.h.receive('err-q');
+    const tail = async () =>
+      (
+        await ctx.fnf.call<{
+          Events: Array<{ EventId: number; Type: string; EventDetail: string }>;
+        }>('GetExecutionHistory', {
+          FlowName: flow,
+          ExecutionName: exec,
+          NextToken: '4990',
+          Limit: 100,
+        })
+      ).Events.at(-1);
+    expect((await tail())?.EventId).toBe(5000);
+    const r = await ctx.fnf.call<{ EventId: number }>('ReportTaskSucceeded', {
+      TaskToken: m.body.token,
+      Output: '{}',
+    });
+    expect(r.EventId).toBe(5001);
+    const d = await ctx.h.finished(flow, exec);
+    expect(d.Status).toBe('Failed');
+    const last = await tail();
+    expect(last).toMatchObject({ EventId: 5001, Type: 'ExecutionFailed' });
+    expect(JSON.parse(last?.EventDetail ?? '{}').error).toBe('FnF.HistoryLimitExceeded');
+  });
+});
+
 describe('group-committed reports', () => {
   it('keeps the good reports of a burst when one of them is refused', async () => {
     const flow = await ctx.h.createFlow(callbackTask(''));
