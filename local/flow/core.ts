@@ -564,8 +564,10 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
   ): { row: ExecRow; created: boolean } {
     const existing = repo.execByName.get(p.flow.id, p.name);
     if (existing) {
-      if (existing.status === 'Running') return { row: existing, created: false };
-      throw fnfErrors.executionAlreadyExists(p.name, p.flow.name);
+      if (existing.status !== 'Running')
+        throw fnfErrors.executionAlreadyExists(p.name, p.flow.name);
+      if (p.callbackToken !== undefined) attachCallback(existing, p.callbackToken);
+      return { row: existing, created: false };
     }
     const flow = parseDefinition(p.flow.definition);
     const now = clock.now();
@@ -609,6 +611,21 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     return row?.flow_name === parts.flowName && row.name === parts.executionName
       ? { id: parts.execId }
       : undefined;
+  }
+
+  /**
+   * A sync child-flow task that names a child already running waits for that
+   * child (the API returns the running execution): its token joins it. A newer
+   * attempt of the same parent replaces the older one's token; a task of
+   * another execution cannot wait on a child someone else already waits on.
+   */
+  function attachCallback(child: ExecRow, token: string): void {
+    const current = child.callback_token ? tokens.parse(child.callback_token) : undefined;
+    const next = tokens.parse(token);
+    if (current && next && current.execId !== next.execId) {
+      throw fnfErrors.executionAlreadyExists(child.name, child.flow_name);
+    }
+    repo.setCallbackToken.run(token, child.id);
   }
 
   function applyFlowInput(flow: Flow, input: JsonObject): JsonObject {

@@ -78,6 +78,7 @@ export function createRepo(store: Store) {
     latestExecId: q<{ id: number }>(
       'SELECT id FROM flow_executions WHERE flow_name = ? AND name = ? ORDER BY id DESC LIMIT 1',
     ),
+    setCallbackToken: q('UPDATE flow_executions SET callback_token = ? WHERE id = ?'),
     execNames: q<{ flow_name: string; name: string }>(
       'SELECT flow_name, name FROM flow_executions WHERE id = ?',
     ),

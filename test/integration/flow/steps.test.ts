@@ -485,6 +485,48 @@ steps:
     expect((await ctx.h.finished(child, 'fire-1')).Status).toBe('Succeeded');
   });
 
+  it('lets a sync child-flow task wait on a child of that name already running, and lets no second parent', async () => {
+    const child = await ctx.h.createFlow(`version: v1
+type: flow
+steps:
+  - type: wait
+    name: w
+    duration: 10
+  - type: pass
+    name: done
+    outputMappings:
+      - target: done
+        source: yes
+`);
+    await ctx.h.start(child, {}, 'kid');
+    const parentOf = async () =>
+      ctx.h.createFlow(`version: v1
+type: flow
+steps:
+  - type: task
+    name: call
+    resourceArn: acs:fnf:::flow/${child}
+    pattern: sync
+    serviceParams:
+      ExecutionName: kid
+`);
+    const parentA = await parentOf();
+    const execA = await ctx.h.start(parentA);
+    const parentB = await parentOf();
+    const execB = await ctx.h.start(parentB);
+    await ctx.h.settled();
+    await ctx.clock.advance(11_000);
+    expect((await ctx.h.finished(child, 'kid')).Status).toBe('Succeeded');
+    const a = await ctx.h.finished(parentA, execA);
+    expect(a.Status).toBe('Succeeded');
+    expect(out(a)).toMatchObject({ done: 'yes' });
+    // Only one task can wait on a child: the second parent's attempt fails at once.
+    const b = await ctx.h.finished(parentB, execB);
+    expect(b.Status).toBe('Failed');
+    const last = (await ctx.h.history(parentB, execB)).at(-1);
+    expect(JSON.parse(last?.EventDetail ?? '{}').error).toBe('fnf.ExecutionAlreadyExists');
+  });
+
   it('starts a flow through action fnf:StartExecution with FlowName and Input in serviceParams', async () => {
     const child = await ctx.h.createFlow(
       'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n',
