@@ -62,8 +62,9 @@ export function createQueueStore(db: Database.Database) {
     ),
     deleteQueue: db.prepare<[string]>('DELETE FROM mns_queues WHERE name = ?'),
     deleteQueueMessages: db.prepare<[string]>('DELETE FROM mns_messages WHERE queue = ?'),
-    listQueues: db.prepare<[string, string, number], { name: string }>(
-      `SELECT name FROM mns_queues WHERE name >= ? AND name LIKE ? ESCAPE '\\'
+    // substr, not LIKE: LIKE ignores ASCII case, and queue names are case-sensitive.
+    listQueues: db.prepare<[string, string, string, number], { name: string }>(
+      `SELECT name FROM mns_queues WHERE name >= ? AND substr(name, 1, length(?)) = ?
        ORDER BY name LIMIT ?`,
     ),
     allQueueNames: db.prepare<[], { name: string }>('SELECT name FROM mns_queues ORDER BY name'),
@@ -170,8 +171,9 @@ export function createQueueStore(db: Database.Database) {
       s.deleteQueue.run(name);
     },
     listQueues(opts: { marker: string; prefix: string; limit: number }): string[] {
-      const like = `${opts.prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-      return s.listQueues.all(opts.marker, like, opts.limit).map((r) => r.name);
+      return s.listQueues
+        .all(opts.marker, opts.prefix, opts.prefix, opts.limit)
+        .map((r) => r.name);
     },
     allQueueNames(): string[] {
       return s.allQueueNames.all().map((r) => r.name);

@@ -98,6 +98,14 @@ describe('queue operations through the unmodified @alicloud/mns client', () => {
     expect(none.body).toBeUndefined();
   });
 
+  it('matches the prefix case-sensitively, as queue names are', async () => {
+    for (const n of ['Case-x', 'case-x', 'case-y', 'caseZy']) await t.mns.createQueue(n);
+    const names = async (prefix: string) =>
+      (await t.mns.listQueue(undefined, 10, prefix)).body?.map((q) => q.QueueURL?.split('/').pop());
+    expect(await names('case')).toEqual(['case-x', 'case-y', 'caseZy']);
+    expect(await names('Case')).toEqual(['Case-x']);
+  });
+
   it('deletes a queue and its messages', async () => {
     await t.mns.createQueue('doomed');
     await t.mns.sendMessage('doomed', { MessageBody: 'bye' });
