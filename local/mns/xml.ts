@@ -30,6 +30,13 @@ export function parseXml(body: string): XmlNode {
 /** `parseXml` without the flat fast path: fast-xml-parser, after its validator. */
 export function parseXmlFully(body: string): XmlNode {
   if (body.trim() === '') throw new MnsError('MalformedXML');
+  // No DTDs (their entities would expand) and no entities beyond XML's five and
+  // numeric references: htmlEntities, needed for the numeric ones, knows &nbsp; too.
+  // Markup only: inside CDATA an & is plain text.
+  const markup = body.includes('<![CDATA[') ? body.replace(/<!\[CDATA\[[\s\S]*?\]\]>/g, '') : body;
+  if (/<!DOCTYPE/i.test(markup) || FOREIGN_ENTITY.test(markup) || badCharReference(markup)) {
+    throw new MnsError('MalformedXML');
+  }
   if (XMLValidator.validate(body) !== true) throw new MnsError('MalformedXML');
   try {
     return (body.includes('&') ? withEntities : plain).parse(body) as XmlNode;
@@ -37,6 +44,30 @@ export function parseXmlFully(body: string): XmlNode {
     throw new MnsError('MalformedXML', undefined, { cause: err });
   }
 }
+
+/** True when a numeric reference names a character XML 1.0 does not allow (fast-xml-parser drops it). */
+function badCharReference(body: string): boolean {
+  for (const m of body.matchAll(/&#(?:([0-9]+)|x([0-9A-Fa-f]+));/g)) {
+    const cp = m[1] !== undefined ? Number(m[1]) : Number.parseInt(m[2] ?? '', 16);
+    const ok =
+      cp === 0x9 ||
+      cp === 0xa ||
+      cp === 0xd ||
+      (cp >= 0x20 && cp <= 0xd7ff) ||
+      (cp >= 0xe000 && cp <= 0xfffd) ||
+      (cp >= 0x10000 && cp <= 0x10ffff);
+    if (!ok) return true;
+  }
+  return false;
+}
+
+const FOREIGN_ENTITY = /&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9A-Fa-f]+);)/;
+
+// Characters XML 1.0 cannot carry, raw or as a reference: C0 controls but tab,
+// LF and CR; U+FFFE/U+FFFF; lone surrogates. Stored, they would make every
+// receive's answer unreadable to a strict XML parser (the Python and Go SDKs).
+const NOT_XML_CHAR =
+  /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const FLAT_DOC =
   /^\s*(?:<\?xml[^>]*\?>)?\s*<([A-Za-z][\w-]*)(?:\s+xmlns="[^"<&]*")?\s*>((?:<[A-Za-z][\w-]*>[^<&]*<\/[A-Za-z][\w-]*>)*)<\/([A-Za-z][\w-]*)>\s*$/;
@@ -72,7 +103,15 @@ export function child(node: unknown, name: string): XmlNode | undefined {
 export function text(node: XmlNode, name: string): string | undefined {
   const v = node[name];
   if (v === undefined) return undefined;
-  if (typeof v === 'string') return v;
+  if (typeof v === 'string') {
+    if (NOT_XML_CHAR.test(v)) {
+      throw new MnsError(
+        'MalformedXML',
+        `The element ${name} contains a character XML cannot carry.`,
+      );
+    }
+    return v;
+  }
   // `<MessageBody></MessageBody>` parses as ''; anything structured is not text.
   throw new MnsError('MalformedXML', `The element ${name} must contain text.`);
 }

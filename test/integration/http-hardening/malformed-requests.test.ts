@@ -121,6 +121,38 @@ describe('malformed requests', () => {
         'MalformedXML',
       ],
       [
+        'a control character XML cannot carry',
+        'POST',
+        '/queues/hardening/messages',
+        '<Message><MessageBody>a\u0001b</MessageBody></Message>',
+        {},
+        'MalformedXML',
+      ],
+      [
+        'a numeric reference to such a character',
+        'POST',
+        '/queues/hardening/messages',
+        '<Message><MessageBody>a&#1;b</MessageBody></Message>',
+        {},
+        'MalformedXML',
+      ],
+      [
+        'an HTML entity XML does not define',
+        'POST',
+        '/queues/hardening/messages',
+        '<Message><MessageBody>a&nbsp;b</MessageBody></Message>',
+        {},
+        'MalformedXML',
+      ],
+      [
+        'a DTD with its own entity',
+        'POST',
+        '/queues/hardening/messages',
+        '<?xml version="1.0"?><!DOCTYPE m [<!ENTITY e "EXPANDED">]><Message><MessageBody>&e;</MessageBody></Message>',
+        {},
+        'MalformedXML',
+      ],
+      [
         'deeply nested XML',
         'POST',
         '/queues/hardening/messages',
@@ -137,6 +169,20 @@ describe('malformed requests', () => {
         expect(code(res.text)).toBe(expected);
       },
     );
+  });
+
+  it('still takes tabs, line breaks, XML entities and numeric references in a body', async () => {
+    const sent = await signedFetch({
+      endpoint: stack.endpoint,
+      accessKeyId: stack.credentials.accessKeyId,
+      accessKeySecret: stack.credentials.accessKeySecret,
+      method: 'POST',
+      resource: '/queues/hardening/messages',
+      body: '<Message><MessageBody>a\tb\nc &amp; &lt;d&gt; &#233;&#x1F600;</MessageBody></Message>',
+    });
+    expect(sent.status).toBe(201);
+    const got = await stack.queues.receiveMessages('hardening', { max: 1, waitSeconds: 0 });
+    expect(got[0]?.body).toBe('a\tb\nc & <d> é😀');
   });
 
   describe('the FnF POP API', () => {
