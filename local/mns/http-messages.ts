@@ -56,29 +56,22 @@ export function postMessages(r: MnsRequest, queue: string): void {
     );
   }
   // One transaction for the batch: one commit, and each entry still fails on its own.
-  let failed = false;
-  const inner = r.ctx.store.transaction(() =>
-    inputs
-      .map((m) => {
-        try {
-          if (m instanceof MnsError) throw m;
-          const sent = r.service.sendMessage(queue, m);
-          return elements([
-            ['MessageId', sent.messageId],
-            ['MessageBodyMD5', sent.bodyMD5],
-          ]);
-        } catch (err) {
-          if (!(err instanceof MnsError) || err.code === 'QueueNotExist') throw err;
-          failed = true;
-          return elements([
-            ['ErrorCode', err.code],
-            ['ErrorMessage', err.message],
-          ]);
-        }
-      })
-      .map((fields) => `<Message>${fields}</Message>`)
-      .join(''),
-  );
+  const results = r.service.sendMessages(queue, inputs);
+  const failed = results.some((x) => x instanceof MnsError);
+  const inner = results
+    .map((x) =>
+      x instanceof MnsError
+        ? elements([
+            ['ErrorCode', x.code],
+            ['ErrorMessage', x.message],
+          ])
+        : elements([
+            ['MessageId', x.messageId],
+            ['MessageBodyMD5', x.bodyMD5],
+          ]),
+    )
+    .map((fields) => `<Message>${fields}</Message>`)
+    .join('');
   // Partial failure: the valid entries are sent; the status is 500 (docs/mns.md).
   reply(r.res, r.requestId, failed ? 500 : 201, xmlDocument('Messages', inner));
 }

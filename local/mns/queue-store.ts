@@ -171,9 +171,7 @@ export function createQueueStore(db: Database.Database) {
       s.deleteQueue.run(name);
     },
     listQueues(opts: { marker: string; prefix: string; limit: number }): string[] {
-      return s.listQueues
-        .all(opts.marker, opts.prefix, opts.prefix, opts.limit)
-        .map((r) => r.name);
+      return s.listQueues.all(opts.marker, opts.prefix, opts.prefix, opts.limit).map((r) => r.name);
     },
     allQueueNames(): string[] {
       return s.allQueueNames.all().map((r) => r.name);

@@ -24,6 +24,14 @@ import { createWaiterRegistry } from './waiters';
 
 /** Internal extras the HTTP route uses on top of the public API. */
 export interface QueueServiceInternals {
+  /**
+   * BatchSendMessage: one transaction, each message failing on its own (its
+   * MnsError in its place), parked receivers claimed for once after the inserts.
+   */
+  sendMessages(
+    queue: string,
+    msgs: ReadonlyArray<{ body: string; delaySeconds?: number; priority?: number } | MnsError>,
+  ): Array<SentMessage | MnsError>;
   /** CreateQueue over HTTP: 201 created, 204 same attributes, 409 different. */
   createQueueStrict(name: string, attributes: Partial<QueueAttributes>): 'created' | 'exists';
   /** A receive whose wait is given in ms (HTTP ends long polls just before the client's timeout). */
@@ -208,10 +216,13 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     return row;
   }
 
-  function sendMessage(
+  type NewMessage = Parameters<typeof q.insertMessage>[0];
+
+  /** Checks one message against its queue and builds its row; throws MnsError. */
+  function prepareSend(
     queue: string,
     msg: { body: string; delaySeconds?: number; priority?: number },
-  ): SentMessage {
+  ): { row: NewMessage; delay: number } {
     const rec = requireQueue(queue);
     const delay = msg.delaySeconds ?? rec.attributes.DelaySeconds;
     checkRange('DelaySeconds', delay);
@@ -229,41 +240,89 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
       );
     }
     const now = clock.now();
-    const visibleAt = now + delay * 1000;
     const expiresAt = now + rec.attributes.MessageRetentionPeriod * 1000;
-    const messageId = newMessageId(now);
-    const md5 = bodyMD5(msg.body);
-    const row = {
-      queue,
-      messageId,
-      body: msg.body,
-      bodyMD5: md5,
-      priority,
-      enqueueTime: now,
-      visibleAt,
-      expiresAt,
-      receipt: null,
-    };
     scheduleExpiry(expiresAt);
-    if (delay === 0 && waiters.count(queue) > 0) {
+    return {
+      delay,
+      row: {
+        queue,
+        messageId: newMessageId(now),
+        body: msg.body,
+        bodyMD5: bodyMD5(msg.body),
+        priority,
+        enqueueTime: now,
+        visibleAt: now + delay * 1000,
+        expiresAt,
+        receipt: null,
+      },
+    };
+  }
+
+  /** Stores a delayed message: it answers with a handle (as the cloud does), valid until the delay ends. */
+  function storeDelayed(row: NewMessage): SentMessage {
+    const seq = q.insertMessage(row);
+    const receiptHandle = newReceiptHandle(seq);
+    q.setVisibility(seq, row.visibleAt, receiptHandle);
+    waiters.visibleAt(row.queue, row.visibleAt);
+    return { messageId: row.messageId, bodyMD5: row.bodyMD5, receiptHandle };
+  }
+
+  function sendMessage(
+    queue: string,
+    msg: { body: string; delaySeconds?: number; priority?: number },
+  ): SentMessage {
+    const { row, delay } = prepareSend(queue, msg);
+    if (delay > 0) return storeDelayed(row);
+    const sent = { messageId: row.messageId, bodyMD5: row.bodyMD5 };
+    if (waiters.count(queue) > 0) {
       // Someone is parked: the message is stored and claimed for them in one
       // commit (the caller's, inside the engine's outbox) and handed over right
       // after it, before the sender hears back.
       const stored = store.db.inTransaction
         ? insertForWaiters(row)
         : store.transaction(() => insertForWaiters(row));
-      if (stored) return { messageId, bodyMD5: md5 };
+      if (stored) return sent;
     }
-    const seq = q.insertMessage(row);
-    if (delay === 0) {
-      waiters.notify(queue, store.db.inTransaction);
-      return { messageId, bodyMD5: md5 };
-    }
-    // A delayed send answers with a handle (as the cloud does), valid until the delay ends.
-    const receiptHandle = newReceiptHandle(seq);
-    q.setVisibility(seq, visibleAt, receiptHandle);
-    waiters.visibleAt(queue, visibleAt);
-    return { messageId, bodyMD5: md5, receiptHandle };
+    q.insertMessage(row);
+    waiters.notify(queue, store.db.inTransaction);
+    return sent;
+  }
+
+  /**
+   * BatchSendMessage: every message stored in one transaction, each failing on
+   * its own (an MnsError in its place), and the parked receivers claimed for
+   * once, after the last insert: a batch receive waiting gets up to its
+   * numOfMessages of the batch, not the first message alone.
+   */
+  function sendMessages(
+    queue: string,
+    msgs: ReadonlyArray<{ body: string; delaySeconds?: number; priority?: number } | MnsError>,
+  ): Array<SentMessage | MnsError> {
+    return store.transaction(() => {
+      let immediate = 0;
+      const results = msgs.map((msg): SentMessage | MnsError => {
+        try {
+          if (msg instanceof MnsError) throw msg;
+          const { row, delay } = prepareSend(queue, msg);
+          if (delay > 0) return storeDelayed(row);
+          q.insertMessage(row);
+          immediate++;
+          return { messageId: row.messageId, bodyMD5: row.bodyMD5 };
+        } catch (err) {
+          if (!(err instanceof MnsError) || err.code === 'QueueNotExist') throw err;
+          return err;
+        }
+      });
+      if (immediate > 0 && waiters.count(queue) > 0) {
+        let pending: ReturnType<typeof waiters.claimPending> | undefined;
+        store.afterCommit(
+          () => pending?.commit(),
+          () => pending?.rollback(),
+        );
+        pending = waiters.claimPending(queue);
+      }
+      return results;
+    });
   }
 
   function createQueueStrict(name: string, attributes: Partial<QueueAttributes>) {
@@ -373,6 +432,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     },
     setQueueAttributes,
     sendMessage,
+    sendMessages,
     receiveMessages(queue, opts) {
       if (!Number.isFinite(opts.waitSeconds) || opts.waitSeconds < 0) {
         return Promise.reject(outOfRange('waitSeconds', 0, 30, 'seconds'));

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
+import { eventually } from '../../support/eventually';
 import { rejection, sdkErrorName } from '../../support/mns-sdk';
 import { useMnsStack } from '../../support/mns-stack';
 
@@ -179,6 +180,17 @@ describe('messages through the unmodified @alicloud/mns client', () => {
     const deleted = await t.mns.batchDeleteMessage(q, handles);
     expect(deleted.code).toBe(204);
     expect(t.stack.queues.stats(q)).toMatchObject({ active: 0, inflight: 0 });
+  });
+
+  it('hands a whole batch to a batch receive that was already waiting, in send order', async () => {
+    const q = await freshQueue();
+    const waiting = t.mns.batchReceiveMessage(q, 16, 5);
+    await eventually(() => t.stack.queues.stats(q).waiting === 1, 'the receive is parked');
+    const msgs = Array.from({ length: 16 }, (_, i) => ({ MessageBody: `w${i}` }));
+    await t.mns.batchSendMessage(q, msgs);
+    const got = await waiting;
+    expect(got.body.map((m) => m.MessageBody)).toEqual(msgs.map((m) => m.MessageBody));
+    expect(t.stack.queues.stats(q)).toMatchObject({ active: 0, inflight: 16 });
   });
 
   it('deletes a batch of exactly one receipt handle', async () => {
