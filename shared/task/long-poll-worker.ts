@@ -200,9 +200,12 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
     for (const w of waiting) w();
   };
 
-  function scheduleExtension(t: InFlight) {
-    // Extend at two thirds of the window: a full third left absorbs a slow call.
-    const delayMs = Math.max(300, Math.floor((visibility * 1000 * 2) / 3));
+  // Extend at two thirds of the window: a full third left absorbs a slow call,
+  // and a failed call is tried again within it.
+  const extendEveryMs = Math.max(300, Math.floor((visibility * 1000 * 2) / 3));
+  const extendRetryMs = Math.max(100, Math.min(1000, Math.floor((visibility * 1000) / 6)));
+
+  function scheduleExtension(t: InFlight, delayMs = extendEveryMs) {
     t.timer = setTimeout(() => {
       t.extending = (async () => {
         try {
@@ -210,9 +213,13 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
           t.handle = r.receiptHandle;
           if (!t.released && !t.settled) scheduleExtension(t);
         } catch (err) {
-          // The message slipped back into the queue (or was taken): stop extending,
-          // the report stays idempotent (TaskAlreadyCompleted counts as done).
           onError(err, 'extend');
+          // A transient failure (network, throttling, 5xx) is tried again soon,
+          // while the window still holds; giving up would hand a running task to
+          // another consumer. A stale handle (the message slipped back or was
+          // taken) ends the extensions: the report stays idempotent.
+          const retryable = (err as { retryable?: unknown } | null)?.retryable === true;
+          if (retryable && !t.released && !t.settled) scheduleExtension(t, extendRetryMs);
         }
       })();
     }, delayMs);

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { QueueClient, ReceivedMessage } from '../../../shared/clients/queue-client';
+import {
+  type QueueClient,
+  QueueError,
+  type ReceivedMessage,
+} from '../../../shared/clients/queue-client';
 import { createLongPollWorker, type WorkerTaskEvent } from '../../../shared/task/long-poll-worker';
 import { createHandlerRegistry } from '../../../shared/task/registry';
 import { eventually } from '../../support/eventually';
@@ -260,6 +264,45 @@ describe('long-polling worker (unit)', () => {
     expect(extensions.length).toBeGreaterThanOrEqual(1);
     expect(extensions).toEqual(extensions.map((_, i) => `visibility h0-${i} 1`));
     expect(calls.at(-1)).toBe(`delete h0-${extensions.length}`);
+  });
+
+  it('tries a transiently failed extension again within the window instead of giving up', async () => {
+    const { queue, calls } = createFakeQueue([task('slow', 't')]);
+    const real = queue.changeVisibility;
+    let failures = 1;
+    queue.changeVisibility = async (q, handle, seconds) => {
+      if (failures-- > 0) {
+        calls.push(`failed ${handle}`);
+        throw new QueueError({ code: 'NetworkError', message: 'socket hang up', retryable: true });
+      }
+      return real(q, handle, seconds);
+    };
+    const { flow } = createFakeFlow();
+    const errors: string[] = [];
+    const events: WorkerTaskEvent[] = [];
+    const w = createLongPollWorker({
+      queue,
+      queueName: 'q',
+      registry: createHandlerRegistry({
+        slow: async () => {
+          await new Promise((r) => setTimeout(r, 1500));
+          return {};
+        },
+      }),
+      flow,
+      visibilityTimeout: 1,
+      onError: (_err, stage) => errors.push(stage),
+      onTask: (e) => events.push(e),
+    });
+    const run = w.run();
+    await until(() => events.length === 1);
+    await w.stop();
+    await run;
+    // Failed at 2/3 s, tried again 1/6 s later with the same handle, then on schedule.
+    expect(calls[0]).toBe('failed h0-0');
+    expect(calls[1]).toBe('visibility h0-0 1');
+    expect(calls.filter((c) => c.startsWith('visibility')).length).toBeGreaterThanOrEqual(2);
+    expect(errors).toEqual(['extend']);
   });
 
   it('hides a retryable failure for the backoff delay instead of deleting it', async () => {
