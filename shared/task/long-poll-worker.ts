@@ -399,8 +399,12 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
     run() {
       running ??= (async () => {
         // Two pollers when there is room for a standby poll (see nextReceiveSize).
-        await Promise.all(Array.from({ length: concurrency > 1 ? 2 : 1 }, () => loop()));
-        await drain();
+        const loops = Promise.all(Array.from({ length: concurrency > 1 ? 2 : 1 }, () => loop()));
+        // The grace period runs from stop(), not from the end of a long poll still
+        // under way (the SDK cannot cut one short): shutdown takes the longer of
+        // the two, not their sum, and stays inside a container's stop timeout.
+        await Promise.race([loops, stopSignal]);
+        await Promise.all([loops, drain()]);
       })();
       return running;
     },

@@ -307,6 +307,40 @@ describe('long-polling worker (unit)', () => {
     expect(errors).toEqual(['extend']);
   });
 
+  it('starts the grace period at stop, not when the long poll under way returns', async () => {
+    const { queue, calls } = createFakeQueue([task('stuck', 't')]);
+    const fakeReceive = queue.receive;
+    const parked: Array<() => void> = [];
+    let polls = 0;
+    queue.receive = async (q, opts) => {
+      if (polls++ === 0) return fakeReceive(q, opts);
+      // Every later poll is a long poll that only returns when the test says.
+      await new Promise<void>((r) => parked.push(r));
+      calls.push('poll returned');
+      return [];
+    };
+    const { flow } = createFakeFlow();
+    const w = createLongPollWorker({
+      queue,
+      queueName: 'q',
+      concurrency: 2,
+      graceSeconds: 0.2,
+      registry: createHandlerRegistry({ stuck: () => new Promise<never>(() => {}) }),
+      flow,
+    });
+    const run = w.run();
+    await until(() => w.inFlight === 1 && parked.length > 0);
+    const stopped = w.stop();
+    // Grace over: the stuck task's message is handed back while the poll still waits.
+    await until(() => calls.includes('visibility h0-0 1'));
+    expect(calls).not.toContain('poll returned');
+    for (const open of parked) open();
+    await stopped;
+    await run;
+    expect(calls[0]).toBe('visibility h0-0 1');
+    expect(calls.slice(1).every((c) => c === 'poll returned')).toBe(true);
+  });
+
   it('hides a retryable failure for the backoff delay instead of deleting it', async () => {
     const { queue, calls } = createFakeQueue([task('busy', 't')]);
     const { flow } = createFakeFlow();
