@@ -52,8 +52,13 @@ export interface TestEnvironmentOptions {
 
 /** An in-process mock worker consuming one queue. */
 export interface MockWorker {
-  /** Every task it processed, in order. */
+  /**
+   * Every task it processed, in order. When `runExecution` resolves, the tasks
+   * of that execution are in it (the last report ends the execution before its
+   * handler call returns; runExecution waits for that return).
+   */
   readonly results: readonly TaskResult[];
+  /** Stops consuming; a handler still running after 2 s (its signal aborted) is left behind. */
   stop(): Promise<void>;
 }
 
@@ -91,6 +96,24 @@ export interface TestEnvironment {
 
 let counter = 0;
 
+// How long stop() and runExecution wait for handler calls still in flight: a
+// handler that never settles must not hang a test's teardown.
+const IN_FLIGHT_WAIT_MS = 2000;
+
+/** Resolves when `work` does or after `ms` (a real timer), whichever is first. */
+function bounded(work: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    work.then(
+      () => {},
+      () => {},
+    ),
+    new Promise<void>((r) => {
+      timer = setTimeout(r, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 /** Starts a local stack for a test: port 0, in memory, your project applied. */
 export async function createTestEnvironment(
   options: TestEnvironmentOptions = {},
@@ -107,6 +130,8 @@ export async function createTestEnvironment(
   const credentials: Credentials = { ...stack.credentials };
   const flow = createFlowClient({ endpoint: stack.endpoint, credentials });
   const workers: MockWorker[] = [];
+  /** Handler calls in flight across the mock workers. */
+  const inFlight = new Set<Promise<void>>();
 
   const handle = (queue: string, handlers: HandlerMap | HandlerRegistry): MockWorker => {
     const registry = isHandlerRegistry(handlers) ? handlers : createHandlerRegistry(handlers);
@@ -128,30 +153,35 @@ export async function createTestEnvironment(
           throw err;
         }
         await Promise.all(
-          messages.map(async (m) => {
-            const result = await processTask(
-              { body: m.body, messageId: m.messageId, dequeueCount: m.dequeueCount },
-              { registry, flow, signal: abort.signal },
-            );
-            results.push(result);
-            // A retryable failure leaves the message to come back after its visibility timeout.
-            if (isDone(result.outcome)) {
-              try {
-                stack.queues.deleteMessage(queue, m.receiptHandle);
-              } catch {
-                // The handle expired: the message comes back and the report dedups it.
-              }
-            }
+          messages.map((m) => {
+            const task = runTask(m);
+            inFlight.add(task);
+            return task.finally(() => inFlight.delete(task));
           }),
         );
       }
     })();
+    async function runTask(m: Awaited<ReturnType<typeof stack.queues.receiveMessages>>[number]) {
+      const result = await processTask(
+        { body: m.body, messageId: m.messageId, dequeueCount: m.dequeueCount },
+        { registry, flow, signal: abort.signal },
+      );
+      results.push(result);
+      // A retryable failure leaves the message to come back after its visibility timeout.
+      if (isDone(result.outcome)) {
+        try {
+          stack.queues.deleteMessage(queue, m.receiptHandle);
+        } catch {
+          // The handle expired: the message comes back and the report dedups it.
+        }
+      }
+    }
     loop.catch((err) => stack.logger.error('mock worker stopped', { queue, error: String(err) }));
     const worker: MockWorker = {
       results,
       async stop() {
         abort.abort();
-        await loop.catch(() => {});
+        await bounded(loop, IN_FLIGHT_WAIT_MS);
       },
     };
     workers.push(worker);
@@ -180,6 +210,8 @@ export async function createTestEnvironment(
         ...(input === undefined ? {} : { Input: JSON.stringify(input) }),
       });
       const r: FollowedExecution = await done;
+      // The report that ended it is still returning to its handler call.
+      await bounded(Promise.all([...inFlight]), IN_FLIGHT_WAIT_MS);
       return {
         name,
         status: r.status,

@@ -39,8 +39,8 @@ describe('queueflow/testing', () => {
     expect(run).toMatchObject({ name: 'mocked', status: 'Succeeded', output: { loaded: 9 } });
     expect(run.steps).toEqual(['Task_1', 'Task_2', 'Task_3']);
     expect(seen).toEqual(['extract mock.csv', 'transform 10', 'load 9']);
-    // The flow ends at the last report; the worker records it a moment later.
-    await eventually(() => (worker.results.length === 3 ? true : undefined));
+    // Recorded by the time runExecution resolves (the last report ends the flow
+    // before its handler call returns; runExecution waits for that return).
     expect(worker.results.map((r) => r.outcome)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     expect(run.history.some((e) => e.Type === 'ExecutionSucceeded')).toBe(true);
   });
@@ -119,6 +119,21 @@ describe('the README example of queueflow/testing', () => {
 });
 
 describe('queueflow/testing mock workers', () => {
+  it('let stop() finish when a handler never settles', async () => {
+    const env = await createTestEnvironment({ project: S_YAML });
+    let called = false;
+    env.handle('queueflow-tasks', {
+      extract: () => {
+        called = true;
+        return new Promise<never>(() => {});
+      },
+    });
+    env.stack.engine.startExecution({ FlowName: 'queueflow-demo', Input: '{"source":"a.csv"}' });
+    await eventually(() => (called ? true : undefined));
+    await env.stop(); // bounded: the stuck handler is left behind
+    expect(called).toBe(true);
+  });
+
   it('refuse a queue that does not exist, at once', async () => {
     const env = await createTestEnvironment();
     try {
