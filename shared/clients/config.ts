@@ -97,7 +97,10 @@ export function loadConfig(env: Env): QueueflowConfig {
   if (region) config.region = region;
   const accountId = pick(env, 'FC_ACCOUNT_ID', 'ALIBABA_CLOUD_ACCOUNT_ID');
   if (accountId) config.accountId = accountId;
-  if (id && secret) config.credentials = { accessKeyId: id, accessKeySecret: secret };
+  // With a local stack the local key is the only one it accepts: a cloud
+  // AccessKey exported in the shell would only get InvalidAccessKeyId there (and
+  // send its id to a local port), so it is not used.
+  if (id && secret && !endpoint) config.credentials = { accessKeyId: id, accessKeySecret: secret };
   if (config.credentials && token) config.credentials.securityToken = token;
   const flowName = pick(env, 'FLOW_NAME');
   if (flowName) config.flowName = flowName;

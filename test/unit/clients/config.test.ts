@@ -45,6 +45,18 @@ describe('loadConfig', () => {
     });
   });
 
+  it('uses the local key with a local endpoint even when a cloud AccessKey is exported', () => {
+    const config = loadConfig({
+      QUEUEFLOW_ENDPOINT: 'http://127.0.0.1:9300',
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIcloud',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'cloud-secret',
+    });
+    expect(resolveTarget(config).credentials).toEqual({
+      accessKeyId: 'queueflow-local',
+      accessKeySecret: 'queueflow-local-secret',
+    });
+  });
+
   it('prefers the FC context credentials (with their STS token) over env keys', () => {
     const config = loadConfig({
       FC_REGION: 'cn-hangzhou',
