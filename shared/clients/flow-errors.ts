@@ -29,6 +29,11 @@ const NETWORK_CODES = new Set([
   'ECONNABORTED',
 ]);
 
+/** True for a Node socket error code (refused, reset, timed out, DNS): a network failure worth retrying. */
+export function isNetworkErrorCode(code: string): boolean {
+  return NETWORK_CODES.has(code);
+}
+
 /** Any failure of a flow API call, with the cloud's code when there is one. */
 export class FlowError extends Error {
   readonly code: string;

@@ -1,7 +1,9 @@
 // Kept apart from createDeps on purpose: @alicloud/fc2 pulls in ali-oss, axios
 // and ws, which would bloat every function bundle that only needs FnF.
+
 import FcClient from '@alicloud/fc2';
 import type { Credentials } from './config';
+import { isNetworkErrorCode } from './flow-errors';
 
 /** A failed invoke: an API error (code from ErrorCode) or a function error (x-fc-error-type). */
 export class FunctionError extends Error {
@@ -96,7 +98,9 @@ export function createFunctionClient(options: FunctionClientOptions): FunctionCl
       );
     } catch (err) {
       const e = (err ?? {}) as { code?: unknown; message?: unknown; name?: unknown };
-      const code = typeof e.code === 'string' ? e.code : 'NetworkError';
+      // fc2 passes Node's socket error codes through: those are network failures.
+      const raw = typeof e.code === 'string' ? e.code : undefined;
+      const code = raw === undefined || isNetworkErrorCode(raw) ? 'NetworkError' : raw;
       throw new FunctionError({
         code,
         message: `InvokeFunction ${functionName}: ${String(e.message ?? err)}`,

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../local/log';
@@ -81,5 +82,25 @@ describe('function client (@alicloud/fc2) against the local runtime', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(FunctionError);
     expect((err as FunctionError).code).toMatch(/NotFound/);
+    expect((err as FunctionError).retryable).toBe(false);
+  });
+
+  it('raises a retryable NetworkError when nothing listens at the endpoint', async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as AddressInfo;
+        probe.close(() => resolve(port));
+      });
+    });
+    const down = createFunctionClient({
+      accountId: stack.accountId,
+      region: stack.region,
+      credentials: stack.credentials,
+      endpoint: `http://127.0.0.1:${closed}`,
+    });
+    const err = await down
+      .invoke({ functionName: 'start-flow', payload: {} })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'FunctionError', code: 'NetworkError', retryable: true });
   });
 });
