@@ -174,7 +174,22 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
     options.retryDelaySeconds === undefined ? defaultRetryDelay : options.retryDelaySeconds;
   const graceMs = Math.max(0, (options.graceSeconds ?? 25) * 1000);
   const sleep = options.sleep ?? realSleep;
-  const onError = options.onError ?? (() => {});
+  // The callbacks are the caller's code (a log line, a metrics sink): one that
+  // throws must not take the worker down with an unhandled rejection.
+  const onError: NonNullable<LongPollWorkerOptions['onError']> = (err, stage) => {
+    try {
+      options.onError?.(err, stage);
+    } catch {
+      // Nowhere left to report it.
+    }
+  };
+  const onTask = (event: WorkerTaskEvent) => {
+    try {
+      options.onTask?.(event);
+    } catch {
+      // A failing listener changes nothing about the task, which is settled.
+    }
+  };
   const { queue, queueName } = options;
   const deleter = createBatchDeleter({
     queue,
@@ -246,7 +261,7 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
         onError(err, 'retry-delay');
       }
     }
-    options.onTask?.(event);
+    onTask(event);
   }
 
   function start(message: ReceivedMessage) {
@@ -296,7 +311,7 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
     t.controller.abort();
     await t.extending;
     await releaseHandle(t.handle);
-    options.onTask?.({
+    onTask({
       outcome: 'retry',
       released: true,
       messageId: t.message.messageId,

@@ -341,6 +341,39 @@ describe('long-polling worker (unit)', () => {
     expect(calls.slice(1).every((c) => c === 'poll returned')).toBe(true);
   });
 
+  it('keeps working when its onTask or onError listener throws', async () => {
+    const { queue } = createFakeQueue([task('work', 't1'), task('work', 't2')]);
+    const realDelete = queue.deleteBatch;
+    let deleteFails = 1;
+    queue.deleteBatch = async (q, handles) => {
+      if (deleteFails-- > 0) throw new Error('delete refused');
+      return realDelete(q, handles);
+    };
+    const { flow, reports } = createFakeFlow();
+    let seen = 0;
+    const w = createLongPollWorker({
+      queue,
+      queueName: 'q',
+      deleteDelayMs: 0,
+      registry: createHandlerRegistry({ work: () => ({}) }),
+      flow,
+      onTask: () => {
+        seen++;
+        throw new Error('metrics sink down');
+      },
+      onError: () => {
+        throw new Error('log sink down');
+      },
+    });
+    const run = w.run();
+    await until(() => seen === 2);
+    await w.stop();
+    await run;
+    // Both tasks ran and reported; no unhandled rejection took the worker down.
+    expect(reports).toHaveLength(2);
+    expect(seen).toBe(2);
+  });
+
   it('hides a retryable failure for the backoff delay instead of deleting it', async () => {
     const { queue, calls } = createFakeQueue([task('busy', 't')]);
     const { flow } = createFakeFlow();
