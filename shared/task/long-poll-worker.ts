@@ -58,8 +58,12 @@ export interface LongPollWorkerOptions {
 export interface LongPollWorker {
   /** Receives and runs tasks until stop(); resolves once shut down. */
   run(): Promise<void>;
-  /** Stops receiving, finishes in-flight tasks within the grace period, releases the rest. */
-  stop(): Promise<void>;
+  /**
+   * Stops receiving, finishes in-flight tasks within the grace period, releases
+   * the rest. `immediately` (say, on a second Ctrl-C) ends the grace period now:
+   * the tasks still running are aborted and their messages handed back at once.
+   */
+  stop(options?: { immediately?: boolean }): Promise<void>;
   readonly inFlight: number;
 }
 
@@ -204,6 +208,9 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
   let stopping = false;
   let running: Promise<void> | undefined;
   const slotWaiters = new Set<() => void>();
+  // stop({ immediately: true }) cuts the grace period short, before or during drain().
+  let graceEnded = false;
+  let endGrace: () => void = () => {};
   let stopWaiter: (() => void) | undefined;
   const stopSignal = new Promise<void>((resolve) => {
     stopWaiter = resolve;
@@ -399,8 +406,10 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
     deleter.eager();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const graceOver = new Promise<void>((resolve) => {
+      endGrace = resolve;
       timer = setTimeout(resolve, graceMs);
     });
+    if (graceEnded) endGrace();
     await Promise.race([Promise.all([...tasks].map((t) => t.done)), graceOver]);
     clearTimeout(timer);
     const unfinished = [...tasks];
@@ -423,7 +432,11 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
       })();
       return running;
     },
-    async stop() {
+    async stop(stopOptions) {
+      if (stopOptions?.immediately) {
+        graceEnded = true;
+        endGrace();
+      }
       stopping = true;
       stopWaiter?.();
       wakeSlot();

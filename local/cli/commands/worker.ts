@@ -157,12 +157,28 @@ Example:
       out(
         `worker polling ${opts.queue} at ${target}: handlers ${registry.types().join(', ')}; concurrency ${opts.concurrency}`,
       );
+      // First signal: stop, letting tasks finish within the grace period. Second:
+      // hand the running tasks' messages back now (so no message stays hidden
+      // for its visibility timeout). Third: exit at once.
+      let signals = 0;
       const onSignal = (signal: string) => {
-        out(`worker stopping on ${signal} (${worker.inFlight} in flight)`);
-        void worker.stop();
+        signals++;
+        if (signals === 1) {
+          out(
+            `worker stopping on ${signal} (${worker.inFlight} in flight; again to release them now)`,
+          );
+          void worker.stop();
+        } else if (signals === 2) {
+          out(
+            `worker releasing ${worker.inFlight} task(s) now on ${signal} (again to exit at once)`,
+          );
+          void worker.stop({ immediately: true });
+        } else {
+          process.exit(130);
+        }
       };
-      process.once('SIGTERM', () => onSignal('SIGTERM'));
-      process.once('SIGINT', () => onSignal('SIGINT'));
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
+      process.on('SIGINT', () => onSignal('SIGINT'));
       await worker.run();
       out('worker stopped');
       // Keep-alive sockets of the SDKs would hold the process open.

@@ -114,7 +114,7 @@ describe('queueflow worker and SIGTERM', () => {
     w.child.kill('SIGTERM');
     expect(await w.exited).toBe(0);
     const { stdout } = w.output();
-    expect(stdout).toMatch(/worker stopping on SIGTERM \(1 in flight\)/);
+    expect(stdout).toMatch(/worker stopping on SIGTERM \(1 in flight; again to release them now\)/);
     expect(stdout).toMatch(/task extract succeeded \d+ms/);
     expect(stdout).toMatch(/worker stopped/);
 

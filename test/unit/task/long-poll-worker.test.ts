@@ -374,6 +374,34 @@ describe('long-polling worker (unit)', () => {
     expect(seen).toBe(2);
   });
 
+  it('hands a running task back at once on stop({ immediately }), without waiting out the grace', async () => {
+    const { queue, calls } = createFakeQueue([task('stuck', 't')]);
+    const { flow } = createFakeFlow();
+    let aborted = false;
+    const w = createLongPollWorker({
+      queue,
+      queueName: 'q',
+      graceSeconds: 600,
+      waitSeconds: 0,
+      registry: createHandlerRegistry({
+        stuck: (_input, ctx) =>
+          new Promise<never>(() => {
+            ctx.signal.addEventListener('abort', () => {
+              aborted = true;
+            });
+          }),
+      }),
+      flow,
+    });
+    const run = w.run();
+    await until(() => w.inFlight === 1);
+    const polite = w.stop();
+    const now = w.stop({ immediately: true });
+    await until(() => calls.includes('visibility h0-0 1'), 3000);
+    await Promise.all([polite, now, run]);
+    expect(aborted).toBe(true);
+  });
+
   it('hides a retryable failure for the backoff delay instead of deleting it', async () => {
     const { queue, calls } = createFakeQueue([task('busy', 't')]);
     const { flow } = createFakeFlow();
