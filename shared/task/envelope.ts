@@ -44,7 +44,8 @@ export function decodeTaskMessage(body: string | Buffer | Record<string, unknown
       input = parseObject(Buffer.from(text, 'base64').toString('utf8').trim());
     }
     if (!input) {
-      const preview = text.length > 60 ? `${text.slice(0, 60)}...` : text;
+      // Short: a body that is almost JSON carries a task token early on.
+      const preview = text.length > 24 ? `${text.slice(0, 24)}...` : text;
       throw new TaskMessageError(
         'InvalidTaskMessage',
         `task message body is neither a JSON object nor base64 of one: "${preview}"`,

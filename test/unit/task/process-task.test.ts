@@ -219,6 +219,26 @@ describe('token hygiene', () => {
   });
 });
 
+describe('token hygiene in handler errors', () => {
+  it('cuts the token out of a handler error that quotes its input, in the report and the outcome', async () => {
+    const token = 'secret-token-0123456789abcdef';
+    const quoting = createHandlerRegistry({
+      echo: async (input: unknown) => {
+        throw new TaskError({ code: 'BadInput', message: `cannot use ${JSON.stringify(input)}` });
+      },
+    });
+    const { flow, reports } = createFakeFlow();
+    const r = await processTask(msg({ task_token: token, task_type: 'echo' }), {
+      registry: quoting,
+      flow,
+    });
+    expect(r.outcome).toBe('failed');
+    expect(JSON.stringify(r)).not.toContain(token);
+    expect(JSON.stringify(reports)).not.toContain(token);
+    expect(reports[0]).toMatchObject({ kind: 'failed', error: 'BadInput' });
+  });
+});
+
 describe('delivery limit', () => {
   it('reports a retryable failure once the message has come back maxDeliveries times', async () => {
     const { flow, reports } = createFakeFlow();
