@@ -1,5 +1,6 @@
 import { evaluatePath } from '../../shared/fdl/path';
 import type { Json, JsonObject, WaitStep } from '../../shared/fdl/types';
+import { RFC3339 } from '../../shared/fdl/validate-data';
 import { FlowFailure } from './errors';
 import type { SeqFrame, WaitRun } from './state';
 import { type Completion, type InterpreterHost, waitKey } from './step-support';
@@ -14,7 +15,9 @@ export function enterWait(
   let due: number;
   if (step.timestamp !== undefined) {
     const v = resolveDollar(step.timestamp, input);
-    const t = typeof v === 'string' ? Date.parse(v) : Number.NaN;
+    // Read from the data, held to the same rule as a literal one: a time without
+    // its zone would be read in the machine's local zone.
+    const t = typeof v === 'string' && RFC3339.test(v) ? Date.parse(v) : Number.NaN;
     if (!Number.isFinite(t))
       throw new FlowFailure(
         'FnF.RuntimeError',

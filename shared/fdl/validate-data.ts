@@ -7,7 +7,8 @@ import { LIMITS } from './schema';
 import { didYouMean, suggest } from './suggest';
 import type { Json, Mapping } from './types';
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+/** An RFC 3339 date-time with its zone (Z or an offset): what a wait timestamp must be. */
+export const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 
 /** Where a mapping list sits, which decides what its paths may read. */
 export type MappingScope = 'flow-input' | 'flow-output' | 'step-input' | 'step-output' | 'error';

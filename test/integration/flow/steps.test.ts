@@ -293,6 +293,21 @@ steps:
     expect(Date.parse(d.StoppedTime ?? '') - Date.parse(d.StartedTime)).toBe(90_000);
   });
 
+  it('fails a wait whose timestamp, read from the data, lacks its zone, and takes one with an offset', async () => {
+    const flow = await ctx.h.createFlow(`version: v1
+type: flow
+steps:
+  - type: wait
+    name: until
+    timestamp: $.at
+`);
+    const zoneless = await ctx.h.run(flow, { at: '2001-01-01T00:00:10.000' });
+    expect(zoneless.Status).toBe('Failed');
+    const last = (await ctx.h.history(flow, zoneless.Name)).at(-1);
+    expect(JSON.parse(last?.EventDetail ?? '{}').cause).toMatch(/RFC 3339/);
+    expect((await ctx.h.run(flow, { at: '2001-01-01T08:00:10+08:00' })).Status).toBe('Succeeded');
+  });
+
   it('sends an MNS message in requestResponse and exposes MessageId and MessageBodyMD5 as $local', async () => {
     const flow = await ctx.h.createFlow(`version: v1
 type: flow
