@@ -424,7 +424,8 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     createQueueStrict,
     deleteQueue(name) {
       store.transaction(() => q.deleteQueue(name));
-      waiters.release(name);
+      // A poll parked on it learns what happened, as a new one would.
+      waiters.release(name, new MnsError('QueueNotExist'));
     },
     getQueue(name) {
       const { deadLettered: _, ...info } = requireQueue(name);

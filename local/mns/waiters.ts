@@ -230,9 +230,9 @@ export function createWaiterRegistry(deps: WaiterDeps) {
       return byQueue.get(queue)?.size ?? 0;
     },
 
-    /** Ends every wait on `queue` empty-handed (the queue was deleted). */
-    release(queue: string): void {
-      for (const w of [...(byQueue.get(queue) ?? [])]) w.done([]);
+    /** Ends every wait on `queue` with `reason` (the queue was deleted), or empty-handed. */
+    release(queue: string, reason?: Error): void {
+      for (const w of [...(byQueue.get(queue) ?? [])]) w.done(reason ?? []);
     },
 
     /** Ends every wait and disarms every timer. */

@@ -263,6 +263,14 @@ describe('the in-process queue API', () => {
     );
   });
 
+  it('answers QueueNotExist to a poll parked on a queue that is deleted', async () => {
+    const poll = queues.receiveMessages('tasks', { max: 1, waitSeconds: 20 });
+    await flush();
+    queues.deleteQueue('tasks');
+    await expect(poll).rejects.toMatchObject({ code: 'QueueNotExist' });
+    queues.createQueue('tasks'); // afterEach's teardown expects it
+  });
+
   it('ends every parked wait when the service stops', async () => {
     const poll = queues.receiveMessages('tasks', { max: 1, waitSeconds: 30 });
     queues.stop();
