@@ -19,7 +19,12 @@ export function mnsStringToSign(req: IncomingMessage): string {
     .sort()
     .map((k) => `${k}:${headerValue(h[k])}\n`)
     .join('');
-  return `${req.method}\n${headerValue(h['content-md5'])}\n${headerValue(h['content-type'])}\n${headerValue(h.date)}\n${mnsHeaders}${req.url ?? '/'}`;
+  return `${req.method}\n${headerValue(h['content-md5'])}\n${headerValue(h['content-type'])}\n${requestDate(req)}\n${mnsHeaders}${req.url ?? '/'}`;
+}
+
+/** `Date`, or `x-mns-date` standing in for it when a client cannot set Date (reference §1.3). */
+function requestDate(req: IncomingMessage): string {
+  return headerValue(req.headers.date) || headerValue(req.headers['x-mns-date']);
 }
 
 /**
@@ -35,7 +40,7 @@ export function verifyMnsRequest(req: IncomingMessage, secrets: SecretLookup): v
   const secret = secrets(m[1]!);
   if (secret === undefined) throw new MnsError('InvalidAccessKeyId');
   if (!req.headers['x-mns-version']) throw new MnsError('MissingVersionHeader');
-  const date = headerValue(req.headers.date);
+  const date = requestDate(req);
   if (!date) throw new MnsError('MissingDateHeader');
   const at = Date.parse(date);
   if (Number.isNaN(at)) throw new MnsError('InvalidDateHeader');

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { signedFetch } from '../../support/mns-sign';
+import { signedFetch, signMnsHeaders } from '../../support/mns-sign';
 import { useMnsStack } from '../../support/mns-stack';
+import { raw } from '../../support/raw-http';
 
 const t = useMnsStack();
 beforeAll(async () => {
@@ -90,6 +91,23 @@ describe('the MNS wire format over raw HTTP', () => {
     const noVersion = await send('GET', '/queues', undefined, { 'x-mns-version': '' });
     expect(noVersion.status).toBe(400);
     expect(noVersion.text).toContain('<Code>MissingVersionHeader</Code>');
+  });
+
+  it('takes x-mns-date in place of a Date header a client cannot set', async () => {
+    const date = new Date().toUTCString();
+    const { date: _signedDate, ...headers } = signMnsHeaders({
+      ...t.stack.credentials,
+      method: 'GET',
+      resource: '/queues/raw',
+      headers: { date, 'x-mns-date': date },
+    });
+    const res = await raw(t.stack.port, 'GET', '/queues/raw', headers);
+    expect(res.status).toBe(200);
+    const none = await raw(t.stack.port, 'GET', '/queues/raw', {
+      ...headers,
+      'x-mns-date': '',
+    });
+    expect(none.text).toContain('MissingDateHeader');
   });
 
   it('matches query names case-insensitively and keeps + in a receipt handle', async () => {
