@@ -68,6 +68,8 @@ export function createHttpTriggerRoute(options: {
       }
       const method = (req.method ?? 'GET').toUpperCase();
       if (trigger.methods.length > 0 && !trigger.methods.some((m) => m.toUpperCase() === method)) {
+        // RFC 9110: a 405 names the methods that are allowed.
+        res.setHeader('allow', trigger.methods.map((m) => m.toUpperCase()).join(', '));
         return apiError(res, requestId, 405, 'MethodNotAllowed', `${method} is not allowed`);
       }
       const body = await readFcBody(req, res, requestId, FC_SYNC_BODY_LIMIT, apiError);

@@ -93,6 +93,7 @@ describe('HTTP triggers at <endpoint>/fc/<function>/<path>', () => {
   it('refuses a method the trigger does not allow, and functions without an HTTP trigger', async () => {
     const put = await fetch(`${stack.endpoint}/fc/web/`, { method: 'DELETE' });
     expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('POST, GET');
     const none = await fetch(`${stack.endpoint}/fc/no-trigger/`, { method: 'POST' });
     expect(none.status).toBe(404);
   });
