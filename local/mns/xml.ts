@@ -67,6 +67,7 @@ const FOREIGN_ENTITY = /&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9A-Fa-f]+);)/;
 // LF and CR; U+FFFE/U+FFFF; lone surrogates. Stored, they would make every
 // receive's answer unreadable to a strict XML parser (the Python and Go SDKs).
 const NOT_XML_CHAR =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding the control characters XML forbids is the point
   /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const FLAT_DOC =
