@@ -37,12 +37,23 @@ async function loadHandlers(path: string): Promise<HandlerRegistry> {
   const file = resolve(process.cwd(), path);
   if (!existsSync(file)) throw new Error(`--handlers: no such file: ${file}`);
   const url = pathToFileURL(file).href;
-  if (/\.[mc]?ts$/.test(file)) {
-    // tsx's scoped loader: compiles the handlers (and what they import) without a build step.
-    const { tsImport } = await import('tsx/esm/api');
-    return toHandlerRegistry(await tsImport(url, import.meta.url));
+  let loaded: unknown;
+  try {
+    if (/\.[mc]?ts$/.test(file)) {
+      // tsx's scoped loader: compiles the handlers (and what they import) without a build step.
+      const { tsImport } = await import('tsx/esm/api');
+      loaded = await tsImport(url, import.meta.url);
+    } else {
+      loaded = await import(url);
+    }
+  } catch (err) {
+    // A syntax error's message alone ("Unexpected token ';'") does not say which file.
+    throw new Error(
+      `--handlers: could not load ${file}: ${err instanceof Error ? err.message : String(err)}` +
+        (err instanceof SyntaxError ? ` (run \`node --check ${file}\` for the line)` : ''),
+    );
   }
-  return toHandlerRegistry(await import(url));
+  return toHandlerRegistry(loaded);
 }
 
 function progressLine(e: WorkerTaskEvent): string {

@@ -1,4 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry as demoRegistry } from '../../../functions/task-worker/handlers';
@@ -173,5 +175,15 @@ describe('queueflow worker and SIGTERM', () => {
     expect(r.status).toBe('Succeeded');
     expect(w.output().stdout).toMatch(/task load succeeded/);
     expect(JSON.parse(r.output ?? '{}')).toMatchObject({ table: 'staging.typed', loaded: 39 });
+  });
+
+  it('names the handlers file when it cannot be loaded, and exits 1', async () => {
+    // Written here: a broken module cannot live in the repo (the linter parses it).
+    const file = join(mkdtempSync(join(tmpdir(), 'qf-handlers-')), 'broken-handlers.mjs');
+    writeFileSync(file, 'export const extract = async () => ({});\nconst broken = ;\n');
+    const w = spawnWorker({ graceSeconds: 1, slowMs: 10, handlers: file });
+    expect(await w.exited).toBe(1);
+    expect(w.output().stderr).toContain(`could not load ${file}`);
+    expect(w.output().stderr).toContain('node --check');
   });
 });
