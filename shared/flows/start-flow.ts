@@ -42,6 +42,25 @@ export class StartFlowError extends Error {
   }
 }
 
+/** Key order aside, does the JSON text `a` hold the same value as `b`? */
+function sameJson(a: string, b: unknown): boolean {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  try {
+    return JSON.stringify(canonical(JSON.parse(a))) === JSON.stringify(canonical(b));
+  } catch {
+    return false;
+  }
+}
+
 function parseOutput(text: string | undefined): unknown {
   if (text === undefined) return undefined;
   try {
@@ -128,6 +147,7 @@ export async function startFlow(
   request: StartFlowRequest,
 ): Promise<StartFlowResult> {
   const { flowName, executionName } = request;
+  const calledAt = Date.now();
   let started = true;
   let execution: Awaited<ReturnType<FlowClient['describeExecution']>>;
   try {
@@ -143,6 +163,20 @@ export async function startFlow(
     }
     started = false;
     execution = await deps.flow.describeExecution({ flowName, executionName });
+  }
+  if (executionName) {
+    // FnF answers a name still running with that execution, no error: a repeat.
+    // It started before this call (a second of slack for clocks apart).
+    const startedMs = execution.startedTime ? Date.parse(execution.startedTime) : Number.NaN;
+    if (startedMs < calledAt - 1000) started = false;
+    // Idempotent means the same request: the same name with other input is a conflict.
+    if (execution.input !== undefined && !sameJson(execution.input, request.input ?? {})) {
+      throw new StartFlowError(
+        'ExecutionNameConflict',
+        `execution "${executionName}" of flow "${flowName}" already exists with a different input`,
+        409,
+      );
+    }
   }
   const name = execution.name || executionName || '';
   const waitSeconds = request.waitSeconds ?? 0;

@@ -41,6 +41,31 @@ describe('the start-flow bundle in the local runtime', () => {
     });
   });
 
+  it('treats a repeated execution name as the same start, and other input under it as a 409 conflict', async () => {
+    const post = async (payload: object) => {
+      const url = `${env.endpoint}/fc/start-flow/`;
+      const sent = JSON.stringify(payload);
+      const headers = signAcs3({
+        method: 'POST',
+        url,
+        headers: { 'content-type': 'application/json' },
+        body: sent,
+        ...env.credentials,
+      });
+      const res = await fetch(url, { method: 'POST', headers, body: sent });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    // No workers run the tasks here (functions: true, but the trigger's worker is
+    // the demo's): the execution stays Running between the calls either way.
+    const first = await post({ input: { source: 'same.csv' }, executionName: 'twice' });
+    expect(first.body).toMatchObject({ executionName: 'twice', started: true });
+    const repeat = await post({ input: { source: 'same.csv' }, executionName: 'twice' });
+    expect(repeat.body).toMatchObject({ executionName: 'twice', started: false });
+    const other = await post({ input: { source: 'OTHER.csv' }, executionName: 'twice' });
+    expect(other.status).toBe(409);
+    expect(other.body).toMatchObject({ code: 'ExecutionNameConflict' });
+  });
+
   it('answers bad input over HTTP with a clear 4xx', async () => {
     const url = `${env.endpoint}/fc/start-flow/`;
     const body = '{"input": "not an object"';
