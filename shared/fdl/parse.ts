@@ -90,6 +90,8 @@ function parseFlowUnsafe(text: string, file: string | undefined): ParsedFlowDocu
     errorPaths: new Set(),
     placeholders: new WeakSet(),
     aliasBudget: 2_000,
+    // A flow's data is at most 32 KiB; 100,000 expanded nodes is far beyond any real flow.
+    nodeBudget: 100_000,
   };
   for (const e of [...doc.errors, ...doc.warnings]) {
     const pos = lineCounter.linePos(e.pos[0]);

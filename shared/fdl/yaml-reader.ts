@@ -1,5 +1,6 @@
 // Typed readers over yaml Document nodes that record located problems instead of throwing.
 import {
+  type Alias,
   isAlias,
   isMap,
   isScalar,
@@ -8,6 +9,7 @@ import {
   type Node,
   type parseDocument,
   Scalar,
+  visit,
 } from 'yaml';
 import { childPath, type FoundProblem, indexPath, type ProblemCode } from './problems';
 import { MAPPING_FIELDS, YAML11_NOT_STRING } from './schema';
@@ -22,7 +24,66 @@ export interface Ctx {
   /** Paths where a shape error was reported; semantic problems under them are dropped. */
   errorPaths: Set<string>;
   placeholders: WeakSet<object>;
+  /** Aliases still to follow, and YAML nodes they may still expand to (alias bombs). */
   aliasBudget: number;
+  nodeBudget: number;
+  /** Anchored nodes by anchor name, in document order (built on the first alias). */
+  anchors?: Map<string, Node[]>;
+}
+
+/**
+ * The node an alias refers to: the last one anchored under its name before it.
+ * yaml's own Alias.resolve walks the whole document on every call, which made
+ * a document with many aliases take minutes.
+ */
+function aliasTarget(ctx: Ctx, alias: Alias): Node | null {
+  if (!ctx.anchors) {
+    const anchors = new Map<string, Node[]>();
+    visit(ctx.doc, {
+      Node(_key, node) {
+        const name = (node as { anchor?: string }).anchor;
+        if (name) anchors.set(name, [...(anchors.get(name) ?? []), node]);
+      },
+    });
+    ctx.anchors = anchors;
+  }
+  const at = alias.range?.[0] ?? Number.POSITIVE_INFINITY;
+  let found: Node | null = null;
+  for (const n of ctx.anchors.get(alias.source) ?? []) {
+    if ((n.range?.[0] ?? 0) < at) found = n;
+  }
+  return found;
+}
+
+// Expanded size of a node (its nodes, aliases counted as what they expand to),
+// memoised per node: a wide anchor referenced 2,000 times is counted, not copied.
+const expandedSizes = new WeakMap<Node, number>();
+
+function expandedSize(ctx: Ctx, node: Node | null, cap: number, open = new Set<Node>()): number {
+  if (!node) return 1;
+  const known = expandedSizes.get(node);
+  if (known !== undefined) return known;
+  if (open.has(node)) return cap; // an alias inside its own anchor: endless
+  open.add(node);
+  let size = 1;
+  if (isAlias(node)) {
+    size = expandedSize(ctx, aliasTarget(ctx, node), cap, open);
+  } else if (isMap(node)) {
+    for (const pair of node.items) {
+      size += expandedSize(ctx, pair.key as Node | null, cap, open);
+      size += expandedSize(ctx, pair.value as Node | null, cap, open);
+      if (size >= cap) break;
+    }
+  } else if (isSeq(node)) {
+    for (const item of node.items) {
+      size += expandedSize(ctx, item as Node | null, cap, open);
+      if (size >= cap) break;
+    }
+  }
+  open.delete(node);
+  const capped = Math.min(size, cap);
+  expandedSizes.set(node, capped);
+  return capped;
 }
 
 /** The fields of a YAML mapping, by name. */
@@ -46,7 +107,10 @@ export function report(
 export function resolve(ctx: Ctx, node: Node | null | undefined): Node | null {
   let n = node ?? null;
   while (n && isAlias(n)) {
-    if (--ctx.aliasBudget < 0) {
+    const target = aliasTarget(ctx, n);
+    ctx.nodeBudget -= expandedSize(ctx, target, ctx.nodeBudget + 1);
+    if (--ctx.aliasBudget < 0 || ctx.nodeBudget < 0) {
+      ctx.aliasBudget = Math.min(ctx.aliasBudget, -1);
       if (ctx.aliasBudget === -1) {
         report(
           ctx,
@@ -58,7 +122,7 @@ export function resolve(ctx: Ctx, node: Node | null | undefined): Node | null {
       }
       return null;
     }
-    n = (n.resolve(ctx.doc) as Node | undefined) ?? null;
+    n = target;
   }
   return n;
 }

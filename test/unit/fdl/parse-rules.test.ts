@@ -844,6 +844,24 @@ describe('parseFlow: totality', () => {
     );
   });
 
+  it('counts what a wide anchor expands to, not just how many aliases point at it', () => {
+    // 300 keys, referenced 600 times: few aliases, but 180,000 nodes once expanded.
+    const keys = Array.from({ length: 300 }, (_, i) => `    k${i}: v`).join('\n');
+    const uses = Array.from(
+      { length: 600 },
+      (_, i) => `      - target: t${i}\n        source: *wide`,
+    ).join('\n');
+    const text = `version: v1\ntype: flow\ndefs:\n  wide: &wide\n${keys}\nsteps:\n  - type: pass\n    name: p\n    outputMappings:\n${uses}\n`;
+    const r = parseFlow(text);
+    expect(r.flow).toBeUndefined();
+    expect(r.problems).toContainEqual(
+      expect.objectContaining({
+        code: 'yaml-syntax',
+        message: expect.stringMatching(/too many alias expansions/),
+      }),
+    );
+  });
+
   it('does not throw on YAML anchors, aliases and tags', () => {
     const r = parseFlow(
       'version: v1\ntype: flow\nsteps:\n  - &s {type: pass, name: a}\n  - *s\n  - !!binary aGk=\n',
