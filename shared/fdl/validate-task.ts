@@ -202,7 +202,10 @@ function hasParamPath(value: Json): boolean {
 
 function checkServiceParams(w: Walk, step: TaskStep, kind: string | undefined, path: string): void {
   const params = step.serviceParams!;
-  const known = kind ? SERVICE_PARAMS[kind] : undefined;
+  const listed = kind ? SERVICE_PARAMS[kind] : undefined;
+  // `action: fnf:StartExecution` names the flow in its parameters (reference §2.2).
+  const known =
+    listed && step.action !== undefined ? { keys: [...listed.keys, 'FlowName'] } : listed;
   for (const [key, value] of Object.entries(params)) {
     const p = childPath(path, key);
     if (known && !known.keys.includes(key)) {

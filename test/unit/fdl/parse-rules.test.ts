@@ -872,6 +872,13 @@ describe('parseFlow: totality', () => {
 });
 
 describe('parseFlow: smaller rules', () => {
+  it('takes FlowName in the parameters of an fnf:StartExecution action, as the reference shows', () => {
+    const r = parseFlow(
+      'version: v1\ntype: flow\nsteps:\n  - type: task\n    name: start\n    action: fnf:StartExecution\n    serviceParams:\n      FlowName: $.flow_name\n      ExecutionName: $.name\n      Input: $\n',
+    );
+    expect(r.problems).toEqual([]);
+  });
+
   it('rejects an invalid flow name', () => {
     expectProblems('version: v1\ntype: flow\nname: 9lives\nsteps:\n  - type: pass\n    name: a\n', [
       { severity: 'error', code: 'invalid-value', path: 'name', line: 3, column: 7 },
