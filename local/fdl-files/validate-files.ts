@@ -78,12 +78,17 @@ export function validateFiles(options: ValidateFilesOptions): ValidateFilesResul
     const shown = display(file);
     let text: string;
     try {
-      text = readFileSync(file, 'utf8');
+      // Fatal decoding: invalid UTF-8 would otherwise turn into U+FFFD unnoticed.
+      text = new TextDecoder('utf-8', { fatal: true }).decode(readFileSync(file));
     } catch (err) {
       problems.push({
         severity: 'error',
         code: 'yaml-syntax',
-        message: `cannot read the file: ${err instanceof Error ? err.message : String(err)}`,
+        message:
+          err instanceof TypeError &&
+          (err as { code?: string }).code === 'ERR_ENCODING_INVALID_ENCODED_DATA'
+            ? 'the file is not valid UTF-8 (save it as UTF-8)'
+            : `cannot read the file: ${err instanceof Error ? err.message : String(err)}`,
         path: '',
         file: shown,
         line: 1,

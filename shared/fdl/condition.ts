@@ -35,6 +35,8 @@ class ConditionSyntaxError extends Error {
 
 const COMPARE_OPS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 const MAX_DEPTH = 64;
+// A chain of && / || builds a tree as deep as it is long, walked recursively: capped.
+const MAX_JOINS = 256;
 
 /**
  * Parses a choice condition once (so syntax errors show at validate time). Grammar:
@@ -199,10 +201,22 @@ class Parser {
     return t.t === 'op' && t.v === v;
   }
 
+  private joins = 0;
+
+  private join(): void {
+    this.i++;
+    if (++this.joins > MAX_JOINS) {
+      throw new ConditionSyntaxError(
+        `condition joins more than ${MAX_JOINS} terms with && and ||`,
+        this.peek().at,
+      );
+    }
+  }
+
   parseOr(depth: number): ConditionNode {
     let left = this.parseAnd(depth);
     while (this.isOp('||')) {
-      this.i++;
+      this.join();
       left = { kind: 'or', left, right: this.parseAnd(depth) };
     }
     return left;
@@ -211,7 +225,7 @@ class Parser {
   private parseAnd(depth: number): ConditionNode {
     let left = this.parseUnary(depth);
     while (this.isOp('&&')) {
-      this.i++;
+      this.join();
       left = { kind: 'and', left, right: this.parseUnary(depth) };
     }
     return left;

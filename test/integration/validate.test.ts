@@ -153,6 +153,17 @@ describe('queueflow validate', () => {
     ]);
   });
 
+  it('reports a file that is not UTF-8 instead of reading it with replacement characters', () => {
+    writeFileSync(
+      join(dir, 'flows', 'latin1.flow.yaml'),
+      Buffer.from('version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: caf\xe9\n', 'latin1'),
+    );
+    const result = validateFiles({ files: ['flows/latin1.flow.yaml'], cwd: dir, project: false });
+    expect(result.problems).toMatchObject([
+      { severity: 'error', message: /not valid UTF-8/, line: 1, column: 1 },
+    ]);
+  });
+
   it('skips cross-file checks with project false', () => {
     writeFileSync(join(dir, 'flows', 'broken.flow.yaml'), BROKEN);
     const result = validateFiles({ files: ['flows/broken.flow.yaml'], cwd: dir, project: false });
