@@ -169,8 +169,13 @@ export async function startFlow(
     // It started before this call (a second of slack for clocks apart).
     const startedMs = execution.startedTime ? Date.parse(execution.startedTime) : Number.NaN;
     if (startedMs < calledAt - 1000) started = false;
-    // Idempotent means the same request: the same name with other input is a conflict.
-    if (execution.input !== undefined && !sameJson(execution.input, request.input ?? {})) {
+    // Idempotent means the same request: the same name with other input is a
+    // conflict. No input at all asks for the execution of that name, whatever it got.
+    if (
+      request.input !== undefined &&
+      execution.input !== undefined &&
+      !sameJson(execution.input, request.input)
+    ) {
       throw new StartFlowError(
         'ExecutionNameConflict',
         `execution "${executionName}" of flow "${flowName}" already exists with a different input`,
