@@ -17,6 +17,15 @@ import { eventView, executionView, flowView } from './views';
 /** The FnF API version the engine serves. */
 export const FNF_API_VERSION = '2019-03-15';
 
+/** CreateFlow's ExecutionMode: Standard (the default) or Express. */
+function executionMode(p: ApiParams): string {
+  const mode = optional(p, 'ExecutionMode') ?? 'Standard';
+  if (mode !== 'Standard' && mode !== 'Express') {
+    throw fnfErrors.invalidArgument(`ExecutionMode must be Standard or Express; got ${mode}`);
+  }
+  return mode;
+}
+
 /** The execution states ListExecutions can filter by. */
 const EXECUTION_STATUSES = new Set(['Running', 'Succeeded', 'Failed', 'TimedOut', 'Stopped']);
 
@@ -98,7 +107,7 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
         definition,
         description: optional(p, 'Description') ?? '',
         role_arn: optional(p, 'RoleArn') ?? '',
-        execution_mode: optional(p, 'ExecutionMode') ?? 'Standard',
+        execution_mode: executionMode(p),
         environment: optional(p, 'Environment') ?? null,
         created_ms: now,
         modified_ms: now,

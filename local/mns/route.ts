@@ -67,8 +67,13 @@ export function createMnsRoute(deps: {
 }
 
 async function dispatch(r: MnsRequest, path: string): Promise<void> {
-  const parts = path.split('/').filter((p) => p !== '');
   const method = r.req.method ?? 'GET';
+  // A leading and a trailing slash are fine; an empty segment inside is not
+  // (`PUT /queues//messages` must not create a queue named "messages").
+  const parts = path.replace(/^\/+/, '').replace(/\/$/, '').split('/');
+  if (parts.includes('')) {
+    throw new MnsError('InvalidRequestURL', `${method} ${path} is not an MNS queue operation.`);
+  }
   if (parts.length === 1 && method === 'GET') return listQueues(r);
   const name = parts[1] === undefined ? '' : queueNameFrom(parts[1]);
   if (parts.length === 2) {

@@ -426,6 +426,20 @@ describe('flows and executions through the API', () => {
     }
   });
 
+  it('refuses an ExecutionMode other than Standard and Express', async () => {
+    const err = await rejection(
+      ctx.fnf.call('CreateFlow', {
+        Name: 'mode_bogus',
+        Type: 'FDL',
+        Description: '',
+        ExecutionMode: 'Bogus',
+        Definition: 'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n',
+      }),
+    );
+    expect(err.code).toBe('InvalidArgument');
+    expect(err.message).toContain('Standard or Express');
+  });
+
   it('refuses an unknown Status filter and a StopExecution Error or Cause past the API bounds', async () => {
     const flow = await ctx.h.createFlow(callbackTask(''));
     const exec = await ctx.h.start(flow);

@@ -120,6 +120,7 @@ describe('malformed requests', () => {
         {},
         'MalformedXML',
       ],
+      ['an empty path segment', 'PUT', '/queues//messages', undefined, {}, 'InvalidRequestURL'],
       [
         'a control character XML cannot carry',
         'POST',
