@@ -125,8 +125,11 @@ export function createStartFlowHandler(deps: StartFlowDeps) {
     if (request.waitSeconds !== undefined && timeoutS !== undefined) {
       const budgetMs = timeoutS * 1000 - MARGIN_MS - (now() - startedAt);
       const capped = Math.min(request.waitSeconds, Math.max(0, Math.floor(budgetMs / 1000)));
-      if (capped > 0) request.waitSeconds = capped;
-      else delete request.waitSeconds;
+      if (capped > 0) {
+        request.waitSeconds = capped;
+        // The start (and its retries) comes off the wait, not on top of it.
+        request.waitUntilMs = Date.now() + budgetMs;
+      } else delete request.waitSeconds;
     } else if (request.waitSeconds === Number.POSITIVE_INFINITY) {
       request.waitSeconds = 60;
     }

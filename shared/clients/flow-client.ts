@@ -233,11 +233,12 @@ export function createFlowClient(options: FlowClientOptions): FlowClient {
     async describeExecution({ flowName, executionName, waitSeconds }) {
       const deadline = Date.now() + Math.max(0, waitSeconds ?? 0) * 1000;
       for (;;) {
-        const remainingMs = deadline - Date.now();
-        const wait = Math.min(MAX_WAIT_PER_CALL, Math.floor(remainingMs / 1000));
         const started = Date.now();
-        const raw = await retrying(() =>
-          call(
+        // The wait is worked out per attempt: a retried long poll (after a reset
+        // or a 5xx) waits only for what is left, never past the deadline.
+        const raw = await retrying(() => {
+          const wait = Math.min(MAX_WAIT_PER_CALL, Math.floor((deadline - Date.now()) / 1000));
+          return call(
             'DescribeExecution',
             {
               FlowName: flowName,
@@ -245,8 +246,8 @@ export function createFlowClient(options: FlowClientOptions): FlowClient {
               WaitTimeSeconds: wait > 0 ? wait : undefined,
             },
             { timeoutMs: timeout + Math.max(0, wait) * 1000 },
-          ),
-        );
+          );
+        });
         const execution = toExecution(raw, flowName);
         if (TERMINAL_STATUSES.has(execution.status) || Date.now() >= deadline) return execution;
         // A server that ignores WaitTimeSeconds must not turn this into a hot loop.

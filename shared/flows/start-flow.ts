@@ -12,6 +12,11 @@ export interface StartFlowRequest {
   executionName?: string;
   /** Wait up to this long for the execution to end (DescribeExecution long poll). */
   waitSeconds?: number;
+  /**
+   * Epoch ms the wait must end by, whatever waitSeconds says (a function's
+   * timeout): what the start itself took (retries included) comes off the wait.
+   */
+  waitUntilMs?: number;
 }
 
 /** Where the execution stands when startFlow returns. */
@@ -184,7 +189,10 @@ export async function startFlow(
     }
   }
   const name = execution.name || executionName || '';
-  const waitSeconds = request.waitSeconds ?? 0;
+  let waitSeconds = request.waitSeconds ?? 0;
+  if (request.waitUntilMs !== undefined) {
+    waitSeconds = Math.min(waitSeconds, Math.floor((request.waitUntilMs - Date.now()) / 1000));
+  }
   if (waitSeconds > 0 && !TERMINAL_STATUSES.has(execution.status)) {
     execution = await deps.flow.describeExecution({ flowName, executionName: name, waitSeconds });
   }

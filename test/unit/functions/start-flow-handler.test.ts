@@ -102,6 +102,20 @@ describe('start-flow handler over HTTP', () => {
     expect(calls[1]).toEqual({ action: 'describe', waitSeconds: 8 });
   });
 
+  it('takes the time the start itself took off the wait, so it ends inside the timeout', async () => {
+    const { flow, calls } = createFakeStarter();
+    const start = flow.startExecution;
+    // A start slowed down by retries: 1.2 s before it answers.
+    flow.startExecution = async (p) => {
+      await new Promise((r) => setTimeout(r, 1200));
+      return start(p);
+    };
+    const handler = createStartFlowHandler({ flow, defaultFlowName: 'queueflow-demo' });
+    await handler(fixture('http-start-flow.json'), { function: { timeout: 10 } });
+    // 10 s timeout - 2 s margin - 1.2 s of start leaves 6 whole seconds of wait.
+    expect(calls[1]).toEqual({ action: 'describe', waitSeconds: 6 });
+  });
+
   it('is idempotent: the same execution name answers with the existing execution', async () => {
     const { flow } = createFakeStarter();
     const handler = createStartFlowHandler({ flow, defaultFlowName: 'queueflow-demo' });
