@@ -26,8 +26,15 @@ function executionMode(p: ApiParams): string {
   return mode;
 }
 
-/** The execution states ListExecutions can filter by. */
-const EXECUTION_STATUSES = new Set(['Running', 'Succeeded', 'Failed', 'TimedOut', 'Stopped']);
+/** The execution states ListExecutions can filter by (reference §6.3; this engine never reports Starting). */
+const EXECUTION_STATUSES = new Set([
+  'Starting',
+  'Running',
+  'Succeeded',
+  'Failed',
+  'TimedOut',
+  'Stopped',
+]);
 
 /** Builds the local flow engine: durable interpreter, FnF POP API, in-process API. */
 export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }): FlowEngine {
