@@ -449,6 +449,12 @@ describe('flows and executions through the API', () => {
     );
     expect(status.code).toBe('InvalidArgument');
     expect(status.message).toContain('Running');
+    // Starting is one of the API's states, though this engine never reports it.
+    const starting = await ctx.fnf.call<{ Executions: unknown[] }>('ListExecutions', {
+      FlowName: flow,
+      Status: 'Starting',
+    });
+    expect(starting.Executions).toEqual([]);
     for (const params of [{ Error: 'E'.repeat(129) }, { Cause: 'c'.repeat(4097) }]) {
       const err = await rejection(
         ctx.fnf.call('StopExecution', { FlowName: flow, ExecutionName: exec, ...params }),
