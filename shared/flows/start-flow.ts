@@ -152,41 +152,47 @@ export async function startFlow(
   request: StartFlowRequest,
 ): Promise<StartFlowResult> {
   const { flowName, executionName } = request;
-  const calledAt = Date.now();
   let started = true;
-  let execution: Awaited<ReturnType<FlowClient['describeExecution']>>;
-  try {
-    execution = await deps.flow.startExecution({
-      flowName,
-      input: request.input ?? {},
-      ...(executionName ? { executionName } : {}),
-    });
-  } catch (err) {
-    // A named execution that already ended: the start is a repeat, answer with it.
-    if (!(err instanceof FlowError && err.code === 'ExecutionAlreadyExists' && executionName)) {
-      throw err;
-    }
-    started = false;
-    execution = await deps.flow.describeExecution({ flowName, executionName });
-  }
+  let execution: Awaited<ReturnType<FlowClient['describeExecution']>> | undefined;
   if (executionName) {
-    // FnF answers a name still running with that execution, no error: a repeat.
-    // It started before this call (a second of slack for clocks apart).
-    const startedMs = execution.startedTime ? Date.parse(execution.startedTime) : Number.NaN;
-    if (startedMs < calledAt - 1000) started = false;
-    // Idempotent means the same request: the same name with other input is a
-    // conflict. No input at all asks for the execution of that name, whatever it got.
-    if (
-      request.input !== undefined &&
-      execution.input !== undefined &&
-      !sameJson(execution.input, request.input)
-    ) {
-      throw new StartFlowError(
-        'ExecutionNameConflict',
-        `execution "${executionName}" of flow "${flowName}" already exists with a different input`,
-        409,
-      );
+    // A named start looks first: FnF answers a name still running with that
+    // execution and no error, so only a look before tells a repeat from a start.
+    try {
+      execution = await deps.flow.describeExecution({ flowName, executionName });
+      started = false;
+    } catch (err) {
+      if (!(err instanceof FlowError && err.code === 'ExecutionNotExists')) throw err;
     }
+  }
+  if (!execution) {
+    try {
+      execution = await deps.flow.startExecution({
+        flowName,
+        input: request.input ?? {},
+        ...(executionName ? { executionName } : {}),
+      });
+    } catch (err) {
+      // Started by someone else since the look: the start is a repeat, answer with it.
+      if (!(err instanceof FlowError && err.code === 'ExecutionAlreadyExists' && executionName)) {
+        throw err;
+      }
+      started = false;
+      execution = await deps.flow.describeExecution({ flowName, executionName });
+    }
+  }
+  // Idempotent means the same request: the same name with other input is a
+  // conflict. No input at all asks for the execution of that name, whatever it got.
+  if (
+    !started &&
+    request.input !== undefined &&
+    execution.input !== undefined &&
+    !sameJson(execution.input, request.input)
+  ) {
+    throw new StartFlowError(
+      'ExecutionNameConflict',
+      `execution "${executionName}" of flow "${flowName}" already exists with a different input`,
+      409,
+    );
   }
   const name = execution.name || executionName || '';
   let waitSeconds = request.waitSeconds ?? 0;
