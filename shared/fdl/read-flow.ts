@@ -48,6 +48,7 @@ import {
   readString,
   readStringList,
   report,
+  reportAt,
   required,
   resolve,
   typeError,
@@ -179,10 +180,24 @@ function readStep(ctx: Ctx, raw: Node | null, path: string, depth: number): Step
     typeError(ctx, path, 'a step (a mapping with type and name)', node);
     return placeholder(ctx, '');
   }
-  const typeValue = node.get('type', true) as Node | undefined;
-  const nameValue = node.get('name', true) as Node | undefined;
+  // Aliases followed, as for every other field (`type: *t` is a type).
+  const typeValue = resolve(ctx, node.get('type', true) as Node | undefined) ?? undefined;
+  const nameValue = resolve(ctx, node.get('name', true) as Node | undefined) ?? undefined;
   const rawName = isScalar(nameValue) && typeof nameValue.value === 'string' ? nameValue.value : '';
   const typeName = isScalar(typeValue) ? typeValue.value : undefined;
+  const merge = node.items.find((p) => isScalar(p.key) && p.key.value === '<<');
+  if (merge) {
+    // Said before "type is required", which is what a merged-in type would look like.
+    reportAt(
+      ctx,
+      'error',
+      'yaml-syntax',
+      'merge keys (<<) are not supported in a step; write the fields out',
+      childPath(path, '<<'),
+      merge.key as Node,
+    );
+    return placeholder(ctx, rawName);
+  }
   if (typeValue === undefined) {
     report(
       ctx,

@@ -177,6 +177,19 @@ export function readEntries(
       continue;
     }
     const valuePath = childPath(path, key);
+    if (key === '<<') {
+      // YAML 1.2 (what FDL files are read as here) has no merge keys; YAML 1.1
+      // would merge. Either way the fields are not what they seem: say so.
+      reportAt(
+        ctx,
+        'error',
+        'yaml-syntax',
+        `merge keys (<<) are not supported in ${what}; write the fields out`,
+        valuePath,
+        keyNode,
+      );
+      continue;
+    }
     const value = resolve(ctx, pair.value as Node | null);
     if (!allowed.includes(key)) {
       const extra = hint?.(key) ?? didYouMean(key, allowed);

@@ -862,6 +862,28 @@ describe('parseFlow: totality', () => {
     );
   });
 
+  it('names a merge key (<<) instead of reporting the fields it would have merged as missing', () => {
+    const r = parseFlow(
+      'version: v1\ntype: flow\nsteps:\n  - &b {type: pass, name: a}\n  - <<: *b\n    name: p\n',
+    );
+    expect(r.problems).toContainEqual(
+      expect.objectContaining({
+        code: 'yaml-syntax',
+        line: 5,
+        message: expect.stringMatching(/merge keys \(<<\) are not supported/),
+      }),
+    );
+    expect(r.problems.map((p) => p.code)).not.toContain('required-field');
+  });
+
+  it('follows an alias for a step type, as for any other field', () => {
+    const r = parseFlow(
+      'version: v1\ntype: flow\nsteps:\n  - type: &t pass\n    name: a\n  - type: *t\n    name: b\n',
+    );
+    expect(r.problems).toEqual([]);
+    expect(r.flow?.steps.map((st) => st.type)).toEqual(['pass', 'pass']);
+  });
+
   it('does not throw on YAML anchors, aliases and tags', () => {
     const r = parseFlow(
       'version: v1\ntype: flow\nsteps:\n  - &s {type: pass, name: a}\n  - *s\n  - !!binary aGk=\n',
