@@ -26,6 +26,22 @@ function executionMode(p: ApiParams): string {
   return mode;
 }
 
+/**
+ * The Error and Cause of ReportTaskFailed and StopExecution, within the API's
+ * bounds (Error 1-128, Cause up to 4096 characters); Error may be required.
+ */
+function errorAndCause(p: ApiParams, errorRequired: boolean): { error?: string; cause?: string } {
+  const error = errorRequired ? required(p, 'Error') : optional(p, 'Error');
+  if (error !== undefined && error.length > LIMITS.errorNameMaxLength) {
+    throw fnfErrors.invalidArgument(`Error must be 1-${LIMITS.errorNameMaxLength} characters`);
+  }
+  const cause = optional(p, 'Cause');
+  if (cause !== undefined && cause.length > LIMITS.causeMaxLength) {
+    throw fnfErrors.invalidArgument(`Cause must be at most ${LIMITS.causeMaxLength} characters`);
+  }
+  return { ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) };
+}
+
 /** The execution states ListExecutions can filter by (reference §6.3; this engine never reports Starting). */
 const EXECUTION_STATUSES = new Set([
   'Starting',
@@ -178,25 +194,15 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     },
     stopExecution(p) {
       const row = execOf(p);
-      // The API's bounds (reference §6): Error 1-128, Cause 1-4096 characters.
-      const stopError = optional(p, 'Error');
-      if (stopError !== undefined && stopError.length > LIMITS.errorNameMaxLength) {
-        throw fnfErrors.invalidArgument(`Error must be 1-${LIMITS.errorNameMaxLength} characters`);
-      }
-      const stopCause = optional(p, 'Cause');
-      if (stopCause !== undefined && stopCause.length > LIMITS.causeMaxLength) {
-        throw fnfErrors.invalidArgument(
-          `Cause must be at most ${LIMITS.causeMaxLength} characters`,
-        );
-      }
+      const { error = '', cause = '' } = errorAndCause(p, false);
       core.transition(row.id, (t, effects) => {
         if (!t.running) throw fnfErrors.executionAlreadyCompleted(row.name, row.flow_name);
         core.endExecution(
           t,
           {
             status: 'Stopped',
-            error: stopError ?? '',
-            cause: stopCause ?? '',
+            error,
+            cause,
           },
           effects,
         );
@@ -222,12 +228,12 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
         args.push(from.id);
       }
       const status = optional(p, 'Status');
-      if (status !== undefined && !EXECUTION_STATUSES.has(status)) {
-        throw fnfErrors.invalidArgument(
-          `Status must be one of ${[...EXECUTION_STATUSES].join(', ')}; got ${status}`,
-        );
-      }
       if (status !== undefined) {
+        if (!EXECUTION_STATUSES.has(status)) {
+          throw fnfErrors.invalidArgument(
+            `Status must be one of ${[...EXECUTION_STATUSES].join(', ')}; got ${status}`,
+          );
+        }
         where.push('status = ?');
         args.push(status);
       }
@@ -274,16 +280,7 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     },
     reportTaskFailed(p) {
       const token = required(p, 'TaskToken');
-      const error = required(p, 'Error');
-      if (error.length > LIMITS.errorNameMaxLength) {
-        throw fnfErrors.invalidArgument(`Error must be 1-${LIMITS.errorNameMaxLength} characters`);
-      }
-      const cause = optional(p, 'Cause') ?? '';
-      if (cause.length > LIMITS.causeMaxLength) {
-        throw fnfErrors.invalidArgument(
-          `Cause must be at most ${LIMITS.causeMaxLength} characters`,
-        );
-      }
+      const { error = '', cause = '' } = errorAndCause(p, true);
       return report(token, { ok: false, error, cause });
     },
     getStepStates(p) {
