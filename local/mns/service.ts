@@ -113,18 +113,10 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     const now = clock.now();
     const first = q.ready(queue, now, max);
     if (first.length === 0) return [];
-    deadLettered = undefined; // a claim whose commit threw must not leave its move behind
-    const got = claimFound(queue, max, vt, first, now);
-    if (deadLettered !== undefined) {
-      const dlq = deadLettered;
-      deadLettered = undefined;
-      wakeAfterCommit(dlq);
-    }
-    return got;
+    const { received, deadLettered } = claimFound(queue, max, vt, first, now);
+    if (deadLettered !== undefined) wakeAfterCommit(deadLettered);
+    return received;
   }
-
-  // The dead-letter queue a claim just moved messages to (set on its success only).
-  let deadLettered: string | undefined;
 
   /** Serves `queue`'s parked receivers once the current work is committed. */
   function wakeAfterCommit(queue: string): void {
@@ -138,7 +130,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     vt: number | undefined,
     first: MessageRow[],
     now: number,
-  ): ReceivedMessage[] {
+  ): { received: ReceivedMessage[]; deadLettered?: string } {
     const rec = requireQueue(queue);
     const visibility = (vt ?? rec.attributes.VisibilityTimeout) * 1000;
     const { DeadLetterQueue: dlq, MaxReceiveCount: maxReceives } = rec.attributes;
@@ -163,12 +155,10 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
       if (movedNow === 0 || out.length >= max) break;
       rows = q.ready(queue, now, max - out.length);
     }
-    if (moved > 0) {
-      q.countDeadLettered(queue, moved);
-      deadLettered = dlq!;
-    }
     if (out.length > 0) waiters.visibleAt(queue, now + visibility);
-    return out;
+    if (moved === 0) return { received: out };
+    q.countDeadLettered(queue, moved);
+    return { received: out, deadLettered: dlq! };
   }
 
   /**
@@ -178,14 +168,24 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
    * such transaction is open (a raw db.transaction commits unseen).
    */
   function insertForWaiters(row: Parameters<typeof q.insertMessage>[0]): boolean {
+    return claimAtCommit(row.queue, () => q.insertMessage(row));
+  }
+
+  /**
+   * Claims for `queue`'s parked receivers inside the open `store.transaction()`
+   * (after `storeRows`, if given, writes the rows), handing the messages over in its
+   * commit hook and putting the receivers back to waiting on rollback. False,
+   * with nothing done, when no such transaction is open.
+   */
+  function claimAtCommit(queue: string, storeRows?: () => void): boolean {
     let pending: ReturnType<typeof waiters.claimPending> | undefined;
     const registered = store.afterCommit(
       () => pending?.commit(),
       () => pending?.rollback(),
     );
     if (!registered) return false;
-    q.insertMessage(row);
-    pending = waiters.claimPending(row.queue);
+    storeRows?.();
+    pending = waiters.claimPending(queue);
     return true;
   }
 
@@ -313,14 +313,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
           return err;
         }
       });
-      if (immediate > 0 && waiters.count(queue) > 0) {
-        let pending: ReturnType<typeof waiters.claimPending> | undefined;
-        store.afterCommit(
-          () => pending?.commit(),
-          () => pending?.rollback(),
-        );
-        pending = waiters.claimPending(queue);
-      }
+      if (immediate > 0 && waiters.count(queue) > 0) claimAtCommit(queue);
       return results;
     });
   }
