@@ -80,10 +80,9 @@ export function createInstancePool(options: {
     }
   };
 
+  /** An instance when none is idle (invoke has just looked, in this same turn). */
   const acquire = async (): Promise<FunctionInstance> => {
     if (stopped) throw new Error(`function ${spec.name} is stopped`);
-    const ready = takeIdle();
-    if (ready) return ready;
     if (all.length === 0) return acquireFresh();
     // Every instance is busy. A sequential flow's next task usually arrives while
     // the instance that ran the previous one is still returning, a fraction of a
