@@ -209,8 +209,10 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
   let running: Promise<void> | undefined;
   const slotWaiters = new Set<() => void>();
   // stop({ immediately: true }) cuts the grace period short, before or during drain().
-  let graceEnded = false;
-  let endGrace: () => void = () => {};
+  let cutGrace: () => void = () => {};
+  const graceCut = new Promise<void>((resolve) => {
+    cutGrace = resolve;
+  });
   let stopWaiter: (() => void) | undefined;
   const stopSignal = new Promise<void>((resolve) => {
     stopWaiter = resolve;
@@ -406,11 +408,9 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
     deleter.eager();
     let timer: ReturnType<typeof setTimeout> | undefined;
     const graceOver = new Promise<void>((resolve) => {
-      endGrace = resolve;
       timer = setTimeout(resolve, graceMs);
     });
-    if (graceEnded) endGrace();
-    await Promise.race([Promise.all([...tasks].map((t) => t.done)), graceOver]);
+    await Promise.race([Promise.all([...tasks].map((t) => t.done)), graceOver, graceCut]);
     clearTimeout(timer);
     const unfinished = [...tasks];
     await Promise.all([...unfinished.map(release), ...finishing]);
@@ -433,10 +433,7 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
       return running;
     },
     async stop(stopOptions) {
-      if (stopOptions?.immediately) {
-        graceEnded = true;
-        endGrace();
-      }
+      if (stopOptions?.immediately) cutGrace();
       stopping = true;
       stopWaiter?.();
       wakeSlot();
