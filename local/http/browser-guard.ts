@@ -51,9 +51,16 @@ export function createBrowserGuard(options: {
   port: () => number;
 }): BrowserGuard {
   const loopbackOnly = isLoopbackName(options.bindHost);
+  // The SDKs send the same Host on every request: once found good, it is not
+  // parsed again (a handful of spellings at most: 127.0.0.1, localhost, with or without port).
+  const goodHosts = new Set<string>();
   return {
     refusal(req) {
       const hostHeader = req.headers.host;
+      const browserHeaders =
+        req.headers.origin !== undefined || req.headers['sec-fetch-site'] !== undefined;
+      if (!browserHeaders && hostHeader !== undefined && goodHosts.has(hostHeader))
+        return undefined;
       const host = hostHeader === undefined ? undefined : normalizeHost(hostHeader);
       if (hostHeader !== undefined && !host) return `the Host header "${hostHeader}" is not valid`;
       const portOk = host?.port === undefined || host.port === options.port();
@@ -77,6 +84,7 @@ export function createBrowserGuard(options: {
           return `a request from the web page origin "${origin}"`;
         }
       }
+      if (hostHeader !== undefined && goodHosts.size < 16) goodHosts.add(hostHeader);
       return undefined;
     },
   };
