@@ -48,7 +48,7 @@ import {
   readString,
   readStringList,
   report,
-  reportAt,
+  reportMergeKey,
   required,
   resolve,
   typeError,
@@ -188,14 +188,7 @@ function readStep(ctx: Ctx, raw: Node | null, path: string, depth: number): Step
   const merge = node.items.find((p) => isScalar(p.key) && p.key.value === '<<');
   if (merge) {
     // Said before "type is required", which is what a merged-in type would look like.
-    reportAt(
-      ctx,
-      'error',
-      'yaml-syntax',
-      'merge keys (<<) are not supported in a step; write the fields out',
-      childPath(path, '<<'),
-      merge.key as Node,
-    );
+    reportMergeKey(ctx, merge.key as Node, path, 'a step');
     return placeholder(ctx, rawName);
   }
   if (typeValue === undefined) {

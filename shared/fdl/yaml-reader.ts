@@ -178,16 +178,7 @@ export function readEntries(
     }
     const valuePath = childPath(path, key);
     if (key === '<<') {
-      // YAML 1.2 (what FDL files are read as here) has no merge keys; YAML 1.1
-      // would merge. Either way the fields are not what they seem: say so.
-      reportAt(
-        ctx,
-        'error',
-        'yaml-syntax',
-        `merge keys (<<) are not supported in ${what}; write the fields out`,
-        valuePath,
-        keyNode,
-      );
+      reportMergeKey(ctx, keyNode, path, what);
       continue;
     }
     const value = resolve(ctx, pair.value as Node | null);
@@ -206,6 +197,21 @@ export function readEntries(
     entries.set(key, value);
   }
   return entries;
+}
+
+/**
+ * A merge key (`<<`): YAML 1.2, which FDL files are read as here, has none, and
+ * a YAML 1.1 reader would merge. Either way the fields are not what they seem.
+ */
+export function reportMergeKey(ctx: Ctx, keyNode: Node | null, path: string, what: string): void {
+  reportAt(
+    ctx,
+    'error',
+    'yaml-syntax',
+    `merge keys (<<) are not supported in ${what}; write the fields out`,
+    childPath(path, '<<'),
+    keyNode,
+  );
 }
 
 /** Records a problem, at an explicit node's position when given (used for keys). */
