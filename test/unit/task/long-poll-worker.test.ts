@@ -46,6 +46,29 @@ const task = (type: string, token: string) =>
 
 const until = (check: () => boolean, ms = 5000) => eventually(check, 'the condition held', ms);
 
+/** Runs a worker on queue "q" until it has settled `count` tasks, stops it, and returns their events. */
+async function runTasks(
+  count: number,
+  options: Omit<Parameters<typeof createLongPollWorker>[0], 'queueName' | 'onTask'>,
+): Promise<WorkerTaskEvent[]> {
+  const events: WorkerTaskEvent[] = [];
+  const w = createLongPollWorker({ queueName: 'q', ...options, onTask: (e) => events.push(e) });
+  const run = w.run();
+  await until(() => events.length === count);
+  await w.stop();
+  await run;
+  return events;
+}
+
+/** A registry whose `slow` handler takes `ms`. */
+const slowRegistry = (ms: number) =>
+  createHandlerRegistry({
+    slow: async () => {
+      await new Promise((r) => setTimeout(r, ms));
+      return {};
+    },
+  });
+
 describe('long-polling worker (unit)', () => {
   it('never runs more tasks at once than its concurrency, nor receives more than the free slots', async () => {
     let running = 0;
@@ -63,20 +86,13 @@ describe('long-polling worker (unit)', () => {
       Array.from({ length: 10 }, (_, i) => task('work', `t${i}`)),
     );
     const { flow, reports } = createFakeFlow();
-    const events: WorkerTaskEvent[] = [];
-    const w = createLongPollWorker({
+    await runTasks(10, {
       queue,
-      queueName: 'q',
       registry,
       flow,
       concurrency: 3,
       batchSize: 16,
-      onTask: (e) => events.push(e),
     });
-    const run = w.run();
-    await until(() => events.length === 10);
-    await w.stop();
-    await run;
     expect(peak).toBe(3);
     expect(Math.max(...receiveSizes)).toBeLessThanOrEqual(3);
     expect(reports).toHaveLength(10);
@@ -193,18 +209,11 @@ describe('long-polling worker (unit)', () => {
   it('deletes a message that can never be reported', async () => {
     const { queue, calls } = createFakeQueue(['{"task_type":"work"}']);
     const { flow, reports } = createFakeFlow();
-    const events: WorkerTaskEvent[] = [];
-    const w = createLongPollWorker({
+    const events = await runTasks(1, {
       queue,
-      queueName: 'q',
       registry: createHandlerRegistry({ work: () => ({}) }),
       flow,
-      onTask: (e) => events.push(e),
     });
-    const run = w.run();
-    await until(() => events.length === 1);
-    await w.stop();
-    await run;
     expect(events[0]).toMatchObject({ outcome: 'invalid', error: { code: 'MissingTaskToken' } });
     expect(calls).toEqual(['delete h0-0']);
     expect(reports).toEqual([]);
@@ -213,10 +222,8 @@ describe('long-polling worker (unit)', () => {
   it('settles the message when the registry itself throws, and keeps running', async () => {
     const { queue, calls } = createFakeQueue([task('work', 't1'), task('work', 't2')]);
     const { flow, reports } = createFakeFlow();
-    const events: WorkerTaskEvent[] = [];
-    const w = createLongPollWorker({
+    const events = await runTasks(2, {
       queue,
-      queueName: 'q',
       registry: {
         get: () => {
           throw new Error('registry exploded');
@@ -224,12 +231,7 @@ describe('long-polling worker (unit)', () => {
         types: () => [],
       },
       flow,
-      onTask: (e) => events.push(e),
     });
-    const run = w.run();
-    await until(() => events.length === 2);
-    await w.stop();
-    await run;
     expect(events.map((e) => e.outcome)).toEqual(['failed', 'failed']);
     expect(reports.map((r) => r.kind === 'failed' && r.cause)).toEqual([
       'registry exploded',
@@ -241,24 +243,12 @@ describe('long-polling worker (unit)', () => {
   it('extends visibility with the newest handle and deletes with it', async () => {
     const { queue, calls } = createFakeQueue([task('slow', 't')]);
     const { flow } = createFakeFlow();
-    const events: WorkerTaskEvent[] = [];
-    const w = createLongPollWorker({
+    await runTasks(1, {
       queue,
-      queueName: 'q',
-      registry: createHandlerRegistry({
-        slow: async () => {
-          await new Promise((r) => setTimeout(r, 1700));
-          return {};
-        },
-      }),
+      registry: slowRegistry(1700),
       flow,
       visibilityTimeout: 1,
-      onTask: (e) => events.push(e),
     });
-    const run = w.run();
-    await until(() => events.length === 1);
-    await w.stop();
-    await run;
     // Extended every 2/3 s while it ran; each call uses and returns the newest handle.
     const extensions = calls.filter((c) => c.startsWith('visibility'));
     expect(extensions.length).toBeGreaterThanOrEqual(1);
@@ -279,25 +269,13 @@ describe('long-polling worker (unit)', () => {
     };
     const { flow } = createFakeFlow();
     const errors: string[] = [];
-    const events: WorkerTaskEvent[] = [];
-    const w = createLongPollWorker({
+    await runTasks(1, {
       queue,
-      queueName: 'q',
-      registry: createHandlerRegistry({
-        slow: async () => {
-          await new Promise((r) => setTimeout(r, 1500));
-          return {};
-        },
-      }),
+      registry: slowRegistry(1500),
       flow,
       visibilityTimeout: 1,
       onError: (_err, stage) => errors.push(stage),
-      onTask: (e) => events.push(e),
     });
-    const run = w.run();
-    await until(() => events.length === 1);
-    await w.stop();
-    await run;
     // Failed at 2/3 s, tried again 1/6 s later with the same handle; the delete
     // then uses the newest handle, so nobody else took the message meanwhile.
     expect(calls[0]).toBe('failed h0-0');
@@ -405,10 +383,8 @@ describe('long-polling worker (unit)', () => {
   it('hides a retryable failure for the backoff delay instead of deleting it', async () => {
     const { queue, calls } = createFakeQueue([task('busy', 't')]);
     const { flow } = createFakeFlow();
-    const events: WorkerTaskEvent[] = [];
-    const w = createLongPollWorker({
+    const events = await runTasks(1, {
       queue,
-      queueName: 'q',
       registry: createHandlerRegistry({
         busy: async () => {
           throw Object.assign(new Error('busy'), { code: 'Busy', retryable: true });
@@ -416,12 +392,7 @@ describe('long-polling worker (unit)', () => {
       }),
       flow,
       retryDelaySeconds: (n) => 5 * n,
-      onTask: (e) => events.push(e),
     });
-    const run = w.run();
-    await until(() => events.length === 1);
-    await w.stop();
-    await run;
     expect(events[0]?.outcome).toBe('retry');
     expect(calls).toEqual(['visibility h0-0 5']);
   });
