@@ -118,11 +118,7 @@ steps:
     const exec = await strict.h.start(loop, { go: true });
     const d = await strict.h.finished(loop, exec);
     expect(d.Status).toBe('Failed');
-    const tail = await strict.fnf.call<{ Events: Array<{ EventId: number; EventDetail: string }> }>(
-      'GetExecutionHistory',
-      { FlowName: loop, ExecutionName: exec, NextToken: '4990', Limit: 100 },
-    );
-    const last = tail.Events.at(-1);
+    const last = (await strict.h.history(loop, exec)).at(-1);
     expect(last?.EventId).toBeGreaterThan(5000);
     expect(JSON.parse(last?.EventDetail ?? '{}').error).toBe('FnF.HistoryLimitExceeded');
 

@@ -233,10 +233,12 @@ describe('task tokens', () => {
 
 describe('the history limit', () => {
   it('fails the execution when a report would record its 5,001st event, and accepts the report', async () => {
-    // 8 + 4 events per iteration: with 1248 items the task waits as event 5000.
-    const flow = await ctx.h.createFlow(`version: v1
-type: flow
-steps:
+    // The callback task after a foreach and a pad step: 8 + 4 events per
+    // iteration, so with 1248 items the task waits as event 5000.
+    const flow = await ctx.h.createFlow(
+      callbackTask('').replace(
+        'steps:\n',
+        `steps:
   - type: foreach
     name: fe
     iterationMapping:
@@ -247,27 +249,12 @@ steps:
         name: p
   - type: pass
     name: pad
-  - type: task
-    name: work
-    resourceArn: acs:mns:::/queues/err-q/messages
-    pattern: waitForCallback
-    inputMappings:
-      - target: token
-        source: $context.task.token
-`);
+`,
+      ),
+    );
     const exec = await ctx.h.start(flow, { items: Array.from({ length: 1248 }, (_, i) => i) });
     const m = await ctx.h.receive('err-q');
-    const tail = async () =>
-      (
-        await ctx.fnf.call<{
-          Events: Array<{ EventId: number; Type: string; EventDetail: string }>;
-        }>('GetExecutionHistory', {
-          FlowName: flow,
-          ExecutionName: exec,
-          NextToken: '4990',
-          Limit: 100,
-        })
-      ).Events.at(-1);
+    const tail = async () => (await ctx.h.history(flow, exec)).at(-1);
     expect((await tail())?.EventId).toBe(5000);
     const r = await ctx.fnf.call<{ EventId: number }>('ReportTaskSucceeded', {
       TaskToken: m.body.token,

@@ -55,13 +55,24 @@ export function flowHelpers(fnf: FnfSdk, mns: MnsSdk, stack: LocalStack) {
     /** Starts an execution and waits until it ends. */
     run: async (flow: string, input: object = {}): Promise<Described> =>
       h.finished(flow, await h.start(flow, input)),
+    /** Every event of an execution, page by page. */
     async history(flow: string, exec: string): Promise<HistoryEvent[]> {
-      const r = await fnf.call<{ Events: HistoryEvent[] }>('GetExecutionHistory', {
-        FlowName: flow,
-        ExecutionName: exec,
-        Limit: 1000,
-      });
-      return r.Events;
+      const events: HistoryEvent[] = [];
+      let next: string | undefined;
+      do {
+        const r = await fnf.call<{ Events: HistoryEvent[]; NextToken?: string }>(
+          'GetExecutionHistory',
+          {
+            FlowName: flow,
+            ExecutionName: exec,
+            Limit: 1000,
+            ...(next ? { NextToken: next } : {}),
+          },
+        );
+        events.push(...r.Events);
+        next = r.NextToken || undefined;
+      } while (next);
+      return events;
     },
     /** Receives one message (no long poll: the stack may run on a virtual clock). */
     async receive(queue: string): Promise<{ body: Record<string, unknown>; handle: string }> {
