@@ -41,17 +41,9 @@ export function signMnsHeaders(options: {
  * of the server's own code: for bodies the SDK cannot send (escaped XML) and
  * for header edge cases.
  */
-export async function signedFetch(options: {
-  endpoint: string;
-  accessKeyId: string;
-  accessKeySecret: string;
-  method: string;
-  /** Path and raw query, exactly as it goes on the request line. */
-  resource: string;
-  body?: string;
-  headers?: Record<string, string>;
-  signal?: AbortSignal;
-}): Promise<{ status: number; contentType: string; headers: Headers; text: string }> {
+export async function signedFetch(
+  options: Parameters<typeof signMnsHeaders>[0] & { endpoint: string; signal?: AbortSignal },
+): Promise<{ status: number; contentType: string; headers: Headers; text: string }> {
   const date = new Date().toUTCString();
   const headers = signMnsHeaders({
     ...options,

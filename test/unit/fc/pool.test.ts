@@ -103,16 +103,25 @@ async function overlapping(logger = silentLogger) {
   return { p, spawned, first, second };
 }
 
+/** The first instance finishes the first request, then serves the waiting second. */
+async function bothServedByFirst(
+  spawned: FakeInstance[],
+  first: Promise<InvokeOutcome>,
+  second: Promise<InvokeOutcome>,
+) {
+  spawned[0]?.finish();
+  expect(await bodyOf(first)).toBe('i1');
+  await flush();
+  spawned[0]?.finish();
+  expect(await bodyOf(second)).toBe('i1');
+}
+
 describe('the function instance pool', () => {
   it('serves a request that finds every instance busy with the first one to come free, without waiting for a cold start', async () => {
     const { spawned, first, second } = await overlapping();
     // A spare was started for it, but it is still cold; the busy one frees first.
     expect(spawned).toHaveLength(2);
-    spawned[0]?.finish();
-    expect(await bodyOf(first)).toBe('i1');
-    await flush();
-    spawned[0]?.finish();
-    expect(await bodyOf(second)).toBe('i1');
+    await bothServedByFirst(spawned, first, second);
     expect(spawned[1]?.served).toBe(0);
   });
 
@@ -179,11 +188,7 @@ describe('the function instance pool', () => {
     await flush();
     // No replacement spare: a second failed start would reach the request as an error.
     expect(spawned).toHaveLength(2);
-    spawned[0]?.finish();
-    expect(await bodyOf(first)).toBe('i1');
-    await flush();
-    spawned[0]?.finish();
-    expect(await bodyOf(second)).toBe('i1');
+    await bothServedByFirst(spawned, first, second);
   });
 
   it('keeps the instances that did start when warming several and one fails to initialize', async () => {
