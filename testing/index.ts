@@ -17,6 +17,7 @@ import { VirtualClock } from '../local/clock';
 import { type FollowedExecution, followExecution } from '../local/demo/follow';
 import type { HistoryEvent } from '../local/flow/types';
 import { createLogger, type Logger, type LogLevel } from '../local/log';
+import type { ReceivedMessage } from '../local/mns/types';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import type { Credentials } from '../shared/clients/config';
 import { createFlowClient } from '../shared/clients/flow-client';
@@ -139,9 +140,24 @@ export async function createTestEnvironment(
     stack.queues.getQueue(queue);
     const abort = new AbortController();
     const results: TaskResult[] = [];
+    const runTask = async (m: ReceivedMessage) => {
+      const result = await processTask(
+        { body: m.body, messageId: m.messageId, dequeueCount: m.dequeueCount },
+        { registry, flow, signal: abort.signal },
+      );
+      results.push(result);
+      // A retryable failure leaves the message to come back after its visibility timeout.
+      if (isDone(result.outcome)) {
+        try {
+          stack.queues.deleteMessage(queue, m.receiptHandle);
+        } catch {
+          // The handle expired: the message comes back and the report dedups it.
+        }
+      }
+    };
     const loop = (async () => {
       while (!abort.signal.aborted) {
-        let messages: Awaited<ReturnType<typeof stack.queues.receiveMessages>>;
+        let messages: ReceivedMessage[];
         try {
           messages = await stack.queues.receiveMessages(queue, {
             max: 16,
@@ -161,21 +177,6 @@ export async function createTestEnvironment(
         );
       }
     })();
-    async function runTask(m: Awaited<ReturnType<typeof stack.queues.receiveMessages>>[number]) {
-      const result = await processTask(
-        { body: m.body, messageId: m.messageId, dequeueCount: m.dequeueCount },
-        { registry, flow, signal: abort.signal },
-      );
-      results.push(result);
-      // A retryable failure leaves the message to come back after its visibility timeout.
-      if (isDone(result.outcome)) {
-        try {
-          stack.queues.deleteMessage(queue, m.receiptHandle);
-        } catch {
-          // The handle expired: the message comes back and the report dedups it.
-        }
-      }
-    }
     loop.catch((err) => stack.logger.error('mock worker stopped', { queue, error: String(err) }));
     const worker: MockWorker = {
       results,
