@@ -115,8 +115,12 @@ export function createConsoleBackend(deps: {
   return {
     listFlows: async (p) => engine.listFlows(p) as Awaited<ReturnType<ConsoleBackend['listFlows']>>,
     describeFlow: async (p) => engine.describeFlow(p) as ConsoleFlow,
-    listExecutions: async (p) =>
-      engine.listExecutions(p) as Awaited<ReturnType<ConsoleBackend['listExecutions']>>,
+    listExecutions: async (p) => {
+      const r = engine.listExecutions(p) as Awaited<ReturnType<ConsoleBackend['listExecutions']>>;
+      // The list shows names, states and input; the definition is per flow, not per row.
+      const Executions = r.Executions.map(({ FlowDefinition: _, ...e }) => e as ConsoleExecution);
+      return r.NextToken ? { Executions, NextToken: r.NextToken } : { Executions };
+    },
     describeExecution: async (p) => (await engine.describeExecution(p)) as ConsoleExecution,
     getExecutionHistory: async (p) => {
       const r = engine.getExecutionHistory(p) as {

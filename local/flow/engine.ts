@@ -7,7 +7,7 @@ import type { StackContext } from '../stack';
 import { createFlowCore, type FlowQueues } from './core';
 import { fnfErrors } from './errors';
 import { isValidName, jsonBytes } from './limits';
-import { intParam, jsonObjectParam, optional, required } from './params';
+import { boolParam, intParam, jsonObjectParam, optional, required } from './params';
 import type { ExecRow, FlowRow } from './repo';
 import { findTask, type Outcome } from './state';
 import { deriveStepStates } from './step-states';
@@ -218,6 +218,7 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     listExecutions(p) {
       const flow = flowOf(required(p, 'FlowName'));
       const limit = intParam(p, 'Limit', 60, 1, 100);
+      const fields = boolParam(p, 'MetadataOnly', false) ? 'metadata' : 'full';
       const where = ['flow_id = ?'];
       const args: unknown[] = [flow.id];
       const token = optional(p, 'NextToken');
@@ -259,7 +260,7 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
         )
         .all(...args, limit + 1) as ExecRow[];
       const result: ApiResult = {
-        Executions: rows.slice(0, limit).map((r) => executionView(r, false)),
+        Executions: rows.slice(0, limit).map((r) => executionView(r, fields)),
       };
       if (rows.length > limit) result.NextToken = rows[limit]?.name;
       return result;

@@ -33,6 +33,15 @@ export function intParam(
   return n;
 }
 
+/** An optional boolean parameter: `true` or `false` (as the SDKs send them). */
+export function boolParam(p: ApiParams, name: string, dflt: boolean): boolean {
+  const raw = optional(p, name);
+  if (raw === undefined) return dflt;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw fnfErrors.invalidArgument(`${name} must be true or false; got ${raw}`);
+}
+
 /**
  * How deep an Input or Output may nest. The engine walks step data recursively
  * (mappings, conditions, serialisation), so a deeper value would overflow the

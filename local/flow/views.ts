@@ -24,17 +24,24 @@ export function flowView(f: FlowRow): Record<string, unknown> {
 /**
  * An execution as DescribeExecution returns it. Output and StoppedTime appear
  * only once set (the cloud sends empty strings early on; clients accept both).
+ * `metadata` (ListExecutions with MetadataOnly=true) leaves out the definition,
+ * Input and Output.
  */
-export function executionView(e: ExecRow, withDefinition = true): Record<string, unknown> {
+export function executionView(
+  e: ExecRow,
+  fields: 'full' | 'metadata' = 'full',
+): Record<string, unknown> {
   const v: Record<string, unknown> = {
     Name: e.name,
     FlowName: e.flow_name,
-    Input: e.input,
     Status: e.status,
     StartedTime: isoTime(e.started_ms),
   };
-  if (withDefinition) v.FlowDefinition = e.definition;
-  if (e.output !== null) v.Output = e.output;
+  if (fields === 'full') {
+    v.FlowDefinition = e.definition;
+    v.Input = e.input;
+    if (e.output !== null) v.Output = e.output;
+  }
   if (e.stopped_ms !== null) v.StoppedTime = isoTime(e.stopped_ms);
   return v;
 }

@@ -553,6 +553,27 @@ describe('flows and executions through the API', () => {
     );
     expect(second.Executions.map((e) => e.Name)).toEqual(['job-1']);
     expect(second.NextToken).toBeUndefined();
+    // Rows carry DescribeExecution's fields; MetadataOnly leaves out the bulky ones.
+    const full = await ctx.fnf.call<{ Executions: Array<Record<string, unknown>> }>(
+      'ListExecutions',
+      { FlowName: flow, ExecutionNamePrefix: 'job-1' },
+    );
+    const described = await ctx.fnf.call<Record<string, unknown>>('DescribeExecution', {
+      FlowName: flow,
+      ExecutionName: 'job-1',
+    });
+    const { RequestId: _, ...describedFields } = described;
+    expect(full.Executions).toEqual([describedFields]);
+    const slim = await ctx.fnf.call<{ Executions: Array<Record<string, unknown>> }>(
+      'ListExecutions',
+      { FlowName: flow, ExecutionNamePrefix: 'job-1', MetadataOnly: 'true' },
+    );
+    expect(Object.keys(slim.Executions[0] ?? {}).sort()).toEqual(
+      ['FlowName', 'Name', 'StartedTime', 'Status', 'StoppedTime'].sort(),
+    );
+    await expect(
+      ctx.fnf.call('ListExecutions', { FlowName: flow, MetadataOnly: 'yes' }),
+    ).rejects.toMatchObject({ code: 'InvalidArgument' });
     const page = await ctx.fnf.call<{ Events: Array<{ EventId: number }>; NextToken?: string }>(
       'GetExecutionHistory',
       { FlowName: flow, ExecutionName: 'job-1', Limit: 2 },

@@ -48,6 +48,10 @@ describe('createConsoleBackend', () => {
       expect(typeof Events[1]?.EventDetail).toBe('string');
       // The live events are the same events, in the same form.
       expect(live.filter((e) => e.executionName === 'x1').map((e) => e.event)).toEqual(Events);
+      // The list's rows leave the flow's definition out (the flow page shows it).
+      const { Executions } = await backend.listExecutions({ FlowName: 'console_flow' });
+      expect(Executions.find((e) => e.Name === 'x1')).toMatchObject({ Status: 'Succeeded' });
+      expect(Executions.some((e) => 'FlowDefinition' in e)).toBe(false);
     } finally {
       unsubscribe();
     }
