@@ -67,6 +67,21 @@ describe('the local function runtime', () => {
     expect(res.headers['x-fc-error-type']).toBeUndefined();
   });
 
+  it('runs the one local version for any qualifier and tells the handler which was asked for', async () => {
+    const asked = async (qualifier?: string) => {
+      const res = await fc.invokeFunction('default', 'echo', '{}', {}, qualifier);
+      return JSON.parse(String(res.data)).service;
+    };
+    expect(await asked()).toEqual({
+      logProject: '',
+      logStore: '',
+      qualifier: 'LATEST',
+      versionId: '',
+    });
+    expect(await asked('prod')).toMatchObject({ qualifier: 'prod', versionId: '' });
+    expect(await asked('3')).toMatchObject({ qualifier: '3' });
+  });
+
   it('answers a thrown error with 200, x-fc-error-type and the error JSON', async () => {
     const res = await fc.invokeFunction('default', 'fail', '{}');
     expect(res.headers['x-fc-error-type']).toBe('UnhandledInvocationError');
