@@ -91,14 +91,18 @@ function runSeq(frame: SeqFrame, host: InterpreterHost): SeqResult {
     const enteredId = run?.enteredId ?? box.enteredId;
     const input = run?.input ?? box.input;
     frame.step = undefined;
-    const output =
-      completion.output ??
-      (step.outputMappings
-        ? applyMappings(step.outputMappings, { input, local: completion.local })
-        : step.type === 'parallel' || step.type === 'foreach'
-          ? {}
-          : completion.local);
-    checkSize(host, step.name, input, completion.local, output);
+    // Still the step's own failure (a StepFailed event) when its output breaks the limits.
+    const output = guard(step as Step, enteredId, host, () => {
+      const out =
+        completion.output ??
+        (step.outputMappings
+          ? applyMappings(step.outputMappings, { input, local: completion.local })
+          : step.type === 'parallel' || step.type === 'foreach'
+            ? {}
+            : completion.local);
+      checkSize(host, step.name, input, completion.local, out);
+      return out;
+    });
     host.emit({
       type: 'StepExited',
       stepName: step.name,
@@ -119,12 +123,7 @@ function runSeq(frame: SeqFrame, host: InterpreterHost): SeqResult {
   }
 }
 
-function guard(
-  step: Step,
-  enteredId: number,
-  host: InterpreterHost,
-  fn: () => Completion | 'blocked',
-): Completion | 'blocked' {
+function guard<T>(step: Step, enteredId: number, host: InterpreterHost, fn: () => T): T {
   try {
     return fn();
   } catch (err) {

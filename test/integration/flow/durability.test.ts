@@ -122,11 +122,45 @@ steps:
     expect(last?.EventId).toBeGreaterThan(5000);
     expect(JSON.parse(last?.EventDetail ?? '{}').error).toBe('FnF.HistoryLimitExceeded');
 
+    // A step whose input + output passes 32 KiB fails, with its own StepFailed event.
+    const doublerDefinition = `version: v1
+type: flow
+steps:
+  - type: pass
+    name: double
+    outputMappings:
+      - target: a
+        source: $input.blob
+      - target: b
+        source: $input.blob
+`;
+    const doubler = await strict.h.createFlow(doublerDefinition);
+    const blob = { blob: 'x'.repeat(12 * 1024) };
+    const doubled = await strict.h.start(doubler, blob);
+    const failed = await strict.h.finished(doubler, doubled);
+    expect(failed.Status).toBe('Failed');
+    const events = await strict.h.history(doubler, doubled);
+    expect(events.map((e) => [e.Type, e.StepName ?? ''])).toEqual([
+      ['ExecutionStarted', ''],
+      ['StepEntered', 'double'],
+      ['StepFailed', 'double'],
+      ['ExecutionFailed', ''],
+    ]);
+    expect(JSON.parse(events[2]?.EventDetail ?? '{}')).toMatchObject({
+      error: 'FnF.DataTooLarge',
+      cause: expect.stringMatching(
+        /step double: input \+ local \+ output is \d+ bytes; the limit is 32768/,
+      ),
+    });
+
     const relaxed = await open({ memory: true, relaxLimits: true });
     const flow2 = await relaxed.h.createFlow(
       'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n',
     );
     const exec2 = await relaxed.h.start(flow2, JSON.parse(big));
     expect((await relaxed.h.finished(flow2, exec2)).Status).toBe('Succeeded');
+    const doubler2 = await relaxed.h.createFlow(doublerDefinition);
+    const doubled2 = await relaxed.h.start(doubler2, blob);
+    expect((await relaxed.h.finished(doubler2, doubled2)).Status).toBe('Succeeded');
   });
 });
