@@ -2,7 +2,7 @@ import { evaluateCondition, parseCondition } from '../../shared/fdl/condition';
 import type { ChoiceStep, JsonObject } from '../../shared/fdl/types';
 import { FlowFailure } from './errors';
 import type { ChoiceRun, SeqFrame } from './state';
-import type { Completion, InterpreterHost, RunSeq } from './step-support';
+import { type Completion, type InterpreterHost, type RunSeq, runChild } from './step-support';
 
 export function enterChoice(
   frame: SeqFrame,
@@ -35,20 +35,21 @@ export function enterChoice(
     kind: 'choice',
     name: step.name,
     enteredId,
-    input,
-    frame: { path: branchPath, idx: 0, input, local: {} },
+    frame: { path: branchPath, idx: 0, local: {} },
   };
   if (goto !== undefined) run.goto = goto;
   frame.step = run;
-  return advanceChoice(run, host, runSeq);
+  return advanceChoice(run, input, host, runSeq);
 }
 
+/** `input` is the choice step's input, which its branch runs on. */
 export function advanceChoice(
   run: ChoiceRun,
+  input: JsonObject,
   host: InterpreterHost,
   runSeq: RunSeq,
 ): Completion | 'blocked' {
-  const r = runSeq(run.frame, host);
+  const r = runChild(run.frame, input, host, runSeq);
   if (r.state === 'blocked') return r.state;
   // A succeed inside a choice branch ends the enclosing sequences too (reference §2.8).
   const c: Completion = { local: run.frame.local, succeed: r.succeed };

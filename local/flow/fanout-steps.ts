@@ -1,13 +1,14 @@
 import { evaluatePath } from '../../shared/fdl/path';
 import type { ForeachStep, Json, JsonObject, ParallelStep } from '../../shared/fdl/types';
 import { FlowFailure } from './errors';
-import type { ForeachRun, ParallelRun, SeqFrame } from './state';
+import type { ChildFrame, ForeachRun, ParallelRun, SeqFrame } from './state';
 import {
   type Completion,
   cancelFrame,
   type InterpreterHost,
   localArray,
   type RunSeq,
+  runChild,
   type SeqResult,
 } from './step-support';
 
@@ -29,7 +30,6 @@ export function enterParallel(
     kind: 'parallel',
     name: step.name,
     enteredId,
-    input,
     branches: step.branches.map((_, i) => {
       const id = host.emit({
         type: 'BranchEntered',
@@ -39,22 +39,19 @@ export function enterParallel(
       });
       return {
         enteredId: id,
-        frame: {
-          path: [...frame.path, frame.idx, 'branches', i, 'steps'],
-          idx: 0,
-          input,
-          local: {},
-        },
+        frame: { path: [...frame.path, frame.idx, 'branches', i, 'steps'], idx: 0, local: {} },
       };
     }),
   };
   frame.step = run;
-  return advanceParallel(run, step, host, runSeq);
+  return advanceParallel(run, step, input, host, runSeq);
 }
 
+/** `input` is the parallel step's input, which every branch runs on. */
 export function advanceParallel(
   run: ParallelRun,
   step: ParallelStep,
+  input: JsonObject,
   host: InterpreterHost,
   runSeq: RunSeq,
 ): Completion | 'blocked' {
@@ -62,7 +59,7 @@ export function advanceParallel(
     if (!b.frame) continue;
     let r: SeqResult;
     try {
-      r = runSeq(b.frame, host);
+      r = runChild(b.frame, input, host, runSeq);
     } catch (err) {
       b.frame = undefined;
       cancelSiblings(
@@ -89,7 +86,7 @@ export function advanceParallel(
 }
 
 function cancelSiblings(
-  items: Array<{ frame: SeqFrame | undefined; enteredId: number; index: number }>,
+  items: Array<{ frame: ChildFrame | undefined; enteredId: number; index: number }>,
   host: InterpreterHost,
   stepName: string,
   type: 'BranchExited' | 'IterationExited',
@@ -109,6 +106,22 @@ export function enterForeach(
   host: InterpreterHost,
   runSeq: RunSeq,
 ): Completion | 'blocked' {
+  const items = foreachItems(step, input);
+  const run: ForeachRun = {
+    kind: 'foreach',
+    name: step.name,
+    enteredId,
+    path: [...frame.path, frame.idx, 'steps'],
+    next: 0,
+    running: {},
+    results: items.map(() => null),
+  };
+  frame.step = run;
+  return advanceForeach(run, step, input, host, runSeq);
+}
+
+/** The foreach step's collection, read from its input. */
+function foreachItems(step: ForeachStep, input: JsonObject): Json[] {
   const items = evaluatePath(step.iterationMapping.collection, { $: input, input });
   if (!Array.isArray(items)) {
     throw new FlowFailure(
@@ -116,39 +129,37 @@ export function enterForeach(
       `foreach ${step.name}: ${step.iterationMapping.collection} is not an array`,
     );
   }
-  const run: ForeachRun = {
-    kind: 'foreach',
-    name: step.name,
-    enteredId,
-    input,
-    items,
-    path: [...frame.path, frame.idx, 'steps'],
-    next: 0,
-    running: {},
-    results: items.map(() => null),
-  };
-  frame.step = run;
-  return advanceForeach(run, step, host, runSeq);
+  return items;
 }
 
+/** Iteration `i`'s input: the step's input plus the item (and its index, if mapped). */
+function iterationInput(
+  step: ForeachStep,
+  input: JsonObject,
+  items: Json[],
+  i: number,
+): JsonObject {
+  const it: JsonObject = { ...input, [step.iterationMapping.item]: items[i] as Json };
+  if (step.iterationMapping.index) it[step.iterationMapping.index] = i;
+  return it;
+}
+
+/** `input` is the foreach step's input: its collection, and the base of each iteration's input. */
 export function advanceForeach(
   run: ForeachRun,
   step: ForeachStep,
+  input: JsonObject,
   host: InterpreterHost,
   runSeq: RunSeq,
 ): Completion | 'blocked' {
+  const items = foreachItems(step, input);
   for (;;) {
     let progressed = false;
     while (
-      run.next < run.items.length &&
+      run.next < items.length &&
       Object.keys(run.running).length < host.limits.foreachConcurrency
     ) {
       const i = run.next++;
-      const itemInput: JsonObject = {
-        ...run.input,
-        [step.iterationMapping.item]: run.items[i] as Json,
-      };
-      if (step.iterationMapping.index) itemInput[step.iterationMapping.index] = i;
       const path = run.path;
       const id = host.emit({
         type: 'IterationEntered',
@@ -158,13 +169,13 @@ export function advanceForeach(
       });
       run.running[String(i)] = {
         enteredId: id,
-        frame: { path, idx: 0, input: itemInput, local: {} },
+        frame: { path, idx: 0, local: {} },
       };
     }
     for (const [key, it] of Object.entries(run.running)) {
       let r: SeqResult;
       try {
-        r = runSeq(it.frame, host);
+        r = runChild(it.frame, iterationInput(step, input, items, Number(key)), host, runSeq);
       } catch (err) {
         delete run.running[key];
         cancelSiblings(
@@ -192,8 +203,8 @@ export function advanceForeach(
         progressed = true;
       }
     }
-    if (!progressed || run.next >= run.items.length) break;
+    if (!progressed || run.next >= items.length) break;
   }
-  if (run.next < run.items.length || Object.keys(run.running).length > 0) return 'blocked';
+  if (run.next < items.length || Object.keys(run.running).length > 0) return 'blocked';
   return localArray(run.results.map((r) => r ?? {}));
 }

@@ -17,6 +17,7 @@ import {
   type EnterBox,
   type InterpreterHost,
   pathOf,
+  runInput,
   type SeqResult,
   stepInput,
   toFailure,
@@ -36,7 +37,6 @@ export type DriveResult =
 export function initialState(flowInput: JsonObject): ExecState {
   return {
     nextEventId: 1,
-    flowInput,
     root: { path: ['steps'], idx: 0, input: flowInput, local: {} },
   };
 }
@@ -48,7 +48,7 @@ export function drive(state: ExecState, host: InterpreterHost): DriveResult {
     if (r.state === 'blocked') return r;
     const flow = host.flow;
     const output = flow.outputMappings
-      ? applyMappings(flow.outputMappings, { input: state.flowInput, local: state.root.local })
+      ? applyMappings(flow.outputMappings, { input: state.root.input, local: state.root.local })
       : state.root.local;
     return { state: 'succeeded', output };
   } catch (err) {
@@ -89,7 +89,7 @@ function runSeq(frame: SeqFrame, host: InterpreterHost): SeqResult {
     }
     const run = frame.step;
     const enteredId = run?.enteredId ?? box.enteredId;
-    const input = run?.input ?? box.input;
+    const input = run ? runInput(frame, step, run, host) : box.input;
     frame.step = undefined;
     // Still the step's own failure (a StepFailed event) when its output breaks the limits.
     const output = guard(step as Step, enteredId, host, () => {
@@ -188,10 +188,22 @@ function advance(
     case 'wait':
       return run.fired ? { local: {} } : 'blocked';
     case 'choice':
-      return advanceChoice(run, host, runSeq);
+      return advanceChoice(run, runInput(frame, step, run, host), host, runSeq);
     case 'parallel':
-      return advanceParallel(run, step as ParallelStep, host, runSeq);
+      return advanceParallel(
+        run,
+        step as ParallelStep,
+        runInput(frame, step, run, host),
+        host,
+        runSeq,
+      );
     case 'foreach':
-      return advanceForeach(run, step as ForeachStep, host, runSeq);
+      return advanceForeach(
+        run,
+        step as ForeachStep,
+        runInput(frame, step, run, host),
+        host,
+        runSeq,
+      );
   }
 }

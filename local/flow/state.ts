@@ -1,4 +1,4 @@
-import type { Json, JsonObject } from '../../shared/fdl/types';
+import type { JsonObject } from '../../shared/fdl/types';
 import type { FunctionInvokeRequest } from './types';
 
 /**
@@ -8,16 +8,26 @@ import type { FunctionInvokeRequest } from './types';
  */
 export interface ExecState {
   nextEventId: number;
-  flowInput: JsonObject;
+  /** The flow's steps; its input is the flow input (after the flow's inputMappings). */
   root: SeqFrame;
 }
 
 /** A running `steps` list (the flow, a choice branch, a parallel branch, a foreach iteration). */
-export interface SeqFrame {
+export interface SeqFrame extends ChildFrame {
+  input: JsonObject;
+}
+
+/**
+ * A choice branch, parallel branch or foreach iteration as the state keeps it:
+ * without its input, which is its step's input (for an iteration, plus the item
+ * and its index) and is set again each time the frame runs (runChild). Kept,
+ * it would copy the step's input once per branch or running iteration into
+ * every saved state: 100 iterations over a 30 KB input saved 2.9 MB per report.
+ */
+export interface ChildFrame {
   /** Path to the steps array in the definition, e.g. `["steps", 2, "branches", 0, "steps"]`. */
   path: Array<string | number>;
   idx: number;
-  input: JsonObject;
   local: JsonObject;
   step?: StepRun;
 }
@@ -25,10 +35,15 @@ export interface SeqFrame {
 /** A finished task attempt, set by the event that ended it (report, invoke result, timeout). */
 export type Outcome = { ok: true; local: JsonObject } | { ok: false; error: string; cause: string };
 
+/**
+ * A step in flight. Its input is not kept: it is worked out again from the
+ * frame (input, local, the step's inputMappings and, for a task, the current
+ * attempt's token) where it is needed, which gives the same value, since a
+ * frame's input and local do not change while one of its steps runs.
+ */
 interface RunBase {
   name: string;
   enteredId: number;
-  input: JsonObject;
 }
 
 /** A task step in flight. */
@@ -55,24 +70,26 @@ export interface TaskRun extends RunBase {
 /** A choice step running its chosen branch. */
 export interface ChoiceRun extends RunBase {
   kind: 'choice';
-  frame: SeqFrame;
+  frame: ChildFrame;
   goto?: string;
 }
 
 /** A parallel step: one frame per branch until it ends. */
 export interface ParallelRun extends RunBase {
   kind: 'parallel';
-  branches: Array<{ enteredId: number; frame?: SeqFrame; local?: JsonObject }>;
+  branches: Array<{ enteredId: number; frame?: ChildFrame; local?: JsonObject }>;
 }
 
-/** A foreach step: at most `concurrency` iterations running. */
+/**
+ * A foreach step: at most `concurrency` iterations running. Its items are read
+ * from `input` each time it advances, not kept twice.
+ */
 export interface ForeachRun extends RunBase {
   kind: 'foreach';
-  items: Json[];
   /** Path to the iteration steps. */
   path: Array<string | number>;
   next: number;
-  running: Record<string, { enteredId: number; frame: SeqFrame }>;
+  running: Record<string, { enteredId: number; frame: ChildFrame }>;
   results: Array<JsonObject | null>;
 }
 
@@ -86,7 +103,7 @@ export interface WaitRun extends RunBase {
 export type StepRun = TaskRun | ChoiceRun | ParallelRun | ForeachRun | WaitRun;
 
 /** Calls `visit` on every step run in the tree (depth first). */
-export function walkRuns(frame: SeqFrame, visit: (run: StepRun) => void): void {
+export function walkRuns(frame: ChildFrame, visit: (run: StepRun) => void): void {
   const run = frame.step;
   if (!run) return;
   visit(run);

@@ -1,10 +1,10 @@
 // Types and helpers shared by the interpreter and the step kinds (one file per kind).
 import { applyMappings, defaultStepInput } from '../../shared/fdl/mappings';
-import type { Flow, JsonObject, Mapping, TaskStep } from '../../shared/fdl/types';
+import type { Flow, JsonObject, Mapping, Step, TaskStep } from '../../shared/fdl/types';
 import { FlowFailure } from './errors';
 import type { FlowLimits } from './limits';
 import { jsonBytes } from './limits';
-import { type SeqFrame, type StepRun, type TaskRun, walkRuns } from './state';
+import { type ChildFrame, type SeqFrame, type StepRun, type TaskRun, walkRuns } from './state';
 
 /** A history event as the interpreter emits it. */
 export interface EmitEvent {
@@ -49,6 +49,21 @@ export type Completion = {
 /** Runs a `steps` list as far as it can go (passed in to avoid an import cycle). */
 export type RunSeq = (frame: SeqFrame, host: InterpreterHost) => SeqResult;
 
+/** Runs a branch or iteration with its input, which the state does not keep (see ChildFrame). */
+export function runChild(
+  frame: ChildFrame,
+  input: JsonObject,
+  host: InterpreterHost,
+  runSeq: RunSeq,
+): SeqResult {
+  const live: SeqFrame = Object.assign(frame, { input });
+  try {
+    return runSeq(live, host);
+  } finally {
+    delete (live as Partial<SeqFrame>).input;
+  }
+}
+
 /** What a step that finishes on entry hands back to its sequence. */
 export interface EnterBox {
   enteredId: number;
@@ -56,7 +71,7 @@ export interface EnterBox {
 }
 
 /** Cancels every timer armed under `frame` (a cancelled branch or a stopped execution). */
-export function cancelFrame(frame: SeqFrame, host: InterpreterHost): void {
+export function cancelFrame(frame: ChildFrame, host: InterpreterHost): void {
   walkRuns(frame, (run) => cancelRunTimers(run, host));
 }
 
@@ -111,6 +126,12 @@ export function stepInput(
     local: frame.local,
     context: contextFor(host, token),
   });
+}
+
+/** The input of the step `run` is running in `frame` (see RunBase: it is not kept). */
+export function runInput(frame: SeqFrame, step: Step, run: StepRun, host: InterpreterHost) {
+  const token = run.kind === 'task' ? host.token(run.scheduledId) : undefined;
+  return stepInput(frame, step.inputMappings, host, token);
 }
 
 export function pathOf(frame: SeqFrame): string {

@@ -6,6 +6,7 @@ import {
   type Completion,
   type InterpreterHost,
   retryKey,
+  runInput,
   stepInput,
   timeoutKey,
 } from './step-support';
@@ -23,7 +24,6 @@ export function enterTask(
     kind: 'task',
     name: step.name,
     enteredId,
-    input,
     attempt: 0,
     policyUsed: [],
     phase: 'waiting',
@@ -42,7 +42,6 @@ function startAttempt(
 ): void {
   run.attempt++;
   run.phase = 'waiting';
-  run.input = input;
   host.emit({
     type: 'TaskScheduled',
     stepName: step.name,
@@ -104,7 +103,10 @@ export function advanceTask(
   if (handler) {
     const errLocal: JsonObject = { error: outcome.error, cause: outcome.cause };
     const output = step.errorMappings
-      ? applyMappings(step.errorMappings, { input: run.input, local: errLocal })
+      ? applyMappings(step.errorMappings, {
+          input: runInput(frame, step, run, host),
+          local: errLocal,
+        })
       : {};
     return { local: errLocal, output, goto: handler.goto };
   }

@@ -42,7 +42,7 @@ export function enterWait(
     );
   }
   if (due <= host.now()) return { local: {} };
-  const run: WaitRun = { kind: 'wait', name: step.name, enteredId, input };
+  const run: WaitRun = { kind: 'wait', name: step.name, enteredId };
   frame.step = run;
   host.armTimer(waitKey(enteredId), due);
   return 'blocked';
