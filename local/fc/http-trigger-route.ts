@@ -55,7 +55,10 @@ export function createHttpTriggerRoute(options: {
     name: 'fc-http-trigger',
     matches: (_req, url) => url.pathname.startsWith(HTTP_TRIGGER_PREFIX),
     async handle(req, res, url) {
-      const rest = url.pathname.slice(HTTP_TRIGGER_PREFIX.length);
+      // The path as sent (percent-escapes and dot segments kept): FC's rawPath.
+      const sent = rawRequestPath(req.url ?? '');
+      const path = sent.startsWith(HTTP_TRIGGER_PREFIX) ? sent : url.pathname;
+      const rest = path.slice(HTTP_TRIGGER_PREFIX.length);
       const slash = rest.indexOf('/');
       const rawPath = slash < 0 ? '/' : rest.slice(slash);
       const requestId = newFcRequestId(options.clock.now());
@@ -96,6 +99,12 @@ export function createHttpTriggerRoute(options: {
   };
 }
 
+/** The request target's path as the client sent it, without the query. */
+function rawRequestPath(target: string): string {
+  const q = target.indexOf('?');
+  return q < 0 ? target : target.slice(0, q);
+}
+
 const TEXT_TYPES = [
   /^text\//,
   /^application\/[^;]*json/,
@@ -119,10 +128,11 @@ export function buildHttpTriggerEvent(options: {
   nowMs: number;
 }): HttpTriggerEvent {
   const { req, url, body } = options;
+  // One string per name; a repeated header's values joined with ',' as FC does
+  // (Node's req.headers would join most of them with ', ').
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) {
-    if (v === undefined) continue;
-    headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  for (const [k, v] of Object.entries(req.headersDistinct)) {
+    if (v !== undefined) headers[k] = v.join(',');
   }
   const queryParameters: Record<string, string> = {};
   for (const [k, v] of url.searchParams) {

@@ -31,12 +31,38 @@ describe('HTTP triggers at <endpoint>/fc/<function>/<path>', () => {
     expect(res.status).toBe(201);
     expect(res.headers.get('x-seen-path')).toBe('/orders/a%20b');
     expect(res.headers.get('x-fc-request-id')).toMatch(/^1-/);
-    expect(await res.json()).toEqual({
+    expect(await res.json()).toMatchObject({
       method: 'POST',
       query: { page: '2', tag: 'x,y' },
       body: '{"item":"book"}',
       isBase64Encoded: false,
+      path: '/orders/a b',
     });
+  });
+
+  it('keeps rawPath as sent and joins a repeated header with a comma, as FC does', async () => {
+    const { request } = await import('node:http');
+    const { port } = new URL(stack.endpoint);
+    const seen = await new Promise<{ path: string; body: Record<string, unknown> }>(
+      (resolve, reject) => {
+        const req = request(
+          // A URL parser would make this /orders/%7Bid%7D/x (braces escaped, ./ dropped).
+          { host: '127.0.0.1', port, method: 'GET', path: '/fc/web/orders/{id}/./x?q=1' },
+          (res) => {
+            let text = '';
+            res.on('data', (c) => (text += c));
+            res.on('end', () =>
+              resolve({ path: String(res.headers['x-seen-path']), body: JSON.parse(text) }),
+            );
+          },
+        );
+        req.on('error', reject);
+        req.setHeader('x-multi', ['a', 'b']);
+        req.end();
+      },
+    );
+    expect(seen.path).toBe('/orders/{id}/./x');
+    expect(seen.body.headers).toMatchObject({ 'x-multi': 'a,b', host: `127.0.0.1:${port}` });
   });
 
   it('base64-encodes a binary body', async () => {
