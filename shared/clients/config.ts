@@ -1,3 +1,5 @@
+import { type CredentialSource, ecsRamRoleCredentials } from './credential-source';
+
 /**
  * The one place queueflow reads its environment. Everything else receives a
  * `QueueflowConfig` value, so tests pass plain objects instead of mutating
@@ -30,6 +32,18 @@ export interface QueueflowConfig {
   accountId?: string;
   /** From ALIBABA_CLOUD_ACCESS_KEY_* env; FC context credentials take precedence. */
   credentials?: Credentials;
+  /**
+   * The RAM role attached to this ECS instance (ALIBABA_CLOUD_ECS_METADATA): its
+   * STS credentials come from the metadata service and are refreshed before
+   * they expire. Used when no AccessKey is set.
+   */
+  ecsRamRole?: {
+    roleName: string;
+    /** ALIBABA_CLOUD_IMDSV1_DISABLED=true: the hardened mode only. */
+    imdsV1Disabled: boolean;
+    /** Tests point this at a local fake (default http://100.100.100.200). */
+    metadataEndpoint?: string;
+  };
   /** Use the MNS `-internal` endpoint (inside the region's VPC/classic network). */
   mnsInternal: boolean;
   /** Default flow for start-flow (`FLOW_NAME`). */
@@ -102,6 +116,13 @@ export function loadConfig(env: Env): QueueflowConfig {
   // send its id to a local port), so it is not used.
   if (id && secret && !endpoint) config.credentials = { accessKeyId: id, accessKeySecret: secret };
   if (config.credentials && token) config.credentials.securityToken = token;
+  const role = pick(env, 'ALIBABA_CLOUD_ECS_METADATA');
+  if (role && !config.credentials && !endpoint) {
+    config.ecsRamRole = {
+      roleName: role,
+      imdsV1Disabled: /^(1|true|yes)$/i.test(pick(env, 'ALIBABA_CLOUD_IMDSV1_DISABLED') ?? ''),
+    };
+  }
   const flowName = pick(env, 'FLOW_NAME');
   if (flowName) config.flowName = flowName;
   if (waitSeconds !== undefined) config.waitSeconds = waitSeconds;
@@ -120,14 +141,31 @@ export interface ResolvedTarget {
   endpoint?: string;
   region: string;
   accountId: string;
-  credentials: Credentials;
+  /** Fixed credentials, or a source of rotating ones (an ECS RAM role). */
+  credentials: Credentials | CredentialSource;
   mnsInternal: boolean;
   fcService: string;
 }
 
+// One source per config: its cache is shared by every client built from it.
+const roleSources = new WeakMap<object, CredentialSource>();
+function roleSource(role: NonNullable<QueueflowConfig['ecsRamRole']>): CredentialSource {
+  let source = roleSources.get(role);
+  if (!source) {
+    source = ecsRamRoleCredentials({
+      roleName: role.roleName,
+      imdsV1Disabled: role.imdsV1Disabled,
+      ...(role.metadataEndpoint ? { endpoint: role.metadataEndpoint } : {}),
+    });
+    roleSources.set(role, source);
+  }
+  return source;
+}
+
 /**
  * Merges config and the FC context: context credentials (STS, with token) win,
- * then env credentials, then the local ones when an endpoint is set.
+ * then env credentials, then the ECS instance's RAM role, then the local ones
+ * when an endpoint is set.
  */
 export function resolveTarget(
   config: QueueflowConfig,
@@ -135,12 +173,14 @@ export function resolveTarget(
 ): ResolvedTarget {
   const local = config.endpoint !== undefined;
   const ctxCreds = context?.credentials;
-  let credentials: Credentials | undefined;
+  let credentials: Credentials | CredentialSource | undefined;
   if (ctxCreds?.accessKeyId && ctxCreds.accessKeySecret) {
     credentials = { accessKeyId: ctxCreds.accessKeyId, accessKeySecret: ctxCreds.accessKeySecret };
     if (ctxCreds.securityToken) credentials.securityToken = ctxCreds.securityToken;
   } else if (config.credentials) {
     credentials = { ...config.credentials };
+  } else if (config.ecsRamRole && !local) {
+    credentials = roleSource(config.ecsRamRole);
   } else if (local) {
     credentials = { ...LOCAL_CREDENTIALS };
   }
@@ -149,7 +189,9 @@ export function resolveTarget(
     config.accountId ?? context?.accountId ?? (local ? LOCAL_ACCOUNT_ID : undefined);
   const missing: string[] = [];
   if (!credentials) {
-    missing.push('credentials (ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET)');
+    missing.push(
+      'credentials (ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, or ALIBABA_CLOUD_ECS_METADATA=<role> on ECS)',
+    );
   }
   if (!region) missing.push('region (FC_REGION or ALIBABA_CLOUD_REGION)');
   if (!accountId) missing.push('account id (FC_ACCOUNT_ID or ALIBABA_CLOUD_ACCOUNT_ID)');

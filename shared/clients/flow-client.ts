@@ -1,6 +1,7 @@
 // lib/rpc, not the package root: the root also loads the ROA client and xml2js (~40 ms of cold start).
 import RPCClient from '@alicloud/pop-core/lib/rpc.js';
 import type { Credentials } from './config';
+import { type CredentialSource, isCredentialSource } from './credential-source';
 import { FlowError, isRetryableFlowError, toFlowError } from './flow-errors';
 import { DEFAULT_RETRY, type RetryPolicy, realSleep, type Sleep, withRetry } from './retry';
 
@@ -95,7 +96,8 @@ export interface FlowClient {
 export interface FlowClientOptions {
   /** `https://{region}.fnf.aliyuncs.com` in the cloud, the local stack locally. */
   endpoint: string;
-  credentials: Credentials;
+  /** Fixed credentials, or a source asked before each call (an ECS RAM role's STS token). */
+  credentials: Credentials | CredentialSource;
   retry?: RetryPolicy;
   sleep?: Sleep;
   /** Per-request timeout for ordinary calls (pop-core's default is 3 s). */
@@ -158,15 +160,22 @@ function toJsonText(value: unknown, what: string): string {
  *          await flow.startExecution({ flowName: 'queueflow-demo', input: { source: 'a.csv' } });
  */
 export function createFlowClient(options: FlowClientOptions): FlowClient {
-  const rpc = new RPCClient({
-    endpoint: options.endpoint,
-    apiVersion: API_VERSION,
-    accessKeyId: options.credentials.accessKeyId,
-    accessKeySecret: options.credentials.accessKeySecret,
-    ...(options.credentials.securityToken
-      ? { securityToken: options.credentials.securityToken }
-      : {}),
-  });
+  const creds = options.credentials;
+  const rpc = isCredentialSource(creds)
+    ? // pop-core >= 1.8 asks a credentialsProvider before every request (its README;
+      // its typings predate the option).
+      new RPCClient({
+        endpoint: options.endpoint,
+        apiVersion: API_VERSION,
+        credentialsProvider: { getCredentials: () => creds.get() },
+      } as unknown as ConstructorParameters<typeof RPCClient>[0])
+    : new RPCClient({
+        endpoint: options.endpoint,
+        apiVersion: API_VERSION,
+        accessKeyId: creds.accessKeyId,
+        accessKeySecret: creds.accessKeySecret,
+        ...(creds.securityToken ? { securityToken: creds.securityToken } : {}),
+      });
   const sleep = options.sleep ?? realSleep;
   const policy = options.retry ?? DEFAULT_RETRY;
   const timeout = options.timeoutMs ?? 10_000;

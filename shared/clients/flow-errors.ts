@@ -4,6 +4,8 @@
  * `RequestTimeoutError` / socket errors for network trouble.
  */
 
+import { CredentialsUnavailableError } from './credential-source';
+
 /** API codes worth retrying: throttling, server trouble, and "please retry" races. */
 const RETRYABLE_CODES = new Set([
   'ResourceThrottled',
@@ -69,6 +71,14 @@ interface PopErrorShape {
 /** Turns whatever pop-core/httpx threw into a FlowError (never loses the original). */
 export function toFlowError(err: unknown, action: string): FlowError {
   if (err instanceof FlowError) return err;
+  if (err instanceof CredentialsUnavailableError) {
+    return new FlowError({
+      code: err.code,
+      message: `${action}: ${err.message}`,
+      retryable: true,
+      cause: err,
+    });
+  }
   const e = (err ?? {}) as PopErrorShape;
   const status =
     typeof e.entry?.response?.statusCode === 'number' ? e.entry.response.statusCode : undefined;

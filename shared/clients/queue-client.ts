@@ -3,6 +3,11 @@ import MnsClient from '@alicloud/mns';
 type MnsMessage = MnsClient.MnsMessage;
 
 import type { Credentials } from './config';
+import {
+  type CredentialSource,
+  CredentialsUnavailableError,
+  isCredentialSource,
+} from './credential-source';
 
 /** Any failure of an MNS call. `code` is the MNS error code (from the SDK's err.name). */
 export class QueueError extends Error {
@@ -21,6 +26,7 @@ const RETRYABLE = new Set([
   'InternalServerError',
   'QpsLimitExceeded',
   'NetworkError',
+  'CredentialsUnavailable',
 ]);
 
 /** True for the MNS error codes worth trying again (throttling, service and network faults). */
@@ -34,6 +40,14 @@ export function isRetryableQueueCode(code: string): boolean {
  */
 export function toQueueError(err: unknown, action: string): QueueError {
   if (err instanceof QueueError) return err;
+  if (err instanceof CredentialsUnavailableError) {
+    return new QueueError({
+      code: err.code,
+      message: `${action}: ${err.message}`,
+      retryable: true,
+      cause: err,
+    });
+  }
   const e = (err ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
   const name = typeof e.name === 'string' ? e.name : '';
   const message = typeof e.message === 'string' ? e.message : String(err);
@@ -120,7 +134,8 @@ export interface QueueClient {
 /** How to build a queue client. */
 export interface QueueClientOptions {
   accountId: string;
-  credentials: Credentials;
+  /** Fixed credentials, or a source asked before each call (an ECS RAM role's STS token). */
+  credentials: Credentials | CredentialSource;
   /** Full endpoint (local stack, or `http://{account}.mns.{region}.aliyuncs.com`). */
   endpoint: string;
 }
@@ -160,30 +175,44 @@ function toReceived(m: MnsMessage): ReceivedMessage {
  *          const messages = await queue.receive('queueflow-tasks', { max: 16, waitSeconds: 10 });
  */
 export function createQueueClient(options: QueueClientOptions): QueueClient {
-  const mns = new MnsClient(options.accountId, {
-    accessKeyId: options.credentials.accessKeyId,
-    accessKeySecret: options.credentials.accessKeySecret,
-    ...(options.credentials.securityToken
-      ? { securityToken: options.credentials.securityToken }
-      : {}),
-    endpoint: options.endpoint,
-    // The SDK's 30 s connect timeout is a socket idle timeout that kills a full
-    // 30 s long poll (reference §2.5); give long polls room.
-    connectTimeout: 35_000,
-    readTimeout: 40_000,
-  });
+  const build = (c: Credentials) =>
+    new MnsClient(options.accountId, {
+      accessKeyId: c.accessKeyId,
+      accessKeySecret: c.accessKeySecret,
+      ...(c.securityToken ? { securityToken: c.securityToken } : {}),
+      endpoint: options.endpoint,
+      // The SDK's 30 s connect timeout is a socket idle timeout that kills a full
+      // 30 s long poll (reference §2.5); give long polls room.
+      connectTimeout: 35_000,
+      readTimeout: 40_000,
+    });
+  const source = options.credentials;
+  let client: { key: string; mns: MnsClient } | undefined;
+  // The SDK for the current credentials: one for fixed ones; rebuilt when a
+  // source hands out new ones (a call in flight keeps the client it started with).
+  const sdk: () => MnsClient | Promise<MnsClient> = isCredentialSource(source)
+    ? async () => {
+        const c = await source.get();
+        const key = `${c.accessKeyId}\n${c.securityToken ?? ''}`;
+        if (client?.key !== key) client = { key, mns: build(c) };
+        return client.mns;
+      }
+    : (() => {
+        const mns = build(source);
+        return () => mns;
+      })();
 
   return {
     async createQueue(queue, attributes = {}) {
       try {
-        await mns.createQueue(queue, attributes);
+        await (await sdk()).createQueue(queue, attributes);
       } catch (err) {
         throw toQueueError(err, 'CreateQueue');
       }
     },
     async send(queue, { body, delaySeconds, priority }) {
       try {
-        const res = await mns.sendMessage(queue, {
+        const res = await (await sdk()).sendMessage(queue, {
           MessageBody: xmlText(body),
           ...(delaySeconds !== undefined ? { DelaySeconds: delaySeconds } : {}),
           ...(priority !== undefined ? { Priority: priority } : {}),
@@ -201,9 +230,9 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
           retryable: false,
         });
       }
-      let res: Awaited<ReturnType<typeof mns.batchSendMessage>>;
+      let res: Awaited<ReturnType<MnsClient['batchSendMessage']>>;
       try {
-        res = await mns.batchSendMessage(
+        res = await (await sdk()).batchSendMessage(
           queue,
           messages.map(({ body, delaySeconds, priority }) => ({
             MessageBody: xmlText(body),
@@ -233,7 +262,7 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
       const count = Math.max(1, Math.min(16, Math.floor(max)));
       const wait = Math.max(0, Math.min(30, Math.floor(waitSeconds)));
       try {
-        const res = await mns.batchReceiveMessage(queue, count, wait);
+        const res = await (await sdk()).batchReceiveMessage(queue, count, wait);
         const list = Array.isArray(res.body) ? res.body : res.body ? [res.body] : [];
         return list.map(toReceived);
       } catch (err) {
@@ -244,7 +273,7 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
     },
     async delete(queue, receiptHandle) {
       try {
-        await mns.deleteMessage(queue, receiptHandle);
+        await (await sdk()).deleteMessage(queue, receiptHandle);
       } catch (err) {
         throw toQueueError(err, 'DeleteMessage');
       }
@@ -257,9 +286,9 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
           retryable: false,
         });
       }
-      let res: Awaited<ReturnType<typeof mns.batchDeleteMessage>>;
+      let res: Awaited<ReturnType<MnsClient['batchDeleteMessage']>>;
       try {
-        res = await mns.batchDeleteMessage(queue, receiptHandles);
+        res = await (await sdk()).batchDeleteMessage(queue, receiptHandles);
       } catch (err) {
         throw toQueueError(err, 'BatchDeleteMessage');
       }
@@ -273,7 +302,7 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
     },
     async changeVisibility(queue, receiptHandle, seconds) {
       try {
-        const res = await mns.changeMessageVisibility(queue, receiptHandle, seconds);
+        const res = await (await sdk()).changeMessageVisibility(queue, receiptHandle, seconds);
         const next = n(res.body.NextVisibleTime);
         return next === undefined
           ? { receiptHandle: res.body.ReceiptHandle }

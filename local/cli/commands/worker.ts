@@ -126,8 +126,10 @@ export function registerWorkerCommand(program: Command): void {
 Local stack: pass --endpoint http://127.0.0.1:9300 (or set QUEUEFLOW_ENDPOINT);
 the local credentials are used by default.
 Cloud: set ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET
-(and ALIBABA_CLOUD_SECURITY_TOKEN for STS), ALIBABA_CLOUD_REGION and
-ALIBABA_CLOUD_ACCOUNT_ID (QUEUEFLOW_MNS_INTERNAL=true inside the region).
+(and ALIBABA_CLOUD_SECURITY_TOKEN for STS), or on ECS ALIBABA_CLOUD_ECS_METADATA=<role>
+(the instance RAM role's STS credentials, refreshed before they expire);
+ALIBABA_CLOUD_REGION and ALIBABA_CLOUD_ACCOUNT_ID (QUEUEFLOW_MNS_INTERNAL=true
+inside the region).
 
 Example:
   queueflow worker --queue queueflow-tasks --handlers ./handlers.js --endpoint http://127.0.0.1:9300

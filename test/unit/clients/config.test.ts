@@ -6,6 +6,7 @@ import {
   resolveTarget,
   serviceEndpoints,
 } from '../../../shared/clients/config';
+import { isCredentialSource } from '../../../shared/clients/credential-source';
 
 describe('loadConfig', () => {
   it('needs nothing but QUEUEFLOW_ENDPOINT for the local stack', () => {
@@ -43,6 +44,33 @@ describe('loadConfig', () => {
       queue: 'http://123456789.mns.cn-shanghai-internal.aliyuncs.com',
       functions: 'https://123456789.cn-shanghai.fc.aliyuncs.com',
     });
+  });
+
+  it('takes an ECS instance RAM role when no AccessKey is set, one credential source per config', () => {
+    const env = {
+      ALIBABA_CLOUD_REGION: 'cn-shanghai',
+      ALIBABA_CLOUD_ACCOUNT_ID: '123456789',
+      ALIBABA_CLOUD_ECS_METADATA: 'queueflow-worker',
+      ALIBABA_CLOUD_IMDSV1_DISABLED: 'true',
+    };
+    const config = loadConfig(env);
+    expect(config.ecsRamRole).toEqual({ roleName: 'queueflow-worker', imdsV1Disabled: true });
+    const { credentials } = resolveTarget(config);
+    expect(isCredentialSource(credentials)).toBe(true);
+    expect(isCredentialSource(credentials) && credentials.description).toBe(
+      'ECS RAM role queueflow-worker',
+    );
+    // Every client built from this config shares the source (and its cache).
+    expect(resolveTarget(config).credentials).toBe(credentials);
+    // An AccessKey wins; a local endpoint uses the local key.
+    const withKey = loadConfig({
+      ...env,
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIexample',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'secret',
+    });
+    expect(withKey.ecsRamRole).toBeUndefined();
+    const local = loadConfig({ ...env, QUEUEFLOW_ENDPOINT: 'http://127.0.0.1:9300' });
+    expect(resolveTarget(local).credentials).toEqual(LOCAL_CREDENTIALS);
   });
 
   it('uses the local key with a local endpoint even when a cloud AccessKey is exported', () => {
