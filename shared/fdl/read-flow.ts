@@ -300,7 +300,8 @@ function readStep(ctx: Ctx, raw: Node | null, path: string, depth: number): Step
       if (e.has('duration')) {
         const d = e.get('duration')!;
         const v = isScalar(d) ? d.value : undefined;
-        if (typeof v === 'number' || typeof v === 'string') step.duration = v;
+        if (typeof v === 'number') step.duration = readNumber(ctx, d, childPath(path, 'duration'));
+        else if (typeof v === 'string') step.duration = v;
         else typeError(ctx, childPath(path, 'duration'), 'seconds (a number) or a $.path', d);
       }
       const ts = str('timestamp');

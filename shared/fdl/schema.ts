@@ -97,6 +97,10 @@ export const LIMITS = {
   causeMaxLength: 4096,
 } as const;
 
+/** Plain scalars that YAML 1.2 reads as strings but YAML 1.1 reads as timestamps (yaml.org/type/timestamp). */
+export const YAML11_TIMESTAMP =
+  /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?$/;
+
 /** Plain scalars that YAML 1.2 reads as strings but YAML 1.1 reads as booleans or numbers. */
 export const YAML11_NOT_STRING =
   /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF|[-+]?(?:[0-9][0-9_]*_[0-9_]*(?:\.[0-9_]*)?|[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?|0b[01_]+))$/;

@@ -12,7 +12,7 @@ import {
   visit,
 } from 'yaml';
 import { childPath, type FoundProblem, indexPath, type ProblemCode } from './problems';
-import { MAPPING_FIELDS, YAML11_NOT_STRING } from './schema';
+import { MAPPING_FIELDS, YAML11_NOT_STRING, YAML11_TIMESTAMP } from './schema';
 import { didYouMean } from './suggest';
 import type { Json, JsonObject, Mapping } from './types';
 
@@ -262,9 +262,34 @@ export function readBoolean(ctx: Ctx, node: Node | null, path: string): boolean 
   return undefined;
 }
 
+/**
+ * Warns about a plain number whose text reads differently elsewhere: a leading
+ * 0 (YAML 1.1 parsers, Go's yaml.v2 among them, read octal), `0o` (a string in
+ * YAML 1.1), and integers past 2^53 (no JSON number holds them exactly, here
+ * or in the cloud's JSON).
+ */
+function checkNumberText(ctx: Ctx, node: Scalar, path: string): void {
+  const v = node.value;
+  if (node.type !== Scalar.PLAIN || typeof v !== 'number') return;
+  const text = node.source ?? '';
+  let message: string | undefined;
+  if (/^[-+]?0[0-9]+$/.test(text)) {
+    const octal = /^[-+]?0[0-7]+$/.test(text) ? ` (${Number.parseInt(text, 8)})` : '';
+    message = `${text} is the number ${v} here, but YAML 1.1 parsers read a leading 0 as octal${octal}; write ${v}, or "${text}" in quotes for the text`;
+  } else if (/^[-+]?0o[0-7]+$/.test(text)) {
+    message = `${text} is the number ${v} here, but YAML 1.1 parsers read it as a string; write ${v}`;
+  } else if (/^[-+]?[0-9]+$/.test(text) && !Number.isSafeInteger(v)) {
+    message = `${text} is past 2^53 and reads as ${v}: a JSON number loses its last digits, here and in the cloud; write "${text}" in quotes to keep it exact`;
+  }
+  if (message) report(ctx, 'warning', 'ambiguous-scalar', message, path);
+}
+
 /** A number value, or a type problem. */
 export function readNumber(ctx: Ctx, node: Node | null, path: string): number | undefined {
-  if (isScalar(node) && typeof node.value === 'number') return node.value;
+  if (isScalar(node) && typeof node.value === 'number') {
+    checkNumberText(ctx, node, path);
+    return node.value;
+  }
   typeError(ctx, path, 'a number', node);
   return undefined;
 }
@@ -296,15 +321,25 @@ export function readJson(ctx: Ctx, raw: Node | null, path: string, depth = 0): J
   if (node === null) return null;
   if (isScalar(node)) {
     const v = node.value;
-    if (typeof v === 'string' && node.type === Scalar.PLAIN && YAML11_NOT_STRING.test(v)) {
-      report(
-        ctx,
-        'warning',
-        'ambiguous-scalar',
-        `${v} is a string here, but YAML 1.1 parsers read it as a ${/^[a-z]+$/i.test(v) ? 'boolean' : 'number'}; write "${v}" in quotes so every parser agrees`,
-        path,
-      );
+    if (typeof v === 'string' && node.type === Scalar.PLAIN) {
+      const as = YAML11_NOT_STRING.test(v)
+        ? /^[a-z]+$/i.test(v)
+          ? 'boolean'
+          : 'number'
+        : YAML11_TIMESTAMP.test(v)
+          ? 'timestamp'
+          : undefined;
+      if (as) {
+        report(
+          ctx,
+          'warning',
+          'ambiguous-scalar',
+          `${v} is a string here, but YAML 1.1 parsers read it as a ${as}; write "${v}" in quotes so every parser agrees`,
+          path,
+        );
+      }
     }
+    checkNumberText(ctx, node, path);
     if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
     if (typeof v === 'number') {
       if (Number.isFinite(v)) return v;

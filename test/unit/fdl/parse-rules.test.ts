@@ -672,6 +672,67 @@ describe('parseFlow: mappings', () => {
     );
   });
 
+  it('warns about dates, octal-looking numbers and integers past 2^53, which other parsers read differently', () => {
+    expectProblems(
+      flow(
+        [
+          '  - type: wait',
+          '    name: nap',
+          '    duration: 010',
+          '  - type: pass',
+          '    name: a',
+          '    outputMappings:',
+          '      - target: day',
+          '        source: 2026-11-29',
+          '      - target: id',
+          '        source: 12345678901234567890',
+          '      - target: mode',
+          '        source: 0o17',
+          '      - target: quoted',
+          '        source: "2026-11-29"',
+          '      - target: safe',
+          '        source: 9007199254740991',
+          '',
+        ].join('\n'),
+      ),
+      [
+        {
+          severity: 'warning',
+          code: 'ambiguous-scalar',
+          path: 'steps[0].duration',
+          line: 6,
+          column: 15,
+          message:
+            /010 is the number 10 here, but YAML 1.1 parsers read a leading 0 as octal \(8\)/,
+        },
+        {
+          severity: 'warning',
+          code: 'ambiguous-scalar',
+          path: 'steps[1].outputMappings[0].source',
+          line: 11,
+          column: 17,
+          message: /read it as a timestamp; write "2026-11-29" in quotes/,
+        },
+        {
+          severity: 'warning',
+          code: 'ambiguous-scalar',
+          path: 'steps[1].outputMappings[1].source',
+          line: 13,
+          column: 17,
+          message: /past 2\^53 and reads as 12345678901234567000/,
+        },
+        {
+          severity: 'warning',
+          code: 'ambiguous-scalar',
+          path: 'steps[1].outputMappings[2].source',
+          line: 15,
+          column: 17,
+          message: /0o17 is the number 15 here, but YAML 1.1 parsers read it as a string/,
+        },
+      ],
+    );
+  });
+
   it('rejects constant mapping data over the 32 KiB step data limit', () => {
     expectProblems(
       flow(
