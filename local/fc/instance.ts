@@ -45,6 +45,25 @@ interface Pending {
   started: number;
   timer: NodeJS.Timeout;
   resolve: (outcome: InvokeOutcome) => void;
+  /** What the instance wrote since the invocation began (the last LOG_TAIL bytes or so). */
+  output: Buffer[];
+  outputBytes: number;
+}
+
+/** FC returns the last 4 KB of an invocation's log for `x-fc-log-type: Tail`. */
+const LOG_TAIL = 4096;
+
+/**
+ * The Tail of an invocation that ended without a result from the instance (it
+ * crashed, or timed out and was killed): the output the parent saw, after FC's
+ * start line. A normal end brings the instance's own Tail.
+ */
+function tailWithoutResult(p: Pending): string {
+  const all = Buffer.concat([
+    Buffer.from(`FC Invoke Start RequestId: ${p.requestId}\n`),
+    ...p.output,
+  ]);
+  return all.subarray(Math.max(0, all.length - LOG_TAIL)).toString('base64');
 }
 
 /** One running instance of a function: a child process with the bundle loaded. */
@@ -93,8 +112,30 @@ export function startInstance(options: {
     serialization: 'json',
   });
   for (const stream of [child.stdout, child.stderr]) {
-    if (stream) createInterface({ input: stream }).on('line', options.onLog);
+    if (!stream) continue;
+    createInterface({ input: stream }).on('line', options.onLog);
+    stream.on('data', (chunk: Buffer) => {
+      if (!pending) return;
+      pending.output.push(chunk);
+      pending.outputBytes += chunk.length;
+      while (pending.outputBytes - (pending.output[0]?.length ?? 0) >= LOG_TAIL) {
+        pending.outputBytes -= pending.output.shift()?.length ?? 0;
+      }
+    });
   }
+  // A dead instance's last lines may still be in its pipes when 'exit' comes.
+  const outputDrained = () =>
+    Promise.all(
+      [child.stdout, child.stderr].map((s) =>
+        !s || s.readableEnded || s.destroyed
+          ? undefined
+          : new Promise<void>((resolve) => {
+              s.once('end', resolve);
+              s.once('close', resolve);
+              setTimeout(resolve, 200).unref();
+            }),
+      ),
+    );
   let alive = true;
   // Set the moment a kill is decided, so the pool never hands out a dying instance.
   const terminate = () => {
@@ -178,18 +219,23 @@ export function startInstance(options: {
         errorMessage: `instance exited during initialization (code ${code ?? signal})`,
       }),
     );
-    if (pending) {
-      const durationMs = Math.round(performance.now() - pending.started);
-      finish({
-        ok: false,
-        requestId: pending.requestId,
-        kind: 'UnhandledInvocationError',
-        error: {
-          errorMessage: `Process exited unexpectedly before completing request (duration: ${durationMs}ms, maxMemoryUsage: 0MB)`,
-        },
-        timedOut: false,
-        durationMs,
-      });
+    const crashed = pending;
+    if (crashed) {
+      const durationMs = Math.round(performance.now() - crashed.started);
+      void outputDrained().then(() =>
+        finish({
+          ok: false,
+          requestId: crashed.requestId,
+          kind: 'UnhandledInvocationError',
+          error: {
+            errorMessage: `Process exited unexpectedly before completing request (duration: ${durationMs}ms, maxMemoryUsage: 0MB)`,
+          },
+          timedOut: false,
+          durationMs,
+          // What it printed on the way down (an uncaught exception's stack, say).
+          logTail: tailWithoutResult(crashed),
+        }),
+      );
     }
     for (const l of exitListeners.splice(0)) l();
   });
@@ -234,11 +280,20 @@ export function startInstance(options: {
             },
             timedOut: true,
             durationMs: timeoutMs,
+            ...(pending ? { logTail: tailWithoutResult(pending) } : {}),
           });
           terminate();
         }, timeoutMs);
         timer.unref();
-        pending = { id: msgId, requestId: context.requestId, started, timer, resolve };
+        pending = {
+          id: msgId,
+          requestId: context.requestId,
+          started,
+          timer,
+          resolve,
+          output: [],
+          outputBytes: 0,
+        };
         child.send({
           type: 'invoke',
           id: msgId,

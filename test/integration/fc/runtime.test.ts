@@ -22,6 +22,8 @@ describe('the local function runtime', () => {
       fixtureFunction('callback-fail', 'index.callbackFail'),
       fixtureFunction('slow', 'index.slow', { timeoutSeconds: 1 }),
       fixtureFunction('crash', 'index.crash'),
+      fixtureFunction('crash-loud', 'index.crashLoud'),
+      fixtureFunction('hang-loud', 'index.hangLoud', { timeoutSeconds: 1 }),
       fixtureFunction('broken', 'missing.handler'),
       fixtureFunction('logs', 'index.logs'),
       fixtureFunction('bigint', 'index.bigint'),
@@ -150,6 +152,21 @@ describe('the local function runtime', () => {
     expect(tail).toContain(`FC Invoke End RequestId: ${requestId}`);
     const plain = await fc.invokeFunction('default', 'logs', '{}');
     expect(plain.headers['x-fc-log-result']).toBeUndefined();
+  });
+
+  it('keeps the Tail of an invocation that crashes or times out: what it wrote on the way down', async () => {
+    const res = await fc.invokeFunction('default', 'crash-loud', '{}', { 'x-fc-log-type': 'Tail' });
+    expect(res.headers['x-fc-error-type']).toBe('UnhandledInvocationError');
+    const tail = Buffer.from(String(res.headers['x-fc-log-result']), 'base64').toString('utf8');
+    expect(tail).toContain(`FC Invoke Start RequestId: ${String(res.headers['x-fc-request-id'])}`);
+    expect(tail).toContain('about to fall over');
+    expect(tail).toContain('Error: boom in a callback');
+
+    const hung = await stack.runtime.invoke('hang-loud', '{}');
+    expect(hung.ok).toBe(false);
+    if (hung.ok) return;
+    expect(hung.timedOut).toBe(true);
+    expect(Buffer.from(hung.logTail ?? '', 'base64').toString('utf8')).toContain('waiting forever');
   });
 
   it('accepts an async invocation with 202 and runs it', async () => {
