@@ -28,7 +28,7 @@ export function registerValidateCommand(program: Command): void {
     .option('--no-project', 'skip the cross-file checks')
     .option(
       '--format <format>',
-      'text (file:line:col severity code message (path)) or json',
+      'text (file:line:col severity code message (path)), json, or github (GitHub Actions annotations)',
       'text',
     )
     .option('--strict', 'exit 1 on warnings too', false)
