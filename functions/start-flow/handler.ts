@@ -128,13 +128,13 @@ export function createStartFlowHandler(deps: StartFlowDeps) {
       if (capped > 0) {
         request.waitSeconds = capped;
         // The start (and its retries) comes off the wait, not on top of it.
-        request.waitUntilMs = Date.now() + budgetMs;
+        request.waitUntilMs = now() + budgetMs;
       } else delete request.waitSeconds;
     } else if (request.waitSeconds === Number.POSITIVE_INFINITY) {
       request.waitSeconds = 60;
     }
     const flow = typeof deps.flow === 'function' ? deps.flow(context) : deps.flow;
-    return startFlow({ flow }, request);
+    return startFlow({ flow, now }, request);
   }
 
   return async function handler(

@@ -148,7 +148,11 @@ export function parseStartFlowRequest(
  * @example const r = await startFlow({ flow }, { flowName: 'queueflow-demo', input: { source: 'a.csv' }, waitSeconds: 20 });
  */
 export async function startFlow(
-  deps: { flow: Pick<FlowClient, 'startExecution' | 'describeExecution'> },
+  deps: {
+    flow: Pick<FlowClient, 'startExecution' | 'describeExecution'>;
+    /** The clock `waitUntilMs` is read against (default Date.now). */
+    now?: () => number;
+  },
   request: StartFlowRequest,
 ): Promise<StartFlowResult> {
   const { flowName, executionName } = request;
@@ -197,7 +201,8 @@ export async function startFlow(
   const name = execution.name || executionName || '';
   let waitSeconds = request.waitSeconds ?? 0;
   if (request.waitUntilMs !== undefined) {
-    waitSeconds = Math.min(waitSeconds, Math.floor((request.waitUntilMs - Date.now()) / 1000));
+    const now = deps.now ?? Date.now;
+    waitSeconds = Math.min(waitSeconds, Math.floor((request.waitUntilMs - now()) / 1000));
   }
   if (waitSeconds > 0 && !TERMINAL_STATUSES.has(execution.status)) {
     execution = await deps.flow.describeExecution({ flowName, executionName: name, waitSeconds });

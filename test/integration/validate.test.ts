@@ -113,13 +113,14 @@ describe('queueflow validate', () => {
       `MessageBody: ${'x'.repeat(66_000)}`,
     );
     writeFileSync(join(dir, 'flows', 'big.flow.yaml'), text);
+    const line = text.split('\n').findIndex((l) => l.includes('MessageBody:')) + 1;
     const result = validateFiles({ files: ['flows/big.flow.yaml'], cwd: dir });
     expect(result.problems).toMatchObject([
       {
         severity: 'error',
         code: 'message-too-large',
         path: 'steps[0].serviceParams.MessageBody',
-        line: 20,
+        line,
         column: 20,
         message: /is 66000 bytes from its constant parts alone; the limit is 65536 bytes/,
       },
@@ -127,7 +128,7 @@ describe('queueflow validate', () => {
         severity: 'warning',
         code: 'missing-task-token',
         path: 'steps[0].serviceParams.MessageBody',
-        line: 20,
+        line,
         column: 20,
       },
     ]);
