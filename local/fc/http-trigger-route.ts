@@ -55,15 +55,29 @@ export function createHttpTriggerRoute(options: {
     name: 'fc-http-trigger',
     matches: (_req, url) => url.pathname.startsWith(HTTP_TRIGGER_PREFIX),
     async handle(req, res, url) {
-      // The path as sent (percent-escapes and dot segments kept): FC's rawPath.
-      const sent = rawRequestPath(req.url ?? '');
-      const path = sent.startsWith(HTTP_TRIGGER_PREFIX) ? sent : url.pathname;
-      const rest = path.slice(HTTP_TRIGGER_PREFIX.length);
+      // The function comes from the parsed path, the one the signature check
+      // reads too: a signed call cannot be steered to another function with
+      // dot segments.
+      const rest = url.pathname.slice(HTTP_TRIGGER_PREFIX.length);
       const slash = rest.indexOf('/');
-      const rawPath = slash < 0 ? '/' : rest.slice(slash);
+      const segment = slash < 0 ? rest : rest.slice(0, slash);
       const requestId = newFcRequestId(options.clock.now());
-      const fnName = decodePath(slash < 0 ? rest : rest.slice(0, slash));
+      const fnName = decodePath(segment);
       if (fnName === undefined) return badEncoding(res, requestId, url.pathname, apiError);
+      // FC's rawPath is the rest of the path as sent (escapes and dot segments
+      // kept), so the sent path must name the function the same way.
+      const sent = rawRequestPath(req.url ?? '');
+      const sentPrefix = `${HTTP_TRIGGER_PREFIX}${segment}`;
+      if (sent !== sentPrefix && !sent.startsWith(`${sentPrefix}/`)) {
+        return apiError(
+          res,
+          requestId,
+          400,
+          'InvalidArgument',
+          `the path must start with ${sentPrefix}/ as sent (no dot segments or escapes before the function's path)`,
+        );
+      }
+      const rawPath = sent.slice(sentPrefix.length) || '/';
       const fn = runtime.list().find((f) => f.name === fnName);
       const trigger = fn?.triggers.find((t) => t.kind === 'http');
       if (!fn || !trigger || trigger.kind !== 'http') {

@@ -127,6 +127,33 @@ describe('HTTP trigger authType', () => {
         expect((await errorOf(res)).ErrorCode).toBe('SignatureNotMatch');
       });
 
+      it('refuses a signed call steered to another function with dot segments', async () => {
+        const { request } = await import('node:http');
+        const headers = sign({
+          method: 'POST',
+          url: url('/fc/secure/x'),
+          headers: JSON_TYPE,
+          body: '{}',
+          accessKeyId: KEY.accessKeyId,
+          accessKeySecret: KEY.accessKeySecret,
+        });
+        // A URL parser reads /fc/other/../secure/x as /fc/secure/x, which the
+        // signature covers; the function must not be picked from the raw path.
+        const status = await new Promise<number>((resolve, reject) => {
+          const req = request(
+            url('/fc/other/../secure/x'),
+            { method: 'POST', headers, path: '/fc/other/../secure/x' },
+            (res) => {
+              res.resume();
+              resolve(res.statusCode ?? 0);
+            },
+          );
+          req.on('error', reject);
+          req.end('{}');
+        });
+        expect(status).toBe(400);
+      });
+
       it('refuses a signature made for another function', async () => {
         const res = await post(sign, { path: '/fc/other/', body: '{}' }, { path: '/fc/secure/' });
         expect(res.status).toBe(403);
