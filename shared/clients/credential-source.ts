@@ -99,6 +99,7 @@ export function ecsRamRoleCredentials(options: EcsRamRoleOptions): CredentialSou
   async function fetchCredentials(): Promise<Cached> {
     const token = await metadataToken();
     let res: Response;
+    let text: string;
     try {
       res = await request(
         `/latest/meta-data/ram/security-credentials/${encodeURIComponent(role)}`,
@@ -106,13 +107,15 @@ export function ecsRamRoleCredentials(options: EcsRamRoleOptions): CredentialSou
           headers: token ? { 'X-aliyun-ecs-metadata-token': token } : {},
         },
       );
+      // Inside the try: a body that stalls (the timeout) or breaks off is the
+      // same retryable failure as no answer at all.
+      text = await res.text();
     } catch (err) {
       throw new CredentialsUnavailableError(
         `${description}: the metadata service did not answer (${(err as Error).message})`,
         { cause: err },
       );
     }
-    const text = await res.text();
     if (!res.ok) {
       throw new CredentialsUnavailableError(
         `${description}: the metadata service answered HTTP ${res.status}${res.status === 404 ? ' (is the role attached to this instance?)' : ''}`,
@@ -163,7 +166,12 @@ export function ecsRamRoleCredentials(options: EcsRamRoleOptions): CredentialSou
             cached.fetchedAt = now();
             return cached.credentials;
           }
-          throw err;
+          // Whatever went wrong, callers see one retryable kind of error.
+          throw err instanceof CredentialsUnavailableError
+            ? err
+            : new CredentialsUnavailableError(`${description}: ${(err as Error).message}`, {
+                cause: err,
+              });
         },
       )
       .finally(() => {

@@ -3,6 +3,8 @@ import {
   CredentialsUnavailableError,
   ecsRamRoleCredentials,
 } from '../../../shared/clients/credential-source';
+import { toFlowError } from '../../../shared/clients/flow-errors';
+import { toQueueError } from '../../../shared/clients/queue-client';
 import { type FakeEcsMetadata, startFakeEcsMetadata } from '../../support/fake-ecs-metadata';
 
 const ROLE = 'queueflow-worker';
@@ -98,6 +100,45 @@ describe('ecsRamRoleCredentials', () => {
     fake.credentialsStatus = 200;
     fake.credentials = creds(2, T0 + 3600_000);
     expect(await s.get()).toMatchObject({ accessKeyId: 'STS.id-2' });
+  });
+
+  it('turns a credentials answer that stalls or breaks off mid-body into the retryable error', async () => {
+    const { createServer } = await import('node:http');
+    let mode: 'stall' | 'reset' = 'stall';
+    const server = createServer((req, res) => {
+      if (req.method === 'PUT') return void res.end('token');
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
+      res.write('{"AccessKeyId":"STS.x",');
+      if (mode === 'reset') setTimeout(() => req.socket.destroy(), 20);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      for (const m of ['stall', 'reset'] as const) {
+        mode = m;
+        const s = ecsRamRoleCredentials({
+          roleName: ROLE,
+          endpoint: `http://127.0.0.1:${port}`,
+          timeoutMs: 300,
+        });
+        const err = await s.get().catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(CredentialsUnavailableError);
+        expect((err as Error).message).toMatch(
+          /ECS RAM role queueflow-worker: the metadata service did not answer/,
+        );
+        expect(toFlowError(err, 'StartExecution')).toMatchObject({
+          code: 'CredentialsUnavailable',
+          retryable: true,
+        });
+        expect(toQueueError(err, 'ReceiveMessage')).toMatchObject({
+          code: 'CredentialsUnavailable',
+          retryable: true,
+        });
+      }
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
   });
 
   it('says what is wrong: a role not attached, an answer without credentials, no service', async () => {
