@@ -57,6 +57,12 @@ function findClose(input: string, from: number): number {
 /** Parses the inside of one `${...}`. */
 export function parseExpression(source: string): Expr {
   const p = new Parser(source);
+  // s 3 does not find `${ vars.x }`: no space inside the braces.
+  if (/^\s|\s$/.test(source)) {
+    throw new ExpressionSyntaxError(
+      `\${${source}}: no spaces inside \${...} (s does not resolve it)`,
+    );
+  }
   const expr = p.expression();
   p.skipSpace();
   if (!p.done()) p.fail('unexpected text');
@@ -105,11 +111,8 @@ class Parser {
         this.pos++;
         segments.push(this.identifier());
       } else if (this.peek() === '[') {
-        this.pos++;
-        this.skipSpace();
-        const q = this.peek();
-        segments.push(q === "'" || q === '"' ? this.quoted() : this.number());
-        if (!this.eat(']')) this.fail('expected ]');
+        // s 3 resolves neither vars.list[1] nor vars['key'] ("not found").
+        this.fail('s does not resolve [...] in references; use a dotted name');
       } else {
         return { kind: 'ref', segments };
       }

@@ -88,7 +88,7 @@ export function createResolver(envr: ResolveEnvironment): Resolver {
         ? typeof seg === 'number'
           ? node[seg]
           : undefined
-        : isRecord(node)
+        : isRecord(node) && Object.hasOwn(node, String(seg))
           ? node[String(seg)]
           : undefined;
       if (next === undefined) {
@@ -164,7 +164,9 @@ export function createResolver(envr: ResolveEnvironment): Resolver {
       }
       case 'env': {
         const name = stringArg(0);
-        const value = envr.env[name] ?? arg(1);
+        // As s: a variable set to "" counts as unset (its default applies).
+        const set = envr.env[name];
+        const value = set === undefined || set === '' ? arg(1) : set;
         if (value === undefined) {
           throw fail(
             at,

@@ -48,7 +48,8 @@ export function readYamlSource(
     });
   }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  // merge: `<<: *anchor` merges as s itself reads it (yaml 2 keeps `<<` as a key otherwise).
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });
   const lineAt = (offset: number | undefined) =>
     offset === undefined ? undefined : lineCounter.linePos(offset).line;
   const first = doc.errors[0];

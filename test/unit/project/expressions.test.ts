@@ -35,11 +35,17 @@ describe('parseTemplate', () => {
 });
 
 describe('parseExpression', () => {
-  it('reads resource names with dashes and index segments', () => {
-    expect(parseExpression("resources.task-worker.props.triggers[0]['triggerName']")).toEqual({
+  it('reads resource names with dashes, and refuses what s 3.1.10 does not resolve', () => {
+    expect(parseExpression('resources.task-worker.props.functionName')).toEqual({
       kind: 'ref',
-      segments: ['resources', 'task-worker', 'props', 'triggers', 0, 'triggerName'],
+      segments: ['resources', 'task-worker', 'props', 'functionName'],
     });
+    // `s preview` answers "not found" for these; locally they must not quietly work.
+    expect(() => parseExpression('resources.g.props.triggers[0].triggerName')).toThrow(
+      /s does not resolve \[\.\.\.\] in references/,
+    );
+    expect(() => parseExpression("vars['queue-name']")).toThrow(/\[\.\.\.\]/);
+    expect(() => parseExpression(' vars.stage ')).toThrow(/no spaces inside/);
   });
 
   it('reads nested calls with double-quoted and numeric arguments', () => {

@@ -25,6 +25,9 @@ vars:
   region: cn-shanghai
   prefix: \${env('QF_PREFIX', 'fx')}
   count: 4
+  tuning: &tuning
+    timeout: 60
+    memorySize: 1024
 resources:
   infra:
     component: ros
@@ -40,9 +43,11 @@ resources:
       region: \${resources.infra.props.region}
       functionName: \${vars.prefix}-worker
       description: worker of \${this.props.functionName} in \${vars.region}
+      <<: *tuning
       environmentVariables:
         HOME_ENV: \${env('QF_FROM_ENV')}
         OTHER: \${env('QF_UNSET', 'fallback')}
+        EMPTY: \${env('QF_EMPTY', 'default for empty')}
 `;
 
 beforeAll(async () => {
@@ -57,7 +62,7 @@ beforeAll(async () => {
   writeFileSync(join(home, 'infra/ros.yaml'), 'ROSTemplateFormatVersion: 2015-09-01\n');
   const fx = await run(sBin, ['preview', '-o', 'json', '-t', fixture], {
     ...opts,
-    env: { ...env, QF_PREFIX: 'prod', QF_FROM_ENV: 'from-env' },
+    env: { ...env, QF_PREFIX: 'prod', QF_FROM_ENV: 'from-env', QF_EMPTY: '' },
   });
   fixturePreview = JSON.parse(fx.stdout.slice(fx.stdout.indexOf('{')));
 }, 90_000);
@@ -82,12 +87,18 @@ describe('s preview and resolveSpec', () => {
   it('resolve env, path, config, this.props and resources.x.props the same way', () => {
     const ours = resolveSpec(fixture, {
       accountId: ACCOUNT,
-      env: { QF_PREFIX: 'prod', QF_FROM_ENV: 'from-env' },
+      env: { QF_PREFIX: 'prod', QF_FROM_ENV: 'from-env', QF_EMPTY: '' },
     });
     const theirs = fixturePreview.resources;
     expect(ours.resources.map((r) => [r.name, r.props])).toEqual(
       Object.entries(theirs).map(([name, r]) => [name, r.props]),
     );
-    expect(theirs.worker?.props).toMatchObject({ functionName: 'prod-worker' });
+    expect(theirs.worker?.props).toMatchObject({
+      functionName: 'prod-worker',
+      // A merge key merges; an env var set to "" takes its default.
+      timeout: 60,
+      memorySize: 1024,
+      environmentVariables: { EMPTY: 'default for empty' },
+    });
   });
 });
