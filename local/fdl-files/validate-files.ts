@@ -54,6 +54,17 @@ export function validateFiles(options: ValidateFilesOptions): ValidateFilesResul
   if (projectPath) {
     try {
       project = loadProject(projectPath);
+      for (const w of project.warnings ?? []) {
+        problems.push({
+          severity: 'warning',
+          code: 'project',
+          message: w,
+          path: '',
+          file: display(projectPath),
+          line: 1,
+          column: 1,
+        });
+      }
     } catch (err) {
       problems.push(projectProblem(err, display(projectPath), display));
     }

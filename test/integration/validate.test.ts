@@ -186,6 +186,30 @@ describe('queueflow validate', () => {
     });
   });
 
+  it("reports what s.yaml asks for that the local stack does not run, as the project's warnings", () => {
+    const text = readFileSync(join(dir, 's.yaml'), 'utf8').replace(
+      '      triggers:\n        - triggerName: tasks-queue',
+      [
+        '      triggers:',
+        '        - triggerName: nightly',
+        '          triggerType: timer',
+        '          triggerConfig: { cronExpression: "@every 1m", enable: true }',
+        '        - triggerName: tasks-queue',
+      ].join('\n'),
+    );
+    expect(text).toContain('nightly');
+    writeFileSync(join(dir, 'timer-s.yaml'), text);
+    const result = validateFiles({ files: [], cwd: dir, project: 'timer-s.yaml' });
+    expect(result.problems).toContainEqual(
+      expect.objectContaining({
+        severity: 'warning',
+        code: 'project',
+        file: 'timer-s.yaml',
+        message: 'task-worker: timer trigger nightly does not run locally',
+      }),
+    );
+  });
+
   it('prints file:line:col severity code message (path) and exits 1 on errors', () => {
     writeFileSync(join(dir, 'flows', 'broken.flow.yaml'), BROKEN);
     const run = runCli(['flows/broken.flow.yaml']);

@@ -121,6 +121,13 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
       `Starting the local stack${project ? ` from ${relative(process.cwd(), project.file) || project.file}` : ''} ...`,
     );
   }
+  // What s.yaml asks for that the local stack does not do (a timer trigger, a
+  // Python function...): said up front, never skipped silently. On stderr with
+  // --ready-json, whose stdout is one JSON line.
+  for (const w of project?.warnings ?? []) {
+    if (quiet) process.stderr.write(`warning: s.yaml: ${w}\n`);
+    else out(`  warning     ${w}`);
+  }
   let stack: LocalStack;
   try {
     stack = await startLocalStack({

@@ -1,0 +1,48 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), 'queueflow-warn-'));
+
+describe('queueflow local with an s.yaml it cannot run all of', () => {
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('says what it leaves out (here a timer trigger) in its banner, and runs the rest', () => {
+    for (const part of ['dist', 'infra', 'flows']) symlinkSync(join(root, part), join(dir, part));
+    const text = readFileSync(join(root, 's.yaml'), 'utf8').replace(
+      '      triggers:\n        - triggerName: tasks-queue',
+      [
+        '      triggers:',
+        '        - triggerName: nightly',
+        '          triggerType: timer',
+        '          triggerConfig: { cronExpression: "@every 1m", enable: true }',
+        '        - triggerName: tasks-queue',
+      ].join('\n'),
+    );
+    expect(text).toContain('nightly');
+    writeFileSync(join(dir, 's.yaml'), text);
+    const run = spawnSync(
+      process.execPath,
+      [
+        join(root, 'bin/queueflow.js'),
+        'local',
+        '--once',
+        '--port',
+        '0',
+        '--memory',
+        '--project',
+        join(dir, 's.yaml'),
+      ],
+      { cwd: dir, encoding: 'utf8', timeout: 60_000 },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toContain(
+      '  warning     task-worker: timer trigger nightly does not run locally',
+    );
+    expect(run.stdout).toMatch(/Status {2}Succeeded/);
+  });
+});
