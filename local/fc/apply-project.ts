@@ -17,6 +17,7 @@ export interface ProjectFlowApi {
     Description?: string;
     Type: 'FDL';
     RoleArn?: string;
+    ExecutionMode?: string;
   }): unknown;
   updateFlow(req: {
     Name: string;
@@ -67,7 +68,13 @@ export async function applyProject(options: {
       exists = false;
     }
     if (exists) await engine.updateFlow(common);
-    else await engine.createFlow({ ...common, Type: 'FDL' });
+    else {
+      await engine.createFlow({
+        ...common,
+        Type: 'FDL',
+        ...(f.executionMode ? { ExecutionMode: f.executionMode } : {}),
+      });
+    }
     applied.flows.push({ name: f.name, action: exists ? 'updated' : 'created' });
   }
   await functions.deploy(project.functions);

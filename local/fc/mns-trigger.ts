@@ -266,9 +266,11 @@ export function startMnsTrigger(options: {
     }
   };
 
+  // eventSchema RawData delivers the CloudEvent's data object alone.
+  const shape = (m: TriggerMessage): unknown => (trigger.rawData ? toEvent(m).data : toEvent(m));
   const dispatch = async (messages: readonly TriggerMessage[]) => {
-    if (batched) await deliver(messages, messages.map(toEvent));
-    else for (const m of messages) await deliver([m], toEvent(m));
+    if (batched) await deliver(messages, messages.map(shape));
+    else for (const m of messages) await deliver([m], shape(m));
   };
 
   const settle = async (delivery: Promise<void>) => {

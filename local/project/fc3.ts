@@ -4,7 +4,22 @@ import { createPropsReader, type PropsReader } from './props-reader';
 import { defaultPushRetryPolicy, PUSH_RETRY_KEYS, readPushRetryPolicy } from './run-options';
 import type { NodePath, YamlSource } from './yaml-source';
 
-/** Reads one `component: fc3` resource's resolved props into a ProjectFunction. */
+/** The Node.js versions fc3's schema deploys (its runtime enum). */
+const FC3_NODE_RUNTIMES = new Set([
+  'nodejs8',
+  'nodejs10',
+  'nodejs12',
+  'nodejs14',
+  'nodejs16',
+  'nodejs18',
+  'nodejs20',
+]);
+
+/**
+ * Reads one `component: fc3` resource's resolved props into a ProjectFunction,
+ * or undefined (with a warning saying so) for a function the local stack
+ * cannot run: only Node.js event functions run here, in Node.js processes.
+ */
 export function readFc3Function(options: {
   source: YamlSource;
   resource: string;
@@ -13,14 +28,27 @@ export function readFc3Function(options: {
   /** The s.yaml folder: fc3 resolves `code` against it (not against the CWD). */
   baseDir: string;
   warnings: string[];
-}): ProjectFunction {
+}): ProjectFunction | undefined {
   const { source, resource, baseDir, warnings } = options;
   const path: NodePath = ['resources', resource, 'props'];
   const p = createPropsReader(source, path, options.props);
   const region = p.string('region');
   const runtime = p.string('runtime');
-  if (runtime === 'custom-container') {
-    throw p.error('custom-container functions cannot run on the local stack', 'runtime');
+  const functionName = p.string('functionName');
+  if (!runtime.startsWith('nodejs')) {
+    // Python, Java, Go, PHP, .NET, custom runtimes (an HTTP server of their own)
+    // and containers: the rest of the project still runs.
+    warnings.push(
+      `${functionName}: runtime ${runtime} does not run on the local stack (Node.js event functions only); the function is not started`,
+    );
+    return undefined;
+  }
+  if (!FC3_NODE_RUNTIMES.has(runtime)) {
+    warnings.push(
+      `${functionName}: runtime ${runtime} is not one fc3 deploys (nodejs8 to nodejs20): \`s deploy\` would refuse it; it runs here on Node.js ${process.versions.node}`,
+    );
+  } else if (runtime !== 'nodejs18' && runtime !== 'nodejs20') {
+    warnings.push(`${functionName}: ${runtime} runs here on Node.js ${process.versions.node}`);
   }
   const code = p.value.code;
   if (typeof code !== 'string' || code === '') {
@@ -30,9 +58,18 @@ export function readFc3Function(options: {
     );
   }
   if (/^https?:\/\//.test(code)) throw p.error('a code URL cannot run locally', 'code');
+  if (/\.(zip|jar)$/i.test(code)) {
+    throw p.error(
+      `${code} is an archive: the local stack runs a code folder; point code at the folder the archive is built from`,
+      'code',
+    );
+  }
+  if (p.has('layers')) {
+    warnings.push(`${functionName}: layers are not mounted locally; bundle what they provide`);
+  }
   const fn: ProjectFunction = {
     resource,
-    name: p.string('functionName'),
+    name: functionName,
     runtime,
     codeDir: resolvePath(baseDir, code),
     handler: p.string('handler'),
@@ -45,6 +82,13 @@ export function readFc3Function(options: {
   if (!/^[^.]+(\.[^.]+)+$/.test(fn.handler)) {
     throw p.error(`must look like index.handler (file.export), got "${fn.handler}"`, 'handler');
   }
+  const initializer = p.object('instanceLifecycleConfig', false).object('initializer', false);
+  if (initializer.has('handler')) {
+    fn.initializer = {
+      handler: initializer.string('handler'),
+      timeoutSeconds: initializer.int('timeout', { default: 3, min: 1, max: 600 }),
+    };
+  }
   const role = p.optionalString('role');
   if (role) fn.role = role;
   const names = new Set<string>();
@@ -56,9 +100,26 @@ export function readFc3Function(options: {
       throw t.error(`duplicate triggerName "${trigger.triggerName}"`, 'triggerName');
     }
     names.add(trigger.triggerName);
+    if (trigger.kind === 'http' && fn.triggers.some((x) => x.kind === 'http')) {
+      // FC takes one HTTP trigger per function (and qualifier).
+      throw t.error('a function has at most one HTTP trigger', 'triggerType');
+    }
     fn.triggers.push(trigger);
   });
   return fn;
+}
+
+/** `{}` (or `"{}"`): EventBridge's pattern that matches every event. */
+function isEmptyPattern(pattern: unknown): boolean {
+  let p = pattern;
+  if (typeof p === 'string') {
+    try {
+      p = JSON.parse(p);
+    } catch {
+      return false;
+    }
+  }
+  return typeof p === 'object' && p !== null && Object.keys(p).length === 0;
 }
 
 const HTTP_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH', 'OPTIONS']);
@@ -75,7 +136,24 @@ function readTrigger(
   if (type === 'eventbridge') {
     const cfg = t.object('triggerConfig');
     const sourceType = cfg.object('eventSourceConfig').string('eventSourceType');
+    if (!cfg.bool('triggerEnable', true)) {
+      warnings.push(
+        `${fnName}: trigger ${triggerName} is disabled (triggerEnable: false); not started`,
+      );
+      return undefined;
+    }
     if (sourceType === 'MNS') {
+      const filter = cfg.value.eventRuleFilterPattern;
+      if (filter !== undefined && !isEmptyPattern(filter)) {
+        warnings.push(
+          `${fnName}: trigger ${triggerName}: eventRuleFilterPattern is not applied locally; every message is delivered`,
+        );
+      }
+      if (cfg.bool('asyncInvocationType', false)) {
+        warnings.push(
+          `${fnName}: trigger ${triggerName}: asyncInvocationType is not applied locally; the function is invoked synchronously`,
+        );
+      }
       return readMnsQueueTrigger(cfg, triggerName, region, (w) =>
         warnings.push(`${fnName}: trigger ${triggerName}: ${w}`),
       );
@@ -135,6 +213,10 @@ function readMnsQueueTrigger(
     throw where.error(`must be event-driven or event-streaming, got "${rawMode}"`, 'mode');
   }
   const streaming = rawMode === 'event-streaming';
+  const schema = sink.optionalString('eventSchema') ?? 'CloudEvents';
+  if (schema !== 'CloudEvents' && schema !== 'RawData') {
+    throw sink.error(`must be CloudEvents or RawData, got "${schema}"`, 'eventSchema');
+  }
   // EventBridge honours runOptions (batch window included) only for event streams.
   const window = run.object('batchWindow', false);
   const batchSize = window.int('CountBasedWindow', { default: 1, min: 1, max: 10000 });
@@ -161,6 +243,7 @@ function readMnsQueueTrigger(
     batchSize: streaming ? batchSize : 1,
     batchWindowSeconds: streaming ? batchWindowSeconds : 0,
     mode: streaming ? 'event-streaming' : 'event',
+    ...(schema === 'RawData' ? { rawData: true } : {}),
     retry: streaming ? retry : defaultPushRetryPolicy(),
   };
 }

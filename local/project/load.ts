@@ -26,21 +26,30 @@ export function loadProject(sYamlPath: string, options: LoadProjectOptions = {})
   const spec = resolveSpec(sYamlPath, options);
   const { source, baseDir, accountId } = spec;
   const warnings: string[] = [];
+  if (spec.hasFlowBlock) {
+    warnings.push(
+      'flow: (which resources s deploy runs, in which order) is not applied locally: every resource runs',
+    );
+  }
   const flows: ProjectFlow[] = [];
   const queues: ProjectQueue[] = [];
   const functions: ProjectFunction[] = [];
 
   for (const { name: resource, component, kind, props } of spec.resources) {
     switch (kind) {
-      case 'fc3':
-        functions.push(readFc3Function({ source, resource, props, baseDir, warnings }));
+      case 'fc3': {
+        const fn = readFc3Function({ source, resource, props, baseDir, warnings });
+        if (fn) functions.push(fn);
         break;
+      }
       case 'flow':
       case 'fnf':
         flows.push(readFlow(source, resource, props, baseDir, warnings));
         break;
       case 'ros':
-        queues.push(...readRos(source, resource, props, baseDir, accountId, options.region));
+        queues.push(
+          ...readRos(source, resource, props, baseDir, accountId, options.region, warnings),
+        );
         break;
       default:
         warnings.push(`${resource}: component ${component} is not run locally`);
@@ -66,14 +75,28 @@ export function loadProject(sYamlPath: string, options: LoadProjectOptions = {})
     if (seen.has(q.name)) throw source.error(['resources'], `queue ${q.name} is declared twice`);
     seen.add(q.name);
   }
+  const queueRegion = new Map(queues.map((q) => [q.name, q.region]));
   for (const f of functions) {
-    for (const t of f.triggers) {
-      if (t.kind === 'mns-queue' && !seen.has(t.queueName)) {
+    const fnRegion = (
+      spec.resources.find((r) => r.name === f.resource)?.props as { region?: string }
+    )?.region;
+    f.triggers.forEach((t, i) => {
+      if (t.kind !== 'mns-queue') return;
+      if (!seen.has(t.queueName)) {
         warnings.push(
           `${f.name}: trigger ${t.triggerName} reads queue ${t.queueName}, which no ros resource declares`,
         );
+        return;
       }
-    }
+      const region = queueRegion.get(t.queueName);
+      if (region && fnRegion && region !== fnRegion) {
+        // EventBridge reads the queue in the function's region, where s deploy did not create it.
+        throw source.error(
+          ['resources', f.resource, 'props', 'triggers', i],
+          `reads queue ${t.queueName}, which the ROS stack creates in ${region}, but the function is in ${fnRegion}: the trigger would find no queue`,
+        );
+      }
+    });
   }
 
   const project: Project = { file: spec.file, name: spec.name, flows, queues, functions };
@@ -126,6 +149,13 @@ function readFlow(
   if (roleArn) flow.roleArn = roleArn;
   const description = p.optionalString('description');
   if (description) flow.description = description;
+  const mode = p.optionalString('executionMode');
+  if (mode !== undefined) {
+    if (mode !== 'Standard' && mode !== 'Express') {
+      throw p.error(`must be Standard or Express, got "${mode}"`, 'executionMode');
+    }
+    flow.executionMode = mode;
+  }
   return flow;
 }
 
@@ -136,9 +166,15 @@ function readRos(
   baseDir: string,
   accountId: string,
   region: string | undefined,
+  warnings: string[],
 ): ProjectQueue[] {
   const p = createPropsReader(source, ['resources', resource, 'props'], props);
-  if (p.has('terraform')) return [];
+  if (p.has('terraform')) {
+    warnings.push(
+      `${resource}: a terraform stack is not read locally; declare its queues in a ROS template`,
+    );
+    return [];
+  }
   if (typeof p.value.template !== 'string') {
     throw p.error(
       `must be the path of the ROS template (write it as \${path('./infra/ros.yaml')})`,
@@ -149,10 +185,13 @@ function readRos(
   const template = readYamlSource(templateFile, baseDir, () =>
     p.error(`cannot read the ROS template ${templateFile}`, 'template'),
   );
-  return readRosQueues({
-    template,
-    parameters: p.object('parameters', false).value,
-    region: p.optionalString('region') ?? region ?? LOCAL_REGION,
-    accountId,
-  });
+  return readRosQueues(
+    {
+      template,
+      parameters: p.object('parameters', false).value,
+      region: p.optionalString('region') ?? region ?? LOCAL_REGION,
+      accountId,
+    },
+    (w) => warnings.push(`${resource}: ${w}`),
+  );
 }

@@ -13,11 +13,15 @@ export interface ProjectFlow {
   definitionFile: string;
   roleArn?: string;
   description?: string;
+  /** `executionMode` (Standard or Express). */
+  executionMode?: 'Standard' | 'Express';
 }
 
 /** An MNS queue (from infra/ros.yaml `ALIYUN::MNS::Queue`). */
 export interface ProjectQueue {
   name: string;
+  /** The ROS stack's region: where `s deploy` creates the queue. */
+  region?: string;
   /** Queue attributes as the MNS API names them (VisibilityTimeout, ...). */
   attributes: Partial<
     Record<
@@ -63,6 +67,8 @@ export type ProjectTrigger =
       batchWindowSeconds: number;
       /** `event` = one CloudEvent object per invocation; `event-streaming` = an array. */
       mode: 'event' | 'event-streaming';
+      /** `eventSchema: RawData`: each event is the CloudEvent's `data` object alone. */
+      rawData?: boolean;
       /** What EventBridge does when an invocation fails; absent = the defaults (BACKOFF_RETRY, ALL). */
       retry?: PushRetryPolicy;
     }
@@ -86,6 +92,8 @@ export interface ProjectFunction {
   memorySize: number;
   environment: Record<string, string>;
   role?: string;
+  /** `instanceLifecycleConfig.initializer`: runs once per instance, before its first invocation. */
+  initializer?: { handler: string; timeoutSeconds: number };
   triggers: ProjectTrigger[];
 }
 

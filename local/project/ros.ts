@@ -72,13 +72,21 @@ export function createRosEvaluator(ctx: RosContext): (value: unknown, at: NodePa
  * `Fn::Sub` evaluated against the parameters the s.yaml `ros` resource passes
  * (then the template's defaults and the ALIYUN:: pseudo parameters).
  */
-export function readRosQueues(ctx: RosContext): ProjectQueue[] {
+export function readRosQueues(
+  ctx: RosContext,
+  warn: (message: string) => void = () => {},
+): ProjectQueue[] {
   const { template } = ctx;
   const resources = createPropsReader(template, [], template.data).object('Resources').value;
   const evaluate = createRosEvaluator(ctx);
   const queues: ProjectQueue[] = [];
   for (const [logicalId, res] of Object.entries(resources)) {
     if (!isRecord(res) || res.Type !== 'ALIYUN::MNS::Queue') continue;
+    if (res.Condition !== undefined) {
+      warn(
+        `${template.displayFile}: queue ${logicalId} has Condition ${JSON.stringify(res.Condition)}, which is not evaluated locally: the queue is created`,
+      );
+    }
     const path: NodePath = ['Resources', logicalId, 'Properties'];
     const props = createPropsReader(template, path, res.Properties ?? {});
     const queue = createPropsReader(template, path, evaluate(props.value, path));
@@ -93,7 +101,7 @@ export function readRosQueues(ctx: RosContext): ProjectQueue[] {
     ][]) {
       if (queue.has(attr)) attributes[attr] = queue.int(attr, range);
     }
-    queues.push({ name, attributes });
+    queues.push({ name, attributes, region: ctx.region });
   }
   return queues;
 }

@@ -30,6 +30,8 @@ export interface ResolvedSpec {
   name: string;
   accountId: string;
   resources: ResolvedResource[];
+  /** s.yaml has a top-level `flow:` block (which resources run, in which order). */
+  hasFlowBlock: boolean;
 }
 
 /** `fc3@0.1.22` -> `fc3`, `devsapp/ros` -> `ros`. */
@@ -61,6 +63,14 @@ export function resolveSpec(sYamlPath: string, options: ResolveSpecOptions = {})
     const path: NodePath = ['resources', resource];
     const res = createPropsReader(source, path, declared[resource]);
     res.string('component');
+    if (res.has('extend')) {
+      // s merges a top-level template: into the props; silently running the
+      // resource without it would run something else than s deploys.
+      throw res.error(
+        'extend (a template: merged into the props) is not supported locally; write the props out',
+        'extend',
+      );
+    }
     const component = resolver.resolve([...path, 'component']);
     if (typeof component !== 'string') throw res.error('must be a string', 'component');
     return {
@@ -70,5 +80,13 @@ export function resolveSpec(sYamlPath: string, options: ResolveSpecOptions = {})
       props: resolver.resolve([...path, 'props']),
     };
   });
-  return { file, baseDir, source, name, accountId, resources };
+  return {
+    file,
+    baseDir,
+    source,
+    name,
+    accountId,
+    resources,
+    hasFlowBlock: top.has('flow'),
+  };
 }

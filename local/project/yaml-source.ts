@@ -47,6 +47,15 @@ export function readYamlSource(
       cause,
     });
   }
+  // UTF-16 (a BOM, or NULs between ASCII letters) read as UTF-8 gives garbage
+  // that fails later with a misleading message: say what it is.
+  if (/^\uFFFD\uFFFD|\0/.test(text)) {
+    throw new ProjectError(
+      'ProjectParseError',
+      { file, displayFile, line: 1 },
+      'is not UTF-8 text (it looks like UTF-16); save it as UTF-8',
+    );
+  }
   const lineCounter = new LineCounter();
   // merge: `<<: *anchor` merges as s itself reads it (yaml 2 keeps `<<` as a key otherwise).
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, merge: true });

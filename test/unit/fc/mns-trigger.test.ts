@@ -44,13 +44,15 @@ const trigger = (over: Partial<MnsTrigger> = {}): MnsTrigger => ({
   ...over,
 });
 
-function start(t: MnsTrigger, order: string[]) {
+function start(t: MnsTrigger, order: string[], events: unknown[] = []) {
   return startMnsTrigger({
     functionName: 'fn',
     trigger: t,
     queues,
     invoke: async (event): Promise<InvokeOutcome> => {
-      const bodies = [JSON.parse(event.toString())].flat().map((e) => e.data.messageBody);
+      const parsed = JSON.parse(event.toString());
+      events.push(parsed);
+      const bodies = [parsed].flat().map((e) => (t.rawData ? e.messageBody : e.data.messageBody));
       order.push(`invoked with ${bodies.join(',')}`);
       return { ok: true, requestId: 'r', body: Buffer.alloc(0), durationMs: 0 };
     },
@@ -92,6 +94,20 @@ describe('the MNS trigger', () => {
     order.push('sent b');
     await eventually(() => order.length === 3, 'the batch was delivered');
     expect(order).toEqual(['sent a', 'sent b', 'invoked with a,b']);
+    await consumer.stop();
+  });
+
+  it('delivers the data objects alone with eventSchema RawData', async () => {
+    const order: string[] = [];
+    const events: unknown[] = [];
+    const consumer = start(trigger({ rawData: true }), order, events);
+    await parked();
+    queues.sendMessage('tasks', { body: 'raw-1' });
+    await eventually(() => order.length === 1, 'delivered');
+    expect(order).toEqual(['invoked with raw-1']);
+    expect(events[0]).toEqual([
+      { requestId: expect.any(String), messageId: expect.any(String), messageBody: 'raw-1' },
+    ]);
     await consumer.stop();
   });
 });

@@ -138,6 +138,7 @@ describe('loadProject on the project s.yaml', () => {
             VisibilityTimeout: 120,
             PollingWaitSeconds: 0,
           },
+          region: 'cn-hangzhou',
         },
         {
           name: 'queueflow-tasks-dlq',
@@ -147,6 +148,7 @@ describe('loadProject on the project s.yaml', () => {
             MessageRetentionPeriod: 604800,
             PollingWaitSeconds: 0,
           },
+          region: 'cn-hangzhou',
         },
       ],
       flows: [
@@ -220,7 +222,11 @@ describe('loadProject variable resolution', () => {
     const dir = resolve(file, '..');
     const project = loadProject(file, { accountId: '777', env: {} });
     expect(project.queues).toEqual([
-      { name: 'jobs', attributes: { VisibilityTimeout: 90, MaximumMessageSize: 2048 } },
+      {
+        name: 'jobs',
+        attributes: { VisibilityTimeout: 90, MaximumMessageSize: 2048 },
+        region: 'cn-shanghai',
+      },
     ]);
     expect(project.flows).toEqual([
       {

@@ -1,0 +1,216 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are s.yaml's own ${...} syntax
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { loadProject, ProjectError } from '../../../local/project/load';
+
+// s.yaml files the way users write them: what the local stack cannot run is
+// left out with a warning or refused with a located error, never run as
+// something else than `s deploy` would deploy.
+const scratch = mkdtempSync(join(tmpdir(), 'queueflow-variants-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const ROS = {
+  ROSTemplateFormatVersion: '2015-09-01',
+  Resources: { Queue: { Type: 'ALIYUN::MNS::Queue', Properties: { QueueName: 'jobs' } } },
+};
+
+const queueTrigger = (extra: Record<string, unknown> = {}, sink: Record<string, unknown> = {}) => ({
+  triggerName: 'q',
+  triggerType: 'eventbridge',
+  triggerConfig: {
+    eventSourceConfig: {
+      eventSourceType: 'MNS',
+      eventSourceParameters: { sourceMNSParameters: { QueueName: 'jobs' } },
+    },
+    eventSinkConfig: { deliveryOption: { mode: 'event-streaming', ...sink } },
+    ...extra,
+  },
+});
+
+// biome-ignore lint/suspicious/noExplicitAny: tests reach into the fixture
+function spec(fn: Record<string, unknown> = {}, top: Record<string, unknown> = {}): any {
+  return {
+    edition: '3.0.0',
+    name: 'variants',
+    access: 'default',
+    ...top,
+    resources: {
+      infra: {
+        component: 'ros',
+        props: { region: 'cn-hangzhou', name: 'infra', template: "${path('./infra/ros.yaml')}" },
+      },
+      worker: {
+        component: 'fc3',
+        props: {
+          region: 'cn-hangzhou',
+          functionName: 'worker',
+          runtime: 'nodejs20',
+          code: './dist/worker',
+          handler: 'index.handler',
+          triggers: [queueTrigger()],
+          ...fn,
+        },
+      },
+    },
+  };
+}
+
+let n = 0;
+function load(s: unknown, ros: unknown = ROS) {
+  const dir = join(scratch, `v${n++}`);
+  mkdirSync(join(dir, 'infra'), { recursive: true });
+  writeFileSync(join(dir, 'infra/ros.yaml'), stringify(ros));
+  const file = join(dir, 's.yaml');
+  writeFileSync(file, typeof s === 'string' ? s : stringify(s));
+  return loadProject(file, { env: {} });
+}
+
+function loadError(s: unknown, ros?: unknown): ProjectError {
+  try {
+    load(s, ros);
+  } catch (e) {
+    if (e instanceof ProjectError) return e;
+    throw e;
+  }
+  throw new Error('expected a ProjectError');
+}
+
+describe('user s.yaml variants', () => {
+  it('leaves out a function whose runtime cannot run here, and says so', () => {
+    const p = load(spec({ runtime: 'python3.10' }));
+    expect(p.functions).toEqual([]);
+    expect(p.warnings).toContain(
+      'worker: runtime python3.10 does not run on the local stack (Node.js event functions only); the function is not started',
+    );
+    const custom = load(
+      spec({ runtime: 'custom.debian10', customRuntimeConfig: { command: ['node'] } }),
+    );
+    expect(custom.functions).toEqual([]);
+  });
+
+  it('runs older or unknown Node.js runtimes on this Node, with a warning', () => {
+    expect(load(spec({ runtime: 'nodejs16' })).warnings).toContain(
+      `worker: nodejs16 runs here on Node.js ${process.versions.node}`,
+    );
+    expect(load(spec({ runtime: 'nodejs22' })).warnings?.[0]).toMatch(
+      /runtime nodejs22 is not one fc3 deploys .*`s deploy` would refuse it/,
+    );
+  });
+
+  it('refuses an archive as code, and a second HTTP trigger', () => {
+    expect(loadError(spec({ code: './build/code.zip' })).message).toMatch(
+      /resources\.worker\.props\.code.*is an archive/,
+    );
+    const http = (name: string) => ({
+      triggerName: name,
+      triggerType: 'http',
+      triggerConfig: { authType: 'anonymous', methods: ['GET'] },
+    });
+    expect(loadError(spec({ triggers: [http('a'), http('b')] })).message).toMatch(
+      /triggers\[1\]\.triggerType.*at most one HTTP trigger/,
+    );
+  });
+
+  it('honours triggerEnable: false and eventSchema: RawData, and warns about what it does not apply', () => {
+    const off = load(spec({ triggers: [queueTrigger({ triggerEnable: false })] }));
+    expect(off.functions[0]?.triggers).toEqual([]);
+    expect(off.warnings).toContain(
+      'worker: trigger q is disabled (triggerEnable: false); not started',
+    );
+
+    const raw = load(spec({ triggers: [queueTrigger({}, { eventSchema: 'RawData' })] }));
+    expect(raw.functions[0]?.triggers[0]).toMatchObject({ kind: 'mns-queue', rawData: true });
+
+    const filtered = load(
+      spec({
+        triggers: [
+          queueTrigger({
+            eventRuleFilterPattern: '{"data":{"messageBody":[{"prefix":"urgent"}]}}',
+            asyncInvocationType: true,
+          }),
+        ],
+      }),
+    );
+    expect(filtered.warnings).toEqual([
+      'worker: trigger q: eventRuleFilterPattern is not applied locally; every message is delivered',
+      'worker: trigger q: asyncInvocationType is not applied locally; the function is invoked synchronously',
+    ]);
+    expect(
+      load(spec({ triggers: [queueTrigger({ eventRuleFilterPattern: '{}' })] })).warnings,
+    ).toBeUndefined();
+  });
+
+  it('reads the initializer and warns about layers', () => {
+    const p = load(
+      spec({
+        instanceLifecycleConfig: { initializer: { handler: 'index.initialize', timeout: 5 } },
+        layers: ['acs:fc:cn-hangzhou:123:layers/x/versions/1'],
+      }),
+    );
+    expect(p.functions[0]?.initializer).toEqual({ handler: 'index.initialize', timeoutSeconds: 5 });
+    expect(p.warnings).toContain(
+      'worker: layers are not mounted locally; bundle what they provide',
+    );
+  });
+
+  it('warns about a flow: block, a ROS Condition and a terraform stack', () => {
+    const ros = {
+      ...ROS,
+      Resources: {
+        Queue: { ...ROS.Resources.Queue, Condition: 'IsProd' },
+      },
+    };
+    const p = load(spec({}, { flow: { deploy: [['infra']] } }), ros);
+    expect(p.warnings).toEqual([
+      'flow: (which resources s deploy runs, in which order) is not applied locally: every resource runs',
+      'infra: infra/ros.yaml: queue Queue has Condition "IsProd", which is not evaluated locally: the queue is created',
+    ]);
+    const tf = spec();
+    tf.resources.infra.props = { region: 'cn-hangzhou', terraform: { path: './tf' } };
+    expect(load(tf).warnings?.[0]).toBe(
+      'infra: a terraform stack is not read locally; declare its queues in a ROS template',
+    );
+  });
+
+  it('refuses extend and a queue trigger on a queue the ROS stack creates in another region', () => {
+    const ext = spec({}, { template: { base: { timeout: 60 } } });
+    ext.resources.worker.extend = { name: 'base' };
+    expect(loadError(ext).message).toMatch(/resources\.worker\.extend.*not supported locally/);
+
+    const far = spec();
+    far.resources.infra.props.region = 'cn-shanghai';
+    expect(loadError(far).message).toMatch(
+      /triggers\[0\].*reads queue jobs, which the ROS stack creates in cn-shanghai, but the function is in cn-hangzhou/,
+    );
+  });
+
+  it('keeps an Express flow Express', () => {
+    const s = spec();
+    s.resources.flow = {
+      component: 'flow',
+      props: {
+        region: 'cn-hangzhou',
+        name: 'fast',
+        definition: "${path('./infra/ros.yaml')}",
+        executionMode: 'Express',
+      },
+    };
+    expect(load(s).flows[0]?.executionMode).toBe('Express');
+  });
+
+  it('says a UTF-16 file is not UTF-8', () => {
+    const dir = join(scratch, 'utf16');
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, 's.yaml');
+    writeFileSync(
+      file,
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('edition: 3.0.0\n', 'utf16le')]),
+    );
+    expect(() => loadProject(file, { env: {} })).toThrow(
+      /is not UTF-8 text \(it looks like UTF-16\)/,
+    );
+  });
+});
