@@ -9,9 +9,6 @@
 const path = require('node:path');
 
 const [codeDir, handlerSpec] = process.argv.slice(2);
-const dot = handlerSpec.lastIndexOf('.');
-const moduleName = handlerSpec.slice(0, dot);
-const exportName = handlerSpec.slice(dot + 1);
 
 function toErrorBody(err) {
   if (err instanceof Error) {
@@ -55,19 +52,80 @@ function createLogger(requestId) {
 }
 
 let handler;
+let initializer;
 const initStarted = performance.now();
-try {
-  const mod = require(path.join(codeDir, moduleName));
-  handler = mod[exportName];
-  if (typeof handler !== 'function') {
-    throw new Error(`${handlerSpec} is not a function exported by ${moduleName}`);
+
+// A handler module is index.js (CommonJS, as FC's runtime requires it), or
+// index.mjs / index.cjs; an ES module is loaded with import().
+async function loadModule(name) {
+  const base = path.join(codeDir, name);
+  const fs = require('node:fs');
+  if (!fs.existsSync(`${base}.js`) && fs.existsSync(`${base}.mjs`)) {
+    const { pathToFileURL } = require('node:url');
+    return import(pathToFileURL(`${base}.mjs`).href);
   }
-  process.send({ type: 'ready', initMs: performance.now() - initStarted });
-} catch (err) {
-  process.send({ type: 'init-failed', error: toErrorBody(err) });
+  return require(base);
 }
 
-function runHandler(fn, event, context) {
+async function exportOf(spec, what) {
+  const at = spec.lastIndexOf('.');
+  const mod = await loadModule(spec.slice(0, at));
+  const fn = mod[spec.slice(at + 1)];
+  if (typeof fn !== 'function') {
+    throw new Error(`${spec} (${what}) is not a function exported by ${spec.slice(0, at)}`);
+  }
+  return fn;
+}
+
+(async () => {
+  try {
+    handler = await exportOf(handlerSpec, 'the handler');
+    const initSpec = process.env.FC_INITIALIZER_HANDLER;
+    if (initSpec) initializer = await exportOf(initSpec, 'the initializer');
+    process.send({ type: 'ready', initMs: performance.now() - initStarted });
+  } catch (err) {
+    process.send({ type: 'init-failed', error: toErrorBody(err) });
+  }
+})();
+
+// FC runs the initializer once per instance, before its first invocation. If it
+// fails or runs out of time the invocation fails with InitializationError and
+// the instance is not used again.
+let initialized;
+function initializeOnce(context) {
+  if (!initializer) return Promise.resolve();
+  if (!initialized) {
+    const seconds = Number(process.env.FC_INITIALIZATION_TIMEOUT) || 3;
+    initialized = new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () =>
+          reject({
+            errorMessage: `the initializer timed out after ${seconds} s`,
+            errorType: 'InitializationTimeout',
+          }),
+        seconds * 1000,
+      );
+      // (context, callback) or (context) returning a value or a promise.
+      const init =
+        initializer.length >= 2
+          ? (_event, ctx, callback) => initializer(ctx, callback)
+          : (_event, ctx) => initializer(ctx);
+      runHandlerWith(init, Buffer.alloc(0), context).then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      );
+    });
+  }
+  return initialized;
+}
+
+function runHandlerWith(fn, event, context) {
   return new Promise((resolve, reject) => {
     let settled = false;
     const callback = (err, result) => {
@@ -135,7 +193,27 @@ process.on('message', async (msg) => {
   // The Start/End lines FC writes go into the tail only, keeping the terminal quiet.
   capture = [Buffer.from(`FC Invoke Start RequestId: ${msg.context.requestId}\n`)];
   try {
-    const result = await runHandler(handler, event, context);
+    try {
+      await initializeOnce(context);
+    } catch (thrown) {
+      const error = thrown instanceof Error ? toErrorBody(thrown) : { ...thrown };
+      delete error.handled;
+      capture?.push(Buffer.from(`FC Initialize Failed: ${error.errorMessage}\n`));
+      process.send(
+        {
+          type: 'result',
+          id: msg.id,
+          ok: false,
+          initializationError: true,
+          error,
+          durationMs: performance.now() - started,
+          logTail: takeLogTail(),
+        },
+        () => process.exit(1),
+      );
+      return;
+    }
+    const result = await runHandlerWith(handler, event, context);
     // Serialised here, inside the try: a result JSON cannot hold (a BigInt, a
     // cycle) fails the invocation like a throw, as FC's runtime does.
     const body = toBytes(result).toString('base64');

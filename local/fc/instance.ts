@@ -33,7 +33,9 @@ type HostMessage =
       type: 'result';
       id: number;
       ok: false;
-      handled: boolean;
+      handled?: boolean;
+      /** The initializer failed (or timed out); the instance exits after this answer. */
+      initializationError?: boolean;
       error: FunctionErrorBody;
       durationMs: number;
       logTail?: string;
@@ -195,7 +197,11 @@ export function startInstance(options: {
           : {
               ok: false,
               requestId,
-              kind: msg.handled ? 'HandledInvocationError' : 'UnhandledInvocationError',
+              kind: msg.initializationError
+                ? 'InitializationError'
+                : msg.handled
+                  ? 'HandledInvocationError'
+                  : 'UnhandledInvocationError',
               // Whatever crossed the channel, callers read errorMessage as a string.
               error: {
                 ...msg.error,

@@ -94,6 +94,12 @@ export function createFunctionRuntime(
       ALIBABA_CLOUD_ACCESS_KEY_ID: LOCAL_ACCESS_KEY_ID,
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: LOCAL_ACCESS_KEY_SECRET,
       QUEUEFLOW_ENDPOINT: endpoint,
+      ...(spec.initializer
+        ? {
+            FC_INITIALIZER_HANDLER: spec.initializer.handler,
+            FC_INITIALIZATION_TIMEOUT: String(spec.initializer.timeoutSeconds),
+          }
+        : {}),
     };
   };
 
@@ -208,6 +214,7 @@ export function createFunctionRuntime(
             timeoutSeconds: fn.timeoutSeconds,
             memorySize: fn.memorySize,
             environment: fn.environment,
+            ...(fn.initializer ? { initializer: fn.initializer } : {}),
           };
           const old = deployed.get(fn.name);
           if (old) await undeploy(old);

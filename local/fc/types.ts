@@ -10,6 +10,8 @@ export interface FunctionSpec {
   memorySize: number;
   /** The function's own environment variables from s.yaml. */
   environment: Record<string, string>;
+  /** `instanceLifecycleConfig.initializer`: `index.initialize`, run once per instance first. */
+  initializer?: { handler: string; timeoutSeconds: number };
 }
 
 /** FC's function error body (FC 3.0 Node.js runtime). */

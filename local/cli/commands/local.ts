@@ -95,9 +95,10 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
   let project: Project | undefined;
   if (projectFile) {
     project = loadProject(projectFile);
-    const missing = project.functions.filter(
-      (f) => !existsSync(join(f.codeDir, `${f.handler.split('.')[0]}.js`)),
-    );
+    const missing = project.functions.filter((f) => {
+      const module = join(f.codeDir, f.handler.slice(0, f.handler.lastIndexOf('.')));
+      return !['.js', '.mjs', '.cjs'].some((ext) => existsSync(`${module}${ext}`));
+    });
     if (missing.length > 0) {
       throw new Error(
         `the function bundles are not built (${missing.map((f) => relative(process.cwd(), f.codeDir)).join(', ')}): run \`npm run build\` first`,

@@ -9,6 +9,8 @@ import {
   startRuntimeStack,
 } from './runtime-stack';
 
+const ESM_FIXTURES = new URL('./fixtures/esm', import.meta.url).pathname;
+
 describe('the local function runtime', () => {
   let stack: RuntimeStack;
   let fc: InstanceType<typeof FC>;
@@ -24,6 +26,19 @@ describe('the local function runtime', () => {
       fixtureFunction('crash', 'index.crash'),
       fixtureFunction('crash-loud', 'index.crashLoud'),
       fixtureFunction('hang-loud', 'index.hangLoud', { timeoutSeconds: 1 }),
+      fixtureFunction('init', 'index.initEcho', {
+        initializer: { handler: 'index.initialize', timeoutSeconds: 3 },
+      }),
+      fixtureFunction('init-cb', 'index.initEcho', {
+        initializer: { handler: 'index.initCallback', timeoutSeconds: 3 },
+      }),
+      fixtureFunction('init-fails', 'index.initEcho', {
+        initializer: { handler: 'index.initFails', timeoutSeconds: 3 },
+      }),
+      fixtureFunction('init-hangs', 'index.initEcho', {
+        initializer: { handler: 'index.initHangs', timeoutSeconds: 1 },
+      }),
+      fixtureFunction('esm', 'esm.handler', { codeDir: ESM_FIXTURES }),
       fixtureFunction('broken', 'missing.handler'),
       fixtureFunction('logs', 'index.logs'),
       fixtureFunction('bigint', 'index.bigint'),
@@ -167,6 +182,36 @@ describe('the local function runtime', () => {
     if (hung.ok) return;
     expect(hung.timedOut).toBe(true);
     expect(Buffer.from(hung.logTail ?? '', 'base64').toString('utf8')).toContain('waiting forever');
+  });
+
+  it('runs the initializer once per instance before its first invocation', async () => {
+    const first = await stack.runtime.invoke('init', '{}');
+    const second = await stack.runtime.invoke('init', '{}');
+    for (const out of [first, second]) expect(out.ok).toBe(true);
+    if (!first.ok || !second.ok) return;
+    const a = JSON.parse(first.body.toString('utf8'));
+    const b = JSON.parse(second.body.toString('utf8'));
+    expect(a).toMatchObject({ initState: 'initialized in init', initCount: 1 });
+    // The same instance is not initialized twice.
+    if (a.pid === b.pid) expect(b.initCount).toBe(1);
+    const cb = await stack.runtime.invoke('init-cb', '{}');
+    expect(cb.ok && JSON.parse(cb.body.toString('utf8')).initState).toBe('initialized by callback');
+  });
+
+  it('fails the invocation with InitializationError when the initializer throws or times out', async () => {
+    const res = await fc.invokeFunction('default', 'init-fails', '{}');
+    expect(res.headers['x-fc-error-type']).toBe('InitializationError');
+    expect(res.data).toMatchObject({ errorMessage: 'no database' });
+    const hung = await stack.runtime.invoke('init-hangs', '{}');
+    expect(hung.ok).toBe(false);
+    if (hung.ok) return;
+    expect(hung.kind).toBe('InitializationError');
+    expect(hung.error.errorMessage).toBe('the initializer timed out after 1 s');
+  });
+
+  it('loads an ES module handler (a .mjs file)', async () => {
+    const out = await stack.runtime.invoke('esm', 'hi');
+    expect(out.ok && JSON.parse(out.body.toString('utf8'))).toEqual({ esm: true, event: 'hi' });
   });
 
   it('accepts an async invocation with 202 and runs it', async () => {
