@@ -89,6 +89,9 @@ const jobs = functionNames.map(async (name) => {
     target: 'node20',
     format: 'cjs',
     minify: true,
+    // Class names survive minifying: a handler's `class TableLocked extends
+    // Error {}` is reported as TableLocked, which FDL retry/catch match on.
+    keepNames: true,
     sourcemap: true,
     metafile: true,
     legalComments: 'none',

@@ -24,13 +24,25 @@ export function classifyError(err: unknown): ClassifiedError {
     if (typeof e.code === 'string' && typeof e.retryable === 'boolean') {
       return { code: e.code, message: err.message, retryable: e.retryable };
     }
-    return { code: err.name || 'Error', message: err.message, retryable: false };
+    return { code: errorName(err), message: err.message, retryable: false };
   }
   return {
     code: 'Error',
     message: typeof err === 'string' ? err : safeString(err),
     retryable: false,
   };
+}
+
+/**
+ * The error's name, or its class's when the name is still the inherited
+ * `Error`: `class TableLocked extends Error {}` names itself TableLocked
+ * without setting `name`. A minifier that renames classes (esbuild keeps
+ * names only with keepNames) gives the minified name; set `name` to be sure.
+ */
+function errorName(err: Error): string {
+  if (err.name && err.name !== 'Error') return err.name;
+  const cls = err.constructor?.name;
+  return cls && cls !== 'Object' ? cls : 'Error';
 }
 
 function safeString(v: unknown): string {

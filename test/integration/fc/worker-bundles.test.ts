@@ -1,5 +1,6 @@
 // The BUILT bundles (dist/, not the sources) running in the local function
 // runtime from s.yaml, driven through queueflow/testing.
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../local/log';
@@ -26,6 +27,18 @@ async function startEnv(logs: string[] = [], virtualClock = false): Promise<Test
   env.stack.queues.setQueueAttributes(QUEUE, { VisibilityTimeout: 2 });
   return env;
 }
+
+describe('the task-worker bundle as built', () => {
+  it('keeps function and class names through minifying, so an error class names the failure', () => {
+    // esbuild's keepNames: `class TableLocked extends Error {}` in a handler is
+    // reported as TableLocked; minified without it, as a one-letter name.
+    const bundle = readFileSync(
+      fileURLToPath(new URL('../../../dist/task-worker/index.js', import.meta.url)),
+      'utf8',
+    );
+    expect(bundle).toContain('"createTaskWorkerHandler"');
+  });
+});
 
 describe('the task-worker bundle, queue-triggered in the local runtime', () => {
   let env: TestEnvironment | undefined;

@@ -31,6 +31,16 @@ describe('classifyError', () => {
     });
   });
 
+  it('names a subclass that keeps the inherited name after its class, as worker.md promises', () => {
+    class SourceMissing extends Error {}
+    expect(classifyError(new SourceMissing('no such file')).code).toBe('SourceMissing');
+    class Named extends Error {
+      override name = 'TableLocked';
+    }
+    expect(classifyError(new Named('x')).code).toBe('TableLocked');
+    expect(classifyError(new Error('plain')).code).toBe('Error');
+  });
+
   it('copes with thrown non-errors', () => {
     expect(classifyError('boom')).toEqual({ code: 'Error', message: 'boom', retryable: false });
     expect(classifyError({ a: 1 }).message).toBe('{"a":1}');
