@@ -95,7 +95,14 @@ export function formatResourceArn(ref: ResourceRef): string {
     case 'fnf-flow':
       return `acs:fnf:${where}:flow/${ref.flowName}`;
     case 'fc':
-      if (ref.serviceName === undefined) return `acs:fc:${where}:functions/${ref.functionName}`;
+      if (ref.serviceName === undefined) {
+        if (ref.qualifier) {
+          throw new Error(
+            `qualifier ${ref.qualifier} needs a service name: FDL writes it as services/<service>.${ref.qualifier}/functions/${ref.functionName}`,
+          );
+        }
+        return `acs:fc:${where}:functions/${ref.functionName}`;
+      }
       return `acs:fc:${where}:services/${ref.serviceName}${ref.qualifier ? `.${ref.qualifier}` : ''}/functions/${ref.functionName}`;
   }
 }

@@ -246,10 +246,13 @@ export function functionTask<const N extends string, const C extends readonly Ca
   spec: CommonSpec<N> &
     TaskExtras<C> & {
       functionName: string;
-      service?: string;
-      qualifier?: string;
       pattern?: FcPattern;
-    },
+    } & (
+      | { service: string; qualifier?: string }
+      // FDL v1 writes a qualifier after the service (services/<svc>.<qualifier>):
+      // without a service there is nowhere to put it.
+      | { service?: undefined; qualifier?: never }
+    ),
 ): Built<TaskStep, N, CatchGotos<C>> {
   const resourceArn = formatResourceArn({
     kind: 'fc',

@@ -61,6 +61,11 @@ describe('builder', () => {
       functionTask({ name: 'f', functionName: 'resize', service: 'img', qualifier: 'prod' })
         .resourceArn,
     ).toBe('acs:fc:::services/img.prod/functions/resize');
+    // A qualifier without a service has no place in an FDL v1 ARN: refused, not dropped.
+    expect(() =>
+      // @ts-expect-error a qualifier needs a service
+      functionTask({ name: 'f', functionName: 'resize', qualifier: 'prod' }),
+    ).toThrow(/qualifier prod needs a service name/);
     expect(flowTask({ name: 'c', flowName: 'child', pattern: 'sync' })).toMatchObject({
       resourceArn: 'acs:fnf:::flow/child',
       pattern: 'sync',
