@@ -49,12 +49,18 @@ export interface GotoNotSibling<T> {
   'goto target is not a step in this list': T;
 }
 
-/** Maps each step to itself when its gotos name siblings, else to an error type. */
-export type CheckGotos<S extends readonly unknown[]> = {
-  [K in keyof S]: [GotosOf<S[K]>] extends [NamesOf<S>]
-    ? S[K]
-    : GotoNotSibling<Exclude<GotosOf<S[K]>, NamesOf<S>>>;
-};
+/**
+ * Maps each step to itself when its gotos name siblings, else to an error type.
+ * A list that is not a literal tuple (a Sequence, checked when sequence() built
+ * it, or a Step[] variable) is taken as it is.
+ */
+export type CheckGotos<S extends readonly unknown[]> = number extends S['length']
+  ? S
+  : {
+      [K in keyof S]: [GotosOf<S[K]>] extends [NamesOf<S>]
+        ? S[K]
+        : GotoNotSibling<Exclude<GotosOf<S[K]>, NamesOf<S>>>;
+    };
 
 /** Mappings as a list, or as an object `{ target: source }` (kept in key order). */
 export type MappingsSpec = readonly Mapping[] | { readonly [target: string]: Json };

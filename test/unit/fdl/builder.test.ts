@@ -105,6 +105,16 @@ describe('builder', () => {
     expectTypeOf(steps.choice).toEqualTypeOf(choice);
   });
 
+  it('takes a sequence() as the flow steps (its gotos were checked when it was built)', () => {
+    const main = sequence([
+      choice({ name: 'route', choices: [{ condition: '$.ok', goto: 'done' }] }),
+      succeed({ name: 'done' }),
+    ]);
+    const f = flow({ steps: main });
+    expect(f.steps.map((s) => s.name)).toEqual(['route', 'done']);
+    expect(validateFlow(f).filter((p) => p.severity === 'error')).toEqual([]);
+  });
+
   it('rejects at compile time what FDL would reject at deploy time', () => {
     // These lines are checked by `tsc` (npm run typecheck); at run time they only build objects.
     flow({
