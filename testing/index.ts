@@ -133,11 +133,22 @@ export async function createTestEnvironment(
   const workers: MockWorker[] = [];
   /** Handler calls in flight across the mock workers. */
   const inFlight = new Set<Promise<void>>();
+  /** Queues that have a mock worker: one per queue (two would take each other's tasks). */
+  const handled = new Set<string>();
+  /** runExecution calls still waiting, failed by stop() so no test hangs on them. */
+  const running = new Set<(err: Error) => void>();
+  let stopped = false;
 
   const handle = (queue: string, handlers: HandlerMap | HandlerRegistry): MockWorker => {
+    if (handled.has(queue)) {
+      throw new Error(
+        `queue ${queue} already has a mock worker: pass all its task types to one handle() call (two workers would take each other's messages and answer UnknownTaskType)`,
+      );
+    }
     const registry = isHandlerRegistry(handlers) ? handlers : createHandlerRegistry(handlers);
     // Fail fast on a typo: an unknown queue throws QueueNotExist here, not in the loop.
     stack.queues.getQueue(queue);
+    handled.add(queue);
     const abort = new AbortController();
     const results: TaskResult[] = [];
     const runTask = async (m: ReceivedMessage) => {
@@ -196,14 +207,23 @@ export async function createTestEnvironment(
     clock,
     handle,
     async runExecution(flowName, input, runOptions = {}) {
+      if (stopped) throw new Error('the test environment is stopped');
       const name = runOptions.name ?? `test-${Date.now().toString(36)}-${++counter}`;
-      const done = followExecution({
-        engine: stack.engine,
-        flowName,
-        executionName: name,
-        write: () => {},
-        timeoutMs: runOptions.timeoutMs ?? 30_000,
+      let fail: (err: Error) => void = () => {};
+      const interrupted = new Promise<never>((_, reject) => {
+        fail = reject;
       });
+      running.add(fail);
+      const done = Promise.race([
+        followExecution({
+          engine: stack.engine,
+          flowName,
+          executionName: name,
+          write: () => {},
+          timeoutMs: runOptions.timeoutMs ?? 30_000,
+        }),
+        interrupted,
+      ]).finally(() => running.delete(fail));
       done.catch(() => {});
       stack.engine.startExecution({
         FlowName: flowName,
@@ -224,6 +244,10 @@ export async function createTestEnvironment(
       };
     },
     async stop() {
+      stopped = true;
+      for (const fail of running) {
+        fail(new Error('the test environment was stopped while this execution was running'));
+      }
       await Promise.all(workers.map((w) => w.stop()));
       await stack.stop();
     },

@@ -134,6 +134,32 @@ describe('queueflow/testing mock workers', () => {
     expect(called).toBe(true);
   });
 
+  it('fail a runExecution still waiting when the environment stops, instead of leaving it pending', async () => {
+    const env = await createTestEnvironment({ project: S_YAML });
+    env.handle('queueflow-tasks', { extract: () => new Promise<never>(() => {}) });
+    const run = env.runExecution('queueflow-demo', { source: 'a.csv' });
+    const settled = run.then(
+      () => 'resolved',
+      (e: Error) => e.message,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    await env.stop();
+    expect(await settled).toBe('the test environment was stopped while this execution was running');
+    await expect(env.runExecution('queueflow-demo', {})).rejects.toThrow(/stopped/);
+  });
+
+  it('refuse a second mock worker on one queue, which would take the tasks of the first', async () => {
+    const env = await createTestEnvironment({ project: S_YAML });
+    try {
+      env.handle('queueflow-tasks', { extract: async () => ({ rows: 1 }) });
+      expect(() => env.handle('queueflow-tasks', { transform: async () => ({}) })).toThrow(
+        /already has a mock worker: pass all its task types to one handle\(\) call/,
+      );
+    } finally {
+      await env.stop();
+    }
+  });
+
   it('refuse a queue that does not exist, at once', async () => {
     const env = await createTestEnvironment();
     try {
