@@ -45,4 +45,29 @@ describe('queueflow local with an s.yaml it cannot run all of', () => {
     );
     expect(run.stdout).toMatch(/Status {2}Succeeded/);
   });
+
+  it('names the function and the s.yaml key when a code folder is missing', () => {
+    const other = mkdtempSync(join(tmpdir(), 'queueflow-nocode-'));
+    try {
+      for (const part of ['infra', 'flows']) symlinkSync(join(root, part), join(other, part));
+      writeFileSync(
+        join(other, 's.yaml'),
+        readFileSync(join(root, 's.yaml'), 'utf8').replace(
+          'code: ./dist/task-worker',
+          'code: ./build/worker',
+        ),
+      );
+      const run = spawnSync(
+        process.execPath,
+        [join(root, 'bin/queueflow.js'), 'local', '--once', '--port', '0', '--memory'],
+        { cwd: other, encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(
+        'task-worker: code folder build/worker does not exist (resources.task-worker.props.code)',
+      );
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
 });

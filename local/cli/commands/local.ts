@@ -100,8 +100,15 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
       return !['.js', '.mjs', '.cjs'].some((ext) => existsSync(`${module}${ext}`));
     });
     if (missing.length > 0) {
+      const what = missing.map((f) => {
+        const dir = relative(process.cwd(), f.codeDir) || '.';
+        const module = f.handler.slice(0, f.handler.lastIndexOf('.'));
+        return existsSync(f.codeDir)
+          ? `${f.name}: no ${module}.js in ${dir} (handler ${f.handler})`
+          : `${f.name}: code folder ${dir} does not exist (resources.${f.resource}.props.code)`;
+      });
       throw new Error(
-        `the function bundles are not built (${missing.map((f) => relative(process.cwd(), f.codeDir)).join(', ')}): run \`npm run build\` first`,
+        `the function bundles are not built: ${what.join('; ')}. Run \`npm run build\` first, or fix code/handler in s.yaml`,
       );
     }
   }
