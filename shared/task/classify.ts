@@ -17,7 +17,8 @@ export interface ClassifiedError {
  */
 export function classifyError(err: unknown): ClassifiedError {
   if (err instanceof TaskError) {
-    return { code: err.code, message: err.message, retryable: err.retryable };
+    // From plain JS a code may be a number (503): the report needs text.
+    return { code: String(err.code), message: String(err.message), retryable: err.retryable };
   }
   if (err instanceof Error) {
     const e = err as Error & { code?: unknown; retryable?: unknown };
@@ -40,15 +41,20 @@ export function classifyError(err: unknown): ClassifiedError {
  * names only with keepNames) gives the minified name; set `name` to be sure.
  */
 function errorName(err: Error): string {
-  if (err.name && err.name !== 'Error') return err.name;
+  if (typeof err.name === 'string' && err.name && err.name !== 'Error') return err.name;
   const cls = err.constructor?.name;
   return cls && cls !== 'Object' ? cls : 'Error';
 }
 
+/** Text for any thrown value; never throws (a null-prototype object defeats String()). */
 function safeString(v: unknown): string {
   try {
     return JSON.stringify(v) ?? String(v);
   } catch {
-    return String(v);
+    try {
+      return String(v);
+    } catch {
+      return Object.prototype.toString.call(v);
+    }
   }
 }

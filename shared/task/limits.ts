@@ -1,18 +1,23 @@
 /** ReportTaskFailed limits (FnF API): Error 1–128 characters, Cause at most 4096. */
 export const REPORT_LIMITS = Object.freeze({ errorMax: 128, causeMax: 4096 });
 
-/** Cuts `text` to at most `max` characters without splitting a surrogate pair, marking the cut. */
+/**
+ * Cuts `text` to at most `max` characters as the API counts them, UTF-16 code
+ * units (an emoji is two), without splitting a surrogate pair, marking the cut.
+ */
 export function truncate(text: string, max: number): string {
-  const chars = Array.from(text);
-  if (chars.length <= max) return text;
+  if (text.length <= max) return text;
   const mark = '...';
-  if (max <= mark.length) return chars.slice(0, max).join('');
-  return chars.slice(0, max - mark.length).join('') + mark;
+  const room = max <= mark.length ? max : max - mark.length;
+  // A cut between the two halves of a pair would leave a lone surrogate.
+  const last = text.charCodeAt(room - 1);
+  const end = last >= 0xd800 && last <= 0xdbff ? room - 1 : room;
+  return max <= mark.length ? text.slice(0, end) : text.slice(0, end) + mark;
 }
 
 /** Makes an (error, cause) pair fit ReportTaskFailed: error never empty, cause omitted when empty. */
 export function fitFailureReport(error: string, cause?: string): { error: string; cause?: string } {
-  const e = truncate(error.trim() || 'Error', REPORT_LIMITS.errorMax);
+  const e = truncate(String(error).trim() || 'Error', REPORT_LIMITS.errorMax);
   const c = cause === undefined ? '' : truncate(cause, REPORT_LIMITS.causeMax);
   return c ? { error: e, cause: c } : { error: e };
 }

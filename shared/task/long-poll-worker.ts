@@ -46,10 +46,13 @@ export interface LongPollWorkerOptions {
   /** How long stop() lets in-flight tasks finish before releasing them (default 25 s). */
   graceSeconds?: number;
   onTask?: (event: WorkerTaskEvent) => void;
-  /** Queue/visibility trouble that the worker survives (logged by the caller). */
+  /**
+   * Trouble the worker survives (logged by the caller): queue and visibility
+   * calls, and `process`, a task whose processing threw (it is retried).
+   */
   onError?: (
     error: unknown,
-    stage: 'receive' | 'delete' | 'extend' | 'release' | 'retry-delay',
+    stage: 'receive' | 'delete' | 'extend' | 'release' | 'retry-delay' | 'process',
   ) => void;
   sleep?: Sleep;
 }
@@ -294,7 +297,16 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
             signal: t.controller.signal,
             ...(options.maxDeliveries ? { maxDeliveries: options.maxDeliveries } : {}),
           },
-        );
+        ).catch((err: unknown): TaskResult => {
+          // processTask does not throw for a task problem; a bug that makes it
+          // throw must not kill the worker and every task in flight with it.
+          onError(err, 'process');
+          return {
+            outcome: 'retry',
+            durationMs: Date.now() - t.startedAt,
+            error: { code: 'WorkerError', message: String(err), retryable: true },
+          };
+        });
       } finally {
         // The slot is free once the task is reported; its message's delete
         // (batched) finishes in the background, and stop() still waits for it.

@@ -188,15 +188,40 @@ export async function processTask(
   }
 
   const f = failure ?? { code: 'Error', message: 'unknown failure', retryable: false };
-  try {
-    const fitted = fitFailureReport(f.code, f.message);
-    const r = await deps.flow.reportTaskFailed({ taskToken: envelope.token, ...fitted });
+  const reportFailed = async (error: string, cause: string) => {
+    const r = await deps.flow.reportTaskFailed({
+      taskToken: envelope.token,
+      ...fitFailureReport(error, cause),
+    });
     return finish(r.status === 'already-completed' ? 'already-completed' : 'failed', {
       ...typed,
       error: f,
     });
+  };
+  let refused: ClassifiedError;
+  try {
+    return await reportFailed(f.code, f.message);
   } catch (err) {
-    const reportError = classifyReportError(err, envelope.token);
-    return finish(reportError.retryable ? 'retry' : 'invalid', { ...typed, error: reportError });
+    refused = classifyReportError(err, envelope.token);
+    if (refused.retryable) return finish('retry', { ...typed, error: refused });
   }
+  // Refused for what it said (the Error or Cause text), not for its token: the
+  // step still has to hear that the task failed, in words the API takes.
+  if (refused.code === 'InvalidArgument' && /\b(error|cause)\b/i.test(refused.message)) {
+    try {
+      return await reportFailed(
+        'TaskReportRejected',
+        `the handler failed (${asciiOnly(f.code)}), and ReportTaskFailed refused its error text: ${asciiOnly(refused.message)}`,
+      );
+    } catch (err) {
+      refused = classifyReportError(err, envelope.token);
+      if (refused.retryable) return finish('retry', { ...typed, error: refused });
+    }
+  }
+  return finish('invalid', { ...typed, error: refused });
+}
+
+/** `text` with anything outside printable ASCII replaced, cut short: safe for any API check. */
+function asciiOnly(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
 }

@@ -21,10 +21,12 @@ describe('ReportTaskFailed limits', () => {
     expect(fitFailureReport('  ', '')).toEqual({ error: 'Error' });
   });
 
-  it('never splits a surrogate pair', () => {
+  it('counts UTF-16 units, as the API does, and never splits a surrogate pair', () => {
     const cut = truncate('😀'.repeat(200), 128);
     expect(cut).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])/);
-    expect(Array.from(cut)).toHaveLength(128);
+    expect(cut.length).toBeLessThanOrEqual(128);
+    expect(cut).toBe(`${'😀'.repeat(62)}...`);
+    expect(truncate(`a${'😀'.repeat(200)}`, 128)).toBe(`a${'😀'.repeat(62)}...`);
   });
 
   it('always fits the limits, whatever the input', () => {
@@ -34,10 +36,10 @@ describe('ReportTaskFailed limits', () => {
         fc.string({ maxLength: 6000 }),
         (e, c) => {
           const r = fitFailureReport(e, c);
-          const n = Array.from(r.error).length;
-          expect(n).toBeGreaterThanOrEqual(1);
-          expect(n).toBeLessThanOrEqual(128);
-          expect(Array.from(r.cause ?? '').length).toBeLessThanOrEqual(4096);
+          // In UTF-16 units, as the API counts them.
+          expect(r.error.length).toBeGreaterThanOrEqual(1);
+          expect(r.error.length).toBeLessThanOrEqual(128);
+          expect((r.cause ?? '').length).toBeLessThanOrEqual(4096);
         },
       ),
     );

@@ -21,6 +21,19 @@ const registry = createHandlerRegistry({
   huge: async () => {
     throw new TaskError({ code: 'X'.repeat(500), message: 'm'.repeat(9000) });
   },
+  emoji: async () => {
+    throw new Error(`bad row: ${'📦'.repeat(2100)}`);
+  },
+  poison: async () => {
+    // Neither JSON.stringify nor String can turn this into text.
+    const o = Object.create(null) as Record<string, unknown>;
+    o.n = 1n;
+    throw o;
+  },
+  numericCode: async () => {
+    // From plain JS: nothing stops a number as the code.
+    throw new TaskError({ code: 503 as unknown as string, message: 'upstream down' });
+  },
 });
 
 const msg = (body: Record<string, unknown>) => ({ body: JSON.stringify(body), messageId: 'm-1' });
@@ -83,6 +96,51 @@ describe('processTask', () => {
     if (report?.kind !== 'failed') return;
     expect(report.error.length).toBe(128);
     expect(report.cause?.length).toBe(4096);
+  });
+
+  it('fits a cause in UTF-16 units, as the API counts it, without splitting an emoji', async () => {
+    const { flow, reports } = createFakeFlow();
+    await processTask(msg({ task_token: 't', task_type: 'emoji' }), { registry, flow });
+    const report = reports[0];
+    if (report?.kind !== 'failed') throw new Error('expected a failure report');
+    expect(report.cause?.length).toBeLessThanOrEqual(4096);
+    expect(report.cause).toMatch(/📦\.\.\.$/);
+  });
+
+  it('reports a thrown value that cannot be turned into text, and a numeric TaskError code', async () => {
+    const { flow, reports } = createFakeFlow();
+    const poison = await processTask(msg({ task_token: 'p', task_type: 'poison' }), {
+      registry,
+      flow,
+    });
+    expect(poison.outcome).toBe('failed');
+    expect(reports[0]).toMatchObject({ kind: 'failed', error: 'Error', cause: '[object Object]' });
+    const numeric = await processTask(msg({ task_token: 'n', task_type: 'numericCode' }), {
+      registry,
+      flow,
+    });
+    expect(numeric.outcome).toBe('failed');
+    expect(reports[1]).toMatchObject({ kind: 'failed', error: '503', cause: 'upstream down' });
+  });
+
+  it('still tells the step it failed when the flow refuses the error text itself', async () => {
+    const refusal = new FlowError({
+      code: 'InvalidArgument',
+      message: 'ReportTaskFailed: InvalidArgument: Cause must be at most 4096 characters',
+      retryable: false,
+    });
+    const { flow, reports } = createFakeFlow({ failWith: [refusal] });
+    const r = await processTask(msg({ task_token: 't', task_type: 'fatal' }), { registry, flow });
+    expect(r.outcome).toBe('failed');
+    expect(reports).toEqual([
+      {
+        kind: 'failed',
+        taskToken: 't',
+        error: 'TaskReportRejected',
+        cause:
+          'the handler failed (SourceMissing), and ReportTaskFailed refused its error text: ReportTaskFailed: InvalidArgument: Cause must be at most 4096 characters',
+      },
+    ]);
   });
 
   it('reports an unknown task type to the flow as a non-retryable failure', async () => {
