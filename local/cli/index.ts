@@ -1,6 +1,7 @@
+import { formatCliError } from './errors';
 import { main } from './main';
 
 main().catch((err: unknown) => {
-  process.stderr.write(`queueflow: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(`queueflow: ${formatCliError(err)}\n`);
   process.exitCode = 1;
 });

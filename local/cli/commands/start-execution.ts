@@ -4,6 +4,7 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET } from '../../credentials';
 import { createRenderState, renderEventLine } from '../../flow/history-render';
 import type { HistoryEvent } from '../../flow/types';
+import { isLoopbackName } from '../../http/browser-guard';
 import { parsePositiveInt } from '../options';
 
 /** Where and as whom the FnF commands talk. */
@@ -36,24 +37,42 @@ export function withTargetOptions(cmd: Command): Command {
     )
     .option(
       '--access-key-id <id>',
-      'AccessKeyId (default: $ALIBABA_CLOUD_ACCESS_KEY_ID or the local key)',
+      'AccessKeyId (default: the local key for a local endpoint, else $ALIBABA_CLOUD_ACCESS_KEY_ID)',
     )
     .option(
       '--access-key-secret <secret>',
-      'AccessKeySecret (default: $ALIBABA_CLOUD_ACCESS_KEY_SECRET or the local secret)',
+      'AccessKeySecret (default: the local secret for a local endpoint, else $ALIBABA_CLOUD_ACCESS_KEY_SECRET)',
     );
 }
 
-/** The target from the options, the environment, then the local stack defaults. */
+/**
+ * The target from the options, the environment, then the local stack defaults.
+ * A local endpoint gets the local key unless one is passed as an option: an
+ * AccessKey exported for the cloud would only be refused there, and its id
+ * would be sent to a local port.
+ */
 export function resolveTarget(
   opts: Partial<FnfTarget>,
   env: NodeJS.ProcessEnv = process.env,
 ): FnfTarget {
+  const endpoint = opts.endpoint ?? env.QUEUEFLOW_ENDPOINT ?? 'http://127.0.0.1:9300';
+  let host = '';
+  try {
+    host = new URL(endpoint).hostname;
+  } catch {
+    // An invalid URL fails on the first call, with the client's own message.
+  }
+  const local = isLoopbackName(host);
   return {
-    endpoint: opts.endpoint ?? env.QUEUEFLOW_ENDPOINT ?? 'http://127.0.0.1:9300',
-    accessKeyId: opts.accessKeyId ?? env.ALIBABA_CLOUD_ACCESS_KEY_ID ?? LOCAL_ACCESS_KEY_ID,
+    endpoint,
+    accessKeyId:
+      opts.accessKeyId ??
+      (local ? undefined : env.ALIBABA_CLOUD_ACCESS_KEY_ID) ??
+      LOCAL_ACCESS_KEY_ID,
     accessKeySecret:
-      opts.accessKeySecret ?? env.ALIBABA_CLOUD_ACCESS_KEY_SECRET ?? LOCAL_ACCESS_KEY_SECRET,
+      opts.accessKeySecret ??
+      (local ? undefined : env.ALIBABA_CLOUD_ACCESS_KEY_SECRET) ??
+      LOCAL_ACCESS_KEY_SECRET,
   };
 }
 

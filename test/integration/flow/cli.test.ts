@@ -79,5 +79,20 @@ describe('the start-execution and history commands', () => {
       accessKeySecret: 's',
     });
     expect(resolveTarget({ endpoint: 'http://o' }, env).endpoint).toBe('http://o');
+    // A local endpoint never gets the exported cloud key (only an explicit option wins).
+    const cloudKeys = {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIcloud',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 's',
+    };
+    for (const endpoint of ['http://127.0.0.1:9300', 'http://localhost:1', 'http://[::1]:9']) {
+      expect(resolveTarget({ endpoint }, cloudKeys)).toMatchObject({
+        accessKeyId: 'queueflow-local',
+        accessKeySecret: 'queueflow-local-secret',
+      });
+    }
+    expect(
+      resolveTarget({ endpoint: 'http://127.0.0.1:9300', accessKeyId: 'mine' }, cloudKeys)
+        .accessKeyId,
+    ).toBe('mine');
   });
 });
