@@ -64,8 +64,14 @@ export function openStore(options: StoreOptions = {}): Store {
   let dataDir: string | null = null;
   let lock: FolderLock | undefined;
   if (!options.memory) {
+    if (options.dataDir === '')
+      throw new Error('the data folder is empty: pass a folder, or --memory');
     dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
-    mkdirSync(dataDir, { recursive: true });
+    try {
+      mkdirSync(dataDir, { recursive: true });
+    } catch (err) {
+      throw unusable(dataDir, err);
+    }
     file = join(dataDir, DATABASE_FILE);
     lock = lockDataFolder(dataDir);
   }
@@ -73,9 +79,21 @@ export function openStore(options: StoreOptions = {}): Store {
     return open(file, dataDir, options, lock);
   } catch (err) {
     lock?.release();
-    throw err;
+    throw dataDir ? unusable(dataDir, err) : err;
   }
 }
+
+/** Why a data folder cannot be used, with what to do instead. */
+function unusable(dataDir: string, err: unknown): Error {
+  const reason = err instanceof Error ? err.message : String(err);
+  return new Error(
+    `cannot use the data folder ${dataDir}: ${reason}. Pass another --data-dir (or QUEUEFLOW_DATA_DIR), or --memory`,
+    { cause: err },
+  );
+}
+
+/** PRAGMA application_id of a queueflow database ("QFLW"). */
+const APPLICATION_ID = 0x51464c57;
 
 function open(
   file: string | null,
@@ -89,6 +107,8 @@ function open(
   let record: Database.Statement;
   try {
     if (file) {
+      // First, before anything is written to a file that may not be ours.
+      checkOwnDatabase(db, file);
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${synchronous}`);
       // Checkpoints run on a worker thread (below, and checkpointer.ts), not
@@ -149,6 +169,18 @@ function open(
       for (const m of migrations) {
         if (seen.has(m.id)) throw new Error(`duplicate migration id ${component}/${m.id}`);
         seen.add(m.id);
+      }
+      // A database a newer queueflow has migrated has tables this one does not know.
+      const rows = db
+        .prepare('SELECT id FROM schema_migrations WHERE component = ?')
+        .all(component) as Array<{ id: string }>;
+      const unknown = rows.map((r) => r.id).filter((id) => !seen.has(id));
+      if (unknown.length > 0) {
+        throw new Error(
+          `${file ?? 'the database'} was written by a newer queueflow (migration ${component}/${unknown[0]} is unknown to this version): upgrade queueflow`,
+        );
+      }
+      for (const m of migrations) {
         if (applied.get(component, m.id)) continue;
         db.transaction(() => {
           db.exec(m.sql);
@@ -198,4 +230,23 @@ function open(
       }
     },
   };
+}
+
+/**
+ * Refuses a database that is not queueflow's: another application's SQLite
+ * file would get queueflow's tables added to it. A new or empty file is
+ * stamped with queueflow's application_id; one from before the stamp is
+ * recognised by its migrations table.
+ */
+function checkOwnDatabase(db: Database.Database, file: string): void {
+  const id = db.pragma('application_id', { simple: true }) as number;
+  if (id === APPLICATION_ID) return;
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{
+    name: string;
+  }>;
+  const ours = tables.some((t) => t.name === 'schema_migrations');
+  if (id !== 0 || (tables.length > 0 && !ours)) {
+    throw new Error(`${file} is a SQLite database of another application, not queueflow's`);
+  }
+  db.pragma(`application_id = ${APPLICATION_ID}`);
 }

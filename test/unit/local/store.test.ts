@@ -23,6 +23,52 @@ describe('openStore', () => {
     second.close();
   });
 
+  it('refuses a database a newer queueflow has migrated, and leaves it as it was', () => {
+    const dir = temp();
+    const newer = openStore({ dataDir: dir });
+    newer.migrate('demo', [
+      { id: '001', sql: 'CREATE TABLE t (x INTEGER)' },
+      { id: '002', sql: 'ALTER TABLE t ADD COLUMN y TEXT NOT NULL DEFAULT 1' },
+    ]);
+    newer.close();
+    const older = openStore({ dataDir: dir });
+    expect(() => older.migrate('demo', [{ id: '001', sql: 'CREATE TABLE t (x INTEGER)' }])).toThrow(
+      /was written by a newer queueflow \(migration demo\/002 is unknown to this version\)/,
+    );
+    older.close();
+  });
+
+  it("refuses another application's SQLite file, a file that is not a database, and a data folder that is a file", async () => {
+    const { default: Database } = await import('better-sqlite3');
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const foreign = temp();
+    const other = new Database(join(foreign, 'queueflow.db'));
+    other.exec('CREATE TABLE users (id INTEGER)');
+    other.close();
+    expect(() => openStore({ dataDir: foreign })).toThrow(
+      /cannot use the data folder .*: .*queueflow\.db is a SQLite database of another application/,
+    );
+    const db = new Database(join(foreign, 'queueflow.db'), { readonly: true });
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all()).toEqual([
+      { name: 'users' },
+    ]);
+    db.close();
+
+    const garbage = temp();
+    writeFileSync(join(garbage, 'queueflow.db'), 'not a database at all, just bytes '.repeat(200));
+    expect(() => openStore({ dataDir: garbage })).toThrow(
+      /cannot use the data folder .*: file is not a database\. Pass another --data-dir/,
+    );
+
+    const file = join(temp(), 'a-file');
+    writeFileSync(file, 'x');
+    expect(() => openStore({ dataDir: file })).toThrow(
+      /cannot use the data folder .*a-file: EEXIST/,
+    );
+    expect(() => openStore({ dataDir: '' })).toThrow(/the data folder is empty/);
+  });
+
   it('rolls back a migration that fails and records nothing', () => {
     const store = openStore({ memory: true });
     expect(() =>
