@@ -2,7 +2,8 @@ import { InvalidArgumentError } from 'commander';
 
 /** Parses a TCP port (0 allowed: pick a free one). */
 export function parsePort(value: string): number {
-  const n = Number(value);
+  // Digits only: Number() would take '' (0, a random port) and 0x10.
+  const n = /^[0-9]+$/.test(value.trim()) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < 0 || n > 65535) {
     throw new InvalidArgumentError(`"${value}" is not a port number (0-65535)`);
   }

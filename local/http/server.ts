@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AddressInfo, isIPv6 } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../log';
 import { type BrowserGuard, createBrowserGuard } from './browser-guard';
@@ -44,7 +44,8 @@ export async function startHttpServer(options: {
   return {
     server,
     port,
-    endpoint: `http://${host}:${port}`,
+    // An IPv6 address goes in brackets in a URL (http://[::1]:9300).
+    endpoint: `http://${isIPv6(host) ? `[${host}]` : host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import {
   LOCAL_ACCESS_KEY_ID,
   LOCAL_ACCESS_KEY_SECRET,
@@ -59,9 +59,14 @@ export function registerLocalCommand(program: Command): void {
       'do not enforce the cloud limits (message and step data sizes)',
       false,
     )
-    .option(
-      '--log-level <level>',
-      'debug, info, warn, error or silent (default info; warn with --demo)',
+    .addOption(
+      new Option('--log-level <level>', 'default info; warn with --demo').choices([
+        'debug',
+        'info',
+        'warn',
+        'error',
+        'silent',
+      ]),
     )
     .addHelpText(
       'after',

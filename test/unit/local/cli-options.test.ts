@@ -1,0 +1,46 @@
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parsePort } from '../../../local/cli/options';
+import { silentLogger } from '../../../local/log';
+import { startLocalStack } from '../../../local/stack';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+describe('CLI options', () => {
+  it('takes a port as digits only', () => {
+    expect(parsePort('0')).toBe(0);
+    expect(parsePort('9300')).toBe(9300);
+    // Number('') is 0 (a random port) and Number('0x10') is 16: both were accepted.
+    for (const bad of ['', ' ', '0x10', '1e3', '-1', '70000', 'abc']) {
+      expect(() => parsePort(bad), JSON.stringify(bad)).toThrow(/is not a port number/);
+    }
+  });
+
+  it('refuses an unknown --log-level instead of logging everything', () => {
+    const run = spawnSync(
+      process.execPath,
+      ['bin/queueflow.js', 'local', '--port', '0', '--memory', '--log-level', 'loud'],
+      { cwd: root, encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(
+      /argument 'loud' is invalid\. Allowed choices are debug, info, warn, error, silent/,
+    );
+  });
+
+  it('gives an IPv6 stack an endpoint a URL parser and the SDKs accept', async () => {
+    const stack = await startLocalStack({
+      port: 0,
+      memory: true,
+      host: '::1',
+      logger: silentLogger,
+    });
+    try {
+      expect(stack.endpoint).toBe(`http://[::1]:${stack.port}`);
+      expect(new URL(stack.endpoint).hostname).toBe('[::1]');
+    } finally {
+      await stack.stop();
+    }
+  });
+});
