@@ -15,7 +15,7 @@ export interface RedriveResult {
 
 /** A redrive's options. */
 export interface RedriveOptions {
-  queue: Pick<QueueClient, 'receive' | 'sendBatch' | 'deleteBatch'>;
+  queue: Pick<QueueClient, 'receive' | 'sendBatch' | 'deleteBatch' | 'changeVisibility'>;
   /** The dead-letter queue to empty. */
   from: string;
   /** Where the messages go back to (the queue the worker or trigger reads). */
@@ -108,7 +108,17 @@ export async function redriveMessages(options: RedriveOptions): Promise<RedriveR
       totals.notDeleted += refused.length;
       options.onBatch?.({ ...totals });
     }
-    if (failure !== undefined) throw failure;
+    if (failure !== undefined) {
+      // What was received but not sent goes back into `from` now, not after its
+      // visibility timeout: a corrected rerun must find it there.
+      const kept = new Set(sent);
+      await Promise.all(
+        batch
+          .filter((m) => !kept.has(m.receiptHandle))
+          .map((m) => queue.changeVisibility(from, m.receiptHandle, 0).catch(() => {})),
+      );
+      throw failure;
+    }
   }
   return totals;
 }

@@ -21,7 +21,8 @@ function fakeQueue(options: {
     dequeueCount: 1,
   }));
   const deleted: string[] = [];
-  const queue: Pick<QueueClient, 'receive' | 'sendBatch' | 'deleteBatch'> = {
+  const released: string[] = [];
+  const queue: Pick<QueueClient, 'receive' | 'sendBatch' | 'deleteBatch' | 'changeVisibility'> = {
     async receive(_q, { max }) {
       return pending.splice(0, max);
     },
@@ -35,8 +36,12 @@ function fakeQueue(options: {
       deleted.push(...handles);
       return [];
     },
+    async changeVisibility(_q, handle, seconds) {
+      if (seconds === 0) released.push(handle);
+      return { receiptHandle: handle };
+    },
   };
-  return { queue, deleted };
+  return { queue, deleted, released };
 }
 
 describe('redriveMessages (unit)', () => {
@@ -52,6 +57,20 @@ describe('redriveMessages (unit)', () => {
       retryable: true,
     });
     expect(deleted).toEqual(['h0', 'h2']);
+  });
+
+  it('makes what it received but did not send visible again at once, for a corrected rerun', async () => {
+    const { queue, deleted, released } = fakeQueue({
+      results: () => {
+        throw new QueueError({ code: 'QueueNotExist', message: 'nope', retryable: false });
+      },
+    });
+    await expect(redriveMessages({ queue, from: 'dlq', to: 'nope' })).rejects.toMatchObject({
+      code: 'QueueNotExist',
+    });
+    expect(deleted).toEqual([]);
+    // Hidden for the DLQ's visibility timeout, a rerun used to find nothing and say "0 moved".
+    expect(released).toEqual(['h0', 'h1', 'h2']);
   });
 
   it('marks a refusal that will not get better as not retryable', async () => {
