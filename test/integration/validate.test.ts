@@ -222,6 +222,12 @@ describe('queueflow validate', () => {
     expect(run.stderr).toContain('1 file (checked against s.yaml): 2 errors, 1 warning');
   });
 
+  it('exits 2 on bad usage (an unknown option, a missing value), as its help says', () => {
+    expect(runCli(['--bogus']).status).toBe(2);
+    expect(runCli(['--format']).status).toBe(2);
+    expect(runCli(['--help']).status).toBe(0);
+  });
+
   it('exits 1 on warnings only with --strict, and prints JSON with --format json', () => {
     const warnOnly = BROKEN.replace('queueflow-task/', 'queueflow-tasks/').replace(
       'goto: sendd',

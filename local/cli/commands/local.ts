@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, relative, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
@@ -78,7 +78,7 @@ The local credentials are fixed and documented (local use only):
   Region          ${LOCAL_REGION}
 
 The FnF (Serverless Workflow) API, version 2019-03-15, is served at the stack URL
-(POP RPC on /); try: queueflow start-execution queueflow-demo --input '{}' --follow
+(POP RPC on /); try: queueflow start-execution queueflow-demo --input '{"source":"orders.csv"}' --follow
 
 Examples:
   npm start                                   # = queueflow local --demo (build first if needed)
@@ -128,7 +128,10 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
       `warning: listening on ${opts.host}: anyone who can reach this port can use the stack with the printed local AccessKey (it is public). Use it inside a container or a trusted network only.\n`,
     );
   }
-  const resuming = !opts.memory && existsSync(opts.dataDir);
+  // "Resumed" only when there is a database with something in it, not for an
+  // empty folder (or an empty file left by an interrupted first start).
+  const dbFile = join(opts.dataDir, 'queueflow.db');
+  const resuming = !opts.memory && existsSync(dbFile) && statSync(dbFile).size > 0;
   if (!quiet) {
     out(
       `Starting the local stack${project ? ` from ${relative(process.cwd(), project.file) || project.file}` : ''} ...`,
@@ -221,10 +224,18 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
 
   if (!quiet) {
     out(`Console     ${stack.endpoint}/console`);
-    out('Start more executions:');
-    out(
-      `  npx queueflow start-execution ${DEMO_FLOW} --input '${JSON.stringify({ ...DEMO_INPUT, source: 'orders-2026-12.csv' })}' --follow`,
-    );
+    // The demo flow with its input when the project has it; else one of the
+    // project's own flows (its input is the user's to know).
+    const flows = project?.flows.map((f) => f.name) ?? [];
+    if (flows.includes(DEMO_FLOW)) {
+      out('Start more executions:');
+      out(
+        `  npx queueflow start-execution ${DEMO_FLOW} --input '${JSON.stringify({ ...DEMO_INPUT, source: 'orders-2026-12.csv' })}' --follow`,
+      );
+    } else if (flows[0]) {
+      out('Start an execution:');
+      out(`  npx queueflow start-execution ${flows[0]} --input '<json>' --follow`);
+    }
     out('Press Ctrl-C to stop.');
   }
   await waitForSignal();

@@ -48,6 +48,11 @@ Examples:
   queueflow validate --print-schema > fdl.schema.json   # completion in YAML editors
 `,
     )
+    // Usage errors (an unknown option, a missing value) exit 2 as the help says,
+    // so CI tells a typo in the command from problems in the flows.
+    .exitOverride((err) => {
+      process.exit(err.exitCode === 0 ? 0 : 2);
+    })
     .action((files: string[], opts: ValidateOptions) => {
       if (opts.printSchema) {
         process.stdout.write(`${JSON.stringify(createFdlJsonSchema(), null, 2)}\n`);
