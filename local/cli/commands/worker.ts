@@ -82,7 +82,12 @@ export function registerWorkerCommand(program: Command): void {
     .option(
       '--batch-size <n>',
       'messages per receive, 1-16 (default: min(16, concurrency))',
-      parsePositiveInt,
+      (value: string) => {
+        const n = parsePositiveInt(value);
+        if (n > 16)
+          throw new InvalidArgumentError(`"${value}" is more than 16, the MNS batch limit`);
+        return n;
+      },
     )
     .option('--wait-seconds <s>', 'long-poll wait per receive', parseSeconds(30), 10)
     .option(

@@ -29,6 +29,16 @@ describe('CLI options', () => {
     );
   });
 
+  it('refuses a worker batch size over the MNS limit instead of cutting it silently', () => {
+    const run = spawnSync(
+      process.execPath,
+      ['bin/queueflow.js', 'worker', '--queue', 'q', '--handlers', 'x.js', '--batch-size', '99'],
+      { cwd: root, encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('"99" is more than 16, the MNS batch limit');
+  });
+
   it('gives an IPv6 stack an endpoint a URL parser and the SDKs accept', async () => {
     const stack = await startLocalStack({
       port: 0,
