@@ -92,7 +92,19 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
   throw new ConsoleApiError('InvalidArgument', 400, 'request body must be a JSON object');
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+/**
+ * A body field that must be text when present: a number or an object is
+ * refused, not dropped (an input object would otherwise start an execution
+ * with `{}`).
+ */
+function str(body: Record<string, unknown>, key: string): string | undefined {
+  const v = body[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') {
+    throw new ConsoleApiError('InvalidArgument', 400, `${key} must be a string, got ${typeof v}`);
+  }
+  return v;
+}
 
 function limitParam(url: URL, max: number): number | undefined {
   const raw = url.searchParams.get('limit');
@@ -192,10 +204,10 @@ export async function handleApi(
   }
   if (parts.length === 3 && method === 'POST') {
     const body = await readJson(req);
-    const name = str(body.name)?.trim() ?? '';
+    const name = str(body, 'name')?.trim() ?? '';
     const nameCheck = checkExecutionName(name);
     if (!nameCheck.ok) throw new ConsoleApiError('InvalidArgument', 400, nameCheck.message);
-    const input = checkExecutionInput(str(body.input) ?? '');
+    const input = checkExecutionInput(str(body, 'input') ?? '');
     if (!input.ok) throw new ConsoleApiError('InvalidArgument', 400, input.message);
     const started = await backend.startExecution({
       FlowName: flow,
@@ -220,8 +232,8 @@ export async function handleApi(
   }
   if (parts.length === 5 && action === 'stop' && method === 'POST') {
     const body = await readJson(req);
-    const error = str(body.error)?.trim();
-    const cause = str(body.cause)?.trim();
+    const error = str(body, 'error')?.trim();
+    const cause = str(body, 'cause')?.trim();
     if (error !== undefined && error.length > 128) {
       throw new ConsoleApiError('InvalidArgument', 400, 'error must be at most 128 characters');
     }

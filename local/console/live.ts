@@ -57,15 +57,39 @@ export async function streamExecution(options: {
   const send = (type: string, data: unknown) => {
     res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
   };
+  // Names can be reused (DeleteFlow, CreateFlow, StartExecution with the same
+  // names): a second start, or another event under an id already sent, is a
+  // newer execution's. The same event seen twice is only a duplicate.
+  const sent = new Map<number, string>();
+  const key = (e: HistoryEvent) => `${e.Type}|${e.Time}`;
+  /** 'new', 'duplicate' or 'foreign' (another execution under this name). */
+  const classify = (e: HistoryEvent): 'new' | 'duplicate' | 'foreign' => {
+    const had = sent.get(e.EventId);
+    if (had !== undefined) return had === key(e) ? 'duplicate' : 'foreign';
+    if (e.EventId <= lastSent || (e.Type === 'ExecutionStarted' && lastSent >= 1)) return 'foreign';
+    return 'new';
+  };
+  const sendEvent = (e: HistoryEvent) => {
+    sent.set(e.EventId, key(e));
+    lastSent = e.EventId;
+    send('history', e);
+  };
+  let replaced = false;
+  const replace = () => {
+    if (replaced) return;
+    replaced = true;
+    send('replaced', {});
+    res.end();
+  };
   const unsubscribe = backend.onEvent((e) => {
-    if (e.flowName !== flowName || e.executionName !== executionName) return;
+    if (e.flowName !== flowName || e.executionName !== executionName || replaced) return;
     if (!ready) {
       pending.push(e.event);
       return;
     }
-    if (e.event.EventId <= lastSent) return;
-    lastSent = e.event.EventId;
-    send('history', e.event);
+    const kind = classify(e.event);
+    if (kind === 'foreign') replace();
+    else if (kind === 'new') sendEvent(e.event);
   });
   let events: HistoryEvent[];
   try {
@@ -76,11 +100,15 @@ export async function streamExecution(options: {
   }
   openStream(res, streams);
   lastSent = events.at(-1)?.EventId ?? -1;
+  for (const e of events) sent.set(e.EventId, key(e));
   send('snapshot', { Events: events });
   for (const e of pending.sort((a, b) => a.EventId - b.EventId)) {
-    if (e.EventId <= lastSent) continue;
-    lastSent = e.EventId;
-    send('history', e);
+    const kind = classify(e);
+    if (kind === 'foreign') {
+      replace();
+      break;
+    }
+    if (kind === 'new') sendEvent(e);
   }
   pending.length = 0;
   ready = true;
@@ -88,14 +116,16 @@ export async function streamExecution(options: {
 }
 
 /** Streams the execution-level events (started, succeeded, failed...) of one flow. */
-export function streamFlow(options: {
+export async function streamFlow(options: {
   backend: ConsoleBackend;
   streams: LiveStreams;
   req: IncomingMessage;
   res: ServerResponse;
   flowName: string;
-}): void {
+}): Promise<void> {
   const { backend, streams, req, res, flowName } = options;
+  // An unknown flow is a 404 like the rest of the API, not a stream that stays open.
+  await backend.describeFlow({ Name: flowName });
   openStream(res, streams);
   res.write(': ready\n\n');
   const unsubscribe = backend.onEvent((e) => {

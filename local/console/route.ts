@@ -111,7 +111,7 @@ export function createConsoleRoute(options: {
           parts.length === 3 &&
           req.method === 'GET'
         ) {
-          streamFlow({ backend, streams, req, res, flowName: flow });
+          await streamFlow({ backend, streams, req, res, flowName: flow });
           return;
         }
         if (!(await handleApi(backend, req, res, url, parts))) {

@@ -19,6 +19,8 @@ import {
   type TestWorker,
 } from './support';
 
+/** Token-shaped text (base64 of "v2#...") that a task's error cause quotes. */
+const QUOTED_TOKEN = `djIj${'QUJD'.repeat(10)}`;
 const SHOTS = join(process.cwd(), 'test-results');
 const orEmpty = (t: string | null): string => t ?? '';
 
@@ -82,7 +84,8 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
               ? { error: 'Transient', cause: 'the database is busy' }
               : { output: { ok: true, calls: flakyCalls } };
           default:
-            return { error: 'ValidationError', cause: 'row 7 has no id' };
+            // The cause quotes a token (of another task): the page shows only its preview.
+            return { error: 'ValidationError', cause: `row 7 has no id (see ${QUOTED_TOKEN})` };
         }
       },
     });
@@ -308,6 +311,10 @@ describe.runIf(hasChromium)('console in headless Chromium', () => {
     expect(await panelJson('input')).toMatchObject({ task_type: 'validate', batch: 'b-7' });
     await expectAgreesWithEngine('queueflow-failing', 'bad-batch');
     expect(await panelField('token-status')).toBe('failed');
+    // Banner, step panel and attempts table: the quoted token only as a preview.
+    const pageText = await page.evaluate(() => document.body.textContent ?? '');
+    expect(pageText).toContain(QUOTED_TOKEN.slice(0, 10));
+    expect(pageText).not.toContain(QUOTED_TOKEN);
     await page.screenshot({ path: join(SHOTS, 'console-failed.png'), fullPage: true });
   });
 

@@ -1,5 +1,5 @@
 // The panel that opens when a step is clicked: its data, attempts, token and timings.
-import type { StepRun, StepView } from '../model/step-states';
+import { maskTokenText, type StepRun, type StepView } from '../model/step-states';
 import { formatClock, formatDuration, formatPayload, formatTime, h } from './dom';
 
 function field(
@@ -12,7 +12,8 @@ function field(
     ? formatPayload(value)
     : value === undefined || value === ''
       ? '—'
-      : String(value);
+      : // An error or cause may quote a token: only its preview is shown.
+        maskTokenText(String(value));
   return h(
     'div',
     { class: 'field', 'data-field': name },
@@ -58,7 +59,7 @@ function attemptsTable(run: StepRun): HTMLElement {
           h('td', {}, a.outcome),
           h('td', { class: 'mono' }, a.tokenPreview ?? '—'),
           h('td', { 'data-field': 'token-status' }, a.tokenStatus),
-          h('td', {}, a.error ? `${a.error}${a.cause ? `: ${a.cause}` : ''}` : '—'),
+          h('td', {}, a.error ? maskTokenText(`${a.error}${a.cause ? `: ${a.cause}` : ''}`) : '—'),
         ),
       ),
     ),

@@ -29,7 +29,13 @@ function createMemoryBackend() {
     listFlows: async () => ({
       Flows: [{ Name: 'f', Definition: 'version: v1\ntype: flow\nsteps: []\n' }],
     }),
-    describeFlow: async (p) => ({ Name: p.Name, Definition: 'steps: []' }),
+    describeFlow: async (p) => {
+      if (p.Name !== 'f')
+        throw Object.assign(new NotFound(`Flow ${p.Name} does not exist`), {
+          code: 'FlowNotExists',
+        });
+      return { Name: p.Name, Definition: 'steps: []' };
+    },
     listExecutions: async (p) => {
       calls.push(p);
       return { Executions: [exec('e1')], NextToken: 'e2' };
@@ -130,6 +136,40 @@ describe('console route', () => {
     });
     expect(badName.status).toBe(400);
     expect(mem.started).toHaveLength(0);
+  });
+
+  it('refuses a name, input, error or cause that is not a string, instead of dropping it', async () => {
+    const before = mem.started.length;
+    for (const body of [{ input: { source: 'x.csv' } }, { name: 123, input: '{}' }]) {
+      const res = await post('/console/api/flows/f/executions', body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(((await res.json()) as { Message: string }).Message).toMatch(/must be a string/);
+    }
+    expect(mem.started).toHaveLength(before);
+    const stop = await post('/console/api/flows/f/executions/e1/stop', { error: 5 });
+    expect(stop.status).toBe(400);
+  });
+
+  it('answers 404 for the event stream of a flow that does not exist', async () => {
+    const res = await fetch(url('/console/api/flows/nope/events'));
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { Code: string }).Code).toBe('FlowNotExists');
+  });
+
+  it('ends an execution stream with "replaced" when a newer execution takes the name', async () => {
+    const stream = await openEvents('/console/api/flows/f/executions/e1/events');
+    await stream.read('event: snapshot');
+    await stream.read('\n\n');
+    // DeleteFlow, CreateFlow and StartExecution with the same names: a new start.
+    mem.emit({
+      EventId: 1,
+      Type: 'ExecutionStarted',
+      Time: '2026-11-28T19:00:00.000Z',
+      EventDetail: '{}',
+    });
+    await stream.read('event: replaced');
+    expect(stream.text).not.toContain('event: history\ndata: {"EventId":1');
+    stream.close();
   });
 
   it('starts an execution with the normalised input and the given name', async () => {

@@ -7,6 +7,7 @@ import { layoutFlowGraph } from '../../model/layout';
 import {
   deriveStepStates,
   type ExecutionView,
+  maskTokenText,
   type StepState,
   stepViewAt,
 } from '../../model/step-states';
@@ -149,7 +150,9 @@ export function mountExecutionPage(
     const end = view.ended;
     executionError.textContent =
       end?.error && end.type !== 'ExecutionSucceeded'
-        ? `${end.type.replace('Execution', '')}: ${end.error}${end.cause ? ` · ${end.cause}` : ''}`
+        ? maskTokenText(
+            `${end.type.replace('Execution', '')}: ${end.error}${end.cause ? ` · ${end.cause}` : ''}`,
+          )
         : '';
     const states: Record<string, StepState> = {};
     for (const [name, step] of Object.entries(view.steps)) states[name] = step.state;
@@ -237,6 +240,14 @@ export function mountExecutionPage(
     });
     // EventSource reconnects by itself; the snapshot on reconnect fills any gap.
     source.addEventListener('error', () => page.setAttribute('data-live', 'false'));
+    // The name now belongs to a newer execution (its flow was deleted and
+    // created again): stop here rather than mix two executions on one page.
+    source.addEventListener('replaced', () => {
+      source?.close();
+      page.setAttribute('data-live', 'replaced');
+      executionError.textContent =
+        'This name now belongs to a newer execution (the flow was created again); reload the page to follow it.';
+    });
   };
 
   void (async () => {
