@@ -60,9 +60,13 @@ const initStarted = performance.now();
 async function loadModule(name) {
   const base = path.join(codeDir, name);
   const fs = require('node:fs');
-  if (!fs.existsSync(`${base}.js`) && fs.existsSync(`${base}.mjs`)) {
-    const { pathToFileURL } = require('node:url');
-    return import(pathToFileURL(`${base}.mjs`).href);
+  if (!fs.existsSync(`${base}.js`)) {
+    if (fs.existsSync(`${base}.mjs`)) {
+      const { pathToFileURL } = require('node:url');
+      return import(pathToFileURL(`${base}.mjs`).href);
+    }
+    // require() does not try the .cjs extension by itself.
+    if (fs.existsSync(`${base}.cjs`)) return require(`${base}.cjs`);
   }
   return require(base);
 }

@@ -139,6 +139,8 @@ export function startInstance(options: {
       ),
     );
   let alive = true;
+  /** An invocation has passed the initializer (or there is none): no more init time to allow. */
+  let initialized = !spec.initializer;
   // Set the moment a kill is decided, so the pool never hands out a dying instance.
   const terminate = () => {
     alive = false;
@@ -185,6 +187,9 @@ export function startInstance(options: {
       child.kill('SIGKILL');
     } else if (msg.type === 'result' && pending && msg.id === pending.id) {
       const requestId = pending.requestId;
+      // The initializer failed: the instance exits now; never hand it out again.
+      if (!msg.ok && msg.initializationError) alive = false;
+      else initialized = true;
       finish(
         msg.ok
           ? {
@@ -273,7 +278,9 @@ export function startInstance(options: {
       return new Promise<InvokeOutcome>((resolve) => {
         const msgId = ++seq;
         const started = performance.now();
-        const timeoutMs = spec.timeoutSeconds * 1000;
+        // A first invocation runs the initializer first, on its own timeout.
+        const initMs = initialized ? 0 : (spec.initializer?.timeoutSeconds ?? 0) * 1000;
+        const timeoutMs = spec.timeoutSeconds * 1000 + initMs;
         const timer = setTimeout(() => {
           // FC stops a timed-out instance; the next request gets a fresh one.
           finish({

@@ -83,7 +83,8 @@ export function readFc3Function(options: {
     throw p.error(`must look like index.handler (file.export), got "${fn.handler}"`, 'handler');
   }
   const initializer = p.object('instanceLifecycleConfig', false).object('initializer', false);
-  if (initializer.has('handler')) {
+  // FC (and `s sync`) write `initializer: {handler: '', timeout: 3}` for "none".
+  if (initializer.has('handler') && initializer.value.handler !== '') {
     fn.initializer = {
       handler: initializer.string('handler'),
       timeoutSeconds: initializer.int('timeout', { default: 3, min: 1, max: 600 }),

@@ -185,7 +185,7 @@ function readRos(
   const template = readYamlSource(templateFile, baseDir, () =>
     p.error(`cannot read the ROS template ${templateFile}`, 'template'),
   );
-  return readRosQueues(
+  const queues = readRosQueues(
     {
       template,
       parameters: p.object('parameters', false).value,
@@ -194,4 +194,7 @@ function readRos(
     },
     (w) => warnings.push(`${resource}: ${w}`),
   );
+  // Only a region the resource names is compared with the triggers' (a default is a guess).
+  if (!p.has('region')) for (const q of queues) delete q.region;
+  return queues;
 }

@@ -10,6 +10,7 @@ import {
 } from './runtime-stack';
 
 const ESM_FIXTURES = new URL('./fixtures/esm', import.meta.url).pathname;
+const CJS_FIXTURES = new URL('./fixtures/cjs', import.meta.url).pathname;
 
 describe('the local function runtime', () => {
   let stack: RuntimeStack;
@@ -39,6 +40,11 @@ describe('the local function runtime', () => {
         initializer: { handler: 'index.initHangs', timeoutSeconds: 1 },
       }),
       fixtureFunction('esm', 'esm.handler', { codeDir: ESM_FIXTURES }),
+      fixtureFunction('cjs', 'only.handler', { codeDir: CJS_FIXTURES }),
+      fixtureFunction('init-slow', 'index.initEcho', {
+        timeoutSeconds: 1,
+        initializer: { handler: 'index.initSlow', timeoutSeconds: 5 },
+      }),
       fixtureFunction('broken', 'missing.handler'),
       fixtureFunction('logs', 'index.logs'),
       fixtureFunction('bigint', 'index.bigint'),
@@ -202,6 +208,9 @@ describe('the local function runtime', () => {
     const res = await fc.invokeFunction('default', 'init-fails', '{}');
     expect(res.headers['x-fc-error-type']).toBe('InitializationError');
     expect(res.data).toMatchObject({ errorMessage: 'no database' });
+    // The failed instance is not handed out again: the next call initializes anew.
+    const again = await stack.runtime.invoke('init-fails', '{}');
+    expect(!again.ok && again.kind).toBe('InitializationError');
     const hung = await stack.runtime.invoke('init-hangs', '{}');
     expect(hung.ok).toBe(false);
     if (hung.ok) return;
@@ -209,9 +218,17 @@ describe('the local function runtime', () => {
     expect(hung.error.errorMessage).toBe('the initializer timed out after 1 s');
   });
 
-  it('loads an ES module handler (a .mjs file)', async () => {
+  it('loads an ES module handler (a .mjs file) and a .cjs one', async () => {
     const out = await stack.runtime.invoke('esm', 'hi');
     expect(out.ok && JSON.parse(out.body.toString('utf8'))).toEqual({ esm: true, event: 'hi' });
+    const cjs = await stack.runtime.invoke('cjs', '{}');
+    expect(cjs.ok && JSON.parse(cjs.body.toString('utf8'))).toEqual({ cjs: true });
+  });
+
+  it("gives the initializer its own time, not the function's", async () => {
+    // Function timeout 1 s, initializer 1.3 s within its 5 s: the first call succeeds.
+    const out = await stack.runtime.invoke('init-slow', '{}');
+    expect(out.ok, out.ok ? '' : out.error.errorMessage).toBe(true);
   });
 
   it('accepts an async invocation with 202 and runs it', async () => {

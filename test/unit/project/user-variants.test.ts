@@ -151,6 +151,11 @@ describe('user s.yaml variants', () => {
       }),
     );
     expect(p.functions[0]?.initializer).toEqual({ handler: 'index.initialize', timeoutSeconds: 5 });
+    // What FC and `s sync` write for "no initializer".
+    const none = load(
+      spec({ instanceLifecycleConfig: { initializer: { handler: '', timeout: 0 }, preStop: {} } }),
+    );
+    expect(none.functions[0]?.initializer).toBeUndefined();
     expect(p.warnings).toContain(
       'worker: layers are not mounted locally; bundle what they provide',
     );
@@ -179,6 +184,11 @@ describe('user s.yaml variants', () => {
     const ext = spec({}, { template: { base: { timeout: 60 } } });
     ext.resources.worker.extend = { name: 'base' };
     expect(loadError(ext).message).toMatch(/resources\.worker\.extend.*not supported locally/);
+
+    // A ros resource that names no region is not compared (its region is a guess).
+    const unnamed = spec({ region: 'eu-central-1' });
+    delete unnamed.resources.infra.props.region;
+    expect(load(unnamed).functions[0]?.triggers).toHaveLength(1);
 
     const far = spec();
     far.resources.infra.props.region = 'cn-shanghai';
