@@ -51,10 +51,9 @@ export interface GotoNotSibling<T> {
 
 /**
  * Maps each step to itself when its gotos name siblings, else to an error type.
- * A list that is not a literal tuple (a Sequence, checked when sequence() built
- * it, or a Step[] variable) is taken as it is.
+ * A Sequence (checked when sequence() built it) is taken as it is.
  */
-export type CheckGotos<S extends readonly unknown[]> = number extends S['length']
+export type CheckGotos<S extends readonly unknown[]> = typeof SEQUENCE extends keyof S
   ? S
   : {
       [K in keyof S]: [GotosOf<S[K]>] extends [NamesOf<S>]

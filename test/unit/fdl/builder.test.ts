@@ -11,6 +11,7 @@ import {
   parallel,
   pass,
   queueTask,
+  type Step,
   sequence,
   steps,
   succeed,
@@ -123,6 +124,11 @@ describe('builder', () => {
         choice({ name: 'c', choices: [{ condition: '$.x', goto: 'nowhere' }] }),
         succeed({ name: 'done' }),
       ],
+    });
+    const shared: Step[] = [pass({ name: 'shared' })];
+    flow({
+      // @ts-expect-error a list with a spread is still checked: this goto names no sibling
+      steps: [...shared, choice({ name: 'c', choices: [{ condition: '$.x', goto: 'nope' }] })],
     });
     sequence([
       // @ts-expect-error a catch goto must name a sibling too
