@@ -182,28 +182,16 @@ function advance(
   run: StepRun,
   host: InterpreterHost,
 ): Completion | 'blocked' {
+  if (run.kind === 'task') return advanceTask(frame, step as TaskStep, run, host);
+  if (run.kind === 'wait') return run.fired ? { local: {} } : 'blocked';
+  // A choice, parallel or foreach runs its children on its own input.
+  const input = runInput(frame, step, run, host);
   switch (run.kind) {
-    case 'task':
-      return advanceTask(frame, step as TaskStep, run, host);
-    case 'wait':
-      return run.fired ? { local: {} } : 'blocked';
     case 'choice':
-      return advanceChoice(run, runInput(frame, step, run, host), host, runSeq);
+      return advanceChoice(run, input, host, runSeq);
     case 'parallel':
-      return advanceParallel(
-        run,
-        step as ParallelStep,
-        runInput(frame, step, run, host),
-        host,
-        runSeq,
-      );
+      return advanceParallel(run, step as ParallelStep, input, host, runSeq);
     case 'foreach':
-      return advanceForeach(
-        run,
-        step as ForeachStep,
-        runInput(frame, step, run, host),
-        host,
-        runSeq,
-      );
+      return advanceForeach(run, step as ForeachStep, input, host, runSeq);
   }
 }
