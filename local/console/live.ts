@@ -58,38 +58,30 @@ export async function streamExecution(options: {
     res.write(`event: ${type}\ndata: ${JSON.stringify(data)}\n\n`);
   };
   // Names can be reused (DeleteFlow, CreateFlow, StartExecution with the same
-  // names): a second start, or another event under an id already sent, is a
-  // newer execution's. The same event seen twice is only a duplicate.
+  // names): another event under an id already sent (a second ExecutionStarted,
+  // say) is a newer execution's, and ends the stream. The same event seen
+  // twice is only a duplicate.
   const sent = new Map<number, string>();
   const key = (e: HistoryEvent) => `${e.Type}|${e.Time}`;
-  /** 'new', 'duplicate' or 'foreign' (another execution under this name). */
-  const classify = (e: HistoryEvent): 'new' | 'duplicate' | 'foreign' => {
+  let replaced = false;
+  const deliver = (e: HistoryEvent) => {
+    if (replaced) return;
     const had = sent.get(e.EventId);
-    if (had !== undefined) return had === key(e) ? 'duplicate' : 'foreign';
-    if (e.EventId <= lastSent || (e.Type === 'ExecutionStarted' && lastSent >= 1)) return 'foreign';
-    return 'new';
-  };
-  const sendEvent = (e: HistoryEvent) => {
+    if (had === key(e)) return;
+    if (had !== undefined || e.EventId <= lastSent) {
+      replaced = true;
+      send('replaced', {});
+      res.end();
+      return;
+    }
     sent.set(e.EventId, key(e));
     lastSent = e.EventId;
     send('history', e);
   };
-  let replaced = false;
-  const replace = () => {
-    if (replaced) return;
-    replaced = true;
-    send('replaced', {});
-    res.end();
-  };
   const unsubscribe = backend.onEvent((e) => {
-    if (e.flowName !== flowName || e.executionName !== executionName || replaced) return;
-    if (!ready) {
-      pending.push(e.event);
-      return;
-    }
-    const kind = classify(e.event);
-    if (kind === 'foreign') replace();
-    else if (kind === 'new') sendEvent(e.event);
+    if (e.flowName !== flowName || e.executionName !== executionName) return;
+    if (ready) deliver(e.event);
+    else pending.push(e.event);
   });
   let events: HistoryEvent[];
   try {
@@ -102,14 +94,7 @@ export async function streamExecution(options: {
   lastSent = events.at(-1)?.EventId ?? -1;
   for (const e of events) sent.set(e.EventId, key(e));
   send('snapshot', { Events: events });
-  for (const e of pending.sort((a, b) => a.EventId - b.EventId)) {
-    const kind = classify(e);
-    if (kind === 'foreign') {
-      replace();
-      break;
-    }
-    if (kind === 'new') sendEvent(e);
-  }
+  for (const e of pending.sort((a, b) => a.EventId - b.EventId)) deliver(e);
   pending.length = 0;
   ready = true;
   holdOpen(req, res, streams, unsubscribe);
