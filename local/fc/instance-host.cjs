@@ -100,8 +100,14 @@ function initializeOnce(context) {
   if (!initializer) return Promise.resolve();
   if (!initialized) {
     const seconds = Number(process.env.FC_INITIALIZATION_TIMEOUT) || 3;
-    initialized = new Promise((resolve, reject) => {
-      const timer = setTimeout(
+    // (context, callback) or (context) returning a value or a promise.
+    const init =
+      initializer.length >= 2
+        ? (_event, ctx, callback) => initializer(ctx, callback)
+        : (_event, ctx) => initializer(ctx);
+    let timer;
+    const timedOut = new Promise((_, reject) => {
+      timer = setTimeout(
         () =>
           reject({
             errorMessage: `the initializer timed out after ${seconds} s`,
@@ -109,22 +115,10 @@ function initializeOnce(context) {
           }),
         seconds * 1000,
       );
-      // (context, callback) or (context) returning a value or a promise.
-      const init =
-        initializer.length >= 2
-          ? (_event, ctx, callback) => initializer(ctx, callback)
-          : (_event, ctx) => initializer(ctx);
-      runHandlerWith(init, Buffer.alloc(0), context).then(
-        () => {
-          clearTimeout(timer);
-          resolve();
-        },
-        (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      );
     });
+    initialized = Promise.race([runHandlerWith(init, Buffer.alloc(0), context), timedOut]).finally(
+      () => clearTimeout(timer),
+    );
   }
   return initialized;
 }
@@ -196,27 +190,12 @@ process.on('message', async (msg) => {
   const started = performance.now();
   // The Start/End lines FC writes go into the tail only, keeping the terminal quiet.
   capture = [Buffer.from(`FC Invoke Start RequestId: ${msg.context.requestId}\n`)];
+  let initFailed = false;
   try {
-    try {
-      await initializeOnce(context);
-    } catch (thrown) {
-      const error = thrown instanceof Error ? toErrorBody(thrown) : { ...thrown };
-      delete error.handled;
-      capture?.push(Buffer.from(`FC Initialize Failed: ${error.errorMessage}\n`));
-      process.send(
-        {
-          type: 'result',
-          id: msg.id,
-          ok: false,
-          initializationError: true,
-          error,
-          durationMs: performance.now() - started,
-          logTail: takeLogTail(),
-        },
-        () => process.exit(1),
-      );
-      return;
-    }
+    await initializeOnce(context).catch((e) => {
+      initFailed = true;
+      throw e;
+    });
     const result = await runHandlerWith(handler, event, context);
     // Serialised here, inside the try: a result JSON cannot hold (a BigInt, a
     // cycle) fails the invocation like a throw, as FC's runtime does.
@@ -234,23 +213,29 @@ process.on('message', async (msg) => {
     // runHandler rejects with an error body already; anything else is made one,
     // since a raw Error crosses the JSON channel as {}.
     const isBody = thrown && !(thrown instanceof Error) && typeof thrown.errorMessage === 'string';
-    const error = isBody ? thrown : toErrorBody(thrown);
+    const error = isBody ? { ...thrown } : toErrorBody(thrown);
     const handled = Boolean(error.handled);
     delete error.handled;
     capture?.push(
       Buffer.from(
-        `FC Invoke End RequestId: ${msg.context.requestId}, Error: ${handled ? 'Handled' : 'Unhandled'} function error\n`,
+        initFailed
+          ? `FC Initialize Failed: ${error.errorMessage}\n`
+          : `FC Invoke End RequestId: ${msg.context.requestId}, Error: ${handled ? 'Handled' : 'Unhandled'} function error\n`,
       ),
     );
-    process.send({
-      type: 'result',
-      id: msg.id,
-      ok: false,
-      handled,
-      error,
-      durationMs: performance.now() - started,
-      logTail: takeLogTail(),
-    });
+    // A failed initializer leaves the instance unusable: it exits once the answer is sent.
+    process.send(
+      {
+        type: 'result',
+        id: msg.id,
+        ok: false,
+        ...(initFailed ? { initializationError: true } : { handled }),
+        error,
+        durationMs: performance.now() - started,
+        logTail: takeLogTail(),
+      },
+      initFailed ? () => process.exit(1) : undefined,
+    );
   }
 });
 
