@@ -188,37 +188,39 @@ export async function processTask(
   }
 
   const f = failure ?? { code: 'Error', message: 'unknown failure', retryable: false };
-  const reportFailed = async (error: string, cause: string) => {
-    const r = await deps.flow.reportTaskFailed({
-      taskToken: envelope.token,
-      ...fitFailureReport(error, cause),
-    });
-    return finish(r.status === 'already-completed' ? 'already-completed' : 'failed', {
-      ...typed,
-      error: f,
-    });
+  /** Reports the failure as (error, cause); a refusal that will not get better is returned. */
+  const reportFailed = async (
+    error: string,
+    cause: string,
+  ): Promise<TaskResult | ClassifiedError> => {
+    try {
+      const r = await deps.flow.reportTaskFailed({
+        taskToken: envelope.token,
+        ...fitFailureReport(error, cause),
+      });
+      return finish(r.status === 'already-completed' ? 'already-completed' : 'failed', {
+        ...typed,
+        error: f,
+      });
+    } catch (err) {
+      const refused = classifyReportError(err, envelope.token);
+      return refused.retryable ? finish('retry', { ...typed, error: refused }) : refused;
+    }
   };
-  let refused: ClassifiedError;
-  try {
-    return await reportFailed(f.code, f.message);
-  } catch (err) {
-    refused = classifyReportError(err, envelope.token);
-    if (refused.retryable) return finish('retry', { ...typed, error: refused });
-  }
+  let out = await reportFailed(f.code, f.message);
   // Refused for what it said (the Error or Cause text), not for its token: the
   // step still has to hear that the task failed, in words the API takes.
-  if (refused.code === 'InvalidArgument' && /\b(error|cause)\b/i.test(refused.message)) {
-    try {
-      return await reportFailed(
-        'TaskReportRejected',
-        `the handler failed (${asciiOnly(f.code)}), and ReportTaskFailed refused its error text: ${asciiOnly(refused.message)}`,
-      );
-    } catch (err) {
-      refused = classifyReportError(err, envelope.token);
-      if (refused.retryable) return finish('retry', { ...typed, error: refused });
-    }
+  if (
+    !('outcome' in out) &&
+    out.code === 'InvalidArgument' &&
+    /\b(error|cause)\b/i.test(out.message)
+  ) {
+    out = await reportFailed(
+      'TaskReportRejected',
+      `the handler failed (${asciiOnly(f.code)}), and ReportTaskFailed refused its error text: ${asciiOnly(out.message)}`,
+    );
   }
-  return finish('invalid', { ...typed, error: refused });
+  return 'outcome' in out ? out : finish('invalid', { ...typed, error: out });
 }
 
 /** `text` with anything outside printable ASCII replaced, cut short: safe for any API check. */
