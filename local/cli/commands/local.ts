@@ -15,7 +15,7 @@ import { createLogger, type LogLevel } from '../../log';
 import { loadProject } from '../../project/load';
 import type { Project } from '../../project/model';
 import { type LocalStack, startLocalStack } from '../../stack';
-import { DEFAULT_DATA_DIR } from '../../store/store';
+import { DATABASE_FILE, DEFAULT_DATA_DIR } from '../../store/store';
 import { parsePort } from '../options';
 
 interface LocalOptions {
@@ -100,18 +100,18 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
   let project: Project | undefined;
   if (projectFile) {
     project = loadProject(projectFile);
-    const missing = project.functions.filter((f) => {
-      const module = join(f.codeDir, f.handler.slice(0, f.handler.lastIndexOf('.')));
-      return !['.js', '.mjs', '.cjs'].some((ext) => existsSync(`${module}${ext}`));
+    // What the instance host loads: <module>.js, .mjs or .cjs in the code folder.
+    const what = project.functions.flatMap((f) => {
+      const module = f.handler.slice(0, f.handler.lastIndexOf('.'));
+      if (['.js', '.mjs', '.cjs'].some((ext) => existsSync(join(f.codeDir, `${module}${ext}`)))) {
+        return [];
+      }
+      const dir = relative(process.cwd(), f.codeDir) || '.';
+      return existsSync(f.codeDir)
+        ? [`${f.name}: no ${module}.js in ${dir} (handler ${f.handler})`]
+        : [`${f.name}: code folder ${dir} does not exist (resources.${f.resource}.props.code)`];
     });
-    if (missing.length > 0) {
-      const what = missing.map((f) => {
-        const dir = relative(process.cwd(), f.codeDir) || '.';
-        const module = f.handler.slice(0, f.handler.lastIndexOf('.'));
-        return existsSync(f.codeDir)
-          ? `${f.name}: no ${module}.js in ${dir} (handler ${f.handler})`
-          : `${f.name}: code folder ${dir} does not exist (resources.${f.resource}.props.code)`;
-      });
+    if (what.length > 0) {
       throw new Error(
         `the function bundles are not built: ${what.join('; ')}. Run \`npm run build\` first, or fix code/handler in s.yaml`,
       );
@@ -130,7 +130,7 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
   }
   // "Resumed" only when there is a database with something in it, not for an
   // empty folder (or an empty file left by an interrupted first start).
-  const dbFile = join(opts.dataDir, 'queueflow.db');
+  const dbFile = join(opts.dataDir, DATABASE_FILE);
   const resuming = !opts.memory && existsSync(dbFile) && statSync(dbFile).size > 0;
   if (!quiet) {
     out(
