@@ -70,25 +70,25 @@ export function loadProject(sYamlPath: string, options: LoadProjectOptions = {})
     (f) => ['resources', f.resource, 'props', 'name'],
     'flow',
   );
-  const seen = new Set<string>();
+  const byName = new Map<string, ProjectQueue>();
   for (const q of queues) {
-    if (seen.has(q.name)) throw source.error(['resources'], `queue ${q.name} is declared twice`);
-    seen.add(q.name);
+    if (byName.has(q.name)) throw source.error(['resources'], `queue ${q.name} is declared twice`);
+    byName.set(q.name, q);
   }
-  const queueRegion = new Map(queues.map((q) => [q.name, q.region]));
   for (const f of functions) {
     const fnRegion = (
       spec.resources.find((r) => r.name === f.resource)?.props as { region?: string }
     )?.region;
     f.triggers.forEach((t, i) => {
       if (t.kind !== 'mns-queue') return;
-      if (!seen.has(t.queueName)) {
+      const queue = byName.get(t.queueName);
+      if (!queue) {
         warnings.push(
           `${f.name}: trigger ${t.triggerName} reads queue ${t.queueName}, which no ros resource declares`,
         );
         return;
       }
-      const region = queueRegion.get(t.queueName);
+      const region = queue.region;
       if (region && fnRegion && region !== fnRegion) {
         // EventBridge reads the queue in the function's region, where s deploy did not create it.
         throw source.error(
