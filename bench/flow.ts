@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { createFnfRpc } from '../local/cli/commands/start-execution';
 import { silentLogger } from '../local/log';
 import { type LocalStack, startLocalStack } from '../local/stack';
+import { emitFlow, flow, foreach, queueTask, sequence } from '../shared/fdl';
 import { type BenchSection, percentile } from './harness';
 
 const QUEUE = 'bench-tasks';
@@ -205,28 +206,17 @@ export async function measureInProcess(flows: number, steps: number): Promise<nu
  */
 export async function measureForeach(): Promise<{ rate: number; maxStateBytes: number }> {
   return withStack(async (stack) => {
+    const each = foreach({
+      name: 'each',
+      iterationMapping: { collection: '$.orders', item: 'order' },
+      steps: sequence([
+        queueTask({ name: 'work', queue: QUEUE, input: { id: '$input.order.id' } }),
+      ]),
+    });
     stack.engine.createFlow({
       Name: 'bench_fanout',
       Description: '',
-      Definition: `version: v1
-type: flow
-steps:
-  - type: foreach
-    name: each
-    iterationMapping:
-      collection: $.orders
-      item: order
-    steps:
-      - type: task
-        name: work
-        resourceArn: acs:mns:::/queues/${QUEUE}/messages
-        pattern: waitForCallback
-        inputMappings:
-          - target: id
-            source: $input.order.id
-          - target: task_token
-            source: $context.task.token
-`,
+      Definition: emitFlow(flow({ steps: [each] })),
     });
     const orders = Array.from({ length: 100 }, (_, i) => ({ id: `o-${i}`, note: 'n'.repeat(280) }));
     const largestState = stack.store.db.prepare('SELECT max(length(state)) AS n FROM flow_states');
