@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { withTimerTrigger } from '../support/project-files';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'queueflow-warn-'));
@@ -13,17 +14,7 @@ describe('queueflow local with an s.yaml it cannot run all of', () => {
 
   it('says what it leaves out (here a timer trigger) in its banner, and runs the rest', () => {
     for (const part of ['dist', 'infra', 'flows']) symlinkSync(join(root, part), join(dir, part));
-    const text = readFileSync(join(root, 's.yaml'), 'utf8').replace(
-      '      triggers:\n        - triggerName: tasks-queue',
-      [
-        '      triggers:',
-        '        - triggerName: nightly',
-        '          triggerType: timer',
-        '          triggerConfig: { cronExpression: "@every 1m", enable: true }',
-        '        - triggerName: tasks-queue',
-      ].join('\n'),
-    );
-    expect(text).toContain('nightly');
+    const text = withTimerTrigger(readFileSync(join(root, 's.yaml'), 'utf8'));
     writeFileSync(join(dir, 's.yaml'), text);
     const run = spawnSync(
       process.execPath,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validateFiles } from '../../local/fdl-files/validate-files';
+import { withTimerTrigger } from '../support/project-files';
 
 const root = join(import.meta.dirname, '..', '..');
 let dir: string;
@@ -187,17 +188,7 @@ describe('queueflow validate', () => {
   });
 
   it("reports what s.yaml asks for that the local stack does not run, as the project's warnings", () => {
-    const text = readFileSync(join(dir, 's.yaml'), 'utf8').replace(
-      '      triggers:\n        - triggerName: tasks-queue',
-      [
-        '      triggers:',
-        '        - triggerName: nightly',
-        '          triggerType: timer',
-        '          triggerConfig: { cronExpression: "@every 1m", enable: true }',
-        '        - triggerName: tasks-queue',
-      ].join('\n'),
-    );
-    expect(text).toContain('nightly');
+    const text = withTimerTrigger(readFileSync(join(dir, 's.yaml'), 'utf8'));
     writeFileSync(join(dir, 'timer-s.yaml'), text);
     const result = validateFiles({ files: [], cwd: dir, project: 'timer-s.yaml' });
     expect(result.problems).toContainEqual(

@@ -1,16 +1,14 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are s.yaml's own ${...} syntax
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { LOCAL_ACCOUNT_ID } from '../../../local/credentials';
-import { loadProject, ProjectError } from '../../../local/project/load';
+import { loadProject, type ProjectError } from '../../../local/project/load';
 import type { Project } from '../../../local/project/model';
+import { projectErrorOf, projectFolders } from '../../support/project-files';
 
 const root = resolve(import.meta.dirname, '../../..');
-const scratch = mkdtempSync(join(tmpdir(), 'queueflow-project-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const folders = projectFolders('queueflow-project-');
 
 const ROS = {
   ROSTemplateFormatVersion: '2015-09-01',
@@ -97,29 +95,14 @@ function baseSpec(): Record<string, any> {
   };
 }
 
-let n = 0;
 /** Writes s.yaml (an object or raw text), the ROS template and a flow file; returns the s.yaml path. */
 function writeProject(spec: unknown, options: { ros?: unknown; flow?: boolean } = {}): string {
-  const dir = join(scratch, `p${n++}`);
-  mkdirSync(join(dir, 'infra'), { recursive: true });
-  mkdirSync(join(dir, 'flows'), { recursive: true });
-  writeFileSync(join(dir, 'infra/ros.yaml'), stringify(options.ros ?? ROS));
-  if (options.flow !== false) writeFileSync(join(dir, 'flows/main.flow.yaml'), 'version: v1\n');
-  const file = join(dir, 's.yaml');
-  writeFileSync(file, typeof spec === 'string' ? spec : stringify(spec));
-  return file;
+  return folders.write(spec, { ros: options.ros ?? ROS, flow: options.flow ?? true });
 }
 
 /** The ProjectError loadProject throws for this s.yaml. */
 function loadError(spec: unknown, options?: Parameters<typeof writeProject>[1]): ProjectError {
-  const file = writeProject(spec, options);
-  try {
-    loadProject(file, { env: {} });
-  } catch (e) {
-    if (e instanceof ProjectError) return e;
-    throw e;
-  }
-  throw new Error('loadProject did not fail');
+  return projectErrorOf(() => loadProject(writeProject(spec, options), { env: {} }));
 }
 
 describe('loadProject on the project s.yaml', () => {

@@ -1,17 +1,12 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { loadProject, ProjectError } from '../../../local/project/load';
+import { describe, expect, it } from 'vitest';
+import { loadProject } from '../../../local/project/load';
 import type { Project } from '../../../local/project/model';
+import { projectErrorOf, projectFolders } from '../../support/project-files';
 
-const scratch = mkdtempSync(join(tmpdir(), 'queueflow-run-options-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const folders = projectFolders('queueflow-run-options-');
 
 const RUN = 'resources.worker.props.triggers[0].triggerConfig.runOptions';
 
-let n = 0;
 /** Loads an s.yaml with one queue-triggered function whose runOptions are `runOptions`. */
 function load(runOptions: Record<string, unknown>, mode = 'event-streaming'): Project {
   const spec = {
@@ -43,9 +38,7 @@ function load(runOptions: Record<string, unknown>, mode = 'event-streaming'): Pr
       },
     },
   };
-  const file = join(scratch, `s${n++}.yaml`);
-  writeFileSync(file, stringify(spec));
-  return loadProject(file, { env: {} });
+  return loadProject(folders.write(spec), { env: {} });
 }
 
 function retryOf(project: Project) {
@@ -53,15 +46,7 @@ function retryOf(project: Project) {
   return t?.kind === 'mns-queue' ? t.retry : undefined;
 }
 
-function loadError(runOptions: Record<string, unknown>): ProjectError {
-  try {
-    load(runOptions);
-  } catch (e) {
-    if (e instanceof ProjectError) return e;
-    throw e;
-  }
-  throw new Error('loadProject did not fail');
-}
+const loadError = (runOptions: Record<string, unknown>) => projectErrorOf(() => load(runOptions));
 
 describe('the MNS trigger runOptions retry settings', () => {
   it('default to BACKOFF_RETRY, 3 retries, errorsTolerance ALL and no dead-letter queue', () => {
@@ -149,7 +134,7 @@ describe('the MNS trigger runOptions retry settings', () => {
   ])('refuse %j with the file, the path, the line and what is allowed', (runOptions, message) => {
     const err = loadError(runOptions);
     expect(err.code).toBe('ProjectInvalid');
-    expect(err.message).toMatch(/^s\d+\.yaml: /);
+    expect(err.message).toMatch(/^s\.yaml: /);
     expect(err.message).toContain(message);
     expect(err.line).toBeGreaterThan(0);
   });

@@ -1,16 +1,13 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are s.yaml's own ${...} syntax
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
-import { loadProject, ProjectError } from '../../../local/project/load';
+import { writeFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { loadProject } from '../../../local/project/load';
+import { projectErrorOf, projectFolders } from '../../support/project-files';
 
 // s.yaml files the way users write them: what the local stack cannot run is
 // left out with a warning or refused with a located error, never run as
 // something else than `s deploy` would deploy.
-const scratch = mkdtempSync(join(tmpdir(), 'queueflow-variants-'));
-afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+const folders = projectFolders('queueflow-variants-');
 
 const ROS = {
   ROSTemplateFormatVersion: '2015-09-01',
@@ -58,25 +55,9 @@ function spec(fn: Record<string, unknown> = {}, top: Record<string, unknown> = {
   };
 }
 
-let n = 0;
-function load(s: unknown, ros: unknown = ROS) {
-  const dir = join(scratch, `v${n++}`);
-  mkdirSync(join(dir, 'infra'), { recursive: true });
-  writeFileSync(join(dir, 'infra/ros.yaml'), stringify(ros));
-  const file = join(dir, 's.yaml');
-  writeFileSync(file, typeof s === 'string' ? s : stringify(s));
-  return loadProject(file, { env: {} });
-}
-
-function loadError(s: unknown, ros?: unknown): ProjectError {
-  try {
-    load(s, ros);
-  } catch (e) {
-    if (e instanceof ProjectError) return e;
-    throw e;
-  }
-  throw new Error('expected a ProjectError');
-}
+const load = (s: unknown, ros: unknown = ROS) =>
+  loadProject(folders.write(s, { ros }), { env: {} });
+const loadError = (s: unknown, ros?: unknown) => projectErrorOf(() => load(s, ros));
 
 describe('user s.yaml variants', () => {
   it('leaves out a function whose runtime cannot run here, and says so', () => {
@@ -212,9 +193,7 @@ describe('user s.yaml variants', () => {
   });
 
   it('says a UTF-16 file is not UTF-8', () => {
-    const dir = join(scratch, 'utf16');
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, 's.yaml');
+    const file = folders.write('');
     writeFileSync(
       file,
       Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('edition: 3.0.0\n', 'utf16le')]),
