@@ -34,6 +34,73 @@ export function projectFolders(prefix: string) {
   };
 }
 
+/** An EventBridge MNS trigger on queue `jobs`; `extra` adds triggerConfig keys (runOptions...). */
+export function mnsTrigger(
+  extra: Record<string, unknown> = {},
+  deliveryOption: Record<string, unknown> = { mode: 'event-streaming' },
+) {
+  return {
+    triggerName: 'q',
+    triggerType: 'eventbridge',
+    triggerConfig: {
+      eventSourceConfig: {
+        eventSourceType: 'MNS',
+        eventSourceParameters: { sourceMNSParameters: { QueueName: 'jobs' } },
+      },
+      eventSinkConfig: { deliveryOption },
+      ...extra,
+    },
+  };
+}
+
+/**
+ * An s.yaml with one fc3 function, `worker`, triggered by queue `jobs`
+ * (`props` override its props), and with `infra: true` a ros resource
+ * reading ./infra/ros.yaml. `top` adds top-level keys.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: tests reach into the fixture to change one key
+export function workerSpec(options: WorkerSpecOptions = {}): any {
+  return {
+    edition: '3.0.0',
+    name: 'fixture',
+    access: 'default',
+    ...options.top,
+    resources: {
+      ...(options.infra
+        ? {
+            infra: {
+              component: 'ros',
+              props: {
+                region: 'cn-hangzhou',
+                name: 'infra',
+                // biome-ignore lint/suspicious/noTemplateCurlyInString: s.yaml's own ${...} syntax
+                template: "${path('./infra/ros.yaml')}",
+              },
+            },
+          }
+        : {}),
+      worker: {
+        component: 'fc3',
+        props: {
+          region: 'cn-hangzhou',
+          functionName: 'worker',
+          runtime: 'nodejs20',
+          code: './dist/worker',
+          handler: 'index.handler',
+          triggers: [mnsTrigger()],
+          ...options.props,
+        },
+      },
+    },
+  };
+}
+
+export interface WorkerSpecOptions {
+  props?: Record<string, unknown>;
+  top?: Record<string, unknown>;
+  infra?: boolean;
+}
+
 /** The ProjectError `load` throws; anything else (or nothing) fails the test. */
 export function projectErrorOf(load: () => unknown): ProjectError {
   try {

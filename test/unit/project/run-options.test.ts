@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { loadProject } from '../../../local/project/load';
 import type { Project } from '../../../local/project/model';
-import { projectErrorOf, projectFolders } from '../../support/project-files';
+import {
+  mnsTrigger,
+  projectErrorOf,
+  projectFolders,
+  workerSpec,
+} from '../../support/project-files';
 
 const folders = projectFolders('queueflow-run-options-');
 
@@ -9,35 +14,9 @@ const RUN = 'resources.worker.props.triggers[0].triggerConfig.runOptions';
 
 /** Loads an s.yaml with one queue-triggered function whose runOptions are `runOptions`. */
 function load(runOptions: Record<string, unknown>, mode = 'event-streaming'): Project {
-  const spec = {
-    edition: '3.0.0',
-    name: 'fixture',
-    resources: {
-      worker: {
-        component: 'fc3',
-        props: {
-          region: 'cn-hangzhou',
-          functionName: 'worker',
-          runtime: 'nodejs20',
-          code: './dist/worker',
-          handler: 'index.handler',
-          triggers: [
-            {
-              triggerName: 'q',
-              triggerType: 'eventbridge',
-              triggerConfig: {
-                eventSourceConfig: {
-                  eventSourceType: 'MNS',
-                  eventSourceParameters: { sourceMNSParameters: { QueueName: 'jobs' } },
-                },
-                runOptions: { mode, ...runOptions },
-              },
-            },
-          ],
-        },
-      },
-    },
-  };
+  const spec = workerSpec({
+    props: { triggers: [mnsTrigger({ runOptions: { mode, ...runOptions } }, {})] },
+  });
   return loadProject(folders.write(spec), { env: {} });
 }
 

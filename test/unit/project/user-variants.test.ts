@@ -2,7 +2,12 @@
 import { writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadProject } from '../../../local/project/load';
-import { projectErrorOf, projectFolders } from '../../support/project-files';
+import {
+  mnsTrigger,
+  projectErrorOf,
+  projectFolders,
+  workerSpec,
+} from '../../support/project-files';
 
 // s.yaml files the way users write them: what the local stack cannot run is
 // left out with a warning or refused with a located error, never run as
@@ -14,46 +19,8 @@ const ROS = {
   Resources: { Queue: { Type: 'ALIYUN::MNS::Queue', Properties: { QueueName: 'jobs' } } },
 };
 
-const queueTrigger = (extra: Record<string, unknown> = {}, sink: Record<string, unknown> = {}) => ({
-  triggerName: 'q',
-  triggerType: 'eventbridge',
-  triggerConfig: {
-    eventSourceConfig: {
-      eventSourceType: 'MNS',
-      eventSourceParameters: { sourceMNSParameters: { QueueName: 'jobs' } },
-    },
-    eventSinkConfig: { deliveryOption: { mode: 'event-streaming', ...sink } },
-    ...extra,
-  },
-});
-
-// biome-ignore lint/suspicious/noExplicitAny: tests reach into the fixture
-function spec(fn: Record<string, unknown> = {}, top: Record<string, unknown> = {}): any {
-  return {
-    edition: '3.0.0',
-    name: 'variants',
-    access: 'default',
-    ...top,
-    resources: {
-      infra: {
-        component: 'ros',
-        props: { region: 'cn-hangzhou', name: 'infra', template: "${path('./infra/ros.yaml')}" },
-      },
-      worker: {
-        component: 'fc3',
-        props: {
-          region: 'cn-hangzhou',
-          functionName: 'worker',
-          runtime: 'nodejs20',
-          code: './dist/worker',
-          handler: 'index.handler',
-          triggers: [queueTrigger()],
-          ...fn,
-        },
-      },
-    },
-  };
-}
+const spec = (props: Record<string, unknown> = {}, top: Record<string, unknown> = {}) =>
+  workerSpec({ props, top, infra: true });
 
 const load = (s: unknown, ros: unknown = ROS) =>
   loadProject(folders.write(s, { ros }), { env: {} });
@@ -96,19 +63,19 @@ describe('user s.yaml variants', () => {
   });
 
   it('honours triggerEnable: false and eventSchema: RawData, and warns about what it does not apply', () => {
-    const off = load(spec({ triggers: [queueTrigger({ triggerEnable: false })] }));
+    const off = load(spec({ triggers: [mnsTrigger({ triggerEnable: false })] }));
     expect(off.functions[0]?.triggers).toEqual([]);
     expect(off.warnings).toContain(
       'worker: trigger q is disabled (triggerEnable: false); not started',
     );
 
-    const raw = load(spec({ triggers: [queueTrigger({}, { eventSchema: 'RawData' })] }));
+    const raw = load(spec({ triggers: [mnsTrigger({}, { eventSchema: 'RawData' })] }));
     expect(raw.functions[0]?.triggers[0]).toMatchObject({ kind: 'mns-queue', rawData: true });
 
     const filtered = load(
       spec({
         triggers: [
-          queueTrigger({
+          mnsTrigger({
             eventRuleFilterPattern: '{"data":{"messageBody":[{"prefix":"urgent"}]}}',
             asyncInvocationType: true,
           }),
@@ -120,7 +87,7 @@ describe('user s.yaml variants', () => {
       'worker: trigger q: asyncInvocationType is not applied locally; the function is invoked synchronously',
     ]);
     expect(
-      load(spec({ triggers: [queueTrigger({ eventRuleFilterPattern: '{}' })] })).warnings,
+      load(spec({ triggers: [mnsTrigger({ eventRuleFilterPattern: '{}' })] })).warnings,
     ).toBeUndefined();
   });
 
