@@ -4,7 +4,7 @@
  * `RequestTimeoutError` / socket errors for network trouble.
  */
 
-import { CredentialsUnavailableError } from './credential-source';
+import { selfDescribed } from './self-described';
 
 /** API codes worth retrying: throttling, server trouble, and "please retry" races. */
 const RETRYABLE_CODES = new Set([
@@ -71,14 +71,10 @@ interface PopErrorShape {
 /** Turns whatever pop-core/httpx threw into a FlowError (never loses the original). */
 export function toFlowError(err: unknown, action: string): FlowError {
   if (err instanceof FlowError) return err;
-  if (err instanceof CredentialsUnavailableError) {
-    return new FlowError({
-      code: err.code,
-      message: `${action}: ${err.message}`,
-      retryable: true,
-      cause: err,
-    });
-  }
+  // An error that says its own code and whether to retry (queueflow's own, such
+  // as CredentialsUnavailable from a credential source) is taken at its word.
+  const own = selfDescribed(err);
+  if (own) return new FlowError({ ...own, message: `${action}: ${own.message}`, cause: err });
   const e = (err ?? {}) as PopErrorShape;
   const status =
     typeof e.entry?.response?.statusCode === 'number' ? e.entry.response.statusCode : undefined;

@@ -3,11 +3,8 @@ import MnsClient from '@alicloud/mns';
 type MnsMessage = MnsClient.MnsMessage;
 
 import type { Credentials } from './config';
-import {
-  type CredentialSource,
-  CredentialsUnavailableError,
-  isCredentialSource,
-} from './credential-source';
+import { type CredentialSource, isCredentialSource } from './credential-source';
+import { selfDescribed } from './self-described';
 
 /** Any failure of an MNS call. `code` is the MNS error code (from the SDK's err.name). */
 export class QueueError extends Error {
@@ -26,7 +23,6 @@ const RETRYABLE = new Set([
   'InternalServerError',
   'QpsLimitExceeded',
   'NetworkError',
-  'CredentialsUnavailable',
 ]);
 
 /** True for the MNS error codes worth trying again (throttling, service and network faults). */
@@ -40,14 +36,10 @@ export function isRetryableQueueCode(code: string): boolean {
  */
 export function toQueueError(err: unknown, action: string): QueueError {
   if (err instanceof QueueError) return err;
-  if (err instanceof CredentialsUnavailableError) {
-    return new QueueError({
-      code: err.code,
-      message: `${action}: ${err.message}`,
-      retryable: true,
-      cause: err,
-    });
-  }
+  // An error that says its own code and whether to retry (CredentialsUnavailable
+  // from a credential source, say) is taken at its word.
+  const own = selfDescribed(err);
+  if (own) return new QueueError({ ...own, message: `${action}: ${own.message}`, cause: err });
   const e = (err ?? {}) as { name?: unknown; message?: unknown; code?: unknown };
   const name = typeof e.name === 'string' ? e.name : '';
   const message = typeof e.message === 'string' ? e.message : String(err);

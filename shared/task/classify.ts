@@ -1,3 +1,4 @@
+import { selfDescribed } from '../clients/self-described';
 import { TaskError } from './task-error';
 
 /** How a handler's failure is treated. */
@@ -20,11 +21,9 @@ export function classifyError(err: unknown): ClassifiedError {
     // From plain JS a code may be a number (503): the report needs text.
     return { code: String(err.code), message: String(err.message), retryable: err.retryable };
   }
+  const own = selfDescribed(err);
+  if (own) return own;
   if (err instanceof Error) {
-    const e = err as Error & { code?: unknown; retryable?: unknown };
-    if (typeof e.code === 'string' && typeof e.retryable === 'boolean') {
-      return { code: e.code, message: err.message, retryable: e.retryable };
-    }
     return { code: errorName(err), message: err.message, retryable: false };
   }
   return {
