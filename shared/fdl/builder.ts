@@ -55,11 +55,15 @@ export interface GotoNotSibling<T> {
  */
 export type CheckGotos<S extends readonly unknown[]> = typeof SEQUENCE extends keyof S
   ? S
-  : {
-      [K in keyof S]: [GotosOf<S[K]>] extends [NamesOf<S>]
-        ? S[K]
-        : GotoNotSibling<Exclude<GotosOf<S[K]>, NamesOf<S>>>;
-    };
+  : number extends S['length']
+    ? [GotosOf<S[number]>] extends [NamesOf<S>]
+      ? S
+      : readonly GotoNotSibling<Exclude<GotosOf<S[number]>, NamesOf<S>>>[]
+    : {
+        [K in keyof S]: [GotosOf<S[K]>] extends [NamesOf<S>]
+          ? S[K]
+          : GotoNotSibling<Exclude<GotosOf<S[K]>, NamesOf<S>>>;
+      };
 
 /** Mappings as a list, or as an object `{ target: source }` (kept in key order). */
 export type MappingsSpec = readonly Mapping[] | { readonly [target: string]: Json };

@@ -106,6 +106,37 @@ describe('builder', () => {
     expectTypeOf(steps.choice).toEqualTypeOf(choice);
   });
 
+  it('takes lists that spread other lists when their gotos name siblings', () => {
+    const common = [pass({ name: 'p1' }), pass({ name: 'p2' })];
+    const route = choice({ name: 'c', choices: [{ condition: '$.x', goto: 'p1' }] });
+    const fixed = [pass({ name: 'p1' }), pass({ name: 'p2' })] as const;
+    const built = [
+      flow({ steps: [...common, route] }),
+      flow({ steps: sequence([...common, route]) }),
+      flow({ steps: [...fixed, route] }),
+    ];
+    for (const f of built) {
+      expect(f.steps.map((s) => s.name)).toEqual(['p1', 'p2', 'c']);
+      expect(validateFlow(f).filter((p) => p.severity === 'error')).toEqual([]);
+    }
+  });
+
+  it('leaves a goto into a plain Step[] (names unknown to the type checker) to validateFlow', () => {
+    const shared: Step[] = [pass({ name: 'shared' })];
+    const ok = flow({
+      steps: [...shared, choice({ name: 'c', choices: [{ condition: '$.x', goto: 'shared' }] })],
+    });
+    expect(validateFlow(ok).filter((p) => p.severity === 'error')).toEqual([]);
+    const bad = flow({
+      steps: [...shared, choice({ name: 'c', choices: [{ condition: '$.x', goto: 'nope' }] })],
+    });
+    expect(
+      validateFlow(bad)
+        .filter((p) => p.severity === 'error')
+        .map((p) => p.path),
+    ).toEqual(['steps[1].choices[0].goto']);
+  });
+
   it('takes a sequence() as the flow steps (its gotos were checked when it was built)', () => {
     const main = sequence([
       choice({ name: 'route', choices: [{ condition: '$.ok', goto: 'done' }] }),
@@ -125,10 +156,10 @@ describe('builder', () => {
         succeed({ name: 'done' }),
       ],
     });
-    const shared: Step[] = [pass({ name: 'shared' })];
+    const common = [pass({ name: 'p1' }), pass({ name: 'p2' })];
     flow({
       // @ts-expect-error a list with a spread is still checked: this goto names no sibling
-      steps: [...shared, choice({ name: 'c', choices: [{ condition: '$.x', goto: 'nope' }] })],
+      steps: [...common, choice({ name: 'c', choices: [{ condition: '$.x', goto: 'nope' }] })],
     });
     sequence([
       // @ts-expect-error a catch goto must name a sibling too
