@@ -189,8 +189,10 @@ export function createResolver(envr: ResolveEnvironment): Resolver {
         }
       }
       case 'json': {
+        // Outside the try: a non-string argument has its own error, not "not valid JSON".
+        const text = stringArg(0);
         try {
-          return JSON.parse(stringArg(0));
+          return JSON.parse(text);
         } catch (e) {
           throw fail(at, `\${${exprSource}}: not valid JSON (${(e as Error).message})`);
         }

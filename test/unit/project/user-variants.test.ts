@@ -159,6 +159,16 @@ describe('user s.yaml variants', () => {
     expect(load(s).flows[0]?.executionMode).toBe('Express');
   });
 
+  it('says once what is wrong with json() of a non-string, and where', () => {
+    const e = loadError(spec({ environmentVariables: { N: '${json(5)}' } }));
+    expect(e.message).toMatch(/\$\{json\(5\)\}: argument 1 must be a string/);
+    expect(e.message).not.toMatch(/not valid JSON/);
+    expect(e.message.match(/environmentVariables\.N/g)).toHaveLength(1);
+    expect(loadError(spec({ environmentVariables: { N: "${json('{')}" } })).message).toMatch(
+      /\$\{json\('\{'\)\}: not valid JSON \(/,
+    );
+  });
+
   it('says a UTF-16 file is not UTF-8', () => {
     const file = folders.write('');
     writeFileSync(
