@@ -3,7 +3,9 @@
 
 import FcClient from '@alicloud/fc2';
 import type { Credentials } from './config';
+import { type CredentialSource, isCredentialSource } from './credential-source';
 import { isNetworkErrorCode } from './flow-errors';
+import { selfDescribed } from './self-described';
 
 /** A failed invoke: an API error (code from ErrorCode) or a function error (x-fc-error-type). */
 export class FunctionError extends Error {
@@ -43,7 +45,8 @@ export interface FunctionClient {
 export interface FunctionClientOptions {
   accountId: string;
   region: string;
-  credentials: Credentials;
+  /** Fixed credentials, or a source asked before each call (an ECS RAM role's STS token). */
+  credentials: Credentials | CredentialSource;
   /** Local stack endpoint; absent in the cloud (fc2 derives `{account}.{region}.fc.aliyuncs.com`). */
   endpoint?: string;
   /** FC 2.0 service that fronts FC 3.0 functions (default `default`). */
@@ -70,16 +73,30 @@ function header(headers: Record<string, string | undefined>, name: string): stri
  *          const text = await fc.invoke({ functionName: 'start-flow', payload: { input: {} } });
  */
 export function createFunctionClient(options: FunctionClientOptions): FunctionClient {
-  const fc = new FcClient(options.accountId, {
-    accessKeyID: options.credentials.accessKeyId,
-    accessKeySecret: options.credentials.accessKeySecret,
-    ...(options.credentials.securityToken
-      ? { securityToken: options.credentials.securityToken }
-      : {}),
-    region: options.region,
-    ...(options.endpoint ? { endpoint: options.endpoint } : { secure: true }),
-    timeout: options.timeoutMs ?? 60_000,
-  });
+  const build = (c: Credentials) =>
+    new FcClient(options.accountId, {
+      accessKeyID: c.accessKeyId,
+      accessKeySecret: c.accessKeySecret,
+      ...(c.securityToken ? { securityToken: c.securityToken } : {}),
+      region: options.region,
+      ...(options.endpoint ? { endpoint: options.endpoint } : { secure: true }),
+      timeout: options.timeoutMs ?? 60_000,
+    });
+  const source = options.credentials;
+  let client: { key: string; fc: FcClient } | undefined;
+  // The SDK for the current credentials: one for fixed ones; rebuilt when a
+  // source hands out new ones (a call in flight keeps the client it started with).
+  const sdk: () => FcClient | Promise<FcClient> = isCredentialSource(source)
+    ? async () => {
+        const c = await source.get();
+        const key = `${c.accessKeyId}\n${c.securityToken ?? ''}`;
+        if (client?.key !== key) client = { key, fc: build(c) };
+        return client.fc;
+      }
+    : (() => {
+        const fc = build(source);
+        return () => fc;
+      })();
   const service = options.service ?? 'default';
 
   async function send(
@@ -89,7 +106,7 @@ export function createFunctionClient(options: FunctionClientOptions): FunctionCl
     qualifier?: string,
   ): Promise<{ headers: Record<string, string | undefined>; data: unknown }> {
     try {
-      return await fc.invokeFunction(
+      return await (await sdk()).invokeFunction(
         service,
         functionName,
         payloadText(payload),
@@ -97,6 +114,16 @@ export function createFunctionClient(options: FunctionClientOptions): FunctionCl
         qualifier,
       );
     } catch (err) {
+      // An error that says its own code and whether to retry (CredentialsUnavailable
+      // from a credential source, say) is taken at its word.
+      const own = selfDescribed(err);
+      if (own) {
+        throw new FunctionError({
+          ...own,
+          message: `InvokeFunction ${functionName}: ${own.message}`,
+          cause: err,
+        });
+      }
       const e = (err ?? {}) as { code?: unknown; message?: unknown; name?: unknown };
       // fc2 passes Node's socket error codes through: those are network failures.
       const raw = typeof e.code === 'string' ? e.code : undefined;

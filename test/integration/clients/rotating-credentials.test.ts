@@ -3,6 +3,7 @@ import { silentLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
 import { ecsRamRoleCredentials } from '../../../shared/clients/credential-source';
 import { createFlowClient } from '../../../shared/clients/flow-client';
+import { createFunctionClient } from '../../../shared/clients/function-client';
 import { createQueueClient } from '../../../shared/clients/queue-client';
 import { type FakeEcsMetadata, startFakeEcsMetadata } from '../../support/fake-ecs-metadata';
 
@@ -35,7 +36,7 @@ afterAll(async () => {
 });
 
 describe('clients over a rotating credential source', () => {
-  it('sign each FnF and MNS call with the credentials the source has now', async () => {
+  it('sign each FnF, MNS and FC call with the credentials the source has now', async () => {
     const source = ecsRamRoleCredentials({
       roleName: 'queueflow-worker',
       endpoint: fake.endpoint,
@@ -51,7 +52,20 @@ describe('clients over a rotating credential source', () => {
       credentials: source,
       endpoint: stack.endpoint,
     });
+    // No function is deployed: a well-signed invoke gets FunctionNotFound, a badly signed one 403.
+    const fc = createFunctionClient({
+      accountId: stack.accountId,
+      region: stack.region,
+      credentials: source,
+      endpoint: stack.endpoint,
+    });
+    const invokeCode = () =>
+      fc.invoke({ functionName: 'absent', payload: {} }).then(
+        () => 'ok',
+        (e: { code: string }) => e.code,
+      );
     await queue.createQueue('rotating-q');
+    expect(await invokeCode()).toBe('FunctionNotFound');
     await queue.send('rotating-q', { body: 'one' });
     expect((await flow.startExecution({ flowName: 'rotating', executionName: 'r1' })).name).toBe(
       'r1',
@@ -68,6 +82,7 @@ describe('clients over a rotating credential source', () => {
     ).rejects.toMatchObject({
       code: 'SignatureDoesNotMatch',
     });
+    expect(await invokeCode()).toBe('SignatureNotMatch');
 
     // And back: both clients follow without being rebuilt.
     fake.credentials = {
@@ -81,6 +96,7 @@ describe('clients over a rotating credential source', () => {
     expect((await flow.startExecution({ flowName: 'rotating', executionName: 'r3' })).name).toBe(
       'r3',
     );
+    expect(await invokeCode()).toBe('FunctionNotFound');
     const bodies = (await queue.receive('rotating-q', { max: 16, waitSeconds: 0 })).map(
       (m) => m.body,
     );

@@ -4,6 +4,7 @@ import {
   ecsRamRoleCredentials,
 } from '../../../shared/clients/credential-source';
 import { toFlowError } from '../../../shared/clients/flow-errors';
+import { createFunctionClient } from '../../../shared/clients/function-client';
 import { toQueueError } from '../../../shared/clients/queue-client';
 import { type FakeEcsMetadata, startFakeEcsMetadata } from '../../support/fake-ecs-metadata';
 
@@ -133,6 +134,19 @@ describe('ecsRamRoleCredentials', () => {
         expect(toQueueError(err, 'ReceiveMessage')).toMatchObject({
           code: 'CredentialsUnavailable',
           retryable: true,
+        });
+        // The FC client asks the source first, and says the same.
+        const fc = createFunctionClient({
+          accountId: '1',
+          region: 'cn-hangzhou',
+          credentials: s,
+          endpoint: 'http://127.0.0.1:9',
+        });
+        await expect(fc.invoke({ functionName: 'f', payload: {} })).rejects.toMatchObject({
+          name: 'FunctionError',
+          code: 'CredentialsUnavailable',
+          retryable: true,
+          message: expect.stringMatching(/^InvokeFunction f: ECS RAM role queueflow-worker: /),
         });
       }
     } finally {
