@@ -464,6 +464,16 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
             { status: 'TimedOut', error: 'FnF.Timeout', cause: 'the flow timeoutSeconds elapsed' },
             effects,
           );
+        } else if (kind === 'express') {
+          endExecution(
+            t,
+            {
+              status: 'TimedOut',
+              error: 'FnF.Timeout',
+              cause: `an Express execution runs at most ${limits.expressSeconds} seconds`,
+            },
+            effects,
+          );
         } else if (kind === 'timeout') {
           const run = findTask(
             t.state.root,
@@ -591,8 +601,16 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
       effects,
       true,
     );
-    if (flow.timeoutSeconds && flow.timeoutSeconds > 0) {
-      armTimer(id, 'flow', now + flow.timeoutSeconds * 1000, effects);
+    const flowSeconds = flow.timeoutSeconds && flow.timeoutSeconds > 0 ? flow.timeoutSeconds : 0;
+    // An Express execution runs 5 minutes at most (cloud limit), whatever the flow says.
+    const expressSeconds =
+      p.flow.execution_mode === 'Express' && Number.isFinite(limits.expressSeconds)
+        ? limits.expressSeconds
+        : 0;
+    if (expressSeconds > 0 && (flowSeconds === 0 || expressSeconds < flowSeconds)) {
+      armTimer(id, 'express', now + expressSeconds * 1000, effects);
+    } else if (flowSeconds > 0) {
+      armTimer(id, 'flow', now + flowSeconds * 1000, effects);
     }
     repo.saveState.run(id, JSON.stringify(state));
     effects.push(() => kick(id));

@@ -28,6 +28,7 @@ export const fnfErrors = {
   taskAlreadyCompleted: (what: string) =>
     new FnfError('TaskAlreadyCompleted', 400, `Task ${what} has already completed.`),
   invalidArgument: (message: string) => new FnfError('InvalidArgument', 400, message),
+  actionNotSupported: (message: string) => new FnfError('ActionNotSupported', 400, message),
   missingParam: (name: string) =>
     new FnfError('MissingRequiredParams', 400, `The HTTP query '${name}' must be specified.`),
 };

@@ -20,6 +20,8 @@ export interface FlowLimits {
   parallelBranches: number;
   /** Enforce the flow/execution name rule. */
   names: boolean;
+  /** Longest run of an Express execution (5 minutes), after which it times out. */
+  expressSeconds: number;
 }
 
 /** The cloud defaults (the ones validate checks too come from shared/fdl LIMITS). */
@@ -31,6 +33,7 @@ export const CLOUD_LIMITS: FlowLimits = {
   foreachConcurrency: 100,
   parallelBranches: LIMITS.parallelBranches,
   names: true,
+  expressSeconds: 300,
 };
 
 /** Relaxed: sizes and counts effectively unbounded; foreach still capped at 100 at once. */
@@ -42,6 +45,7 @@ export const RELAXED_LIMITS: FlowLimits = {
   foreachConcurrency: 100,
   parallelBranches: Number.POSITIVE_INFINITY,
   names: false,
+  expressSeconds: Number.POSITIVE_INFINITY,
 };
 
 /** The flow/execution name rule: letters, digits, `_`, `-`; starts with a letter or `_`; 1–128. */

@@ -69,6 +69,8 @@ export interface FlowEngine extends StackComponent {
   listFlows(p: ApiParams): ApiResult;
   deleteFlow(p: ApiParams): ApiResult;
   startExecution(p: ApiParams): ApiResult;
+  /** Express flows only: starts an execution and answers once it has ended. */
+  startSyncExecution(p: ApiParams): Promise<ApiResult>;
   stopExecution(p: ApiParams): ApiResult;
   /** Long-polls up to WaitTimeSeconds for the execution to end. */
   describeExecution(p: ApiParams): Promise<ApiResult>;

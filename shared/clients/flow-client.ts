@@ -36,6 +36,13 @@ export interface Execution {
   stoppedTime?: string;
 }
 
+/** An Express execution as StartSyncExecution answers it, once it has ended. */
+export interface SyncExecution extends Execution {
+  /** The execution's error, when it failed or timed out. */
+  errorCode?: string;
+  errorMessage?: string;
+}
+
 /** One history event (GetExecutionHistory). */
 export interface HistoryEvent {
   eventId: number;
@@ -67,6 +74,17 @@ export interface FlowClient {
     /** An object (serialised here) or JSON text. */
     input?: unknown;
   }): Promise<Execution>;
+  /**
+   * Express flows only: runs an execution and resolves once it has ended (at
+   * most 5 minutes), with its output or its error. The name, if given, gets
+   * `:{UUID}` appended by the service. Not retried: each call is a new execution.
+   */
+  startSyncExecution(options: {
+    flowName: string;
+    executionName?: string;
+    /** An object (serialised here) or JSON text. */
+    input?: unknown;
+  }): Promise<SyncExecution>;
   /** With `waitSeconds`, long-polls (WaitTimeSeconds) until the execution ends or time is up. */
   describeExecution(options: {
     flowName: string;
@@ -105,6 +123,8 @@ export interface FlowClientOptions {
 }
 
 const API_VERSION = '2019-03-15';
+/** An Express execution runs 5 minutes at most. */
+const SYNC_EXECUTION_MAX_MS = 300_000;
 /** The API caps WaitTimeSeconds at 60. */
 const MAX_WAIT_PER_CALL = 60;
 
@@ -237,6 +257,22 @@ export function createFlowClient(options: FlowClientOptions): FlowClient {
       // Only a named start is idempotent, so only a named start is retried.
       const raw = executionName ? await retrying(run) : await run();
       return toExecution(raw, flowName);
+    },
+
+    async startSyncExecution({ flowName, executionName, input }) {
+      const params: Raw = { FlowName: flowName, ExecutionName: executionName };
+      if (input !== undefined) params.Input = toJsonText(input, 'input');
+      // An Express execution may run 5 minutes; the call waits for it.
+      const raw = await call('StartSyncExecution', params, {
+        post: true,
+        timeoutMs: timeout + SYNC_EXECUTION_MAX_MS,
+      });
+      const e: SyncExecution = toExecution(raw, flowName);
+      const code = str(raw.ErrorCode);
+      if (code) e.errorCode = code;
+      const message = str(raw.ErrorMessage);
+      if (message) e.errorMessage = message;
+      return e;
     },
 
     async describeExecution({ flowName, executionName, waitSeconds }) {

@@ -7,6 +7,7 @@ const POST_ACTIONS = new Set([
   'CreateFlow',
   'UpdateFlow',
   'StartExecution',
+  'StartSyncExecution',
   'StopExecution',
   'ReportTaskSucceeded',
   'ReportTaskFailed',
