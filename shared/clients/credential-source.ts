@@ -132,10 +132,11 @@ export function ecsRamRoleCredentials(options: EcsRamRoleOptions): CredentialSou
       throw new CredentialsUnavailableError(`${description}: the answer's Code is ${String(Code)}`);
     }
     const expiresAt = typeof Expiration === 'string' ? Date.parse(Expiration) : Number.NaN;
+    const filled = (v: unknown): v is string => typeof v === 'string' && v !== '';
     if (
-      typeof AccessKeyId !== 'string' ||
-      typeof AccessKeySecret !== 'string' ||
-      typeof SecurityToken !== 'string' ||
+      !filled(AccessKeyId) ||
+      !filled(AccessKeySecret) ||
+      !filled(SecurityToken) ||
       !Number.isFinite(expiresAt)
     ) {
       throw new CredentialsUnavailableError(

@@ -89,7 +89,7 @@ export function createFunctionClient(options: FunctionClientOptions): FunctionCl
   const sdk: () => FcClient | Promise<FcClient> = isCredentialSource(source)
     ? async () => {
         const c = await source.get();
-        const key = `${c.accessKeyId}\n${c.securityToken ?? ''}`;
+        const key = `${c.accessKeyId}\n${c.accessKeySecret}\n${c.securityToken ?? ''}`;
         if (client?.key !== key) client = { key, fc: build(c) };
         return client.fc;
       }

@@ -185,7 +185,7 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
   const sdk: () => MnsClient | Promise<MnsClient> = isCredentialSource(source)
     ? async () => {
         const c = await source.get();
-        const key = `${c.accessKeyId}\n${c.securityToken ?? ''}`;
+        const key = `${c.accessKeyId}\n${c.accessKeySecret}\n${c.securityToken ?? ''}`;
         if (client?.key !== key) client = { key, mns: build(c) };
         return client.mns;
       }

@@ -34,7 +34,9 @@ export type Built<
 };
 
 /** A step list whose goto targets were checked against the sibling names (see `sequence`). */
-export type Sequence = Step[] & { readonly [SEQUENCE]?: true };
+export type Sequence<S extends readonly Step[] = readonly Step[]> = S & {
+  readonly [SEQUENCE]?: true;
+};
 
 type AnyBuilt = Built<Step, string, string>;
 type NamesOf<S extends readonly unknown[]> = S[number] extends infer X
@@ -402,8 +404,12 @@ export function foreach<const N extends string>(
  * A list of sibling steps. It only compiles when every goto names a step of this same list.
  * @example sequence([choice({ name: 'c', choices: [{ condition: '$.ok', goto: 'done' }] }), succeed({ name: 'done' })])
  */
-export function sequence<const S extends readonly AnyBuilt[]>(steps: S & CheckGotos<S>): Sequence {
-  return [...(steps as readonly Step[])] as Sequence;
+export function sequence<const S extends readonly AnyBuilt[]>(
+  steps: S & CheckGotos<S>,
+): Sequence<S> {
+  // The step types (and so their names) stay in the type: a list that spreads
+  // this one still has its gotos checked against these names.
+  return [...(steps as readonly Step[])] as unknown as Sequence<S>;
 }
 
 /**

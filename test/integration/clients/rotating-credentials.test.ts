@@ -101,5 +101,13 @@ describe('clients over a rotating credential source', () => {
       (m) => m.body,
     );
     expect(bodies.sort()).toEqual(['one', 'three']);
+
+    // A rotation that changes only the secret (same key id, same token) is followed too.
+    fake.credentials = { ...fake.credentials, AccessKeySecret: 'rotated-again' };
+    clock.t += 7200_000;
+    await expect(queue.send('rotating-q', { body: 'four' })).rejects.toMatchObject({
+      code: 'SignatureDoesNotMatch',
+    });
+    expect(await invokeCode()).toBe('SignatureNotMatch');
   });
 });

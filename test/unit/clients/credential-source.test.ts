@@ -165,6 +165,11 @@ describe('ecsRamRoleCredentials', () => {
 
     fake = await startFakeEcsMetadata(ROLE, { ...creds(1, T0 + 3600_000), Expiration: 'soon' });
     await expect(source(fake, clock).get()).rejects.toThrow(/lacks .* a valid Expiration/);
+    // An empty field is no credential either (fc2 would refuse an STS key without a token).
+    fake.credentials = { ...creds(1, T0 + 3600_000), SecurityToken: '' };
+    await expect(source(fake, clock).get()).rejects.toThrow(
+      /lacks AccessKeyId, AccessKeySecret, SecurityToken/,
+    );
     const endpoint = fake.endpoint;
     await fake.close();
     fake = undefined;

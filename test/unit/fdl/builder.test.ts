@@ -110,10 +110,12 @@ describe('builder', () => {
     const common = [pass({ name: 'p1' }), pass({ name: 'p2' })];
     const route = choice({ name: 'c', choices: [{ condition: '$.x', goto: 'p1' }] });
     const fixed = [pass({ name: 'p1' }), pass({ name: 'p2' })] as const;
+    const checked = sequence([pass({ name: 'p1' }), pass({ name: 'p2' })]);
     const built = [
       flow({ steps: [...common, route] }),
       flow({ steps: sequence([...common, route]) }),
       flow({ steps: [...fixed, route] }),
+      flow({ steps: [...checked, route] }),
     ];
     for (const f of built) {
       expect(f.steps.map((s) => s.name)).toEqual(['p1', 'p2', 'c']);
@@ -160,6 +162,11 @@ describe('builder', () => {
     flow({
       // @ts-expect-error a list with a spread is still checked: this goto names no sibling
       steps: [...common, choice({ name: 'c', choices: [{ condition: '$.x', goto: 'nope' }] })],
+    });
+    const checked = sequence([pass({ name: 's1' })]);
+    flow({
+      // @ts-expect-error a sequence() keeps its step names, so a list spreading it is checked too
+      steps: [...checked, choice({ name: 'c', choices: [{ condition: '$.x', goto: 'typo' }] })],
     });
     sequence([
       // @ts-expect-error a catch goto must name a sibling too
