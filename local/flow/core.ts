@@ -470,7 +470,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
             {
               status: 'TimedOut',
               error: 'FnF.Timeout',
-              cause: `an Express execution runs at most ${limits.expressSeconds} seconds`,
+              cause: `an Express execution runs at most ${id} seconds`,
             },
             effects,
           );
@@ -608,7 +608,8 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
         ? limits.expressSeconds
         : 0;
     if (expressSeconds > 0 && (flowSeconds === 0 || expressSeconds < flowSeconds)) {
-      armTimer(id, 'express', now + expressSeconds * 1000, effects);
+      // The limit rides in the key: a restart with other limits still says the right one.
+      armTimer(id, `express:${expressSeconds}`, now + expressSeconds * 1000, effects);
     } else if (flowSeconds > 0) {
       armTimer(id, 'flow', now + flowSeconds * 1000, effects);
     }

@@ -84,6 +84,8 @@ export interface FlowClient {
     executionName?: string;
     /** An object (serialised here) or JSON text. */
     input?: unknown;
+    /** How long to wait for the answer: by default the client's timeout plus 5 minutes. */
+    timeoutMs?: number;
   }): Promise<SyncExecution>;
   /** With `waitSeconds`, long-polls (WaitTimeSeconds) until the execution ends or time is up. */
   describeExecution(options: {
@@ -259,13 +261,13 @@ export function createFlowClient(options: FlowClientOptions): FlowClient {
       return toExecution(raw, flowName);
     },
 
-    async startSyncExecution({ flowName, executionName, input }) {
+    async startSyncExecution({ flowName, executionName, input, timeoutMs }) {
       const params: Raw = { FlowName: flowName, ExecutionName: executionName };
       if (input !== undefined) params.Input = toJsonText(input, 'input');
       // An Express execution may run 5 minutes; the call waits for it.
       const raw = await call('StartSyncExecution', params, {
         post: true,
-        timeoutMs: timeout + SYNC_EXECUTION_MAX_MS,
+        timeoutMs: timeoutMs ?? timeout + SYNC_EXECUTION_MAX_MS,
       });
       const e: SyncExecution = toExecution(raw, flowName);
       const code = str(raw.ErrorCode);

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../local/clock';
+import { silentLogger } from '../../../local/log';
+import { startLocalStack } from '../../../local/stack';
 import { createFlowClient } from '../../../shared/clients/flow-client';
+import { useTempDirs } from '../../support/temp-dirs';
 import { rejection } from './fnf-sdk';
 import { useFlowStack } from './helpers';
 
@@ -162,5 +166,49 @@ describe('StartSyncExecution', () => {
       errorMessage: 'n must be positive',
     });
     expect(failed.name).toMatch(/^f:/);
+  });
+});
+
+describe('the Express time limit across a restart', () => {
+  const tempDir = useTempDirs('queueflow-express-');
+
+  it('keeps the limit the execution started under, message included, when the stack comes back relaxed', async () => {
+    const dataDir = tempDir();
+    const clock = new VirtualClock(Date.UTC(2026, 10, 28, 12));
+    const first = await startLocalStack({ port: 0, dataDir, logger: silentLogger, clock });
+    first.queues.createQueue('express-q');
+    first.engine.createFlow({
+      Name: 'slow',
+      Definition: waitingFlow,
+      Type: 'FDL',
+      ExecutionMode: 'Express',
+    });
+    first.engine.startExecution({ FlowName: 'slow', ExecutionName: 'e1' });
+    await new Promise((r) => setImmediate(r));
+    await first.stop();
+
+    const again = await startLocalStack({
+      port: 0,
+      dataDir,
+      logger: silentLogger,
+      clock,
+      relaxLimits: true,
+    });
+    try {
+      await new Promise((r) => setImmediate(r));
+      await clock.advance(300_000);
+      const d = await again.engine.describeExecution({ FlowName: 'slow', ExecutionName: 'e1' });
+      expect(d.Status).toBe('TimedOut');
+      const events = again.engine.getExecutionHistory({
+        FlowName: 'slow',
+        ExecutionName: 'e1',
+      }).Events as Array<{ Type: string; EventDetail: string }>;
+      expect(JSON.parse(events.at(-1)?.EventDetail ?? '{}')).toEqual({
+        error: 'FnF.Timeout',
+        cause: 'an Express execution runs at most 300 seconds',
+      });
+    } finally {
+      await again.stop();
+    }
   });
 });
