@@ -27,6 +27,28 @@ export function isCredentialSource(c: Credentials | CredentialSource): c is Cred
   return (c as CredentialSource).kind === 'source';
 }
 
+/**
+ * An SDK client for the current credentials: built once for fixed ones; for a
+ * source, built again whenever it hands out different ones (key id, secret or
+ * token). A call in flight keeps the client it started with.
+ */
+export function clientForCredentials<T>(
+  credentials: Credentials | CredentialSource,
+  build: (c: Credentials) => T,
+): () => T | Promise<T> {
+  if (!isCredentialSource(credentials)) {
+    const client = build(credentials);
+    return () => client;
+  }
+  let current: { key: string; client: T } | undefined;
+  return async () => {
+    const c = await credentials.get();
+    const key = `${c.accessKeyId}\n${c.accessKeySecret}\n${c.securityToken ?? ''}`;
+    if (current?.key !== key) current = { key, client: build(c) };
+    return current.client;
+  };
+}
+
 /** The ECS metadata service (plain HTTP on a link-local address, by design). */
 export const ECS_METADATA_ENDPOINT = 'http://100.100.100.200';
 

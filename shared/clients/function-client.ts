@@ -3,7 +3,7 @@
 
 import FcClient from '@alicloud/fc2';
 import type { Credentials } from './config';
-import { type CredentialSource, isCredentialSource } from './credential-source';
+import { type CredentialSource, clientForCredentials } from './credential-source';
 import { isNetworkErrorCode } from './flow-errors';
 import { selfDescribed } from './self-described';
 
@@ -82,21 +82,7 @@ export function createFunctionClient(options: FunctionClientOptions): FunctionCl
       ...(options.endpoint ? { endpoint: options.endpoint } : { secure: true }),
       timeout: options.timeoutMs ?? 60_000,
     });
-  const source = options.credentials;
-  let client: { key: string; fc: FcClient } | undefined;
-  // The SDK for the current credentials: one for fixed ones; rebuilt when a
-  // source hands out new ones (a call in flight keeps the client it started with).
-  const sdk: () => FcClient | Promise<FcClient> = isCredentialSource(source)
-    ? async () => {
-        const c = await source.get();
-        const key = `${c.accessKeyId}\n${c.accessKeySecret}\n${c.securityToken ?? ''}`;
-        if (client?.key !== key) client = { key, fc: build(c) };
-        return client.fc;
-      }
-    : (() => {
-        const fc = build(source);
-        return () => fc;
-      })();
+  const sdk = clientForCredentials(options.credentials, build);
   const service = options.service ?? 'default';
 
   async function send(

@@ -3,7 +3,7 @@ import MnsClient from '@alicloud/mns';
 type MnsMessage = MnsClient.MnsMessage;
 
 import type { Credentials } from './config';
-import { type CredentialSource, isCredentialSource } from './credential-source';
+import { type CredentialSource, clientForCredentials } from './credential-source';
 import { selfDescribed } from './self-described';
 
 /** Any failure of an MNS call. `code` is the MNS error code (from the SDK's err.name). */
@@ -178,21 +178,7 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
       connectTimeout: 35_000,
       readTimeout: 40_000,
     });
-  const source = options.credentials;
-  let client: { key: string; mns: MnsClient } | undefined;
-  // The SDK for the current credentials: one for fixed ones; rebuilt when a
-  // source hands out new ones (a call in flight keeps the client it started with).
-  const sdk: () => MnsClient | Promise<MnsClient> = isCredentialSource(source)
-    ? async () => {
-        const c = await source.get();
-        const key = `${c.accessKeyId}\n${c.accessKeySecret}\n${c.securityToken ?? ''}`;
-        if (client?.key !== key) client = { key, mns: build(c) };
-        return client.mns;
-      }
-    : (() => {
-        const mns = build(source);
-        return () => mns;
-      })();
+  const sdk = clientForCredentials(options.credentials, build);
 
   return {
     async createQueue(queue, attributes = {}) {
