@@ -15,6 +15,8 @@ export interface FnfTarget {
 }
 
 const POST = { method: 'POST', timeout: 30_000 };
+/** StartSyncExecution answers when the execution ends: an Express one runs 5 minutes at most. */
+const SYNC_POST = { method: 'POST', timeout: 330_000 };
 const GET = { timeout: 30_000 };
 
 /** An FnF RPC client (the unmodified pop-core one) for a target. */
@@ -102,6 +104,8 @@ interface StartOptions extends FnfTarget {
   input: string;
   name?: string;
   follow: boolean;
+  /** Run an Express flow with StartSyncExecution (the call answers when it ends). */
+  sync?: boolean;
   pollMs: number;
 }
 
@@ -118,6 +122,27 @@ export async function runStartExecution(
   const rpc = createFnfRpc(opts);
   const params: Record<string, string> = { FlowName: flow, Input: opts.input };
   if (opts.name) params.ExecutionName = opts.name;
+  if (opts.sync) {
+    const r = (await rpc.request('StartSyncExecution', params, SYNC_POST)) as {
+      Name: string;
+      Status: string;
+      Output?: string;
+      ErrorCode?: string;
+      ErrorMessage?: string;
+      StartedTime: string;
+      StoppedTime?: string;
+    };
+    if (!opts.follow) {
+      write(JSON.stringify(r, null, 2));
+      return r.Status;
+    }
+    const took = r.StoppedTime ? Date.parse(r.StoppedTime) - Date.parse(r.StartedTime) : 0;
+    write(`execution ${r.Name} of flow ${flow} (StartSyncExecution)`);
+    write(`${r.Status} in ${took} ms`);
+    if (r.ErrorCode) write(`error: ${r.ErrorCode}${r.ErrorMessage ? `: ${r.ErrorMessage}` : ''}`);
+    if (r.Output !== undefined) write(`output: ${r.Output}`);
+    return r.Status;
+  }
   const started = (await rpc.request('StartExecution', params, POST)) as {
     Name: string;
     Status: string;
@@ -174,6 +199,11 @@ export function registerStartExecutionCommand(program: Command): void {
       )
       .option('-n, --name <name>', 'execution name (default: a UUID)')
       .option('-f, --follow', 'print each step as it runs, then the output', false)
+      .option(
+        '--sync',
+        'Express flows: run with StartSyncExecution, which answers when the execution ends (at most 5 minutes); exits 1 unless it succeeded',
+        false,
+      )
       .option('--poll-ms <ms>', 'history poll interval with --follow', parsePositiveInt, 100),
   )
     .addHelpText(
@@ -181,12 +211,13 @@ export function registerStartExecutionCommand(program: Command): void {
       `
 Examples:
   queueflow start-execution queueflow-demo --input '{"source":"orders-2026-11.csv"}' --follow
-  queueflow start-execution queueflow-demo --input @input.json --name run-42`,
+  queueflow start-execution queueflow-demo --input @input.json --name run-42
+  queueflow start-execution my-express-flow --input '{"id":7}' --sync`,
     )
     .action(async (flow: string, opts: StartOptions) => {
       const status = await runStartExecution(flow, { ...opts, ...resolveTarget(opts) }, (l) =>
         process.stdout.write(`${l}\n`),
       );
-      if (opts.follow && status !== 'Succeeded') process.exitCode = 1;
+      if ((opts.follow || opts.sync) && status !== 'Succeeded') process.exitCode = 1;
     });
 }

@@ -49,6 +49,45 @@ describe('the start-execution and history commands', () => {
     expect(lines.at(-1)).toBe('output: {"seen":"orders-2026-11.csv"}');
   });
 
+  it('runs an Express flow with --sync (StartSyncExecution) and refuses it for a Standard one', async () => {
+    stack.engine.createFlow({
+      Name: 'cli_express',
+      ExecutionMode: 'Express',
+      Definition: `version: v1
+type: flow
+steps:
+  - type: pass
+    name: only
+    inputMappings:
+      - target: id
+        source: $input.id
+    outputMappings:
+      - target: id
+        source: $input.id
+`,
+    });
+    const base = { ...target, input: '{"id":7}', name: 'cli-x', follow: false, pollMs: 10 };
+    const json: string[] = [];
+    expect(
+      await runStartExecution('cli_express', { ...base, sync: true }, (l) => json.push(l)),
+    ).toBe('Succeeded');
+    const answer = JSON.parse(json.join('\n')) as { Name: string; Output: string };
+    expect(answer.Name).toMatch(/^cli-x:[0-9a-f-]{36}$/);
+    expect(JSON.parse(answer.Output)).toEqual({ id: 7 });
+
+    const lines: string[] = [];
+    await runStartExecution('cli_express', { ...base, sync: true, follow: true }, (l) =>
+      lines.push(l),
+    );
+    expect(lines[0]).toMatch(/^execution cli-x:\S+ of flow cli_express \(StartSyncExecution\)$/);
+    expect(lines[1]).toMatch(/^Succeeded in \d+ ms$/);
+    expect(lines.at(-1)).toBe('output: {"id":7}');
+
+    await expect(
+      runStartExecution('cli_flow', { ...base, sync: true }, () => {}),
+    ).rejects.toMatchObject({ code: 'ActionNotSupported' });
+  });
+
   it('prints the history as a table with one row per event', async () => {
     const lines: string[] = [];
     await runHistory('cli_flow', 'cli-1', target, (l) => lines.push(...l.split('\n')));
