@@ -41,7 +41,11 @@ describe('queueflow local --demo (what npm start runs)', () => {
       expect(stdout).toMatch(/Status {2}Succeeded/);
       const endpoint = /endpoint {4}(http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1];
       expect(stdout).toContain(`Console     ${endpoint}/console`);
-      expect(stdout).toContain('npx queueflow start-execution queueflow-demo --input');
+      // On a port other than 9300 the hints name it, so they work pasted as shown.
+      expect(stdout).toContain(
+        `npx queueflow start-execution queueflow-demo --endpoint ${endpoint} --input`,
+      );
+      expect(stdout).toContain(`npx queueflow invoke <function> --endpoint ${endpoint} [-e`);
       // The stack is still up: start another execution through start-flow's HTTP trigger.
       // The trigger has authType function, so the call is signed with the local key.
       const url = `${endpoint}/fc/start-flow/?wait=20`;

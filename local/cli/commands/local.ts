@@ -52,7 +52,11 @@ export function registerLocalCommand(program: Command): void {
     )
     .option('--no-project', 'start an empty stack, ignoring s.yaml')
     .option('--demo', 'run the demo flow once after starting and follow it live', false)
-    .option('--once', 'with --demo: exit after the demo (code 0 when it succeeded)', false)
+    .option(
+      '--once',
+      'run the demo (as --demo) and exit after it (code 0 when it succeeded)',
+      false,
+    )
     .option('--ready-json', 'print one JSON line with the endpoint once ready (for scripts)', false)
     .option(
       '--relax-limits',
@@ -92,10 +96,20 @@ Examples:
     });
 }
 
+/**
+ * ` --endpoint <url>` for the hints the banner prints, unless the stack is where
+ * the CLI looks by default: pasted as shown, a hint must reach this stack.
+ */
+function endpointFlag(endpoint: string): string {
+  return endpoint === 'http://127.0.0.1:9300' ? '' : ` --endpoint ${endpoint}`;
+}
+
 async function runLocal(opts: LocalOptions): Promise<number | undefined> {
   const out = (line = '') => process.stdout.write(`${line}\n`);
   const quiet = opts.readyJson;
-  const logger = createLogger({ level: opts.logLevel ?? (opts.demo ? 'warn' : 'info') });
+  const logger = createLogger({
+    level: opts.logLevel ?? (opts.demo || opts.once ? 'warn' : 'info'),
+  });
   const projectFile = opts.project === false ? undefined : (opts.project ?? defaultProject());
   let project: Project | undefined;
   if (projectFile) {
@@ -197,7 +211,7 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
       }
       if (stack.functions.list().length > 0) {
         out(
-          "              call one:  npx queueflow invoke <function> [-e '<json>'] [--http /path -d '<body>']   (signed for you)",
+          `              call one:  npx queueflow invoke <function>${endpointFlag(stack.endpoint)} [-e '<json>'] [--http /path -d '<body>']   (signed for you)`,
         );
       }
     }
@@ -230,11 +244,13 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
     if (flows.includes(DEMO_FLOW)) {
       out('Start more executions:');
       out(
-        `  npx queueflow start-execution ${DEMO_FLOW} --input '${JSON.stringify({ ...DEMO_INPUT, source: 'orders-2026-12.csv' })}' --follow`,
+        `  npx queueflow start-execution ${DEMO_FLOW}${endpointFlag(stack.endpoint)} --input '${JSON.stringify({ ...DEMO_INPUT, source: 'orders-2026-12.csv' })}' --follow`,
       );
     } else if (flows[0]) {
       out('Start an execution:');
-      out(`  npx queueflow start-execution ${flows[0]} --input '<json>' --follow`);
+      out(
+        `  npx queueflow start-execution ${flows[0]}${endpointFlag(stack.endpoint)} --input '<json>' --follow`,
+      );
     }
     out('Press Ctrl-C to stop.');
   }
