@@ -59,12 +59,30 @@ export function isHandlerRegistry(v: unknown): v is HandlerRegistry {
 }
 
 /**
+ * An ES module compiled to CommonJS (tsx does this to a .ts file outside a
+ * `"type": "module"` package) and then imported comes back wrapped once more:
+ * its exports, `__esModule` marker included, sit under `default`. Unwrap it so
+ * `export default {...}` reads the same in and out of such a package.
+ */
+function esModuleOf(m: Record<string, unknown>): Record<string, unknown> {
+  const inner = m.default;
+  if (
+    inner &&
+    typeof inner === 'object' &&
+    (inner as { __esModule?: unknown }).__esModule === true
+  ) {
+    return inner as Record<string, unknown>;
+  }
+  return m;
+}
+
+/**
  * Accepts what a `--handlers` module exports: a registry (as `registry` or
  * `default`), an object of handlers (as `handlers` or `default`), or handler
  * functions as named exports.
  */
 export function toHandlerRegistry(moduleExports: unknown): HandlerRegistry {
-  const m = (moduleExports ?? {}) as Record<string, unknown>;
+  const m = esModuleOf((moduleExports ?? {}) as Record<string, unknown>);
   for (const candidate of [m, m.registry, m.default, m.handlers]) {
     if (isHandlerRegistry(candidate)) return candidate;
   }

@@ -42,6 +42,11 @@ describe('handler registry', () => {
     expect(toHandlerRegistry({ default: registry }).types()).toEqual(['x']);
     expect(toHandlerRegistry({ default: { y: () => ({}) } }).types()).toEqual(['y']);
     expect(toHandlerRegistry({ handlers: { z: () => ({}) } }).types()).toEqual(['z']);
+    // `export default {...}` in a .ts file that tsx compiled to CommonJS, then imported.
+    const wrapped = { default: { __esModule: true, default: { w: () => ({}) } } };
+    expect(toHandlerRegistry(wrapped).types()).toEqual(['w']);
+    const wrappedRegistry = { default: { __esModule: true, default: registry } };
+    expect(toHandlerRegistry(wrappedRegistry).types()).toEqual(['x']);
     expect(toHandlerRegistry({ a: () => ({}), b: () => ({}), note: 'x' }).types()).toEqual([
       'a',
       'b',
