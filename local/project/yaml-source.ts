@@ -43,9 +43,25 @@ export function readYamlSource(
     text = readFileSync(file, 'utf8');
   } catch (cause) {
     if (referencedFrom) throw referencedFrom();
-    throw new ProjectError('ProjectFileNotFound', { file, displayFile }, 'cannot read the file', {
-      cause,
-    });
+    const code = (cause as NodeJS.ErrnoException).code;
+    const why =
+      code === 'ENOENT'
+        ? `no such file (looked for ${file})`
+        : code === 'EISDIR'
+          ? 'it is a folder; give the s.yaml file in it'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : cause instanceof Error
+              ? cause.message
+              : String(cause);
+    throw new ProjectError(
+      'ProjectFileNotFound',
+      { file, displayFile },
+      `cannot read the file: ${why}`,
+      {
+        cause,
+      },
+    );
   }
   // UTF-16 (a BOM, or NULs between ASCII letters) read as UTF-8 gives garbage
   // that fails later with a misleading message: say what it is.

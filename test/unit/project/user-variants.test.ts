@@ -1,5 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are s.yaml's own ${...} syntax
 import { writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProject } from '../../../local/project/load';
 import {
@@ -166,6 +167,18 @@ describe('user s.yaml variants', () => {
     expect(e.message.match(/environmentVariables\.N/g)).toHaveLength(1);
     expect(loadError(spec({ environmentVariables: { N: "${json('{')}" } })).message).toMatch(
       /\$\{json\('\{'\)\}: not valid JSON \(/,
+    );
+  });
+
+  it('says why s.yaml cannot be read: missing, or a folder', () => {
+    const missing = projectErrorOf(() => loadProject('/nonexistent/queueflow/s.yaml', { env: {} }));
+    expect(missing.code).toBe('ProjectFileNotFound');
+    expect(missing.message).toMatch(
+      /cannot read the file: no such file \(looked for \/nonexistent\/queueflow\/s\.yaml\)/,
+    );
+    const folder = dirname(folders.write(''));
+    expect(projectErrorOf(() => loadProject(folder, { env: {} })).message).toMatch(
+      /cannot read the file: it is a folder; give the s\.yaml file in it/,
     );
   });
 
