@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { type Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../../shared/clients/config';
 import { createDeps } from '../../../shared/clients/deps';
+import { QueueError } from '../../../shared/clients/queue-client';
 import { createLongPollWorker, type WorkerTaskEvent } from '../../../shared/task/long-poll-worker';
 import { type HandlerRegistry, toHandlerRegistry } from '../../../shared/task/registry';
 import { envWithEndpoint, parsePositiveInt } from '../options';
@@ -153,6 +154,8 @@ Example:
         return;
       }
       const out = (line: string) => process.stdout.write(`${line}\n`);
+      const target = deps.target.endpoint ?? `${deps.target.region} (cloud)`;
+      let missingQueue = false;
       const worker = createLongPollWorker({
         queue: deps.queue,
         queueName: opts.queue,
@@ -166,12 +169,23 @@ Example:
         deleteDelayMs: opts.deleteDelayMs,
         ...(opts.maxDeliveries > 0 ? { maxDeliveries: opts.maxDeliveries } : {}),
         onTask: opts.quiet ? undefined : (e) => out(progressLine(e)),
-        onError: (err, stage) =>
+        onError: (err, stage) => {
+          // A worker may start before its queue exists (a container started
+          // before the infrastructure): it keeps polling, and says so once
+          // rather than at every backoff step.
+          if (stage === 'receive' && err instanceof QueueError && err.code === 'QueueNotExist') {
+            if (missingQueue) return;
+            missingQueue = true;
+            process.stderr.write(
+              `queueflow worker: the queue ${opts.queue} does not exist at ${target} (yet); polling until it does. Check --queue${deps.target.endpoint ? '' : ', and --endpoint (or QUEUEFLOW_ENDPOINT) for the local stack'}\n`,
+            );
+            return;
+          }
           process.stderr.write(
             `queueflow worker: ${stage}: ${err instanceof Error ? err.message : String(err)}\n`,
-          ),
+          );
+        },
       });
-      const target = deps.target.endpoint ?? `${deps.target.region} (cloud)`;
       out(
         `worker polling ${opts.queue} at ${target}: handlers ${registry.types().join(', ')}; concurrency ${opts.concurrency}`,
       );

@@ -157,7 +157,13 @@ describe('queueflow worker and SIGTERM', () => {
       queueName: 'late-tasks',
       handlers: join(import.meta.dirname, 'fixtures/typed-handlers.ts'),
     });
-    await w.waitFor(/receive: .*QueueNotExist/);
+    await w.waitFor(/polling until it does/);
+    // Said once, with what to check, not at every backoff step (1 s wait polls: 0.25, 0.5, 1 s...).
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(w.output().stderr).toMatch(
+      /queueflow worker: the queue late-tasks does not exist at http:\/\/127\.0\.0\.1:\d+ \(yet\); polling until it does\. Check --queue\n/,
+    );
+    expect(w.output().stderr.match(/does not exist/g)).toHaveLength(1);
     await env.queue.createQueue('late-tasks');
     await env.flow.createFlow({ name: 'late-demo', definition: demoFlow('late-tasks') });
     await env.flow.startExecution({
