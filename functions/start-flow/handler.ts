@@ -8,7 +8,8 @@ import {
   startFlow,
 } from '../../shared/flows/start-flow';
 
-type StartingFlow = Pick<FlowClient, 'startExecution' | 'describeExecution'>;
+type StartingFlow = Pick<FlowClient, 'startExecution' | 'describeExecution'> &
+  Partial<Pick<FlowClient, 'startSyncExecution'>>;
 
 /** What the start-flow function is built from. */
 export interface StartFlowDeps {
@@ -81,7 +82,7 @@ function httpRequestBody(event: HttpEvent): Record<string, unknown> {
   // Query parameters fill what the body leaves out (`?wait=20&executionName=x`).
   const merged: Record<string, unknown> = { ...(body as Record<string, unknown>) };
   const q = event.queryParameters ?? {};
-  for (const key of ['flowName', 'executionName', 'wait'] as const) {
+  for (const key of ['flowName', 'executionName', 'wait', 'sync'] as const) {
     if (merged[key] === undefined && q[key] !== undefined) merged[key] = q[key];
   }
   return merged;
@@ -122,7 +123,12 @@ export function createStartFlowHandler(deps: StartFlowDeps) {
   async function run(raw: unknown, context: StartFlowContext | undefined, startedAt: number) {
     const request = parseStartFlowRequest(raw, defaults);
     const timeoutS = context?.function?.timeout;
-    if (request.waitSeconds !== undefined && timeoutS !== undefined) {
+    if (request.sync) {
+      // StartSyncExecution always waits: within the function's time, if known.
+      if (timeoutS !== undefined) {
+        request.waitUntilMs = now() + timeoutS * 1000 - MARGIN_MS - (now() - startedAt);
+      }
+    } else if (request.waitSeconds !== undefined && timeoutS !== undefined) {
       const budgetMs = timeoutS * 1000 - MARGIN_MS - (now() - startedAt);
       const capped = Math.min(request.waitSeconds, Math.max(0, Math.floor(budgetMs / 1000)));
       if (capped > 0) {

@@ -8,8 +8,16 @@ export interface StartFlowRequest {
   flowName: string;
   /** The execution input (a JSON object). */
   input?: Record<string, unknown>;
-  /** Makes the start idempotent: the same name returns the same execution. */
+  /**
+   * Makes the start idempotent: the same name returns the same execution.
+   * With `sync` it only labels the run (the service makes `{name}:{UUID}`).
+   */
   executionName?: string;
+  /**
+   * An Express flow: run it with StartSyncExecution, which answers when the
+   * execution ends (the cloud starts Express flows no other way). Not idempotent.
+   */
+  sync?: boolean;
   /** Wait up to this long for the execution to end (DescribeExecution long poll). */
   waitSeconds?: number;
   /**
@@ -30,6 +38,9 @@ export interface StartFlowResult {
   finished: boolean;
   /** The parsed output, once succeeded. */
   output?: unknown;
+  /** With `sync`: the execution's error and cause when it failed or timed out. */
+  error?: string;
+  cause?: string;
   startedTime?: string;
   stoppedTime?: string;
 }
@@ -127,6 +138,12 @@ export function parseStartFlowRequest(
     }
     req.executionName = r.executionName;
   }
+  if (r.sync !== undefined) {
+    if (r.sync !== true && r.sync !== false && r.sync !== 'true' && r.sync !== 'false') {
+      throw new StartFlowError('InvalidArgument', '"sync" must be true or false');
+    }
+    if (r.sync === true || r.sync === 'true') req.sync = true;
+  }
   const wait = r.wait ?? defaults.waitSeconds;
   if (wait !== undefined && wait !== false) {
     const seconds =
@@ -142,6 +159,54 @@ export function parseStartFlowRequest(
   return req;
 }
 
+/** An Express execution through StartSyncExecution, within `waitUntilMs` when given. */
+async function startSync(
+  deps: Parameters<typeof startFlow>[0],
+  request: StartFlowRequest,
+): Promise<StartFlowResult> {
+  const { flowName, executionName } = request;
+  const startSyncExecution = deps.flow.startSyncExecution;
+  if (!startSyncExecution) {
+    throw new StartFlowError('Unsupported', 'this flow client cannot run StartSyncExecution', 500);
+  }
+  const now = deps.now ?? Date.now;
+  const timeoutMs =
+    request.waitUntilMs === undefined ? undefined : Math.max(1000, request.waitUntilMs - now());
+  let e: Awaited<ReturnType<FlowClient['startSyncExecution']>>;
+  try {
+    e = await startSyncExecution.call(deps.flow, {
+      flowName,
+      input: request.input ?? {},
+      ...(executionName ? { executionName } : {}),
+      ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    });
+  } catch (err) {
+    // The answer did not come within the function's time: the execution runs on.
+    if (timeoutMs !== undefined && err instanceof FlowError && err.code === 'NetworkError') {
+      throw new StartFlowError(
+        'SyncExecutionTimeout',
+        `the Express execution of flow "${flowName}" did not end within the ${Math.round(timeoutMs / 1000)} s this call had left`,
+        504,
+      );
+    }
+    throw err;
+  }
+  const result: StartFlowResult = {
+    flowName,
+    executionName: e.name,
+    status: e.status,
+    started: true,
+    finished: TERMINAL_STATUSES.has(e.status),
+  };
+  const output = parseOutput(e.output);
+  if (output !== undefined) result.output = output;
+  if (e.errorCode) result.error = e.errorCode;
+  if (e.errorMessage) result.cause = e.errorMessage;
+  if (e.startedTime) result.startedTime = e.startedTime;
+  if (e.stoppedTime) result.stoppedTime = e.stoppedTime;
+  return result;
+}
+
 /**
  * Starts an execution (idempotently when named) and optionally waits for it.
  * Other functions import this to start flows.
@@ -149,13 +214,16 @@ export function parseStartFlowRequest(
  */
 export async function startFlow(
   deps: {
-    flow: Pick<FlowClient, 'startExecution' | 'describeExecution'>;
+    /** startSyncExecution is needed only for `sync` requests. */
+    flow: Pick<FlowClient, 'startExecution' | 'describeExecution'> &
+      Partial<Pick<FlowClient, 'startSyncExecution'>>;
     /** The clock `waitUntilMs` is read against (default Date.now). */
     now?: () => number;
   },
   request: StartFlowRequest,
 ): Promise<StartFlowResult> {
   const { flowName, executionName } = request;
+  if (request.sync) return startSync(deps, request);
   let started = true;
   let execution: Awaited<ReturnType<FlowClient['describeExecution']>> | undefined;
   if (executionName) {

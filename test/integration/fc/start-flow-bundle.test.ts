@@ -60,6 +60,73 @@ describe('the start-flow bundle in the local runtime', () => {
     expect(other.body).toMatchObject({ code: 'ExecutionNameConflict' });
   });
 
+  it('runs an Express flow with sync (StartSyncExecution) and answers with its end', async () => {
+    env.stack.engine.createFlow({
+      Name: 'express_orders',
+      ExecutionMode: 'Express',
+      Definition: `version: v1
+type: flow
+steps:
+  - type: choice
+    name: check
+    choices:
+      - condition: $.qty > 0
+        steps:
+          - type: pass
+            name: ok
+            inputMappings:
+              - target: qty
+                source: $input.qty
+            outputMappings:
+              - target: accepted
+                source: $input.qty
+    default:
+      goto: refuse
+  - type: succeed
+    name: done
+  - type: fail
+    name: refuse
+    error: Order.Empty
+    cause: qty must be positive
+`,
+    });
+    const post = async (query: string, payload: object) => {
+      const res = await postSigned(query, JSON.stringify(payload));
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const ok = await post('?sync=true', {
+      flowName: 'express_orders',
+      executionName: 'order',
+      input: { qty: 3 },
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({
+      flowName: 'express_orders',
+      status: 'Succeeded',
+      started: true,
+      finished: true,
+      output: { accepted: 3 },
+    });
+    expect(ok.body.executionName).toMatch(/^order:[0-9a-f-]{36}$/);
+
+    const failed = await post('', { flowName: 'express_orders', input: { qty: 0 }, sync: true });
+    expect(failed.body).toMatchObject({
+      status: 'Failed',
+      error: 'Order.Empty',
+      cause: 'qty must be positive',
+    });
+    // A Standard flow cannot run this way; the service's error comes through.
+    const standard = await post('', { input: { source: 'a.csv' }, sync: true });
+    expect(standard.status).toBe(400);
+    expect(standard.body).toMatchObject({ code: 'ActionNotSupported' });
+    const bad = await post('', { flowName: 'express_orders', sync: 'yes' });
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({
+      code: 'InvalidArgument',
+      message: '"sync" must be true or false',
+    });
+  });
+
   it('answers bad input over HTTP with a clear 4xx', async () => {
     const res = await postSigned('', '{"input": "not an object"');
     expect(res.status, 'signed, so not refused at the door').not.toBe(403);

@@ -124,6 +124,53 @@ describe('start-flow handler over HTTP', () => {
     expect(wait?.waitSeconds).toBeLessThanOrEqual(6);
   });
 
+  it('runs a sync request within the function timeout, and says so when the execution outlasts it', async () => {
+    const { flow } = createFakeStarter();
+    const asked: Array<number | undefined> = [];
+    const handler = createStartFlowHandler({
+      flow: {
+        ...flow,
+        async startSyncExecution({ flowName, timeoutMs }) {
+          asked.push(timeoutMs);
+          if (flowName === 'slow') {
+            throw new FlowError({
+              code: 'NetworkError',
+              message: 'ReadTimeout(8000)',
+              retryable: true,
+            });
+          }
+          return { flowName, name: 'x:1', status: 'Succeeded', output: '{"ok":true}' };
+        },
+      },
+      now: () => 0,
+    });
+    const event = (flowName: string) =>
+      JSON.stringify({
+        version: 'v1',
+        rawPath: '/',
+        body: JSON.stringify({ flowName, sync: true }),
+        isBase64Encoded: false,
+        requestContext: { http: { method: 'POST', path: '/' } },
+        headers: {},
+        queryParameters: {},
+      });
+    const ok = (await handler(event('fast'), { function: { timeout: 10 } })) as HttpResponse;
+    expect(ok.statusCode).toBe(200);
+    expect(body(ok)).toMatchObject({
+      executionName: 'x:1',
+      status: 'Succeeded',
+      output: { ok: true },
+    });
+    // 10 s timeout - 2 s margin: the call gets what the function has left.
+    expect(asked).toEqual([8000]);
+    const slow = (await handler(event('slow'), { function: { timeout: 10 } })) as HttpResponse;
+    expect(slow.statusCode).toBe(504);
+    expect(body(slow)).toMatchObject({
+      code: 'SyncExecutionTimeout',
+      message: 'the Express execution of flow "slow" did not end within the 8 s this call had left',
+    });
+  });
+
   it('is idempotent: the same execution name answers with the existing execution', async () => {
     const { flow } = createFakeStarter();
     const handler = createStartFlowHandler({ flow, defaultFlowName: 'queueflow-demo' });
