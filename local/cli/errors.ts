@@ -38,5 +38,9 @@ export function formatCliError(err: unknown): string {
       'or point at a running one with --endpoint <url> or QUEUEFLOW_ENDPOINT.',
     ].join('\n');
   }
+  // pop-core rejects with the service's Code and "<Message>, URL: <request url>":
+  // the code is what to search the docs for, the URL is only the endpoint again.
+  const popCore = /^([\s\S]*), URL: https?:\/\/\S*$/.exec(message);
+  if (popCore && typeof e.code === 'string' && e.code) return `${e.code}: ${popCore[1]}`;
   return message;
 }

@@ -5,11 +5,24 @@ import { parseEventDetail } from './views';
 export interface RenderState {
   startMs?: number;
   entered: Map<number, number>;
+  /** The error last printed for a step (by step name) since it was entered or its task scheduled. */
+  failed: Map<string, string>;
 }
 
 /** A fresh render state. */
 export function createRenderState(): RenderState {
-  return { entered: new Map() };
+  return { entered: new Map(), failed: new Map() };
+}
+
+/**
+ * False when the step's failure with this error was printed already: a task's
+ * failure is recorded as TaskSubmitFailed and/or TaskFailed, then the step's as
+ * StepFailed, all with the same error, and one line says it.
+ */
+function isNewFailure(state: RenderState, step: string, error: string): boolean {
+  if (state.failed.get(step) === error) return false;
+  state.failed.set(step, error);
+  return true;
 }
 
 function short(v: unknown, max = 80): string {
@@ -33,12 +46,18 @@ export function renderEventLine(e: HistoryEvent, state: RenderState): string | u
       return `${at}  execution started`;
     case 'StepEntered':
       state.entered.set(e.EventId, t);
+      state.failed.delete(step);
       return `${at}  ${step} entered (${String(d.type ?? 'step')})`;
+    case 'TaskScheduled':
+      // A retry: its failure is news again.
+      state.failed.delete(step);
+      return undefined;
     case 'TaskSubmitted':
       return `${at}  ${step} task sent${d.queue ? ` to queue ${String(d.queue)}` : d.FlowName ? ` to flow ${String(d.FlowName)}` : ''}`;
     case 'TaskFailed':
     case 'TaskTimedOut':
     case 'TaskSubmitFailed':
+      if (!isNewFailure(state, step, String(d.error ?? ''))) return undefined;
       return `${at}  ${step} ${e.Type === 'TaskTimedOut' ? 'timed out' : 'failed'}: ${String(d.error ?? '')} ${short(d.cause ?? '', 60)}`;
     case 'StepExited': {
       const began = state.entered.get(e.ScheduleEventId);
@@ -46,6 +65,7 @@ export function renderEventLine(e: HistoryEvent, state: RenderState): string | u
       return `${at}  ${step} succeeded${took} -> ${short(d.output ?? {})}`;
     }
     case 'StepFailed':
+      if (!isNewFailure(state, step, String(d.error ?? ''))) return undefined;
       return `${at}  ${step} failed: ${String(d.error ?? '')}`;
     case 'ExecutionSucceeded':
       return `${at}  execution succeeded`;

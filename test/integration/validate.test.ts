@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unusableInput } from '../../local/cli/commands/validate';
 import { validateFiles } from '../../local/fdl-files/validate-files';
 import { withTimerTrigger } from '../support/project-files';
 
@@ -217,6 +218,31 @@ describe('queueflow validate', () => {
     expect(runCli(['--bogus']).status).toBe(2);
     expect(runCli(['--format']).status).toBe(2);
     expect(runCli(['--help']).status).toBe(0);
+  });
+
+  it('exits 2 with one clear line when a file is missing, as for other usage errors', () => {
+    const run = runCli(['flows/nonexist.flow.yaml']);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toBe(
+      'queueflow validate: cannot read flows/nonexist.flow.yaml: no such file or directory\n',
+    );
+    expect(run.stdout).toBe('');
+  });
+
+  it('refuses a typed flow (TypeScript) and says how to get its YAML, with exit 2', () => {
+    const run = runCli(['flows/demo.flow.ts']);
+    expect(run.status).toBe(2);
+    const lines = run.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^queueflow validate: flows\/demo\.flow\.ts is TypeScript/);
+    expect(lines[0]).toContain('validate reads FDL YAML');
+    expect(lines[0]).toContain('emitFlow(flow) from shared/fdl');
+    expect(run.stdout).toBe('');
+    for (const file of ['x.flow.mts', 'x.cts', 'x.js', 'x.mjs', 'X.CJS']) {
+      expect(unusableInput(file, dir)).toContain(`${file} is TypeScript or JavaScript`);
+    }
+    expect(unusableInput('flows/demo.flow.yaml', dir)).toBeUndefined();
+    expect(unusableInput('flows', dir)).toBeUndefined();
   });
 
   it('exits 1 on warnings only with --strict, and prints JSON with --format json', () => {

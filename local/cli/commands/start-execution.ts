@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import RPCClient from '@alicloud/pop-core/lib/rpc';
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET } from '../../credentials';
 import { createRenderState, renderEventLine } from '../../flow/history-render';
 import type { HistoryEvent } from '../../flow/types';
@@ -14,6 +14,7 @@ export interface FnfTarget {
   accessKeySecret: string;
 }
 
+const DEFAULT_ENDPOINT = 'http://127.0.0.1:9300';
 const POST = { method: 'POST', timeout: 30_000 };
 /** StartSyncExecution answers when the execution ends: an Express one runs 5 minutes at most. */
 const SYNC_POST = { method: 'POST', timeout: 330_000 };
@@ -57,7 +58,7 @@ export function resolveTarget(
   opts: Partial<FnfTarget>,
   env: NodeJS.ProcessEnv = process.env,
 ): FnfTarget {
-  const endpoint = opts.endpoint ?? env.QUEUEFLOW_ENDPOINT ?? 'http://127.0.0.1:9300';
+  const endpoint = opts.endpoint ?? env.QUEUEFLOW_ENDPOINT ?? DEFAULT_ENDPOINT;
   let host = '';
   try {
     host = new URL(endpoint).hostname;
@@ -106,11 +107,14 @@ interface StartOptions extends FnfTarget {
   follow: boolean;
   /** Run an Express flow with StartSyncExecution (the call answers when it ends). */
   sync?: boolean;
+  /** Print the raw API answer (for scripts) instead of a summary. */
+  json?: boolean;
   pollMs: number;
 }
 
 /**
- * Starts an execution; with `follow`, prints each step as the history grows
+ * Starts an execution. By default prints one line and how to follow it; with
+ * `json`, the raw API answer; with `follow`, each step as the history grows
  * (polling GetExecutionHistory with NextToken) and then the output. Returns
  * the final status (or Running without follow).
  */
@@ -132,7 +136,7 @@ export async function runStartExecution(
       StartedTime: string;
       StoppedTime?: string;
     };
-    if (!opts.follow) {
+    if (opts.json) {
       write(JSON.stringify(r, null, 2));
       return r.Status;
     }
@@ -147,8 +151,17 @@ export async function runStartExecution(
     Name: string;
     Status: string;
   };
-  if (!opts.follow) {
+  if (opts.json) {
     write(JSON.stringify(started, null, 2));
+    return started.Status;
+  }
+  if (!opts.follow) {
+    // The hint names a non-default endpoint, so it can be pasted as it is.
+    const endpoint = opts.endpoint === DEFAULT_ENDPOINT ? '' : ` --endpoint ${opts.endpoint}`;
+    write(`started execution ${started.Name} of flow ${flow} (${started.Status})`);
+    write(
+      `see its steps with: queueflow history ${flow} ${started.Name}${endpoint}   (or start with --follow to watch it live)`,
+    );
     return started.Status;
   }
   write(`execution ${started.Name} of flow ${flow}`);
@@ -183,13 +196,13 @@ export async function runStartExecution(
   return final.Status;
 }
 
-/** `queueflow start-execution <flow> --input <json|@file> [--name n] [--follow]`. */
+/** `queueflow start-execution <flow> --input <json|@file> [--name n] [--follow | --json] [--sync]`. */
 export function registerStartExecutionCommand(program: Command): void {
   withTargetOptions(
     program
       .command('start-execution <flow>')
       .description(
-        'Start an execution of a flow (FnF StartExecution); --follow shows each step live.',
+        'Start an execution of a flow (FnF StartExecution); --follow shows each step live, --json prints the raw answer.',
       )
       .option(
         '-i, --input <json|@file>',
@@ -199,9 +212,15 @@ export function registerStartExecutionCommand(program: Command): void {
       )
       .option('-n, --name <name>', 'execution name (default: a UUID)')
       .option('-f, --follow', 'print each step as it runs, then the output', false)
+      .addOption(
+        new Option(
+          '--json',
+          'print the raw API answer as JSON (for scripts) instead of a summary',
+        ).conflicts('follow'),
+      )
       .option(
         '--sync',
-        'Express flows: run with StartSyncExecution, which answers when the execution ends (at most 5 minutes); exits 1 unless it succeeded',
+        'Express flows: run with StartSyncExecution, which answers when the execution ends (at most 5 minutes); prints status, time, error and output; exits 1 unless it succeeded',
         false,
       )
       .option('--poll-ms <ms>', 'history poll interval with --follow', parsePositiveInt, 100),
@@ -212,7 +231,10 @@ export function registerStartExecutionCommand(program: Command): void {
 Examples:
   queueflow start-execution queueflow-demo --input '{"source":"orders-2026-11.csv"}' --follow
   queueflow start-execution queueflow-demo --input @input.json --name run-42
-  queueflow start-execution my-express-flow --input '{"id":7}' --sync`,
+  queueflow start-execution queueflow-demo --json | jq -r .Name    # the raw answer, for scripts
+  queueflow start-execution my-express-flow --input '{"id":7}' --sync
+
+Without --follow, --sync or --json it prints the execution's name and how to see its steps.`,
     )
     .action(async (flow: string, opts: StartOptions) => {
       const status = await runStartExecution(flow, { ...opts, ...resolveTarget(opts) }, (l) =>

@@ -1,3 +1,5 @@
+import { accessSync, constants, statSync } from 'node:fs';
+import { extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createFdlJsonSchema, formatProblem, type Problem } from '../../../shared/fdl';
 import { validateFiles } from '../../fdl-files/validate-files';
@@ -65,6 +67,12 @@ Examples:
         process.exitCode = 2;
         return;
       }
+      const unusable = files.map((f) => unusableInput(f)).filter((m) => m !== undefined);
+      if (unusable.length > 0) {
+        for (const m of unusable) process.stderr.write(`queueflow validate: ${m}\n`);
+        process.exitCode = 2;
+        return;
+      }
       const result = validateFiles({
         files,
         ...(opts.project === undefined ? {} : { project: opts.project }),
@@ -95,6 +103,41 @@ Examples:
       }
       if (errors > 0 || (opts.strict && warnings > 0)) process.exitCode = 1;
     });
+}
+
+const CODE_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']);
+
+/** Short reasons for the usual file errors (Node's text repeats the code and the path). */
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+};
+
+/**
+ * Why a file argument cannot be validated at all, or undefined when it can: a
+ * missing or unreadable file, or a typed flow (TypeScript/JavaScript) given where
+ * FDL YAML is expected. These are usage errors, not problems in a flow.
+ */
+export function unusableInput(file: string, cwd: string = process.cwd()): string | undefined {
+  if (CODE_EXTENSIONS.has(extname(file).toLowerCase())) {
+    return `${file} is TypeScript or JavaScript, and validate reads FDL YAML (*.flow.yaml): write a typed flow's YAML with emitFlow(flow) from shared/fdl and validate that file (see docs/fdl.md).`;
+  }
+  const path = resolve(cwd, file);
+  try {
+    // A folder is fine: it stands for the *.flow.yaml files in it.
+    if (!statSync(path).isDirectory()) accessSync(path, constants.R_OK);
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    const reason =
+      typeof code === 'string' && READ_ERRORS[code]
+        ? READ_ERRORS[code]
+        : err instanceof Error
+          ? err.message
+          : String(err);
+    return `cannot read ${file}: ${reason}`;
+  }
+  return undefined;
 }
 
 /** A GitHub Actions workflow command, so CI shows each problem on the line it is about. */

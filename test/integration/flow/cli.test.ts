@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runHistory } from '../../../local/cli/commands/history';
 import { resolveTarget, runStartExecution } from '../../../local/cli/commands/start-execution';
+import { formatCliError } from '../../../local/cli/errors';
 import { silentLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
 
@@ -69,23 +70,91 @@ steps:
     const base = { ...target, input: '{"id":7}', name: 'cli-x', follow: false, pollMs: 10 };
     const json: string[] = [];
     expect(
-      await runStartExecution('cli_express', { ...base, sync: true }, (l) => json.push(l)),
+      await runStartExecution('cli_express', { ...base, sync: true, json: true }, (l) =>
+        json.push(l),
+      ),
     ).toBe('Succeeded');
     const answer = JSON.parse(json.join('\n')) as { Name: string; Output: string };
     expect(answer.Name).toMatch(/^cli-x:[0-9a-f-]{36}$/);
     expect(JSON.parse(answer.Output)).toEqual({ id: 7 });
 
-    const lines: string[] = [];
-    await runStartExecution('cli_express', { ...base, sync: true, follow: true }, (l) =>
-      lines.push(l),
-    );
-    expect(lines[0]).toMatch(/^execution cli-x:\S+ of flow cli_express \(StartSyncExecution\)$/);
-    expect(lines[1]).toMatch(/^Succeeded in \d+ ms$/);
-    expect(lines.at(-1)).toBe('output: {"id":7}');
+    // Without --json, a summary (with or without --follow, since the call waits anyway).
+    for (const follow of [false, true]) {
+      const lines: string[] = [];
+      await runStartExecution('cli_express', { ...base, sync: true, follow }, (l) => lines.push(l));
+      expect(lines[0]).toMatch(/^execution cli-x:\S+ of flow cli_express \(StartSyncExecution\)$/);
+      expect(lines[1]).toMatch(/^Succeeded in \d+ ms$/);
+      expect(lines.at(-1)).toBe('output: {"id":7}');
+      expect(lines).toHaveLength(3);
+    }
 
     await expect(
       runStartExecution('cli_flow', { ...base, sync: true }, () => {}),
     ).rejects.toMatchObject({ code: 'ActionNotSupported' });
+  });
+
+  it('prints the started execution in one line and how to follow it, not the raw answer', async () => {
+    const lines: string[] = [];
+    const status = await runStartExecution(
+      'cli_flow',
+      { ...target, input: '{}', name: 'cli-plain', follow: false, pollMs: 10 },
+      (l) => lines.push(l),
+    );
+    expect(status).toBe('Running');
+    expect(lines).toEqual([
+      'started execution cli-plain of flow cli_flow (Running)',
+      `see its steps with: queueflow history cli_flow cli-plain --endpoint ${target.endpoint}   (or start with --follow to watch it live)`,
+    ]);
+  });
+
+  it('prints the raw StartExecution answer with --json, for scripts', async () => {
+    const lines: string[] = [];
+    await runStartExecution(
+      'cli_flow',
+      { ...target, input: '{}', name: 'cli-json', follow: false, json: true, pollMs: 10 },
+      (l) => lines.push(l),
+    );
+    const answer = JSON.parse(lines.join('\n')) as Record<string, unknown>;
+    expect(answer).toMatchObject({ Name: 'cli-json', FlowName: 'cli_flow', Status: 'Running' });
+    expect(answer.FlowDefinition).toMatch(/^version: v1/);
+    expect(answer.RequestId).toEqual(expect.any(String));
+  });
+
+  it('prints a failed task step once, not once per failure event', async () => {
+    stack.engine.createFlow({
+      Name: 'cli_failing',
+      Definition: `version: v1
+type: flow
+steps:
+  - type: task
+    name: call
+    resourceArn: acs:fc:cn-hangzhou:1000000000000000:services/nope.LATEST/functions/missing
+`,
+    });
+    const lines: string[] = [];
+    const status = await runStartExecution(
+      'cli_failing',
+      { ...target, input: '{}', name: 'cli-fail', follow: true, pollMs: 10 },
+      (l) => lines.push(l),
+    );
+    expect(status).toBe('Failed');
+    const history = stack.engine.getExecutionHistory({
+      FlowName: 'cli_failing',
+      ExecutionName: 'cli-fail',
+    }).Events as Array<{ Type: string }>;
+    // The history has the failure twice or more (task and step); the view says it once.
+    expect(history.filter((e) => /^(Task|Step)\w*Failed$/.test(e.Type)).length).toBeGreaterThan(1);
+    expect(lines.filter((l) => /\bcall failed:/.test(l))).toHaveLength(1);
+    expect(lines.at(-1)).toMatch(/^Failed in \d+ ms$/);
+  });
+
+  it('shows a service error as its code and message, without the request URL', async () => {
+    const err: unknown = await runStartExecution(
+      'nope_flow',
+      { ...target, input: '{}', follow: false, pollMs: 10 },
+      () => {},
+    ).catch((e: unknown) => e);
+    expect(formatCliError(err)).toBe('FlowNotExists: Flow  nope_flow does not exist.');
   });
 
   it('prints the history as a table with one row per event', async () => {

@@ -32,4 +32,15 @@ describe('formatCliError', () => {
     expect(text).toContain('`npm start`');
     expect(text).not.toContain('AccessKeyId');
   });
+
+  it('prints a pop-core error as its code and the service message, without the URL tail', () => {
+    // As @alicloud/pop-core 1.8 rejects: `${Message}, URL: ${url}`, code = Code, name = Code + 'Error'.
+    const err = Object.assign(
+      new Error(
+        'Flow  nope-flow does not exist., URL: http://127.0.0.1:9300/?AccessKeyId=queueflow-local&Signature=abc',
+      ),
+      { name: 'FlowNotExistsError', code: 'FlowNotExists', data: { Code: 'FlowNotExists' } },
+    );
+    expect(formatCliError(err)).toBe('FlowNotExists: Flow  nope-flow does not exist.');
+  });
 });
