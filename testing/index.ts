@@ -15,7 +15,8 @@
 
 import { VirtualClock } from '../local/clock';
 import { type FollowedExecution, followExecution } from '../local/demo/follow';
-import type { HistoryEvent } from '../local/flow/types';
+import type { FlowEvent, HistoryEvent } from '../local/flow/types';
+import { parseEventDetail } from '../local/flow/views';
 import { createLogger, type Logger, type LogLevel } from '../local/log';
 import type { ReceivedMessage } from '../local/mns/types';
 import { type LocalStack, startLocalStack } from '../local/stack';
@@ -34,12 +35,15 @@ export type { HistoryEvent } from '../local/flow/types';
 export type { TaskResult } from '../shared/task/process-task';
 export { TaskError } from '../shared/task/task-error';
 
-/** How to start a test environment. */
-export interface TestEnvironmentOptions {
+/**
+ * How to start a test environment. `VirtualClockOn` is inferred from the
+ * `virtualClock` you pass, so that `env.clock` is typed to match.
+ */
+export interface TestEnvironmentOptions<VirtualClockOn extends boolean = boolean> {
   /** Path of s.yaml whose queues and flows are created (and functions run, see `functions`). */
   project?: string;
   /** Use a VirtualClock (`env.clock.advance(ms)`) for every stack timer. Default false. */
-  virtualClock?: boolean;
+  virtualClock?: VirtualClockOn;
   /**
    * Run the project's functions from their BUILT bundles (dist/), with their
    * triggers. Default false: register mock workers with `handle()` instead.
@@ -59,7 +63,11 @@ export interface MockWorker {
    * handler call returns; runExecution waits for that return).
    */
   readonly results: readonly TaskResult[];
-  /** Stops consuming; a handler still running after 2 s (its signal aborted) is left behind. */
+  /**
+   * Stops consuming and aborts the signals of its handler calls. A call whose
+   * step is still running gets 2 s to settle (and report), then is left behind;
+   * one whose step has ended (see `handle`) is not waited for.
+   */
   stop(): Promise<void>;
 }
 
@@ -76,15 +84,25 @@ export interface ExecutionResult {
   history: HistoryEvent[];
 }
 
-/** A running test environment. */
-export interface TestEnvironment {
+/** `VirtualClock` when the option is `true`, `undefined` when it is `false` (or left out). */
+type ClockOf<VirtualClockOn extends boolean> = VirtualClockOn extends true
+  ? VirtualClock
+  : undefined;
+
+/** A running test environment whose `clock` has the type `Clock`. */
+export interface TestEnvironmentWithClock<Clock extends VirtualClock | undefined> {
   readonly stack: LocalStack;
   /** The MNS, FnF and FC endpoint of the stack. */
   readonly endpoint: string;
   readonly credentials: Credentials;
-  /** Present with `virtualClock: true`. */
-  readonly clock: VirtualClock | undefined;
-  /** Runs `handlers` (keyed by `task_type`) for messages on `queue`, reporting back to the flow. */
+  /** A VirtualClock with `virtualClock: true`, else undefined. */
+  readonly clock: Clock;
+  /**
+   * Runs `handlers` (keyed by `task_type`) for messages on `queue`, reporting back
+   * to the flow. When a task's step ends while its handler is still running (the
+   * step timed out, the execution ended or was stopped), the handler's
+   * `ctx.signal` is aborted and nothing waits for the handler any more.
+   */
   handle(queue: string, handlers: HandlerMap | HandlerRegistry): MockWorker;
   /** Starts an execution and waits (real time, default 30 s) for it to end. */
   runExecution(
@@ -95,11 +113,31 @@ export interface TestEnvironment {
   stop(): Promise<void>;
 }
 
+/**
+ * A running test environment. `TestEnvironment<VirtualClock>` is one made with
+ * `virtualClock: true`; plain `TestEnvironment` is either kind (a union, so a
+ * `let env: TestEnvironment` assigned from `createTestEnvironment({ virtualClock: true })`
+ * narrows to the one with a clock).
+ */
+export type TestEnvironment<Clock extends VirtualClock | undefined = VirtualClock | undefined> =
+  Clock extends unknown ? TestEnvironmentWithClock<Clock> : never;
+
 let counter = 0;
 
-// How long stop() and runExecution wait for handler calls still in flight: a
-// handler that never settles must not hang a test's teardown.
+// How long stop() (and a mock worker's stop()) lets a handler call whose step is
+// still running settle once its signal is aborted, and how long runExecution
+// waits for the report that ended the execution to return to its handler call.
+// A bound, not a delay: a handler that never settles must not hang a test, and
+// a call whose step has ended is not waited for at all.
 const IN_FLIGHT_WAIT_MS = 2000;
+
+const TASK_ENDS = new Set(['TaskSucceeded', 'TaskFailed', 'TaskTimedOut']);
+const EXECUTION_ENDS = new Set([
+  'ExecutionSucceeded',
+  'ExecutionFailed',
+  'ExecutionStopped',
+  'ExecutionTimedOut',
+]);
 
 /** Resolves when `work` does or after `ms` (a real timer), whichever is first. */
 function bounded(work: Promise<unknown>, ms: number): Promise<void> {
@@ -115,7 +153,33 @@ function bounded(work: Promise<unknown>, ms: number): Promise<void> {
   ]).finally(() => clearTimeout(timer));
 }
 
+/** The task attempt a flow sent a message for (from its TaskSubmitted event). */
+interface Attempt {
+  flowName: string;
+  executionName: string;
+  scheduleEventId: number;
+  /** The attempt's step has ended, or its execution has. */
+  ended: boolean;
+}
+
+/** One handler call of a mock worker. */
+interface TaskCall {
+  messageId: string;
+  /** Aborted when the worker stops or the call is abandoned. */
+  controller: AbortController;
+  /** True while the handler runs: false before it is called and once it has returned (its report follows). */
+  inHandler: boolean;
+  /** Its step ended while the handler ran: nothing waits for it any more. */
+  abandoned: boolean;
+  /** Resolves when the call has finished or been abandoned. */
+  released: Promise<void>;
+  release: () => void;
+}
+
 /** Starts a local stack for a test: port 0, in memory, your project applied. */
+export function createTestEnvironment<VirtualClockOn extends boolean = false>(
+  options?: TestEnvironmentOptions<VirtualClockOn>,
+): Promise<TestEnvironment<ClockOf<VirtualClockOn>>>;
 export async function createTestEnvironment(
   options: TestEnvironmentOptions = {},
 ): Promise<TestEnvironment> {
@@ -132,12 +196,59 @@ export async function createTestEnvironment(
   const flow = createFlowClient({ endpoint: stack.endpoint, credentials });
   const workers: MockWorker[] = [];
   /** Handler calls in flight across the mock workers. */
-  const inFlight = new Set<Promise<void>>();
+  const calls = new Set<TaskCall>();
+  /** Task attempts by the MNS message id the flow sent them as (kept across redeliveries). */
+  const attempts = new Map<string, Attempt>();
   /** Queues that have a mock worker: one per queue (two would take each other's tasks). */
   const handled = new Set<string>();
   /** runExecution calls still waiting, failed by stop() so no test hangs on them. */
   const running = new Set<(err: Error) => void>();
   let stopped = false;
+
+  /** Aborts a call whose step has ended while its handler runs (a report on its way is waited for). */
+  const abandon = (call: TaskCall) => {
+    if (!call.inHandler || call.abandoned) return;
+    call.abandoned = true;
+    call.controller.abort(
+      new Error(
+        `the step of task message ${call.messageId} has ended (timed out, or its execution ended)`,
+      ),
+    );
+    call.release();
+  };
+  /** Marks the attempts that `ended` selects as ended and abandons their calls. */
+  const endAttempts = (ended: (a: Attempt) => boolean) => {
+    for (const a of attempts.values()) if (!a.ended && ended(a)) a.ended = true;
+    for (const call of calls) if (attempts.get(call.messageId)?.ended) abandon(call);
+  };
+  const unsubscribe = stack.engine.onEvent(({ flowName, executionName, event }: FlowEvent) => {
+    if (event.Type === 'TaskSubmitted') {
+      const messageId = parseEventDetail(event.EventDetail).MessageId;
+      if (typeof messageId === 'string') {
+        attempts.set(messageId, {
+          flowName,
+          executionName,
+          scheduleEventId: event.ScheduleEventId,
+          ended: false,
+        });
+      }
+    } else if (TASK_ENDS.has(event.Type)) {
+      endAttempts(
+        (a) =>
+          a.flowName === flowName &&
+          a.executionName === executionName &&
+          a.scheduleEventId === event.ScheduleEventId,
+      );
+    } else if (EXECUTION_ENDS.has(event.Type)) {
+      endAttempts((a) => a.flowName === flowName && a.executionName === executionName);
+    }
+  });
+  /** Waits (bounded) for the calls `which` selects that are neither finished nor abandoned. */
+  const settleCalls = (which: (call: TaskCall) => boolean) =>
+    bounded(
+      Promise.all([...calls].filter((c) => which(c) && !c.abandoned).map((c) => c.released)),
+      IN_FLIGHT_WAIT_MS,
+    );
 
   const handle = (queue: string, handlers: HandlerMap | HandlerRegistry): MockWorker => {
     if (handled.has(queue)) {
@@ -151,20 +262,66 @@ export async function createTestEnvironment(
     handled.add(queue);
     const abort = new AbortController();
     const results: TaskResult[] = [];
-    const runTask = async (m: ReceivedMessage) => {
-      const result = await processTask(
-        { body: m.body, messageId: m.messageId, dequeueCount: m.dequeueCount },
-        { registry, flow, signal: abort.signal },
-      );
-      results.push(result);
-      // A retryable failure leaves the message to come back after its visibility timeout.
-      if (isDone(result.outcome)) {
+    const mine = new Set<TaskCall>();
+    const runTask = (m: ReceivedMessage): TaskCall => {
+      const controller = new AbortController();
+      let release: () => void = () => {};
+      const call: TaskCall = {
+        messageId: m.messageId,
+        controller,
+        inHandler: false,
+        abandoned: false,
+        released: new Promise<void>((r) => {
+          release = r;
+        }),
+        release: () => release(),
+      };
+      const stopWorker = () => controller.abort(abort.signal.reason);
+      abort.signal.addEventListener('abort', stopWorker, { once: true });
+      // Tells the handler apart from the report that follows it: only a handler
+      // still running is abandoned when its step ends.
+      const tracked: HandlerRegistry = {
+        types: () => registry.types(),
+        get: (taskType) => {
+          const handler = registry.get(taskType);
+          if (!handler) return undefined;
+          return async (input, ctx) => {
+            call.inHandler = true;
+            // A redelivery of a message whose step is over (it became visible again).
+            if (attempts.get(call.messageId)?.ended) abandon(call);
+            try {
+              return await handler(input, ctx);
+            } finally {
+              call.inHandler = false;
+            }
+          };
+        },
+      };
+      calls.add(call);
+      mine.add(call);
+      void (async () => {
         try {
-          stack.queues.deleteMessage(queue, m.receiptHandle);
-        } catch {
-          // The handle expired: the message comes back and the report dedups it.
+          const result = await processTask(
+            { body: m.body, messageId: m.messageId, dequeueCount: m.dequeueCount },
+            { registry: tracked, flow, signal: controller.signal },
+          );
+          results.push(result);
+          // A retryable failure leaves the message to come back after its visibility timeout.
+          if (isDone(result.outcome)) {
+            try {
+              stack.queues.deleteMessage(queue, m.receiptHandle);
+            } catch {
+              // The handle expired: the message comes back and the report dedups it.
+            }
+          }
+        } finally {
+          abort.signal.removeEventListener('abort', stopWorker);
+          calls.delete(call);
+          mine.delete(call);
+          call.release();
         }
-      }
+      })();
+      return call;
     };
     const loop = (async () => {
       while (!abort.signal.aborted) {
@@ -179,21 +336,16 @@ export async function createTestEnvironment(
           if (abort.signal.aborted) return;
           throw err;
         }
-        await Promise.all(
-          messages.map((m) => {
-            const task = runTask(m);
-            inFlight.add(task);
-            return task.finally(() => inFlight.delete(task));
-          }),
-        );
+        // An abandoned call no longer holds the worker back from the next messages.
+        await Promise.all(messages.map((m) => runTask(m).released));
       }
     })();
     loop.catch((err) => stack.logger.error('mock worker stopped', { queue, error: String(err) }));
     const worker: MockWorker = {
       results,
       async stop() {
-        abort.abort();
-        await bounded(loop, IN_FLIGHT_WAIT_MS);
+        abort.abort(new Error('the mock worker was stopped'));
+        await settleCalls((c) => mine.has(c));
       },
     };
     workers.push(worker);
@@ -231,8 +383,13 @@ export async function createTestEnvironment(
         ...(input === undefined ? {} : { Input: JSON.stringify(input) }),
       });
       const r: FollowedExecution = await done;
-      // The report that ended it is still returning to its handler call.
-      await bounded(Promise.all([...inFlight]), IN_FLIGHT_WAIT_MS);
+      // Every step of it has ended: its handler calls still running are abandoned
+      // (the event listener has done so already; this is for certain), and the
+      // report that ended it is still returning to its handler call.
+      const ofThis = (a: Attempt | undefined) =>
+        a?.flowName === flowName && a.executionName === name;
+      endAttempts(ofThis);
+      await settleCalls((c) => ofThis(attempts.get(c.messageId)));
       return {
         name,
         status: r.status,
@@ -249,6 +406,7 @@ export async function createTestEnvironment(
         fail(new Error('the test environment was stopped while this execution was running'));
       }
       await Promise.all(workers.map((w) => w.stop()));
+      unsubscribe();
       await stack.stop();
     },
   };

@@ -76,7 +76,8 @@ describe('queueflow/testing', () => {
       ].join('\n'),
     });
     const running = env.runExecution('sleepy', {});
-    const clock = env.clock!;
+    // Typed VirtualClock (not `| undefined`): the option asked for it.
+    const clock = env.clock;
     await clock.advance(1000);
     const early = await env.stack.engine.describeExecution({
       FlowName: 'sleepy',
@@ -102,7 +103,7 @@ describe('the README example of queueflow/testing', () => {
     const env = await createTestEnvironment({ project: S_YAML });
     try {
       env.handle('queueflow-tasks', {
-        extract: async (_input: { source: string }) => ({ rows: 10 }),
+        extract: async (input: { source: string }) => ({ rows: input.source.length }),
         transform: async (input: { rows: number }) => ({ rows: input.rows - 1 }),
         load: async () => {
           throw new TaskError({ code: 'TableLocked', message: 'staging is locked' });
@@ -132,6 +133,79 @@ describe('queueflow/testing mock workers', () => {
     await eventually(() => (called ? true : undefined));
     await env.stop(); // bounded: the stuck handler is left behind
     expect(called).toBe(true);
+  });
+
+  it('abort the signal of a handler whose step timed out, and do not wait for it', async () => {
+    const env = await createTestEnvironment({ project: S_YAML, virtualClock: true });
+    try {
+      let signal: AbortSignal | undefined;
+      env.handle('queueflow-tasks', {
+        extract: (_input: { source: string }, ctx) => {
+          signal = ctx.signal;
+          return new Promise<never>(() => {});
+        },
+      });
+      const running = env.runExecution('queueflow-demo', { source: 'a.csv' });
+      const started = await eventually(() => signal);
+      expect(started.aborted).toBe(false);
+      await env.clock.advance(3601_000); // past Task_1's timeoutSeconds: 3600
+      const run = await running;
+      expect(run).toMatchObject({ status: 'Failed', error: 'FnF.TaskTimeout' });
+      expect(run.steps).toEqual(['Task_1']);
+      // Aborted by the step's end, before runExecution returned (not by stop()):
+      // an abandoned call is waited for neither here nor in stop().
+      expect(started.aborted).toBe(true);
+      expect(String(started.reason)).toMatch(/has ended \(timed out, or its execution ended\)/);
+    } finally {
+      await env.stop();
+    }
+  });
+
+  it('run the next attempt of a timed-out task while the first handler call is still stuck', async () => {
+    const env = await createTestEnvironment({ project: S_YAML, virtualClock: true });
+    try {
+      env.stack.engine.createFlow({
+        Name: 'retried',
+        Type: 'FDL',
+        Definition: [
+          'version: v1',
+          'type: flow',
+          'steps:',
+          '  - type: task',
+          '    name: Extract',
+          '    resourceArn: acs:mns:::/queues/queueflow-tasks/messages',
+          '    pattern: waitForCallback',
+          '    timeoutSeconds: 60',
+          '    inputMappings:',
+          '      - target: task_token',
+          '        source: $context.task.token',
+          '      - target: task_type',
+          '        source: extract',
+          '    serviceParams:',
+          '      MessageBody: $',
+          '    retry:',
+          '      - errors: [FnF.TaskTimeout]',
+          '        intervalSeconds: 1',
+          '        maxAttempts: 1',
+        ].join('\n'),
+      });
+      const signals: AbortSignal[] = [];
+      env.handle('queueflow-tasks', {
+        extract: (_input: Record<string, unknown>, ctx) => {
+          signals.push(ctx.signal);
+          return signals.length === 1 ? new Promise<never>(() => {}) : { rows: 3 };
+        },
+      });
+      const running = env.runExecution('retried', {}, { timeoutMs: 10_000 });
+      await eventually(() => signals[0]);
+      // The first attempt times out at +60 s, the retry is sent at +61 s.
+      await env.clock.advance(62_000);
+      const run = await running;
+      expect(run.status).toBe('Succeeded');
+      expect(signals.map((s) => s.aborted)).toEqual([true, false]);
+    } finally {
+      await env.stop();
+    }
   });
 
   it('fail a runExecution still waiting when the environment stops, instead of leaving it pending', async () => {

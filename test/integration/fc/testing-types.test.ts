@@ -28,4 +28,33 @@ describe('queueflow/testing types', () => {
     }>().toMatchTypeOf<Handlers>();
     expectTypeOf<{ extract: string }>().not.toMatchTypeOf<Handlers>();
   });
+
+  it('types env.clock after the virtualClock option', () => {
+    const withClock = () => createTestEnvironment({ project: 's.yaml', virtualClock: true });
+    const withoutClock = () => createTestEnvironment({ project: 's.yaml' });
+    const either = (virtualClock: boolean) => createTestEnvironment({ virtualClock });
+    expectTypeOf(withClock).returns.resolves.toEqualTypeOf<TestEnvironment<VirtualClock>>();
+    expectTypeOf<TestEnvironment<VirtualClock>['clock']>().toEqualTypeOf<VirtualClock>();
+    expectTypeOf(withoutClock).returns.resolves.toEqualTypeOf<TestEnvironment<undefined>>();
+    expectTypeOf<TestEnvironment<undefined>['clock']>().toEqualTypeOf<undefined>();
+    expectTypeOf(either).returns.resolves.toEqualTypeOf<TestEnvironment>();
+    // The documented usage compiles as written; a clock that was not asked for does not.
+    async function usage(): Promise<void> {
+      const env = await createTestEnvironment({ virtualClock: true });
+      await env.clock.advance(3600_000);
+      const plain = await createTestEnvironment();
+      // @ts-expect-error no virtual clock was asked for
+      await plain.clock.advance(1000);
+      // A `let env: TestEnvironment` shared with an afterEach narrows when assigned.
+      let shared: TestEnvironment | undefined;
+      const afterEach = async () => {
+        await shared?.stop();
+        shared = undefined;
+      };
+      shared = await createTestEnvironment({ virtualClock: true });
+      await shared.clock.advance(1000);
+      await afterEach();
+    }
+    expectTypeOf(usage).toBeFunction();
+  });
 });
