@@ -17,6 +17,49 @@ import { eventView, executionView, flowView, isoTime } from './views';
 /** The FnF API version the engine serves. */
 export const FNF_API_VERSION = '2019-03-15';
 
+/**
+ * A flow's Environment: JSON `{Variables: [{Name, Value, Description}]}` (the
+ * API reference). Checked so that bad text is refused, not stored and echoed.
+ */
+function environmentParam(p: ApiParams): string | undefined {
+  const text = optional(p, 'Environment');
+  if (text === undefined || text === '') return text;
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw fnfErrors.invalidArgument(
+      'Environment must be JSON like {"Variables":[{"Name":"K","Value":"v"}]}',
+    );
+  }
+  const vars = (v as { Variables?: unknown } | null)?.Variables;
+  const ok =
+    v !== null &&
+    typeof v === 'object' &&
+    !Array.isArray(v) &&
+    (vars === undefined ||
+      (Array.isArray(vars) &&
+        vars.every(
+          (x) =>
+            x !== null &&
+            typeof x === 'object' &&
+            typeof (x as { Name?: unknown }).Name === 'string',
+        )));
+  if (!ok) {
+    throw fnfErrors.invalidArgument(
+      'Environment must be a JSON object {"Variables":[{"Name":"K","Value":"v"}]}, each variable with a Name',
+    );
+  }
+  return text;
+}
+
+/** The flow Type: FDL, the only one (CreateFlow and UpdateFlow). */
+function flowType(p: ApiParams, fallback: string): string {
+  const type = optional(p, 'Type') ?? fallback;
+  if (type !== 'FDL') throw fnfErrors.invalidArgument(`Type must be FDL; got ${type}`);
+  return type;
+}
+
 /** CreateFlow's ExecutionMode: Standard (the default) or Express. */
 function executionMode(p: ApiParams): string {
   const mode = optional(p, 'ExecutionMode') ?? 'Standard';
@@ -128,8 +171,8 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       const name = required(p, 'Name');
       checkName('Name', name);
       const definition = required(p, 'Definition');
-      const type = optional(p, 'Type') ?? 'FDL';
-      if (type !== 'FDL') throw fnfErrors.invalidArgument(`Type must be FDL; got ${type}`);
+      const type = flowType(p, 'FDL');
+      const environment = environmentParam(p);
       checkDefinition(definition);
       const now = ctx.clock.now();
       const row: FlowRow = {
@@ -140,7 +183,7 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
         description: optional(p, 'Description') ?? '',
         role_arn: optional(p, 'RoleArn') ?? '',
         execution_mode: executionMode(p),
-        environment: optional(p, 'Environment') ?? null,
+        environment: environment ?? null,
         created_ms: now,
         modified_ms: now,
       };
@@ -152,6 +195,15 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     },
     updateFlow(p) {
       const current = flowOf(required(p, 'Name'));
+      const type = flowType(p, current.type);
+      const environment = environmentParam(p);
+      // ExecutionMode is not an UpdateFlow parameter: a flow keeps its mode.
+      const mode = optional(p, 'ExecutionMode');
+      if (mode !== undefined && mode !== '' && mode !== current.execution_mode) {
+        throw fnfErrors.invalidArgument(
+          `ExecutionMode cannot change: flow ${current.name} is ${current.execution_mode}; create a new flow for ${mode}`,
+        );
+      }
       const definition = optional(p, 'Definition') ?? current.definition;
       if (definition !== current.definition) checkDefinition(definition);
       const next: FlowRow = {
@@ -159,7 +211,8 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
         definition,
         description: optional(p, 'Description') ?? current.description,
         role_arn: optional(p, 'RoleArn') ?? current.role_arn,
-        environment: optional(p, 'Environment') ?? current.environment,
+        type,
+        environment: environment ?? current.environment,
         modified_ms: ctx.clock.now(),
       };
       repo.updateFlow.run(next);

@@ -427,6 +427,43 @@ describe('flows and executions through the API', () => {
     expect(err.message).toContain('Standard or Express');
   });
 
+  it('checks Type and Environment on CreateFlow and UpdateFlow, and keeps a flow in its mode', async () => {
+    const definition = 'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n';
+    const flow = await ctx.h.createFlow(definition);
+    const refused = async (action: string, params: Record<string, unknown>) =>
+      (await rejection(ctx.fnf.call(action, params))).message;
+    expect(await refused('UpdateFlow', { Name: flow, Type: 'X' })).toContain('Type must be FDL');
+    expect(await refused('UpdateFlow', { Name: flow, Environment: '{' })).toContain(
+      'Environment must be JSON',
+    );
+    expect(
+      await refused('UpdateFlow', { Name: flow, Environment: '{"Variables":[{"Value":"v"}]}' }),
+    ).toContain('each variable with a Name');
+    expect(await refused('UpdateFlow', { Name: flow, ExecutionMode: 'Express' })).toContain(
+      'ExecutionMode cannot change',
+    );
+    expect(
+      await refused('CreateFlow', {
+        Name: 'env_bad',
+        Type: 'FDL',
+        Description: '',
+        Definition: definition,
+        Environment: 'not json',
+      }),
+    ).toContain('Environment must be JSON');
+    // Nothing was applied, and a good Environment is kept as given.
+    const env = '{"Variables":[{"Name":"STAGE","Value":"dev","Description":"where"}]}';
+    await ctx.fnf.call('UpdateFlow', { Name: flow, Environment: env, Type: 'FDL' });
+    const d = await ctx.fnf.call<{ Environment?: string; ExecutionMode?: string; Type: string }>(
+      'DescribeFlow',
+      { Name: flow },
+    );
+    expect(d).toMatchObject({ Environment: env, Type: 'FDL' });
+    await expect(ctx.fnf.call('DescribeFlow', { Name: 'env_bad' })).rejects.toMatchObject({
+      code: 'FlowNotExists',
+    });
+  });
+
   it('refuses an unknown Status filter and a StopExecution Error or Cause past the API bounds', async () => {
     const flow = await ctx.h.createFlow(callbackTask(''));
     const exec = await ctx.h.start(flow);
