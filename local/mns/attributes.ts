@@ -1,5 +1,5 @@
 import { MNS_NAME_PATTERN } from '../../shared/fdl';
-import { MnsError, outOfRange, ownDeadLetterQueue } from './errors';
+import { outOfRange, ownDeadLetterQueue, queueError } from './errors';
 
 /**
  * A queue's attributes, named as the MNS XML API names them, plus the local
@@ -86,7 +86,15 @@ export function sameAttributes(current: QueueAttributes, next: Partial<QueueAttr
 
 /** Queue names: a letter or digit, then letters, digits and `-`; at most 120 characters. */
 export function checkQueueName(name: string): void {
-  if (name.length < 1 || name.length > 120) throw new MnsError('QueueNameLengthError');
+  if (name.length < 1 || name.length > 120) {
+    throw queueError('QueueNameLengthError', name, `, ${name.length} characters`);
+  }
   // The FDL's name rule (its 256 cap is beyond the 120 checked just above).
-  if (!MNS_NAME_PATTERN.test(name)) throw new MnsError('InvalidQueueName');
+  if (!MNS_NAME_PATTERN.test(name)) {
+    throw queueError(
+      'InvalidQueueName',
+      name,
+      ': letters, digits and -, starting with a letter or digit',
+    );
+  }
 }

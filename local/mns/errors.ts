@@ -51,6 +51,12 @@ export class MnsError extends Error {
   }
 }
 
+/** The cloud's wording for `code`, then which queue: `... (queue "jobs")`. */
+export function queueError(code: MnsErrorCode, queue: string, detail = ''): MnsError {
+  const shown = queue.length > 130 ? `${queue.slice(0, 127)}...` : queue;
+  return new MnsError(code, `${MNS_ERRORS[code][1]} (queue "${shown}"${detail})`);
+}
+
 /** InvalidArgument with the cloud's range wording. */
 export function outOfRange(field: string, low: number, high: number, unit: string): MnsError {
   return new MnsError(

@@ -28,6 +28,20 @@ export function parseQuery(rawUrl: string): Query {
 }
 
 /**
+ * A `true`/`false` query flag (absent: false). Anything else is refused rather
+ * than read as false: `peekonly=TRUE` must not turn a peek into a receive.
+ */
+export function queryFlag(q: Query, name: string, display: string): boolean {
+  const v = q.get(name);
+  if (v === undefined || v === 'false') return false;
+  if (v === 'true') return true;
+  throw new MnsError(
+    'InvalidArgument',
+    `The query parameter ${display} must be true or false; got "${v}".`,
+  );
+}
+
+/**
  * Writes a response with the MNS common headers; XML bodies get the content type the SDK needs.
  * Headers go to writeHead as one flat list (no setHeader bookkeeping), and the
  * `Date` header is left to Node, which formats it once a second, not per response.

@@ -1,7 +1,7 @@
 import { MESSAGE_LIMITS } from './attributes';
 import { MnsError } from './errors';
 import type { MnsRequest } from './http-context';
-import { reply } from './http-io';
+import { queryFlag, reply } from './http-io';
 import {
   attributeField,
   intField,
@@ -81,7 +81,7 @@ export async function getMessages(r: MnsRequest, queue: string): Promise<void> {
   const rawN = r.query.get('numofmessages');
   const batch = rawN !== undefined;
   const n = intField(rawN, 'numOfMessages', 1, MESSAGE_LIMITS.batch) ?? 1;
-  if (r.query.get('peekonly') === 'true') {
+  if (queryFlag(r.query, 'peekonly', 'peekonly')) {
     const peeked = r.service.peekMessages(queue, n);
     if (peeked.length === 0) throw new MnsError('MessageNotExist');
     replyMessages(r, batch, peeked.map(peekFields));

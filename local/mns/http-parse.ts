@@ -87,8 +87,12 @@ export function parseSendBody(
   if (single) return { batch: false, message: parseMessage(single) };
   const many = child(doc, 'Messages');
   if (!many) throw new MnsError('MalformedXML', 'The root element must be Message or Messages.');
+  // One entry may come back from the flat fast path as a plain string, not a list.
   const list = many.Message;
-  return { batch: true, entries: Array.isArray(list) ? list : [] };
+  return {
+    batch: true,
+    entries: Array.isArray(list) ? list : list === undefined ? [] : [list],
+  };
 }
 
 /** One `<Message>` of a send. */

@@ -1,13 +1,13 @@
 import { MnsError } from './errors';
 import type { MnsRequest } from './http-context';
-import { reply } from './http-io';
+import { queryFlag, reply } from './http-io';
 import { DLQ_ELEMENT, intField, MAX_RECEIVE_ELEMENT, parseQueueAttributes } from './http-parse';
 import { elements, xmlDocument } from './xml';
 
 /** PUT /queues/{name}: CreateQueue (201/204/409), or SetQueueAttributes with ?metaoverride=true. */
 export function putQueue(r: MnsRequest, name: string): void {
   const attrs = parseQueueAttributes(r.body);
-  if (r.query.get('metaoverride') === 'true') {
+  if (queryFlag(r.query, 'metaoverride', 'metaoverride')) {
     r.service.setQueueAttributes(name, attrs);
     reply(r.res, r.requestId, 204);
     return;

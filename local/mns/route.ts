@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLargeError, type HttpRoute, readBody } from '../http/route';
 import { createRequestIdFactory } from '../ids';
@@ -34,6 +35,13 @@ export function createMnsRoute(deps: {
         );
         verifyMnsRequest(req, ctx.secrets);
         verifyContentMd5(req, raw);
+        // XML is UTF-8 here: other bytes would be replaced, silently changing the body.
+        if (raw.length > 0 && !isUtf8(raw)) {
+          throw new MnsError(
+            'MalformedXML',
+            `The request body is not valid UTF-8 (at byte ${firstBadUtf8Byte(raw)}).`,
+          );
+        }
         const r: MnsRequest = {
           req,
           res,
@@ -88,4 +96,22 @@ async function dispatch(r: MnsRequest, path: string): Promise<void> {
     if (method === 'PUT') return changeVisibility(r, name);
   }
   throw new MnsError('InvalidRequestURL', `${method} ${path} is not an MNS queue operation.`);
+}
+
+/** The offset of the first byte that breaks UTF-8 (for the error message). */
+function firstBadUtf8Byte(raw: Buffer): number {
+  // The longest prefix that decodes (a cut inside a character is fine in a
+  // stream); the byte after it is the first bad one (0-based).
+  let lo = 0;
+  let hi = raw.length;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(raw.subarray(0, mid), { stream: true });
+      lo = mid;
+    } catch {
+      hi = mid - 1;
+    }
+  }
+  return lo;
 }

@@ -8,7 +8,7 @@ import {
   sameAttributes,
   validateAttributes,
 } from './attributes';
-import { MnsError, outOfRange, ownDeadLetterQueue } from './errors';
+import { MnsError, outOfRange, ownDeadLetterQueue, queueError } from './errors';
 import { bodyMD5, createMessageIdFactory, newReceiptHandle, parseReceiptHandle } from './ids';
 import {
   createQueueStore,
@@ -79,7 +79,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
 
   function requireQueue(name: string): QueueRecord {
     const rec = q.getQueue(name);
-    if (!rec) throw new MnsError('QueueNotExist');
+    if (!rec) throw queueError('QueueNotExist', name);
     return rec;
   }
 
@@ -418,7 +418,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     deleteQueue(name) {
       store.transaction(() => q.deleteQueue(name));
       // A poll parked on it learns what happened, as a new one would.
-      waiters.release(name, new MnsError('QueueNotExist'));
+      waiters.release(name, queueError('QueueNotExist', name));
     },
     getQueue(name) {
       const { deadLettered: _, ...info } = requireQueue(name);

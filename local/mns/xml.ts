@@ -37,7 +37,14 @@ export function parseXmlFully(body: string): XmlNode {
   if (/<!DOCTYPE/i.test(markup) || FOREIGN_ENTITY.test(markup) || badCharReference(markup)) {
     throw new MnsError('MalformedXML');
   }
-  if (XMLValidator.validate(body) !== true) throw new MnsError('MalformedXML');
+  const valid = XMLValidator.validate(body);
+  if (valid !== true) {
+    // Where and what: the cloud's text, then the parser's finding.
+    throw new MnsError(
+      'MalformedXML',
+      `The XML you provided was not well-formed: ${valid.err.msg} (line ${valid.err.line}, column ${valid.err.col}).`,
+    );
+  }
   try {
     return (body.includes('&') ? withEntities : plain).parse(body) as XmlNode;
   } catch (err) {
@@ -112,6 +119,9 @@ export function text(node: XmlNode, name: string): string | undefined {
       );
     }
     return v;
+  }
+  if (Array.isArray(v)) {
+    throw new MnsError('MalformedXML', `The element ${name} appears more than once.`);
   }
   // `<MessageBody></MessageBody>` parses as ''; anything structured is not text.
   throw new MnsError('MalformedXML', `The element ${name} must contain text.`);

@@ -57,6 +57,87 @@ describe('the MNS wire format over raw HTTP', () => {
     expect(res.text).toContain('<Code>MalformedXML</Code>');
   });
 
+  it('says where XML breaks, and which element repeats', async () => {
+    const cut = await send(
+      'POST',
+      '/queues/raw/messages',
+      '<Message><MessageBody>a</MessageBody></Message',
+    );
+    expect(cut.status).toBe(400);
+    expect(cut.text).toMatch(
+      /<Code>MalformedXML<\/Code><Message>The XML you provided was not well-formed: [^<]+ \(line 1, column \d+\)\.<\/Message>/,
+    );
+    const twice = await send(
+      'POST',
+      '/queues/raw/messages',
+      '<Message><MessageBody>a</MessageBody><DelaySeconds>1</DelaySeconds><DelaySeconds>2</DelaySeconds></Message>',
+    );
+    expect(twice.text).toContain(
+      '<Message>The element DelaySeconds appears more than once.</Message>',
+    );
+    const missing = await send('GET', '/queues/nowhere-q');
+    expect(missing.text).toContain(
+      '<Message>The queue name you provided is not exist. (queue &quot;nowhere-q&quot;)</Message>',
+    );
+  });
+
+  it('refuses a body that is not UTF-8 instead of storing it changed', async () => {
+    const before = t.stack.queues.stats('raw');
+    const body = Buffer.concat([
+      Buffer.from('<Message><MessageBody>bad'),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from('</MessageBody></Message>'),
+    ]);
+    const headers = signMnsHeaders({
+      accessKeyId: t.stack.credentials.accessKeyId,
+      accessKeySecret: t.stack.credentials.accessKeySecret,
+      method: 'POST',
+      resource: '/queues/raw/messages',
+      headers: { 'content-type': 'text/xml;charset=utf-8' },
+    });
+    const res = await fetch(`${t.stack.endpoint}/queues/raw/messages`, {
+      method: 'POST',
+      headers,
+      body,
+    });
+    expect(res.status).toBe(400);
+    expect(await res.text()).toContain(
+      '<Code>MalformedXML</Code><Message>The request body is not valid UTF-8 (at byte 25).</Message>',
+    );
+    expect(t.stack.queues.stats('raw')).toEqual(before);
+  });
+
+  it('refuses a peekonly or metaoverride flag that is not true or false, and takes nothing', async () => {
+    await send(
+      'POST',
+      '/queues/raw/messages',
+      '<Message><MessageBody>keep</MessageBody></Message>',
+    );
+    const before = t.stack.queues.stats('raw');
+    const peek = await send('GET', '/queues/raw/messages?peekonly=TRUE');
+    expect(peek.status).toBe(400);
+    expect(peek.text).toContain(
+      'The query parameter peekonly must be true or false; got &quot;TRUE&quot;.',
+    );
+    expect(t.stack.queues.stats('raw')).toEqual(before);
+    const meta = await send('PUT', '/queues/raw?metaoverride=yes', '<Queue></Queue>');
+    expect(meta.status).toBe(400);
+    expect(meta.text).toContain('<Code>InvalidArgument</Code>');
+  });
+
+  it('reads a batch of one entry as one entry', async () => {
+    const res = await send(
+      'POST',
+      '/queues/raw/messages',
+      '<Messages><Message>xx</Message></Messages>',
+    );
+    expect(res.status).toBe(500);
+    expect(res.text).toContain(
+      '<ErrorCode>InvalidArgument</ErrorCode><ErrorMessage>The MessageBody is required.</ErrorMessage>',
+    );
+    expect(res.text).not.toContain('between 1 and 16');
+  });
+
   it('refuses unsigned requests and a Content-MD5 that does not match the body', async () => {
     const unsigned = await fetch(`${t.stack.endpoint}/queues`);
     expect(unsigned.status).toBe(400);
