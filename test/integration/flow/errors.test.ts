@@ -427,6 +427,32 @@ describe('flows and executions through the API', () => {
     expect(err.message).toContain('Standard or Express');
   });
 
+  it('filters ListExecutions by start time, and refuses a time that is not RFC 3339', async () => {
+    const flow = await ctx.h.createFlow(
+      'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n',
+    );
+    const first = await ctx.h.start(flow);
+    await ctx.clock.advance(60_000);
+    const second = await ctx.h.start(flow);
+    const at = new Date(ctx.clock.now() - 30_000).toISOString();
+    const names = async (params: Record<string, string>) =>
+      (
+        await ctx.fnf.call<{ Executions: Array<{ Name: string }> }>('ListExecutions', {
+          FlowName: flow,
+          ...params,
+        })
+      ).Executions.map((e) => e.Name);
+    expect(await names({ StartedTimeBegin: at })).toEqual([second]);
+    expect(await names({ StartedTimeEnd: at })).toEqual([first]);
+    for (const bad of ['2026', '2026-11-28T12:00:00', 'yesterday']) {
+      const err = await rejection(
+        ctx.fnf.call('ListExecutions', { FlowName: flow, StartedTimeBegin: bad }),
+      );
+      expect(err.code).toBe('InvalidArgument');
+      expect(err.message).toContain(`StartedTimeBegin must be an RFC 3339 time`);
+    }
+  });
+
   it('checks Type and Environment on CreateFlow and UpdateFlow, and keeps a flow in its mode', async () => {
     const definition = 'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n';
     const flow = await ctx.h.createFlow(definition);
