@@ -61,6 +61,20 @@ export interface StepState {
   attempts?: number;
 }
 
+/** StartSyncExecution's answer (besides RequestId), as the API documents it. */
+export interface SyncExecutionAnswer {
+  FlowName: string;
+  Name: string;
+  Status: string;
+  /** JSON text, once succeeded. */
+  Output?: string;
+  /** The execution's error and cause, when it failed, timed out or was stopped. */
+  ErrorCode?: string;
+  ErrorMessage?: string;
+  StartedTime: string;
+  StoppedTime?: string;
+}
+
 /** The local FnF engine: the in-process API mirrors the 2019-03-15 actions. */
 export interface FlowEngine extends StackComponent {
   createFlow(p: ApiParams): ApiResult;

@@ -3,7 +3,7 @@ import RPCClient from '@alicloud/pop-core/lib/rpc';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET } from '../../credentials';
 import { createRenderState, renderEventLine } from '../../flow/history-render';
-import type { HistoryEvent } from '../../flow/types';
+import type { HistoryEvent, SyncExecutionAnswer } from '../../flow/types';
 import { isLoopbackName } from '../../http/browser-guard';
 import { parsePositiveInt } from '../options';
 
@@ -127,15 +127,7 @@ export async function runStartExecution(
   const params: Record<string, string> = { FlowName: flow, Input: opts.input };
   if (opts.name) params.ExecutionName = opts.name;
   if (opts.sync) {
-    const r = (await rpc.request('StartSyncExecution', params, SYNC_POST)) as {
-      Name: string;
-      Status: string;
-      Output?: string;
-      ErrorCode?: string;
-      ErrorMessage?: string;
-      StartedTime: string;
-      StoppedTime?: string;
-    };
+    const r = (await rpc.request('StartSyncExecution', params, SYNC_POST)) as SyncExecutionAnswer;
     if (opts.json) {
       write(JSON.stringify(r, null, 2));
       return r.Status;

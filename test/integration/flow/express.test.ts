@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
+import type { SyncExecutionAnswer } from '../../../local/flow/types';
 import { silentLogger } from '../../../local/log';
 import { startLocalStack } from '../../../local/stack';
 import { createFlowClient } from '../../../shared/clients/flow-client';
@@ -43,17 +44,6 @@ steps:
         source: $context.task.token
 `;
 
-interface SyncAnswer {
-  FlowName: string;
-  Name: string;
-  Status: string;
-  Output?: string;
-  ErrorCode?: string;
-  ErrorMessage?: string;
-  StartedTime: string;
-  StoppedTime?: string;
-}
-
 async function expressFlow(definition: string): Promise<string> {
   const name = `x${Math.random().toString(36).slice(2, 10)}`;
   await ctx.fnf.call('CreateFlow', {
@@ -69,7 +59,7 @@ async function expressFlow(definition: string): Promise<string> {
 describe('StartSyncExecution', () => {
   it('runs an Express flow and answers with its output once it has ended', async () => {
     const flow = await expressFlow(passFlow);
-    const r = await ctx.fnf.call<SyncAnswer>('StartSyncExecution', {
+    const r = await ctx.fnf.call<SyncExecutionAnswer>('StartSyncExecution', {
       FlowName: flow,
       ExecutionName: 'order-7',
       Input: JSON.stringify({ n: 21 }),
@@ -79,7 +69,7 @@ describe('StartSyncExecution', () => {
     // Names need not be unique: the service makes {ExecutionName}:{UUID}.
     expect(r.Name).toMatch(/^order-7:[0-9a-f-]{36}$/);
     expect(r.StoppedTime).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
-    const again = await ctx.fnf.call<SyncAnswer>('StartSyncExecution', {
+    const again = await ctx.fnf.call<SyncExecutionAnswer>('StartSyncExecution', {
       FlowName: flow,
       ExecutionName: 'order-7',
       Input: '{"n":1}',
@@ -89,13 +79,15 @@ describe('StartSyncExecution', () => {
     const d = await ctx.h.describe(flow, r.Name);
     expect(d.Status).toBe('Succeeded');
     // Without a name, the service makes one.
-    const unnamed = await ctx.fnf.call<SyncAnswer>('StartSyncExecution', { FlowName: flow });
+    const unnamed = await ctx.fnf.call<SyncExecutionAnswer>('StartSyncExecution', {
+      FlowName: flow,
+    });
     expect(unnamed.Name).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   it('answers a failed execution with its ErrorCode and ErrorMessage (HTTP 200)', async () => {
     const flow = await expressFlow(failFlow);
-    const r = await ctx.fnf.call<SyncAnswer>('StartSyncExecution', { FlowName: flow });
+    const r = await ctx.fnf.call<SyncExecutionAnswer>('StartSyncExecution', { FlowName: flow });
     expect(r).toMatchObject({
       Status: 'Failed',
       ErrorCode: 'Bad.Input',
@@ -126,7 +118,7 @@ describe('StartSyncExecution', () => {
 
   it('times an Express execution out after 5 minutes, and answers the call then', async () => {
     const flow = await expressFlow(waitingFlow);
-    const call = ctx.fnf.call<SyncAnswer>('StartSyncExecution', {
+    const call = ctx.fnf.call<SyncExecutionAnswer>('StartSyncExecution', {
       FlowName: flow,
       ExecutionName: 'slow',
     });
