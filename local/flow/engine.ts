@@ -231,8 +231,29 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     },
     deleteFlow(p) {
       const name = required(p, 'Name');
-      flowOf(name);
-      repo.deleteFlow.run(name);
+      const flow = flowOf(name);
+      // The cloud stops each running execution of a deleted flow once its
+      // current step is done, and its history can no longer be read. Here they
+      // stop at once, in the same transaction: the step in flight is not
+      // finished (a late report gets TaskAlreadyCompleted, which workers count
+      // as done), and no timer or callback of theirs is left behind.
+      const running = db
+        .prepare("SELECT id FROM flow_executions WHERE flow_id = ? AND status = 'Running'")
+        .pluck()
+        .all(flow.id) as number[];
+      core.atomically(() => {
+        for (const id of running) {
+          core.transition(id, (t, effects) => {
+            if (!t.running) return;
+            core.endExecution(
+              t,
+              { status: 'Stopped', error: 'FlowDeleted', cause: `flow ${name} was deleted` },
+              effects,
+            );
+          });
+        }
+        repo.deleteFlow.run(name);
+      });
       return {};
     },
     startExecution(p) {

@@ -182,17 +182,18 @@ describe('task tokens', () => {
     const flow = await ctx.h.createFlow(callbackTask(''));
     const exec = await ctx.h.start(flow, {}, 'reused');
     const old = await ctx.h.receive('err-q');
-    // DeleteFlow leaves the running execution running; the names are free again.
+    // DeleteFlow stops the running execution (the cloud stops it after its
+    // current step); the names are free again.
     await ctx.fnf.call('DeleteFlow', { Name: flow });
     await ctx.h.createFlow(callbackTask(''), flow);
     await ctx.h.start(flow, {}, exec);
     const fresh = await ctx.h.receive('err-q');
     expect(fresh.body.token).not.toBe(old.body.token);
-    // The old worker's late report finishes the old execution, not the new one.
-    await ctx.fnf.call('ReportTaskSucceeded', {
-      TaskToken: old.body.token,
-      Output: '{"who":"old"}',
-    });
+    // The old worker's late report is refused as done, and does not touch the new one.
+    const late = await rejection(
+      ctx.fnf.call('ReportTaskSucceeded', { TaskToken: old.body.token, Output: '{"who":"old"}' }),
+    );
+    expect(late.code).toBe('TaskAlreadyCompleted');
     expect((await ctx.h.describe(flow, exec)).Status).toBe('Running');
     await ctx.fnf.call('ReportTaskSucceeded', {
       TaskToken: fresh.body.token,
@@ -203,9 +204,42 @@ describe('task tokens', () => {
       .prepare('SELECT status, output FROM flow_executions WHERE name = ? ORDER BY id')
       .all(exec);
     expect(both).toEqual([
-      { status: 'Succeeded', output: '{"who":"old"}' },
+      { status: 'Stopped', output: null },
       { status: 'Succeeded', output: '{"who":"new"}' },
     ]);
+  });
+
+  it('stops the running executions of a deleted flow, leaving no timer behind', async () => {
+    const flow = await ctx.h.createFlow(
+      callbackTask('    timeoutSeconds: 60').replace(
+        'type: flow\n',
+        'type: flow\ntimeoutSeconds: 600\n',
+      ),
+    );
+    const a = await ctx.h.start(flow, {}, 'del-a');
+    const b = await ctx.h.start(flow, {}, 'del-b');
+    await ctx.h.receive('err-q');
+    await ctx.h.receive('err-q');
+    await ctx.h.settled();
+    const ids = ctx.stack.store.db
+      .prepare('SELECT id FROM flow_executions WHERE name IN (?, ?)')
+      .pluck()
+      .all(a, b) as number[];
+    const timers = () =>
+      ctx.stack.store.db
+        .prepare(`SELECT count(*) FROM flow_timers WHERE exec_id IN (${ids.join(',')})`)
+        .pluck()
+        .get();
+    expect(timers()).toBe(4);
+    await ctx.fnf.call('DeleteFlow', { Name: flow });
+    const rows = ctx.stack.store.db
+      .prepare(`SELECT status, error, cause FROM flow_executions WHERE id IN (${ids.join(',')})`)
+      .all();
+    expect(rows).toEqual([
+      { status: 'Stopped', error: 'FlowDeleted', cause: `flow ${flow} was deleted` },
+      { status: 'Stopped', error: 'FlowDeleted', cause: `flow ${flow} was deleted` },
+    ]);
+    expect(timers()).toBe(0);
   });
 
   it('answers InvalidArgument to a malformed or forged token and keeps serving', async () => {
