@@ -153,18 +153,14 @@ function bounded(work: Promise<unknown>, ms: number): Promise<void> {
   ]).finally(() => clearTimeout(timer));
 }
 
-/** The task attempt a flow sent a message for (from its TaskSubmitted event). */
-interface Attempt {
-  flowName: string;
-  executionName: string;
-  scheduleEventId: number;
-  /** The attempt's step has ended, or its execution has. */
-  ended: boolean;
-}
+/** How many ended task messages are remembered, so that a late redelivery is not run again. */
+const ENDED_REMEMBERED = 10_000;
 
 /** One handler call of a mock worker. */
 interface TaskCall {
   messageId: string;
+  /** `flow/execution` of its task, when known (for runExecution's wait). */
+  execKey: string | undefined;
   /** Aborted when the worker stops or the call is abandoned. */
   controller: AbortController;
   /** True while the handler runs: false before it is called and once it has returned (its report follows). */
@@ -197,8 +193,14 @@ export async function createTestEnvironment(
   const workers: MockWorker[] = [];
   /** Handler calls in flight across the mock workers. */
   const calls = new Set<TaskCall>();
-  /** Task attempts by the MNS message id the flow sent them as (kept across redeliveries). */
-  const attempts = new Map<string, Attempt>();
+  // Task attempts still running, by the MNS message id the flow sent them as;
+  // indexed by execution and by TaskScheduled event to be found when they end.
+  const live = new Map<string, { execKey: string; scheduleKey: string }>();
+  const liveByExec = new Map<string, Set<string>>();
+  const liveBySchedule = new Map<string, string>();
+  /** Messages whose attempt has ended (the latest ENDED_REMEMBERED, oldest first). */
+  const ended = new Set<string>();
+  const execKeyOf = (flowName: string, executionName: string) => `${flowName}/${executionName}`;
   /** Queues that have a mock worker: one per queue (two would take each other's tasks). */
   const handled = new Set<string>();
   /** runExecution calls still waiting, failed by stop() so no test hangs on them. */
@@ -216,31 +218,42 @@ export async function createTestEnvironment(
     );
     call.release();
   };
-  /** Marks the attempts that `ended` selects as ended and abandons their calls. */
-  const endAttempts = (ended: (a: Attempt) => boolean) => {
-    for (const a of attempts.values()) if (!a.ended && ended(a)) a.ended = true;
-    for (const call of calls) if (attempts.get(call.messageId)?.ended) abandon(call);
+  /** The attempt of `messageId` has ended: forget it as live, remember it as ended, abandon its calls. */
+  const endAttempt = (messageId: string) => {
+    const a = live.get(messageId);
+    if (a) {
+      live.delete(messageId);
+      liveBySchedule.delete(a.scheduleKey);
+      liveByExec.get(a.execKey)?.delete(messageId);
+    }
+    ended.add(messageId);
+    if (ended.size > ENDED_REMEMBERED) ended.delete(ended.values().next().value as string);
+    for (const call of calls) if (call.messageId === messageId) abandon(call);
+  };
+  const endExecution = (execKey: string) => {
+    for (const messageId of liveByExec.get(execKey) ?? []) endAttempt(messageId);
+    liveByExec.delete(execKey);
   };
   const unsubscribe = stack.engine.onEvent(({ flowName, executionName, event }: FlowEvent) => {
+    const execKey = execKeyOf(flowName, executionName);
+    const scheduleKey = `${execKey}#${event.ScheduleEventId}`;
     if (event.Type === 'TaskSubmitted') {
       const messageId = parseEventDetail(event.EventDetail).MessageId;
       if (typeof messageId === 'string') {
-        attempts.set(messageId, {
-          flowName,
-          executionName,
-          scheduleEventId: event.ScheduleEventId,
-          ended: false,
-        });
+        live.set(messageId, { execKey, scheduleKey });
+        liveBySchedule.set(scheduleKey, messageId);
+        let set = liveByExec.get(execKey);
+        if (!set) {
+          set = new Set();
+          liveByExec.set(execKey, set);
+        }
+        set.add(messageId);
       }
     } else if (TASK_ENDS.has(event.Type)) {
-      endAttempts(
-        (a) =>
-          a.flowName === flowName &&
-          a.executionName === executionName &&
-          a.scheduleEventId === event.ScheduleEventId,
-      );
+      const messageId = liveBySchedule.get(scheduleKey);
+      if (messageId !== undefined) endAttempt(messageId);
     } else if (EXECUTION_ENDS.has(event.Type)) {
-      endAttempts((a) => a.flowName === flowName && a.executionName === executionName);
+      endExecution(execKey);
     }
   });
   /** Waits (bounded) for the calls `which` selects that are neither finished nor abandoned. */
@@ -268,6 +281,7 @@ export async function createTestEnvironment(
       let release: () => void = () => {};
       const call: TaskCall = {
         messageId: m.messageId,
+        execKey: live.get(m.messageId)?.execKey,
         controller,
         inHandler: false,
         abandoned: false,
@@ -287,8 +301,6 @@ export async function createTestEnvironment(
           if (!handler) return undefined;
           return async (input, ctx) => {
             call.inHandler = true;
-            // A redelivery of a message whose step is over (it became visible again).
-            if (attempts.get(call.messageId)?.ended) abandon(call);
             try {
               return await handler(input, ctx);
             } finally {
@@ -297,6 +309,17 @@ export async function createTestEnvironment(
           };
         },
       };
+      // A message whose step is over, back after its visibility timeout (its
+      // handler call hung): not run again, just taken off the queue.
+      if (ended.has(m.messageId)) {
+        try {
+          stack.queues.deleteMessage(queue, m.receiptHandle);
+        } catch {
+          // Gone already, or its handle went stale: nothing to do.
+        }
+        call.release();
+        return call;
+      }
       calls.add(call);
       mine.add(call);
       void (async () => {
@@ -386,10 +409,9 @@ export async function createTestEnvironment(
       // Every step of it has ended: its handler calls still running are abandoned
       // (the event listener has done so already; this is for certain), and the
       // report that ended it is still returning to its handler call.
-      const ofThis = (a: Attempt | undefined) =>
-        a?.flowName === flowName && a.executionName === name;
-      endAttempts(ofThis);
-      await settleCalls((c) => ofThis(attempts.get(c.messageId)));
+      const execKey = execKeyOf(flowName, name);
+      endExecution(execKey);
+      await settleCalls((c) => c.execKey === execKey);
       return {
         name,
         status: r.status,

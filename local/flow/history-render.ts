@@ -5,24 +5,13 @@ import { parseEventDetail } from './views';
 export interface RenderState {
   startMs?: number;
   entered: Map<number, number>;
-  /** The error last printed for a step (by step name) since it was entered or its task scheduled. */
-  failed: Map<string, string>;
+  /** Task attempts (their TaskScheduled id) whose failure was printed. */
+  failedAttempts: Set<number>;
 }
 
 /** A fresh render state. */
 export function createRenderState(): RenderState {
-  return { entered: new Map(), failed: new Map() };
-}
-
-/**
- * False when the step's failure with this error was printed already: a task's
- * failure is recorded as TaskSubmitFailed and/or TaskFailed, then the step's as
- * StepFailed, all with the same error, and one line says it.
- */
-function isNewFailure(state: RenderState, step: string, error: string): boolean {
-  if (state.failed.get(step) === error) return false;
-  state.failed.set(step, error);
-  return true;
+  return { entered: new Map(), failedAttempts: new Set() };
 }
 
 function short(v: unknown, max = 80): string {
@@ -46,27 +35,29 @@ export function renderEventLine(e: HistoryEvent, state: RenderState): string | u
       return `${at}  execution started`;
     case 'StepEntered':
       state.entered.set(e.EventId, t);
-      state.failed.delete(step);
       return `${at}  ${step} entered (${String(d.type ?? 'step')})`;
-    case 'TaskScheduled':
-      // A retry: its failure is news again.
-      state.failed.delete(step);
-      return undefined;
     case 'TaskSubmitted':
       return `${at}  ${step} task sent${d.queue ? ` to queue ${String(d.queue)}` : d.FlowName ? ` to flow ${String(d.FlowName)}` : ''}`;
     case 'TaskFailed':
     case 'TaskTimedOut':
     case 'TaskSubmitFailed':
-      if (!isNewFailure(state, step, String(d.error ?? ''))) return undefined;
+      // One attempt's failure may be recorded twice (TaskSubmitFailed, then
+      // TaskFailed), both with its TaskScheduled id: one line says it. Each
+      // retry, and each foreach iteration or parallel branch, is an attempt of its own.
+      if (state.failedAttempts.has(e.ScheduleEventId)) return undefined;
+      state.failedAttempts.add(e.ScheduleEventId);
       return `${at}  ${step} ${e.Type === 'TaskTimedOut' ? 'timed out' : 'failed'}: ${String(d.error ?? '')} ${short(d.cause ?? '', 60)}`;
     case 'StepExited': {
       const began = state.entered.get(e.ScheduleEventId);
       const took = began === undefined ? '' : ` in ${t - began} ms`;
       return `${at}  ${step} succeeded${took} -> ${short(d.output ?? {})}`;
     }
-    case 'StepFailed':
-      if (!isNewFailure(state, step, String(d.error ?? ''))) return undefined;
-      return `${at}  ${step} failed: ${String(d.error ?? '')}`;
+    case 'StepFailed': {
+      // The step's own end, after its task's failure line (if any): said as the step's.
+      const began = state.entered.get(e.ScheduleEventId);
+      const took = began === undefined ? '' : ` in ${t - began} ms`;
+      return `${at}  ${step} step failed${took}: ${String(d.error ?? '')}`;
+    }
     case 'ExecutionSucceeded':
       return `${at}  execution succeeded`;
     case 'ExecutionFailed':

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -243,6 +243,9 @@ describe('queueflow validate', () => {
     }
     expect(unusableInput('flows/demo.flow.yaml', dir)).toBeUndefined();
     expect(unusableInput('flows', dir)).toBeUndefined();
+    // A folder is a folder, whatever its name.
+    mkdirSync(join(dir, 'odd.flow.js'), { recursive: true });
+    expect(unusableInput('odd.flow.js', dir)).toBeUndefined();
   });
 
   it('exits 1 on warnings only with --strict, and prints JSON with --format json', () => {

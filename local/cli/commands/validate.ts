@@ -120,13 +120,14 @@ const READ_ERRORS: Record<string, string> = {
  * FDL YAML is expected. These are usage errors, not problems in a flow.
  */
 export function unusableInput(file: string, cwd: string = process.cwd()): string | undefined {
+  const path = resolve(cwd, file);
+  // A folder is fine (whatever its name): it stands for the *.flow.yaml files in it.
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) return undefined;
   if (CODE_EXTENSIONS.has(extname(file).toLowerCase())) {
     return `${file} is TypeScript or JavaScript, and validate reads FDL YAML (*.flow.yaml): write a typed flow's YAML with emitFlow(flow) from shared/fdl and validate that file (see docs/fdl.md).`;
   }
-  const path = resolve(cwd, file);
   try {
-    // A folder is fine: it stands for the *.flow.yaml files in it.
-    if (!statSync(path).isDirectory()) accessSync(path, constants.R_OK);
+    accessSync(path, constants.R_OK);
   } catch (err) {
     const code = (err as { code?: unknown }).code;
     const reason =

@@ -161,6 +161,34 @@ describe('queueflow/testing mock workers', () => {
     }
   });
 
+  it('do not run a stuck task again when its message comes back after its step has ended', async () => {
+    const env = await createTestEnvironment({ project: S_YAML, virtualClock: true });
+    try {
+      let calls = 0;
+      env.handle('queueflow-tasks', {
+        extract: () => {
+          calls++;
+          return new Promise<never>(() => {});
+        },
+      });
+      const running = env.runExecution('queueflow-demo', { source: 'a.csv' });
+      await eventually(() => (calls > 0 ? true : undefined));
+      await env.clock.advance(3601_000); // Task_1 times out; the execution fails
+      expect((await running).status).toBe('Failed');
+      // The message was never deleted (its handler hangs): it comes back after
+      // its visibility timeout (120 s on this queue) and is taken off the queue.
+      await env.clock.advance(121_000);
+      await eventually(() => {
+        const { active, inflight } = env.stack.queues.stats('queueflow-tasks');
+        return active === 0 && inflight === 0 ? true : undefined;
+      });
+      expect(calls).toBe(1);
+      expect(env.stack.queues.stats('queueflow-tasks')).toMatchObject({ active: 0, inflight: 0 });
+    } finally {
+      await env.stop();
+    }
+  });
+
   it('run the next attempt of a timed-out task while the first handler call is still stuck', async () => {
     const env = await createTestEnvironment({ project: S_YAML, virtualClock: true });
     try {
