@@ -144,7 +144,8 @@ export function parseStartFlowRequest(
     }
     if (r.sync === true || r.sync === 'true') req.sync = true;
   }
-  const wait = r.wait ?? defaults.waitSeconds;
+  // A sync start always waits for the end: `wait` does not apply, and is not read.
+  const wait = req.sync ? undefined : (r.wait ?? defaults.waitSeconds);
   if (wait !== undefined && wait !== false) {
     const seconds =
       wait === true ? Number.POSITIVE_INFINITY : typeof wait === 'string' ? Number(wait) : wait;
@@ -159,6 +160,9 @@ export function parseStartFlowRequest(
   return req;
 }
 
+/** Below this much time left, a sync start is refused rather than made. */
+const MIN_SYNC_MS = 1000;
+
 /** An Express execution through StartSyncExecution, within `waitUntilMs` when given. */
 async function startSync(
   deps: Parameters<typeof startFlow>[0],
@@ -170,8 +174,15 @@ async function startSync(
     throw new StartFlowError('Unsupported', 'this flow client cannot run StartSyncExecution', 500);
   }
   const now = deps.now ?? Date.now;
-  const timeoutMs =
-    request.waitUntilMs === undefined ? undefined : Math.max(1000, request.waitUntilMs - now());
+  const timeoutMs = request.waitUntilMs === undefined ? undefined : request.waitUntilMs - now();
+  // Too little time left to wait for anything: start nothing nobody would hear the end of.
+  if (timeoutMs !== undefined && timeoutMs < MIN_SYNC_MS) {
+    throw new StartFlowError(
+      'SyncExecutionTimeout',
+      `only ${Math.max(0, timeoutMs)} ms of this call's time are left, too little to run an Express execution of flow "${flowName}"; give the function a longer timeout`,
+      504,
+    );
+  }
   let e: Awaited<ReturnType<FlowClient['startSyncExecution']>>;
   try {
     e = await startSyncExecution.call(deps.flow, {
@@ -182,7 +193,14 @@ async function startSync(
     });
   } catch (err) {
     // The answer did not come within the function's time: the execution runs on.
-    if (timeoutMs !== undefined && err instanceof FlowError && err.code === 'NetworkError') {
+    // (Other network errors, a refused connection say, started nothing: they pass.)
+    const timedOut =
+      err instanceof FlowError &&
+      err.code === 'NetworkError' &&
+      String((err.cause as { name?: unknown } | undefined)?.name ?? '').startsWith(
+        'RequestTimeout',
+      );
+    if (timeoutMs !== undefined && timedOut) {
       throw new StartFlowError(
         'SyncExecutionTimeout',
         `the Express execution of flow "${flowName}" did not end within the ${Math.round(timeoutMs / 1000)} s this call had left`,

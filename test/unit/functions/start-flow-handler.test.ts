@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createStartFlowHandler, type HttpResponse } from '../../../functions/start-flow/handler';
 import type { Execution, FlowClient } from '../../../shared/clients/flow-client';
 import { FlowError } from '../../../shared/clients/flow-errors';
-import type { StartFlowResult } from '../../../shared/flows/start-flow';
+import { parseStartFlowRequest, type StartFlowResult } from '../../../shared/flows/start-flow';
 
 const fixture = (name: string) =>
   readFileSync(join(import.meta.dirname, '../../fixtures/events', name));
@@ -132,11 +132,17 @@ describe('start-flow handler over HTTP', () => {
         ...flow,
         async startSyncExecution({ flowName, timeoutMs }) {
           asked.push(timeoutMs);
-          if (flowName === 'slow') {
+          if (flowName === 'slow' || flowName === 'down') {
+            // As toFlowError makes them: pop-core's read timeout, or a refused connection.
+            const cause =
+              flowName === 'slow'
+                ? Object.assign(new Error('ReadTimeout(8000)'), { name: 'RequestTimeoutError' })
+                : Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
             throw new FlowError({
               code: 'NetworkError',
-              message: 'ReadTimeout(8000)',
+              message: cause.message,
               retryable: true,
+              cause,
             });
           }
           return { flowName, name: 'x:1', status: 'Succeeded', output: '{"ok":true}' };
@@ -169,6 +175,16 @@ describe('start-flow handler over HTTP', () => {
       code: 'SyncExecutionTimeout',
       message: 'the Express execution of flow "slow" did not end within the 8 s this call had left',
     });
+    // A connection refused started nothing: it is no timeout.
+    const down = (await handler(event('down'), { function: { timeout: 10 } })) as HttpResponse;
+    expect(down.statusCode).toBe(502);
+    expect(body(down)).toMatchObject({ code: 'NetworkError' });
+    // With under a second left, nothing is started.
+    const before = asked.length;
+    const short = (await handler(event('fast'), { function: { timeout: 2 } })) as HttpResponse;
+    expect(short.statusCode).toBe(504);
+    expect(body(short).message).toMatch(/^only 0 ms of this call's time are left/);
+    expect(asked).toHaveLength(before);
   });
 
   it('is idempotent: the same execution name answers with the existing execution', async () => {
@@ -224,6 +240,19 @@ describe('start-flow handler over HTTP', () => {
     const res = (await handler(Buffer.from(JSON.stringify(event)))) as HttpResponse;
     expect(res.statusCode).toBe(405);
     expect(res.headers.allow).toBe('POST');
+  });
+});
+
+describe('parseStartFlowRequest', () => {
+  it('does not read wait on a sync request, which always waits', () => {
+    expect(parseStartFlowRequest({ flowName: 'f', sync: true, wait: 'abc' })).toEqual({
+      flowName: 'f',
+      sync: true,
+    });
+    expect(() => parseStartFlowRequest({ flowName: 'f', wait: 'abc' })).toThrow(/"wait" must be/);
+    expect(() => parseStartFlowRequest({ flowName: 'f', sync: 'TRUE' })).toThrow(
+      '"sync" must be true or false',
+    );
   });
 });
 
