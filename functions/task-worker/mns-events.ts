@@ -66,8 +66,11 @@ export function decodeMnsQueueEvent(event: unknown): {
     }
     // CloudEvents envelope first; a RawData element is the `data` object itself.
     const msg = isObj(el.data) ? fromData(el.data) : fromData(el);
-    if (msg) messages.push(msg);
-    else undecodable.push({ index, reason: 'no data.messageBody' });
+    if (!msg) undecodable.push({ index, reason: 'no data.messageBody' });
+    // A message twice in one batch (at-least-once delivery) is one task: run it once.
+    else if (!msg.messageId || !messages.some((m) => m.messageId === msg.messageId)) {
+      messages.push(msg);
+    }
   });
   return { messages, undecodable };
 }

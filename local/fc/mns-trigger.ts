@@ -15,6 +15,8 @@ export interface TriggerMessage {
   enqueueTime?: number;
   /** Epoch ms of the first receive: when EventBridge first pushed the event. */
   firstDequeueTime?: number;
+  /** Epoch ms when this receive's handle expires and the message shows again. */
+  nextVisibleTime?: number;
   dequeueCount?: number;
 }
 
@@ -103,17 +105,24 @@ export function startMnsTrigger(options: {
       ...(onMessages ? { onMessages } : {}),
     });
 
-  // Fills a batch until it holds batchSize messages or the window closes.
+  // Fills a batch until it holds batchSize messages or the window closes. The
+  // window also closes before a held message's handle would expire (a window
+  // longer than the queue's visibility timeout): waiting on would receive that
+  // message again, with a new handle and a DequeueCount that reads as a retry.
   const collect = async (first: readonly TriggerMessage[]): Promise<TriggerMessage[]> => {
     const batch = [...first];
     if (!batched || trigger.batchWindowSeconds <= 0) return batch;
-    const deadline = clock.now() + trigger.batchWindowSeconds * 1000;
+    const held = (ms: readonly TriggerMessage[]) =>
+      Math.min(...ms.map((m) => m.nextVisibleTime ?? Number.POSITIVE_INFINITY));
+    let deadline = Math.min(clock.now() + trigger.batchWindowSeconds * 1000, held(batch) - 1000);
     while (!stopped && batch.length < batchSize) {
       const left = deadline - clock.now();
       if (left <= 0) break;
       const more = await receive(batchSize - batch.length, Math.max(1, Math.ceil(left / 1000)));
       if (more.length === 0) break;
-      batch.push(...more);
+      // Defensive: one message is in a batch once.
+      for (const m of more) if (!batch.some((b) => b.messageId === m.messageId)) batch.push(m);
+      deadline = Math.min(deadline, held(more) - 1000);
     }
     return batch;
   };
@@ -293,6 +302,7 @@ export function startMnsTrigger(options: {
   const immediate = !batched || trigger.batchWindowSeconds <= 0;
 
   const poll = async () => {
+    let failures = 0;
     while (!stopped) {
       let first: readonly TriggerMessage[];
       let started: Promise<void> | undefined;
@@ -303,6 +313,7 @@ export function startMnsTrigger(options: {
         : undefined;
       try {
         first = await receive(batched ? batchSize : 1, POLL_SECONDS, handOff);
+        failures = 0;
       } catch (err) {
         if (stopped) return;
         logger.warn('receive failed; retrying', {
@@ -310,7 +321,11 @@ export function startMnsTrigger(options: {
           error: err instanceof Error ? err.message : String(err),
         });
         // A real timer: with a virtual clock this back-off must still pass.
-        await new Promise((r) => setTimeout(r, 1000).unref());
+        // Doubling to 30 s: a deleted queue is not polled (and logged) every second.
+        failures++;
+        await new Promise((r) =>
+          setTimeout(r, Math.min(30_000, 1000 * 2 ** (failures - 1))).unref(),
+        );
         continue;
       }
       if (started) await settle(started);

@@ -70,6 +70,29 @@ describe('the EventBridge MNS queue trigger', () => {
     expect(bodies.sort()).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
   });
 
+  it('closes a batch window early rather than let a held message come back into the batch', async () => {
+    stack = await startRuntimeStack({ withQueues: true, maxInstances: 1 });
+    const queues = stack.queues!;
+    // The window (4 s) is longer than the queue's visibility timeout (2 s).
+    queues.createQueue('jobs', { VisibilityTimeout: 2 });
+    await stack.runtime.deploy([
+      fixtureFunction('consumer', 'index.events', {
+        triggers: [queueTrigger({ mode: 'event-streaming', batchSize: 10, batchWindowSeconds: 4 })],
+      }),
+    ]);
+    const sent = queues.sendMessage('jobs', { body: '{"n":1}' });
+    const batches = await eventually(() => {
+      const e = deliveredEvents(stack!.logs);
+      return e.length > 0 ? e : undefined;
+    });
+    await eventually(() => (queues.stats('jobs').inflight === 0 ? true : undefined));
+    // Once, with its first handle (so it was deleted), not once per expiry of its handle.
+    expect(batches).toHaveLength(1);
+    expect((batches[0] as MnsCloudEvent[]).map((e) => e.data.messageId)).toEqual([sent.messageId]);
+    expect(stack.logs.filter((l) => l.includes('could not delete'))).toEqual([]);
+    expect(queues.stats('jobs')).toMatchObject({ active: 0, inflight: 0 });
+  });
+
   it('holds a message the function failed on and delivers it again when the retry is due', async () => {
     const clock = new VirtualClock();
     stack = await startRuntimeStack({ clock, withQueues: true, maxInstances: 1 });

@@ -26,6 +26,15 @@ describe('decodeMnsQueueEvent', () => {
     expect(decodeTaskMessage(messages[1]?.body ?? '').token).toBe('tok-transform-1');
   });
 
+  it('keeps a message that appears twice in one batch once', () => {
+    const one = { messageId: 'M1', messageBody: '{"task_type":"extract"}' };
+    const other = { messageId: 'M2', messageBody: '{"task_type":"load"}' };
+    const { messages } = decodeMnsQueueEvent(
+      JSON.stringify([{ data: one }, { data: other }, { data: one }]),
+    );
+    expect(messages.map((m) => m.messageId)).toEqual(['M1', 'M2']);
+  });
+
   it('passes a base64 body through for the envelope to decode (IsBase64Decode false)', () => {
     const { messages } = decodeMnsQueueEvent(fixture('mns-queue-base64.json'));
     expect(messages[0]?.body).toMatch(/^eyJ/);
