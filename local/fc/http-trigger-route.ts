@@ -223,7 +223,13 @@ export function writeHttpTriggerResponse(res: ServerResponse, outcome: InvokeOut
       });
       return;
     }
-    res.writeHead(r.statusCode, { ...checked, 'x-fc-request-id': outcome.requestId }).end(bytes);
+    res
+      .writeHead(r.statusCode, {
+        ...checked,
+        'content-length': bytes.length,
+        'x-fc-request-id': outcome.requestId,
+      })
+      .end(bytes);
     return;
   }
   res
@@ -251,10 +257,26 @@ function writeFunctionError(
 }
 
 /**
+ * Headers that frame the connection, not the response: FC builds the framing
+ * itself, so a function's own (a wrong Content-Length would cut the body or
+ * smuggle a second response into a keep-alive connection) are dropped.
+ */
+const FRAMING_HEADERS = new Set([
+  'content-length',
+  'transfer-encoding',
+  'connection',
+  'keep-alive',
+  'upgrade',
+  'te',
+  'trailer',
+  'proxy-connection',
+]);
+
+/**
  * The response struct's headers as Node can send them (a null value dropped, an
- * array kept for repeated headers), or why they cannot be sent: a status
- * outside 100-599, a bad header name or a value with CR/LF would make Node
- * throw after the function's side effects, leaving a bare 500.
+ * array kept for repeated headers, framing headers dropped), or why they cannot
+ * be sent: a status outside 100-599, a bad header name or a value with CR/LF
+ * would make Node throw after the function's side effects, leaving a bare 500.
  */
 function responseHeaders(
   status: number,
@@ -266,6 +288,7 @@ function responseHeaders(
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
     if (value === null || value === undefined) continue;
+    if (FRAMING_HEADERS.has(name.toLowerCase())) continue;
     const v = Array.isArray(value) ? value.map(String) : String(value);
     try {
       validateHeaderName(name);

@@ -6,8 +6,8 @@ import { checkAcs3Signature } from './acs3-signature';
 import {
   badEncoding,
   decodePath,
-  FC_SYNC_BODY_LIMIT,
   invokeAndReply,
+  invokeBodyLimit,
   readFcBody,
   sendApiError,
 } from './invoke-route';
@@ -40,7 +40,7 @@ export function createInvokeRouteV3(options: {
       // Decoded before the body and the signature: an unreadable name can name no function.
       const fnName = decodePath(m[1]!);
       if (fnName === undefined) return badEncoding(res, requestId, url.pathname, apiError);
-      const body = await readFcBody(req, res, requestId, FC_SYNC_BODY_LIMIT, apiError);
+      const body = await readFcBody(req, res, requestId, invokeBodyLimit(req), apiError);
       if (!body) return;
       const rejection = checkAcs3Signature({
         method: 'POST',

@@ -10,6 +10,17 @@ import type { InvokeOutcome } from './types';
 const FC2_PATH = /^\/2016-08-15\/services\/([^/]+)\/functions\/([^/]+)\/invocations$/;
 /** FC's limit for a synchronous request payload: 32 MB (InvokeFunction and HTTP triggers). */
 export const FC_SYNC_BODY_LIMIT = 32 * 1024 * 1024;
+/** FC's limit for an asynchronous invocation's payload: 128 KB. */
+export const FC_ASYNC_BODY_LIMIT = 128 * 1024;
+
+/** The body limit for this invocation: async ones are held to FC's 128 KB. */
+export function invokeBodyLimit(req: IncomingMessage): number {
+  return isAsync(req) ? FC_ASYNC_BODY_LIMIT : FC_SYNC_BODY_LIMIT;
+}
+
+function isAsync(req: IncomingMessage): boolean {
+  return String(req.headers['x-fc-invocation-type'] ?? '').toLowerCase() === 'async';
+}
 
 /**
  * The FC 2016-08-15 InvokeFunction API, as @alicloud/fc2 calls it. The service
@@ -42,7 +53,7 @@ export function createInvokeRoute(options: {
       if (rejection) {
         return apiError(res, requestId, rejection.status, rejection.code, rejection.message);
       }
-      const body = await readFcBody(req, res, requestId, FC_SYNC_BODY_LIMIT, apiError);
+      const body = await readFcBody(req, res, requestId, invokeBodyLimit(req), apiError);
       if (!body) return;
       const swapped = checkFcContentMd5(req.headers['content-md5'], body);
       if (swapped) return apiError(res, requestId, swapped.status, swapped.code, swapped.message);
@@ -81,7 +92,7 @@ export async function invokeAndReply(
 ): Promise<void> {
   const { runtime, name, body } = call;
   const opts = call.qualifier ? { qualifier: call.qualifier } : {};
-  if (String(req.headers['x-fc-invocation-type'] ?? '').toLowerCase() === 'async') {
+  if (isAsync(req)) {
     res.writeHead(202, { 'x-fc-request-id': call.requestId, 'content-length': '0' }).end();
     // Every attempt runs under the id the 202 named, as FC's async records do.
     void runAsync(runtime, call.logger, name, body, { ...opts, requestId: call.requestId });
@@ -150,7 +161,11 @@ export async function readFcBody(
     return await readBody(req, limit);
   } catch (err) {
     if (err instanceof BodyTooLargeError) {
-      answer(res, requestId, 400, 'EntityTooLarge', err.message);
+      const message =
+        limit === FC_ASYNC_BODY_LIMIT
+          ? `the payload of an asynchronous invocation exceeds FC's ${limit} bytes (128 KB); invoke synchronously (up to 32 MB) or pass a reference to the data`
+          : err.message;
+      answer(res, requestId, 400, 'EntityTooLarge', message);
       return undefined;
     }
     if (err instanceof RequestAbortedError) return undefined;

@@ -76,6 +76,20 @@ describe('function client (@alicloud/fc2) against the local runtime', () => {
     expect(JSON.parse(text)).toMatchObject({ executionName: 'fc-async-1', status: 'Succeeded' });
   });
 
+  it("holds an asynchronous invocation to FC's 128 KB payload limit (a sync one may carry 32 MB)", async () => {
+    const payload = { input: { source: 'big.csv', pad: 'x'.repeat(130 * 1024) } };
+    const err = await fc
+      .invokeAsync({ functionName: 'start-flow', payload })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(FunctionError);
+    expect(err).toMatchObject({ code: 'EntityTooLarge', retryable: false });
+    expect((err as Error).message).toMatch(/asynchronous invocation exceeds FC's 131072 bytes/);
+    // The same payload synchronously is within limits (start-flow then refuses
+    // its input as too large for the flow, which is the flow's own limit).
+    const sync = await fc.invoke({ functionName: 'start-flow', payload }).catch((e: unknown) => e);
+    expect((sync as { code?: string }).code).not.toBe('EntityTooLarge');
+  });
+
   it('raises FunctionError with the API code for an unknown function', async () => {
     const err = await fc
       .invoke({ functionName: 'no-such-fn', payload: {} })

@@ -110,6 +110,18 @@ describe('HTTP triggers at <endpoint>/fc/<function>/<path>', () => {
     expect(await ok.text()).toBe('fine');
   });
 
+  it("frames the response itself, dropping a function's own Content-Length and Transfer-Encoding", async () => {
+    const res = await fetch(`${stack.endpoint}/fc/respond/?mode=framing`);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toBe('OKHTTP/1.1 200 OK\r\ncontent-length: 6\r\n\r\nforged');
+    expect(res.headers.get('content-length')).toBe(String(Buffer.byteLength(text)));
+    expect(res.headers.get('transfer-encoding')).toBeNull();
+    // The connection is still good for the next call.
+    const next = await fetch(`${stack.endpoint}/fc/respond/?mode=nulls`);
+    expect(await next.text()).toBe('fine');
+  });
+
   it('answers a plain result with 200 and the bytes', async () => {
     const res = await fetch(`${stack.endpoint}/fc/web-text/`, { method: 'PUT', body: 'x' });
     expect(res.status).toBe(200);
