@@ -62,7 +62,9 @@ export async function streamExecution(options: {
   // say) is a newer execution's, and ends the stream. The same event seen
   // twice is only a duplicate.
   const sent = new Map<number, string>();
-  const key = (e: HistoryEvent) => `${e.Type}|${e.Time}`;
+  // All of the event, not its type and time alone: a newer execution under a
+  // reused name can write the same type in the same millisecond.
+  const key = (e: HistoryEvent) => `${e.Type}|${e.Time}|${e.StepName}|${e.EventDetail}`;
   let replaced = false;
   const deliver = (e: HistoryEvent) => {
     if (replaced) return;

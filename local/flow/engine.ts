@@ -354,8 +354,9 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       }
       const prefix = optional(p, 'ExecutionNamePrefix');
       if (prefix !== undefined) {
-        where.push("name LIKE ? ESCAPE '\\'");
-        args.push(`${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+        // GLOB, not LIKE: names are case-sensitive (SQLite's LIKE folds ASCII case).
+        where.push('name GLOB ?');
+        args.push(`${prefix.replace(/[*?[]/g, (c) => `[${c}]`)}*`);
       }
       for (const [param, op] of [
         ['StartedTimeBegin', '>='],

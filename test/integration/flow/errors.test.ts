@@ -461,6 +461,27 @@ describe('flows and executions through the API', () => {
     expect(err.message).toContain('Standard or Express');
   });
 
+  it('filters ListExecutions by a name prefix, case-sensitively and literally', async () => {
+    const flow = await ctx.h.createFlow(
+      'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n',
+    );
+    for (const name of ['a_1', 'A_3', 'a-2', 'ab1']) await ctx.h.start(flow, {}, name);
+    const names = async (prefix: string) =>
+      (
+        await ctx.fnf.call<{ Executions: Array<{ Name: string }> }>('ListExecutions', {
+          FlowName: flow,
+          ExecutionNamePrefix: prefix,
+        })
+      ).Executions.map((e) => e.Name).sort();
+    expect(await names('a_')).toEqual(['a_1']);
+    expect(await names('a')).toEqual(['a-2', 'a_1', 'ab1']);
+    expect(await names('A')).toEqual(['A_3']);
+    // Pattern characters are literal: no name has them (the name rule), so nothing matches.
+    expect(await names('a*')).toEqual([]);
+    expect(await names('a?')).toEqual([]);
+    expect(await names('[a]')).toEqual([]);
+  });
+
   it('filters ListExecutions by start time, and refuses a time that is not RFC 3339', async () => {
     const flow = await ctx.h.createFlow(
       'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: p\n',

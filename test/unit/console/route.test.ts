@@ -1,6 +1,6 @@
 // The console's HTTP API over a small in-memory backend (the real engine is covered by
 // the browser tests): validation, error mapping, paging parameters and the live stream.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type {
   ConsoleBackend,
   ConsoleEvent,
@@ -62,7 +62,7 @@ function createMemoryBackend() {
     history.push(event);
     for (const l of listeners) l({ flowName: 'f', executionName: 'e1', event });
   };
-  return { backend, started, calls, emit, listeners };
+  return { backend, started, calls, emit, listeners, history };
 }
 
 let server: HttpServer;
@@ -169,6 +169,29 @@ describe('console route', () => {
     });
     await stream.read('event: replaced');
     expect(stream.text).not.toContain('event: history\ndata: {"EventId":1');
+    stream.close();
+  });
+
+  it('tells a newer execution under the same name apart even in the same millisecond', async () => {
+    const kept = mem.history.length;
+    onTestFinished(() => {
+      mem.history.length = kept;
+    });
+    const stream = await openEvents('/console/api/flows/f/executions/e1/events');
+    await stream.read('event: snapshot');
+    await stream.read('\n\n');
+    const at = '2026-11-28T18:00:01.000Z';
+    mem.emit({ EventId: 2, Type: 'StepEntered', StepName: 'A', Time: at, EventDetail: '{}' });
+    await stream.read('"StepEntered"');
+    // The newer execution's event 2: same type and time (a frozen or virtual clock), other input.
+    mem.emit({
+      EventId: 2,
+      Type: 'StepEntered',
+      StepName: 'A',
+      Time: at,
+      EventDetail: '{"input":{"new":2}}',
+    });
+    await stream.read('event: replaced');
     stream.close();
   });
 
