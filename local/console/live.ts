@@ -60,7 +60,8 @@ export async function streamExecution(options: {
   // Names can be reused (DeleteFlow, CreateFlow, StartExecution with the same
   // names): another event under an id already sent (a second ExecutionStarted,
   // say) is a newer execution's, and ends the stream. The same event seen
-  // twice is only a duplicate.
+  // twice is only a duplicate. Ids are sent in order, so every id in `sent`
+  // is at most lastSent.
   const sent = new Map<number, string>();
   // All of the event, not its type and time alone: a newer execution under a
   // reused name can write the same type in the same millisecond.
@@ -70,7 +71,7 @@ export async function streamExecution(options: {
     if (replaced) return;
     const had = sent.get(e.EventId);
     if (had === key(e)) return;
-    if (had !== undefined || e.EventId <= lastSent) {
+    if (e.EventId <= lastSent) {
       replaced = true;
       send('replaced', {});
       res.end();

@@ -13,7 +13,7 @@ import type { ExecRow, FlowRow } from './repo';
 import { findTask, type Outcome } from './state';
 import { deriveStepStates } from './step-states';
 import type { ApiParams, ApiResult, FlowEngine } from './types';
-import { eventView, executionView, flowView, isoTime } from './views';
+import { eventView, executionView, flowView } from './views';
 
 /** The FnF API version the engine serves. */
 export const FNF_API_VERSION = '2019-03-15';
@@ -196,7 +196,7 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     },
     updateFlow(p) {
       const current = flowOf(required(p, 'Name'));
-      const type = flowType(p, current.type);
+      flowType(p, current.type);
       const environment = environmentParam(p);
       // ExecutionMode is not an UpdateFlow parameter: a flow keeps its mode.
       const mode = optional(p, 'ExecutionMode');
@@ -212,7 +212,6 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
         definition,
         description: optional(p, 'Description') ?? current.description,
         role_arn: optional(p, 'RoleArn') ?? current.role_arn,
-        type,
         environment: environment ?? current.environment,
         modified_ms: ctx.clock.now(),
       };
@@ -237,12 +236,8 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       // stop at once, in the same transaction: the step in flight is not
       // finished (a late report gets TaskAlreadyCompleted, which workers count
       // as done), and no timer or callback of theirs is left behind.
-      const running = db
-        .prepare("SELECT id FROM flow_executions WHERE flow_id = ? AND status = 'Running'")
-        .pluck()
-        .all(flow.id) as number[];
       core.atomically(() => {
-        for (const id of running) {
+        for (const { id } of repo.runningOfFlow.all(flow.id)) {
           core.transition(id, (t, effects) => {
             if (!t.running) return;
             core.endExecution(
@@ -294,16 +289,11 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       const waitSeconds = Number.isFinite(limits.expressSeconds) ? limits.expressSeconds + 5 : 3600;
       if (repo.exec.get(row.id)?.status === 'Running') await core.waitForEnd(row.id, waitSeconds);
       const end = repo.exec.get(row.id) ?? row;
-      const result: ApiResult = {
-        FlowName: end.flow_name,
-        Name: end.name,
-        Status: end.status,
-        StartedTime: isoTime(end.started_ms),
-      };
+      // DescribeExecution's fields without the definition and input, plus the error.
+      const result = executionView(end, 'metadata');
+      if (end.output !== null) result.Output = end.output;
       if (end.error) result.ErrorCode = end.error;
       if (end.cause) result.ErrorMessage = end.cause;
-      if (end.output !== null) result.Output = end.output;
-      if (end.stopped_ms !== null) result.StoppedTime = isoTime(end.stopped_ms);
       return result;
     },
     stopExecution(p) {

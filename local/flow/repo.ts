@@ -83,6 +83,9 @@ export function createRepo(store: Store) {
       'SELECT flow_name, name FROM flow_executions WHERE id = ?',
     ),
     running: q<{ id: number }>("SELECT id FROM flow_executions WHERE status = 'Running'"),
+    runningOfFlow: q<{ id: number }>(
+      "SELECT id FROM flow_executions WHERE flow_id = ? AND status = 'Running'",
+    ),
     insertExec: q(
       `INSERT INTO flow_executions (flow_id, flow_name, name, status, definition, input, callback_token, started_ms)
        VALUES (@flow_id, @flow_name, @name, 'Running', @definition, @input, @callback_token, @started_ms)`,

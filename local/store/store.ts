@@ -103,7 +103,7 @@ function open(
 ): Store {
   const db = new Database(file ?? ':memory:');
   const synchronous = options.durability === 'full' ? 'FULL' : 'NORMAL';
-  let applied: Database.Statement;
+  let appliedIds: Database.Statement;
   let record: Database.Statement;
   try {
     if (file) {
@@ -124,7 +124,7 @@ function open(
       applied_at INTEGER NOT NULL,
       PRIMARY KEY (component, id)
     )`);
-    applied = db.prepare('SELECT 1 FROM schema_migrations WHERE component = ? AND id = ?');
+    appliedIds = db.prepare('SELECT id FROM schema_migrations WHERE component = ?').pluck();
     record = db.prepare(
       'INSERT INTO schema_migrations (component, id, applied_at) VALUES (?, ?, ?)',
     );
@@ -171,17 +171,15 @@ function open(
         seen.add(m.id);
       }
       // A database a newer queueflow has migrated has tables this one does not know.
-      const rows = db
-        .prepare('SELECT id FROM schema_migrations WHERE component = ?')
-        .all(component) as Array<{ id: string }>;
-      const unknown = rows.map((r) => r.id).filter((id) => !seen.has(id));
+      const done = new Set(appliedIds.all(component) as string[]);
+      const unknown = [...done].filter((id) => !seen.has(id));
       if (unknown.length > 0) {
         throw new Error(
           `${file ?? 'the database'} was written by a newer queueflow (migration ${component}/${unknown[0]} is unknown to this version): upgrade queueflow`,
         );
       }
       for (const m of migrations) {
-        if (applied.get(component, m.id)) continue;
+        if (done.has(m.id)) continue;
         db.transaction(() => {
           db.exec(m.sql);
           record.run(component, m.id, Date.now());
