@@ -123,18 +123,18 @@ export function createStartFlowHandler(deps: StartFlowDeps) {
   async function run(raw: unknown, context: StartFlowContext | undefined, startedAt: number) {
     const request = parseStartFlowRequest(raw, defaults);
     const timeoutS = context?.function?.timeout;
+    // When the function must have answered (a margin before its timeout).
+    const deadline = timeoutS === undefined ? undefined : startedAt + timeoutS * 1000 - MARGIN_MS;
     if (request.sync) {
       // StartSyncExecution always waits: within the function's time, if known.
-      if (timeoutS !== undefined) {
-        request.waitUntilMs = now() + timeoutS * 1000 - MARGIN_MS - (now() - startedAt);
-      }
-    } else if (request.waitSeconds !== undefined && timeoutS !== undefined) {
-      const budgetMs = timeoutS * 1000 - MARGIN_MS - (now() - startedAt);
+      if (deadline !== undefined) request.waitUntilMs = deadline;
+    } else if (request.waitSeconds !== undefined && deadline !== undefined) {
+      const budgetMs = deadline - now();
       const capped = Math.min(request.waitSeconds, Math.max(0, Math.floor(budgetMs / 1000)));
       if (capped > 0) {
         request.waitSeconds = capped;
         // The start (and its retries) comes off the wait, not on top of it.
-        request.waitUntilMs = now() + budgetMs;
+        request.waitUntilMs = deadline;
       } else delete request.waitSeconds;
     } else if (request.waitSeconds === Number.POSITIVE_INFINITY) {
       request.waitSeconds = 60;

@@ -41,8 +41,6 @@ export interface QueueflowConfig {
     roleName: string;
     /** ALIBABA_CLOUD_IMDSV1_DISABLED=true: the hardened mode only. */
     imdsV1Disabled: boolean;
-    /** Tests point this at a local fake (default http://100.100.100.200). */
-    metadataEndpoint?: string;
   };
   /** Use the MNS `-internal` endpoint (inside the region's VPC/classic network). */
   mnsInternal: boolean;
@@ -155,7 +153,6 @@ function roleSource(role: NonNullable<QueueflowConfig['ecsRamRole']>): Credentia
     source = ecsRamRoleCredentials({
       roleName: role.roleName,
       imdsV1Disabled: role.imdsV1Disabled,
-      ...(role.metadataEndpoint ? { endpoint: role.metadataEndpoint } : {}),
     });
     roleSources.set(role, source);
   }

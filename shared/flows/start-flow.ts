@@ -1,4 +1,4 @@
-import type { ExecutionStatus, FlowClient } from '../clients/flow-client';
+import type { Execution, ExecutionStatus, FlowClient } from '../clients/flow-client';
 import { TERMINAL_STATUSES } from '../clients/flow-client';
 import { FlowError } from '../clients/flow-errors';
 import { NAME_PATTERN } from '../fdl/check-context';
@@ -209,19 +209,30 @@ async function startSync(
     }
     throw err;
   }
-  const result: StartFlowResult = {
-    flowName,
-    executionName: e.name,
-    status: e.status,
-    started: true,
-    finished: TERMINAL_STATUSES.has(e.status),
-  };
-  const output = parseOutput(e.output);
-  if (output !== undefined) result.output = output;
+  const result = toResult(flowName, e.name, e, true);
   if (e.errorCode) result.error = e.errorCode;
   if (e.errorMessage) result.cause = e.errorMessage;
-  if (e.startedTime) result.startedTime = e.startedTime;
-  if (e.stoppedTime) result.stoppedTime = e.stoppedTime;
+  return result;
+}
+
+/** Where an execution stands, as startFlow answers it. */
+function toResult(
+  flowName: string,
+  executionName: string,
+  execution: Execution,
+  started: boolean,
+): StartFlowResult {
+  const result: StartFlowResult = {
+    flowName,
+    executionName,
+    status: execution.status,
+    started,
+    finished: TERMINAL_STATUSES.has(execution.status),
+  };
+  const output = parseOutput(execution.output);
+  if (output !== undefined) result.output = output;
+  if (execution.startedTime) result.startedTime = execution.startedTime;
+  if (execution.stoppedTime) result.stoppedTime = execution.stoppedTime;
   return result;
 }
 
@@ -293,16 +304,5 @@ export async function startFlow(
   if (waitSeconds > 0 && !TERMINAL_STATUSES.has(execution.status)) {
     execution = await deps.flow.describeExecution({ flowName, executionName: name, waitSeconds });
   }
-  const result: StartFlowResult = {
-    flowName,
-    executionName: name,
-    status: execution.status,
-    started,
-    finished: TERMINAL_STATUSES.has(execution.status),
-  };
-  const output = parseOutput(execution.output);
-  if (output !== undefined) result.output = output;
-  if (execution.startedTime) result.startedTime = execution.startedTime;
-  if (execution.stoppedTime) result.stoppedTime = execution.stoppedTime;
-  return result;
+  return toResult(flowName, name, execution, started);
 }

@@ -1,6 +1,7 @@
 import type { FlowClient } from '../clients/flow-client';
 import { type QueueClient, QueueError, type ReceivedMessage } from '../clients/queue-client';
 import { realSleep, type Sleep } from '../clients/retry';
+import { classifyError } from './classify';
 import { decodeTaskMessage } from './envelope';
 import { isDone, processTask, type TaskResult } from './process-task';
 import type { HandlerRegistry } from './registry';
@@ -304,7 +305,8 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
           return {
             outcome: 'retry',
             durationMs: Date.now() - t.startedAt,
-            error: { code: 'WorkerError', message: String(err), retryable: true },
+            // classifyError's text never throws, whatever was thrown.
+            error: { ...classifyError(err), code: 'WorkerError', retryable: true },
           };
         });
       } finally {
