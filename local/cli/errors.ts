@@ -6,6 +6,12 @@
 
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENOTFOUND']);
 
+/** What to do when no local stack answers: the lines every command prints. */
+export const START_STACK_HINT = [
+  'Start a local stack in another terminal with `npm start` or `npx queueflow local`,',
+  'or point at a running one with --endpoint <url> or QUEUEFLOW_ENDPOINT.',
+];
+
 /** A URL's query is cut: the SDKs put AccessKeyId, nonce and signature there. */
 export function withoutQueries(text: string): string {
   return text.replace(/(https?:\/\/[^\s?]+)\?[^\s,]*/g, '$1');
@@ -32,11 +38,9 @@ export function formatCliError(err: unknown): string {
   // httpx glues "connect ECONNREFUSED 127.0.0.1:1" and "POST http://... failed." together.
   message = withoutQueries(message).replace(/(\d)(GET|POST|PUT|DELETE) (https?:)/, '$1; $2 $3');
   if (CONNECTION_CODES.has(code)) {
-    return [
-      `nothing answers at the endpoint (${code}): ${message}`,
-      'Start a local stack in another terminal with `npm start` or `npx queueflow local`,',
-      'or point at a running one with --endpoint <url> or QUEUEFLOW_ENDPOINT.',
-    ].join('\n');
+    return [`nothing answers at the endpoint (${code}): ${message}`, ...START_STACK_HINT].join(
+      '\n',
+    );
   }
   // pop-core rejects with the service's Code and "<Message>, URL: <request url>":
   // the code is what to search the docs for, the URL is only the endpoint again.

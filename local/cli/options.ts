@@ -26,3 +26,14 @@ export function parsePositiveInt(value: string): number {
 export function envWithEndpoint(endpoint: string | undefined): NodeJS.ProcessEnv {
   return endpoint ? { ...process.env, QUEUEFLOW_ENDPOINT: endpoint } : process.env;
 }
+
+/** Where the CLI's local commands look for the stack when nothing says otherwise. */
+export const DEFAULT_ENDPOINT = 'http://127.0.0.1:9300';
+
+/**
+ * ` --endpoint <url>` for a printed hint, unless `endpoint` is the default:
+ * pasted as shown, a hint must reach the same stack.
+ */
+export function endpointFlag(endpoint: string): string {
+  return endpoint === DEFAULT_ENDPOINT ? '' : ` --endpoint ${endpoint}`;
+}

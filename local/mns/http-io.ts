@@ -31,13 +31,13 @@ export function parseQuery(rawUrl: string): Query {
  * A `true`/`false` query flag (absent: false). Anything else is refused rather
  * than read as false: `peekonly=TRUE` must not turn a peek into a receive.
  */
-export function queryFlag(q: Query, name: string, display: string): boolean {
+export function queryFlag(q: Query, name: string): boolean {
   const v = q.get(name);
   if (v === undefined || v === 'false') return false;
   if (v === 'true') return true;
   throw new MnsError(
     'InvalidArgument',
-    `The query parameter ${display} must be true or false; got "${v}".`,
+    `The query parameter ${name} must be true or false; got "${v}".`,
   );
 }
 

@@ -81,7 +81,7 @@ export async function getMessages(r: MnsRequest, queue: string): Promise<void> {
   const rawN = r.query.get('numofmessages');
   const batch = rawN !== undefined;
   const n = intField(rawN, 'numOfMessages', 1, MESSAGE_LIMITS.batch) ?? 1;
-  if (queryFlag(r.query, 'peekonly', 'peekonly')) {
+  if (queryFlag(r.query, 'peekonly')) {
     const peeked = r.service.peekMessages(queue, n);
     if (peeked.length === 0) throw new MnsError('MessageNotExist');
     replyMessages(r, batch, peeked.map(peekFields));

@@ -7,7 +7,7 @@ import { elements, xmlDocument } from './xml';
 /** PUT /queues/{name}: CreateQueue (201/204/409), or SetQueueAttributes with ?metaoverride=true. */
 export function putQueue(r: MnsRequest, name: string): void {
   const attrs = parseQueueAttributes(r.body);
-  if (queryFlag(r.query, 'metaoverride', 'metaoverride')) {
+  if (queryFlag(r.query, 'metaoverride')) {
     r.service.setQueueAttributes(name, attrs);
     reply(r.res, r.requestId, 204);
     return;

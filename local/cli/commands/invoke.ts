@@ -3,7 +3,9 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { LOCAL_ACCOUNT_ID, LOCAL_CREDENTIALS, LOCAL_REGION } from '../../../shared/clients/config';
 import { createFunctionClient, FunctionError } from '../../../shared/clients/function-client';
 import { HTTP_TRIGGER_PREFIX } from '../../fc/http-trigger-route';
+import { START_STACK_HINT } from '../errors';
 import { type CommandIo, processIo } from '../io';
+import { DEFAULT_ENDPOINT } from '../options';
 import { signTriggerRequest } from '../sign-acs3';
 
 /** Where the command writes and reads; the process by default, captured in tests. */
@@ -74,10 +76,7 @@ function parseMethodOption(value: string): string {
 }
 
 function resolveEndpoint(opts: { endpoint?: string }): string {
-  return (opts.endpoint ?? process.env.QUEUEFLOW_ENDPOINT ?? 'http://127.0.0.1:9300').replace(
-    /\/+$/,
-    '',
-  );
+  return (opts.endpoint ?? process.env.QUEUEFLOW_ENDPOINT ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
 }
 
 function errorCode(err: unknown): string | undefined {
@@ -91,8 +90,7 @@ function errorCode(err: unknown): string | undefined {
 function unreachable(endpoint: string, code: string): string {
   return [
     `queueflow invoke: no local stack answers at ${endpoint} (${code}).`,
-    'Start one in another terminal with `npm start` or `npx queueflow local`,',
-    'or point at a running one with --endpoint <url> or QUEUEFLOW_ENDPOINT.',
+    ...START_STACK_HINT,
   ].join('\n');
 }
 

@@ -16,7 +16,7 @@ import { loadProject } from '../../project/load';
 import type { Project } from '../../project/model';
 import { type LocalStack, startLocalStack } from '../../stack';
 import { DATABASE_FILE, DEFAULT_DATA_DIR } from '../../store/store';
-import { parsePort } from '../options';
+import { endpointFlag, parsePort } from '../options';
 
 interface LocalOptions {
   port: number;
@@ -94,14 +94,6 @@ Examples:
       const code = await runLocal(opts);
       if (code !== undefined) process.exit(code);
     });
-}
-
-/**
- * ` --endpoint <url>` for the hints the banner prints, unless the stack is where
- * the CLI looks by default: pasted as shown, a hint must reach this stack.
- */
-function endpointFlag(endpoint: string): string {
-  return endpoint === 'http://127.0.0.1:9300' ? '' : ` --endpoint ${endpoint}`;
 }
 
 async function runLocal(opts: LocalOptions): Promise<number | undefined> {

@@ -5,7 +5,7 @@ import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET } from '../../credentials'
 import { createRenderState, renderEventLine } from '../../flow/history-render';
 import type { HistoryEvent, SyncExecutionAnswer } from '../../flow/types';
 import { isLoopbackName } from '../../http/browser-guard';
-import { parsePositiveInt } from '../options';
+import { DEFAULT_ENDPOINT, endpointFlag, parsePositiveInt } from '../options';
 
 /** Where and as whom the FnF commands talk. */
 export interface FnfTarget {
@@ -14,7 +14,6 @@ export interface FnfTarget {
   accessKeySecret: string;
 }
 
-const DEFAULT_ENDPOINT = 'http://127.0.0.1:9300';
 const POST = { method: 'POST', timeout: 30_000 };
 /** StartSyncExecution answers when the execution ends: an Express one runs 5 minutes at most. */
 const SYNC_POST = { method: 'POST', timeout: 330_000 };
@@ -149,10 +148,9 @@ export async function runStartExecution(
   }
   if (!opts.follow) {
     // The hint names a non-default endpoint, so it can be pasted as it is.
-    const endpoint = opts.endpoint === DEFAULT_ENDPOINT ? '' : ` --endpoint ${opts.endpoint}`;
     write(`started execution ${started.Name} of flow ${flow} (${started.Status})`);
     write(
-      `see its steps with: queueflow history ${flow} ${started.Name}${endpoint}   (or start with --follow to watch it live)`,
+      `see its steps with: queueflow history ${flow} ${started.Name}${endpointFlag(opts.endpoint)}   (or start with --follow to watch it live)`,
     );
     return started.Status;
   }
