@@ -87,7 +87,8 @@ describe('function client (@alicloud/fc2) against the local runtime', () => {
     // The same payload synchronously is within limits (start-flow then refuses
     // its input as too large for the flow, which is the flow's own limit).
     const sync = await fc.invoke({ functionName: 'start-flow', payload }).catch((e: unknown) => e);
-    expect((sync as { code?: string }).code).not.toBe('EntityTooLarge');
+    expect(sync).toMatchObject({ code: 'UnhandledInvocationError', errorType: 'FlowError' });
+    expect((sync as Error).message).toContain('InvalidArgument: Input exceeds 32768 bytes');
   });
 
   it('raises FunctionError with the API code for an unknown function', async () => {

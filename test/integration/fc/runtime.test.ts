@@ -198,8 +198,8 @@ describe('the local function runtime', () => {
     const a = JSON.parse(first.body.toString('utf8'));
     const b = JSON.parse(second.body.toString('utf8'));
     expect(a).toMatchObject({ initState: 'initialized in init', initCount: 1 });
-    // The same instance is not initialized twice.
-    if (a.pid === b.pid) expect(b.initCount).toBe(1);
+    // No instance is initialized twice (the second call may land on either instance).
+    expect(b).toMatchObject({ initState: 'initialized in init', initCount: 1 });
     const cb = await stack.runtime.invoke('init-cb', '{}');
     expect(cb.ok && JSON.parse(cb.body.toString('utf8')).initState).toBe('initialized by callback');
   });

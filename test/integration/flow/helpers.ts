@@ -27,12 +27,14 @@ export function flowHelpers(fnf: FnfSdk, mns: MnsSdk, stack: LocalStack) {
     async createFlow(
       definition: string,
       name = `f${++n}_${randomUUID().slice(0, 8)}`,
+      mode: 'Standard' | 'Express' = 'Standard',
     ): Promise<string> {
       await fnf.call('CreateFlow', {
         Name: name,
         Definition: definition,
         Description: '',
         Type: 'FDL',
+        ...(mode === 'Express' ? { ExecutionMode: mode } : {}),
       });
       return name;
     },

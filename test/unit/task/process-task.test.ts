@@ -103,8 +103,9 @@ describe('processTask', () => {
     await processTask(msg({ task_token: 't', task_type: 'emoji' }), { registry, flow });
     const report = reports[0];
     if (report?.kind !== 'failed') throw new Error('expected a failure report');
-    expect(report.cause?.length).toBeLessThanOrEqual(4096);
-    expect(report.cause).toMatch(/📦\.\.\.$/);
+    // 9 units of "bad row: ", then whole emoji (2 units each) up to 4093, then "...".
+    expect(report.cause).toBe(`bad row: ${'📦'.repeat(2042)}...`);
+    expect(report.cause?.length).toBe(4096);
   });
 
   it('reports a thrown value that cannot be turned into text, and a numeric TaskError code', async () => {
