@@ -228,20 +228,25 @@ export async function measureForeach(): Promise<{ rate: number; maxStateBytes: n
     });
     let done = 0;
     let maxStateBytes = 0;
+    let measuring = 0;
     while (done < orders.length) {
       const batch = await stack.queues.receiveMessages(QUEUE, { max: 16, waitSeconds: 1 });
       for (const m of batch) {
         const body = JSON.parse(m.body) as { task_token: string };
         stack.engine.reportTaskSucceeded({ TaskToken: body.task_token, Output: '{"ok":true}' });
         stack.queues.deleteMessage(QUEUE, m.receiptHandle);
+        // The bench's own look at the state is kept out of the rate.
+        const q0 = performance.now();
         maxStateBytes = Math.max(
           maxStateBytes,
           (largestState.get() as { n: number | null }).n ?? 0,
         );
+        measuring += performance.now() - q0;
         done++;
       }
     }
-    return { rate: orders.length / ((performance.now() - t0) / 1000), maxStateBytes };
+    const seconds = (performance.now() - t0 - measuring) / 1000;
+    return { rate: orders.length / seconds, maxStateBytes };
   });
 }
 
