@@ -1,6 +1,8 @@
-// Decodes what the EventBridge MNS queue source delivers to FC (reference
-// mns-pop-fc.md §4.2): one CloudEvent object (event mode), an array of them
-// (event-streaming / batch push), or an array of bare `data` objects (RawData).
+// Decodes what the EventBridge MNS queue source delivers to FC (shapes from
+// aliyun/fc-runtime-go-sdk events/README_MNS_Queue.md and the batch push page
+// https://help.aliyun.com/document_detail/2513567.html): one CloudEvent object
+// (event mode), an array of them (event-streaming / batch push), or an array of
+// bare `data` objects (RawData).
 
 /** One queue message taken out of the event. */
 export interface QueueEventMessage {

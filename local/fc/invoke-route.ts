@@ -146,7 +146,8 @@ export type ApiErrorWriter = (
 
 /**
  * Reads an FC request's body. Past `limit` it answers 400 EntityTooLarge, the
- * status FC's error table gives that code (reference fc-runtime §5.2); a
+ * status FC's error table gives that code
+ * (https://www.alibabacloud.com/help/en/functioncompute/error-codes); a
  * caller that hung up mid-body gets nothing, as nobody is left to answer and
  * it is no server fault. Undefined in both cases.
  */

@@ -1,6 +1,7 @@
 import type { PushRetryPolicy, PushRetryStrategy } from '../project/model';
 
-// EventBridge's documented intervals (reference mns-pop-fc.md §4.1): BACKOFF_RETRY
+// EventBridge's documented intervals (EventBridge's retry page,
+// https://www.alibabacloud.com/help/en/eventbridge/user-guide/retry-and-dead-letter): BACKOFF_RETRY
 // waits 10-20 s at random; EXPONENTIAL_DECAY_RETRY waits 1, 2, 4 ... 512 s, then 512 s.
 const EXPONENTIAL_CAP_SECONDS = 512;
 

@@ -51,7 +51,8 @@ export function advanceChoice(
 ): Completion | 'blocked' {
   const r = runChild(run.frame, input, host, runSeq);
   if (r.state === 'blocked') return r.state;
-  // A succeed inside a choice branch ends the enclosing sequences too (reference §2.8).
+  // A succeed inside a choice branch ends the enclosing sequences too (the example at
+  // https://help.aliyun.com/en/document_detail/122500.html).
   const c: Completion = { local: run.frame.local, succeed: r.succeed };
   if (run.goto !== undefined && !r.succeed) c.goto = run.goto;
   return c;

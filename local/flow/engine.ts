@@ -86,7 +86,10 @@ function errorAndCause(p: ApiParams, errorRequired: boolean): { error?: string; 
   return { ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) };
 }
 
-/** The execution states ListExecutions can filter by (reference §6.3; this engine never reports Starting). */
+/**
+ * The execution states ListExecutions can filter by (the Status values in the fnf-20190315 models
+ * of aliyun/alibabacloud-typescript-sdk); this engine never reports Starting.
+ */
 const EXECUTION_STATUSES = new Set([
   'Starting',
   'Running',

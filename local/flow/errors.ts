@@ -1,6 +1,9 @@
 import { PopError } from '../pop/errors';
 
-/** An FnF API error: the cloud's code and HTTP status (reference fdl-fnf.md §6.5). */
+/**
+ * An FnF API error: the cloud's code and HTTP status, as the per-action error tables of FnF's
+ * 2019-03-15 API metadata give them (read in a public copy of that metadata).
+ */
 export class FnfError extends PopError {
   override name = 'FnfError';
 }

@@ -4,7 +4,8 @@ import type { FunctionInvokeResult } from './types';
 
 /**
  * Turns a function result into a task outcome. FC functions often return the
- * JSON text of a JSON string of an object (reference §2.2.2), so a string is
+ * JSON text of a JSON string of an object (the functions of the awesome-fnf
+ * trip-booking-order-processing sample return JSON text), so a string is
  * parsed once more; anything but an object is `FnF.InvalidLocal`.
  */
 export function invokeOutcome(res: FunctionInvokeResult): Outcome {

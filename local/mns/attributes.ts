@@ -30,8 +30,10 @@ export const DEFAULT_ATTRIBUTES: Readonly<QueueAttributes> = {
 };
 
 /**
- * Numeric attribute ranges (reference §1.4), in the unit the error message
- * names: the one table the service's checks and the HTTP parser both read.
+ * Numeric attribute ranges, in the unit the error message names (the CreateQueue and
+ * SetQueueAttributes pages: https://help.aliyun.com/zh/mns/developer-reference/createqueue,
+ * https://www.alibabacloud.com/help/doc-detail/35130.html; MaxReceiveCount is our DLQ
+ * extension): the one table the service's checks and the HTTP parser both read.
  */
 export const RANGES = {
   DelaySeconds: [0, 604_800, 'seconds'],

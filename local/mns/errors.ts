@@ -1,6 +1,7 @@
 /**
  * The MNS error codes the local queue service answers with, their HTTP status
- * and the cloud's message wording (reference §1.6). The code is the contract:
+ * and the cloud's message wording (https://help.aliyun.com/document_detail/27501.htm).
+ * The code is the contract:
  * the Node SDK turns it into `err.name = 'MNS' + Code + 'Error'`.
  */
 export const MNS_ERRORS = {

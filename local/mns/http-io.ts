@@ -2,7 +2,11 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MnsError } from './errors';
 import { elements, xmlDocument } from './xml';
 
-/** Query parameters by lower-cased name (the SDKs disagree on case, reference §1.2). */
+/**
+ * Query parameters by lower-cased name. The SDKs disagree on case: @alicloud/mns 1.2.0 sends
+ * `receiptHandle` for ChangeMessageVisibility, aliyun-mns-python-sdk and aliyun-mns-go-sdk
+ * `ReceiptHandle`.
+ */
 export type Query = Map<string, string>;
 
 /**
@@ -61,7 +65,8 @@ export function reply(
   ];
   if (headers) for (const [k, v] of Object.entries(headers)) out.push(k, v);
   if (body !== undefined) {
-    // Without text/xml the Node SDK silently ignores the body, errors included (reference §1.1).
+    // Without text/xml the Node SDK silently ignores the body, errors included (@alicloud/mns
+    // 1.2.0 lib/client.js parses only text/xml and application/xml).
     out.push('content-type', 'text/xml;charset=utf-8', 'content-length', Buffer.byteLength(body));
   } else {
     out.push('content-length', 0);

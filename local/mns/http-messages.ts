@@ -13,7 +13,10 @@ import {
 import type { PeekedMessage, ReceivedMessage } from './types';
 import { elements, xmlDocument } from './xml';
 
-/** An empty long poll ends this long before `waitseconds`, inside the SDK's socket timeout (reference §2.5). */
+/**
+ * An empty long poll ends this long before `waitseconds`, inside the SDK's socket timeout
+ * (see docs/mns.md).
+ */
 export const LONG_POLL_EARLY_MS = 250;
 
 /** POST /queues/{name}/messages: SendMessage (`<Message>`) or BatchSendMessage (`<Messages>`). */
@@ -169,7 +172,8 @@ export function changeVisibility(r: MnsRequest, queue: string): void {
   if (rawVt === undefined || rawVt === '') throw new MnsError('MissingVisibilityTimeout');
   const seconds = attributeField(rawVt, 'VisibilityTimeout')!;
   const out = r.service.changeVisibility(queue, handle, seconds);
-  // The root must be ChangeVisibility: the Node SDK reads exactly that key (reference §1.2).
+  // The root must be ChangeVisibility: the Node SDK reads exactly that key (@alicloud/mns 1.2.0
+  // lib/client.js).
   reply(
     r.res,
     r.requestId,

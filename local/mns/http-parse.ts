@@ -54,7 +54,7 @@ export function parseQueueAttributes(body: string): Partial<QueueAttributes> {
   }
   const logging = text(queue, 'LoggingEnabled')?.trim();
   if (logging && logging !== 'undefined') {
-    // Python sends True/False, Go true/false (reference §1.4).
+    // aliyun-mns-python-sdk sends True/False, aliyun-mns-go-sdk true/false.
     if (!/^(true|false)$/i.test(logging)) {
       throw new MnsError('InvalidArgument', 'The value of LoggingEnabled should be True or False.');
     }

@@ -17,7 +17,8 @@ export function createMessageIdFactory(): (nowMs: number) => string {
 
 /**
  * Receipt handles: `<seq base36>-<random hex>`. Only `[0-9a-z-]`, because the
- * Node SDK puts handles in the query string raw (reference §1.2); the seq part
+ * Node SDK puts handles in the query string unencoded (@alicloud/mns 1.2.0
+ * lib/client.js); the seq part
  * makes the lookup a primary-key read, the random part makes each receive's
  * handle new and unguessable from the previous one.
  */

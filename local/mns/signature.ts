@@ -8,9 +8,10 @@ import { md5Hex } from './ids';
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
 /**
- * The MNS string to sign (reference §1.3): VERB, Content-MD5, Content-Type,
- * Date, the sorted `x-mns-*` headers, then the resource exactly as on the
- * request line (raw `req.url`: never decoded or re-sorted).
+ * The MNS string to sign (https://help.aliyun.com/document_detail/27487.html):
+ * VERB, Content-MD5, Content-Type, Date, the sorted `x-mns-*` headers, then the
+ * resource exactly as on the request line (raw `req.url`: never decoded or
+ * re-sorted; checked locally against @alicloud/mns 1.2.0's signatures).
  */
 export function mnsStringToSign(req: IncomingMessage): string {
   const h = req.headers;
@@ -22,7 +23,10 @@ export function mnsStringToSign(req: IncomingMessage): string {
   return `${req.method}\n${headerValue(h['content-md5'])}\n${headerValue(h['content-type'])}\n${requestDate(req)}\n${mnsHeaders}${req.url ?? '/'}`;
 }
 
-/** `Date`, or `x-mns-date` standing in for it when a client cannot set Date (reference §1.3). */
+/**
+ * `Date`, or `x-mns-date` standing in for it when a client cannot set Date
+ * (https://help.aliyun.com/document_detail/27487.html).
+ */
 function requestDate(req: IncomingMessage): string {
   return headerValue(req.headers.date) || headerValue(req.headers['x-mns-date']);
 }
@@ -54,7 +58,8 @@ export function verifyMnsRequest(req: IncomingMessage, secrets: SecretLookup): v
 
 /**
  * Checks Content-MD5 when present. The official SDKs send base64 of the HEX
- * digest (reference §1.3 quirk); RFC 1864's base64 of the raw digest is accepted too.
+ * digest (@alicloud/mns 1.2.0, aliyun-mns-python-sdk and aliyun-mns-go-sdk all do);
+ * RFC 1864's base64 of the raw digest is accepted too.
  */
 export function verifyContentMd5(req: IncomingMessage, body: Buffer): void {
   const given = headerValue(req.headers['content-md5']);

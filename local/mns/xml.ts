@@ -19,7 +19,8 @@ const plain = new XMLParser({ ...options, processEntities: false });
 export type XmlNode = { [key: string]: unknown };
 
 /**
- * Parses a request body. The Node SDK concatenates values raw (reference §2.3),
+ * Parses a request body. The Node SDK concatenates values raw (toXMLBuffer in
+ * @alicloud/mns 1.2.0 lib/helper.js),
  * so a body with `<` or `&` arrives as malformed XML: that is MalformedXML (400),
  * as the cloud answers; CDATA sections pass through, as they do in the cloud.
  */

@@ -1,7 +1,8 @@
 import type { PushRetryPolicy, PushRetryStrategy } from './model';
 import type { PropsReader } from './props-reader';
 
-// EventBridge's push retry strategies (reference mns-pop-fc.md §4.1): BACKOFF_RETRY
+// EventBridge's push retry strategies (EventBridge's retry page,
+// https://www.alibabacloud.com/help/en/eventbridge/user-guide/retry-and-dead-letter): BACKOFF_RETRY
 // retries 3 times; EXPONENTIAL_DECAY_RETRY retries 176 times over about a day.
 const DEFAULT_RETRIES: Record<PushRetryStrategy, number> = {
   BACKOFF_RETRY: 3,
@@ -33,7 +34,8 @@ export function queueNameFromArn(arn: string): string | undefined {
 /**
  * Reads `errorsTolerance`, `retryStrategy` and `deadLetterQueue` from a trigger's
  * `runOptions`. Keys are camelCase at this level and capitalised inside
- * retryStrategy and deadLetterQueue (reference sdevs.md); EventBridge ignores a
+ * retryStrategy and deadLetterQueue (as devsapp/fc3's __tests__/complete-props.yaml writes
+ * them); EventBridge ignores a
  * mis-cased key, so it is refused here rather than silently dropped.
  */
 export function readPushRetryPolicy(

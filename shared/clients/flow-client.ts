@@ -202,7 +202,7 @@ export function createFlowClient(options: FlowClientOptions): FlowClient {
   const policy = options.retry ?? DEFAULT_RETRY;
   const timeout = options.timeoutMs ?? 10_000;
 
-  // POST for the writes, as the FnF SDK sends them (reference fdl-fnf.md §6.2).
+  // POST for the writes, as the FnF SDK sends them (@alicloud/fnf-2019-03-15 1.2.0 lib/client.js).
   async function call(
     action: string,
     params: Raw,

@@ -32,7 +32,7 @@ export function isRetryableQueueCode(code: string): boolean {
 
 /**
  * @alicloud/mns throws a plain Error named `MNS<Code>Error` and sets no code
- * (reference mns-pop-fc.md §2.4), so the code is recovered from the name.
+ * (see @alicloud/mns 1.2.0 lib/client.js), so the code is recovered from the name.
  */
 export function toQueueError(err: unknown, action: string): QueueError {
   if (err instanceof QueueError) return err;
@@ -58,7 +58,8 @@ export function toQueueError(err: unknown, action: string): QueueError {
 const XML_TEXT: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '\r': '&#13;' };
 
 /**
- * @alicloud/mns puts a body into its request XML as is (reference §2.3), so a
+ * @alicloud/mns puts a body into its request XML as is (toXMLBuffer in its 1.2.0
+ * lib/helper.js), so a
  * body with `&` or `<` (a URL query, HTML, any JSON holding them) would be
  * malformed XML, and a raw CR would come back as LF. Escaped, the service reads
  * back exactly the body given; its MD5 and size limits apply to that body.
@@ -174,7 +175,7 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
       ...(c.securityToken ? { securityToken: c.securityToken } : {}),
       endpoint: options.endpoint,
       // The SDK's 30 s connect timeout is a socket idle timeout that kills a full
-      // 30 s long poll (reference §2.5); give long polls room.
+      // 30 s long poll (seen locally with @alicloud/mns 1.2.0 and httpx); give long polls room.
       connectTimeout: 35_000,
       readTimeout: 40_000,
     });

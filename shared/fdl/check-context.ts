@@ -8,7 +8,11 @@ export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
 /** MNS queue and topic names: letters, digits, `-`; start with a letter or digit; at most 256 characters. */
 export const MNS_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,255}$/;
 
-/** The `$context` fields FDL v1 defines (reference §3.3). */
+/**
+ * The `$context` fields FDL v1 is known to have: `task.token` from the MNS topic
+ * integration page (https://help.aliyun.com/document_detail/157027.html), the
+ * flow and execution names from the awesome-fnf oss-copy sample. No other field is confirmed.
+ */
 export const CONTEXT_PATHS = [
   '$context.task.token',
   '$context.execution.name',

@@ -80,7 +80,12 @@ export function stepTypesWithField(field: string): StepType[] {
   return STEP_TYPES.filter((t) => STEP_FIELDS[t].includes(field));
 }
 
-/** Limits from the reference (§1.1, §2.2) that the validator enforces. */
+/**
+ * Limits the validator enforces, from the public docs: the FnF limits page
+ * https://help.aliyun.com/document_detail/2849627.html, the task step page
+ * https://help.aliyun.com/en/document_detail/122494.html (retry intervals) and the
+ * child-flow page https://help.aliyun.com/en/document_detail/149829.html (one year).
+ */
 export const LIMITS = {
   nameMaxLength: 128,
   parallelBranches: 100,

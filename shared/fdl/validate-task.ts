@@ -203,7 +203,8 @@ function hasParamPath(value: Json): boolean {
 function checkServiceParams(w: Walk, step: TaskStep, kind: string | undefined, path: string): void {
   const params = step.serviceParams!;
   const listed = kind ? SERVICE_PARAMS[kind] : undefined;
-  // `action: fnf:StartExecution` names the flow in its parameters (reference §2.2).
+  // `action: fnf:StartExecution` names the flow in its parameters (undocumented; the awesome-fnf
+  // oss-copy sample does so in flows/copy-multiple-files.flow.yml).
   const known =
     listed && step.action !== undefined ? { keys: [...listed.keys, 'FlowName'] } : listed;
   for (const [key, value] of Object.entries(params)) {

@@ -72,7 +72,7 @@ export function createSdkClient(
   });
 }
 
-/** The `err.name` the SDK gives an MNS error code (it sets no `code`, reference §2.4). */
+/** The `err.name` @alicloud/mns 1.2.0 gives an MNS error code (it sets no `code`; lib/client.js). */
 export function sdkErrorName(code: string): string {
   return `MNS${code}Error`;
 }

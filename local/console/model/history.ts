@@ -8,7 +8,7 @@ export interface HistoryEvent {
   Type: string;
   StepName?: string;
   Time: string;
-  /** JSON text; its schema is the engine's (reference §6.4 leaves it open). */
+  /** JSON text; its schema is the engine's (the API docs leave it open; see docs/engine.md). */
   EventDetail?: string;
 }
 

@@ -69,7 +69,7 @@ describe('long polling', () => {
     const err = await rejection(t.mns.receiveMessage(q, 1));
     const elapsed = Date.now() - started;
     expect(err.name).toBe(sdkErrorName('MessageNotExist'));
-    // Ends ~250 ms early (reference §2.5): after most of the wait, but before the full second.
+    // Ends ~250 ms early (see docs/mns.md): after most of the wait, but before the full second.
     expect(elapsed).toBeGreaterThanOrEqual(700);
     expect(elapsed).toBeLessThan(1_000);
   });

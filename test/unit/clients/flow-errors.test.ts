@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FlowError, toFlowError } from '../../../shared/clients/flow-errors';
 import { withRetry } from '../../../shared/clients/retry';
 
-// Shapes as @alicloud/pop-core and httpx throw them (reference mns-pop-fc.md §3.4).
+// Shapes as @alicloud/pop-core 1.8.0 (lib/rpc.js) and httpx 2.3.3 throw them.
 function popError(code: string, status: number): Error {
   const err = new Error(`${code} message, URL: http://x/`) as Error & Record<string, unknown>;
   err.name = `${code}Error`;

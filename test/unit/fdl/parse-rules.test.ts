@@ -955,7 +955,7 @@ describe('parseFlow: totality', () => {
 });
 
 describe('parseFlow: smaller rules', () => {
-  it('takes FlowName in the parameters of an fnf:StartExecution action, as the reference shows', () => {
+  it('takes FlowName in the parameters of an fnf:StartExecution action, as awesome-fnf oss-copy does', () => {
     const r = parseFlow(
       'version: v1\ntype: flow\nsteps:\n  - type: task\n    name: start\n    action: fnf:StartExecution\n    serviceParams:\n      FlowName: $.flow_name\n      ExecutionName: $.name\n      Input: $\n',
     );
