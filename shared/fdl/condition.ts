@@ -36,7 +36,7 @@ class ConditionSyntaxError extends Error {
 const COMPARE_OPS = new Set(['==', '!=', '<', '<=', '>', '>=']);
 const MAX_DEPTH = 64;
 // A chain of && / || builds a tree as deep as it is long, walked recursively: capped.
-const MAX_JOINS = 256;
+const MAX_TERMS = 256;
 
 /**
  * Parses a choice condition once (so syntax errors show at validate time). Grammar:
@@ -205,9 +205,10 @@ class Parser {
 
   private join(): void {
     this.i++;
-    if (++this.joins > MAX_JOINS) {
+    // n joins make n + 1 terms.
+    if (++this.joins + 1 > MAX_TERMS) {
       throw new ConditionSyntaxError(
-        `condition joins more than ${MAX_JOINS} terms with && and ||`,
+        `condition joins more than ${MAX_TERMS} terms with && and ||`,
         this.peek().at,
       );
     }

@@ -12,6 +12,8 @@ export interface FnfTarget {
   endpoint: string;
   accessKeyId: string;
   accessKeySecret: string;
+  /** An STS token, from $ALIBABA_CLOUD_SECURITY_TOKEN with the exported key. */
+  securityToken?: string;
 }
 
 const POST = { method: 'POST', timeout: 30_000 };
@@ -26,6 +28,7 @@ export function createFnfRpc(t: FnfTarget): RPCClient {
     apiVersion: '2019-03-15',
     accessKeyId: t.accessKeyId,
     accessKeySecret: t.accessKeySecret,
+    ...(t.securityToken ? { securityToken: t.securityToken } : {}),
   });
 }
 
@@ -43,7 +46,7 @@ export function withTargetOptions(cmd: Command): Command {
     )
     .option(
       '--access-key-secret <secret>',
-      'AccessKeySecret (default: the local secret for a local endpoint, else $ALIBABA_CLOUD_ACCESS_KEY_SECRET)',
+      'AccessKeySecret (default: the local secret for a local endpoint, else $ALIBABA_CLOUD_ACCESS_KEY_SECRET; with the exported key, $ALIBABA_CLOUD_SECURITY_TOKEN is sent too)',
     );
 }
 
@@ -51,7 +54,9 @@ export function withTargetOptions(cmd: Command): Command {
  * The target from the options, the environment, then the local stack defaults.
  * A local endpoint gets the local key unless one is passed as an option: an
  * AccessKey exported for the cloud would only be refused there, and its id
- * would be sent to a local port.
+ * would be sent to a local port. Any other endpoint needs a key, from the
+ * options or the environment; without one this throws (the local key would
+ * only be refused there).
  */
 export function resolveTarget(
   opts: Partial<FnfTarget>,
@@ -64,18 +69,25 @@ export function resolveTarget(
   } catch {
     // An invalid URL fails on the first call, with the client's own message.
   }
-  const local = isLoopbackName(host);
-  return {
-    endpoint,
-    accessKeyId:
-      opts.accessKeyId ??
-      (local ? undefined : env.ALIBABA_CLOUD_ACCESS_KEY_ID) ??
-      LOCAL_ACCESS_KEY_ID,
-    accessKeySecret:
-      opts.accessKeySecret ??
-      (local ? undefined : env.ALIBABA_CLOUD_ACCESS_KEY_SECRET) ??
-      LOCAL_ACCESS_KEY_SECRET,
-  };
+  if (isLoopbackName(host)) {
+    return {
+      endpoint,
+      accessKeyId: opts.accessKeyId ?? LOCAL_ACCESS_KEY_ID,
+      accessKeySecret: opts.accessKeySecret ?? LOCAL_ACCESS_KEY_SECRET,
+    };
+  }
+  const accessKeyId = opts.accessKeyId ?? env.ALIBABA_CLOUD_ACCESS_KEY_ID;
+  const accessKeySecret = opts.accessKeySecret ?? env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
+  if (!accessKeyId || !accessKeySecret) {
+    throw new Error(
+      `${endpoint} is not a local stack, and no AccessKey ${accessKeyId ? 'secret ' : ''}is set: ` +
+        'pass --access-key-id and --access-key-secret, or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET',
+    );
+  }
+  // A token belongs to the exported key, not to one passed as an option.
+  const securityToken =
+    opts.accessKeyId === undefined ? env.ALIBABA_CLOUD_SECURITY_TOKEN || undefined : undefined;
+  return { endpoint, accessKeyId, accessKeySecret, ...(securityToken ? { securityToken } : {}) };
 }
 
 /** Reads `--input`: JSON text, or `@file` holding JSON. Must be an object. */

@@ -203,4 +203,30 @@ steps:
         .accessKeyId,
     ).toBe('mine');
   });
+
+  it('needs an AccessKey for an endpoint that is not local, and sends the exported STS token with the exported key', () => {
+    const cloud = 'https://123.cn-hangzhou.fnf.aliyuncs.com';
+    // Never the local key (it would only be refused there).
+    expect(() => resolveTarget({ endpoint: cloud }, {})).toThrow(
+      /is not a local stack, and no AccessKey is set: pass --access-key-id and --access-key-secret, or set ALIBABA_CLOUD_ACCESS_KEY_ID/,
+    );
+    expect(() =>
+      resolveTarget({ endpoint: cloud }, { ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIcloud' }),
+    ).toThrow(/no AccessKey secret is set/);
+    const sts = {
+      ALIBABA_CLOUD_ACCESS_KEY_ID: 'STS.id',
+      ALIBABA_CLOUD_ACCESS_KEY_SECRET: 's',
+      ALIBABA_CLOUD_SECURITY_TOKEN: 'tok',
+    };
+    expect(resolveTarget({ endpoint: cloud }, sts)).toEqual({
+      endpoint: cloud,
+      accessKeyId: 'STS.id',
+      accessKeySecret: 's',
+      securityToken: 'tok',
+    });
+    // A key passed as options is a different key: the exported token is not its.
+    expect(
+      resolveTarget({ endpoint: cloud, accessKeyId: 'LTAImine', accessKeySecret: 'x' }, sts),
+    ).toEqual({ endpoint: cloud, accessKeyId: 'LTAImine', accessKeySecret: 'x' });
+  });
 });
