@@ -1,3 +1,6 @@
+/** MNS's smallest visibility timeout: "release now" is "visible again in 1 s". */
+export const RELEASE_SECONDS = 1;
+
 /** ReportTaskFailed limits (FnF API): Error 1–128 characters, Cause at most 4096. */
 export const REPORT_LIMITS = Object.freeze({ errorMax: 128, causeMax: 4096 });
 

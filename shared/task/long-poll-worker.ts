@@ -3,6 +3,7 @@ import { type QueueClient, QueueError, type ReceivedMessage } from '../clients/q
 import { realSleep, type Sleep } from '../clients/retry';
 import { classifyError } from './classify';
 import { decodeTaskMessage } from './envelope';
+import { RELEASE_SECONDS } from './limits';
 import { isDone, processTask, type TaskResult } from './process-task';
 import type { HandlerRegistry } from './registry';
 
@@ -83,9 +84,6 @@ interface InFlight {
   timer?: ReturnType<typeof setTimeout>;
   done: Promise<void>;
 }
-
-/** MNS's smallest visibility timeout: "release now" is "visible again in 1 s". */
-const RELEASE_SECONDS = 1;
 
 function taskTypeOf(m: ReceivedMessage): { taskType?: string } {
   try {

@@ -4,6 +4,7 @@ import {
   QueueError,
   type ReceivedMessage,
 } from '../clients/queue-client';
+import { RELEASE_SECONDS } from './limits';
 
 /** What a redrive did. */
 export interface RedriveResult {
@@ -57,7 +58,7 @@ function sendChunks(messages: readonly ReceivedMessage[]): ReceivedMessage[][] {
  * second report of a task gets TaskAlreadyCompleted, which the worker counts as
  * done). A message the target refuses (or a send call that fails) stops the
  * redrive with a QueueError once the messages that did go are deleted; the rest
- * stay in `from`, visible again after the visibility timeout. Ends when `from`
+ * stay in `from`, visible again a second later. Ends when `from`
  * is empty or `max` is reached.
  * @example await redriveMessages({ queue, from: 'queueflow-tasks-dlq', to: 'queueflow-tasks' });
  */
@@ -109,13 +110,16 @@ export async function redriveMessages(options: RedriveOptions): Promise<RedriveR
       options.onBatch?.({ ...totals });
     }
     if (failure !== undefined) {
-      // What was received but not sent goes back into `from` now, not after its
-      // visibility timeout: a corrected rerun must find it there.
+      // What was received but not sent goes back into `from` in a second (MNS's
+      // shortest visibility timeout), not after the queue's: a corrected rerun
+      // must find it there. If that fails too, it comes back after the queue's.
       const kept = new Set(sent);
       await Promise.all(
         batch
           .filter((m) => !kept.has(m.receiptHandle))
-          .map((m) => queue.changeVisibility(from, m.receiptHandle, 0).catch(() => {})),
+          .map((m) =>
+            queue.changeVisibility(from, m.receiptHandle, RELEASE_SECONDS).catch(() => {}),
+          ),
       );
       throw failure;
     }

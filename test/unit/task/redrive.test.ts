@@ -37,7 +37,11 @@ function fakeQueue(options: {
       return [];
     },
     async changeVisibility(_q, handle, seconds) {
-      if (seconds === 0) released.push(handle);
+      // MNS's range: a 0 s "release" is refused with InvalidArgument.
+      if (seconds < 1 || seconds > 43_200) {
+        throw new QueueError({ code: 'InvalidArgument', message: 'range', retryable: false });
+      }
+      if (seconds === 1) released.push(handle);
       return { receiptHandle: handle };
     },
   };
@@ -59,7 +63,7 @@ describe('redriveMessages (unit)', () => {
     expect(deleted).toEqual(['h0', 'h2']);
   });
 
-  it('makes what it received but did not send visible again at once, for a corrected rerun', async () => {
+  it('makes what it received but did not send visible again within a second, for a corrected rerun', async () => {
     const { queue, deleted, released } = fakeQueue({
       results: () => {
         throw new QueueError({ code: 'QueueNotExist', message: 'nope', retryable: false });
