@@ -4,7 +4,11 @@ export interface TaskContext {
   taskType: string;
   /** MNS message id, when the task came from a queue message. */
   messageId?: string;
-  /** 1 on the first delivery; higher on redeliveries (retries, crashes). */
+  /**
+   * 1 on the first delivery; higher on redeliveries (retries, crashes). Set by the
+   * long-polling worker; unset in the queue-triggered function (EventBridge's
+   * events do not carry it).
+   */
   dequeueCount?: number;
   /** Aborted when the worker gives up on the task (shutdown after the grace period). */
   signal: AbortSignal;
