@@ -37,7 +37,8 @@ declare module '@alicloud/mns' {
     batchReceiveMessage(
       name: string,
       numOfMessages: number,
-      waitSeconds?: number,
+      /** Sent only when truthy: a number 0 is dropped (the queue's PollingWaitSeconds applies), the string '0' is sent. */
+      waitSeconds?: number | string,
     ): Promise<MnsClient.MnsResponse<MnsClient.MnsMessage[]>>;
     deleteMessage(name: string, receiptHandle: string): Promise<MnsClient.MnsResponse<undefined>>;
     /** Body: undefined when all were deleted, else one entry per refused handle (fields as xml2js leaves them). */

@@ -241,7 +241,9 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
       const count = Math.max(1, Math.min(16, Math.floor(max)));
       const wait = Math.max(0, Math.min(30, Math.floor(waitSeconds)));
       try {
-        const res = await (await sdk()).batchReceiveMessage(queue, count, wait);
+        // The SDK leaves waitseconds out when it is falsy, and the queue's
+        // PollingWaitSeconds then applies: "no wait" has to go as the text '0'.
+        const res = await (await sdk()).batchReceiveMessage(queue, count, wait === 0 ? '0' : wait);
         const list = Array.isArray(res.body) ? res.body : res.body ? [res.body] : [];
         return list.map(toReceived);
       } catch (err) {

@@ -18,9 +18,24 @@ export function truncate(text: string, max: number): string {
   return max <= mark.length ? text.slice(0, end) : text.slice(0, end) + mark;
 }
 
-/** Makes an (error, cause) pair fit ReportTaskFailed: error never empty, cause omitted when empty. */
+// A high surrogate with no low one after it, or a low one with no high one before it.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * `text` with each lone surrogate (half an emoji, as `slice` through one leaves
+ * it) replaced by U+FFFD. pop-core's encodeURIComponent throws URIError on one,
+ * so such a report would never reach the flow.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
+}
+
+/**
+ * Makes an (error, cause) pair fit ReportTaskFailed: well-formed text, error
+ * never empty, cause omitted when empty.
+ */
 export function fitFailureReport(error: string, cause?: string): { error: string; cause?: string } {
-  const e = truncate(String(error).trim() || 'Error', REPORT_LIMITS.errorMax);
-  const c = cause === undefined ? '' : truncate(cause, REPORT_LIMITS.causeMax);
+  const e = truncate(wellFormed(String(error)).trim() || 'Error', REPORT_LIMITS.errorMax);
+  const c = cause === undefined ? '' : truncate(wellFormed(cause), REPORT_LIMITS.causeMax);
   return c ? { error: e, cause: c } : { error: e };
 }

@@ -27,7 +27,7 @@ export interface LongPollWorkerOptions {
   /** Long-poll wait per receive, 0–30 s (default 10). */
   waitSeconds?: number;
   /**
-   * The queue's VisibilityTimeout in seconds (default 30). A task still running
+   * The queue's VisibilityTimeout in whole seconds (default 30; rounded up). A task still running
    * after two thirds of it has its message's visibility extended by this much.
    */
   visibilityTimeout?: number;
@@ -175,7 +175,8 @@ export function createLongPollWorker(options: LongPollWorkerOptions): LongPollWo
     Math.min(16, Math.floor(options.batchSize ?? Math.min(16, concurrency))),
   );
   const waitSeconds = Math.max(0, Math.min(30, options.waitSeconds ?? 10));
-  const visibility = Math.max(1, options.visibilityTimeout ?? 30);
+  // MNS takes whole seconds, 1 to 43200.
+  const visibility = Math.min(43_200, Math.max(1, Math.ceil(options.visibilityTimeout ?? 30)));
   const retryDelay =
     options.retryDelaySeconds === undefined ? defaultRetryDelay : options.retryDelaySeconds;
   const graceMs = Math.max(0, (options.graceSeconds ?? 25) * 1000);

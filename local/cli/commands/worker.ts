@@ -33,6 +33,19 @@ function parseSeconds(max: number) {
   };
 }
 
+/** Whole seconds from `min` to `max`, as MNS takes waitseconds and VisibilityTimeout. */
+function parseWholeSeconds(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
+      throw new InvalidArgumentError(
+        `"${value}" is not a whole number of seconds from ${min} to ${max}`,
+      );
+    }
+    return n;
+  };
+}
+
 /** Loads a `--handlers` module; TypeScript sources go through tsx's loader. */
 async function loadHandlers(path: string): Promise<HandlerRegistry> {
   const file = resolve(process.cwd(), path);
@@ -90,11 +103,11 @@ export function registerWorkerCommand(program: Command): void {
         return n;
       },
     )
-    .option('--wait-seconds <s>', 'long-poll wait per receive', parseSeconds(30), 10)
+    .option('--wait-seconds <s>', 'long-poll wait per receive, 0-30', parseWholeSeconds(0, 30), 10)
     .option(
       '--visibility-timeout <s>',
-      "the queue's VisibilityTimeout; long tasks are extended by this much",
-      parseSeconds(43_200),
+      "the queue's VisibilityTimeout, 1-43200; long tasks are extended by this much",
+      parseWholeSeconds(1, 43_200),
       30,
     )
     .option(

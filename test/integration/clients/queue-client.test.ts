@@ -95,6 +95,15 @@ describe('queue client against the local stack', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(700);
   });
 
+  it("does not wait at all with waitSeconds 0, whatever the queue's PollingWaitSeconds", async () => {
+    await queue.createQueue('qc-polling', { PollingWaitSeconds: 30 });
+    const stillWaiting = new Promise((r) => setTimeout(() => r('still waiting'), 3_000).unref());
+    for (const waitSeconds of [0, 0.5]) {
+      const got = queue.receive('qc-polling', { max: 4, waitSeconds });
+      expect(await Promise.race([got, stillWaiting])).toEqual([]);
+    }
+  });
+
   it('wakes a long poll as soon as a message is sent', async () => {
     const polling = queue.receive('qc-basic', { max: 1, waitSeconds: 10 });
     const t0 = Date.now();

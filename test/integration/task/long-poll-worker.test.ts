@@ -151,6 +151,35 @@ describe('long-polling worker against the local stack', () => {
     expect(await env.queue.receive(env.queueName, { max: 16, waitSeconds: 0 })).toEqual([]);
   });
 
+  it('fails the step when the error text holds half an emoji (the SDK cannot encode a lone surrogate)', async () => {
+    const half = '\u{1F600}'.slice(0, 1);
+    const failing = createHandlerRegistry({
+      ...demoRegistry.handlers,
+      extract: async () => {
+        throw new TaskError({ code: `Bad${half}Code`, message: `cut through ${half}` });
+      },
+    });
+    const events: WorkerTaskEvent[] = [];
+    const w = worker(failing, events);
+    const running = w.run();
+    await env.flow.startExecution({
+      flowName: env.flowName,
+      executionName: 'fail-surrogate',
+      input: { source: 'x.csv' },
+    });
+    const r = await finish('fail-surrogate');
+    await w.stop();
+    await running;
+    expect(events.map((e) => e.outcome)).toEqual(['failed']);
+    expect(r.status).toBe('Failed');
+    const history = await env.flow.getExecutionHistory({
+      flowName: env.flowName,
+      executionName: 'fail-surrogate',
+    });
+    const detail = JSON.parse(history.find((e) => e.type === 'TaskFailed')?.eventDetail ?? '{}');
+    expect(detail).toMatchObject({ error: 'Bad\uFFFDCode', cause: 'cut through \uFFFD' });
+  });
+
   it('on stop, finishes the task in flight before returning, losing nothing', async () => {
     let started!: () => void;
     const startedP = new Promise<void>((r) => (started = r));

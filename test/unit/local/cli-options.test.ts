@@ -39,6 +39,23 @@ describe('CLI options', () => {
     expect(run.stderr).toContain('"99" is more than 16, the MNS batch limit');
   });
 
+  it("takes the worker's wait and visibility as the whole seconds MNS takes", () => {
+    const bad: Array<[string, string, RegExp]> = [
+      ['--visibility-timeout', '1.5', /"1.5" is not a whole number of seconds from 1 to 43200/],
+      ['--visibility-timeout', '0', /"0" is not a whole number of seconds from 1 to 43200/],
+      ['--wait-seconds', '0.5', /"0.5" is not a whole number of seconds from 0 to 30/],
+    ];
+    for (const [flag, value, message] of bad) {
+      const run = spawnSync(
+        process.execPath,
+        ['bin/queueflow.js', 'worker', '--queue', 'q', '--handlers', 'x.js', flag, value],
+        { cwd: root, encoding: 'utf8', timeout: 30_000 },
+      );
+      expect(run.status, `${flag} ${value}`).toBe(1);
+      expect(run.stderr).toMatch(message);
+    }
+  });
+
   it('gives an IPv6 stack an endpoint a URL parser and the SDKs accept', async () => {
     const stack = await startLocalStack({
       port: 0,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { fitFailureReport, REPORT_LIMITS, truncate } from '../../../shared/task/limits';
+import { fitFailureReport, REPORT_LIMITS, truncate, wellFormed } from '../../../shared/task/limits';
 
 describe('ReportTaskFailed limits', () => {
   it('keeps short values unchanged', () => {
@@ -27,6 +27,22 @@ describe('ReportTaskFailed limits', () => {
     expect(cut.length).toBeLessThanOrEqual(128);
     expect(cut).toBe(`${'😀'.repeat(62)}...`);
     expect(truncate(`a${'😀'.repeat(200)}`, 128)).toBe(`a${'😀'.repeat(62)}...`);
+  });
+
+  it('replaces a lone surrogate (half an emoji) with U+FFFD and keeps whole pairs', () => {
+    const smile = '\u{1F600}';
+    const [high, low] = [smile.slice(0, 1), smile.slice(1)];
+    expect(wellFormed(`a${high}b${low}c${smile}`)).toBe(`a\uFFFDb\uFFFDc${smile}`);
+    expect(wellFormed(`${low}${high}`)).toBe('\uFFFD\uFFFD');
+    expect(fitFailureReport(`E${high}`, `${low}`)).toEqual({ error: 'E\uFFFD', cause: '\uFFFD' });
+    // What pop-core does to every parameter: it must not throw.
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => {
+        const { error, cause } = fitFailureReport(text, text);
+        encodeURIComponent(error);
+        encodeURIComponent(cause ?? '');
+      }),
+    );
   });
 
   it('always fits the limits, whatever the input', () => {

@@ -33,6 +33,10 @@ function createFakeQueue(bodies: string[]) {
       return [];
     },
     async changeVisibility(_q, handle, seconds) {
+      // MNS takes whole seconds from 1 to 43200 and refuses anything else.
+      if (!Number.isInteger(seconds) || seconds < 1 || seconds > 43_200) {
+        throw new QueueError({ code: 'InvalidArgument', message: `${seconds}`, retryable: false });
+      }
       calls.push(`visibility ${handle} ${seconds}`);
       const [id, n] = handle.split('-');
       return { receiptHandle: `${id}-${Number(n) + 1}` };
@@ -253,6 +257,16 @@ describe('long-polling worker (unit)', () => {
     const extensions = calls.filter((c) => c.startsWith('visibility'));
     expect(extensions.length).toBeGreaterThanOrEqual(1);
     expect(extensions).toEqual(extensions.map((_, i) => `visibility h0-${i} 1`));
+    expect(calls.at(-1)).toBe(`delete h0-${extensions.length}`);
+  });
+
+  it('extends by whole seconds when given a fractional visibility timeout', async () => {
+    const { queue, calls } = createFakeQueue([task('slow', 't')]);
+    const { flow } = createFakeFlow();
+    await runTasks(1, { queue, registry: slowRegistry(1800), flow, visibilityTimeout: 1.5 });
+    const extensions = calls.filter((c) => c.startsWith('visibility'));
+    expect(extensions.length).toBeGreaterThanOrEqual(1);
+    expect(extensions.every((c) => c.endsWith(' 2'))).toBe(true);
     expect(calls.at(-1)).toBe(`delete h0-${extensions.length}`);
   });
 
