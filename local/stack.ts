@@ -113,9 +113,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   };
   const components: StackComponent[] = [];
   let http: Awaited<ReturnType<typeof startHttpServer>> | undefined;
-  // Stop and a failed start close the same things, in the same order.
+  let flowEngine: FlowEngine | undefined;
+  // Stop and a failed start close the same things, in the same order. The
+  // engine stops first: a function call the runtime's stop kills stays in
+  // flight (it is made again after a restart) instead of failing its task.
   const teardown = async () => {
     await http?.close();
+    flowEngine?.stop();
     for (const c of [...components].reverse()) await c.stop();
     store.close();
   };
@@ -124,6 +128,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const queues = createQueueService(ctx);
     components.push(queues);
     const engine = createFlowEngine(ctx, { queues });
+    flowEngine = engine;
     components.push(engine);
     components.push(createConsole({ engine, queues, logger })); // the web page under /console
     const functions = createFunctionRuntime(ctx, {
@@ -149,6 +154,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           logger,
         })
       : undefined;
+    // Running executions carry on once the project's functions are up: a call
+    // in flight at the last stop is made again, and must find its function.
+    engine.resume();
     let stopped = false;
     return {
       endpoint: http.endpoint,

@@ -409,7 +409,7 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       core.listeners.add(listener);
       return () => core.listeners.delete(listener);
     },
-    start() {
+    resume() {
       core.recover();
     },
     stop() {

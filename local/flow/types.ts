@@ -96,4 +96,10 @@ export interface FlowEngine extends StackComponent {
   getStepStates(p: { FlowName: string; ExecutionName: string }): StepState[];
   setFunctionInvoker(fn: FunctionInvoker): void;
   onEvent(listener: (e: FlowEvent) => void): () => void;
+  /**
+   * Re-arms timers, delivers pending callbacks and carries on every running
+   * execution, making again the function calls in flight at the last stop.
+   * The stack calls it once, after the project's functions are deployed.
+   */
+  resume(): void;
 }

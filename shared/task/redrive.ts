@@ -97,17 +97,27 @@ export async function redriveMessages(options: RedriveOptions): Promise<RedriveR
     }
     // What was sent leaves the source, also when another message of the batch failed.
     if (sent.length > 0) {
-      let refused: Awaited<ReturnType<typeof queue.deleteBatch>>;
       try {
-        refused = await queue.deleteBatch(from, sent);
+        const refused = await queue.deleteBatch(from, sent);
+        totals.moved += sent.length - refused.length;
+        totals.notDeleted += refused.length;
+        options.onBatch?.({ ...totals });
       } catch (err) {
-        // The sent messages stay in both queues (at least once); the send's
-        // failure, if any, is the one to report.
-        throw failure ?? err;
+        // The sent messages stay in both queues (at least once): say so, with
+        // the send's failure if there was one, after releasing the unsent below.
+        const both = `${sent.length} message(s) sent to ${to} could not be deleted from ${from} and are in both queues: ${errorText(err)}`;
+        failure =
+          failure === undefined
+            ? err
+            : failure instanceof QueueError
+              ? new QueueError({
+                  code: failure.code,
+                  message: `${failure.message}; also, ${both}`,
+                  retryable: failure.retryable,
+                  cause: failure,
+                })
+              : new Error(`${errorText(failure)}; also, ${both}`, { cause: failure });
       }
-      totals.moved += sent.length - refused.length;
-      totals.notDeleted += refused.length;
-      options.onBatch?.({ ...totals });
     }
     if (failure !== undefined) {
       // What was received but not sent goes back into `from` in a second (MNS's
@@ -125,4 +135,8 @@ export async function redriveMessages(options: RedriveOptions): Promise<RedriveR
     }
   }
   return totals;
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }

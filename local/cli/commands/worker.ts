@@ -168,9 +168,19 @@ Example:
       }
       const out = (line: string) => process.stdout.write(`${line}\n`);
       const target = deps.target.endpoint ?? `${deps.target.region} (cloud)`;
-      let missingQueue = false;
+      // Whether the queue was there at the last receive: a missing queue is said
+      // once each time it goes missing, not at every backoff step.
+      let queueState: 'unknown' | 'missing' | 'present' = 'unknown';
+      const queue: typeof deps.queue = {
+        ...deps.queue,
+        async receive(...args) {
+          const got = await deps.queue.receive(...args);
+          queueState = 'present';
+          return got;
+        },
+      };
       const worker = createLongPollWorker({
-        queue: deps.queue,
+        queue,
         queueName: opts.queue,
         registry,
         flow: deps.flow,
@@ -184,13 +194,13 @@ Example:
         onTask: opts.quiet ? undefined : (e) => out(progressLine(e)),
         onError: (err, stage) => {
           // A worker may start before its queue exists (a container started
-          // before the infrastructure): it keeps polling, and says so once
-          // rather than at every backoff step.
+          // before the infrastructure), or outlive it: it keeps polling.
           if (stage === 'receive' && err instanceof QueueError && err.code === 'QueueNotExist') {
-            if (missingQueue) return;
-            missingQueue = true;
+            if (queueState === 'missing') return;
+            const when = queueState === 'unknown' ? '(yet)' : 'any more';
+            queueState = 'missing';
             process.stderr.write(
-              `queueflow worker: the queue ${opts.queue} does not exist at ${target} (yet); polling until it does. Check --queue${deps.target.endpoint ? '' : ', and --endpoint (or QUEUEFLOW_ENDPOINT) for the local stack'}\n`,
+              `queueflow worker: the queue ${opts.queue} does not exist at ${target} ${when}; polling until it does. Check --queue${deps.target.endpoint ? '' : ', and --endpoint (or QUEUEFLOW_ENDPOINT) for the local stack'}\n`,
             );
             return;
           }

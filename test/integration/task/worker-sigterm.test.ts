@@ -150,7 +150,7 @@ describe('queueflow worker and SIGTERM', () => {
     });
   });
 
-  it('keeps polling while the queue does not exist yet, then runs TypeScript handlers', async () => {
+  it('keeps polling while the queue does not exist yet, runs TypeScript handlers, and says so again if the queue goes away', async () => {
     const w = spawnWorker({
       graceSeconds: 5,
       slowMs: 10,
@@ -176,6 +176,11 @@ describe('queueflow worker and SIGTERM', () => {
       executionName: 'late-1',
       waitSeconds: 20,
     });
+    // The queue goes away under the running worker: said again, once.
+    env.stack.queues.deleteQueue('late-tasks');
+    await w.waitFor(/late-tasks does not exist at http:\/\/127\.0\.0\.1:\d+ any more; polling/);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(w.output().stderr.match(/does not exist/g)).toHaveLength(2);
     w.child.kill('SIGTERM');
     expect(await w.exited).toBe(0);
     expect(r.status).toBe('Succeeded');

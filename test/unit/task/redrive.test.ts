@@ -87,16 +87,20 @@ describe('redriveMessages (unit)', () => {
     });
   });
 
-  it('reports the send failure, not the delete failure that followed it', async () => {
-    const { queue } = fakeQueue({
+  it('reports the send failure and the delete failure that followed it, and still releases the unsent', async () => {
+    const { queue, released } = fakeQueue({
       results: (bodies) =>
         bodies.map((b) =>
           b === 'c' ? { code: 'InternalError', message: 'boom' } : { messageId: `id-${b}` },
         ),
       deleteFails: true,
     });
-    await expect(redriveMessages({ queue, from: 'dlq', to: 'work' })).rejects.toMatchObject({
-      code: 'InternalError',
-    });
+    const err = await redriveMessages({ queue, from: 'dlq', to: 'work' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'InternalError', retryable: true });
+    expect((err as Error).message).toMatch(
+      /boom; also, 2 message\(s\) sent to work could not be deleted from dlq and are in both queues/,
+    );
+    // The one that was not sent is back for a corrected rerun.
+    expect(released).toEqual(['h2']);
   });
 });
