@@ -67,6 +67,14 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
   let inTxn = false;
   let stopped = false;
   const deferred: Array<() => void> = [];
+  // Transitions a commit sets off (a child flow's start, a parent's callback):
+  // run in order once every effect of the commits before them has run, so
+  // listeners see each execution's events in id order.
+  const followOns: Array<() => void> = [];
+  let drainingFollowOns = false;
+  // Function calls this process has in flight (execution id and scheduled event
+  // id): resume() makes again only the calls a stop cut off, not these.
+  const invoking = new Set<string>();
 
   // Parsed definitions per running execution, so a transition reads neither the
   // definition text nor hashes it.
@@ -136,6 +144,14 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     if (outer) {
       runAfter(effects);
       while (deferred.length > 0 && !inTxn) deferred.shift()?.();
+      if (!drainingFollowOns) {
+        drainingFollowOns = true;
+        try {
+          while (followOns.length > 0) runAfter(followOns.splice(0, 1));
+        } finally {
+          drainingFollowOns = false;
+        }
+      }
     } else deferred.push(() => runAfter(effects));
     return result;
   }
@@ -413,7 +429,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
       if (parts && target) {
         const info = repo.insertInbox.run(target.id, parts.eventId, JSON.stringify(outcome));
         const id = Number(info.lastInsertRowid);
-        effects.push(() => processInbox(id));
+        effects.push(() => followOns.push(() => processInbox(id)));
       }
     }
     effects.push(() => {
@@ -528,9 +544,13 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
 
   function launchInvoke(execId: number, run: TaskRun, req: FunctionInvokeRequest): void {
     const scheduledId = run.scheduledId;
+    const call = `${execId}:${scheduledId}`;
+    if (invoking.has(call)) return;
+    invoking.add(call);
     invoker(req)
       .catch((err: unknown) => ({ ok: false as const, error: 'FC.Unknown', cause: String(err) }))
       .then((res) => {
+        invoking.delete(call);
         if (stopped) return;
         transition(execId, (t) => {
           if (!t.running) return;
@@ -614,7 +634,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
       armTimer(id, 'flow', now + flowSeconds * 1000, effects);
     }
     repo.saveState.run(id, JSON.stringify(state));
-    effects.push(() => kick(id));
+    effects.push(() => followOns.push(() => kick(id)));
     return { row, created: true };
   }
 
@@ -671,7 +691,8 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
       const stateRow = repo.state.get(id);
       if (!stateRow) continue;
       const state = JSON.parse(stateRow.state) as ExecState;
-      // A function call in flight when the process died is made again (at least once).
+      // A function call in flight when the process died is made again (at least
+      // once); launchInvoke skips one this process made while the stack started.
       walkRuns(state.root, (r) => {
         if (r.kind !== 'task' || r.outcome || !r.invoke) return;
         if (r.phase === 'invoking' || (r.phase === 'waiting' && !r.invokeAccepted)) {

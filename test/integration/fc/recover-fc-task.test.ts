@@ -1,6 +1,6 @@
 // A function call in flight when the stack stops (or dies) is made again after
 // a restart on the same data folder, once the project's functions are up.
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,7 @@ const project: Project = {
   queues: [{ name: 'jobs', attributes: {} }],
   functions: [
     fixtureFunction('once', 'index.hangsFirstCall'),
+    fixtureFunction('counted', 'index.countsCalls'),
     // Busy with a queue message at stop: the runtime's stop then waits for
     // that delivery, while the killed flow call's failure comes back.
     fixtureFunction('consumer', 'index.slow', { triggers: [queueTrigger()] }),
@@ -71,6 +72,35 @@ describe('an acs:fc task call in flight across a restart', () => {
       expect(events.filter((t) => t === 'TaskSucceeded')).toHaveLength(1);
     } finally {
       await second.stop();
+    }
+  });
+
+  it('is not made again by resume() while this process has it in flight (a call started during startup)', async () => {
+    const stack = await startLocalStack({ port: 0, memory: true, project, logger: silentLogger });
+    try {
+      const counted = join(dataDir, 'counted');
+      stack.engine.createFlow({
+        Name: 'fc-counted',
+        Definition: FLOW.replace('functions/once', 'functions/counted'),
+        Type: 'FDL',
+      });
+      stack.engine.startExecution({
+        FlowName: 'fc-counted',
+        ExecutionName: 'c1',
+        Input: JSON.stringify({ marker: counted, ms: 500 }),
+      });
+      await eventually(() => existsSync(counted), 'the call is running', 10_000);
+      // What the stack does once its functions are up; this call is not one a stop cut off.
+      stack.engine.resume();
+      const done = await stack.engine.describeExecution({
+        FlowName: 'fc-counted',
+        ExecutionName: 'c1',
+        WaitTimeSeconds: 20,
+      });
+      expect(done).toMatchObject({ Status: 'Succeeded', Output: '{"call":1}' });
+      expect(readFileSync(counted, 'utf8')).toBe('1');
+    } finally {
+      await stack.stop();
     }
   });
 });

@@ -500,6 +500,40 @@ steps:
     expect((await ctx.h.finished(child, 'fire-1')).Status).toBe('Succeeded');
   });
 
+  it("gives onEvent listeners each execution's events in id order when a sync child ends within the parent's step", async () => {
+    const child = await ctx.h.createFlow(`version: v1
+type: flow
+steps:
+  - type: pass
+    name: inner
+`);
+    const parent = await ctx.h.createFlow(`version: v1
+type: flow
+steps:
+  - type: task
+    name: call
+    resourceArn: acs:fnf:::flow/${child}
+    pattern: sync
+  - type: pass
+    name: after
+`);
+    const seen = new Map<string, number[]>();
+    const off = ctx.stack.engine.onEvent((e) => {
+      const key = `${e.flowName}/${e.executionName}`;
+      seen.set(key, [...(seen.get(key) ?? []), e.event.EventId]);
+    });
+    try {
+      expect((await ctx.h.run(parent)).Status).toBe('Succeeded');
+    } finally {
+      off();
+    }
+    const parents = [...seen].filter(([k]) => k.startsWith(`${parent}/`));
+    expect(parents).toHaveLength(1);
+    for (const [key, ids] of seen) {
+      expect(ids, key).toEqual([...ids].sort((a, b) => a - b));
+    }
+  });
+
   it('lets a sync child-flow task wait on a child of that name already running, and lets no second parent', async () => {
     const child = await ctx.h.createFlow(`version: v1
 type: flow
