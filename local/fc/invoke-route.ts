@@ -93,9 +93,9 @@ export async function invokeAndReply(
   const { runtime, name, body } = call;
   const opts = call.qualifier ? { qualifier: call.qualifier } : {};
   if (isAsync(req)) {
+    // Stored first: once the caller has its 202, a stop or a crash does not lose the call.
+    runtime.invokeAsync(name, body, { ...opts, requestId: call.requestId });
     res.writeHead(202, { 'x-fc-request-id': call.requestId, 'content-length': '0' }).end();
-    // Every attempt runs under the id the 202 named, as FC's async records do.
-    void runAsync(runtime, call.logger, name, body, { ...opts, requestId: call.requestId });
     return;
   }
   sendOutcome(res, await runtime.invoke(name, body, opts), wantsTail(req.headers));
@@ -232,31 +232,4 @@ export function badEncoding(
   send: ApiErrorWriter,
 ): void {
   send(res, requestId, 400, 'InvalidArgument', `path ${rawPath} has a malformed percent-escape`);
-}
-
-// FC's async invocations retry a failed function 3 times by default.
-const ASYNC_RETRIES = 3;
-
-/** Runs an async invocation in the background, retrying a failed function as FC does. */
-async function runAsync(
-  runtime: FunctionRuntime,
-  logger: Logger,
-  name: string,
-  body: Buffer,
-  opts: { qualifier?: string; requestId: string },
-): Promise<void> {
-  for (let attempt = 0; attempt <= ASYNC_RETRIES; attempt++) {
-    try {
-      const outcome = await runtime.invoke(name, body, { ...opts, retryCount: attempt });
-      if (outcome.ok) return;
-      logger.warn('async invocation failed', {
-        function: name,
-        attempt: attempt + 1,
-        requestId: opts.requestId,
-        error: outcome.error.errorMessage.slice(0, 200),
-      });
-    } catch {
-      return; // the function went away (stack stopping)
-    }
-  }
 }

@@ -3,6 +3,7 @@ import type { FunctionInvoker } from '../flow/types';
 import type { HttpRoute } from '../http/route';
 import type { ProjectFunction } from '../project/model';
 import type { StackComponent, StackContext } from '../stack';
+import { createAsyncInvocations } from './async-invocations';
 import { createHttpTriggerRoute } from './http-trigger-route';
 import { type InstanceContext, startInstance } from './instance';
 import { createInvokeRoute } from './invoke-route';
@@ -28,6 +29,18 @@ export interface FunctionRuntime extends StackComponent {
   deploy(functions: readonly ProjectFunction[]): Promise<void>;
   /** Invokes a function synchronously with a raw event. Unknown names reject with FunctionNotFound. */
   invoke(name: string, event: Buffer | string, options?: InvokeOptions): Promise<InvokeOutcome>;
+  /**
+   * An async invocation of a deployed function: stored before this returns (the
+   * caller then answers 202), run in the background with FC's retries, and run
+   * after a restart if a stop or a crash came first.
+   */
+  invokeAsync(
+    name: string,
+    event: Buffer,
+    options: { qualifier?: string; requestId: string },
+  ): void;
+  /** Async invocations stored and not yet done. */
+  asyncPending(): number;
   /** Resolves an FC 2.0 (service, function) pair or an FDL name to a deployed function. */
   resolve(name: string, service?: string): string | undefined;
   list(): DeployedFunction[];
@@ -159,6 +172,13 @@ export function createFunctionRuntime(
     return outcome;
   };
 
+  const asyncCalls = createAsyncInvocations({
+    store: ctx.store,
+    logger,
+    invoke: (name, body, opts) => invoke(name, body, opts),
+    now: () => ctx.clock.now(),
+  });
+
   const startTriggers = (d: Deployed) => {
     if (!options.queues) return;
     for (const t of d.source.triggers) {
@@ -199,6 +219,7 @@ export function createFunctionRuntime(
     },
     async stop() {
       stopped = true;
+      asyncCalls.close();
       await Promise.all([...deployed.values()].map(undeploy));
       deployed.clear();
     },
@@ -227,11 +248,15 @@ export function createFunctionRuntime(
           const queueFed = fn.triggers.some((t) => t.kind === 'mns-queue');
           await d.pool.warm(queueFed ? 2 : 1);
           startTriggers(d);
+          // Async invocations accepted before a stop (or for the replaced version) run now.
+          asyncCalls.dispatch(fn.name);
           logger.debug('function deployed', { function: fn.name, triggers: fn.triggers.length });
         }),
       );
     },
     invoke,
+    invokeAsync: (name, event, opts) => asyncCalls.accept(name, event, opts),
+    asyncPending: () => asyncCalls.pending(),
     resolve,
     list: () =>
       [...deployed.values()].map((d) => ({

@@ -1,0 +1,136 @@
+import type { Logger } from '../log';
+import type { Migration, Store } from '../store/store';
+import type { InvokeOptions, InvokeOutcome } from './types';
+
+export const FC_MIGRATIONS: readonly Migration[] = [
+  {
+    id: '001-async-invocations',
+    sql: `
+      CREATE TABLE fc_async_invocations (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        function_name TEXT NOT NULL,
+        qualifier TEXT,
+        request_id TEXT NOT NULL,
+        body BLOB NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        accepted_at INTEGER NOT NULL
+      );
+      CREATE INDEX fc_async_by_function ON fc_async_invocations (function_name, id);
+    `,
+  },
+];
+
+// FC's async invocations retry a failed function 3 times by default.
+export const ASYNC_RETRIES = 3;
+
+interface Row {
+  id: number;
+  function_name: string;
+  qualifier: string | null;
+  request_id: string;
+  body: Buffer;
+  attempts: number;
+}
+
+/**
+ * Async invocations (`x-fc-invocation-type: Async`), kept in the store from the
+ * moment they are accepted until they have run: a stop or a crash before then
+ * loses none (they run after the restart, once their function is deployed).
+ */
+export interface AsyncInvocations {
+  /** Stores the call (before the caller hears 202), then runs it. */
+  accept(name: string, body: Buffer, options: { qualifier?: string; requestId: string }): void;
+  /** Runs the stored calls of `name`: after it is deployed. */
+  dispatch(name: string): void;
+  /** Calls stored and not yet done. */
+  pending(): number;
+  /** Stops running calls; those in flight stay stored and run after a restart. */
+  close(): void;
+}
+
+export function createAsyncInvocations(deps: {
+  store: Store;
+  logger: Logger;
+  invoke: (name: string, body: Buffer, options: InvokeOptions) => Promise<InvokeOutcome>;
+  now: () => number;
+}): AsyncInvocations {
+  const { store, logger } = deps;
+  store.migrate('fc', FC_MIGRATIONS);
+  const db = store.db;
+  const insert = db.prepare(
+    `INSERT INTO fc_async_invocations (function_name, qualifier, request_id, body, accepted_at)
+     VALUES (?, ?, ?, ?, ?)`,
+  );
+  const ofFunction = db.prepare<[string], Row>(
+    'SELECT * FROM fc_async_invocations WHERE function_name = ? ORDER BY id',
+  );
+  const byId = db.prepare<[number], Row>('SELECT * FROM fc_async_invocations WHERE id = ?');
+  const remove = db.prepare('DELETE FROM fc_async_invocations WHERE id = ?');
+  const setAttempts = db.prepare('UPDATE fc_async_invocations SET attempts = ? WHERE id = ?');
+  const count = db.prepare('SELECT COUNT(*) FROM fc_async_invocations').pluck();
+  const running = new Set<number>();
+  let closed = false;
+
+  async function run(row: Row): Promise<void> {
+    if (running.has(row.id) || closed) return;
+    running.add(row.id);
+    try {
+      let attempts = row.attempts;
+      for (;;) {
+        let outcome: InvokeOutcome;
+        try {
+          outcome = await deps.invoke(row.function_name, row.body, {
+            ...(row.qualifier ? { qualifier: row.qualifier } : {}),
+            // Every attempt runs under the id the 202 named, as FC's async records do.
+            requestId: row.request_id,
+            retryCount: attempts,
+          });
+        } catch {
+          return; // not deployed (now): stays stored until it is
+        }
+        // Killed by the stop: not an attempt of the function's; it runs again after the restart.
+        if (closed) return;
+        if (outcome.ok) {
+          remove.run(row.id);
+          return;
+        }
+        attempts++;
+        const error = outcome.error.errorMessage.slice(0, 200);
+        if (attempts > ASYNC_RETRIES) {
+          remove.run(row.id);
+          logger.warn('async invocation failed; dropped after its retries', {
+            function: row.function_name,
+            requestId: row.request_id,
+            retries: ASYNC_RETRIES,
+            error,
+          });
+          return;
+        }
+        setAttempts.run(attempts, row.id);
+        logger.warn('async invocation failed; retrying', {
+          function: row.function_name,
+          requestId: row.request_id,
+          attempt: attempts,
+          error,
+        });
+      }
+    } finally {
+      running.delete(row.id);
+    }
+  }
+
+  return {
+    accept(name, body, options) {
+      const info = insert.run(name, options.qualifier ?? null, options.requestId, body, deps.now());
+      const row = byId.get(Number(info.lastInsertRowid));
+      if (row) void run(row);
+    },
+    dispatch(name) {
+      for (const row of ofFunction.all(name)) void run(row);
+    },
+    pending: () => Number(count.get()),
+    close() {
+      closed = true;
+    },
+  };
+}
