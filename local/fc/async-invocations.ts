@@ -1,24 +1,7 @@
 import type { Logger } from '../log';
-import type { Migration, Store } from '../store/store';
+import type { Store } from '../store/store';
+import { FC_MIGRATIONS } from './schema';
 import type { InvokeOptions, InvokeOutcome } from './types';
-
-export const FC_MIGRATIONS: readonly Migration[] = [
-  {
-    id: '001-async-invocations',
-    sql: `
-      CREATE TABLE fc_async_invocations (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        function_name TEXT NOT NULL,
-        qualifier TEXT,
-        request_id TEXT NOT NULL,
-        body BLOB NOT NULL,
-        attempts INTEGER NOT NULL DEFAULT 0,
-        accepted_at INTEGER NOT NULL
-      );
-      CREATE INDEX fc_async_by_function ON fc_async_invocations (function_name, id);
-    `,
-  },
-];
 
 // FC's async invocations retry a failed function 3 times by default.
 export const ASYNC_RETRIES = 3;

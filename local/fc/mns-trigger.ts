@@ -3,6 +3,7 @@ import type { Logger } from '../log';
 import type { ProjectTrigger } from '../project/model';
 import { defaultPushRetryPolicy } from '../project/run-options';
 import { buildMnsCloudEvent, type MnsCloudEvent } from './cloud-event';
+import type { PushFailures } from './push-failures';
 import { decidePushRetry } from './push-retry';
 import { newFcRequestId } from './request-id';
 import type { InvokeOptions, InvokeOutcome } from './types';
@@ -66,7 +67,8 @@ const POLL_SECONDS = 10;
  * on success. On failure the trigger's retry strategy applies: each message is
  * kept invisible until its retry is due (ChangeMessageVisibility, so the pending
  * retry lives in the queue store and survives a stack crash) and comes back to a
- * poller then, its DequeueCount counting the retries. Once a message is out of
+ * poller then; its failed pushes are counted in the store (not by DequeueCount,
+ * which a push cut off by a stop also raises). Once a message is out of
  * retries, errorsTolerance ALL moves it to the dead-letter queue (if any: send
  * and delete in one store transaction, so a crash cannot leave it in both) or
  * deletes it; NONE stops this trigger. The function never sees a receipt handle.
@@ -76,6 +78,8 @@ export function startMnsTrigger(options: {
   trigger: MnsTrigger;
   queues: TriggerQueueApi;
   invoke: (event: Buffer, opts: InvokeOptions) => Promise<InvokeOutcome>;
+  /** Failed pushes per message: the retry count and budget. */
+  failures: PushFailures;
   clock: Clock;
   logger: Logger;
   accountId: string;
@@ -85,7 +89,7 @@ export function startMnsTrigger(options: {
   /** For BACKOFF_RETRY's random interval; Math.random by default. */
   random?: () => number;
 }): MnsTriggerConsumer {
-  const { trigger, queues, logger, clock } = options;
+  const { trigger, queues, logger, clock, failures } = options;
   const policy = trigger.retry ?? defaultPushRetryPolicy();
   const abort = new AbortController();
   let stopped = false;
@@ -143,9 +147,12 @@ export function startMnsTrigger(options: {
   const deliver = async (messages: readonly TriggerMessage[], event: unknown) => {
     // Stopped (or halted by errorsTolerance NONE) mid-batch: the rest come back later.
     if (stopped) return;
-    const retryCount = Math.max(0, ...messages.map((m) => (m.dequeueCount ?? 1) - 1));
+    const failed = messages.map((m) => failures.of(trigger.queueName, m.messageId));
+    const retryCount = Math.max(0, ...failed);
     const outcome = await options.invoke(Buffer.from(JSON.stringify(event)), { retryCount });
     if (outcome.ok) {
+      const retried = messages.filter((_, i) => (failed[i] ?? 0) > 0).map((m) => m.messageId);
+      if (retried.length > 0) failures.clear(trigger.queueName, retried);
       await Promise.all(
         messages.map(async (m) => {
           try {
@@ -186,7 +193,7 @@ export function startMnsTrigger(options: {
     let first: { retry: number; delaySeconds: number } | undefined;
     for (const m of messages) {
       const decision = decidePushRetry(policy, {
-        retriesDone: Math.max(0, (m.dequeueCount ?? 1) - 1),
+        retriesDone: failures.record(trigger.queueName, m.messageId, now),
         ageMs: now - (m.firstDequeueTime || m.enqueueTime || now),
         random: () => draw,
       });
@@ -266,6 +273,7 @@ export function startMnsTrigger(options: {
         }
         continue;
       }
+      failures.clear(trigger.queueName, [m.messageId]);
       logger.warn(
         dlq
           ? `message out of retries; sent to dead-letter queue ${dlq}`

@@ -10,6 +10,7 @@ import { createInvokeRoute } from './invoke-route';
 import { createInvokeRouteV3 } from './invoke-route-v3';
 import { type MnsTriggerConsumer, startMnsTrigger, type TriggerQueueApi } from './mns-trigger';
 import { createInstancePool, type InstancePool } from './pool';
+import { createPushFailures } from './push-failures';
 import { newFcRequestId } from './request-id';
 import type { FunctionSpec, InvokeOptions, InvokeOutcome } from './types';
 
@@ -179,6 +180,8 @@ export function createFunctionRuntime(
     now: () => ctx.clock.now(),
   });
 
+  const pushFailures = createPushFailures(ctx.store);
+
   const startTriggers = (d: Deployed) => {
     if (!options.queues) return;
     for (const t of d.source.triggers) {
@@ -189,6 +192,7 @@ export function createFunctionRuntime(
           trigger: t,
           queues: options.queues,
           invoke: (event, o) => invoke(d.spec.name, event, o),
+          failures: pushFailures,
           clock: ctx.clock,
           logger: logger.child(`trigger:${t.triggerName}`),
           accountId: ctx.accountId,

@@ -1,7 +1,8 @@
 // A retry that is pending when the stack stops is not lost: the failed message
-// waits invisible in the queue's SQLite file, and its DequeueCount carries the
-// retry count into the next stack on the same data folder.
-import { mkdtempSync, rmSync } from 'node:fs';
+// waits invisible in the queue's SQLite file, and the store's count of its
+// failed pushes carries the retry count into the next stack on the same data
+// folder (a push the stop cut off is not one of them).
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +58,32 @@ it('brings a message whose retry was pending back after a restart, with its retr
     await eventually(() => (second.retryCounts().length === 2 ? true : undefined));
     await eventually(() => (second.queues.stats('jobs').inflight === 0 ? true : undefined));
     expect(second.retryCounts()).toEqual([1, 2]);
+    expect(second.queues.stats('jobs')).toMatchObject({ active: 0, inflight: 0 });
+  } finally {
+    await second.stop();
+  }
+});
+
+it('does not count a push the stop cut off as a retry: the message still gets all its retries', async () => {
+  const marker = join(dataDir, 'hung');
+  const start = Date.UTC(2026, 0, 2);
+  const first = await startStack(new VirtualClock(start));
+  first.queues.sendMessage('jobs', { body: JSON.stringify({ hangOnce: marker }) });
+  await eventually(() => (existsSync(marker) ? true : undefined));
+  expect(first.retryCounts()).toEqual([0]);
+  await first.stop(); // the push never returned
+
+  const clock = new VirtualClock(start);
+  const second = await startStack(clock);
+  try {
+    // Back after the queue's 30 s visibility timeout, then every 10-20 s: a
+    // first push and the policy's 3 retries, then dropped (ALL, no DLQ).
+    for (let n = 1; n <= 4; n++) {
+      await clock.advance(30_000);
+      await eventually(() => (second.retryCounts().length === n ? true : undefined));
+    }
+    await eventually(() => (second.queues.stats('jobs').inflight === 0 ? true : undefined));
+    expect(second.retryCounts()).toEqual([0, 1, 2, 3]);
     expect(second.queues.stats('jobs')).toMatchObject({ active: 0, inflight: 0 });
   } finally {
     await second.stop();

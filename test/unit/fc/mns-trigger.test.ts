@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
 import { createSecretLookup } from '../../../local/credentials';
 import { startMnsTrigger } from '../../../local/fc/mns-trigger';
+import { createPushFailures } from '../../../local/fc/push-failures';
 import type { InvokeOutcome } from '../../../local/fc/types';
 import { silentLogger } from '../../../local/log';
 import { createQueueService } from '../../../local/mns';
@@ -56,6 +57,7 @@ function start(t: MnsTrigger, order: string[], events: unknown[] = []) {
       order.push(`invoked with ${bodies.join(',')}`);
       return { ok: true, requestId: 'r', body: Buffer.alloc(0), durationMs: 0 };
     },
+    failures: createPushFailures(store),
     clock: new VirtualClock(),
     logger: silentLogger,
     accountId: '1',

@@ -1,0 +1,48 @@
+import type { Store } from '../store/store';
+import { FC_MIGRATIONS } from './schema';
+
+/**
+ * How many times each queue-trigger message's push has failed, kept in the
+ * store: the trigger's retry count and budget come from here, so a push cut
+ * off by a stop or a crash, or a receive held in a batch window, does not use
+ * up a retry (the message's DequeueCount counts those too).
+ */
+export interface PushFailures {
+  /** Failed pushes so far: the retries made, as context.retryCount tells the function. */
+  of(queue: string, messageId: string): number;
+  /** Records one more failed push; returns the count before it. */
+  record(queue: string, messageId: string, now: number): number;
+  /** Forgets messages that were delivered, dropped or dead-lettered. */
+  clear(queue: string, messageIds: readonly string[]): void;
+}
+
+export function createPushFailures(store: Store): PushFailures {
+  store.migrate('fc', FC_MIGRATIONS);
+  const db = store.db;
+  const get = db
+    .prepare<[string, string], number>(
+      'SELECT failures FROM fc_trigger_failures WHERE queue = ? AND message_id = ?',
+    )
+    .pluck();
+  const upsert = db.prepare(
+    `INSERT INTO fc_trigger_failures (queue, message_id, failures, first_failed_at)
+     VALUES (?, ?, 1, ?)
+     ON CONFLICT (queue, message_id) DO UPDATE SET failures = failures + 1`,
+  );
+  const remove = db.prepare('DELETE FROM fc_trigger_failures WHERE queue = ? AND message_id = ?');
+  return {
+    of: (queue, messageId) => get.get(queue, messageId) ?? 0,
+    record(queue, messageId, now) {
+      return store.transaction(() => {
+        const before = get.get(queue, messageId) ?? 0;
+        upsert.run(queue, messageId, now);
+        return before;
+      });
+    },
+    clear(queue, messageIds) {
+      store.transaction(() => {
+        for (const id of messageIds) remove.run(queue, id);
+      });
+    },
+  };
+}
