@@ -51,6 +51,11 @@ const TERMINAL_EVENT = {
 export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) {
   const { store, clock, logger } = ctx;
   store.migrate('flow', FLOW_MIGRATIONS);
+  // The newest execution a v1 token may name (see migration 003).
+  const v1TokenMaxExec = Number(
+    store.db.prepare("SELECT value FROM flow_meta WHERE key = 'v1-token-max-exec'").pluck().get() ??
+      0,
+  );
   const repo = createRepo(store);
   const tokens = createTokenCodec(store);
   const limits: FlowLimits = ctx.relaxLimits ? RELAXED_LIMITS : CLOUD_LIMITS;
@@ -644,7 +649,8 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
    */
   function tokenExecution(parts: TaskTokenParts): { id: number } | undefined {
     if (parts.execId === undefined) {
-      return repo.latestExecId.get(parts.flowName, parts.executionName);
+      const row = repo.latestExecId.get(parts.flowName, parts.executionName);
+      return row && row.id <= v1TokenMaxExec ? row : undefined;
     }
     const row = repo.execNames.get(parts.execId);
     return row?.flow_name === parts.flowName && row.name === parts.executionName

@@ -72,4 +72,15 @@ INSERT INTO flow_states (exec_id, state)
 UPDATE flow_executions SET state = NULL WHERE state IS NOT NULL;
 `,
   },
+  {
+    // v1 tokens name their execution, not its row: one is accepted only for the
+    // executions that existed when this build first opened the folder (a v1
+    // token can be in flight for those), never for one started since under
+    // reused names (after DeleteFlow and CreateFlow).
+    id: '003-v1-token-horizon',
+    sql: `
+INSERT OR REPLACE INTO flow_meta (key, value)
+  SELECT 'v1-token-max-exec', CAST(COALESCE(MAX(id), 0) AS TEXT) FROM flow_executions;
+`,
+  },
 ];
