@@ -147,15 +147,16 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
       if (outer) inTxn = false;
     }
     if (outer) {
-      runAfter(effects);
-      while (deferred.length > 0 && !inTxn) deferred.shift()?.();
-      if (!drainingFollowOns) {
-        drainingFollowOns = true;
-        try {
-          while (followOns.length > 0) runAfter(followOns.splice(0, 1));
-        } finally {
-          drainingFollowOns = false;
-        }
+      // Only the outermost call drains the follow-ons: one made from inside an
+      // effect (a listener calling the API) queues its own behind them.
+      const drainer = !drainingFollowOns;
+      drainingFollowOns = true;
+      try {
+        runAfter(effects);
+        while (deferred.length > 0 && !inTxn) deferred.shift()?.();
+        if (drainer) while (followOns.length > 0) runAfter(followOns.splice(0, 1));
+      } finally {
+        if (drainer) drainingFollowOns = false;
       }
     } else deferred.push(() => runAfter(effects));
     return result;

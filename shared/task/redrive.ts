@@ -108,15 +108,8 @@ export async function redriveMessages(options: RedriveOptions): Promise<RedriveR
         const both = `${sent.length} message(s) sent to ${to} could not be deleted from ${from} and are in both queues: ${errorText(err)}`;
         failure =
           failure === undefined
-            ? err
-            : failure instanceof QueueError
-              ? new QueueError({
-                  code: failure.code,
-                  message: `${failure.message}; also, ${both}`,
-                  retryable: failure.retryable,
-                  cause: failure,
-                })
-              : new Error(`${errorText(failure)}; also, ${both}`, { cause: failure });
+            ? annotated(err, () => both)
+            : annotated(failure, (message) => `${message}; also, ${both}`);
       }
     }
     if (failure !== undefined) {
@@ -139,4 +132,12 @@ export async function redriveMessages(options: RedriveOptions): Promise<RedriveR
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** `err` with its message rewritten by `note`, keeping a QueueError's code and retryable. */
+function annotated(err: unknown, note: (message: string) => string): Error {
+  const message = note(errorText(err));
+  return err instanceof QueueError
+    ? new QueueError({ code: err.code, message, retryable: err.retryable, cause: err })
+    : new Error(message, { cause: err });
 }

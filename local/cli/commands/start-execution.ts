@@ -4,7 +4,6 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET } from '../../credentials';
 import { createRenderState, renderEventLine } from '../../flow/history-render';
 import type { HistoryEvent, SyncExecutionAnswer } from '../../flow/types';
-import { isLoopbackName } from '../../http/browser-guard';
 import { DEFAULT_ENDPOINT, endpointFlag, parsePositiveInt } from '../options';
 
 /** Where and as whom the FnF commands talk. */
@@ -42,21 +41,20 @@ export function withTargetOptions(cmd: Command): Command {
     )
     .option(
       '--access-key-id <id>',
-      'AccessKeyId (default: the local key for a local endpoint, else $ALIBABA_CLOUD_ACCESS_KEY_ID)',
+      'AccessKeyId (default: $ALIBABA_CLOUD_ACCESS_KEY_ID for an *.aliyuncs.com endpoint, else the local key)',
     )
     .option(
       '--access-key-secret <secret>',
-      'AccessKeySecret (default: the local secret for a local endpoint, else $ALIBABA_CLOUD_ACCESS_KEY_SECRET; with the exported key, $ALIBABA_CLOUD_SECURITY_TOKEN is sent too)',
+      'AccessKeySecret (default: $ALIBABA_CLOUD_ACCESS_KEY_SECRET for an *.aliyuncs.com endpoint, with $ALIBABA_CLOUD_SECURITY_TOKEN if set; else the local secret)',
     );
 }
 
 /**
  * The target from the options, the environment, then the local stack defaults.
- * A local endpoint gets the local key unless one is passed as an option: an
- * AccessKey exported for the cloud would only be refused there, and its id
- * would be sent to a local port. Any other endpoint needs a key, from the
- * options or the environment; without one this throws (the local key would
- * only be refused there).
+ * Only an Alibaba Cloud endpoint (`*.aliyuncs.com`) takes the exported AccessKey
+ * (and needs one: without it this throws); any other endpoint is a local stack
+ * (127.0.0.1, a compose service name, a LAN host) and gets the local key unless
+ * one is passed as an option, so a cloud key is never sent anywhere else.
  */
 export function resolveTarget(
   opts: Partial<FnfTarget>,
@@ -69,7 +67,7 @@ export function resolveTarget(
   } catch {
     // An invalid URL fails on the first call, with the client's own message.
   }
-  if (isLoopbackName(host)) {
+  if (!isAlibabaCloudHost(host)) {
     return {
       endpoint,
       accessKeyId: opts.accessKeyId ?? LOCAL_ACCESS_KEY_ID,
@@ -80,7 +78,7 @@ export function resolveTarget(
   const accessKeySecret = opts.accessKeySecret ?? env.ALIBABA_CLOUD_ACCESS_KEY_SECRET;
   if (!accessKeyId || !accessKeySecret) {
     throw new Error(
-      `${endpoint} is not a local stack, and no AccessKey ${accessKeyId ? 'secret ' : ''}is set: ` +
+      `${endpoint} is Alibaba Cloud, and no AccessKey ${accessKeyId ? 'secret ' : ''}is set: ` +
         'pass --access-key-id and --access-key-secret, or set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET',
     );
   }
@@ -244,4 +242,9 @@ Without --follow, --sync or --json it prints the execution's name and how to see
       );
       if ((opts.follow || opts.sync) && status !== 'Succeeded') process.exitCode = 1;
     });
+}
+
+/** An Alibaba Cloud API host (`<account>.<region>.fnf.aliyuncs.com`, VPC endpoints too). */
+function isAlibabaCloudHost(host: string): boolean {
+  return /(^|\.)aliyuncs\.com\.?$/i.test(host);
 }

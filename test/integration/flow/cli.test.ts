@@ -177,23 +177,33 @@ steps:
       accessKeySecret: 'queueflow-local-secret',
     });
     const env = {
-      QUEUEFLOW_ENDPOINT: 'http://e',
+      QUEUEFLOW_ENDPOINT: 'https://1.cn-hangzhou.fnf.aliyuncs.com',
       ALIBABA_CLOUD_ACCESS_KEY_ID: 'id',
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: 's',
     };
     expect(resolveTarget({}, env)).toEqual({
-      endpoint: 'http://e',
+      endpoint: 'https://1.cn-hangzhou.fnf.aliyuncs.com',
       accessKeyId: 'id',
       accessKeySecret: 's',
     });
     expect(resolveTarget({ endpoint: 'http://o' }, env).endpoint).toBe('http://o');
-    // A local endpoint never gets the exported cloud key (only an explicit option wins).
+    // A stack that is not Alibaba Cloud never gets the exported cloud key (only
+    // an explicit option wins): loopback, a compose service, a LAN host.
     const cloudKeys = {
       ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIcloud',
       ALIBABA_CLOUD_ACCESS_KEY_SECRET: 's',
+      ALIBABA_CLOUD_SECURITY_TOKEN: 'tok',
     };
-    for (const endpoint of ['http://127.0.0.1:9300', 'http://localhost:1', 'http://[::1]:9']) {
-      expect(resolveTarget({ endpoint }, cloudKeys)).toMatchObject({
+    for (const endpoint of [
+      'http://127.0.0.1:9300',
+      'http://localhost:1',
+      'http://[::1]:9',
+      'http://queueflow:9300',
+      'http://10.0.0.5:9300',
+      'http://aliyuncs.com.example:9300',
+    ]) {
+      expect(resolveTarget({ endpoint }, cloudKeys)).toEqual({
+        endpoint,
         accessKeyId: 'queueflow-local',
         accessKeySecret: 'queueflow-local-secret',
       });
@@ -204,11 +214,11 @@ steps:
     ).toBe('mine');
   });
 
-  it('needs an AccessKey for an endpoint that is not local, and sends the exported STS token with the exported key', () => {
+  it('needs an AccessKey for an Alibaba Cloud endpoint, and sends the exported STS token with the exported key', () => {
     const cloud = 'https://123.cn-hangzhou.fnf.aliyuncs.com';
     // Never the local key (it would only be refused there).
     expect(() => resolveTarget({ endpoint: cloud }, {})).toThrow(
-      /is not a local stack, and no AccessKey is set: pass --access-key-id and --access-key-secret, or set ALIBABA_CLOUD_ACCESS_KEY_ID/,
+      /is Alibaba Cloud, and no AccessKey is set: pass --access-key-id and --access-key-secret, or set ALIBABA_CLOUD_ACCESS_KEY_ID/,
     );
     expect(() =>
       resolveTarget({ endpoint: cloud }, { ALIBABA_CLOUD_ACCESS_KEY_ID: 'LTAIcloud' }),

@@ -507,9 +507,13 @@ steps:
   - type: pass
     name: inner
 `);
+    // The wait puts the task's submission in a timer's transition, not the start's.
     const parent = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
+  - type: wait
+    name: pause
+    duration: 1
   - type: task
     name: call
     resourceArn: acs:fnf:::flow/${child}
@@ -517,16 +521,28 @@ steps:
   - type: pass
     name: after
 `);
+    // A listener that calls the API mid-delivery (it starts another execution
+    // when the parent submits its task) must not reorder what the next one sees.
+    let started = 0;
+    const offCaller = ctx.stack.engine.onEvent((e) => {
+      if (e.flowName === parent && e.event.Type === 'TaskSubmitted') {
+        ctx.stack.engine.startExecution({ FlowName: child, ExecutionName: `side-${started++}` });
+      }
+    });
     const seen = new Map<string, number[]>();
     const off = ctx.stack.engine.onEvent((e) => {
       const key = `${e.flowName}/${e.executionName}`;
       seen.set(key, [...(seen.get(key) ?? []), e.event.EventId]);
     });
     try {
-      expect((await ctx.h.run(parent)).Status).toBe('Succeeded');
+      const name = await ctx.h.start(parent);
+      await ctx.clock.advance(1_000);
+      expect((await ctx.h.finished(parent, name)).Status).toBe('Succeeded');
     } finally {
       off();
+      offCaller();
     }
+    expect(started).toBe(1);
     const parents = [...seen].filter(([k]) => k.startsWith(`${parent}/`));
     expect(parents).toHaveLength(1);
     for (const [key, ids] of seen) {

@@ -87,6 +87,18 @@ describe('redriveMessages (unit)', () => {
     });
   });
 
+  it('says the sent messages are in both queues when only their delete fails', async () => {
+    const { queue, released } = fakeQueue({
+      results: (bodies) => bodies.map((b) => ({ messageId: `id-${b}` })),
+      deleteFails: true,
+    });
+    const err = await redriveMessages({ queue, from: 'dlq', to: 'work' }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(
+      /^3 message\(s\) sent to work could not be deleted from dlq and are in both queues: /,
+    );
+    expect(released).toEqual([]);
+  });
+
   it('reports the send failure and the delete failure that followed it, and still releases the unsent', async () => {
     const { queue, released } = fakeQueue({
       results: (bodies) =>
