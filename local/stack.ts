@@ -154,8 +154,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           logger,
         })
       : undefined;
-    // Running executions carry on once the project's functions are up: a call
-    // in flight at the last stop is made again, and must find its function.
+    // Function calls wait for the project's functions: a call in flight at the
+    // last stop is made again now, and must find its function.
     engine.resume();
     let stopped = false;
     return {

@@ -78,8 +78,11 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
   const followOns: Array<() => void> = [];
   let drainingFollowOns = false;
   // Function calls this process has in flight (execution id and scheduled event
-  // id): resume() makes again only the calls a stop cut off, not these.
+  // id): never launched twice.
   const invoking = new Set<string>();
+  // Until the stack's functions are deployed (releaseLaunches), function calls
+  // wait here: the ones a stop cut off and any a transition makes meanwhile.
+  let heldLaunches: Array<() => void> | undefined = [];
 
   // Parsed definitions per running execution, so a transition reads neither the
   // definition text nor hashes it.
@@ -551,6 +554,10 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
   function launchInvoke(execId: number, run: TaskRun, req: FunctionInvokeRequest): void {
     const scheduledId = run.scheduledId;
     const call = `${execId}:${scheduledId}`;
+    if (heldLaunches) {
+      heldLaunches.push(() => launchInvoke(execId, run, req));
+      return;
+    }
     if (invoking.has(call)) return;
     invoking.add(call);
     invoker(req)
@@ -699,7 +706,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
       if (!stateRow) continue;
       const state = JSON.parse(stateRow.state) as ExecState;
       // A function call in flight when the process died is made again (at least
-      // once); launchInvoke skips one this process made while the stack started.
+      // once), once the functions are deployed (releaseLaunches).
       walkRuns(state.root, (r) => {
         if (r.kind !== 'task' || r.outcome || !r.invoke) return;
         if (r.phase === 'invoking' || (r.phase === 'waiting' && !r.invokeAccepted)) {
@@ -731,6 +738,12 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     completeTask,
     createExecution,
     recover,
+    /** Launches the function calls held since the engine started; later ones go at once. */
+    releaseLaunches(): void {
+      const held = heldLaunches ?? [];
+      heldLaunches = undefined;
+      for (const launch of held) launch();
+    },
     waitForEnd,
     listeners,
     setInvoker(fn: FunctionInvoker) {

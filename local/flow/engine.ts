@@ -409,8 +409,11 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       core.listeners.add(listener);
       return () => core.listeners.delete(listener);
     },
-    resume() {
+    start() {
       core.recover();
+    },
+    resume() {
+      core.releaseLaunches();
     },
     stop() {
       core.stop();

@@ -97,9 +97,10 @@ export interface FlowEngine extends StackComponent {
   setFunctionInvoker(fn: FunctionInvoker): void;
   onEvent(listener: (e: FlowEvent) => void): () => void;
   /**
-   * Re-arms timers, delivers pending callbacks and carries on every running
-   * execution, making again the function calls in flight at the last stop.
-   * The stack calls it once, after the project's functions are deployed.
+   * Makes the function calls (FDL `acs:fc` tasks) held since the engine
+   * started: those in flight at the last stop and any made meanwhile; later
+   * calls go at once. The stack calls it once its functions are deployed.
+   * (Timers, callbacks and running executions resume when the engine starts.)
    */
   resume(): void;
 }

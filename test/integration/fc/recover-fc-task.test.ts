@@ -75,7 +75,7 @@ describe('an acs:fc task call in flight across a restart', () => {
     }
   });
 
-  it('is not made again by resume() while this process has it in flight (a call started during startup)', async () => {
+  it('is made once, however often resume() runs while it is in flight', async () => {
     const stack = await startLocalStack({ port: 0, memory: true, project, logger: silentLogger });
     try {
       const counted = join(dataDir, 'counted');
@@ -90,7 +90,7 @@ describe('an acs:fc task call in flight across a restart', () => {
         Input: JSON.stringify({ marker: counted, ms: 500 }),
       });
       await eventually(() => existsSync(counted), 'the call is running', 10_000);
-      // What the stack does once its functions are up; this call is not one a stop cut off.
+      // What the stack did once its functions were up: it must not launch this call again.
       stack.engine.resume();
       const done = await stack.engine.describeExecution({
         FlowName: 'fc-counted',
