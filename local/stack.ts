@@ -154,6 +154,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           logger,
         })
       : undefined;
+    // Async invocations stored for functions the project no longer has would
+    // wait forever (or reach a later function of that name): dropped.
+    if (project) functions.dropAsyncInvocationsExcept(project.functions.map((f) => f.name));
     // Function calls wait for the project's functions: a call in flight at the
     // last stop is made again now, and must find its function.
     engine.resume();

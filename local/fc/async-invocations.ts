@@ -27,6 +27,8 @@ export interface AsyncInvocations {
   dispatch(name: string): void;
   /** Calls stored and not yet done. */
   pending(): number;
+  /** Drops the stored calls of functions not named (gone from the project); returns them by function. */
+  dropExcept(names: readonly string[]): Array<{ function: string; calls: number }>;
   /** Stops running calls; those in flight stay stored and run after a restart. */
   close(): void;
 }
@@ -51,11 +53,21 @@ export function createAsyncInvocations(deps: {
   const remove = db.prepare('DELETE FROM fc_async_invocations WHERE id = ?');
   const setAttempts = db.prepare('UPDATE fc_async_invocations SET attempts = ? WHERE id = ?');
   const count = db.prepare('SELECT COUNT(*) FROM fc_async_invocations').pluck();
+  const byFunction = db.prepare<[], { function_name: string; calls: number }>(
+    'SELECT function_name, COUNT(*) AS calls FROM fc_async_invocations GROUP BY function_name',
+  );
+  const dropFunction = db.prepare('DELETE FROM fc_async_invocations WHERE function_name = ?');
   const running = new Set<number>();
+  // Dispatched while still running (a redeploy cut off its run): run again after.
+  const again = new Set<number>();
   let closed = false;
 
   async function run(row: Row): Promise<void> {
-    if (running.has(row.id) || closed) return;
+    if (closed) return;
+    if (running.has(row.id)) {
+      again.add(row.id);
+      return;
+    }
     running.add(row.id);
     try {
       let attempts = row.attempts;
@@ -99,6 +111,10 @@ export function createAsyncInvocations(deps: {
       }
     } finally {
       running.delete(row.id);
+      if (again.delete(row.id)) {
+        const stored = byId.get(row.id);
+        if (stored) void run(stored);
+      }
     }
   }
 
@@ -112,6 +128,18 @@ export function createAsyncInvocations(deps: {
       for (const row of ofFunction.all(name)) void run(row);
     },
     pending: () => Number(count.get()),
+    dropExcept(names) {
+      const keep = new Set(names);
+      return store.transaction(() =>
+        byFunction
+          .all()
+          .filter((r) => !keep.has(r.function_name))
+          .map((r) => {
+            dropFunction.run(r.function_name);
+            return { function: r.function_name, calls: r.calls };
+          }),
+      );
+    },
     close() {
       closed = true;
     },

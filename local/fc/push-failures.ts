@@ -14,6 +14,12 @@ export interface PushFailures {
   record(queue: string, messageId: string, now: number): number;
   /** Forgets messages that were delivered, dropped or dead-lettered. */
   clear(queue: string, messageIds: readonly string[]): void;
+  /**
+   * Forgets messages that left their queue some other way (deleted by another
+   * consumer, expired, their queue deleted); returns how many. Runs when the
+   * store opens and after every 1,000 recorded failures.
+   */
+  sweep(): number;
 }
 
 export function createPushFailures(store: Store): PushFailures {
@@ -30,9 +36,25 @@ export function createPushFailures(store: Store): PushFailures {
      ON CONFLICT (queue, message_id) DO UPDATE SET failures = failures + 1`,
   );
   const remove = db.prepare('DELETE FROM fc_trigger_failures WHERE queue = ? AND message_id = ?');
+  // The queue service's table, read here only to find counts of messages gone.
+  const hasMessages =
+    db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'mns_messages'")
+      .get() !== undefined;
+  const gone = hasMessages
+    ? db.prepare(
+        `DELETE FROM fc_trigger_failures WHERE NOT EXISTS (
+           SELECT 1 FROM mns_messages m
+           WHERE m.queue = fc_trigger_failures.queue AND m.message_id = fc_trigger_failures.message_id)`,
+      )
+    : undefined;
+  const sweep = () => (gone ? gone.run().changes : 0);
+  let recorded = 0;
+  sweep();
   return {
     of: (queue, messageId) => get.get(queue, messageId) ?? 0,
     record(queue, messageId, now) {
+      if (++recorded % 1000 === 0) sweep();
       return store.transaction(() => {
         const before = get.get(queue, messageId) ?? 0;
         upsert.run(queue, messageId, now);
@@ -44,5 +66,6 @@ export function createPushFailures(store: Store): PushFailures {
         for (const id of messageIds) remove.run(queue, id);
       });
     },
+    sweep,
   };
 }

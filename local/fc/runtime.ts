@@ -42,6 +42,11 @@ export interface FunctionRuntime extends StackComponent {
   ): void;
   /** Async invocations stored and not yet done. */
   asyncPending(): number;
+  /**
+   * Drops the stored async invocations of functions not named (a project
+   * without them: FC drops a deleted function's queued calls), with a warning.
+   */
+  dropAsyncInvocationsExcept(names: readonly string[]): void;
   /** Resolves an FC 2.0 (service, function) pair or an FDL name to a deployed function. */
   resolve(name: string, service?: string): string | undefined;
   list(): DeployedFunction[];
@@ -73,6 +78,8 @@ interface Deployed {
   source: ProjectFunction;
   pool: InstancePool;
   consumers: MnsTriggerConsumer[];
+  /** Set when this version is being replaced or stopped. */
+  retired?: boolean;
 }
 
 /** Creates the runtime; functions arrive through `deploy` (from s.yaml, or a test). */
@@ -176,7 +183,16 @@ export function createFunctionRuntime(
   const asyncCalls = createAsyncInvocations({
     store: ctx.store,
     logger,
-    invoke: (name, body, opts) => invoke(name, body, opts),
+    invoke: async (name, body, opts) => {
+      const version = deployed.get(name);
+      const outcome = await invoke(name, body, opts);
+      // Cut off by a redeploy or the stop, not failed by the function: not an
+      // attempt; the call stays stored and the new version's deploy runs it.
+      if (!outcome.ok && (stopped || !version || version.retired)) {
+        throw new FunctionNotFoundError(name);
+      }
+      return outcome;
+    },
     now: () => ctx.clock.now(),
   });
 
@@ -204,6 +220,7 @@ export function createFunctionRuntime(
   };
 
   const undeploy = async (d: Deployed) => {
+    d.retired = true;
     const stopping = d.consumers.map((c) => c.stop());
     d.pool.stop();
     await Promise.all(stopping);
@@ -261,6 +278,11 @@ export function createFunctionRuntime(
     invoke,
     invokeAsync: (name, event, opts) => asyncCalls.accept(name, event, opts),
     asyncPending: () => asyncCalls.pending(),
+    dropAsyncInvocationsExcept(names) {
+      for (const d of asyncCalls.dropExcept(names)) {
+        logger.warn('dropped async invocations of a function the project no longer has', d);
+      }
+    },
     resolve,
     list: () =>
       [...deployed.values()].map((d) => ({

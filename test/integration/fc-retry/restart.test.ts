@@ -78,9 +78,12 @@ it('does not count a push the stop cut off as a retry: the message still gets al
   try {
     // Back after the queue's 30 s visibility timeout, then every 10-20 s: a
     // first push and the policy's 3 retries, then dropped (ALL, no DLQ).
+    const decided = () => second.logs.filter((l) => l.includes('function failed; ')).length;
     for (let n = 1; n <= 4; n++) {
       await clock.advance(30_000);
       await eventually(() => (second.retryCounts().length === n ? true : undefined));
+      // The failure is handled (the retry's hold set) before the clock moves on.
+      await eventually(() => (decided() === n ? true : undefined));
     }
     await eventually(() => (second.queues.stats('jobs').inflight === 0 ? true : undefined));
     expect(second.retryCounts()).toEqual([0, 1, 2, 3]);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import FC from '@alicloud/fc2';
 import { afterAll, describe, expect, it } from 'vitest';
-import { silentLogger } from '../../../local/log';
+import { createLogger, silentLogger } from '../../../local/log';
 import type { Project } from '../../../local/project/model';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
 import { eventually } from '../../support/eventually';
@@ -20,6 +20,7 @@ const project: Project = {
   functions: [
     fixtureFunction('once', 'index.hangsFirstCall'),
     fixtureFunction('failing', 'index.failsNoting'),
+    fixtureFunction('noting', 'index.slowNoting'),
   ],
 };
 const start = () => startLocalStack({ port: 0, dataDir, project, logger: silentLogger });
@@ -65,6 +66,43 @@ describe('async invocations', () => {
       expect(readFileSync(marker, 'utf8')).toBe('0\n1\n2\n3\n');
     } finally {
       await stack.stop();
+    }
+  });
+
+  it('runs one cut off by a redeploy of its function on the new version, not counting the cut-off run', async () => {
+    const marker = join(dataDir, 'noting');
+    const stack = await start();
+    try {
+      const fc = fcOf(stack);
+      await fc.invokeFunction('default', 'noting', JSON.stringify({ marker, ms: 400 }), ASYNC);
+      await eventually(() => existsSync(marker), 'the first run is under way', 10_000);
+      const spec = project.functions.find((f) => f.name === 'noting');
+      if (!spec) throw new Error('no noting function');
+      await stack.functions.deploy([spec]);
+      await eventually(() => stack.functions.asyncPending() === 0, 'it has run', 10_000);
+      expect(readFileSync(marker, 'utf8')).toBe('0\n0\n');
+    } finally {
+      await stack.stop();
+    }
+  });
+
+  it('drops, with a warning, the stored calls of a function the project no longer has', async () => {
+    const marker = join(dataDir, 'gone');
+    const first = await start();
+    await first.functions.deploy([fixtureFunction('gone', 'index.hangsFirstCall')]);
+    await fcOf(first).invokeFunction('default', 'gone', JSON.stringify({ marker }), ASYNC);
+    await eventually(() => existsSync(marker), 'its run is under way', 10_000);
+    await first.stop();
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'warn', write: (line) => lines.push(line) });
+    const second = await startLocalStack({ port: 0, dataDir, project, logger });
+    try {
+      expect(second.functions.asyncPending()).toBe(0);
+      expect(lines.join('\n')).toMatch(
+        /dropped async invocations of a function the project no longer has.*gone/,
+      );
+    } finally {
+      await second.stop();
     }
   });
 });
