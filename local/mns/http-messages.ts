@@ -106,12 +106,18 @@ export async function getMessages(r: MnsRequest, queue: string): Promise<void> {
     return;
   }
   if (waitMs === 0) throw new MnsError('MessageNotExist');
-  // A client that hangs up mid-poll must not take messages it will never see.
+  // A client that hangs up mid-poll must not take messages it will never see:
+  // its FIN ('end' on the socket) comes a loop turn before the response's
+  // 'close', and a send in between must skip it (alive).
+  const socket = r.req.socket;
+  const alive = () => !r.res.destroyed && !socket.destroyed && !socket.readableEnded;
   const abort = new AbortController();
-  const onClose = () => {
+  const onGone = () => {
     if (!r.res.writableEnded) abort.abort();
   };
-  r.res.once('close', onClose);
+  r.res.once('close', onGone);
+  socket.once('end', onGone);
+  if (!alive()) abort.abort();
   try {
     // Answer from inside the wake-up, synchronously: the waiting receiver hears
     // of a message before the sender hears its send succeeded.
@@ -119,11 +125,13 @@ export async function getMessages(r: MnsRequest, queue: string): Promise<void> {
       max: n,
       waitMs,
       signal: abort.signal,
+      alive,
       onMessages: (messages) => replyMessages(r, batch, messages.map(receiveFields)),
     });
     if (woken.length === 0) throw new MnsError('MessageNotExist');
   } finally {
-    r.res.off('close', onClose);
+    r.res.off('close', onGone);
+    socket.off('end', onGone);
   }
 }
 

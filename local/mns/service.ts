@@ -42,6 +42,8 @@ export interface QueueServiceInternals {
       waitMs: number | undefined;
       visibilityTimeout?: number;
       signal?: AbortSignal;
+      /** While parked, checked before messages are claimed for it: false skips it. */
+      alive?: () => boolean;
       /**
        * Called synchronously with the messages whenever some are taken (found at
        * once or woken), before the promise settles: a long poll answers from here.
@@ -134,15 +136,18 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     const rec = requireQueue(queue);
     const visibility = (vt ?? rec.attributes.VisibilityTimeout) * 1000;
     const { DeadLetterQueue: dlq, MaxReceiveCount: maxReceives } = rec.attributes;
-    const dlqExists = dlq !== null && maxReceives !== null && q.getQueue(dlq) !== undefined;
+    let dlqReady = false;
     const out: ReceivedMessage[] = [];
     let moved = 0;
     let rows = first;
     for (;;) {
       let movedNow = 0;
       for (const row of rows) {
-        if (dlqExists && row.dequeue_count >= maxReceives!) {
-          q.moveTo(row.seq, dlq!, now);
+        if (dlq !== null && maxReceives !== null && row.dequeue_count >= maxReceives) {
+          // Deleted since it was named: made again, as setting the attribute does.
+          if (!dlqReady) ensureDeadLetterQueue(rec.attributes);
+          dlqReady = true;
+          q.moveTo(row.seq, dlq, now);
           movedNow++;
           continue;
         }
@@ -359,6 +364,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
       waitMs: number | undefined;
       visibilityTimeout?: number;
       signal?: AbortSignal;
+      alive?: () => boolean;
       onMessages?: (messages: ReceivedMessage[]) => void;
     },
   ): Promise<ReceivedMessage[]> {
@@ -383,6 +389,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
         ? { visibilityTimeout: opts.visibilityTimeout }
         : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.alive ? { alive: opts.alive } : {}),
       ...(opts.onMessages ? { onMessages: opts.onMessages } : {}),
     });
   }

@@ -4,6 +4,8 @@ import type { ReceivedMessage } from './types';
 interface Waiter {
   max: number;
   visibilityTimeout: number | undefined;
+  /** False once the receiver can no longer be answered (its client hung up). */
+  alive: (() => boolean) | undefined;
   /** Messages are being or were claimed for it and not yet handed over: skip it. */
   claimed: boolean;
   done(result: ReceivedMessage[] | Error): void;
@@ -50,6 +52,11 @@ export function createWaiterRegistry(deps: WaiterDeps) {
     for (const w of byQueue.get(queue) ?? []) {
       if (w.claimed) continue;
       w.claimed = true;
+      if (w.alive && !w.alive()) {
+        // Gone before it heard of its hang-up: it takes nothing and ends.
+        taken.push([w, []]);
+        continue;
+      }
       let got: ReceivedMessage[];
       try {
         got = deps.claim(queue, w.max, w.visibilityTimeout);
@@ -135,6 +142,8 @@ export function createWaiterRegistry(deps: WaiterDeps) {
         visibilityTimeout?: number;
         waitMs: number;
         signal?: AbortSignal;
+        /** Checked before messages are claimed for it: false skips it. */
+        alive?: () => boolean;
         /** Called synchronously with the messages, before the promise settles (see notify). */
         onMessages?: (messages: ReceivedMessage[]) => void;
       },
@@ -156,6 +165,7 @@ export function createWaiterRegistry(deps: WaiterDeps) {
         const w: Waiter = {
           max: opts.max,
           visibilityTimeout: opts.visibilityTimeout,
+          alive: opts.alive,
           claimed: false,
           // Once only: a waiter answers one receive (and writes one HTTP reply).
           done(result) {

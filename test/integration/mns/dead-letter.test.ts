@@ -34,6 +34,23 @@ describe('the dead-letter queue (a local extension)', () => {
     });
   });
 
+  it('makes the dead-letter queue again if it was deleted, and still moves the message', async () => {
+    await t.mns.createQueue('lost', {
+      VisibilityTimeout: 10,
+      'x-queueflow-dead-letter-queue': 'lost-dlq',
+      'x-queueflow-max-receive-count': 1,
+    });
+    t.stack.queues.deleteQueue('lost-dlq');
+    await t.mns.sendMessage('lost', { MessageBody: 'poison' });
+    expect((await t.mns.receiveMessage('lost')).body.DequeueCount).toBe('1');
+    await clock.advance(10_000);
+    expect((await rejection(t.mns.receiveMessage('lost'))).name).toBe(
+      sdkErrorName('MessageNotExist'),
+    );
+    expect((await t.mns.receiveMessage('lost-dlq')).body.MessageBody).toBe('poison');
+    expect(t.stack.queues.stats('lost')).toMatchObject({ deadLettered: 1, active: 0 });
+  });
+
   it('is set through the in-process API too, and a queue cannot be its own DLQ', () => {
     t.stack.queues.createQueue('inproc', { DeadLetterQueue: 'inproc-dlq', MaxReceiveCount: 3 });
     expect(t.stack.queues.getQueue('inproc').attributes).toMatchObject({

@@ -138,4 +138,51 @@ describe('long polling', () => {
     await t.mns.sendMessage(q, { MessageBody: 'still here' });
     expect((await t.mns.receiveMessage(q)).body.MessageBody).toBe('still here');
   });
+
+  it('gives no message to a parked receiver that can no longer be answered', async () => {
+    const q = await freshQueue();
+    const service = t.stack.queues as unknown as {
+      receive: (
+        queue: string,
+        opts: { max: number; waitMs: number; alive: () => boolean },
+      ) => Promise<unknown[]>;
+    };
+    let alive = true;
+    const pending = service.receive(q, { max: 1, waitMs: 20_000, alive: () => alive });
+    await parked(q);
+    alive = false; // its client hung up; its 'close' has not been handled yet
+    t.stack.queues.sendMessage(q, { body: 'not for the gone' });
+    expect(await pending).toEqual([]);
+    expect(t.stack.queues.stats(q)).toMatchObject({ active: 1, inflight: 0, waiting: 0 });
+  });
+
+  it('tells the queue a long poll is gone as soon as its client hangs up', async () => {
+    const q = await freshQueue();
+    const service = t.stack.queues as unknown as {
+      receive: (queue: string, opts: { alive?: () => boolean }) => Promise<unknown[]>;
+    };
+    const real = service.receive;
+    let alive: (() => boolean) | undefined;
+    service.receive = (queue, opts) => {
+      if (queue === q && opts.alive) alive = opts.alive;
+      return real(queue, opts);
+    };
+    try {
+      const ac = new AbortController();
+      const pending = signedFetch({
+        endpoint: t.stack.endpoint,
+        ...t.stack.credentials,
+        method: 'GET',
+        resource: `/queues/${q}/messages?waitseconds=20`,
+        signal: ac.signal,
+      }).catch((e: Error) => e);
+      await parked(q);
+      expect(alive?.()).toBe(true);
+      ac.abort();
+      await pending;
+      await eventually(() => alive?.() === false, 'the poll reads as gone');
+    } finally {
+      service.receive = real;
+    }
+  });
 });
