@@ -23,6 +23,9 @@ function toErrorBody(err) {
 
 // FC serialises the handler result: a Buffer unchanged, a string as is, any other
 // value JSON-encoded (undefined becomes an empty body).
+// What FC passes of a synchronous invocation (the request side has the same limit).
+const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
 function toBytes(value) {
   if (value === undefined || value === null) return Buffer.alloc(0);
   if (Buffer.isBuffer(value)) return value;
@@ -87,6 +90,7 @@ async function exportOf(spec, what) {
     const initSpec = process.env.FC_INITIALIZER_HANDLER;
     if (initSpec) initializer = await exportOf(initSpec, 'the initializer');
     process.send({ type: 'ready', initMs: performance.now() - initStarted });
+    setImmediate(startWatchdog);
   } catch (err) {
     process.send({ type: 'init-failed', error: toErrorBody(err) });
   }
@@ -199,7 +203,14 @@ process.on('message', async (msg) => {
     const result = await runHandlerWith(handler, event, context);
     // Serialised here, inside the try: a result JSON cannot hold (a BigInt, a
     // cycle) fails the invocation like a throw, as FC's runtime does.
-    const body = toBytes(result).toString('base64');
+    const bytes = toBytes(result);
+    if (bytes.length > MAX_RESPONSE_BYTES) {
+      throw {
+        errorMessage: `the function's response is ${bytes.length} bytes, over the ${MAX_RESPONSE_BYTES} (32 MB) a synchronous invocation returns`,
+        errorType: 'ResponseTooLarge',
+      };
+    }
+    const body = bytes.toString('base64');
     capture.push(Buffer.from(`FC Invoke End RequestId: ${msg.context.requestId}\n`));
     process.send({
       type: 'result',
@@ -245,4 +256,33 @@ process.on('unhandledRejection', (err) => {
   process.stderr.write(`unhandled rejection: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(129);
 });
-process.on('disconnect', () => process.exit(0));
+// The stack has gone (stopped, or killed): so does this instance, with what it started.
+process.on('disconnect', killOwnGroup);
+
+/** Kills this instance's process group (it leads one): itself and what it started. */
+function killOwnGroup() {
+  try {
+    process.kill(-process.pid, 'SIGKILL');
+  } catch {
+    process.exit(0);
+  }
+}
+
+/**
+ * 'disconnect' needs this thread's event loop, which a busy handler (a tight
+ * loop, long synchronous work) holds: a watchdog thread checks twice a second
+ * that the stack is still the parent, and ends the group once it is not.
+ */
+function startWatchdog() {
+  const { Worker } = require('node:worker_threads');
+  const watchdog = new Worker(
+    `const { workerData: parent } = require('node:worker_threads');
+     setInterval(() => {
+       if (process.ppid === parent) return;
+       try { process.kill(-process.pid, 'SIGKILL'); } catch { process.kill(process.pid, 'SIGKILL'); }
+     }, 500);`,
+    { eval: true, workerData: process.ppid },
+  );
+  watchdog.unref();
+  watchdog.on('error', () => {});
+}

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Checkpointer, startCheckpointer } from './checkpointer';
-import { type FolderLock, lockDataFolder } from './folder-lock';
+import { DataFolderInUseError, type FolderLock, lockDataFolder } from './folder-lock';
 
 /** Where the store keeps its data. */
 export interface StoreOptions {
@@ -73,7 +73,14 @@ export function openStore(options: StoreOptions = {}): Store {
       throw unusable(dataDir, err);
     }
     file = join(dataDir, DATABASE_FILE);
-    lock = lockDataFolder(dataDir);
+    try {
+      lock = lockDataFolder(dataDir);
+    } catch (err) {
+      // Held by another stack: that error says by whom. Anything else (a
+      // read-only folder, say) names the folder and what to do.
+      if (err instanceof DataFolderInUseError) throw err;
+      throw unusable(dataDir, err);
+    }
   }
   try {
     return open(file, dataDir, options, lock);

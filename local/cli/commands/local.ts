@@ -97,6 +97,20 @@ Examples:
 }
 
 async function runLocal(opts: LocalOptions): Promise<number | undefined> {
+  // From the first line: a signal during startup or the demo stops the stack
+  // cleanly too (and a second one exits at once).
+  const signals = trackSignals();
+  try {
+    return await runLocalUntilSignal(opts, signals);
+  } finally {
+    signals.dispose();
+  }
+}
+
+async function runLocalUntilSignal(
+  opts: LocalOptions,
+  signals: SignalTracker,
+): Promise<number | undefined> {
   const out = (line = '') => process.stdout.write(`${line}\n`);
   const quiet = opts.readyJson;
   const logger = createLogger({
@@ -167,6 +181,10 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
     }
     throw err;
   }
+  if (signals.received) {
+    await stack.stop();
+    return signals.exitCode();
+  }
   if (opts.readyJson) {
     out(
       JSON.stringify({
@@ -216,10 +234,17 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
   if (opts.demo || opts.once) {
     let ok = false;
     try {
-      const result = await runDemo({ engine: stack.engine, write: out });
-      ok = result.status === 'Succeeded';
+      const result = await Promise.race([
+        runDemo({ engine: stack.engine, write: out }),
+        signals.wait().then(() => undefined),
+      ]);
+      ok = result?.status === 'Succeeded';
     } catch (err) {
       out(`The demo could not run: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (signals.received) {
+      await stack.stop();
+      return signals.exitCode();
     }
     if (opts.once) {
       await stack.stop();
@@ -246,7 +271,7 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
     }
     out('Press Ctrl-C to stop.');
   }
-  await waitForSignal();
+  await signals.wait();
   await stack.stop();
   return 0;
 }
@@ -270,14 +295,38 @@ function defaultProject(): string | undefined {
   return existsSync(candidate) ? candidate : undefined;
 }
 
-function waitForSignal(): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      process.off('SIGINT', done);
-      process.off('SIGTERM', done);
-      resolve();
-    };
-    process.on('SIGINT', done);
-    process.on('SIGTERM', done);
-  });
+interface SignalTracker {
+  /** The first SIGINT or SIGTERM received, if any. */
+  readonly received: NodeJS.Signals | undefined;
+  /** Resolves at the first signal (at once if one came already). */
+  wait(): Promise<void>;
+  /** 130 after SIGINT, 143 after SIGTERM: the shell's codes for a stop by signal. */
+  exitCode(): number;
+  dispose(): void;
+}
+
+/** The first signal asks for a clean stop; a second one exits at once. */
+function trackSignals(): SignalTracker {
+  let received: NodeJS.Signals | undefined;
+  const waiting: Array<() => void> = [];
+  const code = (signal: NodeJS.Signals | undefined) => (signal === 'SIGTERM' ? 143 : 130);
+  const on = (signal: NodeJS.Signals) => {
+    if (received) process.exit(code(signal));
+    received = signal;
+    for (const resolve of waiting.splice(0)) resolve();
+  };
+  process.on('SIGINT', on);
+  process.on('SIGTERM', on);
+  return {
+    get received() {
+      return received;
+    },
+    wait: () =>
+      received ? Promise.resolve() : new Promise<void>((resolve) => waiting.push(resolve)),
+    exitCode: () => code(received),
+    dispose() {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+    },
+  };
 }

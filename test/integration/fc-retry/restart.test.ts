@@ -69,7 +69,10 @@ it('does not count a push the stop cut off as a retry: the message still gets al
   const start = Date.UTC(2026, 0, 2);
   const first = await startStack(new VirtualClock(start));
   first.queues.sendMessage('jobs', { body: JSON.stringify({ hangOnce: marker }) });
-  await eventually(() => (existsSync(marker) ? true : undefined));
+  // The push is under way (its marker written) and logged (its line read).
+  await eventually(() =>
+    existsSync(marker) && first.retryCounts().length === 1 ? true : undefined,
+  );
   expect(first.retryCounts()).toEqual([0]);
   await first.stop(); // the push never returned
 
@@ -78,13 +81,15 @@ it('does not count a push the stop cut off as a retry: the message still gets al
   try {
     // Back after the queue's 30 s visibility timeout, then every 10-20 s: a
     // first push and the policy's 3 retries, then dropped (ALL, no DLQ).
-    const decided = () => second.logs.filter((l) => l.includes('function failed; ')).length;
-    for (let n = 1; n <= 4; n++) {
-      await clock.advance(30_000);
-      await eventually(() => (second.retryCounts().length === n ? true : undefined));
-      // The failure is handled (the retry's hold set) before the clock moves on.
-      await eventually(() => (decided() === n ? true : undefined));
+    // The clock moves by exactly the wait before each push (the visibility
+    // timeout, then each retry's hold from its log line): one run per move.
+    const decided = () => second.logs.filter((l) => l.includes('function failed; '));
+    await clock.advance(30_000);
+    for (let n = 1; n <= 3; n++) {
+      const line = await eventually(() => decided()[n - 1]);
+      await clock.advance(Number(/inSeconds=(\d+)/.exec(line)?.[1]) * 1000);
     }
+    await eventually(() => decided()[3]);
     await eventually(() => (second.queues.stats('jobs').inflight === 0 ? true : undefined));
     expect(second.retryCounts()).toEqual([0, 1, 2, 3]);
     expect(second.queues.stats('jobs')).toMatchObject({ active: 0, inflight: 0 });

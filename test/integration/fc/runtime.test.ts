@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import FC from '@alicloud/fc2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signFc } from '../../support/fc-sign';
@@ -49,6 +52,9 @@ describe('the local function runtime', () => {
       fixtureFunction('logs', 'index.logs'),
       fixtureFunction('bigint', 'index.bigint'),
       fixtureFunction('whoami', 'index.whoami'),
+      fixtureFunction('helper', 'index.startsHelper', { timeoutSeconds: 1 }),
+      fixtureFunction('no-newline', 'index.noNewline'),
+      fixtureFunction('big-result', 'index.bigResult'),
     ]);
     fc = new FC('1000000000000000', {
       accessKeyID: localKeys.accessKeyId,
@@ -261,6 +267,43 @@ describe('the local function runtime', () => {
       .find((f) => f.name === 'slow')!
       .instances.map((i) => i.pid);
     expect(after.some((pid) => before.includes(pid))).toBe(false);
+  });
+
+  it('kills what a function started along with its instance when it times out', async () => {
+    const marker = join(mkdtempSync(join(tmpdir(), 'qf-helper-')), 'pid');
+    const out = await stack.runtime.invoke('helper', JSON.stringify({ marker }));
+    expect(out.ok || out.timedOut).toBe(true);
+    const pid = Number(readFileSync(marker, 'utf8'));
+    await eventually(() => {
+      try {
+        process.kill(pid, 0);
+        return undefined; // still running
+      } catch {
+        return true;
+      }
+    });
+  });
+
+  it('logs output that never ends a line in pieces, while the instance lives', async () => {
+    const out = await stack.runtime.invoke('no-newline', JSON.stringify({ bytes: 200_000 }));
+    expect(out.ok).toBe(true);
+    // 64 KiB pieces, logged as they come: the stack does not hold the whole line.
+    const piece = 'x'.repeat(64 * 1024);
+    const pieces = stack.logs.filter((l) => l.includes(piece) && !l.includes(`${piece}x`));
+    expect(pieces.length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('fails a result over the 32 MB a synchronous invocation returns', async () => {
+    const out = await stack.runtime.invoke(
+      'big-result',
+      JSON.stringify({ bytes: 33 * 1024 * 1024 }),
+    );
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out.error).toMatchObject({ errorType: 'ResponseTooLarge' });
+    expect(out.error.errorMessage).toMatch(/over the 33554432 \(32 MB\)/);
+    const small = await stack.runtime.invoke('big-result', JSON.stringify({ bytes: 10 }));
+    expect(small.ok && small.body.toString()).toBe('yyyyyyyyyy');
   });
 
   it('reports a crashed instance and restarts it', async () => {

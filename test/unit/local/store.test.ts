@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../../local/store/store';
 import { useTempDirs } from '../../support/temp-dirs';
@@ -40,8 +42,6 @@ describe('openStore', () => {
 
   it("refuses another application's SQLite file, a file that is not a database, and a data folder that is a file", async () => {
     const { default: Database } = await import('better-sqlite3');
-    const { writeFileSync } = await import('node:fs');
-    const { join } = await import('node:path');
     const foreign = temp();
     const other = new Database(join(foreign, 'queueflow.db'));
     other.exec('CREATE TABLE users (id INTEGER)');
@@ -67,6 +67,13 @@ describe('openStore', () => {
       /cannot use the data folder .*a-file: EEXIST/,
     );
     expect(() => openStore({ dataDir: '' })).toThrow(/the data folder is empty/);
+
+    // The lock cannot be made (a read-only folder for most users; here its file is a folder).
+    const unlockable = temp();
+    mkdirSync(join(unlockable, 'queueflow.lock'));
+    expect(() => openStore({ dataDir: unlockable })).toThrow(
+      /cannot use the data folder .*: unable to open database file\. Pass another --data-dir/,
+    );
   });
 
   it('rolls back a migration that fails and records nothing', () => {
