@@ -23,6 +23,9 @@ const RETRYABLE = new Set([
   'InternalServerError',
   'QpsLimitExceeded',
   'NetworkError',
+  // Not MNS codes: an error answer without MNS's XML (see answered()).
+  'ServiceUnavailable',
+  'InvalidResponse',
 ]);
 
 /** True for the MNS error codes worth trying again (throttling, service and network faults). */
@@ -47,11 +50,30 @@ export function toQueueError(err: unknown, action: string): QueueError {
   let code = m?.[1] ?? 'Unknown';
   if (!m && (name.startsWith('RequestTimeout') || typeof e.code === 'string'))
     code = 'NetworkError';
+  // The SDK reads the XML it expected from an answer that had none (an HTTP
+  // error page from a proxy or gateway): a bad answer, worth another try.
+  if (!m && err instanceof TypeError) code = 'InvalidResponse';
   return new QueueError({
     code,
     message: `${action}: ${code}: ${message}`,
     retryable: RETRYABLE.has(code),
     cause: err,
+  });
+}
+
+/**
+ * `res`, unless it is an error status with no XML in it: the SDK throws only
+ * for MNS's `<Error>` XML, and passes any other error answer (a text or HTML
+ * page from a proxy or gateway) through as a success. An error status with
+ * XML is MNS's partial-failure answer of a batch (`<Errors>`, `<Messages>`).
+ */
+function answered<T extends { code: number; body: unknown }>(res: T, action: string): T {
+  if (res.code < 300 || res.body !== undefined) return res;
+  const retryable = res.code >= 500 || res.code === 429;
+  throw new QueueError({
+    code: retryable ? 'ServiceUnavailable' : 'UnexpectedResponse',
+    message: `${action}: HTTP ${res.code} with no MNS error in the answer`,
+    retryable,
   });
 }
 
@@ -184,18 +206,21 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
   return {
     async createQueue(queue, attributes = {}) {
       try {
-        await (await sdk()).createQueue(queue, attributes);
+        answered(await (await sdk()).createQueue(queue, attributes), 'CreateQueue');
       } catch (err) {
         throw toQueueError(err, 'CreateQueue');
       }
     },
     async send(queue, { body, delaySeconds, priority }) {
       try {
-        const res = await (await sdk()).sendMessage(queue, {
-          MessageBody: xmlText(body),
-          ...(delaySeconds !== undefined ? { DelaySeconds: delaySeconds } : {}),
-          ...(priority !== undefined ? { Priority: priority } : {}),
-        });
+        const res = answered(
+          await (await sdk()).sendMessage(queue, {
+            MessageBody: xmlText(body),
+            ...(delaySeconds !== undefined ? { DelaySeconds: delaySeconds } : {}),
+            ...(priority !== undefined ? { Priority: priority } : {}),
+          }),
+          'SendMessage',
+        );
         return { messageId: res.body.MessageId };
       } catch (err) {
         throw toQueueError(err, 'SendMessage');
@@ -254,7 +279,7 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
     },
     async delete(queue, receiptHandle) {
       try {
-        await (await sdk()).deleteMessage(queue, receiptHandle);
+        answered(await (await sdk()).deleteMessage(queue, receiptHandle), 'DeleteMessage');
       } catch (err) {
         throw toQueueError(err, 'DeleteMessage');
       }
@@ -269,7 +294,10 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
       }
       let res: Awaited<ReturnType<MnsClient['batchDeleteMessage']>>;
       try {
-        res = await (await sdk()).batchDeleteMessage(queue, receiptHandles);
+        res = answered(
+          await (await sdk()).batchDeleteMessage(queue, receiptHandles),
+          'BatchDeleteMessage',
+        );
       } catch (err) {
         throw toQueueError(err, 'BatchDeleteMessage');
       }
@@ -283,7 +311,10 @@ export function createQueueClient(options: QueueClientOptions): QueueClient {
     },
     async changeVisibility(queue, receiptHandle, seconds) {
       try {
-        const res = await (await sdk()).changeMessageVisibility(queue, receiptHandle, seconds);
+        const res = answered(
+          await (await sdk()).changeMessageVisibility(queue, receiptHandle, seconds),
+          'ChangeMessageVisibility',
+        );
         const next = n(res.body.NextVisibleTime);
         return next === undefined
           ? { receiptHandle: res.body.ReceiptHandle }
