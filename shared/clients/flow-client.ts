@@ -73,6 +73,8 @@ export interface FlowClient {
     executionName?: string;
     /** An object (serialised here) or JSON text. */
     input?: unknown;
+    /** Epoch ms no attempt or retry may run past (a function's own end). */
+    deadlineMs?: number;
   }): Promise<Execution>;
   /**
    * Express flows only: runs an execution and resolves once it has ended (at
@@ -92,6 +94,8 @@ export interface FlowClient {
     flowName: string;
     executionName: string;
     waitSeconds?: number;
+    /** Epoch ms no attempt, retry or wait may run past (a function's own end). */
+    deadlineMs?: number;
   }): Promise<Execution>;
   reportTaskSucceeded(options: { taskToken: string; output: unknown }): Promise<ReportResult>;
   reportTaskFailed(options: {
@@ -220,8 +224,19 @@ export function createFlowClient(options: FlowClientOptions): FlowClient {
     }
   }
 
-  const retrying = <T>(fn: () => Promise<T>) =>
-    withRetry(fn, { policy, sleep, isRetryable: isRetryableFlowError });
+  const retrying = <T>(fn: () => Promise<T>, deadlineMs?: number) =>
+    withRetry(fn, {
+      policy,
+      sleep,
+      isRetryable: isRetryableFlowError,
+      ...(deadlineMs !== undefined ? { deadlineMs } : {}),
+    });
+
+  /** The call's timeout, cut to what is left before `deadlineMs` (at least 100 ms). */
+  const within = (timeoutMs: number, deadlineMs: number | undefined) =>
+    deadlineMs === undefined
+      ? timeoutMs
+      : Math.max(100, Math.min(timeoutMs, deadlineMs - Date.now()));
 
   async function report(action: string, params: Raw): Promise<ReportResult> {
     try {
@@ -252,12 +267,13 @@ export function createFlowClient(options: FlowClientOptions): FlowClient {
       );
     },
 
-    async startExecution({ flowName, executionName, input }) {
+    async startExecution({ flowName, executionName, input, deadlineMs }) {
       const params: Raw = { FlowName: flowName, ExecutionName: executionName };
       if (input !== undefined) params.Input = toJsonText(input, 'input');
-      const run = () => call('StartExecution', params, { post: true });
+      const run = () =>
+        call('StartExecution', params, { post: true, timeoutMs: within(timeout, deadlineMs) });
       // Only a named start is idempotent, so only a named start is retried.
-      const raw = executionName ? await retrying(run) : await run();
+      const raw = executionName ? await retrying(run, deadlineMs) : await run();
       return toExecution(raw, flowName);
     },
 
@@ -277,8 +293,11 @@ export function createFlowClient(options: FlowClientOptions): FlowClient {
       return e;
     },
 
-    async describeExecution({ flowName, executionName, waitSeconds }) {
-      const deadline = Date.now() + Math.max(0, waitSeconds ?? 0) * 1000;
+    async describeExecution({ flowName, executionName, waitSeconds, deadlineMs }) {
+      const deadline = Math.min(
+        Date.now() + Math.max(0, waitSeconds ?? 0) * 1000,
+        deadlineMs ?? Number.POSITIVE_INFINITY,
+      );
       for (;;) {
         const started = Date.now();
         // The wait is worked out per attempt: a retried long poll (after a reset
@@ -292,9 +311,9 @@ export function createFlowClient(options: FlowClientOptions): FlowClient {
               ExecutionName: executionName,
               WaitTimeSeconds: wait > 0 ? wait : undefined,
             },
-            { timeoutMs: timeout + Math.max(0, wait) * 1000 },
+            { timeoutMs: within(timeout + Math.max(0, wait) * 1000, deadlineMs) },
           );
-        });
+        }, deadlineMs);
         const execution = toExecution(raw, flowName);
         if (TERMINAL_STATUSES.has(execution.status) || Date.now() >= deadline) return execution;
         // A server that ignores WaitTimeSeconds must not turn this into a hot loop.

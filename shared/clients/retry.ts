@@ -33,6 +33,8 @@ export async function withRetry<T>(
     isRetryable: (err: unknown) => boolean;
     sleep?: Sleep;
     random?: () => number;
+    /** Epoch ms: no retry starts (and no back-off sleeps) past it. */
+    deadlineMs?: number;
   },
 ): Promise<T> {
   const policy = options.policy ?? DEFAULT_RETRY;
@@ -44,7 +46,9 @@ export async function withRetry<T>(
     } catch (err) {
       if (attempt >= policy.attempts || !options.isRetryable(err)) throw err;
       const cap = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-      await sleep(Math.round(cap / 2 + (random() * cap) / 2));
+      const delay = Math.round(cap / 2 + (random() * cap) / 2);
+      if (options.deadlineMs !== undefined && Date.now() + delay >= options.deadlineMs) throw err;
+      await sleep(delay);
     }
   }
 }

@@ -145,7 +145,9 @@ export function parseStartFlowRequest(
     if (r.sync === true || r.sync === 'true') req.sync = true;
   }
   // A sync start always waits for the end: `wait` does not apply, and is not read.
-  const wait = req.sync ? undefined : (r.wait ?? defaults.waitSeconds);
+  // As a query parameter it is text: 'true' and 'false' read as the booleans.
+  const given = r.wait === 'true' ? true : r.wait === 'false' ? false : r.wait;
+  const wait = req.sync ? undefined : (given ?? defaults.waitSeconds);
   if (wait !== undefined && wait !== false) {
     const seconds =
       wait === true ? Number.POSITIVE_INFINITY : typeof wait === 'string' ? Number(wait) : wait;
@@ -259,7 +261,11 @@ export async function startFlow(
     // A named start looks first: FnF answers a name still running with that
     // execution and no error, so only a look before tells a repeat from a start.
     try {
-      execution = await deps.flow.describeExecution({ flowName, executionName });
+      execution = await deps.flow.describeExecution({
+        flowName,
+        executionName,
+        ...deadlineOf(request),
+      });
       started = false;
     } catch (err) {
       if (!(err instanceof FlowError && err.code === 'ExecutionNotExists')) throw err;
@@ -271,6 +277,7 @@ export async function startFlow(
         flowName,
         input: request.input ?? {},
         ...(executionName ? { executionName } : {}),
+        ...deadlineOf(request),
       });
     } catch (err) {
       // Started by someone else since the look: the start is a repeat, answer with it.
@@ -278,13 +285,18 @@ export async function startFlow(
         throw err;
       }
       started = false;
-      execution = await deps.flow.describeExecution({ flowName, executionName });
+      execution = await deps.flow.describeExecution({
+        flowName,
+        executionName,
+        ...deadlineOf(request),
+      });
     }
   }
   // Idempotent means the same request: the same name with other input is a
   // conflict. No input at all asks for the execution of that name, whatever it got.
+  // Checked whoever started it: two calls racing with the same name both get
+  // StartExecution's answer without an error, and only one input is the execution's.
   if (
-    !started &&
     request.input !== undefined &&
     execution.input !== undefined &&
     !sameJson(execution.input, request.input)
@@ -302,7 +314,17 @@ export async function startFlow(
     waitSeconds = Math.min(waitSeconds, Math.floor((request.waitUntilMs - now()) / 1000));
   }
   if (waitSeconds > 0 && !TERMINAL_STATUSES.has(execution.status)) {
-    execution = await deps.flow.describeExecution({ flowName, executionName: name, waitSeconds });
+    execution = await deps.flow.describeExecution({
+      flowName,
+      executionName: name,
+      waitSeconds,
+      ...deadlineOf(request),
+    });
   }
   return toResult(flowName, name, execution, started);
+}
+
+/** The function's own end (waitUntilMs), which no call of startFlow may run past. */
+function deadlineOf(request: { waitUntilMs?: number }): { deadlineMs?: number } {
+  return request.waitUntilMs === undefined ? {} : { deadlineMs: request.waitUntilMs };
 }

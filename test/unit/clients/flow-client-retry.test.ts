@@ -113,3 +113,29 @@ describe('flow client reports', () => {
     expect(unnamed.seen).toHaveLength(1);
   });
 });
+
+describe('a deadline (a function that must answer before FC ends it)', () => {
+  it('cuts each attempt and stops retrying at the deadline when FnF stalls', async () => {
+    // Answers nothing: every attempt runs into its timeout.
+    const srv = createServer(() => {});
+    server = srv;
+    await new Promise<void>((resolve) => srv.listen(0, '127.0.0.1', resolve));
+    const flow = createFlowClient({
+      endpoint: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+      credentials: { accessKeyId: 'id', accessKeySecret: 'secret' },
+      timeoutMs: 1_000,
+    });
+    const started = Date.now();
+    await expect(
+      flow.describeExecution({
+        flowName: 'f',
+        executionName: 'e',
+        waitSeconds: 2,
+        deadlineMs: started + 1_500,
+      }),
+    ).rejects.toBeInstanceOf(FlowError);
+    // Without the deadline: 5 attempts of (1 s + the 2 s wait), about 15 s.
+    expect(Date.now() - started).toBeLessThan(5_000);
+    srv.closeAllConnections();
+  });
+});

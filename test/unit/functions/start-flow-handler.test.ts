@@ -4,7 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { createStartFlowHandler, type HttpResponse } from '../../../functions/start-flow/handler';
 import type { Execution, FlowClient } from '../../../shared/clients/flow-client';
 import { FlowError } from '../../../shared/clients/flow-errors';
-import { parseStartFlowRequest, type StartFlowResult } from '../../../shared/flows/start-flow';
+import {
+  parseStartFlowRequest,
+  type StartFlowResult,
+  startFlow,
+} from '../../../shared/flows/start-flow';
 
 const fixture = (name: string) =>
   readFileSync(join(import.meta.dirname, '../../fixtures/events', name));
@@ -224,6 +228,17 @@ describe('start-flow handler over HTTP', () => {
     expect(String(body(res).message).length).toBeGreaterThan(5);
   });
 
+  it('answers 409 to the second of two racing starts of one name with other input', async () => {
+    const { flow, executions } = createFakeStarter();
+    const [a, b] = await Promise.allSettled([
+      startFlow({ flow }, { flowName: 'f', executionName: 'race', input: { who: 'A' } }),
+      startFlow({ flow }, { flowName: 'f', executionName: 'race', input: { who: 'B' } }),
+    ]);
+    expect(a).toMatchObject({ status: 'fulfilled', value: { started: true } });
+    expect(b).toMatchObject({ status: 'rejected', reason: { code: 'ExecutionNameConflict' } });
+    expect(JSON.parse(executions.get('race')?.input ?? '{}')).toEqual({ who: 'A' });
+  });
+
   it('answers 400 when no flow is named and FLOW_NAME is unset', async () => {
     const { flow } = createFakeStarter();
     const handler = createStartFlowHandler({ flow });
@@ -244,6 +259,15 @@ describe('start-flow handler over HTTP', () => {
 });
 
 describe('parseStartFlowRequest', () => {
+  it("reads wait 'true' and 'false' as text (a query parameter) as the booleans", () => {
+    expect(parseStartFlowRequest({ flowName: 'f', wait: 'true' })).toEqual({
+      flowName: 'f',
+      waitSeconds: Number.POSITIVE_INFINITY,
+    });
+    expect(parseStartFlowRequest({ flowName: 'f', wait: 'false' })).toEqual({ flowName: 'f' });
+    expect(parseStartFlowRequest({ flowName: 'f', wait: '20' })).toMatchObject({ waitSeconds: 20 });
+  });
+
   it('does not read wait on a sync request, which always waits', () => {
     expect(parseStartFlowRequest({ flowName: 'f', sync: true, wait: 'abc' })).toEqual({
       flowName: 'f',
