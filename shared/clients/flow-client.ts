@@ -270,10 +270,35 @@ export function createFlowClient(options: FlowClientOptions): FlowClient {
     async startExecution({ flowName, executionName, input, deadlineMs }) {
       const params: Raw = { FlowName: flowName, ExecutionName: executionName };
       if (input !== undefined) params.Input = toJsonText(input, 'input');
-      const run = () =>
-        call('StartExecution', params, { post: true, timeoutMs: within(timeout, deadlineMs) });
-      // Only a named start is idempotent, so only a named start is retried.
-      const raw = executionName ? await retrying(run, deadlineMs) : await run();
+      let attempts = 0;
+      const run = () => {
+        attempts++;
+        return call('StartExecution', params, {
+          post: true,
+          timeoutMs: within(timeout, deadlineMs),
+        });
+      };
+      let raw: Raw;
+      try {
+        // Only a named start is idempotent, so only a named start is retried.
+        raw = executionName ? await retrying(run, deadlineMs) : await run();
+      } catch (err) {
+        // A retry after an attempt whose answer was lost: that attempt may have
+        // started the execution, which has ended since. The same input is this call's.
+        if (
+          attempts > 1 &&
+          executionName &&
+          err instanceof FlowError &&
+          err.code === 'ExecutionAlreadyExists'
+        ) {
+          const e = toExecution(
+            await call('DescribeExecution', { FlowName: flowName, ExecutionName: executionName }),
+            flowName,
+          );
+          if (input === undefined || (e.input !== undefined && sameJson(e.input, input))) return e;
+        }
+        throw err;
+      }
       return toExecution(raw, flowName);
     },
 
@@ -338,14 +363,29 @@ export function createFlowClient(options: FlowClientOptions): FlowClient {
     },
 
     async stopExecution({ flowName, executionName, error, cause }) {
-      const raw = await retrying(() =>
-        call(
-          'StopExecution',
-          { FlowName: flowName, ExecutionName: executionName, Error: error, Cause: cause },
-          { post: true },
-        ),
-      );
-      return toExecution(raw, flowName);
+      let attempts = 0;
+      try {
+        const raw = await retrying(() => {
+          attempts++;
+          return call(
+            'StopExecution',
+            { FlowName: flowName, ExecutionName: executionName, Error: error, Cause: cause },
+            { post: true },
+          );
+        });
+        return toExecution(raw, flowName);
+      } catch (err) {
+        // A retry after an attempt whose answer was lost: if that attempt stopped
+        // it, the execution is Stopped now, which is what this call asked for.
+        if (attempts > 1 && err instanceof FlowError && err.code === 'ExecutionAlreadyCompleted') {
+          const e = toExecution(
+            await call('DescribeExecution', { FlowName: flowName, ExecutionName: executionName }),
+            flowName,
+          );
+          if (e.status === 'Stopped') return e;
+        }
+        throw err;
+      }
     },
 
     async getExecutionHistory({ flowName, executionName }) {
@@ -378,4 +418,23 @@ export function createFlowClient(options: FlowClientOptions): FlowClient {
       return events;
     },
   };
+}
+
+/** Key order aside, does the JSON text `a` hold the same value as `b`? */
+export function sameJson(a: string, b: unknown): boolean {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v !== null && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  try {
+    return JSON.stringify(canonical(JSON.parse(a))) === JSON.stringify(canonical(b));
+  } catch {
+    return false;
+  }
 }

@@ -1,5 +1,5 @@
 import type { Execution, ExecutionStatus, FlowClient } from '../clients/flow-client';
-import { TERMINAL_STATUSES } from '../clients/flow-client';
+import { sameJson, TERMINAL_STATUSES } from '../clients/flow-client';
 import { FlowError } from '../clients/flow-errors';
 import { NAME_PATTERN } from '../fdl/check-context';
 
@@ -55,25 +55,6 @@ export class StartFlowError extends Error {
     this.name = 'StartFlowError';
     this.code = code;
     this.status = status;
-  }
-}
-
-/** Key order aside, does the JSON text `a` hold the same value as `b`? */
-function sameJson(a: string, b: unknown): boolean {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(canonical)
-      : v !== null && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.keys(v)
-              .sort()
-              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
-          )
-        : v;
-  try {
-    return JSON.stringify(canonical(JSON.parse(a))) === JSON.stringify(canonical(b));
-  } catch {
-    return false;
   }
 }
 

@@ -114,6 +114,64 @@ describe('flow client reports', () => {
   });
 });
 
+describe('a retry after an attempt whose answer was lost', () => {
+  const serverError = {
+    status: 500,
+    body: '{"RequestId":"R","Code":"InternalServerError","Message":"lost"}',
+  };
+
+  it('takes the execution its own start made, which has ended since', async () => {
+    const { flow, seen } = await serve([
+      serverError,
+      {
+        status: 400,
+        body: '{"RequestId":"R","Code":"ExecutionAlreadyExists","Message":"exists"}',
+      },
+      {
+        status: 200,
+        body: '{"RequestId":"R","Name":"n","FlowName":"f","Status":"Succeeded","Input":"{\\"b\\":2,\\"a\\":1}"}',
+      },
+    ]);
+    const e = await flow.startExecution({
+      flowName: 'f',
+      executionName: 'n',
+      input: { a: 1, b: 2 },
+    });
+    expect(e).toMatchObject({ name: 'n', status: 'Succeeded' });
+    expect(seen).toHaveLength(3);
+  });
+
+  it('still refuses a name whose execution had other input', async () => {
+    const { flow } = await serve([
+      serverError,
+      {
+        status: 400,
+        body: '{"RequestId":"R","Code":"ExecutionAlreadyExists","Message":"exists"}',
+      },
+      {
+        status: 200,
+        body: '{"RequestId":"R","Name":"n","FlowName":"f","Status":"Succeeded","Input":"{\\"a\\":9}"}',
+      },
+    ]);
+    await expect(
+      flow.startExecution({ flowName: 'f', executionName: 'n', input: { a: 1 } }),
+    ).rejects.toMatchObject({ code: 'ExecutionAlreadyExists' });
+  });
+
+  it('takes a stop its own lost attempt made', async () => {
+    const { flow } = await serve([
+      serverError,
+      {
+        status: 400,
+        body: '{"RequestId":"R","Code":"ExecutionAlreadyCompleted","Message":"done"}',
+      },
+      { status: 200, body: '{"RequestId":"R","Name":"n","FlowName":"f","Status":"Stopped"}' },
+    ]);
+    const e = await flow.stopExecution({ flowName: 'f', executionName: 'n' });
+    expect(e.status).toBe('Stopped');
+  });
+});
+
 describe('a deadline (a function that must answer before FC ends it)', () => {
   it('cuts each attempt and stops retrying at the deadline when FnF stalls', async () => {
     // Answers nothing: every attempt runs into its timeout.
