@@ -17,6 +17,19 @@ async function parked(queue: string, count = 1): Promise<void> {
   );
 }
 
+/** A raw signed 20 s long poll on `queue` whose client the test can hang up. */
+function hangablePoll(queue: string) {
+  const ac = new AbortController();
+  const done = signedFetch({
+    endpoint: t.stack.endpoint,
+    ...t.stack.credentials,
+    method: 'GET',
+    resource: `/queues/${queue}/messages?waitseconds=20`,
+    signal: ac.signal,
+  }).catch((e: Error) => e);
+  return { hangUp: () => ac.abort(), done };
+}
+
 describe('long polling', () => {
   it('wakes a waiting receive the moment a message is sent, long before the wait ends', async () => {
     const q = await freshQueue();
@@ -123,17 +136,10 @@ describe('long polling', () => {
 
   it('releases the waiter when the client hangs up, so no message is taken for nobody', async () => {
     const q = await freshQueue();
-    const ac = new AbortController();
-    const pending = signedFetch({
-      endpoint: t.stack.endpoint,
-      ...t.stack.credentials,
-      method: 'GET',
-      resource: `/queues/${q}/messages?waitseconds=20`,
-      signal: ac.signal,
-    }).catch((e: Error) => e);
+    const poll = hangablePoll(q);
     await parked(q);
-    ac.abort();
-    await pending;
+    poll.hangUp();
+    await poll.done;
     await eventually(() => t.stack.queues.stats(q).waiting === 0, 'the waiter is released');
     await t.mns.sendMessage(q, { MessageBody: 'still here' });
     expect((await t.mns.receiveMessage(q)).body.MessageBody).toBe('still here');
@@ -168,18 +174,11 @@ describe('long polling', () => {
       return real(queue, opts);
     };
     try {
-      const ac = new AbortController();
-      const pending = signedFetch({
-        endpoint: t.stack.endpoint,
-        ...t.stack.credentials,
-        method: 'GET',
-        resource: `/queues/${q}/messages?waitseconds=20`,
-        signal: ac.signal,
-      }).catch((e: Error) => e);
+      const poll = hangablePoll(q);
       await parked(q);
       expect(alive?.()).toBe(true);
-      ac.abort();
-      await pending;
+      poll.hangUp();
+      await poll.done;
       await eventually(() => alive?.() === false, 'the poll reads as gone');
     } finally {
       service.receive = real;
