@@ -107,8 +107,8 @@ export async function getMessages(r: MnsRequest, queue: string): Promise<void> {
   }
   if (waitMs === 0) throw new MnsError('MessageNotExist');
   // A client that hangs up mid-poll must not take messages it will never see:
-  // its FIN ('end' on the socket) comes a loop turn before the response's
-  // 'close', and a send in between must skip it (alive).
+  // its FIN (the socket's end) comes a loop turn before the response's
+  // 'close', and a send in between skips it (alive).
   const socket = r.req.socket;
   const alive = () => !r.res.destroyed && !socket.destroyed && !socket.readableEnded;
   const abort = new AbortController();
@@ -116,7 +116,6 @@ export async function getMessages(r: MnsRequest, queue: string): Promise<void> {
     if (!r.res.writableEnded) abort.abort();
   };
   r.res.once('close', onGone);
-  socket.once('end', onGone);
   if (!alive()) abort.abort();
   try {
     // Answer from inside the wake-up, synchronously: the waiting receiver hears
@@ -131,7 +130,6 @@ export async function getMessages(r: MnsRequest, queue: string): Promise<void> {
     if (woken.length === 0) throw new MnsError('MessageNotExist');
   } finally {
     r.res.off('close', onGone);
-    socket.off('end', onGone);
   }
 }
 
