@@ -120,9 +120,16 @@ export function createAsyncInvocations(deps: {
 
   return {
     accept(name, body, options) {
-      const info = insert.run(name, options.qualifier ?? null, options.requestId, body, deps.now());
-      const row = byId.get(Number(info.lastInsertRowid));
-      if (row) void run(row);
+      const qualifier = options.qualifier ?? null;
+      const info = insert.run(name, qualifier, options.requestId, body, deps.now());
+      void run({
+        id: Number(info.lastInsertRowid),
+        function_name: name,
+        qualifier,
+        request_id: options.requestId,
+        body,
+        attempts: 0,
+      });
     },
     dispatch(name) {
       for (const row of ofFunction.all(name)) void run(row);

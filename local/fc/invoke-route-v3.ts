@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { SecretLookup } from '../credentials';
 import type { HttpRoute } from '../http/route';
-import type { Logger } from '../log';
 import { checkAcs3Signature } from './acs3-signature';
 import {
   badEncoding,
@@ -25,9 +24,8 @@ const FC3_PATH = /^\/2023-03-30\/functions\/([^/]+)\/invocations$/;
 export function createInvokeRouteV3(options: {
   runtime: FunctionRuntime;
   secrets: SecretLookup;
-  logger: Logger;
 }): HttpRoute {
-  const { runtime, logger } = options;
+  const { runtime } = options;
   return {
     name: 'fc3-invoke',
     matches: (req, url) => req.method === 'POST' && url.pathname.startsWith('/2023-03-30/'),
@@ -54,7 +52,7 @@ export function createInvokeRouteV3(options: {
       const name = runtime.resolve(fnName);
       if (!name) return apiError(res, requestId, 404, 'FunctionNotFound', 'function not found');
       const qualifier = url.searchParams.get('qualifier') ?? undefined;
-      await invokeAndReply(req, res, { runtime, logger, requestId, name, body, qualifier });
+      await invokeAndReply(req, res, { runtime, requestId, name, body, qualifier });
     },
   };
 }

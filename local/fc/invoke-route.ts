@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import type { SecretLookup } from '../credentials';
 import { BodyTooLargeError, type HttpRoute, RequestAbortedError, readBody } from '../http/route';
-import type { Logger } from '../log';
 import { checkFcContentMd5, checkFcSignature } from './fc-signature';
 import { newFcRequestId } from './request-id';
 import type { FunctionRuntime } from './runtime';
@@ -30,9 +29,8 @@ function isAsync(req: IncomingMessage): boolean {
 export function createInvokeRoute(options: {
   runtime: FunctionRuntime;
   secrets: SecretLookup;
-  logger: Logger;
 }): HttpRoute {
-  const { runtime, logger } = options;
+  const { runtime } = options;
   return {
     name: 'fc-invoke',
     matches: (req, url) => req.method === 'POST' && url.pathname.startsWith('/2016-08-15/'),
@@ -68,7 +66,7 @@ export function createInvokeRoute(options: {
           `function '${m[2]}' does not exist`,
         );
       }
-      await invokeAndReply(req, res, { runtime, logger, requestId, name, body, qualifier });
+      await invokeAndReply(req, res, { runtime, requestId, name, body, qualifier });
     },
   };
 }
@@ -83,7 +81,6 @@ export async function invokeAndReply(
   res: ServerResponse,
   call: {
     runtime: FunctionRuntime;
-    logger: Logger;
     requestId: string;
     name: string;
     body: Buffer;

@@ -30,11 +30,14 @@ export function createPushFailures(store: Store): PushFailures {
       'SELECT failures FROM fc_trigger_failures WHERE queue = ? AND message_id = ?',
     )
     .pluck();
-  const upsert = db.prepare(
-    `INSERT INTO fc_trigger_failures (queue, message_id, failures, first_failed_at)
-     VALUES (?, ?, 1, ?)
-     ON CONFLICT (queue, message_id) DO UPDATE SET failures = failures + 1`,
-  );
+  const upsert = db
+    .prepare<[string, string, number], number>(
+      `INSERT INTO fc_trigger_failures (queue, message_id, failures, first_failed_at)
+       VALUES (?, ?, 1, ?)
+       ON CONFLICT (queue, message_id) DO UPDATE SET failures = failures + 1
+       RETURNING failures`,
+    )
+    .pluck();
   const remove = db.prepare('DELETE FROM fc_trigger_failures WHERE queue = ? AND message_id = ?');
   // The queue service's table, read here only to find counts of messages gone.
   const hasMessages =
@@ -55,11 +58,7 @@ export function createPushFailures(store: Store): PushFailures {
     of: (queue, messageId) => get.get(queue, messageId) ?? 0,
     record(queue, messageId, now) {
       if (++recorded % 1000 === 0) sweep();
-      return store.transaction(() => {
-        const before = get.get(queue, messageId) ?? 0;
-        upsert.run(queue, messageId, now);
-        return before;
-      });
+      return (upsert.get(queue, messageId, now) ?? 1) - 1;
     },
     clear(queue, messageIds) {
       store.transaction(() => {

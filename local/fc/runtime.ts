@@ -313,8 +313,8 @@ export function createFunctionRuntime(
     },
   };
   (runtime.routes as HttpRoute[]).push(
-    createInvokeRoute({ runtime, secrets: ctx.secrets, logger }),
-    createInvokeRouteV3({ runtime, secrets: ctx.secrets, logger }),
+    createInvokeRoute({ runtime, secrets: ctx.secrets }),
+    createInvokeRouteV3({ runtime, secrets: ctx.secrets }),
     createHttpTriggerRoute({
       runtime,
       accountId: ctx.accountId,

@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import {
   LOCAL_ACCOUNT_ID,
 } from '../../local/credentials';
 import { createFnfSdk } from '../integration/flow/fnf-sdk';
+import { freePort } from '../support/free-port';
 import { createSdkClient as createMnsSdk } from '../support/mns-sdk';
 import { CRASH_FLOW_NAME, CRASH_QUEUE } from './crash-flow';
 
@@ -24,16 +24,6 @@ afterAll(() => {
   child?.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 function startChild(port: number): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {

@@ -2,7 +2,6 @@
 // report arriving then must find the timers that fell due while it was down
 // already fired (the task timed out), not complete the task.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +9,7 @@ import { silentLogger } from '../../../local/log';
 import type { Project } from '../../../local/project/model';
 import { startLocalStack } from '../../../local/stack';
 import { LOCAL_CREDENTIALS } from '../../../shared/clients/config';
+import { freePort } from '../../support/free-port';
 import { fixtureFunction } from '../fc/runtime-stack';
 import { createFnfSdk } from './fnf-sdk';
 
@@ -41,16 +41,6 @@ const project: Project = {
   queues: [{ name: 'gapq', attributes: {} }],
   functions: [fixtureFunction('slowload', 'index.handler', { codeDir })],
 };
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe('a restart that is still deploying functions', () => {
   afterAll(() => {
