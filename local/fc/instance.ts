@@ -109,7 +109,8 @@ export function startInstance(options: {
   const child: ChildProcess = fork(hostScriptPath(), [spec.codeDir, spec.handler], {
     cwd: spec.codeDir,
     env: { ...options.env, FC_INSTANCE_ID: id },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+    // fd 4 is the lifeline: the instance's group is killed when the stack's end closes.
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc', 'pipe'],
     // Its own process group: what the function starts (a browser, ffmpeg) is
     // killed with it, on a timeout, a crash or the stack's stop.
     detached: true,

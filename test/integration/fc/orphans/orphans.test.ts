@@ -1,6 +1,6 @@
 // Function instances never outlive the stack: not even one whose handler holds
 // its thread (so it cannot hear its IPC channel close) when the stack is killed.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../../../support/eventually';
@@ -13,6 +13,14 @@ const gone = (pid: number) => {
     return true;
   }
 };
+
+/** The processes of process group `pgid` (an instance leads its own), with their command lines. */
+const groupMembers = (pgid: number) =>
+  execFileSync('ps', ['-e', '-o', 'pid=,pgid=,args='], { encoding: 'utf8' })
+    .split('\n')
+    .map((line) => line.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/))
+    .filter((m): m is RegExpMatchArray => m !== null && Number(m[2]) === pgid)
+    .map((m) => ({ pid: Number(m[1]), args: m[3] ?? '' }));
 
 describe('a stack killed with SIGKILL', () => {
   it('takes a busy function instance with it within seconds', async () => {
@@ -35,11 +43,17 @@ describe('a stack killed with SIGKILL', () => {
       );
     });
     expect(gone(pid)).toBe(false);
+    // What ends the group: a shell blocked reading the stack's socket (not the fallback thread).
+    await eventually(
+      () => groupMembers(pid).some((p) => p.args.startsWith('/bin/sh -c read')),
+      'the lifeline shell is in the instance group',
+      5_000,
+    );
     child.kill('SIGKILL');
     try {
-      await eventually(() => gone(pid), 'the spinning instance is gone', 10_000);
+      await eventually(() => groupMembers(pid).length === 0, 'the whole group is gone', 10_000);
     } finally {
-      if (!gone(pid)) process.kill(pid, 'SIGKILL');
+      if (!gone(pid)) process.kill(-pid, 'SIGKILL');
     }
   });
 });
