@@ -105,7 +105,11 @@ export function createRepo(store: Store) {
     events: q<EventRow>(
       'SELECT * FROM flow_events WHERE exec_id = ? AND event_id >= ? ORDER BY event_id LIMIT ?',
     ),
-    timers: q<{ exec_id: number; key: string; at_ms: number }>('SELECT * FROM flow_timers'),
+    // In due order: timers that fell due while the stack was down are re-armed
+    // overdue, and fire in the order they are armed.
+    timers: q<{ exec_id: number; key: string; at_ms: number }>(
+      'SELECT * FROM flow_timers ORDER BY at_ms, exec_id, key',
+    ),
     insertTimer: q('INSERT OR REPLACE INTO flow_timers (exec_id, key, at_ms) VALUES (?, ?, ?)'),
     deleteTimer: q('DELETE FROM flow_timers WHERE exec_id = ? AND key = ?'),
     execTimers: q<{ key: string }>('SELECT key FROM flow_timers WHERE exec_id = ?'),

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../../local/clock';
+import { type Clock, createSystemClock, VirtualClock } from '../../../local/clock';
 import { silentLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
 import { createSdkClient as createMnsSdk } from '../../support/mns-sdk';
@@ -61,6 +61,37 @@ describe('durability and the API edges', () => {
     const d = await b.h.finished(flow, exec);
     expect(d.Status).toBe('Succeeded');
     expect(JSON.parse(d.Output ?? '{}')).toEqual({ after: 'restart' });
+  });
+
+  it('fires the timers that fell due while it was down in due order, on the wall clock too', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'qf-overdue-'));
+    dirs.push(dataDir);
+    const a = await open({ dataDir });
+    const flow = await a.h.createFlow(
+      `version: v1
+type: flow
+timeoutSeconds: 3
+steps:
+  - type: wait
+    name: nap
+    duration: 1
+  - type: pass
+    name: done
+`,
+      'overdue_flow',
+    );
+    const exec = await a.h.start(flow);
+    await a.stack.stop();
+    // Restarted 3.5 s later (the wall clock shifted rather than waited for): the
+    // wait was due at 1 s, the flow's timeout at 3 s. The wait fires first, as it
+    // would have, and the flow ends before its timeout.
+    const system = createSystemClock();
+    const later: Clock = {
+      now: () => system.now() + 3_500,
+      setTimer: (atMs, fn) => system.setTimer(atMs - 3_500, fn),
+    };
+    const b = await open({ dataDir, clock: later });
+    expect((await b.h.finished(flow, exec)).Status).toBe('Succeeded');
   });
 
   it('resumes foreach iterations and parallel branches after a restart, and keeps their input once', async () => {
