@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseFlow } from '../../shared/fdl/parse';
 import { LIMITS } from '../../shared/fdl/schema';
-import { RFC3339 } from '../../shared/fdl/validate-data';
+import { parseRfc3339 } from '../../shared/fdl/validate-data';
 import { createPopRoute } from '../pop/route';
 import { createPopVerifier } from '../pop/verify';
 import type { StackContext } from '../stack';
@@ -357,8 +357,8 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       ] as const) {
         const v = optional(p, param);
         if (v === undefined) continue;
-        // RFC 3339 with its zone: Date.parse alone takes "2026" or a zoneless local time.
-        const ms = RFC3339.test(v) ? Date.parse(v) : Number.NaN;
+        // RFC 3339 with its zone: Date.parse alone takes "2026", a zoneless local time or Feb 30.
+        const ms = parseRfc3339(v);
         if (!Number.isFinite(ms)) {
           throw fnfErrors.invalidArgument(
             `${param} must be an RFC 3339 time like 2026-11-29T12:00:00Z; got ${v}`,

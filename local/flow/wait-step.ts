@@ -1,6 +1,6 @@
 import { evaluatePath } from '../../shared/fdl/path';
 import type { Json, JsonObject, WaitStep } from '../../shared/fdl/types';
-import { RFC3339 } from '../../shared/fdl/validate-data';
+import { parseRfc3339 } from '../../shared/fdl/validate-data';
 import { FlowFailure } from './errors';
 import type { SeqFrame, WaitRun } from './state';
 import { type Completion, type InterpreterHost, waitKey } from './step-support';
@@ -17,7 +17,7 @@ export function enterWait(
     const v = resolveDollar(step.timestamp, input);
     // Read from the data, held to the same rule as a literal one: a time without
     // its zone would be read in the machine's local zone.
-    const t = typeof v === 'string' && RFC3339.test(v) ? Date.parse(v) : Number.NaN;
+    const t = typeof v === 'string' ? parseRfc3339(v) : Number.NaN;
     if (!Number.isFinite(t))
       throw new FlowFailure(
         'FnF.RuntimeError',

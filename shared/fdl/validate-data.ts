@@ -7,8 +7,39 @@ import { LIMITS } from './schema';
 import { didYouMean, suggest } from './suggest';
 import type { Json, Mapping } from './types';
 
-/** An RFC 3339 date-time with its zone (Z or an offset): what a wait timestamp must be. */
-export const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/**
+ * Milliseconds since the epoch of an RFC 3339 date-time with its zone (Z or an
+ * offset): what a wait timestamp must be. NaN for anything else, including a
+ * date or time RFC 3339 §5.7 rules out (Feb 29 of a common year, 24:00), which
+ * Date.parse would roll over to the next day. A leap second (:60) is refused
+ * too: the service cannot say when it falls.
+ */
+export function parseRfc3339(text: string): number {
+  const m = RFC3339.exec(text);
+  if (!m) return Number.NaN;
+  const [year, month, day, hour, minute, second, offsetHour, offsetMinute] = [
+    1, 2, 3, 4, 5, 6, 7, 8,
+  ].map((i) => Number(m[i] ?? 0)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1];
+  if (monthDays === undefined || day < 1 || day > monthDays) return Number.NaN;
+  if (hour > 23 || minute > 59 || second > 59 || offsetHour > 23 || offsetMinute > 59) {
+    return Number.NaN;
+  }
+  return Date.parse(text);
+}
 
 /** Where a mapping list sits, which decides what its paths may read. */
 export type MappingScope = 'flow-input' | 'flow-output' | 'step-input' | 'step-output' | 'error';
@@ -120,7 +151,7 @@ export function checkWait(
         childPath(path, 'timestamp'),
         'timestamp is an RFC3339 time or a $.path to one',
       );
-    } else if (!RFC3339.test(timestamp) || Number.isNaN(Date.parse(timestamp))) {
+    } else if (Number.isNaN(parseRfc3339(timestamp))) {
       add(
         w,
         'error',

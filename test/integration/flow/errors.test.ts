@@ -499,7 +499,7 @@ describe('flows and executions through the API', () => {
       ).Executions.map((e) => e.Name);
     expect(await names({ StartedTimeBegin: at })).toEqual([second]);
     expect(await names({ StartedTimeEnd: at })).toEqual([first]);
-    for (const bad of ['2026', '2026-11-28T12:00:00', 'yesterday']) {
+    for (const bad of ['2026', '2026-11-28T12:00:00', 'yesterday', '2026-11-31T00:00:00Z']) {
       const err = await rejection(
         ctx.fnf.call('ListExecutions', { FlowName: flow, StartedTimeBegin: bad }),
       );

@@ -293,7 +293,7 @@ steps:
     expect(Date.parse(d.StoppedTime ?? '') - Date.parse(d.StartedTime)).toBe(90_000);
   });
 
-  it('fails a wait whose timestamp, read from the data, lacks its zone, and takes one with an offset', async () => {
+  it('fails a wait whose timestamp, read from the data, lacks its zone or is no date, and takes one with an offset', async () => {
     const flow = await ctx.h.createFlow(`version: v1
 type: flow
 steps:
@@ -305,6 +305,8 @@ steps:
     expect(zoneless.Status).toBe('Failed');
     const last = (await ctx.h.history(flow, zoneless.Name)).at(-1);
     expect(JSON.parse(last?.EventDetail ?? '{}').cause).toMatch(/RFC 3339/);
+    // Not a date at all (2001 is not a leap year), though Date.parse reads it as March 1.
+    expect((await ctx.h.run(flow, { at: '2001-02-29T00:00:00Z' })).Status).toBe('Failed');
     expect((await ctx.h.run(flow, { at: '2001-01-01T08:00:10+08:00' })).Status).toBe('Succeeded');
   });
 

@@ -868,6 +868,10 @@ describe('parseFlow: choice, foreach, wait, fail', () => {
     expectProblems(flow('  - type: wait\n    name: w\n    timestamp: tomorrow\n'), [
       { severity: 'error', code: 'invalid-value', path: 'steps[0].timestamp', line: 6, column: 16 },
     ]);
+    // A date RFC 3339 rules out, which Date.parse would roll over to March 1.
+    expectProblems(flow('  - type: wait\n    name: w\n    timestamp: "2026-02-29T12:00:00Z"\n'), [
+      { severity: 'error', code: 'invalid-value', path: 'steps[0].timestamp', line: 6, column: 16 },
+    ]);
     expect(problemsOf(flow('  - type: wait\n    name: w\n    duration: $.sleep\n'))).toEqual([]);
   });
 
