@@ -9,7 +9,7 @@ import { createHistoryWriter } from './history-writer';
 import { submitTask } from './integrations';
 import { drive, type EmitEvent, type InterpreterHost, initialState } from './interpreter';
 import { invokeOutcome } from './invoke-outcome';
-import { CLOUD_LIMITS, type FlowLimits, RELAXED_LIMITS } from './limits';
+import { CLOUD_LIMITS, definitionLimits, type FlowLimits, RELAXED_LIMITS } from './limits';
 import { createRepo, type ExecHead, type ExecRow, type FlowRow } from './repo';
 import { FLOW_MIGRATIONS } from './schema';
 import { type ExecState, findTask, type Outcome, type TaskRun, walkRuns } from './state';
@@ -101,7 +101,9 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
   function parseDefinition(text: string): Flow {
     let flow = flowCache.get(text);
     if (!flow) {
-      const parsed = parseFlow(text);
+      // Checked against the limits at CreateFlow; at run time each step checks the
+      // stack's own (a flow made on a relaxed stack still loads on a strict one).
+      const parsed = parseFlow(text, { limits: definitionLimits(RELAXED_LIMITS) });
       if (!parsed.flow) throw new FlowFailure('FnF.RuntimeError', 'the flow definition is invalid');
       flow = parsed.flow;
       if (flowCache.size > 200) flowCache.clear();

@@ -7,7 +7,7 @@ import { createPopVerifier } from '../pop/verify';
 import type { StackContext } from '../stack';
 import { createFlowCore, type FlowQueues } from './core';
 import { fnfErrors } from './errors';
-import { isValidName, jsonBytes } from './limits';
+import { definitionLimits, isValidName, jsonBytes } from './limits';
 import { boolParam, intParam, jsonObjectParam, optional, required } from './params';
 import type { ExecRow, FlowRow } from './repo';
 import { findTask, type Outcome } from './state';
@@ -128,7 +128,7 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
   };
 
   const checkDefinition = (definition: string) => {
-    const { problems } = parseFlow(definition);
+    const { problems } = parseFlow(definition, { limits: definitionLimits(limits) });
     const errors = problems.filter((x) => x.severity === 'error');
     if (errors.length > 0) {
       const text = errors

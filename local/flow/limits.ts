@@ -1,4 +1,4 @@
-import { NAME_PATTERN } from '../../shared/fdl/check-context';
+import { type DefinitionLimits, NAME_PATTERN } from '../../shared/fdl/check-context';
 import { LIMITS } from '../../shared/fdl/schema';
 
 /**
@@ -47,6 +47,15 @@ export const RELAXED_LIMITS: FlowLimits = {
   names: false,
   expressSeconds: Number.POSITIVE_INFINITY,
 };
+
+/** The part of `limits` CreateFlow checks in a definition. */
+export function definitionLimits(limits: FlowLimits): DefinitionLimits {
+  return {
+    waitMaxSeconds: limits.waitSeconds,
+    parallelBranches: limits.parallelBranches,
+    stepDataBytes: limits.stepDataBytes,
+  };
+}
 
 /** The flow/execution name rule: letters, digits, `_`, `-`; starts with a letter or `_`; 1–128. */
 export function isValidName(name: string): boolean {

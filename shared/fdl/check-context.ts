@@ -22,10 +22,31 @@ export const CONTEXT_PATHS = [
 /** The actions accepted in place of resourceArn. */
 export const TASK_ACTIONS = ['fnf:StartExecution'];
 
+/**
+ * The cloud limits a definition is checked against. A local stack started with
+ * relaxed limits lifts them (it checks them at run time by its own limits).
+ */
+export interface DefinitionLimits {
+  /** Longest wait step duration, seconds (2 days). */
+  waitMaxSeconds: number;
+  /** Branches of one parallel step (100). */
+  parallelBranches: number;
+  /** Bytes of one step's data, which a mapping's constant sources alone must not pass (32 KiB). */
+  stepDataBytes: number;
+}
+
+/** The cloud's values of DefinitionLimits. */
+export const DEFINITION_LIMITS: DefinitionLimits = {
+  waitMaxSeconds: LIMITS.waitMaxSeconds,
+  parallelBranches: LIMITS.parallelBranches,
+  stepDataBytes: LIMITS.stepDataBytes,
+};
+
 /** The state of one validation: problems, placeholders to skip, all step names. */
 export interface Walk {
   problems: FoundProblem[];
   skip: WeakSet<object> | undefined;
+  limits: DefinitionLimits;
   /** Every step name in the flow with its path, for "not a sibling" messages. */
   allNames: Map<string, string[]>;
 }

@@ -40,6 +40,7 @@ export {
   topicTask,
   wait,
 } from './builder';
+export { DEFINITION_LIMITS, type DefinitionLimits } from './check-context';
 export {
   type CompareOp,
   type ConditionNode,
@@ -61,7 +62,7 @@ export {
   type SourceKind,
 } from './mappings';
 export { estimateMessageBytes, type MessageSizeEstimate } from './message-size';
-export { type ParsedFlowDocument, parseFlow, parseFlowDocument } from './parse';
+export { type ParsedFlowDocument, type ParseOptions, parseFlow, parseFlowDocument } from './parse';
 export {
   dollarRoot,
   evaluatePath,

@@ -1,5 +1,6 @@
 // parseFlow: YAML text -> Flow with located problems. Positions are found lazily, per problem.
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, Scalar } from 'yaml';
+import type { DefinitionLimits } from './check-context';
 import { type FoundProblem, parentPath } from './problems';
 import { readFlow } from './read-flow';
 import type { Flow, Problem } from './types';
@@ -23,6 +24,13 @@ export interface ParsedFlowDocument {
   locate(path: string): { line: number; column: number };
 }
 
+export interface ParseOptions {
+  /** The file the text came from: problems carry it. */
+  file?: string;
+  /** The limits to check the definition against: the cloud's by default. */
+  limits?: DefinitionLimits;
+}
+
 /**
  * Parses FDL v1 YAML into a Flow. Never throws. `flow` is present iff there is no error-severity
  * problem; warnings may come with a flow. Each problem has a path and a 1-based line and column.
@@ -30,7 +38,7 @@ export interface ParsedFlowDocument {
  */
 export function parseFlow(
   text: string,
-  options: { file?: string } = {},
+  options: ParseOptions = {},
 ): { flow?: Flow; problems: Problem[] } {
   const { flow, problems } = parseFlowDocument(text, options);
   return flow ? { flow, problems } : { problems };
@@ -41,13 +49,10 @@ export function parseFlow(
  * (the cross-file checks of `queueflow validate`).
  * @example parseFlowDocument(text).locate('steps[0].resourceArn') // { line: 6, column: 18 }
  */
-export function parseFlowDocument(
-  text: string,
-  options: { file?: string } = {},
-): ParsedFlowDocument {
+export function parseFlowDocument(text: string, options: ParseOptions = {}): ParsedFlowDocument {
   const file = options.file;
   try {
-    return parseFlowUnsafe(typeof text === 'string' ? text : String(text), file);
+    return parseFlowUnsafe(typeof text === 'string' ? text : String(text), file, options.limits);
   } catch (err) {
     // The parser is meant to be total; this is the last line of defence for odd input.
     return {
@@ -73,7 +78,11 @@ function withFile(problem: Problem, file: string | undefined): Problem {
   return file === undefined ? problem : { ...problem, file };
 }
 
-function parseFlowUnsafe(text: string, file: string | undefined): ParsedFlowDocument {
+function parseFlowUnsafe(
+  text: string,
+  file: string | undefined,
+  limits: DefinitionLimits | undefined,
+): ParsedFlowDocument {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, {
     lineCounter,
@@ -113,7 +122,7 @@ function parseFlowUnsafe(text: string, file: string | undefined): ParsedFlowDocu
     flow = readFlow(ctx, doc.contents as Node | null);
     if (flow) {
       const shapeErrors = ctx.errorPaths;
-      for (const p of checkFlow(flow, { skip: ctx.placeholders })) {
+      for (const p of checkFlow(flow, { skip: ctx.placeholders, ...(limits ? { limits } : {}) })) {
         if (!isUnder(p.path, shapeErrors)) ctx.problems.push(p);
       }
     }

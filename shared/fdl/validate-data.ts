@@ -3,7 +3,6 @@ import { add, CONTEXT_PATHS, type Walk } from './check-context';
 import { classifySource } from './mappings';
 import { parsePath } from './path';
 import { childPath, indexPath } from './problems';
-import { LIMITS } from './schema';
 import { didYouMean, suggest } from './suggest';
 import type { Json, Mapping } from './types';
 
@@ -126,12 +125,12 @@ export function checkWait(
     );
   }
   if (typeof duration === 'number') {
-    if (duration < 0 || duration > LIMITS.waitMaxSeconds || !Number.isFinite(duration)) {
+    if (duration < 0 || duration > w.limits.waitMaxSeconds || !Number.isFinite(duration)) {
       add(
         w,
         'error',
         'out-of-range',
-        `duration is 0 to ${LIMITS.waitMaxSeconds} seconds (2 days), got ${duration}`,
+        `duration is 0 to ${w.limits.waitMaxSeconds} seconds (2 days), got ${duration}`,
         childPath(path, 'duration'),
       );
     }
@@ -239,12 +238,12 @@ export function checkMappings(
       constantBytes += utf8.encode(JSON.stringify(m.source) ?? '').length;
     }
   }
-  if (constantBytes > LIMITS.stepDataBytes) {
+  if (constantBytes > w.limits.stepDataBytes) {
     add(
       w,
       'error',
       'out-of-range',
-      `the constant sources of these mappings alone are ${constantBytes} bytes; a step's input, output and local together are limited to ${LIMITS.stepDataBytes} bytes (32 KiB)`,
+      `the constant sources of these mappings alone are ${constantBytes} bytes; a step's input, output and local together are limited to ${w.limits.stepDataBytes} bytes (32 KiB)`,
       path,
     );
   }

@@ -1,5 +1,12 @@
 // validateFlow: the semantic checks of a typed Flow (names, gotos, reachability, step rules).
-import { add, checkTimeout, NAME_PATTERN, type Walk } from './check-context';
+import {
+  add,
+  checkTimeout,
+  DEFINITION_LIMITS,
+  type DefinitionLimits,
+  NAME_PATTERN,
+  type Walk,
+} from './check-context';
 import { parseCondition } from './condition';
 import { childPath, type FoundProblem, indexPath } from './problems';
 import { FDL_VERSIONS, LIMITS, STEP_TYPES } from './schema';
@@ -21,8 +28,16 @@ export function validateFlow(flow: Flow): Problem[] {
 }
 
 /** validateFlow with the extras parseFlow needs: placeholder steps to skip, value offsets. */
-export function checkFlow(flow: Flow, options: { skip?: WeakSet<object> } = {}): FoundProblem[] {
-  const w: Walk = { problems: [], skip: options.skip, allNames: new Map() };
+export function checkFlow(
+  flow: Flow,
+  options: { skip?: WeakSet<object>; limits?: DefinitionLimits } = {},
+): FoundProblem[] {
+  const w: Walk = {
+    problems: [],
+    skip: options.skip,
+    allNames: new Map(),
+    limits: options.limits ?? DEFINITION_LIMITS,
+  };
   if (!flow || typeof flow !== 'object') {
     add(w, 'error', 'invalid-type', 'expected a flow object', '');
     return w.problems;
@@ -320,12 +335,12 @@ function checkStep(w: Walk, step: Step, path: string, depth: number): void {
           'a parallel step needs at least one branch',
           childPath(path, 'branches'),
         );
-      } else if (branches.length > LIMITS.parallelBranches) {
+      } else if (branches.length > w.limits.parallelBranches) {
         add(
           w,
           'error',
           'out-of-range',
-          `a parallel step has at most ${LIMITS.parallelBranches} branches, got ${branches.length}`,
+          `a parallel step has at most ${w.limits.parallelBranches} branches, got ${branches.length}`,
           childPath(path, 'branches'),
         );
       }

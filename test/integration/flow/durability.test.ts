@@ -259,4 +259,20 @@ steps:
     const doubled2 = await relaxed.h.start(doubler2, blob);
     expect((await relaxed.h.finished(doubler2, doubled2)).Status).toBe('Succeeded');
   });
+
+  it('checks a definition against the relaxed limits on a relaxed stack', async () => {
+    const longWait =
+      'version: v1\ntype: flow\nsteps:\n  - type: wait\n    name: w\n    duration: 172801\n';
+    const branch = (i: number) =>
+      `      - steps:\n          - type: pass\n            name: b${i}\n`;
+    const wide = `version: v1\ntype: flow\nsteps:\n  - type: parallel\n    name: wide\n    branches:\n${Array.from({ length: 101 }, (_, i) => branch(i)).join('')}`;
+    const strict = await open({ memory: true });
+    for (const definition of [longWait, wide]) {
+      expect((await rejection(strict.h.createFlow(definition))).code).toBe('InvalidArgument');
+    }
+    const relaxed = await open({ memory: true, relaxLimits: true });
+    const waiting = await relaxed.h.start(await relaxed.h.createFlow(longWait, 'long_wait'));
+    expect((await relaxed.h.describe('long_wait', waiting)).Status).toBe('Running');
+    expect((await relaxed.h.run(await relaxed.h.createFlow(wide))).Status).toBe('Succeeded');
+  });
 });
