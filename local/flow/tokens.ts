@@ -48,7 +48,11 @@ export function createTokenCodec(store: Store): TokenCodec {
   const signedBy = (body: string, sig: string) => {
     const given = Buffer.from(sig, 'base64');
     const expected = sign(body);
-    return given.length === expected.length && timingSafeEqual(given, expected);
+    return (
+      given.length === expected.length &&
+      timingSafeEqual(given, expected) &&
+      given.toString('base64') === sig
+    );
   };
   return {
     mint({ flowName, executionName, execId, eventId }) {
@@ -57,7 +61,11 @@ export function createTokenCodec(store: Store): TokenCodec {
     },
     parse(token) {
       if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return undefined;
-      const text = Buffer.from(token, 'base64').toString('utf8');
+      const bytes = Buffer.from(token, 'base64');
+      // Node's decoder skips what is not base64 (spaces, junk, text after the
+      // padding): only the string as minted names the task, as in the cloud.
+      if (bytes.toString('base64') !== token) return undefined;
+      const text = bytes.toString('utf8');
       const parts = text.split('#');
       if (parts[0] === 'v2' && parts.length === 6) {
         const [, execId = '', eventId = '', flow = '', execution = '', sig = ''] = parts;
