@@ -425,7 +425,7 @@ describe('the POP layer', () => {
 });
 
 describe('flows and executions through the API', () => {
-  it('answers InvalidArgument, never a 500, to data nested past the depth limit and to loose integers', async () => {
+  it('answers InvalidArgument, never a 500, to data nested past the depth limit, numbers past a double and loose integers', async () => {
     const deep = (n: number) => `{"a":${'['.repeat(n)}${']'.repeat(n)}}`;
     const flow = await ctx.h.createFlow(callbackTask(''));
     const start = await rejection(
@@ -440,7 +440,21 @@ describe('flows and executions through the API', () => {
       ctx.fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: deep(9000) }),
     );
     expect(report.code).toBe('InvalidArgument');
+    // A number past a double's range would be stored as null: refused, not rewritten.
+    const huge = await rejection(
+      ctx.fnf.call('ReportTaskSucceeded', { TaskToken: m.body.token, Output: '{"n":-1e400}' }),
+    );
+    expect(huge.code).toBe('InvalidArgument');
+    expect(huge.message).toContain('beyond the range of a double');
+    expect(
+      (await rejection(ctx.fnf.call('StartExecution', { FlowName: flow, Input: '{"n":[1E+999]}' })))
+        .code,
+    ).toBe('InvalidArgument');
     expect((await ctx.h.describe(flow, exec)).Status).toBe('Running');
+    // The same text inside a string is just text.
+    const text = await ctx.h.start(flow, { n: '1e400' });
+    expect(JSON.parse((await ctx.h.describe(flow, text)).Input ?? '{}')).toEqual({ n: '1e400' });
+    await ctx.h.receive('err-q'); // its task's message, off the queue the next tests read
     for (const limit of ['1e2', '0x10', '2.5']) {
       const err = await rejection(ctx.fnf.call('ListFlows', { Limit: limit }));
       expect(err.code, limit).toBe('InvalidArgument');

@@ -15,6 +15,7 @@ import { createFnfSdk, type FnfSdk } from './fnf-sdk';
 export interface Described {
   Name: string;
   Status: string;
+  Input?: string;
   Output?: string;
   StartedTime: string;
   StoppedTime?: string;
