@@ -400,11 +400,16 @@ export async function createTestEnvironment(
         interrupted,
       ]).finally(() => running.delete(fail));
       done.catch(() => {});
-      stack.engine.startExecution({
-        FlowName: flowName,
-        ExecutionName: name,
-        ...(input === undefined ? {} : { Input: JSON.stringify(input) }),
-      });
+      // An Express flow too: this follows the execution itself (the API would
+      // refuse it, as the cloud does, and point to StartSyncExecution).
+      stack.engine.startExecution(
+        {
+          FlowName: flowName,
+          ExecutionName: name,
+          ...(input === undefined ? {} : { Input: JSON.stringify(input) }),
+        },
+        { express: true },
+      );
       const r: FollowedExecution = await done;
       // Every step of it has ended: its handler calls still running are abandoned
       // (the event listener has done so already; this is for certain), and the

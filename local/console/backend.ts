@@ -130,7 +130,8 @@ export function createConsoleBackend(deps: {
       const Events = r.Events.map(toConsoleEvent);
       return r.NextToken ? { Events, NextToken: r.NextToken } : { Events };
     },
-    startExecution: async (p) => engine.startExecution(p) as ConsoleExecution,
+    // The console follows an execution itself, so it starts Express flows this way too.
+    startExecution: async (p) => engine.startExecution(p, { express: true }) as ConsoleExecution,
     stopExecution: async (p) => engine.stopExecution(p) as ConsoleExecution,
     onEvent: (listener) =>
       engine.onEvent((e) =>

@@ -254,8 +254,13 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       });
       return {};
     },
-    startExecution(p) {
+    startExecution(p, options = {}) {
       const flow = flowOf(required(p, 'FlowName'));
+      if (flow.execution_mode === 'Express' && !options.express) {
+        throw fnfErrors.actionNotSupported(
+          `Express execution is not supported: flow ${flow.name} is an Express flow; start it with StartSyncExecution`,
+        );
+      }
       const given = optional(p, 'ExecutionName');
       // The name rule applies to names callers choose; generated ones are UUIDs,
       // which may start with a digit, as the cloud's own generated names do.
@@ -433,7 +438,7 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
         DescribeFlow: engine.describeFlow,
         ListFlows: engine.listFlows,
         DeleteFlow: engine.deleteFlow,
-        StartExecution: engine.startExecution,
+        StartExecution: (p) => engine.startExecution(p),
         StartSyncExecution: engine.startSyncExecution,
         StopExecution: engine.stopExecution,
         DescribeExecution: engine.describeExecution,

@@ -82,7 +82,12 @@ export interface FlowEngine extends StackComponent {
   describeFlow(p: ApiParams): ApiResult;
   listFlows(p: ApiParams): ApiResult;
   deleteFlow(p: ApiParams): ApiResult;
-  startExecution(p: ApiParams): ApiResult;
+  /**
+   * Standard flows only, as in the cloud (an Express one gets ActionNotSupported:
+   * StartSyncExecution runs those). `express: true` starts an Express flow too,
+   * for in-process tools that follow it themselves (the console, queueflow/testing).
+   */
+  startExecution(p: ApiParams, options?: { express?: boolean }): ApiResult;
   /** Express flows only: starts an execution and answers once it has ended. */
   startSyncExecution(p: ApiParams): Promise<ApiResult>;
   stopExecution(p: ApiParams): ApiResult;

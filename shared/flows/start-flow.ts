@@ -261,6 +261,12 @@ export async function startFlow(
         ...deadlineOf(request),
       });
     } catch (err) {
+      if (err instanceof FlowError && err.code === 'ActionNotSupported') {
+        throw new StartFlowError(
+          'ActionNotSupported',
+          `flow "${flowName}" is an Express flow: send "sync": true to run it (StartSyncExecution)`,
+        );
+      }
       // Started by someone else since the look: the start is a repeat, answer with it.
       if (!(err instanceof FlowError && err.code === 'ExecutionAlreadyExists' && executionName)) {
         throw err;

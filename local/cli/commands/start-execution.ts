@@ -148,10 +148,12 @@ export async function runStartExecution(
     if (r.Output !== undefined) write(`output: ${r.Output}`);
     return r.Status;
   }
-  const started = (await rpc.request('StartExecution', params, POST)) as {
-    Name: string;
-    Status: string;
-  };
+  const started = (await rpc.request('StartExecution', params, POST).catch((err) => {
+    if ((err as { code?: string }).code === 'ActionNotSupported') {
+      (err as Error).message += ' (queueflow start-execution --sync runs it)';
+    }
+    throw err;
+  })) as { Name: string; Status: string };
   if (opts.json) {
     write(JSON.stringify(started, null, 2));
     return started.Status;

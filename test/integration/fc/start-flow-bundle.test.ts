@@ -119,6 +119,14 @@ steps:
     const standard = await post('', { input: { source: 'a.csv' }, sync: true });
     expect(standard.status).toBe(400);
     expect(standard.body).toMatchObject({ code: 'ActionNotSupported' });
+    // Nor an Express one without sync: refused as in the cloud, saying how to run it.
+    const unsynced = await post('', { flowName: 'express_orders', input: { qty: 1 } });
+    expect(unsynced.status).toBe(400);
+    expect(unsynced.body).toMatchObject({
+      code: 'ActionNotSupported',
+      message:
+        'flow "express_orders" is an Express flow: send "sync": true to run it (StartSyncExecution)',
+    });
     const bad = await post('', { flowName: 'express_orders', sync: 'yes' });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({

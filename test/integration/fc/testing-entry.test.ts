@@ -89,6 +89,18 @@ describe('queueflow/testing', () => {
     expect(run.status).toBe('Succeeded');
     expect(run.steps).toEqual(['Nap', 'Awake']);
   });
+
+  it('runs an Express flow too (the API starts those only with StartSyncExecution)', async () => {
+    env = await createTestEnvironment();
+    env.stack.engine.createFlow({
+      Name: 'quick',
+      Type: 'FDL',
+      ExecutionMode: 'Express',
+      Definition: 'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: Only\n',
+    });
+    const run = await env.runExecution('quick', { n: 1 });
+    expect(run).toMatchObject({ status: 'Succeeded', steps: ['Only'] });
+  });
 });
 
 async function firstExecution(env: TestEnvironment, flow: string): Promise<string | undefined> {

@@ -91,6 +91,13 @@ steps:
     await expect(
       runStartExecution('cli_flow', { ...base, sync: true }, () => {}),
     ).rejects.toMatchObject({ code: 'ActionNotSupported' });
+    // An Express flow without --sync: refused as in the cloud, with the way to run it.
+    await expect(
+      runStartExecution('cli_express', { ...base, name: 'cli-y' }, () => {}),
+    ).rejects.toMatchObject({
+      code: 'ActionNotSupported',
+      message: expect.stringContaining('queueflow start-execution --sync runs it'),
+    });
   });
 
   it('prints the started execution in one line and how to follow it, not the raw answer', async () => {

@@ -87,13 +87,20 @@ describe('StartSyncExecution', () => {
     expect(r.Output).toBeUndefined();
   });
 
-  it('refuses a Standard flow, a bad name, bad input and an unknown flow as the API does', async () => {
+  it('refuses a Standard flow (and StartExecution an Express one), a bad name, bad input and an unknown flow as the API does', async () => {
     const standard = await ctx.h.createFlow(passFlow);
     const e = await rejection(ctx.fnf.call('StartSyncExecution', { FlowName: standard }));
     expect(e.code).toBe('ActionNotSupported');
     expect(e.entry?.response?.statusCode).toBe(400);
     expect(e.message).toMatch(/Standard execution is not supported: flow .* is a Standard flow/);
     const flow = await expressFlow(passFlow);
+    // And the other way round: StartExecution starts Standard flows only, as in the cloud.
+    const viaStart = await rejection(ctx.fnf.call('StartExecution', { FlowName: flow }));
+    expect(viaStart.code).toBe('ActionNotSupported');
+    expect(viaStart.entry?.response?.statusCode).toBe(400);
+    expect(viaStart.message).toMatch(
+      /Express execution is not supported: flow .* is an Express flow; start it with StartSyncExecution/,
+    );
     const bad = await rejection(
       ctx.fnf.call('StartSyncExecution', { FlowName: flow, ExecutionName: '9lives' }),
     );
@@ -166,7 +173,7 @@ describe('the Express time limit across a restart', () => {
       Type: 'FDL',
       ExecutionMode: 'Express',
     });
-    first.engine.startExecution({ FlowName: 'slow', ExecutionName: 'e1' });
+    first.engine.startExecution({ FlowName: 'slow', ExecutionName: 'e1' }, { express: true });
     await new Promise((r) => setImmediate(r));
     await first.stop();
 
