@@ -1,5 +1,5 @@
 import { MNS_NAME_PATTERN } from '../../shared/fdl';
-import { outOfRange, ownDeadLetterQueue, queueError } from './errors';
+import { halfDeadLetterSetting, outOfRange, ownDeadLetterQueue, queueError } from './errors';
 
 /**
  * A queue's attributes, named as the MNS XML API names them, plus the local
@@ -77,6 +77,25 @@ export function validateAttributes(
     if (dlq === queueName) throw ownDeadLetterQueue();
   }
   return attrs;
+}
+
+/**
+ * A queue's whole attributes after a change: a dead-letter queue and its
+ * receive count are set together (one alone would never move a message), and
+ * removing the DLQ removes its count.
+ */
+export function checkDeadLetterPair(
+  next: QueueAttributes,
+  change: Partial<QueueAttributes>,
+): QueueAttributes {
+  const merged =
+    change.DeadLetterQueue === null && change.MaxReceiveCount === undefined
+      ? { ...next, MaxReceiveCount: null }
+      : next;
+  if ((merged.DeadLetterQueue === null) !== (merged.MaxReceiveCount === null)) {
+    throw halfDeadLetterSetting();
+  }
+  return merged;
 }
 
 /** Whether `next` (only the fields it sets) agrees with `current`. */

@@ -66,6 +66,14 @@ export function outOfRange(field: string, low: number, high: number, unit: strin
   );
 }
 
+/** InvalidArgument for a dead-letter queue without a receive count, or the reverse. */
+export function halfDeadLetterSetting(): MnsError {
+  return new MnsError(
+    'InvalidArgument',
+    'x-queueflow-dead-letter-queue and x-queueflow-max-receive-count go together: set both, or neither.',
+  );
+}
+
 /** InvalidArgument for a queue given as its own dead-letter queue (attributes or a move). */
 export function ownDeadLetterQueue(): MnsError {
   return new MnsError('InvalidArgument', 'A queue cannot be its own dead-letter queue.');

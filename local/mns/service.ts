@@ -1,5 +1,6 @@
 import type { StackContext } from '../stack';
 import {
+  checkDeadLetterPair,
   checkQueueName,
   checkRange,
   DEFAULT_ATTRIBUTES,
@@ -328,7 +329,10 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     validateAttributes(attributes, name);
     return store.transaction(() => {
       const existing = q.getQueue(name);
-      const full = { ...DEFAULT_ATTRIBUTES, ...defined(attributes) };
+      const full = checkDeadLetterPair(
+        { ...DEFAULT_ATTRIBUTES, ...defined(attributes) },
+        attributes,
+      );
       if (existing) {
         if (!sameAttributes(existing.attributes, full)) throw new MnsError('QueueAlreadyExist');
         return 'exists' as const;
@@ -350,9 +354,11 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     validateAttributes(attributes, name);
     store.transaction(() => {
       const rec = requireQueue(name);
-      const next = { ...rec.attributes, ...defined(attributes) };
+      const next = checkDeadLetterPair({ ...rec.attributes, ...defined(attributes) }, attributes);
       if (sameAttributes(rec.attributes, next)) return;
-      ensureDeadLetterQueue(next);
+      // Created when the attribute is set, not when another one changes (a DLQ
+      // deleted since is created again at the next move).
+      if (attributes.DeadLetterQueue) ensureDeadLetterQueue(next);
       q.updateQueue(name, next, Math.floor(clock.now() / 1000));
     });
   }

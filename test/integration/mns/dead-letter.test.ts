@@ -62,4 +62,41 @@ describe('the dead-letter queue (a local extension)', () => {
       t.stack.queues.setQueueAttributes('inproc', { DeadLetterQueue: 'inproc' }),
     ).toThrow(/own dead-letter queue/);
   });
+
+  it('takes the DLQ and its receive count together, and removes both at once', async () => {
+    // One alone would never move a message: refused, and no queue is made.
+    for (const half of [
+      { 'x-queueflow-dead-letter-queue': 'half-dlq' } as Record<string, string | number>,
+      { 'x-queueflow-max-receive-count': 3 },
+    ]) {
+      const err = await rejection(t.mns.createQueue('half', half));
+      expect(err.name).toBe(sdkErrorName('InvalidArgument'));
+      expect(err.message).toContain('go together: set both, or neither');
+    }
+    expect(t.stack.queues.listQueues()).not.toContain('half');
+    expect(t.stack.queues.listQueues()).not.toContain('half-dlq');
+    await t.mns.createQueue('pair', { VisibilityTimeout: 10 });
+    const late = await rejection(
+      t.mns.setQueueAttributes('pair', { 'x-queueflow-max-receive-count': 2 }),
+    );
+    expect(late.name).toBe(sdkErrorName('InvalidArgument'));
+    await t.mns.setQueueAttributes('pair', {
+      'x-queueflow-dead-letter-queue': 'pair-dlq',
+      'x-queueflow-max-receive-count': 2,
+    });
+    await t.mns.setQueueAttributes('pair', { 'x-queueflow-dead-letter-queue': '' });
+    const attrs = (await t.mns.getQueueAttributes('pair')).body;
+    expect(attrs['x-queueflow-dead-letter-queue']).toBeUndefined();
+    expect(attrs['x-queueflow-max-receive-count']).toBeUndefined();
+  });
+
+  it('does not make a deleted DLQ again when another attribute changes', async () => {
+    await t.mns.createQueue('src', {
+      'x-queueflow-dead-letter-queue': 'src-dlq',
+      'x-queueflow-max-receive-count': 2,
+    });
+    await t.mns.deleteQueue('src-dlq');
+    await t.mns.setQueueAttributes('src', { VisibilityTimeout: 60 });
+    expect(t.stack.queues.listQueues()).not.toContain('src-dlq');
+  });
 });
