@@ -35,7 +35,7 @@ export function enterChoice(
     kind: 'choice',
     name: step.name,
     enteredId,
-    frame: { path: branchPath, idx: 0, local: {} },
+    frame: { path: branchPath, idx: 0, local: {}, openedBy: enteredId },
   };
   if (goto !== undefined) run.goto = goto;
   frame.step = run;

@@ -39,7 +39,12 @@ export function enterParallel(
       });
       return {
         enteredId: id,
-        frame: { path: [...frame.path, frame.idx, 'branches', i, 'steps'], idx: 0, local: {} },
+        frame: {
+          path: [...frame.path, frame.idx, 'branches', i, 'steps'],
+          idx: 0,
+          local: {},
+          openedBy: id,
+        },
       };
     }),
   };
@@ -169,7 +174,7 @@ export function advanceForeach(
       });
       run.running[String(i)] = {
         enteredId: id,
-        frame: { path, idx: 0, local: {} },
+        frame: { path, idx: 0, local: {}, openedBy: id },
       };
     }
     for (const [key, it] of Object.entries(run.running)) {

@@ -154,7 +154,12 @@ function enter(
     type: 'StepEntered',
     stepName: step.name,
     id: enteredId,
-    detail: { input, type: step.type, path: pathOf(frame) },
+    detail: {
+      input,
+      type: step.type,
+      path: pathOf(frame),
+      ...(frame.openedBy !== undefined ? { parentEventId: frame.openedBy } : {}),
+    },
   });
   switch (step.type) {
     case 'task':

@@ -30,6 +30,12 @@ export interface ChildFrame {
   idx: number;
   local: JsonObject;
   step?: StepRun;
+  /**
+   * EventId of what opened it: its BranchEntered or IterationEntered, or its
+   * choice's StepEntered. Its steps' StepEntered carry it as `parentEventId`.
+   * Absent on the root frame (and on frames saved before it existed).
+   */
+  openedBy?: number;
 }
 
 /** A finished task attempt, set by the event that ended it (report, invoke result, timeout). */

@@ -2,14 +2,38 @@ import type { JsonObject } from '../../shared/fdl/types';
 import type { HistoryEvent, StepState } from './types';
 import { parseEventDetail } from './views';
 
+const EXECUTION_ENDS = new Set([
+  'ExecutionSucceeded',
+  'ExecutionFailed',
+  'ExecutionTimedOut',
+  'ExecutionStopped',
+]);
+
 /**
  * Derives per-step state from the history: each StepEntered opens an instance
  * (keyed by its EventId); StepExited/StepFailed close it through ScheduleEventId;
- * TaskScheduled events count attempts of the open task instance of that name.
+ * TaskScheduled counts an attempt of the instance its `stepEventId` names (of
+ * the open instance of that name in histories written before it). An instance
+ * still open when what encloses it ends (a branch cancelled because a sibling
+ * failed, the execution stopped or timed out) is `cancelled`.
  */
 export function deriveStepStates(events: readonly HistoryEvent[]): StepState[] {
   const byId = new Map<number, StepState>();
   const openByName = new Map<string, StepState>();
+  // Step, branch and iteration instances to what encloses them (see parentEventId).
+  const parentOf = new Map<number, number>();
+  const running = new Set<StepState>();
+  const within = (id: number, ancestor: number): boolean => {
+    for (let at = parentOf.get(id); at !== undefined; at = parentOf.get(at)) {
+      if (at === ancestor) return true;
+    }
+    return false;
+  };
+  const cancel = (s: StepState, time: string) => {
+    s.status = 'cancelled';
+    s.exitedTime = time;
+    running.delete(s);
+  };
   for (const e of events) {
     const detail = parseEventDetail(e.EventDetail);
     if (e.Type === 'StepEntered') {
@@ -22,12 +46,17 @@ export function deriveStepStates(events: readonly HistoryEvent[]): StepState[] {
         enteredTime: e.Time,
       };
       if (detail.input && typeof detail.input === 'object') s.input = detail.input as JsonObject;
+      if (typeof detail.parentEventId === 'number') parentOf.set(e.EventId, detail.parentEventId);
       byId.set(e.EventId, s);
       openByName.set(e.StepName, s);
+      running.add(s);
+    } else if (e.Type === 'BranchEntered' || e.Type === 'IterationEntered') {
+      parentOf.set(e.EventId, e.ScheduleEventId);
     } else if (e.Type === 'StepExited' || e.Type === 'StepFailed') {
       const s = byId.get(e.ScheduleEventId);
       if (!s) continue;
       s.exitedTime = e.Time;
+      running.delete(s);
       if (e.Type === 'StepExited') {
         s.status = 'succeeded';
         s.output = detail.output;
@@ -36,8 +65,18 @@ export function deriveStepStates(events: readonly HistoryEvent[]): StepState[] {
         s.error = String(detail.error ?? '');
         s.cause = String(detail.cause ?? '');
       }
+      for (const open of running) if (within(open.id, s.id)) cancel(open, e.Time);
+    } else if (e.Type === 'BranchExited' || e.Type === 'IterationExited') {
+      for (const open of running) {
+        if (within(open.id, e.ScheduleEventId)) cancel(open, e.Time);
+      }
+    } else if (EXECUTION_ENDS.has(e.Type)) {
+      for (const open of running) cancel(open, e.Time);
     } else if (e.Type === 'TaskScheduled') {
-      const s = openByName.get(e.StepName);
+      const s =
+        typeof detail.stepEventId === 'number'
+          ? byId.get(detail.stepEventId)
+          : openByName.get(e.StepName);
       if (s && s.status === 'running') s.attempts = (s.attempts ?? 0) + 1;
     }
   }

@@ -52,6 +52,7 @@ function startAttempt(
       pattern: step.pattern ?? 'requestResponse',
       input,
       attempt: run.attempt,
+      stepEventId: run.enteredId,
     },
   });
   if (step.timeoutSeconds && step.timeoutSeconds > 0) {

@@ -50,7 +50,8 @@ export interface StepState {
   type: string;
   /** Path in the definition, e.g. `steps[2].branches[0].steps[1]`. */
   path: string;
-  status: 'running' | 'succeeded' | 'failed';
+  /** `cancelled`: what enclosed it ended first (a sibling branch failed, the execution stopped). */
+  status: 'running' | 'succeeded' | 'failed' | 'cancelled';
   enteredTime: string;
   exitedTime?: string;
   input?: JsonObject;

@@ -217,6 +217,32 @@ export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView
     }
     return open.at(-1)?.attempts.at(-1);
   };
+  // Step, branch and iteration instances to what encloses them (the engine's
+  // parentEventId; BranchEntered/IterationEntered name their step).
+  const parentOf = new Map<number, number>();
+  const within = (id: number, ancestor: number): boolean => {
+    for (let at = parentOf.get(id); at !== undefined; at = parentOf.get(at)) {
+      if (at === ancestor) return true;
+    }
+    return false;
+  };
+  /** Ends the open runs under `ancestor`: what enclosed them ended first. */
+  const cutOff = (ancestor: number, time: string, cause: string) => {
+    for (const [stepName, runs] of openRuns) {
+      for (const run of [...runs]) {
+        if (!within(run.enteredEventId, ancestor)) continue;
+        for (const a of run.attempts) {
+          if (a.outcome !== 'pending') continue;
+          a.outcome = 'cancelled';
+          if (a.tokenStatus === 'issued') a.tokenStatus = 'cancelled';
+        }
+        run.failed = true;
+        run.error ??= 'Cancelled';
+        run.cause ??= cause;
+        close(run, stepName, time);
+      }
+    }
+  };
   const close = (run: StepRun, name: string, time: string) => {
     if (run.closed) return;
     run.closed = true;
@@ -274,6 +300,8 @@ export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView
         };
         const path = asText(detailField(d, 'path'));
         if (path) run.path = path;
+        const parent = detailField(d, 'parentEventId');
+        if (typeof parent === 'number') parentOf.set(e.EventId, parent);
         const type = asText(detailField(d, 'type'));
         const step = stepOf(name);
         if (type) step.type = type;
@@ -283,8 +311,21 @@ export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView
         openRuns.set(name, [...(openRuns.get(name) ?? []), run]);
         break;
       }
+      case 'BranchEntered':
+      case 'IterationEntered':
+        if (e.ScheduleEventId !== undefined) parentOf.set(e.EventId, e.ScheduleEventId);
+        break;
+      case 'BranchExited':
+      case 'IterationExited':
+        if (e.ScheduleEventId !== undefined && detailField(d, 'cancelled') === true) {
+          cutOff(e.ScheduleEventId, e.Time, `cancelled: another branch of ${name} failed`);
+        }
+        break;
       case 'TaskScheduled': {
-        const run = runFor(e, true);
+        // The engine names the step instance; other histories are matched by name.
+        const linked = detailField(d, 'stepEventId');
+        const run =
+          (typeof linked === 'number' ? runByEnteredId.get(linked) : undefined) ?? runFor(e, true);
         if (!run) break;
         const input = asJson(detailField(d, 'input'));
         // Engines need not put the token in the detail; the flow maps it into the input.
@@ -364,6 +405,7 @@ export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView
           run.cause = asText(detailField(d, 'cause')) ?? run.attempts.at(-1)?.cause;
         }
         close(run, name, e.Time);
+        cutOff(run.enteredEventId, e.Time, `cancelled: ${name} ended first`);
         break;
       }
       default:
