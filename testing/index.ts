@@ -124,6 +124,9 @@ export type TestEnvironment<Clock extends VirtualClock | undefined = VirtualCloc
 
 let counter = 0;
 
+/** Tasks one mock worker runs at once (a batch receive's most). */
+const MOCK_WORKER_CONCURRENCY = 16;
+
 // How long stop() (and a mock worker's stop()) lets a handler call whose step is
 // still running settle once its signal is aborted, and how long runExecution
 // waits for the report that ended the execution to return to its handler call.
@@ -276,6 +279,8 @@ export async function createTestEnvironment(
     const abort = new AbortController();
     const results: TaskResult[] = [];
     const mine = new Set<TaskCall>();
+    // Messages whose handler is running, with their latest receipt handle.
+    const inHand = new Map<string, { receiptHandle: string; call: TaskCall }>();
     const runTask = (m: ReceivedMessage): TaskCall => {
       const controller = new AbortController();
       let release: () => void = () => {};
@@ -320,6 +325,17 @@ export async function createTestEnvironment(
         call.release();
         return call;
       }
+      // Back after its visibility timeout while its handler still runs: not run
+      // twice (the long-poll worker extends the visibility of such a message);
+      // the call that runs it deletes it with this newer handle.
+      const running = inHand.get(m.messageId);
+      if (running && !running.call.abandoned) {
+        running.receiptHandle = m.receiptHandle;
+        call.release();
+        return call;
+      }
+      const held = { receiptHandle: m.receiptHandle, call };
+      inHand.set(m.messageId, held);
       calls.add(call);
       mine.add(call);
       void (async () => {
@@ -332,13 +348,14 @@ export async function createTestEnvironment(
           // A retryable failure leaves the message to come back after its visibility timeout.
           if (isDone(result.outcome)) {
             try {
-              stack.queues.deleteMessage(queue, m.receiptHandle);
+              stack.queues.deleteMessage(queue, held.receiptHandle);
             } catch {
               // The handle expired: the message comes back and the report dedups it.
             }
           }
         } finally {
           abort.signal.removeEventListener('abort', stopWorker);
+          if (inHand.get(m.messageId) === held) inHand.delete(m.messageId);
           calls.delete(call);
           mine.delete(call);
           call.release();
@@ -346,12 +363,16 @@ export async function createTestEnvironment(
       })();
       return call;
     };
+    // Tasks run side by side, as the task worker runs them: a slow handler does
+    // not hold back the other tasks of its queue (an abandoned call counts no more).
+    const inFlight = new Set<Promise<void>>();
     const loop = (async () => {
       while (!abort.signal.aborted) {
+        while (inFlight.size >= MOCK_WORKER_CONCURRENCY) await Promise.race(inFlight);
         let messages: ReceivedMessage[];
         try {
           messages = await stack.queues.receiveMessages(queue, {
-            max: 16,
+            max: MOCK_WORKER_CONCURRENCY - inFlight.size,
             waitSeconds: 30,
             signal: abort.signal,
           });
@@ -359,8 +380,11 @@ export async function createTestEnvironment(
           if (abort.signal.aborted) return;
           throw err;
         }
-        // An abandoned call no longer holds the worker back from the next messages.
-        await Promise.all(messages.map((m) => runTask(m).released));
+        for (const m of messages) {
+          const released = runTask(m).released;
+          inFlight.add(released);
+          void released.then(() => inFlight.delete(released));
+        }
       }
     })();
     loop.catch((err) => stack.logger.error('mock worker stopped', { queue, error: String(err) }));

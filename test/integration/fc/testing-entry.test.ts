@@ -132,6 +132,58 @@ describe('the README example of queueflow/testing', () => {
 });
 
 describe('queueflow/testing mock workers', () => {
+  it('run a task while another of their queue is still in its handler', async () => {
+    const env = await createTestEnvironment({ virtualClock: true });
+    try {
+      env.stack.queues.createQueue('jobs');
+      const task = (name: string, type: string) => `
+          - type: task
+            name: ${name}
+            resourceArn: acs:mns:::/queues/jobs/messages
+            pattern: waitForCallback
+            inputMappings:
+              - {target: task_token, source: $context.task.token}
+              - {target: task_type, source: ${type}}`;
+      env.stack.engine.createFlow({
+        Name: 'side_by_side',
+        Type: 'FDL',
+        Definition: `version: v1
+type: flow
+steps:
+  - type: parallel
+    name: both
+    branches:
+      - steps:${task('Slow', 'slow')}
+      - steps:
+          - {type: wait, name: Later, duration: 1}${task('Quick', 'quick')}
+`,
+      });
+      // The slow handler finishes only once the quick one has run: a worker
+      // that waited for its first batch before receiving again never gets there.
+      let quickRan: () => void = () => {};
+      const quick = new Promise<void>((r) => {
+        quickRan = r;
+      });
+      env.handle('jobs', {
+        slow: async () => {
+          await quick;
+          return {};
+        },
+        quick: async () => {
+          quickRan();
+          return {};
+        },
+      });
+      const running = env.runExecution('side_by_side', {}, { timeoutMs: 5000 });
+      // Slow is in its handler (its message received, not deleted).
+      await eventually(() => (env.stack.queues.stats('jobs').inflight === 1 ? true : undefined));
+      await env.clock.advance(1000);
+      expect((await running).status).toBe('Succeeded');
+    } finally {
+      await env.stop();
+    }
+  });
+
   it('let stop() finish when a handler never settles', async () => {
     const env = await createTestEnvironment({ project: S_YAML });
     let called = false;
