@@ -31,29 +31,33 @@ describe('a stack killed with SIGKILL', () => {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     );
-    const pid = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d) => {
-        out += d;
-        const line = out.split('\n').find((l) => l.startsWith('{'));
-        if (line) resolve((JSON.parse(line) as { pid: number }).pid);
-      });
-      child.once('exit', (code) =>
-        reject(new Error(`the stack exited (${code}) before its instance was busy`)),
-      );
-    });
-    expect(gone(pid)).toBe(false);
-    // What ends the group: a shell blocked reading the stack's socket (not the fallback thread).
-    await eventually(
-      () => groupMembers(pid).some((p) => p.args.startsWith('/bin/sh -c read')),
-      'the lifeline shell is in the instance group',
-      5_000,
-    );
-    child.kill('SIGKILL');
+    let pid: number | undefined;
     try {
-      await eventually(() => groupMembers(pid).length === 0, 'the whole group is gone', 10_000);
+      pid = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        child.stdout.on('data', (d) => {
+          out += d;
+          const line = out.split('\n').find((l) => l.startsWith('{'));
+          if (line) resolve((JSON.parse(line) as { pid: number }).pid);
+        });
+        child.once('exit', (code) =>
+          reject(new Error(`the stack exited (${code}) before its instance was busy`)),
+        );
+      });
+      const group = pid;
+      expect(gone(group)).toBe(false);
+      // What ends the group: a shell blocked reading the stack's socket (not the fallback thread).
+      await eventually(
+        () => groupMembers(group).some((p) => p.args.startsWith('/bin/sh -c read')),
+        'the lifeline shell is in the instance group',
+        5_000,
+      );
+      child.kill('SIGKILL');
+      await eventually(() => groupMembers(group).length === 0, 'the whole group is gone', 10_000);
     } finally {
-      if (!gone(pid)) process.kill(-pid, 'SIGKILL');
+      // Whatever failed, nothing of it outlives the test.
+      child.kill('SIGKILL');
+      if (pid !== undefined && !gone(pid)) process.kill(-pid, 'SIGKILL');
     }
   });
 });
