@@ -67,6 +67,12 @@ export function advanceParallel(
       r = runChild(b.frame, input, host, runSeq);
     } catch (err) {
       b.frame = undefined;
+      host.emit({
+        type: 'BranchExited',
+        stepName: step.name,
+        scheduleEventId: b.enteredId,
+        detail: { index: i, failed: true },
+      });
       cancelSiblings(
         run.branches.map((x, index) => ({ frame: x.frame, enteredId: x.enteredId, index })),
         host,
@@ -183,6 +189,12 @@ export function advanceForeach(
         r = runChild(it.frame, iterationInput(step, input, items, Number(key)), host, runSeq);
       } catch (err) {
         delete run.running[key];
+        host.emit({
+          type: 'IterationExited',
+          stepName: step.name,
+          scheduleEventId: it.enteredId,
+          detail: { index: Number(key), failed: true },
+        });
         cancelSiblings(
           Object.entries(run.running).map(([k, x]) => ({
             frame: x.frame,

@@ -98,6 +98,14 @@ ${task('slow', '          ')}
     expect(engine.every((s) => s.exitedTime !== undefined)).toBe(true);
     expect(console.steps.slow?.runs[0]).toMatchObject({ closed: true, failed: true });
     expect(console.steps.slow?.runs[0]?.attempts[0]?.outcome).toBe('cancelled');
+    // Every BranchEntered has its BranchExited: the failed branch's says so.
+    const exits = (await ctx.h.history(flow, exec.Name))
+      .filter((e) => e.Type === 'BranchExited')
+      .map((e) => JSON.parse(e.EventDetail));
+    expect(exits).toEqual([
+      { index: 1, failed: true },
+      { index: 0, cancelled: true },
+    ]);
 
     const waiting = await ctx.h.createFlow(`version: v1
 type: flow
