@@ -211,9 +211,12 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     const seq = parseReceiptHandle(handle);
     if (seq === undefined) throw new MnsError('ReceiptHandleError');
     const row = q.bySeq(seq);
-    // Gone (deleted, expired, dead-lettered elsewhere): the message no longer exists.
-    if (!row || row.queue !== queue || row.expires_at <= clock.now()) {
-      throw new MnsError('MessageNotExist');
+    // Gone (deleted, expired): the message no longer exists.
+    if (!row || row.expires_at <= clock.now()) throw new MnsError('MessageNotExist');
+    if (row.queue !== queue) {
+      // Another queue's live handle is not one this queue issued; this queue's
+      // handle of a message it dead-lettered (its receipt cleared) is gone.
+      throw new MnsError(row.receipt === handle ? 'ReceiptHandleError' : 'MessageNotExist');
     }
     // Superseded by a newer receive, or its visibility window is over: stale.
     if (row.receipt !== handle || row.visible_at <= clock.now()) {

@@ -81,6 +81,22 @@ describe('messages through the unmodified @alicloud/mns client', () => {
     expect(err.name).toBe(sdkErrorName('MessageNotExist'));
   });
 
+  it('refuses a handle another queue issued with ReceiptHandleError, and leaves its message alone', async () => {
+    const a = await freshQueue();
+    const b = await freshQueue();
+    await t.mns.sendMessage(a, { MessageBody: 'in a' });
+    const got = await t.mns.receiveMessage(a);
+    const handle = got.body.ReceiptHandle!;
+    for (const wrong of [
+      t.mns.deleteMessage(b, handle),
+      t.mns.changeMessageVisibility(b, handle, 10),
+    ]) {
+      const err = await rejection(wrong);
+      expect(err.name).toBe(sdkErrorName('ReceiptHandleError'));
+    }
+    expect((await t.mns.deleteMessage(a, handle)).code).toBe(204);
+  });
+
   it('changes visibility from the time of the call and issues a new handle', async () => {
     const q = await freshQueue({ VisibilityTimeout: 30 });
     await t.mns.sendMessage(q, { MessageBody: 'extend me' });
