@@ -68,6 +68,18 @@ interface PopErrorShape {
   entry?: { response?: { statusCode?: unknown } };
 }
 
+/**
+ * A service or network error's text without what it quotes of the request: a
+ * SignatureDoesNotMatch message ends with the server's string to sign (every
+ * parameter, the task token and STS SecurityToken among them), and httpx names
+ * a GET's whole URL (the same parameters in its query). Error texts are logged.
+ */
+export function withoutRequestText(text: string): string {
+  return text
+    .replace(/\s*server string to sign is:[\s\S]*$/i, ' (the string to sign is not shown)')
+    .replace(/(https?:\/\/[^\s?]*)\?[^\s]*/g, '$1?…');
+}
+
 /** Turns whatever pop-core/httpx threw into a FlowError (never loses the original). */
 export function toFlowError(err: unknown, action: string): FlowError {
   if (err instanceof FlowError) return err;
@@ -80,7 +92,9 @@ export function toFlowError(err: unknown, action: string): FlowError {
     typeof e.entry?.response?.statusCode === 'number' ? e.entry.response.statusCode : undefined;
   if (typeof e.code === 'string' && e.data) {
     const code = e.code;
-    const message = typeof e.data.Message === 'string' ? e.data.Message : String(e.message);
+    const message = withoutRequestText(
+      typeof e.data.Message === 'string' ? e.data.Message : String(e.message),
+    );
     return new FlowError({
       code,
       message: `${action}: ${code}: ${message}`,
@@ -91,7 +105,7 @@ export function toFlowError(err: unknown, action: string): FlowError {
     });
   }
   const name = typeof e.name === 'string' ? e.name : '';
-  const message = typeof e.message === 'string' ? e.message : String(err);
+  const message = withoutRequestText(typeof e.message === 'string' ? e.message : String(err));
   if (name === 'SyntaxError') {
     // A non-JSON body: a proxy or load balancer error page, i.e. a 5xx in practice.
     return new FlowError({

@@ -1,4 +1,5 @@
 import type { FlowClient } from '../clients/flow-client';
+import { FlowError } from '../clients/flow-errors';
 import { type ClassifiedError, classifyError } from './classify';
 import { decodeTaskMessage, type TaskEnvelope } from './envelope';
 import { fitFailureReport } from './limits';
@@ -54,10 +55,19 @@ export function redactToken(text: string, token: string): string {
   return text.split(token).join(`${token.slice(0, 6)}...`);
 }
 
+// Refused for who asks, not for the task: a wrong, rotated or expired key, or a
+// clock minutes off. Not the message's fault: it comes back (and, if that never
+// gets better, ends where the queue's retries end) instead of being dropped.
+const CALLER_REFUSED =
+  /^(InvalidAccessKeyI[dD]|Signature(DoesNot|Not)Match|SignatureNonceUsed|InvalidSecurityToken|SecurityTokenExpired|RequestTimeTooSkewed|AccessDenied|Forbidden|NoPermission)/;
+
 // A failed report call, with the token cut out of the service's error text.
 function classifyReportError(err: unknown, token: string): ClassifiedError {
   const e = classifyError(err);
   e.message = redactToken(e.message, token);
+  if (err instanceof FlowError && (err.status === 403 || CALLER_REFUSED.test(err.code))) {
+    e.retryable = true;
+  }
   return e;
 }
 

@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry as demoRegistry } from '../../../functions/task-worker/handlers';
+import { createFlowClient } from '../../../shared/clients/flow-client';
 import { createLongPollWorker, type WorkerTaskEvent } from '../../../shared/task/long-poll-worker';
 import { createHandlerRegistry, type HandlerRegistry } from '../../../shared/task/registry';
 import { TaskError } from '../../../shared/task/task-error';
+import { eventually } from '../../support/eventually';
 import { startWorkerEnv, type WorkerEnv } from './worker-env';
 
 let env: WorkerEnv;
@@ -273,5 +275,40 @@ describe('long-polling worker against the local stack', () => {
       executionName: 'limit-1',
     });
     expect(history.find((e) => e.type === 'ExecutionFailed')?.eventDetail).toMatch(/UpstreamDown/);
+  });
+
+  it('leaves a task for another attempt when its report is refused for a wrong key, and logs no secret', async () => {
+    const securityToken = 'CAIS-sts-token-that-must-never-be-logged-0123456789';
+    const wrongKey = createFlowClient({
+      endpoint: env.stack.endpoint,
+      credentials: { ...env.stack.credentials, accessKeySecret: 'rotated-away', securityToken },
+      retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+    });
+    const events: WorkerTaskEvent[] = [];
+    const misconfigured = worker(demoRegistry, events, { flow: wrongKey });
+    const running = misconfigured.run();
+    await env.flow.startExecution({
+      flowName: env.flowName,
+      executionName: 'wrong-key',
+      input: { source: 'k.csv' },
+    });
+    await eventually(() => events[0], 'the refused report');
+    await misconfigured.stop();
+    await running;
+    const refused = events[0];
+    expect(refused?.outcome).toBe('retry');
+    const text = JSON.stringify(refused);
+    expect(text).toContain('SignatureDoesNotMatch');
+    const [message] = await env.stack.queues.peekMessages(env.queueName, 1);
+    const token = (JSON.parse(message?.body ?? '{}') as { task_token: string }).task_token;
+    for (const secret of [token, encodeURIComponent(token), securityToken]) {
+      expect(text).not.toContain(secret);
+    }
+    // Once the key is right, the same message completes the flow.
+    const fixed = worker(demoRegistry, []);
+    const again = fixed.run();
+    expect((await finish('wrong-key')).status).toBe('Succeeded');
+    await fixed.stop();
+    await again;
   });
 });

@@ -40,6 +40,20 @@ describe('toFlowError', () => {
     expect(toFlowError(refused, 'A')).toMatchObject({ code: 'NetworkError', retryable: true });
     expect(toFlowError(html, 'A')).toMatchObject({ code: 'InvalidResponse', retryable: true });
   });
+
+  it("leaves out what an error quotes of the request: a GET URL's query", () => {
+    // httpx appends the whole URL; a GET carries every parameter, SecurityToken included.
+    const timeout = Object.assign(
+      new Error(
+        'ReadTimeout(3000). GET http://fnf.example/?Action=DescribeExecution&SecurityToken=CAIS-secret&Signature=x failed.',
+      ),
+      { name: 'RequestTimeoutError' },
+    );
+    const e = toFlowError(timeout, 'DescribeExecution');
+    expect(e.message).toBe(
+      'DescribeExecution: ReadTimeout(3000). GET http://fnf.example/?… failed.',
+    );
+  });
 });
 
 describe('withRetry', () => {
