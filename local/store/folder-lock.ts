@@ -1,6 +1,7 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { LinkRefusedError, privateFile, writePrivateFile } from './private-files';
 
 /** The lock in a data folder (a tiny SQLite file held exclusively): one running stack per folder. */
 export const LOCK_FILE = 'queueflow.lock';
@@ -59,6 +60,7 @@ const codeOf = (err: unknown) => String((err as { code?: unknown }).code ?? '');
 export function lockDataFolder(dataDir: string): FolderLock {
   const file = join(dataDir, LOCK_FILE);
   for (let attempt = 0; ; attempt++) {
+    privateFile(file);
     const db = new Database(file, { timeout: 0 });
     try {
       db.pragma('locking_mode = EXCLUSIVE');
@@ -82,9 +84,13 @@ export function lockDataFolder(dataDir: string): FolderLock {
     }
     const since = new Date().toISOString();
     try {
-      writeFileSync(join(dataDir, LOCK_INFO_FILE), JSON.stringify({ pid: process.pid, since }));
-    } catch {
-      // Informational only; the lock holds without it.
+      writePrivateFile(join(dataDir, LOCK_INFO_FILE), JSON.stringify({ pid: process.pid, since }));
+    } catch (err) {
+      // Informational only; the lock holds without it. But a link planted there is refused.
+      if (err instanceof LinkRefusedError) {
+        db.close();
+        throw err;
+      }
     }
     return {
       release() {

@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { type Checkpointer, startCheckpointer } from './checkpointer';
 import { DataFolderInUseError, type FolderLock, lockDataFolder } from './folder-lock';
+import { privateFile, privateFolder } from './private-files';
 
 /** Where the store keeps its data. */
 export interface StoreOptions {
@@ -67,12 +67,15 @@ export function openStore(options: StoreOptions = {}): Store {
     if (options.dataDir === '')
       throw new Error('the data folder is empty: pass a folder, or --memory');
     dataDir = resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+    file = join(dataDir, DATABASE_FILE);
     try {
-      mkdirSync(dataDir, { recursive: true });
+      privateFolder(dataDir);
+      // The database and the files SQLite keeps beside it (made with its mode).
+      privateFile(file);
+      for (const beside of ['-wal', '-shm']) privateFile(`${file}${beside}`, false);
     } catch (err) {
       throw unusable(dataDir, err);
     }
-    file = join(dataDir, DATABASE_FILE);
     try {
       lock = lockDataFolder(dataDir);
     } catch (err) {

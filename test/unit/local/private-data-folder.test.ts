@@ -1,0 +1,71 @@
+// The data folder holds the token secret: only its user can read or write it,
+// and nothing in it is followed out of it.
+import {
+  chmodSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../../../local/store/store';
+import { useTempDirs } from '../../support/temp-dirs';
+
+const tempDir = useTempDirs('qf-private-');
+const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+describe('the data folder', () => {
+  it('is made for its user alone: the folder 0700, its files 0600', () => {
+    const dataDir = join(tempDir(), 'data');
+    const store = openStore({ dataDir });
+    store.db.exec('CREATE TABLE t (x); INSERT INTO t VALUES (1)');
+    expect(modeOf(dataDir)).toBe(0o700);
+    for (const file of [
+      'queueflow.db',
+      'queueflow.db-wal',
+      'queueflow.db-shm',
+      'queueflow.lock',
+      'queueflow.lock.json',
+    ]) {
+      expect(modeOf(join(dataDir, file)), file).toBe(0o600);
+    }
+    store.close();
+  });
+
+  it('narrows the files an older queueflow left readable by others', () => {
+    const dataDir = tempDir();
+    openStore({ dataDir }).close();
+    chmodSync(join(dataDir, 'queueflow.db'), 0o644);
+    const store = openStore({ dataDir });
+    expect(modeOf(join(dataDir, 'queueflow.db'))).toBe(0o600);
+    store.close();
+  });
+
+  it('refuses a link planted where one of its files goes, and writes nothing through it', () => {
+    for (const file of ['queueflow.lock.json', 'queueflow.db', 'queueflow.lock']) {
+      const dataDir = tempDir();
+      const victim = join(tempDir(), 'bashrc');
+      writeFileSync(victim, 'export PATH=$HOME/bin:$PATH\n');
+      symlinkSync(victim, join(dataDir, file));
+      expect(() => openStore({ dataDir }), file).toThrow(
+        /is a symbolic link; queueflow does not follow links/,
+      );
+      expect(readFileSync(victim, 'utf8')).toBe('export PATH=$HOME/bin:$PATH\n');
+      // Refused before the lock was taken, or with it let go: the folder is free again.
+      rmSync(join(dataDir, file));
+      openStore({ dataDir }).close();
+    }
+  });
+
+  it('refuses a folder others can write to, saying why', () => {
+    const dataDir = join(tempDir(), 'shared');
+    mkdirSync(dataDir);
+    chmodSync(dataDir, 0o777);
+    expect(() => openStore({ dataDir })).toThrow(
+      /cannot use the data folder .*shared: others can write to it \(mode 777\).*chmod go-w/,
+    );
+  });
+});
