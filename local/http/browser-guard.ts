@@ -13,6 +13,11 @@ import type { IncomingMessage } from 'node:http';
  *   loopback address or `localhost`, with the stack's port or none (fc2 sends
  *   the bare host name; a browser always sends a port other than 80). A
  *   browser cannot forge Host, so a rebound name is refused.
+ * - Bound to another address (`--host 0.0.0.0`), a browser's request (one
+ *   with Origin or Sec-Fetch-Site) must name the stack by an IP address or a
+ *   loopback name: a page reaching it under any other name could be DNS
+ *   rebinding, since a browser keeps a page's origin when its name moves to
+ *   another address. Programs (the SDKs) may use any name (a compose service).
  * - `Sec-Fetch-Site`, which browsers send, must be `same-origin` or `none` (an
  *   address typed or bookmarked).
  * - `Origin`, when sent, must be this very host and port.
@@ -39,11 +44,20 @@ export function normalizeHost(hostHeader: string): { name: string; port?: number
 
 const LOOPBACK_NAMES = new Set(['localhost', '[::1]']);
 
-/** True for `localhost`, `[::1]`/`::1` and 127.0.0.0/8. */
+/** True for `localhost`, `[::1]`/`::1`, 127.0.0.0/8 and its IPv4-mapped form (`::ffff:127.0.0.1`). */
 export function isLoopbackName(name: string): boolean {
-  const n = name.toLowerCase();
-  return LOOPBACK_NAMES.has(n) || n === '::1' || /^127(\.\d{1,3}){3}$/.test(n);
+  const n = name.toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  return (
+    LOOPBACK_NAMES.has(n) ||
+    n === '::1' ||
+    /^(::ffff:)?127(\.\d{1,3}){3}$/.test(n) ||
+    // WHATWG URL writes a mapped address in hex: [::ffff:7f00:1].
+    /^::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}$/.test(n)
+  );
 }
+
+/** An IPv4 address or a bracketed IPv6 one: a name no DNS answer can move. */
+const IP_LITERAL = /^(\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/i;
 
 /** A guard for a server bound to `bindHost` and listening on `port()` (known once listening). */
 export function createBrowserGuard(options: {
@@ -66,6 +80,15 @@ export function createBrowserGuard(options: {
       const portOk = host?.port === undefined || host.port === options.port();
       if (loopbackOnly && host && (!isLoopbackName(host.name) || !portOk)) {
         return `the Host header "${hostHeader}" does not name this machine's stack (DNS rebinding?)`;
+      }
+      if (
+        !loopbackOnly &&
+        browserHeaders &&
+        host &&
+        !isLoopbackName(host.name) &&
+        !IP_LITERAL.test(host.name)
+      ) {
+        return `a web page reached the stack under the name "${host.name}" (DNS rebinding?); open it by its IP address`;
       }
       const site = req.headers['sec-fetch-site'];
       if (site !== undefined && site !== 'same-origin' && site !== 'none') {
