@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { SecretLookup } from '../credentials';
-import { checkAcs3Signature } from './acs3-signature';
+import { acs3Precheck, checkAcs3Signature } from './acs3-signature';
 import { checkFcContentMd5, checkFcSignature } from './fc-signature';
 import { decodePath } from './invoke-route';
 import type { SignatureRejection } from './signature-rejection';
@@ -16,6 +16,53 @@ import type { SignatureRejection } from './signature-rejection';
  * documents 403 for a missing signature, and AccessDenied is the 403 code of
  * its error table that fits (MissingRequiredHeader is a 400 there).
  */
+/**
+ * What checkTriggerSignature can check before the body is read (the header's
+ * scheme, its AccessKey, x-acs-date; the whole FC 2.0 signature, which does
+ * not cover the body): an unsigned call is refused without reading its body.
+ */
+export function triggerPrecheck(
+  req: IncomingMessage,
+  url: URL,
+  secretFor: SecretLookup,
+): SignatureRejection | undefined {
+  const auth = req.headers.authorization ?? '';
+  if (auth.startsWith('ACS3-HMAC-SHA256 ')) {
+    return acs3Precheck(req.headers, secretFor) ?? missingAcsDate(req, auth);
+  }
+  if (auth.startsWith('FC ')) return fcSignature(req, url, secretFor);
+  return unsignedTrigger();
+}
+
+function missingAcsDate(req: IncomingMessage, auth: string): SignatureRejection | undefined {
+  // FC's HTTP-trigger docs make x-acs-date a required header.
+  const signedHeaders = /SignedHeaders=([^,]*)/.exec(auth)?.[1]?.split(';') ?? [];
+  if (req.headers['x-acs-date'] && signedHeaders.includes('x-acs-date')) return undefined;
+  return {
+    status: 403,
+    code: 'AccessDenied',
+    message: 'an ACS3-HMAC-SHA256 signed trigger call must send and sign x-acs-date',
+  };
+}
+
+function fcSignature(req: IncomingMessage, url: URL, secretFor: SecretLookup) {
+  return checkFcSignature({
+    method: (req.method ?? 'GET').toUpperCase(),
+    path: decodePath(url.pathname) ?? url.pathname,
+    headers: req.headers,
+    secretFor,
+  });
+}
+
+function unsignedTrigger(): SignatureRejection {
+  return {
+    status: 403,
+    code: 'AccessDenied',
+    message:
+      'this HTTP trigger has authType function: sign the request (Authorization: ACS3-HMAC-SHA256 ... or FC <ak>:<sig>)',
+  };
+}
+
 export function checkTriggerSignature(options: {
   req: IncomingMessage;
   url: URL;
@@ -23,42 +70,23 @@ export function checkTriggerSignature(options: {
   secretFor: SecretLookup;
 }): SignatureRejection | undefined {
   const { req, url, body, secretFor } = options;
-  const method = (req.method ?? 'GET').toUpperCase();
   const auth = req.headers.authorization ?? '';
   if (auth.startsWith('ACS3-HMAC-SHA256 ')) {
-    // FC's HTTP-trigger docs make x-acs-date a required header.
-    const signedHeaders = /SignedHeaders=([^,]*)/.exec(auth)?.[1]?.split(';') ?? [];
-    if (!req.headers['x-acs-date'] || !signedHeaders.includes('x-acs-date')) {
-      return {
-        status: 403,
-        code: 'AccessDenied',
-        message: 'an ACS3-HMAC-SHA256 signed trigger call must send and sign x-acs-date',
-      };
-    }
-    return checkAcs3Signature({
-      method,
-      rawPath: url.pathname,
-      query: url.searchParams,
-      headers: req.headers,
-      body,
-      secretFor,
-      contentHashHeader: 'optional',
-    });
-  }
-  if (auth.startsWith('FC ')) {
     return (
-      checkFcSignature({
-        method,
-        path: decodePath(url.pathname) ?? url.pathname,
+      missingAcsDate(req, auth) ??
+      checkAcs3Signature({
+        method: (req.method ?? 'GET').toUpperCase(),
+        rawPath: url.pathname,
+        query: url.searchParams,
         headers: req.headers,
+        body,
         secretFor,
-      }) ?? checkFcContentMd5(req.headers['content-md5'], body)
+        contentHashHeader: 'optional',
+      })
     );
   }
-  return {
-    status: 403,
-    code: 'AccessDenied',
-    message:
-      'this HTTP trigger has authType function: sign the request (Authorization: ACS3-HMAC-SHA256 ... or FC <ak>:<sig>)',
-  };
+  if (auth.startsWith('FC ')) {
+    return fcSignature(req, url, secretFor) ?? checkFcContentMd5(req.headers['content-md5'], body);
+  }
+  return unsignedTrigger();
 }

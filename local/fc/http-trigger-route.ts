@@ -8,7 +8,7 @@ import {
 import type { Clock } from '../clock';
 import type { SecretLookup } from '../credentials';
 import type { HttpRoute } from '../http/route';
-import { checkTriggerSignature } from './http-trigger-auth';
+import { checkTriggerSignature, triggerPrecheck } from './http-trigger-auth';
 import { apiError, badEncoding, decodePath, FC_SYNC_BODY_LIMIT, readFcBody } from './invoke-route';
 import { newFcRequestId } from './request-id';
 import type { FunctionRuntime } from './runtime';
@@ -89,9 +89,14 @@ export function createHttpTriggerRoute(options: {
         res.setHeader('allow', trigger.methods.map((m) => m.toUpperCase()).join(', '));
         return apiError(res, requestId, 405, 'MethodNotAllowed', `${method} is not allowed`);
       }
+      const signed = trigger.authType !== 'anonymous';
+      // An unsigned call is refused before its body (up to 32 MB) is read.
+      const unsigned = signed ? triggerPrecheck(req, url, secrets) : undefined;
+      if (unsigned)
+        return apiError(res, requestId, unsigned.status, unsigned.code, unsigned.message);
       const body = await readFcBody(req, res, requestId, FC_SYNC_BODY_LIMIT, apiError);
       if (!body) return;
-      if (trigger.authType !== 'anonymous') {
+      if (signed) {
         const rejection = checkTriggerSignature({ req, url, body, secretFor: secrets });
         if (rejection) {
           return apiError(res, requestId, rejection.status, rejection.code, rejection.message);

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { SecretLookup } from '../credentials';
 import type { HttpRoute } from '../http/route';
-import { checkAcs3Signature } from './acs3-signature';
+import { acs3Precheck, checkAcs3Signature } from './acs3-signature';
 import {
   badEncoding,
   decodePath,
@@ -38,6 +38,8 @@ export function createInvokeRouteV3(options: {
       // Decoded before the body and the signature: an unreadable name can name no function.
       const fnName = decodePath(m[1]!);
       if (fnName === undefined) return badEncoding(res, requestId, url.pathname, apiError);
+      const unsigned = acs3Precheck(req.headers, options.secrets);
+      if (unsigned) return apiError(res, requestId, 403, unsigned.code, unsigned.message);
       const body = await readFcBody(req, res, requestId, invokeBodyLimit(req), apiError);
       if (!body) return;
       const rejection = checkAcs3Signature({

@@ -2,6 +2,7 @@
 // signed calls (ACS3-HMAC-SHA256 or FC <ak>:<sig>), `anonymous` takes anyone,
 // and an oversized body is refused with FC's error JSON.
 import { createHash } from 'node:crypto';
+import { request } from 'node:http';
 import OpenApiUtil from '@alicloud/openapi-util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectTrigger } from '../../../local/project/model';
@@ -249,6 +250,30 @@ describe('HTTP trigger authType', () => {
     const error = await errorOf(res);
     expect(error.ErrorCode).toBe('AccessDenied');
     expect(error.ErrorMessage).toContain('authType function');
+  });
+
+  it('refuses an unsigned call before reading its body, on the trigger and the FC 3.0 invoke API', async () => {
+    // Headers promising 10 MB, then nothing: the answer must not wait for the body.
+    const answerWithoutBody = (path: string) =>
+      new Promise<number>((resolve, reject) => {
+        const req = request(url(path), {
+          method: 'POST',
+          headers: { ...JSON_TYPE, 'content-length': String(10 * 1024 * 1024) },
+        });
+        const timer = setTimeout(() => {
+          req.destroy();
+          reject(new Error(`${path} waited for the unsigned body`));
+        }, 2000);
+        req.on('error', () => {});
+        req.on('response', (res) => {
+          clearTimeout(timer);
+          resolve(res.statusCode ?? 0);
+          req.destroy();
+        });
+        req.flushHeaders();
+      });
+    expect(await answerWithoutBody('/fc/secure/')).toBe(403);
+    expect(await answerWithoutBody('/2023-03-30/functions/secure/invocations')).toBe(403);
   });
 
   it('refuses an Authorization header of another scheme', async () => {
