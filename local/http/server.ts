@@ -25,8 +25,9 @@ export async function startHttpServer(options: {
   const { routes, logger } = options;
   let port = 0;
   const guard = createBrowserGuard({ bindHost: host, port: () => port });
+  const noteRefusal = createRefusalLog(logger);
   const server = createServer({ maxHeaderSize: MAX_HEADER_BYTES }, (req, res) => {
-    void dispatch(routes, guard, req, res, logger);
+    void dispatch(routes, guard, req, res, logger, noteRefusal);
   });
   server.on('clientError', answerClientError);
   // Long polls hold requests for up to 30 s; never let Node cut them first.
@@ -86,16 +87,43 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
   );
 }
 
+/**
+ * Logs a refused browser request: the first of each kind at once, then how many
+ * more of it came, at most once a minute. A page looping over fetch() would
+ * otherwise print a warning per request, burying the terminal.
+ */
+export function createRefusalLog(
+  logger: Logger,
+  now: () => number = Date.now,
+): (reason: string, path: string | undefined) => void {
+  const seen = new Map<string, { since: number; more: number }>();
+  return (reason, path) => {
+    const at = now();
+    const kind = seen.get(reason);
+    if (kind && at - kind.since < 60_000) {
+      kind.more++;
+      return;
+    }
+    if (kind && kind.more > 0) {
+      logger.warn('refused more browser requests like it', { reason, count: kind.more });
+    }
+    if (seen.size >= 100) seen.clear();
+    seen.set(reason, { since: at, more: 0 });
+    logger.warn('refused a browser request', { reason, path });
+  };
+}
+
 async function dispatch(
   routes: readonly HttpRoute[],
   guard: BrowserGuard,
   req: IncomingMessage,
   res: ServerResponse,
   logger: Logger,
+  noteRefusal: (reason: string, path: string | undefined) => void,
 ): Promise<void> {
   const refused = guard.refusal(req);
   if (refused) {
-    logger.warn('refused a browser request', { reason: refused, path: req.url?.split('?')[0] });
+    noteRefusal(refused, req.url?.split('?')[0]);
     res.writeHead(403, { 'content-type': 'application/json' }).end(
       JSON.stringify({
         Code: 'AccessDenied',
