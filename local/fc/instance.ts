@@ -51,6 +51,8 @@ interface Pending {
   /** What the instance wrote since the invocation began (the last LOG_TAIL bytes or so). */
   output: Buffer[];
   outputBytes: number;
+  /** The request was written to the instance's channel (it may have run). */
+  delivered: boolean;
 }
 
 /** FC returns the last 4 KB of an invocation's log for `x-fc-log-type: Tail`. */
@@ -85,11 +87,22 @@ export interface FunctionInstance {
 
 /** Raised through `ready` when the bundle cannot be loaded. */
 export class InitializationFailure extends Error {
-  override readonly name = 'InitializationFailure';
+  override readonly name: string = 'InitializationFailure';
   constructor(readonly body: FunctionErrorBody) {
     super(body.errorMessage);
   }
 }
+
+/**
+ * Raised through `ready` when the instance was killed by a signal while it
+ * started (SIGKILL, SIGTERM, SIGINT from outside): not a bundle that fails to
+ * load, so the pool starts another instead of reporting InitializationError.
+ */
+export class InstanceKilledWhileStarting extends InitializationFailure {
+  override readonly name = 'InstanceKilledWhileStarting';
+}
+
+const KILL_SIGNALS = new Set(['SIGKILL', 'SIGTERM', 'SIGINT']);
 
 let nextInstance = 1;
 
@@ -144,6 +157,8 @@ export function startInstance(options: {
       ),
     );
   let alive = true;
+  /** The process is gone (its 'exit' was heard); `alive` turns false earlier, at disconnect. */
+  let exited = false;
   /** An invocation has passed the initializer (or there is none): no more init time to allow. */
   let initialized = !spec.initializer;
   /** Kills the instance and every process it started (its process group). */
@@ -235,18 +250,35 @@ export function startInstance(options: {
   child.on('error', (err) =>
     logger.warn('instance process error', { instance: id, error: err.message }),
   );
+  // The channel closes as the process dies, often before its 'exit' is heard:
+  // from then on the pool must not hand the instance a request.
+  child.on('disconnect', () => {
+    alive = false;
+  });
   child.on('exit', (code, signal) => {
     alive = false;
+    exited = true;
     // An instance that died on its own takes what it started with it.
     killGroup();
     clearTimeout(initTimer);
+    const body = { errorMessage: `instance exited during initialization (code ${code ?? signal})` };
     failReady(
-      new InitializationFailure({
-        errorMessage: `instance exited during initialization (code ${code ?? signal})`,
-      }),
+      signal && KILL_SIGNALS.has(signal)
+        ? new InstanceKilledWhileStarting(body)
+        : new InitializationFailure(body),
     );
     const crashed = pending;
-    if (crashed) {
+    if (crashed && !crashed.delivered) {
+      finish({
+        ok: false,
+        requestId: crashed.requestId,
+        kind: 'UnhandledInvocationError',
+        error: { errorMessage: 'the instance exited before the request reached it' },
+        timedOut: false,
+        durationMs: 0,
+        notDelivered: true,
+      });
+    } else if (crashed) {
       const durationMs = Math.round(performance.now() - crashed.started);
       void outputDrained().then(() =>
         finish({
@@ -321,17 +353,21 @@ export function startInstance(options: {
           resolve,
           output: [],
           outputBytes: 0,
+          delivered: false,
         };
-        child.send({
-          type: 'invoke',
-          id: msgId,
-          event: event.toString('base64'),
-          context,
-        });
+        const request = pending;
+        // Written, or refused (EPIPE: the instance died a moment ago); a refused
+        // one is answered as not delivered when its exit is heard.
+        child.send(
+          { type: 'invoke', id: msgId, event: event.toString('base64'), context },
+          (err) => {
+            if (!err) request.delivered = true;
+          },
+        );
       });
     },
     onExit(listener) {
-      if (!alive) listener();
+      if (exited) listener();
       else exitListeners.push(listener);
     },
     kill() {

@@ -1,5 +1,10 @@
 import type { Logger } from '../log';
-import { type FunctionInstance, InitializationFailure, type InstanceContext } from './instance';
+import {
+  type FunctionInstance,
+  InitializationFailure,
+  type InstanceContext,
+  InstanceKilledWhileStarting,
+} from './instance';
 import type { FunctionSpec, InvokeOutcome } from './types';
 
 /** The instances of one function: one request per instance, up to `maxInstances`. */
@@ -11,8 +16,12 @@ export interface InstancePool {
   instances(): readonly FunctionInstance[];
   /** Init time (ms) of the most recently started instance, once known. */
   lastInitMs(): number | undefined;
-  stop(): void;
+  /** Kills every instance; resolves once their processes have exited (2 s at most). */
+  stop(): Promise<void>;
 }
+
+/** Instances killed while starting, in a row, after which the pool stops replacing them. */
+const MAX_KILLED_STARTS = 3;
 
 /** Keeps instances of `spec`, starting new ones on demand and replacing dead ones. */
 export function createInstancePool(options: {
@@ -27,6 +36,7 @@ export function createInstancePool(options: {
   const waiters: Array<(inst: FunctionInstance | Error) => void> = [];
   let stopped = false;
   let initMs: number | undefined;
+  let killedStarts = 0;
 
   const spawn = (): FunctionInstance => {
     const inst = options.spawn();
@@ -36,8 +46,17 @@ export function createInstancePool(options: {
       (ms) => {
         initMs = ms;
         wasReady = true;
+        killedStarts = 0;
       },
-      () => {},
+      (err: unknown) => {
+        // Killed from outside while starting (not a bundle that fails to load):
+        // the pool stays warm as after a crash, unless that keeps happening.
+        if (!(err instanceof InstanceKilledWhileStarting) || stopped) return;
+        if (++killedStarts > MAX_KILLED_STARTS) return;
+        if (all.length === 0 && waiters.length === 0) {
+          void acquireFresh().then(release, () => {});
+        }
+      },
     );
     inst.onExit(() => {
       remove(all, inst);
@@ -115,23 +134,51 @@ export function createInstancePool(options: {
     else idle.push(inst);
   };
 
+  /**
+   * Runs the event on an idle instance, else on one acquired. `again` marks a
+   * second try: a request that never reached its instance (it died a moment
+   * before), or whose instance was killed while starting, is run once more
+   * elsewhere instead of failing as if the function had crashed.
+   */
+  const dispatch = (
+    event: Buffer,
+    context: InstanceContext,
+    again = false,
+  ): Promise<InvokeOutcome> => {
+    const ready = takeIdle();
+    return ready ? runOn(ready, event, context, again) : acquireAndRun(event, context, again);
+  };
+
   const runOn = async (
     inst: FunctionInstance,
     event: Buffer,
     context: InstanceContext,
+    again: boolean,
   ): Promise<InvokeOutcome> => {
+    let outcome: InvokeOutcome;
     try {
-      return await inst.invoke(event, context);
+      outcome = await inst.invoke(event, context);
     } finally {
       release(inst);
     }
+    if (!outcome.ok && outcome.notDelivered && !again && !stopped) {
+      return dispatch(event, context, true);
+    }
+    return outcome;
   };
 
-  const acquireAndRun = async (event: Buffer, context: InstanceContext): Promise<InvokeOutcome> => {
+  const acquireAndRun = async (
+    event: Buffer,
+    context: InstanceContext,
+    again: boolean,
+  ): Promise<InvokeOutcome> => {
     let inst: FunctionInstance;
     try {
       inst = await acquire();
     } catch (err) {
+      if (err instanceof InstanceKilledWhileStarting && !again && !stopped) {
+        return dispatch(event, context, true);
+      }
       const body =
         err instanceof InitializationFailure
           ? err.body
@@ -145,7 +192,7 @@ export function createInstancePool(options: {
         durationMs: 0,
       };
     }
-    return runOn(inst, event, context);
+    return runOn(inst, event, context, again);
   };
 
   return {
@@ -154,8 +201,7 @@ export function createInstancePool(options: {
       // With an idle instance the event is on its way (child.send) before this
       // returns: a trigger woken inside a commit hands its message over before
       // the committing caller even answers.
-      const ready = takeIdle();
-      return ready ? runOn(ready, event, context) : acquireAndRun(event, context);
+      return dispatch(event, context);
     },
     async warm(count = 1) {
       const missing = Math.min(count, options.maxInstances) - all.length;
@@ -166,7 +212,19 @@ export function createInstancePool(options: {
         Array.from({ length: missing }, () => acquireFresh()),
       );
       for (const r of results) if (r.status === 'fulfilled') release(r.value);
-      const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      const failure = results.find(
+        (r): r is PromiseRejectedResult =>
+          r.status === 'rejected' && !(r.reason instanceof InstanceKilledWhileStarting),
+      );
+      if (
+        results.some(
+          (r) => r.status === 'rejected' && r.reason instanceof InstanceKilledWhileStarting,
+        )
+      ) {
+        logger.warn('an instance was killed while it started; starting another', {
+          function: spec.name,
+        });
+      }
       if (failure) {
         const err: unknown = failure.reason;
         // Reported again on each invocation, as FC reports InitializationError.
@@ -181,7 +239,21 @@ export function createInstancePool(options: {
     stop() {
       stopped = true;
       for (const w of waiters.splice(0)) w(new Error(`function ${spec.name} is stopped`));
-      for (const inst of [...all]) inst.kill();
+      const exited = [...all].map(
+        (inst) =>
+          new Promise<void>((resolve) => {
+            inst.onExit(resolve);
+            inst.kill();
+          }),
+      );
+      // Bounded: a process the OS is slow to reap must not hold the stop up.
+      let timer: NodeJS.Timeout | undefined;
+      const bound = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, 2000);
+      });
+      return Promise.race([Promise.all(exited).then(() => undefined), bound]).finally(() =>
+        clearTimeout(timer),
+      );
     },
   };
 }

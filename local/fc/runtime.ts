@@ -222,8 +222,7 @@ export function createFunctionRuntime(
   const undeploy = async (d: Deployed) => {
     d.retired = true;
     const stopping = d.consumers.map((c) => c.stop());
-    d.pool.stop();
-    await Promise.all(stopping);
+    await Promise.all([...stopping, d.pool.stop()]);
   };
 
   const resolve = (name: string, service?: string): string | undefined => {

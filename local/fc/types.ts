@@ -46,6 +46,11 @@ export type InvokeOutcome =
       timedOut: boolean;
       durationMs: number;
       logTail?: string;
+      /**
+       * The instance was gone before the request reached it: the function never
+       * ran it (the pool then runs it on another instance).
+       */
+      notDelivered?: boolean;
     };
 
 /** What a caller may pass along with an event. */
