@@ -167,6 +167,11 @@ export async function processTask(
   // records and the outcome the worker logs show only the token's start.
   if (failure) failure.message = redactToken(failure.message, envelope.token);
 
+  // Given up on by the caller (the worker shutting down): what the handler threw
+  // on its way out (an AbortError from a fetch it passed ctx.signal to, say) is
+  // not the task's outcome. The message goes back, whatever the delivery count.
+  if (failure && deps.signal?.aborted) return finish('retry', { ...typed, error: failure });
+
   if (failure?.retryable) {
     const max = deps.maxDeliveries;
     if (max === undefined || (message.dequeueCount ?? 1) < max) {

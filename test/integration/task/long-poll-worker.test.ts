@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry as demoRegistry } from '../../../functions/task-worker/handlers';
 import { createFlowClient } from '../../../shared/clients/flow-client';
@@ -245,6 +246,39 @@ describe('long-polling worker against the local stack', () => {
     const extracts = events.filter((e) => e.taskType === 'extract');
     expect(extracts[0]).toMatchObject({ released: true });
     expect(extracts.at(-1)).toMatchObject({ outcome: 'succeeded', dequeueCount: 2 });
+  });
+
+  it('never reports a task it released: an AbortError from ctx.signal at shutdown sends it back', async () => {
+    let started!: () => void;
+    const startedP = new Promise<void>((r) => (started = r));
+    const idiomatic = createHandlerRegistry({
+      ...demoRegistry.handlers,
+      // Passes the signal on, as fetch() or timers/promises take it: aborted, it throws AbortError.
+      extract: async (_input: unknown, ctx) => {
+        started();
+        await delay(60_000, undefined, { signal: ctx.signal });
+        return { rows: 1 };
+      },
+    });
+    const events: WorkerTaskEvent[] = [];
+    // Even on its last delivery, a release is not a failure.
+    const w = worker(idiomatic, events, { graceSeconds: 0.2, maxDeliveries: 1 });
+    const running = w.run();
+    await env.flow.startExecution({
+      flowName: env.flowName,
+      executionName: 'abort-1',
+      input: { source: 'a.csv' },
+    });
+    await startedP;
+    await w.stop();
+    await running;
+    expect(events[0]).toMatchObject({ taskType: 'extract', outcome: 'retry', released: true });
+    const w2 = worker(demoRegistry, events);
+    const running2 = w2.run();
+    const r = await finish('abort-1');
+    await w2.stop();
+    await running2;
+    expect(r.status).toBe('Succeeded');
   });
 
   it('reports a retryable failure to the flow once the delivery limit is reached', async () => {
