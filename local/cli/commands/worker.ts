@@ -155,6 +155,14 @@ Example:
 `,
     )
     .action(async (opts: WorkerOptions) => {
+      // Until it polls, the worker holds no message: a signal (a container
+      // stopped while the handlers load) ends it at once, with exit 0.
+      let onSignal: (signal: string) => void = (signal) => {
+        process.stdout.write(`worker stopped on ${signal} before it polled\n`);
+        process.exit(0);
+      };
+      process.on('SIGTERM', () => onSignal('SIGTERM'));
+      process.on('SIGINT', () => onSignal('SIGINT'));
       let deps: ReturnType<typeof createDeps>;
       let registry: HandlerRegistry;
       try {
@@ -216,7 +224,7 @@ Example:
       // hand the running tasks' messages back now (so no message stays hidden
       // for its visibility timeout). Third: exit at once.
       let signals = 0;
-      const onSignal = (signal: string) => {
+      onSignal = (signal: string) => {
         signals++;
         if (signals === 1) {
           out(
@@ -232,8 +240,6 @@ Example:
           process.exit(130);
         }
       };
-      process.on('SIGTERM', () => onSignal('SIGTERM'));
-      process.on('SIGINT', () => onSignal('SIGINT'));
       await worker.run();
       out('worker stopped');
       // Keep-alive sockets of the SDKs would hold the process open.

@@ -104,6 +104,18 @@ async function completeWithInProcessWorker(executionName: string, events: Worker
 }
 
 describe('queueflow worker and SIGTERM', () => {
+  it('exits 0 on a signal that comes while it still loads its handlers', async () => {
+    const w = spawnWorker({
+      graceSeconds: 10,
+      slowMs: 0,
+      handlers: join(import.meta.dirname, 'fixtures/slow-loading-handlers.mjs'),
+    });
+    await w.waitFor(/handlers-loading/);
+    w.child.kill('SIGTERM');
+    expect(await w.exited).toBe(0);
+    expect(w.output().stdout).toMatch(/worker stopped on SIGTERM before it polled/);
+  });
+
   it('finishes the task in flight, reports it, and exits 0', async () => {
     const w = spawnWorker({ graceSeconds: 10, slowMs: 1500 });
     await w.waitFor(/worker polling sigterm-tasks/);
