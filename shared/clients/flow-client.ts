@@ -177,7 +177,27 @@ function toJsonText(value: unknown, what: string): string {
     }
     return value;
   }
-  return JSON.stringify(value ?? {});
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value ?? {});
+  } catch (err) {
+    // A cycle, a BigInt: a FlowError like every other refusal of this client.
+    throw new FlowError({
+      code: 'InvalidArgument',
+      message: `${what} cannot be written as JSON: ${err instanceof Error ? err.message : String(err)}`,
+      retryable: false,
+      cause: err,
+    });
+  }
+  // A function or a symbol alone writes nothing at all.
+  if (text === undefined) {
+    throw new FlowError({
+      code: 'InvalidArgument',
+      message: `${what} must be JSON text or a JSON-serialisable value`,
+      retryable: false,
+    });
+  }
+  return text;
 }
 
 /**
@@ -347,7 +367,7 @@ export function createFlowClient(options: FlowClientOptions): FlowClient {
       }
     },
 
-    reportTaskSucceeded({ taskToken, output }) {
+    async reportTaskSucceeded({ taskToken, output }) {
       return report('ReportTaskSucceeded', {
         TaskToken: taskToken,
         Output: toJsonText(output, 'output'),

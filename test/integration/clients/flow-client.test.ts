@@ -168,4 +168,23 @@ describe('flow client against the local stack', () => {
     expect(signed).toBeInstanceOf(FlowError);
     expect((signed as FlowError).code).toMatch(/Signature/);
   });
+
+  it('rejects (never throws) with FlowError for input or output that cannot be JSON', async () => {
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    const calls = [
+      () => flow.reportTaskSucceeded({ taskToken: 'not-a-token', output: 'not json' }),
+      () => flow.reportTaskSucceeded({ taskToken: 'not-a-token', output: { n: 1n } }),
+      () => flow.startExecution({ flowName: 'client-pass', input: cycle }),
+    ];
+    for (const call of calls) {
+      let promise: Promise<unknown> | undefined;
+      expect(() => {
+        promise = call();
+      }).not.toThrow();
+      const err = await promise?.catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(FlowError);
+      expect(err).toMatchObject({ code: 'InvalidArgument', retryable: false });
+    }
+  });
 });
