@@ -107,7 +107,8 @@ export interface TestEnvironmentWithClock<Clock extends VirtualClock | undefined
   /** Starts an execution and waits (real time, default 30 s) for it to end. */
   runExecution(
     flowName: string,
-    input?: unknown,
+    /** The execution's Input: a JSON object, as StartExecution takes it. */
+    input?: Record<string, unknown>,
     options?: { name?: string; timeoutMs?: number },
   ): Promise<ExecutionResult>;
   stop(): Promise<void>;

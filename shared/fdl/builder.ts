@@ -318,12 +318,19 @@ export function fail<const N extends string>(
   return step as Built<FailStep, N>;
 }
 
+/**
+ * A path into the step's own input (`$`, `$.items`, `$[0]`): what a wait
+ * duration and a foreach collection read. `$input.x` or `$local.x` are not
+ * available there (validateFlow says so), so the type refuses them too.
+ */
+export type StepInputPath = '$' | `$.${string}` | `$[${string}`;
+
 /** A wait step: exactly one of duration and timestamp (enforced by the type). */
 export function wait<const N extends string>(
   spec: CommonSpec<N> &
     EndSpec &
     (
-      | { duration: number | `$${string}`; timestamp?: never }
+      | { duration: number | StepInputPath; timestamp?: never }
       | { timestamp: string; duration?: never }
     ),
 ): Built<WaitStep, N> {
@@ -386,7 +393,7 @@ export function parallel<const N extends string>(
 export function foreach<const N extends string>(
   spec: CommonSpec<N> &
     EndSpec & {
-      iterationMapping: IterationMapping & { collection: `$${string}` };
+      iterationMapping: IterationMapping & { collection: StepInputPath };
       steps: Sequence;
     },
 ): Built<ForeachStep, N> {

@@ -33,6 +33,7 @@ export {
   queueTask,
   type ResourceArn,
   type Sequence,
+  type StepInputPath,
   sequence,
   steps,
   succeed,

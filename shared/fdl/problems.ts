@@ -30,7 +30,9 @@ export type ProblemCode =
   | 'unreachable-step'
   | 'nesting-depth'
   | 'unknown-resource'
-  | 'message-too-large';
+  | 'message-too-large'
+  /** `queueflow validate`: s.yaml itself cannot be read or loaded. */
+  | 'project';
 
 /** A problem from validation, with an optional offset into the string value it is about. */
 export interface FoundProblem extends Problem {

@@ -1,3 +1,4 @@
+import type { ProblemCode } from './problems';
 /**
  * The FDL v1 model (Serverless Workflow / FnF flow definition language).
  * Discriminated on `type`, so an editor completes fields and a typo fails to compile.
@@ -176,7 +177,7 @@ export type StepType = Step['type'];
 export interface Problem {
   severity: 'error' | 'warning';
   /** Stable rule id, e.g. `unknown-field`, `goto-target`. */
-  code: string;
+  code: ProblemCode;
   message: string;
   /** Path into the document, e.g. `steps[2].choices[0].goto`. */
   path: string;

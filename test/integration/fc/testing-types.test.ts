@@ -45,6 +45,8 @@ describe('queueflow/testing types', () => {
       const plain = await createTestEnvironment();
       // @ts-expect-error no virtual clock was asked for
       await plain.clock.advance(1000);
+      // @ts-expect-error an execution's input is a JSON object, not a string
+      await plain.runExecution('queueflow-demo', 'a.csv');
       // A `let env: TestEnvironment` shared with an afterEach narrows when assigned.
       let shared: TestEnvironment | undefined;
       const afterEach = async () => {

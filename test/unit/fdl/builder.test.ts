@@ -185,6 +185,16 @@ describe('builder', () => {
     const notAPath = { collection: 'items', item: 'i' } as const;
     // @ts-expect-error foreach collections are $.paths
     foreach({ name: 'f', iterationMapping: notAPath, steps: sequence([]) });
+    // @ts-expect-error a collection reads the step's own input ($.x), not $input
+    foreach({ name: 'f', iterationMapping: { collection: '$input.items', item: 'i' }, steps: [] });
+    // @ts-expect-error a wait duration path reads the step input too
+    wait({ name: 'w', duration: '$input.seconds' });
+    // The forms validateFlow takes compile.
+    wait({ name: 'w', duration: '$.seconds' });
+    foreach({ name: 'f', iterationMapping: { collection: '$', item: 'i' }, steps: [] });
+    const codes = validateFlow(flow({ steps: [pass({ name: 'p' })] })).map((p) => p.code);
+    // @ts-expect-error problem codes are a closed list: a misspelt one never matches
+    codes.includes('duplicate-step-names');
     const typo: ChoiceStep = {
       type: 'choice',
       name: 'c',
