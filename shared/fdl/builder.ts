@@ -1,4 +1,6 @@
-import { formatResourceArn } from './arn';
+import { formatResourceArn, parseResourceArn, resourceArnHint } from './arn';
+import { MNS_NAME_PATTERN, NAME_PATTERN } from './check-context';
+import { FdlError } from './errors';
 import type {
   CatchPolicy,
   ChoiceStep,
@@ -166,6 +168,37 @@ type CatchGotos<C extends readonly CatchPolicy[]> = C[number]['goto'];
 type GotoOf<T> = T extends { goto?: infer G } ? Exclude<G, undefined> & string : never;
 
 /**
+ * `arn` when validateFlow would take it, else an FdlError now: the types check
+ * an ARN's form, not the names inside it (`/queues/a/b/messages`, `my_queue`).
+ */
+function checkedArn(arn: string): string {
+  const ref = parseResourceArn(arn);
+  if (!ref) {
+    const hint = resourceArnHint(arn);
+    throw new FdlError(
+      'invalid-flow',
+      `"${arn}" is not a resourceArn FDL understands (${hint ?? 'is a name in it empty, or does it hold "/" or ":"?'})`,
+    );
+  }
+  if (ref.kind === 'mns-queue' || ref.kind === 'mns-topic') {
+    const name = ref.kind === 'mns-queue' ? ref.queue : ref.topic;
+    if (!MNS_NAME_PATTERN.test(name)) {
+      throw new FdlError(
+        'invalid-flow',
+        `"${name}" in ${arn} is not an MNS name: letters, digits and "-", starting with a letter or digit`,
+      );
+    }
+  }
+  if (ref.kind === 'fnf-flow' && !NAME_PATTERN.test(ref.flowName)) {
+    throw new FdlError(
+      'invalid-flow',
+      `flow name "${ref.flowName}" in ${arn} is not valid: letters, digits, "_" or "-", starting with a letter or "_"`,
+    );
+  }
+  return arn;
+}
+
+/**
  * A task step for any documented resourceArn; the pattern must suit the resource kind.
  * @example task({ name: 'hello', resourceArn: 'acs:fc:::services/svc/functions/hello' })
  */
@@ -180,7 +213,7 @@ export function task<
   const base = common(spec);
   return assembleTask({
     ...base,
-    resourceArn: spec.resourceArn,
+    resourceArn: checkedArn(spec.resourceArn),
     ...(spec.pattern === undefined ? {} : { pattern: spec.pattern }),
     ...(spec.serviceParams === undefined ? {} : { serviceParams: { ...spec.serviceParams } }),
     extras: taskExtras(spec),
@@ -212,7 +245,11 @@ export function queueTask<const N extends string, const C extends readonly Catch
   const params: JsonObject = {};
   if (spec.priority !== undefined) params.Priority = spec.priority;
   if (spec.delaySeconds !== undefined) params.DelaySeconds = spec.delaySeconds;
-  return messageTask(spec, formatResourceArn({ kind: 'mns-queue', queue: spec.queue }), params);
+  return messageTask(
+    spec,
+    checkedArn(formatResourceArn({ kind: 'mns-queue', queue: spec.queue })),
+    params,
+  );
 }
 
 /**
@@ -224,7 +261,11 @@ export function topicTask<const N extends string, const C extends readonly Catch
 ): Built<TaskStep, N, CatchGotos<C>> {
   const params: JsonObject = {};
   if (spec.messageTag !== undefined) params.MessageTag = spec.messageTag;
-  return messageTask(spec, formatResourceArn({ kind: 'mns-topic', topic: spec.topic }), params);
+  return messageTask(
+    spec,
+    checkedArn(formatResourceArn({ kind: 'mns-topic', topic: spec.topic })),
+    params,
+  );
 }
 
 function messageTask<N extends string, C extends readonly CatchPolicy[]>(
@@ -265,12 +306,14 @@ export function functionTask<const N extends string, const C extends readonly Ca
       | { service?: undefined; qualifier?: never }
     ),
 ): Built<TaskStep, N, CatchGotos<C>> {
-  const resourceArn = formatResourceArn({
-    kind: 'fc',
-    functionName: spec.functionName,
-    ...(spec.service === undefined ? {} : { serviceName: spec.service }),
-    ...(spec.qualifier === undefined ? {} : { qualifier: spec.qualifier }),
-  });
+  const resourceArn = checkedArn(
+    formatResourceArn({
+      kind: 'fc',
+      functionName: spec.functionName,
+      ...(spec.service === undefined ? {} : { serviceName: spec.service }),
+      ...(spec.qualifier === undefined ? {} : { qualifier: spec.qualifier }),
+    }),
+  );
   return assembleTask({
     ...common(spec),
     resourceArn,
@@ -289,7 +332,7 @@ export function flowTask<const N extends string, const C extends readonly CatchP
 ): Built<TaskStep, N, CatchGotos<C>> {
   return assembleTask({
     ...common(spec),
-    resourceArn: formatResourceArn({ kind: 'fnf-flow', flowName: spec.flowName }),
+    resourceArn: checkedArn(formatResourceArn({ kind: 'fnf-flow', flowName: spec.flowName })),
     ...(spec.pattern === undefined ? {} : { pattern: spec.pattern }),
     ...(spec.serviceParams === undefined ? {} : { serviceParams: { ...spec.serviceParams } }),
     extras: taskExtras(spec),

@@ -21,8 +21,32 @@ import {
   validateFlow,
   wait,
 } from '../../../shared/fdl';
+import { FdlError } from '../../../shared/fdl/errors';
 
 describe('builder', () => {
+  it('refuses at once a name the ARN it goes into could not carry (validateFlow would refuse it)', () => {
+    const refused: Array<[string, () => unknown]> = [
+      ['queue with a slash', () => queueTask({ name: 'q', queue: 'jobs/high' })],
+      ['queue with an underscore', () => queueTask({ name: 'q', queue: 'my_queue' })],
+      ['empty topic', () => topicTask({ name: 't', topic: '' })],
+      ['flow with a space', () => flowTask({ name: 'f', flowName: 'a b' })],
+      ['function with a slash', () => functionTask({ name: 'f', functionName: 'x/y' })],
+      [
+        'ARN with a nested name',
+        () => task({ name: 't', resourceArn: 'acs:mns:::/queues/a/b/messages' }),
+      ],
+    ];
+    for (const [what, build] of refused) {
+      expect(build, what).toThrow(FdlError);
+    }
+    expect(() => queueTask({ name: 'q', queue: 'jobs/high' })).toThrow(
+      /not a resourceArn FDL understands/,
+    );
+    expect(() => queueTask({ name: 'q', queue: 'my_queue' })).toThrow(
+      /"my_queue" in .* is not an MNS name/,
+    );
+  });
+
   it('writes the queue callback pattern in one call', () => {
     const step = queueTask({
       name: 'Task_1',
@@ -176,8 +200,10 @@ describe('builder', () => {
     queueTask({ name: 'q', queue: 'q', pattern: 'sync' });
     // @ts-expect-error the pattern must suit the ARN's resource kind
     task({ name: 't', resourceArn: 'acs:mns:::/queues/q/messages', pattern: 'sync' });
-    // @ts-expect-error a malformed ARN does not compile
-    task({ name: 't', resourceArn: 'acs:mns:::/queue/q/messages' });
+    expect(() =>
+      // @ts-expect-error a malformed ARN does not compile (and throws if forced through)
+      task({ name: 't', resourceArn: 'acs:mns:::/queue/q/messages' }),
+    ).toThrow(FdlError);
     // @ts-expect-error a wait needs duration or timestamp
     wait({ name: 'w' });
     // @ts-expect-error a wait cannot have both
@@ -193,6 +219,7 @@ describe('builder', () => {
     wait({ name: 'w', duration: '$.seconds' });
     foreach({ name: 'f', iterationMapping: { collection: '$', item: 'i' }, steps: [] });
     const codes = validateFlow(flow({ steps: [pass({ name: 'p' })] })).map((p) => p.code);
+    expect(codes).toEqual([]);
     // @ts-expect-error problem codes are a closed list: a misspelt one never matches
     codes.includes('duplicate-step-names');
     const typo: ChoiceStep = {
