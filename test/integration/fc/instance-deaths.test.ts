@@ -5,17 +5,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { processGone as gone } from '../../support/process-gone';
 import { eventually, fixtureFunction, startRuntimeStack } from './runtime-stack';
 
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-const gone = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-};
 
 // A bundle that takes 600 ms to load: time to kill its instance while it starts.
 const slowLoad = mkdtempSync(join(tmpdir(), 'queueflow-slow-load-'));

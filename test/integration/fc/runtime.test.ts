@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import FC from '@alicloud/fc2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signFc } from '../../support/fc-sign';
+import { processGone } from '../../support/process-gone';
 import {
   eventually,
   fixtureFunction,
@@ -274,14 +275,7 @@ describe('the local function runtime', () => {
     const out = await stack.runtime.invoke('helper', JSON.stringify({ marker }));
     expect(!out.ok && out.timedOut).toBe(true); // it never returns
     const pid = Number(readFileSync(marker, 'utf8'));
-    await eventually(() => {
-      try {
-        process.kill(pid, 0);
-        return undefined; // still running
-      } catch {
-        return true;
-      }
-    });
+    await eventually(() => (processGone(pid) ? true : undefined));
   });
 
   it('logs output that never ends a line in pieces, while the instance lives', async () => {

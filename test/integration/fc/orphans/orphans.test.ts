@@ -4,15 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../../../support/eventually';
-
-const gone = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch {
-    return true;
-  }
-};
+import { processGone as gone } from '../../../support/process-gone';
 
 /** The processes of process group `pgid` (an instance leads its own), with their command lines. */
 const groupMembers = (pgid: number) =>
