@@ -130,6 +130,14 @@ export function submitTask(c: SubmitContext): void {
         fail(`fnf.${err.code}`, err.message);
         return;
       }
+      // A child is started with StartExecution, which takes Standard flows only.
+      if (flow.execution_mode === 'Express') {
+        fail(
+          'fnf.ActionNotSupported',
+          `Express execution is not supported: flow ${flow.name} is an Express flow; a child flow runs through StartExecution, which starts Standard flows only`,
+        );
+        return;
+      }
       const name = typeof params.ExecutionName === 'string' ? params.ExecutionName : core.newName();
       const childInput =
         step.serviceParams && 'Input' in params && isObject(params.Input) ? params.Input : input;

@@ -114,6 +114,28 @@ describe('StartSyncExecution', () => {
     expect(missing.entry?.response?.statusCode).toBe(404);
   });
 
+  it('fails a child-flow task that names an Express flow, as StartExecution would be refused', async () => {
+    const child = await expressFlow(passFlow);
+    for (const how of [`action: fnf:StartExecution`, `resourceArn: acs:fnf:::flow/${child}`]) {
+      const parent = await ctx.h.createFlow(`version: v1
+type: flow
+steps:
+  - type: task
+    name: start_child
+    ${how}
+    pattern: requestResponse
+    serviceParams:
+      FlowName: ${child}
+`);
+      const run = await ctx.h.run(parent);
+      expect(run.Status, how).toBe('Failed');
+      const last = (await ctx.h.history(parent, run.Name)).at(-1);
+      expect(JSON.parse(last?.EventDetail ?? '{}'), how).toMatchObject({
+        error: 'fnf.ActionNotSupported',
+      });
+    }
+  });
+
   it('times an Express execution out after 5 minutes, and answers the call then', async () => {
     const flow = await expressFlow(waitingFlow);
     const call = ctx.fnf.call<SyncExecutionAnswer>('StartSyncExecution', {
