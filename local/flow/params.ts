@@ -64,17 +64,19 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
   return false;
 }
 
-// Only a number literal with a 3-digit exponent or over 308 digits can pass
-// the range of a double, so most texts skip the walk below.
-const MAY_OVERFLOW = /[eE]\+?\d{3}|\d{309}/;
+// Only a number written with an exponent or with over 308 digits before its
+// point can pass the range of a double, so most texts skip the walk below.
+const MAY_OVERFLOW = /\d[eE]|\d{309}/;
 
-/** True when `value` holds a number JSON.parse read as Infinity (1e400). */
+/** True when `value` holds a number JSON.parse read as Infinity (1e400). Iterative. */
 function holdsInfinity(value: unknown): boolean {
   const stack: unknown[] = [value];
   while (stack.length > 0) {
     const v = stack.pop();
     if (typeof v === 'number' && !Number.isFinite(v)) return true;
-    if (v !== null && typeof v === 'object') stack.push(...Object.values(v));
+    if (v !== null && typeof v === 'object') {
+      for (const child of Object.values(v)) stack.push(child);
+    }
   }
   return false;
 }
@@ -93,15 +95,15 @@ export function jsonObjectParam(p: ApiParams, name: string, dflt?: JsonObject): 
     throw fnfErrors.invalidArgument(`${name} is not valid JSON`);
   }
   if (!isObject(v)) throw fnfErrors.invalidArgument(`${name} must be a JSON object`);
+  if (nestsDeeperThan(v, MAX_JSON_DEPTH)) {
+    throw fnfErrors.invalidArgument(
+      `${name} nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`,
+    );
+  }
   // JSON.stringify would store it as null: a value the caller never sent.
   if (MAY_OVERFLOW.test(raw) && holdsInfinity(v)) {
     throw fnfErrors.invalidArgument(
       `${name} holds a number beyond the range of a double (like 1e400); send it as a string`,
-    );
-  }
-  if (nestsDeeperThan(v, MAX_JSON_DEPTH)) {
-    throw fnfErrors.invalidArgument(
-      `${name} nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`,
     );
   }
   return v;

@@ -451,6 +451,18 @@ describe('flows and executions through the API', () => {
         .code,
     ).toBe('InvalidArgument');
     expect((await ctx.h.describe(flow, exec)).Status).toBe('Running');
+    // A short exponent overflows too, with a long enough mantissa.
+    const longMantissa = `{"n":${'9'.repeat(211)}e99}`;
+    expect(
+      (await rejection(ctx.fnf.call('StartExecution', { FlowName: flow, Input: longMantissa })))
+        .code,
+    ).toBe('InvalidArgument');
+    // A wide input the check walks is refused for its size, not crashed on (150,000
+    // array items spread as call arguments overflowed the stack: a 500 over HTTP).
+    const wide = `{"n":[${Array(150_000).fill('1e100').join(',')}]}`;
+    expect(() => ctx.stack.engine.startExecution({ FlowName: flow, Input: wide })).toThrow(
+      expect.objectContaining({ code: 'InvalidArgument' }),
+    );
     // The same text inside a string is just text.
     const text = await ctx.h.start(flow, { n: '1e400' });
     expect(JSON.parse((await ctx.h.describe(flow, text)).Input ?? '{}')).toEqual({ n: '1e400' });
