@@ -88,6 +88,9 @@ export function checkDeadLetterPair(
   next: QueueAttributes,
   change: Partial<QueueAttributes>,
 ): QueueAttributes {
+  // A change that touches neither leaves a queue as it was (one saved with
+  // half a setting by a version that allowed it keeps working).
+  if (change.DeadLetterQueue === undefined && change.MaxReceiveCount === undefined) return next;
   const merged =
     change.DeadLetterQueue === null && change.MaxReceiveCount === undefined
       ? { ...next, MaxReceiveCount: null }

@@ -90,6 +90,19 @@ describe('the dead-letter queue (a local extension)', () => {
     expect(attrs['x-queueflow-max-receive-count']).toBeUndefined();
   });
 
+  it('still changes a queue saved with half a setting by an older version', async () => {
+    await t.mns.createQueue('legacy', {
+      'x-queueflow-dead-letter-queue': 'legacy-dlq',
+      'x-queueflow-max-receive-count': 2,
+    });
+    // As a version that allowed half a setting left it in the data folder.
+    t.stack.store.db
+      .prepare("UPDATE mns_queues SET max_receive_count = NULL WHERE name = 'legacy'")
+      .run();
+    await t.mns.setQueueAttributes('legacy', { VisibilityTimeout: 60 });
+    expect((await t.mns.getQueueAttributes('legacy')).body.VisibilityTimeout).toBe('60');
+  });
+
   it('does not make a deleted DLQ again when another attribute changes', async () => {
     await t.mns.createQueue('src', {
       'x-queueflow-dead-letter-queue': 'src-dlq',
