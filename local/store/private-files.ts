@@ -22,11 +22,14 @@ export function privateFolder(dir: string): void {
   // The folder itself may be a link (a user's choice): what it points at counts.
   const st = statSync(dir);
   // POSIX modes only: Windows reports 0o666-style modes that mean nothing here.
-  if (process.platform !== 'win32' && (st.mode & 0o022) !== 0) {
+  if (process.platform === 'win32') return;
+  if ((st.mode & 0o022) !== 0) {
     throw new Error(
       `others can write to it (mode ${(st.mode & 0o777).toString(8)}), so they could plant links or files where queueflow keeps its secret; use a folder only you can write to (chmod go-w)`,
     );
   }
+  // One an older version made 0755: no one else needs to list it.
+  if (st.uid === process.getuid?.() && (st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
 /**
@@ -46,7 +49,15 @@ export function privateFile(file: string, create = true): void {
     return;
   }
   if (isLink) throw linkRefused(file);
-  if (process.platform !== 'win32') chmodSync(file, 0o600);
+  if (process.platform === 'win32') return;
+  // Planted by someone else, it would hold the token secret where they can read it.
+  const owner = lstatSync(file).uid;
+  if (owner !== process.getuid?.()) {
+    throw new Error(
+      `${file} belongs to another user (uid ${owner}); queueflow keeps its secret in files of its own`,
+    );
+  }
+  chmodSync(file, 0o600);
 }
 
 /** Writes `text` to `file` (0600) without following a link there. */

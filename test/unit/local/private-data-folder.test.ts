@@ -2,6 +2,7 @@
 // and nothing in it is followed out of it.
 import {
   chmodSync,
+  chownSync,
   mkdirSync,
   readFileSync,
   rmSync,
@@ -58,6 +59,24 @@ describe('the data folder', () => {
       rmSync(join(dataDir, file));
       openStore({ dataDir }).close();
     }
+  });
+
+  it('narrows a folder an older version made 0755 to 0700', () => {
+    const dataDir = join(tempDir(), 'old');
+    mkdirSync(dataDir, { mode: 0o755 });
+    chmodSync(dataDir, 0o755);
+    openStore({ dataDir }).close();
+    expect(modeOf(dataDir)).toBe(0o700);
+  });
+
+  it.runIf(process.getuid?.() === 0)('refuses a file of the folder that another user owns', () => {
+    const dataDir = tempDir();
+    const planted = join(dataDir, 'queueflow.db');
+    writeFileSync(planted, '');
+    chownSync(planted, 65534, 65534);
+    expect(() => openStore({ dataDir })).toThrow(
+      /queueflow.db belongs to another user \(uid 65534\)/,
+    );
   });
 
   it('refuses a folder others can write to, saying why', () => {
