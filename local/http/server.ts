@@ -88,28 +88,32 @@ function answerClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
 }
 
 /**
- * Logs a refused browser request: the first of each kind at once, then how many
- * more of it came, at most once a minute. A page looping over fetch() would
- * otherwise print a warning per request, burying the terminal.
+ * Logs a refused browser request: the first of each kind at once, then, a
+ * minute later, how many more of it came meanwhile. A page looping over
+ * fetch() would otherwise print a warning per request, burying the terminal.
  */
 export function createRefusalLog(
   logger: Logger,
-  now: () => number = Date.now,
+  schedule: (fn: () => void, ms: number) => void = (fn, ms) => setTimeout(fn, ms).unref(),
 ): (reason: string, path: string | undefined) => void {
-  const seen = new Map<string, { since: number; more: number }>();
+  // Kinds logged in the last minute, with how many more came since.
+  const quiet = new Map<string, { more: number }>();
   return (reason, path) => {
-    const at = now();
-    const kind = seen.get(reason);
-    if (kind && at - kind.since < 60_000) {
+    const kind = quiet.get(reason);
+    if (kind) {
       kind.more++;
       return;
     }
-    if (kind && kind.more > 0) {
-      logger.warn('refused more browser requests like it', { reason, count: kind.more });
-    }
-    if (seen.size >= 100) seen.clear();
-    seen.set(reason, { since: at, more: 0 });
+    if (quiet.size >= 100) return; // a flood of distinct kinds: the first hundred were said
+    const fresh = { more: 0 };
+    quiet.set(reason, fresh);
     logger.warn('refused a browser request', { reason, path });
+    schedule(() => {
+      quiet.delete(reason);
+      if (fresh.more > 0) {
+        logger.warn('refused more browser requests like it', { reason, count: fresh.more });
+      }
+    }, 60_000);
   };
 }
 
