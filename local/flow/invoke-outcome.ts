@@ -1,4 +1,5 @@
 import { isObject } from '../../shared/fdl/path';
+import { jsonDataProblem } from './params';
 import type { Outcome } from './state';
 import type { FunctionInvokeResult } from './types';
 
@@ -11,9 +12,13 @@ import type { FunctionInvokeResult } from './types';
 export function invokeOutcome(res: FunctionInvokeResult): Outcome {
   if (!res.ok) return { ok: false, error: res.error, cause: res.cause };
   let value: unknown;
+  let text = res.body;
   try {
-    value = res.body.trim() === '' ? {} : JSON.parse(res.body);
-    if (typeof value === 'string') value = JSON.parse(value);
+    value = text.trim() === '' ? {} : JSON.parse(text);
+    if (typeof value === 'string') {
+      text = value;
+      value = JSON.parse(text);
+    }
   } catch {
     return { ok: false, error: 'FnF.InvalidLocal', cause: 'the function result is not JSON' };
   }
@@ -24,5 +29,7 @@ export function invokeOutcome(res: FunctionInvokeResult): Outcome {
       cause: 'the function result is not a JSON object',
     };
   }
+  const why = jsonDataProblem(text, value);
+  if (why) return { ok: false, error: 'FnF.InvalidLocal', cause: `the function result ${why}` };
   return { ok: true, local: value };
 }

@@ -65,7 +65,7 @@ export function nestsDeeperThan(value: unknown, max: number): boolean {
 }
 
 // Only a number written with an exponent or with over 308 digits before its
-// point can pass the range of a double, so most texts skip the walk below.
+// point can pass the range of a double; a text without one skips the walk below.
 const MAY_OVERFLOW = /\d[eE]|\d{309}/;
 
 /** True when `value` holds a number JSON.parse read as Infinity (1e400). Iterative. */
@@ -95,16 +95,23 @@ export function jsonObjectParam(p: ApiParams, name: string, dflt?: JsonObject): 
     throw fnfErrors.invalidArgument(`${name} is not valid JSON`);
   }
   if (!isObject(v)) throw fnfErrors.invalidArgument(`${name} must be a JSON object`);
-  if (nestsDeeperThan(v, MAX_JSON_DEPTH)) {
-    throw fnfErrors.invalidArgument(
-      `${name} nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`,
-    );
-  }
-  // JSON.stringify would store it as null: a value the caller never sent.
-  if (MAY_OVERFLOW.test(raw) && holdsInfinity(v)) {
-    throw fnfErrors.invalidArgument(
-      `${name} holds a number beyond the range of a double (like 1e400); send it as a string`,
-    );
-  }
+  const why = jsonDataProblem(raw, v);
+  if (why) throw fnfErrors.invalidArgument(`${name} ${why}`);
   return v;
+}
+
+/**
+ * Why step data parsed from `raw` cannot go into an execution, or undefined:
+ * nested past MAX_JSON_DEPTH (the engine's recursion would overflow), or a
+ * number past a double's range (JSON.stringify would store it as null, a value
+ * the caller never sent). For Input, Output and a function step's result alike.
+ */
+export function jsonDataProblem(raw: string, value: unknown): string | undefined {
+  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) {
+    return `nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`;
+  }
+  if (MAY_OVERFLOW.test(raw) && holdsInfinity(value)) {
+    return 'holds a number beyond the range of a double (like 1e400); send it as a string';
+  }
+  return undefined;
 }
