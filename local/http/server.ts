@@ -98,13 +98,24 @@ export function createRefusalLog(
 ): (reason: string, path: string | undefined) => void {
   // Kinds logged in the last minute, with how many more came since.
   const quiet = new Map<string, { more: number }>();
+  const others = { more: 0 };
   return (reason, path) => {
     const kind = quiet.get(reason);
     if (kind) {
       kind.more++;
       return;
     }
-    if (quiet.size >= 100) return; // a flood of distinct kinds: the first hundred were said
+    if (quiet.size >= 100) {
+      // A flood of distinct kinds (a page cycling Host names): the first hundred
+      // were said; the rest are counted together and said a minute later.
+      if (others.more++ === 0) {
+        schedule(() => {
+          logger.warn('refused more browser requests of other kinds', { count: others.more });
+          others.more = 0;
+        }, 60_000);
+      }
+      return;
+    }
     const fresh = { more: 0 };
     quiet.set(reason, fresh);
     logger.warn('refused a browser request', { reason, path });

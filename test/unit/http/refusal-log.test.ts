@@ -25,4 +25,17 @@ describe('the log of refused browser requests', () => {
     note('a cross-site request from a web page', '/');
     expect(lines).toHaveLength(4);
   });
+
+  it('still counts refusals when a page cycles through a hundred kinds', () => {
+    const lines: string[] = [];
+    const due: Array<() => void> = [];
+    const note = createRefusalLog(createLogger({ write: (l) => lines.push(l) }), (fn) =>
+      due.push(fn),
+    );
+    for (let i = 0; i < 100; i++) note(`the Host header "n${i}.evil.example" ...`, '/');
+    for (let i = 0; i < 500; i++) note('a cross-site request from a web page', '/');
+    expect(lines).toHaveLength(100);
+    for (const fn of due.splice(0)) fn();
+    expect(lines.at(-1)).toContain('refused more browser requests of other kinds count=500');
+  });
 });
