@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { LinkRefusedError, privateFile, writePrivateFile } from './private-files';
+import { privateFile, UnsafeFileError, writePrivateFile } from './private-files';
 
 /** The lock in a data folder (a tiny SQLite file held exclusively): one running stack per folder. */
 export const LOCK_FILE = 'queueflow.lock';
@@ -86,8 +86,8 @@ export function lockDataFolder(dataDir: string): FolderLock {
     try {
       writePrivateFile(join(dataDir, LOCK_INFO_FILE), JSON.stringify({ pid: process.pid, since }));
     } catch (err) {
-      // Informational only; the lock holds without it. But a link planted there is refused.
-      if (err instanceof LinkRefusedError) {
+      // Informational only; the lock holds without it. But a file planted there is refused.
+      if (err instanceof UnsafeFileError) {
         db.close();
         throw err;
       }

@@ -7,29 +7,36 @@ import {
   chmodSync,
   closeSync,
   constants,
+  fstatSync,
+  ftruncateSync,
   lstatSync,
   mkdirSync,
   openSync,
+  type Stats,
   statSync,
   writeSync,
 } from 'node:fs';
 
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 
-/** Makes `dir` (0700) if it is missing; refuses one that others can write to. */
+/**
+ * Makes `dir` (0700) if it is missing, and narrows one of this user's to 0700
+ * (older versions made it 0755, or 0775 under umask 002). What others may have
+ * planted in it while it was open is refused file by file (privateFile). A
+ * folder another user owns is refused: they could plant or swap files at will.
+ */
 export function privateFolder(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // POSIX owners and modes only: Windows reports modes that mean nothing here.
+  if (process.platform === 'win32') return;
   // The folder itself may be a link (a user's choice): what it points at counts.
   const st = statSync(dir);
-  // POSIX modes only: Windows reports 0o666-style modes that mean nothing here.
-  if (process.platform === 'win32') return;
-  if ((st.mode & 0o022) !== 0) {
+  if (st.uid !== process.getuid?.()) {
     throw new Error(
-      `others can write to it (mode ${(st.mode & 0o777).toString(8)}), so they could plant links or files where queueflow keeps its secret; use a folder only you can write to (chmod go-w)`,
+      `it belongs to another user (uid ${st.uid}), who could plant or swap files where queueflow keeps its secret; use a folder of your own`,
     );
   }
-  // One an older version made 0755: no one else needs to list it.
-  if (st.uid === process.getuid?.() && (st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+  if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
 }
 
 /**
@@ -50,40 +57,56 @@ export function privateFile(file: string, create = true): void {
   }
   if (isLink) throw linkRefused(file);
   if (process.platform === 'win32') return;
-  // Planted by someone else, it would hold the token secret where they can read it.
-  const owner = lstatSync(file).uid;
-  if (owner !== process.getuid?.()) {
-    throw new Error(
-      `${file} belongs to another user (uid ${owner}); queueflow keeps its secret in files of its own`,
-    );
-  }
+  // Planted by someone else, it would hold the token secret where they can read
+  // it; a second name (a hard link planted while the folder was open) would
+  // have writes go to a file of the user's elsewhere.
+  checkOwnFile(file, lstatSync(file));
   chmodSync(file, 0o600);
 }
 
-/** Writes `text` to `file` (0600) without following a link there. */
+/** Refuses a file that is not a plain file of this user's with one name. */
+function checkOwnFile(file: string, st: Stats): void {
+  if (!st.isFile()) throw new UnsafeFileError(`${file} is not a plain file`);
+  if (st.uid !== process.getuid?.()) {
+    throw new UnsafeFileError(
+      `${file} belongs to another user (uid ${st.uid}); queueflow keeps its secret in files of its own`,
+    );
+  }
+  if (st.nlink > 1) {
+    throw new UnsafeFileError(
+      `${file} has another name (a hard link); queueflow keeps files of its own`,
+    );
+  }
+}
+
+/**
+ * Writes `text` to `file` (0600) without following a link there, and without
+ * writing through a second name: it is checked before it is emptied.
+ */
 export function writePrivateFile(file: string, text: string): void {
   let fd: number;
   try {
-    const flags = constants.O_CREAT | constants.O_TRUNC | constants.O_WRONLY | NO_FOLLOW;
-    fd = openSync(file, flags, 0o600);
+    fd = openSync(file, constants.O_CREAT | constants.O_WRONLY | NO_FOLLOW, 0o600);
   } catch (err) {
     if ((err as { code?: string }).code === 'ELOOP') throw linkRefused(file);
     throw err;
   }
   try {
+    if (process.platform !== 'win32') checkOwnFile(file, fstatSync(fd));
+    ftruncateSync(fd, 0);
     writeSync(fd, text);
   } finally {
     closeSync(fd);
   }
 }
 
-/** A symbolic link where a data-folder file goes. */
-export class LinkRefusedError extends Error {
-  override readonly name = 'LinkRefusedError';
+/** A data-folder file that is not queueflow's own: a link, a second name, another user's. */
+export class UnsafeFileError extends Error {
+  override readonly name = 'UnsafeFileError';
 }
 
-function linkRefused(file: string): LinkRefusedError {
-  return new LinkRefusedError(
+function linkRefused(file: string): UnsafeFileError {
+  return new UnsafeFileError(
     `${file} is a symbolic link; queueflow does not follow links in its data folder`,
   );
 }

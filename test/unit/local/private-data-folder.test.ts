@@ -3,6 +3,7 @@
 import {
   chmodSync,
   chownSync,
+  linkSync,
   mkdirSync,
   readFileSync,
   rmSync,
@@ -79,12 +80,27 @@ describe('the data folder', () => {
     );
   });
 
-  it('refuses a folder others can write to, saying why', () => {
+  it('narrows a folder of the user that others could write to, and refuses what they planted', () => {
     const dataDir = join(tempDir(), 'shared');
     mkdirSync(dataDir);
     chmodSync(dataDir, 0o777);
+    openStore({ dataDir }).close();
+    expect(modeOf(dataDir)).toBe(0o700);
+    // A second name planted for a file of the user's elsewhere.
+    const victim = join(tempDir(), 'notes.txt');
+    writeFileSync(victim, 'mine\n');
+    rmSync(join(dataDir, 'queueflow.lock.json'), { force: true });
+    linkSync(victim, join(dataDir, 'queueflow.lock.json'));
+    expect(() => openStore({ dataDir })).toThrow(/has another name \(a hard link\)/);
+    expect(readFileSync(victim, 'utf8')).toBe('mine\n');
+  });
+
+  it.runIf(process.getuid?.() === 0)('refuses a folder another user owns, saying why', () => {
+    const dataDir = join(tempDir(), 'theirs');
+    mkdirSync(dataDir, { mode: 0o755 });
+    chownSync(dataDir, 65534, 65534);
     expect(() => openStore({ dataDir })).toThrow(
-      /cannot use the data folder .*shared: others can write to it \(mode 777\).*chmod go-w/,
+      /cannot use the data folder .*theirs: it belongs to another user \(uid 65534\)/,
     );
   });
 });

@@ -72,7 +72,7 @@ describe('openStore', () => {
     const unlockable = temp();
     mkdirSync(join(unlockable, 'queueflow.lock'));
     expect(() => openStore({ dataDir: unlockable })).toThrow(
-      /cannot use the data folder .*: unable to open database file\. Pass another --data-dir/,
+      /cannot use the data folder .*: .*queueflow\.lock is not a plain file\. Pass another --data-dir/,
     );
   });
 
