@@ -125,6 +125,21 @@ export type TestEnvironment<Clock extends VirtualClock | undefined = VirtualCloc
 
 let counter = 0;
 
+/**
+ * An execution input as JSON text. JSON.stringify writes Infinity and NaN as
+ * null, a value the test never passed: refused, as StartExecution refuses 1e400.
+ */
+function inputText(input: Record<string, unknown>): string {
+  return JSON.stringify(input, (key, value) => {
+    if (typeof value === 'number' && !Number.isFinite(value)) {
+      throw new TypeError(
+        `runExecution: the input holds ${value}${key ? ` at "${key}"` : ''}, which JSON cannot carry`,
+      );
+    }
+    return value;
+  });
+}
+
 /** Tasks one mock worker runs at once (a batch receive's most). */
 const MOCK_WORKER_CONCURRENCY = 16;
 
@@ -408,6 +423,8 @@ export async function createTestEnvironment(
     handle,
     async runExecution(flowName, input, runOptions = {}) {
       if (stopped) throw new Error('the test environment is stopped');
+      // Refused before anything starts following the execution.
+      const inputJson = input === undefined ? undefined : inputText(input);
       const name = runOptions.name ?? `test-${Date.now().toString(36)}-${++counter}`;
       let fail: (err: Error) => void = () => {};
       const interrupted = new Promise<never>((_, reject) => {
@@ -431,7 +448,7 @@ export async function createTestEnvironment(
         {
           FlowName: flowName,
           ExecutionName: name,
-          ...(input === undefined ? {} : { Input: JSON.stringify(input) }),
+          ...(inputJson === undefined ? {} : { Input: inputJson }),
         },
         { express: true },
       );

@@ -90,6 +90,13 @@ describe('queueflow/testing', () => {
     expect(run.steps).toEqual(['Nap', 'Awake']);
   });
 
+  it('refuses an input JSON cannot carry instead of sending null in its place', async () => {
+    env = await createTestEnvironment({ project: S_YAML });
+    await expect(
+      env.runExecution('queueflow-demo', { source: 'a.csv', weight: Number.POSITIVE_INFINITY }),
+    ).rejects.toThrow(/the input holds Infinity at "weight", which JSON cannot carry/);
+  });
+
   it('runs an Express flow too (the API starts those only with StartSyncExecution)', async () => {
     env = await createTestEnvironment();
     env.stack.engine.createFlow({
