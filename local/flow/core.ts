@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { applyMappings } from '../../shared/fdl/mappings';
-import { parseFlow } from '../../shared/fdl/parse';
+import { parseFlowDocument } from '../../shared/fdl/parse';
 import type { Flow, JsonObject } from '../../shared/fdl/types';
 import type { QueueService } from '../mns/types';
 import type { StackContext } from '../stack';
@@ -103,9 +103,12 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     if (!flow) {
       // Checked against the limits at CreateFlow; at run time each step checks the
       // stack's own (a flow made on a relaxed stack still loads on a strict one).
-      const parsed = parseFlow(text, { limits: definitionLimits(RELAXED_LIMITS) });
-      if (!parsed.flow) throw new FlowFailure('FnF.RuntimeError', 'the flow definition is invalid');
-      flow = parsed.flow;
+      // A definition an older version accepted and this one would refuse (a
+      // wait until Feb 30) still runs: the step that meets the problem fails then.
+      const parsed = parseFlowDocument(text, { limits: definitionLimits(RELAXED_LIMITS) });
+      const runnable = parsed.flow ?? parsed.partial;
+      if (!runnable) throw new FlowFailure('FnF.RuntimeError', 'the flow definition is invalid');
+      flow = runnable;
       if (flowCache.size > 200) flowCache.clear();
       flowCache.set(text, flow);
     }
