@@ -61,6 +61,7 @@ export function lockDataFolder(dataDir: string): FolderLock {
   const file = join(dataDir, LOCK_FILE);
   for (let attempt = 0; ; attempt++) {
     privateFile(file);
+    privateFile(`${file}-journal`, false); // left by a stack killed mid-write
     const db = new Database(file, { timeout: 0 });
     try {
       db.pragma('locking_mode = EXCLUSIVE');

@@ -7,6 +7,7 @@ import {
   chmodSync,
   closeSync,
   constants,
+  fchmodSync,
   fstatSync,
   ftruncateSync,
   lstatSync,
@@ -92,7 +93,10 @@ export function writePrivateFile(file: string, text: string): void {
     throw err;
   }
   try {
-    if (process.platform !== 'win32') checkOwnFile(file, fstatSync(fd));
+    if (process.platform !== 'win32') {
+      checkOwnFile(file, fstatSync(fd));
+      fchmodSync(fd, 0o600); // one an older version left 0644
+    }
     ftruncateSync(fd, 0);
     writeSync(fd, text);
   } finally {

@@ -40,9 +40,18 @@ describe('the data folder', () => {
   it('narrows the files an older queueflow left readable by others', () => {
     const dataDir = tempDir();
     openStore({ dataDir }).close();
-    chmodSync(join(dataDir, 'queueflow.db'), 0o644);
+    // As a killed older stack left them, the lock's files included.
+    for (const file of ['queueflow.db', 'queueflow.lock.json', 'queueflow.lock-journal']) {
+      writeFileSync(
+        join(dataDir, file),
+        file === 'queueflow.db' ? readFileSync(join(dataDir, file)) : '',
+      );
+      chmodSync(join(dataDir, file), 0o644);
+    }
     const store = openStore({ dataDir });
-    expect(modeOf(join(dataDir, 'queueflow.db'))).toBe(0o600);
+    for (const file of ['queueflow.db', 'queueflow.lock.json', 'queueflow.lock-journal']) {
+      expect(modeOf(join(dataDir, file)), file).toBe(0o600);
+    }
     store.close();
   });
 
