@@ -66,12 +66,15 @@ export function formatClock(iso: string | undefined): string {
   return full.length > 11 && full !== iso ? full.slice(11) : full;
 }
 
-/** `850 ms`, `3.2 s`, `4 min 5 s`. */
+/** `850 ms`, `3.2 s`, `4 min 5 s`, `2 h 0 min`: rounded first, so never `60.0 s` or `1 min 60 s`. */
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '—';
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+  if (Math.round(ms) < 1000) return `${Math.round(ms)} ms`;
+  const tenths = Math.round(ms / 100);
+  if (tenths < 600) return `${(tenths / 10).toFixed(1)} s`;
+  const s = Math.round(ms / 1000);
+  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
+  return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
 }
 
 /** Pretty JSON; JSON text is parsed first so it is not shown double-encoded. */

@@ -318,7 +318,8 @@ export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView
       case 'BranchExited':
       case 'IterationExited':
         if (e.ScheduleEventId !== undefined && detailField(d, 'cancelled') === true) {
-          cutOff(e.ScheduleEventId, e.Time, `cancelled: another branch of ${name} failed`);
+          const sibling = e.Type === 'IterationExited' ? 'iteration' : 'branch';
+          cutOff(e.ScheduleEventId, e.Time, `cancelled: another ${sibling} of ${name} failed`);
         }
         break;
       case 'TaskScheduled': {

@@ -170,3 +170,32 @@ describe('mergeEvents', () => {
     expect(mergeEvents([e(5)], [e(7), e(6)]).map((x) => x.EventId)).toEqual([5, 6, 7]);
   });
 });
+
+describe('steps cut off by a failed sibling', () => {
+  it('say whether a branch or an iteration of their step failed', () => {
+    id = 0;
+    const each = ev('StepEntered', 'each', { type: 'foreach', path: 'steps[0]', input: {} });
+    const first = ev('IterationEntered', 'each', { index: 0 }, each.EventId);
+    const second = ev('IterationEntered', 'each', { index: 1 }, each.EventId);
+    const work = ev('StepEntered', 'work', {
+      type: 'wait',
+      path: 'steps[0].steps[0]',
+      input: {},
+      parentEventId: first.EventId,
+    });
+    const view = deriveStepStates([
+      each,
+      first,
+      second,
+      work,
+      ev('IterationExited', 'each', { index: 1, failed: true }, second.EventId),
+      ev('IterationExited', 'each', { index: 0, cancelled: true }, first.EventId),
+    ]);
+    expect(view.steps.work?.runs[0]).toMatchObject({
+      closed: true,
+      failed: true,
+      error: 'Cancelled',
+      cause: 'cancelled: another iteration of each failed',
+    });
+  });
+});
