@@ -131,7 +131,8 @@ export function createConsoleBackend(deps: {
       return r.NextToken ? { Events, NextToken: r.NextToken } : { Events };
     },
     // The console follows an execution itself, so it starts Express flows this way too.
-    startExecution: async (p) => engine.startExecution(p, { express: true }) as ConsoleExecution,
+    startExecution: async (p) =>
+      engine.startExecution(p, { express: true, expressNames: true }) as ConsoleExecution,
     stopExecution: async (p) => engine.stopExecution(p) as ConsoleExecution,
     onEvent: (listener) =>
       engine.onEvent((e) =>

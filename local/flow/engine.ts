@@ -265,7 +265,12 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       // The name rule applies to names callers choose; generated ones are UUIDs,
       // which may start with a digit, as the cloud's own generated names do.
       if (given !== undefined) checkName('ExecutionName', given);
-      const name = given ?? randomUUID();
+      const syncStyle = flow.execution_mode === 'Express' && options.expressNames === true;
+      const name = syncStyle
+        ? given === undefined
+          ? randomUUID()
+          : `${given}:${randomUUID()}`
+        : (given ?? randomUUID());
       const input = executionInput(p);
       const callbackToken = optional(p, 'CallbackFnFTaskToken');
       if (callbackToken !== undefined && !core.tokens.parse(callbackToken)) {

@@ -86,9 +86,11 @@ export interface FlowEngine extends StackComponent {
   /**
    * Standard flows only, as in the cloud (an Express one gets ActionNotSupported:
    * StartSyncExecution runs those). `express: true` starts an Express flow too,
-   * for in-process tools that follow it themselves (the console, queueflow/testing).
+   * for in-process tools that follow it themselves (the console, queueflow/testing);
+   * with `expressNames` too, an Express execution is named as StartSyncExecution
+   * names it, `{ExecutionName}:{UUID}` (or a UUID), since its names need not be unique.
    */
-  startExecution(p: ApiParams, options?: { express?: boolean }): ApiResult;
+  startExecution(p: ApiParams, options?: { express?: boolean; expressNames?: boolean }): ApiResult;
   /** Express flows only: starts an execution and answers once it has ended. */
   startSyncExecution(p: ApiParams): Promise<ApiResult>;
   stopExecution(p: ApiParams): ApiResult;

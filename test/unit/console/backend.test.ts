@@ -17,6 +17,26 @@ beforeAll(async () => {
 afterAll(() => stack.stop());
 
 describe('createConsoleBackend', () => {
+  it('starts an Express flow under a name of its own each time, as StartSyncExecution names it', async () => {
+    stack.engine.createFlow({
+      Name: 'console_express',
+      ExecutionMode: 'Express',
+      Definition: 'version: v1\ntype: flow\nsteps:\n  - type: pass\n    name: only\n',
+    });
+    const backend = createConsoleBackend({ engine: stack.engine, queues: stack.queues });
+    const first = await backend.startExecution({
+      FlowName: 'console_express',
+      ExecutionName: 'cx',
+    });
+    const again = await backend.startExecution({
+      FlowName: 'console_express',
+      ExecutionName: 'cx',
+    });
+    expect(first.Name).toMatch(/^cx:[0-9a-f-]{36}$/);
+    expect(again.Name).toMatch(/^cx:[0-9a-f-]{36}$/);
+    expect(again.Name).not.toBe(first.Name);
+  });
+
   it('hands out history events without RequestId, and without StepName on execution events', async () => {
     const backend = createConsoleBackend({ engine: stack.engine, queues: stack.queues });
     const live: ConsoleEvent[] = [];
