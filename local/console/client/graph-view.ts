@@ -137,23 +137,24 @@ export function renderGraph(
       // An engine that reports paths reports them for every step: then names are not
       // needed, and two steps of the same name in different branches stay apart.
       const usePaths = Object.keys(byPath).length > 0;
-      const reached = new Set<string>();
-      if (progress.started) reached.add(START_ID);
-      if (progress.ended) reached.add(END_ID);
+      const nodes = new Map<string, PathNode>();
+      if (progress.started) nodes.set(START_ID, { kind: 'start', state: 'succeeded' });
+      if (progress.ended) nodes.set(END_ID, { kind: 'end', state: 'succeeded' });
       for (const el of stepEls) {
         const name = el.getAttribute('data-step') ?? '';
         const id = el.getAttribute('data-node') ?? '';
         const state =
           (usePaths ? byPath[id.replace(/#(group|join)$/, '')] : byName[name]) ?? 'not-reached';
         el.setAttribute('data-state', state);
-        if (state !== 'not-reached') reached.add(id);
+        if (state !== 'not-reached') {
+          nodes.set(id, { kind: el.getAttribute('data-kind') ?? '', state });
+        }
       }
-      // The path taken: both ends reached. (A choice's "no match" edge can look taken
-      // when a branch ran and rejoined; the boxes' colours are the exact record.)
       for (const el of edgeEls) {
-        const taken =
-          reached.has(el.getAttribute('data-from') ?? '') &&
-          reached.has(el.getAttribute('data-to') ?? '');
+        const taken = edgeTaken(
+          nodes.get(el.getAttribute('data-from') ?? ''),
+          nodes.get(el.getAttribute('data-to') ?? ''),
+        );
         el.setAttribute('data-taken', String(taken));
       }
     },
@@ -166,4 +167,24 @@ export function renderGraph(
       }
     },
   };
+}
+
+/** A drawn node the execution reached, with what its step did. */
+export interface PathNode {
+  kind: string;
+  state: StepState;
+}
+
+/**
+ * Whether the execution went along an edge: both ends reached, and the source
+ * left normally (succeeded, or retried and then succeeded), or it is the start,
+ * or a succeed or fail step, which end the execution by design. A failed,
+ * cancelled or still running step is where the path stopped. (A choice's "no
+ * match" edge can still look taken when a branch ran and rejoined; the boxes'
+ * colours are the exact record.)
+ */
+export function edgeTaken(from: PathNode | undefined, to: PathNode | undefined): boolean {
+  if (!from || !to) return false;
+  if (from.kind === 'start' || from.kind === 'succeed' || from.kind === 'fail') return true;
+  return from.state === 'succeeded' || from.state === 'retried';
 }
