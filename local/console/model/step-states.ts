@@ -92,6 +92,24 @@ function asJson(v: unknown): unknown {
 /** Keys under which flows put the task token (names.md: `task_token`, also `taskToken`). */
 export const TOKEN_KEYS = new Set(['task_token', 'taskToken', 'TaskToken']);
 
+const WHOLE_TOKEN = /^dj[EI]j[A-Za-z0-9+/]{16,}={0,2}$/;
+
+/**
+ * Whether two task inputs are the same but for their task tokens (a retry's
+ * input is its step's input again, with the new attempt's token).
+ */
+export function sameInputButTokens(a: unknown, b: unknown): boolean {
+  const strip = (v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v).filter(
+            ([k, x]) => !TOKEN_KEYS.has(k) && !(typeof x === 'string' && WHOLE_TOKEN.test(x)),
+          ),
+        )
+      : v;
+  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+}
+
 function findTokenIn(value: unknown): unknown {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return undefined;
   for (const [k, v] of Object.entries(value))
@@ -323,10 +341,19 @@ export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView
         }
         break;
       case 'TaskScheduled': {
-        // The engine names the step instance; other histories are matched by name.
+        // The engine names the step instance; older histories are matched by name,
+        // and among concurrent passes (foreach) by the input a retry repeats.
         const linked = detailField(d, 'stepEventId');
+        const repeated = asJson(detailField(d, 'input'));
         const run =
-          (typeof linked === 'number' ? runByEnteredId.get(linked) : undefined) ?? runFor(e, true);
+          (typeof linked === 'number' ? runByEnteredId.get(linked) : undefined) ??
+          (openRuns.get(name) ?? []).find(
+            (r) =>
+              r.attempts.length > 0 &&
+              r.attempts.at(-1)?.outcome !== 'pending' &&
+              sameInputButTokens(r.input, repeated),
+          ) ??
+          runFor(e, true);
         if (!run) break;
         const input = asJson(detailField(d, 'input'));
         // Engines need not put the token in the detail; the flow maps it into the input.

@@ -199,3 +199,41 @@ describe('steps cut off by a failed sibling', () => {
     });
   });
 });
+
+describe('a history written before TaskScheduled named its step', () => {
+  it('gives each foreach pass its own retries, matched by the input they repeat', () => {
+    id = 0;
+    const tok = (n: number) => `djIj${String(n).repeat(24)}`;
+    const entered = (item: number, token: string) =>
+      ev('StepEntered', 'work', {
+        type: 'task',
+        path: 'steps[0].steps[0]',
+        input: { item, token },
+      });
+    const scheduled = (item: number, token: string) => {
+      const e = ev('TaskScheduled', 'work', { pattern: 'waitForCallback', input: { item, token } });
+      e.ScheduleEventId = e.EventId;
+      return e;
+    };
+    const e1 = entered(1, tok(1));
+    const s1 = scheduled(1, tok(1));
+    const e3 = entered(3, tok(3));
+    const s3 = scheduled(3, tok(3));
+    // Item 3 failed first, then item 1; the retries start in that order.
+    const events = [
+      e1,
+      s1,
+      e3,
+      s3,
+      ev('TaskFailed', 'work', { error: 'E' }, s3.EventId),
+      ev('TaskFailed', 'work', { error: 'E' }, s1.EventId),
+      scheduled(3, tok(5)),
+      scheduled(1, tok(6)),
+    ];
+    const runs = deriveStepStates(events).steps.work?.runs ?? [];
+    expect(runs.map((r) => r.attempts.map((a) => (a.input as { item: number }).item))).toEqual([
+      [1, 1],
+      [3, 3],
+    ]);
+  });
+});
