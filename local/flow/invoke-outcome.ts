@@ -12,13 +12,9 @@ import type { FunctionInvokeResult } from './types';
 export function invokeOutcome(res: FunctionInvokeResult): Outcome {
   if (!res.ok) return { ok: false, error: res.error, cause: res.cause };
   let value: unknown;
-  let text = res.body;
   try {
-    value = text.trim() === '' ? {} : JSON.parse(text);
-    if (typeof value === 'string') {
-      text = value;
-      value = JSON.parse(text);
-    }
+    value = res.body.trim() === '' ? {} : JSON.parse(res.body);
+    if (typeof value === 'string') value = JSON.parse(value);
   } catch {
     return { ok: false, error: 'FnF.InvalidLocal', cause: 'the function result is not JSON' };
   }
@@ -29,7 +25,7 @@ export function invokeOutcome(res: FunctionInvokeResult): Outcome {
       cause: 'the function result is not a JSON object',
     };
   }
-  const why = jsonDataProblem(text, value);
+  const why = jsonDataProblem(value);
   if (why) return { ok: false, error: 'FnF.InvalidLocal', cause: `the function result ${why}` };
   return { ok: true, local: value };
 }

@@ -50,37 +50,6 @@ export function boolParam(p: ApiParams, name: string, dflt: boolean): boolean {
  */
 export const MAX_JSON_DEPTH = 256;
 
-/** True when `value` nests objects or arrays more than `max` levels deep (iterative). */
-export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [v, depth] = stack.pop() as [unknown, number];
-    if (v === null || typeof v !== 'object') continue;
-    if (depth > max) return true;
-    for (const child of Object.values(v)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
-    }
-  }
-  return false;
-}
-
-// Only a number written with an exponent or with over 308 digits before its
-// point can pass the range of a double; a text without one skips the walk below.
-const MAY_OVERFLOW = /\d[eE]|\d{309}/;
-
-/** True when `value` holds a number JSON.parse read as Infinity (1e400). Iterative. */
-function holdsInfinity(value: unknown): boolean {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === 'number' && !Number.isFinite(v)) return true;
-    if (v !== null && typeof v === 'object') {
-      for (const child of Object.values(v)) stack.push(child);
-    }
-  }
-  return false;
-}
-
 /** A JSON-object parameter (Input, Output). */
 export function jsonObjectParam(p: ApiParams, name: string, dflt?: JsonObject): JsonObject {
   const raw = optional(p, name);
@@ -95,23 +64,32 @@ export function jsonObjectParam(p: ApiParams, name: string, dflt?: JsonObject): 
     throw fnfErrors.invalidArgument(`${name} is not valid JSON`);
   }
   if (!isObject(v)) throw fnfErrors.invalidArgument(`${name} must be a JSON object`);
-  const why = jsonDataProblem(raw, v);
+  const why = jsonDataProblem(v);
   if (why) throw fnfErrors.invalidArgument(`${name} ${why}`);
   return v;
 }
 
 /**
- * Why step data parsed from `raw` cannot go into an execution, or undefined:
- * nested past MAX_JSON_DEPTH (the engine's recursion would overflow), or a
- * number past a double's range (JSON.stringify would store it as null, a value
- * the caller never sent). For Input, Output and a function step's result alike.
+ * Why step data cannot go into an execution, or undefined: nested past
+ * MAX_JSON_DEPTH (the engine's recursion would overflow), or holding a number
+ * past a double's range (JSON.parse reads 1e400 as Infinity, which
+ * JSON.stringify would store as null, a value the caller never sent). For
+ * Input, Output and a function step's result alike. One iterative walk.
  */
-export function jsonDataProblem(raw: string, value: unknown): string | undefined {
-  if (nestsDeeperThan(value, MAX_JSON_DEPTH)) {
-    return `nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`;
+export function jsonDataProblem(value: unknown): string | undefined {
+  let overflows = false;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (depth > MAX_JSON_DEPTH) {
+      return `nests objects and arrays more than ${MAX_JSON_DEPTH} levels deep`;
+    }
+    for (const child of Object.values(v as object)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+      else if (typeof child === 'number' && !Number.isFinite(child)) overflows = true;
+    }
   }
-  if (MAY_OVERFLOW.test(raw) && holdsInfinity(value)) {
-    return 'holds a number beyond the range of a double (like 1e400); send it as a string';
-  }
-  return undefined;
+  return overflows
+    ? 'holds a number beyond the range of a double (like 1e400); send it as a string'
+    : undefined;
 }
