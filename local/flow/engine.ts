@@ -86,6 +86,11 @@ function errorAndCause(p: ApiParams, errorRequired: boolean): { error?: string; 
   return { ...(error !== undefined ? { error } : {}), ...(cause !== undefined ? { cause } : {}) };
 }
 
+/** Names need not be unique for StartSyncExecution: the service makes one, {ExecutionName}:{UUID}. */
+function syncExecutionName(given: string | undefined): string {
+  return given === undefined ? randomUUID() : `${given}:${randomUUID()}`;
+}
+
 /**
  * The execution states ListExecutions can filter by (the Status values in the fnf-20190315 models
  * of aliyun/alibabacloud-typescript-sdk); this engine never reports Starting.
@@ -257,20 +262,16 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     startExecution(p, options = {}) {
       const flow = flowOf(required(p, 'FlowName'));
       if (flow.execution_mode === 'Express' && !options.express) {
-        throw fnfErrors.actionNotSupported(
-          `Express execution is not supported: flow ${flow.name} is an Express flow; start it with StartSyncExecution`,
-        );
+        throw fnfErrors.expressNotStartable(flow.name, 'start it with StartSyncExecution');
       }
       const given = optional(p, 'ExecutionName');
       // The name rule applies to names callers choose; generated ones are UUIDs,
       // which may start with a digit, as the cloud's own generated names do.
       if (given !== undefined) checkName('ExecutionName', given);
-      const syncStyle = flow.execution_mode === 'Express' && options.expressNames === true;
-      const name = syncStyle
-        ? given === undefined
-          ? randomUUID()
-          : `${given}:${randomUUID()}`
-        : (given ?? randomUUID());
+      const name =
+        flow.execution_mode === 'Express' && options.expressNames
+          ? syncExecutionName(given)
+          : (given ?? randomUUID());
       const input = executionInput(p);
       const callbackToken = optional(p, 'CallbackFnFTaskToken');
       if (callbackToken !== undefined && !core.tokens.parse(callbackToken)) {
@@ -290,8 +291,7 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       }
       const given = optional(p, 'ExecutionName');
       if (given !== undefined) checkName('ExecutionName', given);
-      // Names need not be unique here: the service makes one, {ExecutionName}:{UUID}.
-      const name = given === undefined ? randomUUID() : `${given}:${randomUUID()}`;
+      const name = syncExecutionName(given);
       const input = executionInput(p);
       const { row } = core.atomically((effects) =>
         core.createExecution({ flow, name, input }, effects),

@@ -32,6 +32,13 @@ export const fnfErrors = {
     new FnfError('TaskAlreadyCompleted', 400, `Task ${what} has already completed.`),
   invalidArgument: (message: string) => new FnfError('InvalidArgument', 400, message),
   actionNotSupported: (message: string) => new FnfError('ActionNotSupported', 400, message),
+  /** StartExecution, and so a child-flow task, starts Standard flows only. */
+  expressNotStartable: (flow: string, how: string) =>
+    new FnfError(
+      'ActionNotSupported',
+      400,
+      `Express execution is not supported: flow ${flow} is an Express flow; ${how}`,
+    ),
   missingParam: (name: string) =>
     new FnfError('MissingRequiredParams', 400, `The HTTP query '${name}' must be specified.`),
 };

@@ -132,10 +132,11 @@ export function submitTask(c: SubmitContext): void {
       }
       // A child is started with StartExecution, which takes Standard flows only.
       if (flow.execution_mode === 'Express') {
-        fail(
-          'fnf.ActionNotSupported',
-          `Express execution is not supported: flow ${flow.name} is an Express flow; a child flow runs through StartExecution, which starts Standard flows only`,
+        const err = fnfErrors.expressNotStartable(
+          flow.name,
+          'a child flow runs through StartExecution, which starts Standard flows only',
         );
+        fail(`fnf.${err.code}`, err.message);
         return;
       }
       const name = typeof params.ExecutionName === 'string' ? params.ExecutionName : core.newName();
