@@ -2,6 +2,9 @@ import type { JsonObject } from '../../shared/fdl/types';
 import type { HistoryEvent, StepState } from './types';
 import { parseEventDetail } from './views';
 
+/** Step types whose instances enclose others (through branches, iterations, choices). */
+const CONTAINERS = new Set(['parallel', 'foreach', 'choice']);
+
 const EXECUTION_ENDS = new Set([
   'ExecutionSucceeded',
   'ExecutionFailed',
@@ -65,8 +68,13 @@ export function deriveStepStates(events: readonly HistoryEvent[]): StepState[] {
         s.error = String(detail.error ?? '');
         s.cause = String(detail.cause ?? '');
       }
-      for (const open of running) if (within(open.id, s.id)) cancel(open, e.Time);
-    } else if (e.Type === 'BranchExited' || e.Type === 'IterationExited') {
+      if (CONTAINERS.has(s.type)) {
+        for (const open of running) if (within(open.id, s.id)) cancel(open, e.Time);
+      }
+    } else if (
+      (e.Type === 'BranchExited' || e.Type === 'IterationExited') &&
+      detail.cancelled === true
+    ) {
       for (const open of running) {
         if (within(open.id, e.ScheduleEventId)) cancel(open, e.Time);
       }

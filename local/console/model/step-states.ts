@@ -94,6 +94,9 @@ export const TOKEN_KEYS = new Set(['task_token', 'taskToken', 'TaskToken']);
 
 const WHOLE_TOKEN = /^dj[EI]j[A-Za-z0-9+/]{16,}={0,2}$/;
 
+/** Step types whose runs enclose others (through branches, iterations, choices). */
+const CONTAINER_TYPES = new Set(['parallel', 'foreach', 'choice']);
+
 /**
  * Whether two task inputs are the same but for their task tokens (a retry's
  * input is its step's input again, with the new attempt's token).
@@ -210,7 +213,7 @@ export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView
   };
   // Concurrent foreach iterations share a step name; prefer the engine's explicit link,
   // then the oldest open run that is not waiting on a task.
-  const runFor = (e: HistoryEvent, forTask = false): StepRun | undefined => {
+  const runFor = (e: HistoryEvent, task?: { input: unknown }): StepRun | undefined => {
     if (e.ScheduleEventId !== undefined) {
       const linked = runByEnteredId.get(e.ScheduleEventId);
       if (linked) return linked;
@@ -218,8 +221,15 @@ export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView
       if (viaAttempt) return viaAttempt.run;
     }
     const open = openRuns.get(e.StepName ?? '') ?? [];
-    if (forTask) {
-      return open.find((r) => r.attempts.at(-1)?.outcome !== 'pending') ?? open.at(-1);
+    if (task) {
+      // A retry repeats its pass's input (tokens aside): concurrent foreach
+      // passes are told apart by it in histories without stepEventId.
+      const free = open.filter((r) => r.attempts.at(-1)?.outcome !== 'pending');
+      return (
+        free.find((r) => r.attempts.length > 0 && sameInputButTokens(r.input, task.input)) ??
+        free[0] ??
+        open.at(-1)
+      );
     }
     return open.find((r) => r.attempts.at(-1)?.outcome !== 'pending') ?? open[0];
   };
@@ -341,21 +351,13 @@ export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView
         }
         break;
       case 'TaskScheduled': {
-        // The engine names the step instance; older histories are matched by name,
-        // and among concurrent passes (foreach) by the input a retry repeats.
+        const input = asJson(detailField(d, 'input'));
+        // The engine names the step instance; older histories are matched in runFor.
         const linked = detailField(d, 'stepEventId');
-        const repeated = asJson(detailField(d, 'input'));
         const run =
           (typeof linked === 'number' ? runByEnteredId.get(linked) : undefined) ??
-          (openRuns.get(name) ?? []).find(
-            (r) =>
-              r.attempts.length > 0 &&
-              r.attempts.at(-1)?.outcome !== 'pending' &&
-              sameInputButTokens(r.input, repeated),
-          ) ??
-          runFor(e, true);
+          runFor(e, { input });
         if (!run) break;
-        const input = asJson(detailField(d, 'input'));
         // Engines need not put the token in the detail; the flow maps it into the input.
         const token = asText(detailField(d, 'taskToken', 'token')) ?? asText(findTokenIn(input));
         const pattern = asText(detailField(d, 'pattern'));
@@ -433,7 +435,10 @@ export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView
           run.cause = asText(detailField(d, 'cause')) ?? run.attempts.at(-1)?.cause;
         }
         close(run, name, e.Time);
-        cutOff(run.enteredEventId, e.Time, `cancelled: ${name} ended first`);
+        // Only a parallel, foreach or choice encloses other steps.
+        if (CONTAINER_TYPES.has(steps[name]?.type ?? '')) {
+          cutOff(run.enteredEventId, e.Time, `cancelled: ${name} ended first`);
+        }
         break;
       }
       default:
