@@ -23,11 +23,11 @@ function toErrorBody(err) {
   return { errorMessage: String(err), errorType: 'Error', stackTrace: [] };
 }
 
-// FC serialises the handler result: a Buffer unchanged, a string as is, any other
-// value JSON-encoded (undefined becomes an empty body).
 // What FC passes of a synchronous invocation (the request side has the same limit).
 const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
+// FC serialises the handler result: a Buffer unchanged, a string as is, any other
+// value JSON-encoded (undefined becomes an empty body).
 function toBytes(value) {
   if (value === undefined || value === null) return Buffer.alloc(0);
   if (Buffer.isBuffer(value)) return value;

@@ -211,26 +211,23 @@ export function createInstancePool(options: {
       const results = await Promise.allSettled(
         Array.from({ length: missing }, () => acquireFresh()),
       );
-      for (const r of results) if (r.status === 'fulfilled') release(r.value);
-      const failure = results.find(
-        (r): r is PromiseRejectedResult =>
-          r.status === 'rejected' && !(r.reason instanceof InstanceKilledWhileStarting),
-      );
-      if (
-        results.some(
-          (r) => r.status === 'rejected' && r.reason instanceof InstanceKilledWhileStarting,
-        )
-      ) {
+      const failures: unknown[] = [];
+      for (const r of results) {
+        if (r.status === 'fulfilled') release(r.value);
+        else failures.push(r.reason);
+      }
+      // Killed from outside while starting: another starts (see spawn), not a load failure.
+      if (failures.some((err) => err instanceof InstanceKilledWhileStarting)) {
         logger.warn('an instance was killed while it started; starting another', {
           function: spec.name,
         });
       }
-      if (failure) {
-        const err: unknown = failure.reason;
+      const failure = failures.find((err) => !(err instanceof InstanceKilledWhileStarting));
+      if (failure !== undefined) {
         // Reported again on each invocation, as FC reports InitializationError.
         logger.error('function failed to initialize', {
           function: spec.name,
-          error: err instanceof Error ? err.message : String(err),
+          error: failure instanceof Error ? failure.message : String(failure),
         });
       }
     },

@@ -45,9 +45,9 @@ export function privateFolder(dir: string): void {
  * when missing (with `create`), narrowed when an older queueflow made it 0644.
  */
 export function privateFile(file: string, create = true): void {
-  let isLink = false;
+  let st: Stats;
   try {
-    isLink = lstatSync(file).isSymbolicLink();
+    st = lstatSync(file);
   } catch (err) {
     if ((err as { code?: string }).code !== 'ENOENT') throw err;
     if (create) {
@@ -56,12 +56,12 @@ export function privateFile(file: string, create = true): void {
     }
     return;
   }
-  if (isLink) throw linkRefused(file);
+  if (st.isSymbolicLink()) throw linkRefused(file);
   if (process.platform === 'win32') return;
   // Planted by someone else, it would hold the token secret where they can read
   // it; a second name (a hard link planted while the folder was open) would
   // have writes go to a file of the user's elsewhere.
-  checkOwnFile(file, lstatSync(file));
+  checkOwnFile(file, st);
   chmodSync(file, 0o600);
 }
 
