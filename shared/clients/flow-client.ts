@@ -258,6 +258,29 @@ export function createFlowClient(options: FlowClientOptions): FlowClient {
       ? timeoutMs
       : Math.max(100, Math.min(timeoutMs, deadlineMs - Date.now()));
 
+  /**
+   * After a retried call failed with `code`: an attempt whose answer was lost
+   * may have done what was asked. The execution as it is now when `done` says
+   * so, else undefined (the error stands).
+   */
+  async function afterLostAnswer(
+    err: unknown,
+    attempts: number,
+    code: string,
+    where: { flowName: string; executionName: string },
+    done: (execution: Execution) => boolean,
+  ): Promise<Execution | undefined> {
+    if (attempts < 2 || !(err instanceof FlowError) || err.code !== code) return undefined;
+    const e = toExecution(
+      await call('DescribeExecution', {
+        FlowName: where.flowName,
+        ExecutionName: where.executionName,
+      }),
+      where.flowName,
+    );
+    return done(e) ? e : undefined;
+  }
+
   async function report(action: string, params: Raw): Promise<ReportResult> {
     try {
       const raw = await retrying(() => call(action, params, { post: true }));
@@ -303,20 +326,18 @@ export function createFlowClient(options: FlowClientOptions): FlowClient {
         // Only a named start is idempotent, so only a named start is retried.
         raw = executionName ? await retrying(run, deadlineMs) : await run();
       } catch (err) {
-        // A retry after an attempt whose answer was lost: that attempt may have
-        // started the execution, which has ended since. The same input is this call's.
-        if (
-          attempts > 1 &&
+        // That attempt may have started the execution, which has ended since:
+        // the same input is this call's.
+        const started =
           executionName &&
-          err instanceof FlowError &&
-          err.code === 'ExecutionAlreadyExists'
-        ) {
-          const e = toExecution(
-            await call('DescribeExecution', { FlowName: flowName, ExecutionName: executionName }),
-            flowName,
-          );
-          if (input === undefined || (e.input !== undefined && sameJson(e.input, input))) return e;
-        }
+          (await afterLostAnswer(
+            err,
+            attempts,
+            'ExecutionAlreadyExists',
+            { flowName, executionName },
+            (e) => input === undefined || (e.input !== undefined && sameJson(e.input, input)),
+          ));
+        if (started) return started;
         throw err;
       }
       return toExecution(raw, flowName);
@@ -395,15 +416,15 @@ export function createFlowClient(options: FlowClientOptions): FlowClient {
         });
         return toExecution(raw, flowName);
       } catch (err) {
-        // A retry after an attempt whose answer was lost: if that attempt stopped
-        // it, the execution is Stopped now, which is what this call asked for.
-        if (attempts > 1 && err instanceof FlowError && err.code === 'ExecutionAlreadyCompleted') {
-          const e = toExecution(
-            await call('DescribeExecution', { FlowName: flowName, ExecutionName: executionName }),
-            flowName,
-          );
-          if (e.status === 'Stopped') return e;
-        }
+        // If that attempt stopped it, it is Stopped now: what this call asked for.
+        const stopped = await afterLostAnswer(
+          err,
+          attempts,
+          'ExecutionAlreadyCompleted',
+          { flowName, executionName },
+          (e) => e.status === 'Stopped',
+        );
+        if (stopped) return stopped;
         throw err;
       }
     },
