@@ -15,7 +15,7 @@
 
 import { VirtualClock } from '../local/clock';
 import { type FollowedExecution, followExecution } from '../local/demo/follow';
-import type { FlowEvent, HistoryEvent } from '../local/flow/types';
+import { EXECUTION_END_EVENTS, type FlowEvent, type HistoryEvent } from '../local/flow/types';
 import { parseEventDetail } from '../local/flow/views';
 import { createLogger, type Logger, type LogLevel } from '../local/log';
 import type { ReceivedMessage } from '../local/mns/types';
@@ -151,12 +151,6 @@ const MOCK_WORKER_CONCURRENCY = 16;
 const IN_FLIGHT_WAIT_MS = 2000;
 
 const TASK_ENDS = new Set(['TaskSucceeded', 'TaskFailed', 'TaskTimedOut']);
-const EXECUTION_ENDS = new Set([
-  'ExecutionSucceeded',
-  'ExecutionFailed',
-  'ExecutionStopped',
-  'ExecutionTimedOut',
-]);
 
 /** Resolves when `work` does or after `ms` (a real timer), whichever is first. */
 function bounded(work: Promise<unknown>, ms: number): Promise<void> {
@@ -271,7 +265,7 @@ export async function createTestEnvironment(
     } else if (TASK_ENDS.has(event.Type)) {
       const messageId = liveBySchedule.get(scheduleKey);
       if (messageId !== undefined) endAttempt(messageId);
-    } else if (EXECUTION_ENDS.has(event.Type)) {
+    } else if (EXECUTION_END_EVENTS.has(event.Type)) {
       endExecution(execKey);
     }
   });

@@ -1,16 +1,9 @@
 import type { JsonObject } from '../../shared/fdl/types';
-import type { HistoryEvent, StepState } from './types';
+import { EXECUTION_END_EVENTS, type HistoryEvent, type StepState } from './types';
 import { parseEventDetail } from './views';
 
 /** Step types whose instances enclose others (through branches, iterations, choices). */
 const CONTAINERS = new Set(['parallel', 'foreach', 'choice']);
-
-const EXECUTION_ENDS = new Set([
-  'ExecutionSucceeded',
-  'ExecutionFailed',
-  'ExecutionTimedOut',
-  'ExecutionStopped',
-]);
 
 /**
  * Derives per-step state from the history: each StepEntered opens an instance
@@ -78,7 +71,7 @@ export function deriveStepStates(events: readonly HistoryEvent[]): StepState[] {
       for (const open of running) {
         if (within(open.id, e.ScheduleEventId)) cancel(open, e.Time);
       }
-    } else if (EXECUTION_ENDS.has(e.Type)) {
+    } else if (EXECUTION_END_EVENTS.has(e.Type)) {
       for (const open of running) cancel(open, e.Time);
     } else if (e.Type === 'TaskScheduled') {
       const s =

@@ -76,6 +76,14 @@ export interface SyncExecutionAnswer {
   StoppedTime?: string;
 }
 
+/** The history event types that end an execution (one of them is always its last event). */
+export const EXECUTION_END_EVENTS: ReadonlySet<string> = new Set([
+  'ExecutionSucceeded',
+  'ExecutionFailed',
+  'ExecutionTimedOut',
+  'ExecutionStopped',
+]);
+
 /** The local FnF engine: the in-process API mirrors the 2019-03-15 actions. */
 export interface FlowEngine extends StackComponent {
   createFlow(p: ApiParams): ApiResult;

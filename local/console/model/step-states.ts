@@ -1,6 +1,7 @@
 // Derives each step's state, data, attempts, token status and timings from an
 // execution's history alone, so the page can recompute it on every live event.
 // Pure: the browser bundle imports this.
+import { EXECUTION_END_EVENTS } from '../../flow/types';
 import { detailField, eventDetail, type HistoryEvent } from './history';
 
 /** The colours a step can have on the graph. */
@@ -64,13 +65,6 @@ export interface ExecutionView {
   /** Set once an Execution* terminal event is seen. */
   ended?: { type: string; time: string; error?: string; cause?: string };
 }
-
-const TERMINAL_EXECUTION = new Set([
-  'ExecutionSucceeded',
-  'ExecutionFailed',
-  'ExecutionStopped',
-  'ExecutionTimedOut',
-]);
 
 function asText(v: unknown): string | undefined {
   if (v === undefined || v === null) return undefined;
@@ -287,7 +281,7 @@ export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView
   for (const e of events) {
     const d = eventDetail(e);
     const name = e.StepName;
-    if (TERMINAL_EXECUTION.has(e.Type)) {
+    if (EXECUTION_END_EVENTS.has(e.Type)) {
       const error = asText(detailField(d, 'error'));
       const cause = asText(detailField(d, 'cause'));
       view.ended = {
