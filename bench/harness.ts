@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /** One figure a benchmark reports. */
 export interface Figure {
   /** What was measured, e.g. `send->receive latency p50`. */
@@ -41,4 +43,14 @@ function formatNumber(n: number): string {
   if (Math.abs(n) >= 100) return Math.round(n).toLocaleString('en-US');
   if (Math.abs(n) >= 10) return n.toFixed(1);
   return n.toFixed(2);
+}
+
+/** CPU time (ms) a process has used so far, from /proc (Linux; NaN elsewhere). */
+export function processCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10; // utime + stime, 100 ticks/s
+  } catch {
+    return Number.NaN;
+  }
 }
