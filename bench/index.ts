@@ -13,8 +13,17 @@ async function main(): Promise<void> {
   const only = new Set(process.argv.slice(2).filter((a) => !a.startsWith('-')));
   if (process.argv.includes('--help')) {
     process.stdout.write(
-      `usage: npm run bench [-- section...]\nsections: ${sections.map((s) => `${s.name} (${s.description})`).join(', ')}\n`,
+      `usage: npm run bench [-- section...]\nsections: ${sections.map((s) => `${s.name} (${s.description})`).join(', ')}\n` +
+        'Latency and throughput figures are taken after a warm-up, with the cold figure beside them (docs/bench.md).\n',
     );
+    return;
+  }
+  const unknown = [...only].filter((name) => !sections.some((s) => s.name === name));
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `npm run bench: no section named ${unknown.join(', ')}; the sections are ${sections.map((s) => s.name).join(', ')}\n`,
+    );
+    process.exitCode = 2;
     return;
   }
   const chosen = sections.filter((s) => only.size === 0 || only.has(s.name));
