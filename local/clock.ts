@@ -79,6 +79,14 @@ export class VirtualClock implements Clock {
     return this.timers.filter((t) => !t.cancelled).length;
   }
 
+  /** When the earliest armed timer is due (ms since the epoch), or undefined when none is. */
+  nextTimerAt(): number | undefined {
+    let next: number | undefined;
+    for (const t of this.timers)
+      if (!t.cancelled && (next === undefined || t.at < next)) next = t.at;
+    return next;
+  }
+
   /** Moves time forward by `ms`, firing due timers in order. */
   async advance(ms: number): Promise<void> {
     await this.advanceTo(this.current + ms);

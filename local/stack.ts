@@ -137,7 +137,30 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     components.push(functions);
     // FDL `acs:fc` task steps call functions through the runtime.
-    engine.setFunctionInvoker(functions.invoker);
+    // A function step naming a function s.yaml declares but this stack does not
+    // run (startFunctions: false, queueflow/testing's default) says so, instead
+    // of the cloud's bare "does not exist".
+    const notStarted = new Set(
+      options.startFunctions === false ? (project?.functions.map((f) => f.name) ?? []) : [],
+    );
+    engine.setFunctionInvoker(
+      notStarted.size === 0
+        ? functions.invoker
+        : async (call) => {
+            const outcome = await functions.invoker(call);
+            if (
+              outcome.ok ||
+              outcome.error !== 'FC.FunctionNotFound' ||
+              !notStarted.has(call.functionName)
+            ) {
+              return outcome;
+            }
+            return {
+              ...outcome,
+              cause: `function '${call.functionName}' is declared in s.yaml but not running: the stack was started without its functions (startFunctions: false; in queueflow/testing, functions: false is the default). Pass functions: true, or deploy it with stack.functions.deploy()`,
+            };
+          },
+    );
     http = await startHttpServer({
       routes: components.flatMap((c) => c.routes),
       host: options.host ?? '127.0.0.1',

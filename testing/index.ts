@@ -14,7 +14,7 @@
  */
 
 import { VirtualClock } from '../local/clock';
-import { type FollowedExecution, followExecution } from '../local/demo/follow';
+import { type FollowedExecution, followExecution, readHistory } from '../local/demo/follow';
 import { EXECUTION_END_EVENTS, type FlowEvent, type HistoryEvent } from '../local/flow/types';
 import { parseEventDetail } from '../local/flow/views';
 import { createLogger, type Logger, type LogLevel } from '../local/log';
@@ -71,15 +71,32 @@ export interface MockWorker {
   stop(): Promise<void>;
 }
 
+/** Options of `runExecution`. */
+export interface RunOptions {
+  /** The execution's name (default: a fresh one). */
+  name?: string;
+  /** Real-time limit in ms (default 4,000). */
+  timeoutMs?: number;
+  /**
+   * With `virtualClock: true`: whenever nothing is in progress (no handler call
+   * running, no message waiting for a mock worker, no function running, no
+   * message held by a worker of your own), move the clock to the next armed
+   * timer, so waits, timeouts, retry backoff and visibility timeouts pass at
+   * once, in order, as Temporal's time-skipping environment does. Default false:
+   * the test moves `env.clock` itself.
+   */
+  skipTime?: boolean;
+}
+
 /** What `runExecution` returns. */
 export interface ExecutionResult {
   name: string;
-  status: 'Succeeded' | 'Failed' | 'Stopped' | 'TimedOut' | string;
+  status: 'Succeeded' | 'Failed' | 'Stopped' | 'TimedOut' | (string & {});
   /** The parsed output on success. */
   output: unknown;
   error?: string;
   cause?: string;
-  /** The top-level steps in the order they ran. */
+  /** The top-level steps in the order they ran (a step entered twice, twice; see docs/local.md). */
   steps: string[];
   history: HistoryEvent[];
 }
@@ -104,12 +121,17 @@ export interface TestEnvironmentWithClock<Clock extends VirtualClock | undefined
    * `ctx.signal` is aborted and nothing waits for the handler any more.
    */
   handle(queue: string, handlers: HandlerMap | HandlerRegistry): MockWorker;
-  /** Starts an execution and waits (real time, default 30 s) for it to end. */
+  /**
+   * Starts an execution and waits for it to end: at most `timeoutMs` of real
+   * time (default 4 s, under the 5 s a vitest or jest test gets by default, so
+   * that a stuck execution fails with this method's explanation of what it
+   * waits for rather than the test runner's bare timeout).
+   */
   runExecution(
     flowName: string,
     /** The execution's Input: a JSON object, as StartExecution takes it. */
-    input?: Record<string, unknown>,
-    options?: { name?: string; timeoutMs?: number },
+    input?: object,
+    options?: RunOptions,
   ): Promise<ExecutionResult>;
   stop(): Promise<void>;
 }
@@ -129,7 +151,10 @@ let counter = 0;
  * An execution input as JSON text. JSON.stringify writes Infinity and NaN as
  * null, a value the test never passed: refused, as StartExecution refuses 1e400.
  */
-function inputText(input: Record<string, unknown>): string {
+function inputText(input: object): string {
+  if (Array.isArray(input) || input === null || typeof input !== 'object') {
+    throw new TypeError('runExecution: the input must be a JSON object (StartExecution takes one)');
+  }
   return JSON.stringify(input, (key, value) => {
     if (typeof value === 'number' && !Number.isFinite(value)) {
       throw new TypeError(
@@ -149,6 +174,12 @@ const MOCK_WORKER_CONCURRENCY = 16;
 // A bound, not a delay: a handler that never settles must not hang a test, and
 // a call whose step has ended is not waited for at all.
 const IN_FLIGHT_WAIT_MS = 2000;
+
+/** runExecution's default real-time limit: under vitest's and jest's 5 s test timeout. */
+const RUN_TIMEOUT_MS = 4000;
+
+/** Child executions remembered per parent, for runExecution's wait (see childrenOf). */
+const ENDED_EXECUTIONS_REMEMBERED = 10_000;
 
 const TASK_ENDS = new Set(['TaskSucceeded', 'TaskFailed', 'TaskTimedOut']);
 
@@ -216,6 +247,12 @@ export async function createTestEnvironment(
   const execKeyOf = (flowName: string, executionName: string) => `${flowName}/${executionName}`;
   /** Queues that have a mock worker: one per queue (two would take each other's tasks). */
   const handled = new Set<string>();
+  // Child executions (a task step that starts a flow) by parent, and the
+  // executions that have ended (the latest ENDED_EXECUTIONS_REMEMBERED): the
+  // report that ends a sync child ends its parent too, and runExecution waits
+  // for that report's handler call as for one of the parent's own.
+  const childrenOf = new Map<string, Set<string>>();
+  const endedExecutions = new Set<string>();
   /** runExecution calls still waiting, failed by stop() so no test hangs on them. */
   const running = new Set<(err: Error) => void>();
   let stopped = false;
@@ -251,7 +288,16 @@ export async function createTestEnvironment(
     const execKey = execKeyOf(flowName, executionName);
     const scheduleKey = `${execKey}#${event.ScheduleEventId}`;
     if (event.Type === 'TaskSubmitted') {
-      const messageId = parseEventDetail(event.EventDetail).MessageId;
+      const detail = parseEventDetail(event.EventDetail);
+      const messageId = detail.MessageId;
+      if (typeof detail.FlowName === 'string' && typeof detail.ExecutionName === 'string') {
+        let set = childrenOf.get(execKey);
+        if (!set) {
+          set = new Set();
+          childrenOf.set(execKey, set);
+        }
+        set.add(execKeyOf(detail.FlowName, detail.ExecutionName));
+      }
       if (typeof messageId === 'string') {
         live.set(messageId, { execKey, scheduleKey });
         liveBySchedule.set(scheduleKey, messageId);
@@ -267,8 +313,30 @@ export async function createTestEnvironment(
       if (messageId !== undefined) endAttempt(messageId);
     } else if (EXECUTION_END_EVENTS.has(event.Type)) {
       endExecution(execKey);
+      endedExecutions.add(execKey);
+      if (endedExecutions.size > ENDED_EXECUTIONS_REMEMBERED) {
+        endedExecutions.delete(endedExecutions.values().next().value as string);
+      }
     }
   });
+  /**
+   * An execution and its child executions that have ended, recursively; their
+   * entries in childrenOf are dropped (runExecution asks once per execution).
+   */
+  const endedFamily = (execKey: string): Set<string> => {
+    const family = new Set([execKey]);
+    const visit = (key: string) => {
+      const children = childrenOf.get(key);
+      childrenOf.delete(key);
+      for (const child of children ?? []) {
+        if (family.has(child) || !endedExecutions.has(child)) continue;
+        family.add(child);
+        visit(child);
+      }
+    };
+    visit(execKey);
+    return family;
+  };
   /** Waits (bounded) for the calls `which` selects that are neither finished nor abandoned. */
   const settleCalls = (which: (call: TaskCall) => boolean) =>
     bounded(
@@ -277,6 +345,7 @@ export async function createTestEnvironment(
     );
 
   const handle = (queue: string, handlers: HandlerMap | HandlerRegistry): MockWorker => {
+    if (stopped) throw new Error('the test environment is stopped');
     if (handled.has(queue)) {
       throw new Error(
         `queue ${queue} already has a mock worker: pass all its task types to one handle() call (two workers would take each other's messages and answer UnknownTaskType)`,
@@ -285,10 +354,27 @@ export async function createTestEnvironment(
     const registry = isHandlerRegistry(handlers) ? handlers : createHandlerRegistry(handlers);
     // Fail fast on a typo: an unknown queue throws QueueNotExist here, not in the loop.
     stack.queues.getQueue(queue);
+    const consumer = stack.functions
+      .list()
+      .find((f) => f.triggers.some((t) => t.kind === 'mns-queue' && t.queueName === queue));
+    if (consumer) {
+      throw new Error(
+        `queue ${queue} is consumed by function ${consumer.name} (its MNS trigger runs, functions: true): a mock worker would take some of its messages and the function the rest. Mock the queue with functions: false, or let the function handle it`,
+      );
+    }
     handled.add(queue);
     const abort = new AbortController();
     const results: TaskResult[] = [];
     const mine = new Set<TaskCall>();
+    // Stopping the worker aborts the signals of its handler calls (one listener
+    // for all of them: one per call would pass EventTarget's leak warning at 10).
+    abort.signal.addEventListener(
+      'abort',
+      () => {
+        for (const call of mine) call.controller.abort(abort.signal.reason);
+      },
+      { once: true },
+    );
     // Messages whose handler is running, with their latest receipt handle.
     const inHand = new Map<string, { receiptHandle: string; call: TaskCall }>();
     const runTask = (m: ReceivedMessage): TaskCall => {
@@ -305,8 +391,6 @@ export async function createTestEnvironment(
         }),
         release: () => release(),
       };
-      const stopWorker = () => controller.abort(abort.signal.reason);
-      abort.signal.addEventListener('abort', stopWorker, { once: true });
       // Tells the handler apart from the report that follows it: only a handler
       // still running is abandoned when its step ends.
       const tracked: HandlerRegistry = {
@@ -364,7 +448,6 @@ export async function createTestEnvironment(
             }
           }
         } finally {
-          abort.signal.removeEventListener('abort', stopWorker);
           if (inHand.get(m.messageId) === held) inHand.delete(m.messageId);
           calls.delete(call);
           mine.delete(call);
@@ -403,10 +486,106 @@ export async function createTestEnvironment(
       async stop() {
         abort.abort(new Error('the mock worker was stopped'));
         await settleCalls((c) => mine.has(c));
+        // The queue may have a mock worker again (a test's own, say).
+        if (workers.includes(worker)) {
+          workers.splice(workers.indexOf(worker), 1);
+          handled.delete(queue);
+        }
       },
     };
     workers.push(worker);
     return worker;
+  };
+
+  /**
+   * Nothing is in progress that time skipping could cut short: no mock handler
+   * call (or its report) running, no message waiting for a mock worker, no
+   * function running or queued, and no message held or waiting on a queue no
+   * mock worker consumes (a function or a worker of the test's own may hold it).
+   */
+  const idle = (): boolean => {
+    if (calls.size > 0 || stack.functions.asyncPending() > 0) return false;
+    if (stack.functions.list().some((f) => f.instances.some((i) => i.busy))) return false;
+    for (const queue of stack.queues.listQueues()) {
+      const { active, inflight } = stack.queues.stats(queue);
+      if (active > 0 || (inflight > 0 && !handled.has(queue))) return false;
+    }
+    return true;
+  };
+
+  /** Until `until` settles: whenever the stack stays idle for two looks, jump to the next timer. */
+  const skipTime = async (virtual: VirtualClock, until: Promise<unknown>): Promise<void> => {
+    let over = false;
+    void until.then(
+      () => {
+        over = true;
+      },
+      () => {
+        over = true;
+      },
+    );
+    let idleLooks = 0;
+    while (!over && !stopped) {
+      await new Promise<void>((r) => setTimeout(r, 2));
+      if (over || stopped) break;
+      idleLooks = idle() ? idleLooks + 1 : 0;
+      const next = virtual.nextTimerAt();
+      if (idleLooks < 2 || next === undefined) continue;
+      idleLooks = 0;
+      await virtual.advanceTo(next);
+    }
+  };
+
+  /** Why an execution has not ended: its open task steps and where they wait. */
+  const explainWait = (flowName: string, executionName: string): string => {
+    let history: HistoryEvent[];
+    try {
+      history = readHistory(stack.engine, flowName, executionName);
+    } catch {
+      return 'its history could not be read';
+    }
+    const open = new Map<number, { step: string; detail: Record<string, unknown> }>();
+    for (const e of history) {
+      if (e.Type === 'TaskSubmitted') {
+        open.set(e.ScheduleEventId, { step: e.StepName, detail: parseEventDetail(e.EventDetail) });
+      } else if (TASK_ENDS.has(e.Type)) open.delete(e.ScheduleEventId);
+    }
+    const reasons = [...open.values()].map(({ step, detail }) => {
+      if (typeof detail.queue === 'string') {
+        const q = detail.queue;
+        let stats = '';
+        try {
+          const { active, inflight } = stack.queues.stats(q);
+          stats = ` (${active} waiting, ${inflight} received and not deleted)`;
+        } catch {
+          stats = ' (the queue does not exist any more)';
+        }
+        return handled.has(q)
+          ? `step ${step} waits for a report; its message went to queue ${q}${stats}, which has a mock worker`
+          : `step ${step} waits for a report; its message went to queue ${q}${stats}, which no mock worker consumes: call env.handle('${q}', { ... }) before runExecution`;
+      }
+      if (typeof detail.functionName === 'string') {
+        return `step ${step} waits for function ${detail.functionName}`;
+      }
+      if (typeof detail.ExecutionName === 'string') {
+        return `step ${step} waits for child execution ${String(detail.FlowName)}/${detail.ExecutionName}`;
+      }
+      return `step ${step} waits for its task`;
+    });
+    if (clock) {
+      const next = clock.nextTimerAt();
+      reasons.push(
+        next === undefined
+          ? 'no timer is armed on the virtual clock'
+          : `the virtual clock is at ${new Date(clock.now()).toISOString()} and its next timer is due at ${new Date(next).toISOString()}: advance env.clock, or pass { skipTime: true }`,
+      );
+    }
+    const last = history.at(-1);
+    if (last)
+      reasons.push(
+        `its last event is ${last.Type}${last.StepName ? ` of step ${last.StepName}` : ''}`,
+      );
+    return reasons.join('; ');
   };
 
   return {
@@ -417,42 +596,66 @@ export async function createTestEnvironment(
     handle,
     async runExecution(flowName, input, runOptions = {}) {
       if (stopped) throw new Error('the test environment is stopped');
+      if (runOptions.skipTime && !clock) {
+        throw new TypeError(
+          'runExecution: skipTime needs an environment made with virtualClock: true',
+        );
+      }
       // Refused before anything starts following the execution.
       const inputJson = input === undefined ? undefined : inputText(input);
       const name = runOptions.name ?? `test-${Date.now().toString(36)}-${++counter}`;
+      const timeoutMs = runOptions.timeoutMs ?? RUN_TIMEOUT_MS;
       let fail: (err: Error) => void = () => {};
       const interrupted = new Promise<never>((_, reject) => {
         fail = reject;
       });
       running.add(fail);
+      const follow = new AbortController();
       const done = Promise.race([
         followExecution({
           engine: stack.engine,
           flowName,
           executionName: name,
           write: () => {},
-          timeoutMs: runOptions.timeoutMs ?? 30_000,
+          timeoutMs,
+          signal: follow.signal,
         }),
         interrupted,
       ]).finally(() => running.delete(fail));
       done.catch(() => {});
-      // An Express flow too: this follows the execution itself (the API would
-      // refuse it, as the cloud does, and point to StartSyncExecution).
-      stack.engine.startExecution(
-        {
-          FlowName: flowName,
-          ExecutionName: name,
-          ...(inputJson === undefined ? {} : { Input: inputJson }),
-        },
-        { express: true },
-      );
-      const r: FollowedExecution = await done;
+      try {
+        // An Express flow too: this follows the execution itself (the API would
+        // refuse it, as the cloud does, and point to StartSyncExecution).
+        stack.engine.startExecution(
+          {
+            FlowName: flowName,
+            ExecutionName: name,
+            ...(inputJson === undefined ? {} : { Input: inputJson }),
+          },
+          { express: true },
+        );
+      } catch (err) {
+        follow.abort(err);
+        throw err;
+      }
+      const skipping = runOptions.skipTime && clock ? skipTime(clock, done) : undefined;
+      let r: FollowedExecution;
+      try {
+        r = await done;
+      } catch (err) {
+        if (stopped || !(err instanceof Error) || !/did not finish in/.test(err.message)) throw err;
+        throw new Error(`${err.message}: ${explainWait(flowName, name)}`, { cause: err });
+      } finally {
+        await skipping;
+      }
       // Every step of it has ended: its handler calls still running are abandoned
       // (the event listener has done so already; this is for certain), and the
-      // report that ended it is still returning to its handler call.
+      // report that ended it (or ended a child flow it waited for) is still
+      // returning to its handler call.
       const execKey = execKeyOf(flowName, name);
       endExecution(execKey);
-      await settleCalls((c) => c.execKey === execKey);
+      const family = endedFamily(execKey);
+      await settleCalls((c) => c.execKey !== undefined && family.has(c.execKey));
       return {
         name,
         status: r.status,

@@ -29,6 +29,8 @@ export function followExecution(options: {
   write: (line: string) => void;
   /** Real-time limit; the promise rejects after it. Default 120 s. */
   timeoutMs?: number;
+  /** Stops following (the promise rejects with the signal's reason). */
+  signal?: AbortSignal;
 }): Promise<FollowedExecution> {
   const { engine, flowName, executionName, write } = options;
   let startMs: number | undefined;
@@ -119,7 +121,17 @@ export function followExecution(options: {
     const cleanup = () => {
       unsubscribe();
       if (timer) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
     };
+    const onAbort = () => {
+      cleanup();
+      reject(options.signal?.reason);
+    };
+    if (options.signal?.aborted) {
+      onAbort();
+      return;
+    }
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     unsubscribe = engine.onEvent((e) => {
       onEvent(e);
       if (
@@ -132,7 +144,7 @@ export function followExecution(options: {
       }
     });
     timer = setTimeout(() => {
-      unsubscribe();
+      cleanup();
       reject(
         new Error(
           `execution ${executionName} did not finish in ${options.timeoutMs ?? 120_000} ms`,
@@ -168,9 +180,11 @@ export function readHistory(
 }
 
 /**
- * The top-level steps in the order they were entered. Nested steps (inside
- * parallel branches or foreach iterations) are left out: their events come
- * between BranchEntered/IterationEntered and the matching exit.
+ * The top-level steps in the order they were entered, a step entered twice (a
+ * goto back to it) twice. A nested step (in a choice's branch, a parallel branch
+ * or a foreach iteration) carries a `parentEventId` in its StepEntered; histories
+ * written before that field existed are read by the branch and iteration events
+ * around their nested steps.
  */
 export function topLevelSteps(history: readonly HistoryEvent[]): string[] {
   const steps: string[] = [];
@@ -178,7 +192,11 @@ export function topLevelSteps(history: readonly HistoryEvent[]): string[] {
   for (const e of history) {
     if (e.Type === 'BranchEntered' || e.Type === 'IterationEntered') depth++;
     else if (e.Type === 'BranchExited' || e.Type === 'IterationExited') depth--;
-    else if (e.Type === 'StepEntered' && depth === 0 && steps.at(-1) !== e.StepName) {
+    else if (
+      e.Type === 'StepEntered' &&
+      depth === 0 &&
+      parseEventDetail(e.EventDetail).parentEventId === undefined
+    ) {
       steps.push(e.StepName);
     }
   }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
 import type { Logger } from '../log';
-import type { Project, ProjectQueue } from '../project/model';
+import type { Project, ProjectFlow, ProjectQueue } from '../project/model';
 import type { FunctionRuntime } from './runtime';
 
 /** The slice of the queue service that applying a project needs. */
@@ -67,13 +68,17 @@ export async function applyProject(options: {
     } catch {
       exists = false;
     }
-    if (exists) await engine.updateFlow(common);
-    else {
-      await engine.createFlow({
-        ...common,
-        Type: 'FDL',
-        ...(f.executionMode ? { ExecutionMode: f.executionMode } : {}),
-      });
+    try {
+      if (exists) await engine.updateFlow(common);
+      else {
+        await engine.createFlow({
+          ...common,
+          Type: 'FDL',
+          ...(f.executionMode ? { ExecutionMode: f.executionMode } : {}),
+        });
+      }
+    } catch (err) {
+      throw inFlowFile(err, f, project.file);
     }
     applied.flows.push({ name: f.name, action: exists ? 'updated' : 'created' });
   }
@@ -85,4 +90,19 @@ export async function applyProject(options: {
     functions: applied.functions.length,
   });
   return applied;
+}
+
+/**
+ * A flow s.yaml declares was refused (an invalid definition, a limit): the
+ * error names the flow and its file, which the engine's own message cannot.
+ */
+function inFlowFile(err: unknown, flow: ProjectFlow, projectFile: string): Error {
+  const file = relative(dirname(projectFile), flow.definitionFile) || flow.definitionFile;
+  const message = err instanceof Error ? err.message : String(err);
+  const wrapped = new Error(`flow ${flow.name} (${file}, from s.yaml): ${message}`, {
+    cause: err,
+  });
+  const code = (err as { code?: unknown } | undefined)?.code;
+  if (typeof code === 'string') Object.assign(wrapped, { code });
+  return wrapped;
 }

@@ -43,7 +43,7 @@ describe('FDL acs:fc task steps', () => {
   afterAll(() => env?.stop());
 
   it('invokes the function with the step input and catches its error type by name', async () => {
-    const run = await env.runExecution('fc-steps', { order: 42 });
+    const run = await env.runExecution('fc-steps', { order: 42 }, { timeoutMs: 20_000 });
     expect(run.status).toBe('Succeeded');
     expect(run.steps).toEqual(['Echo', 'Lookup', 'NotFound']);
     const echoed = run.history.find((e) => e.Type === 'TaskSucceeded' && e.StepName === 'Echo');

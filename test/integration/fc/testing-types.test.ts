@@ -47,6 +47,12 @@ describe('queueflow/testing types', () => {
       await plain.clock.advance(1000);
       // @ts-expect-error an execution's input is a JSON object, not a string
       await plain.runExecution('queueflow-demo', 'a.csv');
+      // An input typed by an interface (no index signature) is a JSON object too.
+      interface ExtractInput {
+        source: string;
+      }
+      const input: ExtractInput = { source: 'a.csv' };
+      await plain.runExecution('queueflow-demo', input, { skipTime: false });
       // A `let env: TestEnvironment` shared with an afterEach narrows when assigned.
       let shared: TestEnvironment | undefined;
       const afterEach = async () => {

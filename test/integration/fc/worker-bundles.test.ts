@@ -49,7 +49,12 @@ describe('the task-worker bundle, queue-triggered in the local runtime', () => {
 
   it('completes the demo flow: three messages run by the worker, each calling back', async () => {
     env = await startEnv();
-    const run = await env.runExecution('queueflow-demo', { source: 'orders-2026-11.csv' });
+    // Real function instances: more than runExecution's 4 s default on a loaded machine.
+    const run = await env.runExecution(
+      'queueflow-demo',
+      { source: 'orders-2026-11.csv' },
+      { timeoutMs: 20_000 },
+    );
     expect(run.status).toBe('Succeeded');
     expect(run.steps).toEqual(['Task_1', 'Task_2', 'Task_3']);
     expect(run.output).toMatchObject({ table: 'staging.orders_2026_11', loaded: 1553 });
@@ -61,10 +66,11 @@ describe('the task-worker bundle, queue-triggered in the local runtime', () => {
 
   it('fails the step with the handler error code on a non-retryable error, and FDL catches it', async () => {
     env = await startEnv();
-    const run = await env.runExecution('catching', {
-      source: 'a.csv',
-      simulate: { failWith: 'OrderInvalid' },
-    });
+    const run = await env.runExecution(
+      'catching',
+      { source: 'a.csv', simulate: { failWith: 'OrderInvalid' } },
+      { timeoutMs: 20_000 },
+    );
     expect(run.status).toBe('Succeeded');
     expect(run.steps).toEqual(['Extract', 'Recovered']);
     const failed = run.history.find((e) => e.Type === 'TaskFailed');
