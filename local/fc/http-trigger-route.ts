@@ -9,13 +9,31 @@ import type { Clock } from '../clock';
 import type { SecretLookup } from '../credentials';
 import type { HttpRoute } from '../http/route';
 import { checkTriggerSignature, triggerPrecheck } from './http-trigger-auth';
-import { apiError, badEncoding, decodePath, FC_SYNC_BODY_LIMIT, readFcBody } from './invoke-route';
+import {
+  type ApiErrorWriter,
+  apiError,
+  badEncoding,
+  decodePath,
+  FC_ASYNC_BODY_LIMIT,
+  FC_SYNC_BODY_LIMIT,
+  readFcBody,
+} from './invoke-route';
 import { newFcRequestId } from './request-id';
 import type { FunctionRuntime } from './runtime';
 import type { InvokeOutcome } from './types';
 
 /** The local HTTP trigger URL prefix: `<endpoint>/fc/<function>/<path>`. */
 export const HTTP_TRIGGER_PREFIX = '/fc/';
+
+// FC's HTTP trigger request limits (HTTP trigger overview): the path with its
+// query 4 KB, the headers 8 KB; the body 32 MB, 128 KB for an async call. Past
+// any of them FC answers 400 InvalidArgument.
+const TRIGGER_TARGET_LIMIT = 4 * 1024;
+const TRIGGER_HEADERS_LIMIT = 8 * 1024;
+
+/** FC names every trigger request limit InvalidArgument (the invoke API says EntityTooLarge). */
+const triggerLimitError: ApiErrorWriter = (res, requestId, status, code, message) =>
+  apiError(res, requestId, status, code === 'EntityTooLarge' ? 'InvalidArgument' : code, message);
 
 /** The FC 3.0 HTTP trigger event (request struct) a handler receives. */
 export interface HttpTriggerEvent {
@@ -78,6 +96,8 @@ export function createHttpTriggerRoute(options: {
         );
       }
       const rawPath = sent.slice(sentPrefix.length) || '/';
+      const overLimit = requestOverLimits(req, sentPrefix.length);
+      if (overLimit) return apiError(res, requestId, 400, 'InvalidArgument', overLimit);
       const fn = runtime.list().find((f) => f.name === fnName);
       const trigger = fn?.triggers.find((t) => t.kind === 'http');
       if (!fn || !trigger || trigger.kind !== 'http') {
@@ -94,7 +114,9 @@ export function createHttpTriggerRoute(options: {
       const unsigned = signed ? triggerPrecheck(req, url, secrets) : undefined;
       if (unsigned)
         return apiError(res, requestId, unsigned.status, unsigned.code, unsigned.message);
-      const body = await readFcBody(req, res, requestId, FC_SYNC_BODY_LIMIT, apiError);
+      const async = isAsyncCall(req);
+      const limit = async ? FC_ASYNC_BODY_LIMIT : FC_SYNC_BODY_LIMIT;
+      const body = await readFcBody(req, res, requestId, limit, triggerLimitError);
       if (!body) return;
       if (signed) {
         const rejection = checkTriggerSignature({ req, url, body, secretFor: secrets });
@@ -112,10 +134,43 @@ export function createHttpTriggerRoute(options: {
         requestId,
         nowMs: options.clock.now(),
       });
+      if (async) {
+        // FC's async HTTP call: stored before the 202 (a stop or a crash does not
+        // lose it), then run in the background with the async retries.
+        runtime.invokeAsync(fnName, Buffer.from(JSON.stringify(event), 'utf8'), { requestId });
+        res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' }).end();
+        return;
+      }
       const outcome = await runtime.invoke(fnName, JSON.stringify(event), { requestId });
       writeHttpTriggerResponse(res, outcome);
     },
   };
+}
+
+/** `X-Fc-Invocation-Type: Async`: FC answers 202 and runs the call in the background. */
+function isAsyncCall(req: IncomingMessage): boolean {
+  return String(req.headers['x-fc-invocation-type'] ?? '').toLowerCase() === 'async';
+}
+
+/**
+ * Why the request is over FC's trigger limits, or undefined. The target is
+ * measured as FC sees it: without the local `/fc/<function>` prefix.
+ */
+function requestOverLimits(req: IncomingMessage, prefixLength: number): string | undefined {
+  const target = Buffer.byteLength(req.url ?? '') - prefixLength;
+  if (target > TRIGGER_TARGET_LIMIT) {
+    return `the request path and query are ${target} bytes, over FC's ${TRIGGER_TARGET_LIMIT} (4 KB) for an HTTP trigger`;
+  }
+  let headerBytes = 0;
+  const raw = req.rawHeaders;
+  // As on the wire: `name: value` and CRLF.
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    headerBytes += Buffer.byteLength(raw[i]!) + Buffer.byteLength(raw[i + 1]!) + 4;
+  }
+  if (headerBytes > TRIGGER_HEADERS_LIMIT) {
+    return `the request headers are ${headerBytes} bytes, over FC's ${TRIGGER_HEADERS_LIMIT} (8 KB) for an HTTP trigger`;
+  }
+  return undefined;
 }
 
 /** The request target's path as the client sent it, without the query. */
@@ -228,6 +283,12 @@ export function writeHttpTriggerResponse(res: ServerResponse, outcome: InvokeOut
       });
       return;
     }
+    // RFC 9110 §15.3.5, §15.4.5: a 204 or a 304 has no content, so no
+    // Content-Length either (Node drops their body but would send the header).
+    if (r.statusCode === 204 || r.statusCode === 304) {
+      res.writeHead(r.statusCode, { ...checked, 'x-fc-request-id': outcome.requestId }).end();
+      return;
+    }
     res
       .writeHead(r.statusCode, {
         ...checked,
@@ -280,8 +341,10 @@ const FRAMING_HEADERS = new Set([
 /**
  * The response struct's headers as Node can send them (a null value dropped, an
  * array kept for repeated headers, framing headers dropped), or why they cannot
- * be sent: a status outside 100-599, a bad header name or a value with CR/LF
+ * be sent: a status outside 200-599, a bad header name or a value with CR/LF
  * would make Node throw after the function's side effects, leaving a bare 500.
+ * A 1xx is an interim response: sent as the answer it would leave the caller
+ * waiting for a final one that never comes.
  */
 function responseHeaders(
   status: number,
@@ -289,6 +352,9 @@ function responseHeaders(
 ): Record<string, string | string[]> | string {
   if (!Number.isInteger(status) || status < 100 || status > 599) {
     return `statusCode ${status} is not an HTTP status (100-599)`;
+  }
+  if (status < 200) {
+    return `statusCode ${status} is an interim (1xx) response, not a final one (200-599)`;
   }
   const out: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {

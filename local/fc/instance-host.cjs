@@ -36,23 +36,57 @@ function toBytes(value) {
   return Buffer.from(JSON.stringify(value), 'utf8');
 }
 
+// FC's Node.js 18/20 log lines (the logging page, help.aliyun.com/document_detail/2512968.html):
+// console.log and context.logger lines carry the time (UTC), the request id and
+// the level, `2024-03-04 07:01:16.927 1-65e571bc-158a59e8-b63f98cd471c [info] hello,world`;
+// process.stdout.write is printed as is. ALIYUN_FC_LOG_LEVEL (debug, info, warn,
+// error) drops console and logger lines below it; unset, every line is printed.
+const LEVELS = { debug: 1, info: 2, warn: 3, error: 4 };
+const configuredLevel = String(process.env.ALIYUN_FC_LOG_LEVEL ?? '').toLowerCase();
+const minLevel = LEVELS[configuredLevel] ?? 0;
+// The invocation running now (one at a time): console lines carry its request id.
+let currentRequestId = '';
+
+function logLine(level, requestId, text) {
+  const time = new Date().toISOString().replace('T', ' ').slice(0, 23);
+  return `${time} ${requestId ? `${requestId} ` : ''}[${level}] ${text}\n`;
+}
+
+// Node's console methods, with FC's prefix and level filter. warn and error go
+// to stderr, as Node's do; FC collects both streams.
+const { format } = require('node:util');
+for (const [method, level, stream] of [
+  ['log', 'info', process.stdout],
+  ['info', 'info', process.stdout],
+  ['debug', 'debug', process.stdout],
+  ['warn', 'warn', process.stderr],
+  ['error', 'error', process.stderr],
+]) {
+  console[method] = (...args) => {
+    if (LEVELS[level] < minLevel) return;
+    stream.write(logLine(level, currentRequestId, format(...args)));
+  };
+}
+
 function createLogger(requestId) {
-  const line =
-    (level) =>
-    (...args) => {
+  const line = (level) => {
+    if (LEVELS[level] < minLevel) return () => {};
+    return (...args) => {
       const text = args
         .map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.stack : JSON.stringify(a)))
         .join(' ');
-      process.stdout.write(`${new Date().toISOString()} ${requestId} [${level}] ${text}\n`);
+      process.stdout.write(logLine(level, requestId, text));
     };
+  };
+  const name = LEVELS[configuredLevel] ? configuredLevel : 'info';
   return {
     requestId,
-    logLevel: { name: 'info', priority: 2 },
-    debug: line('DEBUG'),
-    info: line('INFO'),
-    log: line('INFO'),
-    warn: line('WARN'),
-    error: line('ERROR'),
+    logLevel: { name, priority: LEVELS[name] },
+    debug: line('debug'),
+    info: line('info'),
+    log: line('info'),
+    warn: line('warn'),
+    error: line('error'),
   };
 }
 
@@ -60,20 +94,48 @@ let handler;
 let initializer;
 const initStarted = performance.now();
 
-// A handler module is index.js (CommonJS, as FC's runtime requires it), or
-// index.mjs / index.cjs; an ES module is loaded with import().
+// A handler module is index.js, index.mjs or index.cjs, as on FC's nodejs18/20.
+// index.js is an ES module when the nearest package.json says "type": "module"
+// (Node's own rule, and FC's); an ES module is loaded with import(). A bundle
+// (CommonJS, with its own package.json) takes the plain require path.
 async function loadModule(name) {
   const base = path.join(codeDir, name);
   const fs = require('node:fs');
+  const { pathToFileURL } = require('node:url');
+  const importFile = (file) => import(pathToFileURL(file).href);
   if (!fs.existsSync(`${base}.js`)) {
-    if (fs.existsSync(`${base}.mjs`)) {
-      const { pathToFileURL } = require('node:url');
-      return import(pathToFileURL(`${base}.mjs`).href);
-    }
+    if (fs.existsSync(`${base}.mjs`)) return importFile(`${base}.mjs`);
     // require() does not try the .cjs extension by itself.
     if (fs.existsSync(`${base}.cjs`)) return require(`${base}.cjs`);
+    return require(base);
   }
-  return require(base);
+  if (packageTypeOf(path.dirname(`${base}.js`)) === 'module') return importFile(`${base}.js`);
+  try {
+    return require(base);
+  } catch (err) {
+    // ESM syntax without "type": "module" (Node tells by its syntax), or an ES
+    // module with top-level await, which require() cannot load.
+    if (err?.code === 'ERR_REQUIRE_ESM' || err?.code === 'ERR_REQUIRE_ASYNC_MODULE') {
+      return importFile(`${base}.js`);
+    }
+    throw err;
+  }
+}
+
+/** The "type" of the nearest package.json above `dir` ('commonjs' when none says). */
+function packageTypeOf(dir) {
+  const fs = require('node:fs');
+  for (let d = dir; ; d = path.dirname(d)) {
+    const file = path.join(d, 'package.json');
+    if (fs.existsSync(file)) {
+      try {
+        return JSON.parse(fs.readFileSync(file, 'utf8')).type === 'module' ? 'module' : 'commonjs';
+      } catch {
+        return 'commonjs'; // Node fails the load itself on a broken package.json
+      }
+    }
+    if (path.dirname(d) === d) return 'commonjs';
+  }
 }
 
 async function exportOf(spec, what) {
@@ -171,14 +233,32 @@ function runHandlerWith(fn, event, context) {
 
 // The invocation's own output, for `x-fc-log-type: Tail` (FC returns the last 4 KB).
 // One invocation at a time, so everything written meanwhile belongs to it.
+// Kept by bytes (chunks whose bytes are all older than the last 4 KB dropped),
+// however many writes it took.
 const LOG_TAIL = 4096;
 let capture;
+let captureBytes = 0;
+function startCapture(first) {
+  capture = [first];
+  captureBytes = first.length;
+}
+function captureChunk(chunk) {
+  capture.push(chunk);
+  captureBytes += chunk.length;
+  while (captureBytes - capture[0].length >= LOG_TAIL) captureBytes -= capture.shift().length;
+}
 for (const stream of [process.stdout, process.stderr]) {
   const write = stream.write.bind(stream);
   stream.write = (chunk, ...rest) => {
     if (capture) {
-      capture.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-      if (capture.length > 64) capture.splice(0, capture.length - 64);
+      const encoding = typeof rest[0] === 'string' ? rest[0] : 'utf8';
+      captureChunk(
+        Buffer.isBuffer(chunk)
+          ? chunk
+          : chunk instanceof Uint8Array
+            ? Buffer.from(chunk)
+            : Buffer.from(String(chunk), encoding),
+      );
     }
     return write(chunk, ...rest);
   };
@@ -186,6 +266,7 @@ for (const stream of [process.stdout, process.stderr]) {
 function takeLogTail() {
   const all = Buffer.concat(capture ?? []);
   capture = undefined;
+  captureBytes = 0;
   return all.subarray(Math.max(0, all.length - LOG_TAIL)).toString('base64');
 }
 
@@ -195,7 +276,8 @@ process.on('message', async (msg) => {
   const event = Buffer.from(msg.event, 'base64');
   const started = performance.now();
   // The Start/End lines FC writes go into the tail only, keeping the terminal quiet.
-  capture = [Buffer.from(`FC Invoke Start RequestId: ${msg.context.requestId}\n`)];
+  startCapture(Buffer.from(`FC Invoke Start RequestId: ${msg.context.requestId}\n`));
+  currentRequestId = msg.context.requestId;
   let initFailed = false;
   try {
     await initializeOnce(context).catch((e) => {
@@ -213,7 +295,7 @@ process.on('message', async (msg) => {
       };
     }
     const body = bytes.toString('base64');
-    capture.push(Buffer.from(`FC Invoke End RequestId: ${msg.context.requestId}\n`));
+    captureChunk(Buffer.from(`FC Invoke End RequestId: ${msg.context.requestId}\n`));
     process.send({
       type: 'result',
       id: msg.id,
@@ -229,13 +311,15 @@ process.on('message', async (msg) => {
     const error = isBody ? { ...thrown } : toErrorBody(thrown);
     const handled = Boolean(error.handled);
     delete error.handled;
-    capture?.push(
-      Buffer.from(
-        initFailed
-          ? `FC Initialize Failed: ${error.errorMessage}\n`
-          : `FC Invoke End RequestId: ${msg.context.requestId}, Error: ${handled ? 'Handled' : 'Unhandled'} function error\n`,
-      ),
-    );
+    if (capture) {
+      captureChunk(
+        Buffer.from(
+          initFailed
+            ? `FC Initialize Failed: ${error.errorMessage}\n`
+            : `FC Invoke End RequestId: ${msg.context.requestId}, Error: ${handled ? 'Handled' : 'Unhandled'} function error\n`,
+        ),
+      );
+    }
     // A failed initializer leaves the instance unusable: it exits once the answer is sent.
     process.send(
       {

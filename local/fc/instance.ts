@@ -133,7 +133,7 @@ export function startInstance(options: {
   });
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
-    splitLines(stream, options.onLog);
+    splitLines(stream, (line) => options.onLog(forStackLog(line)));
     stream.on('data', (chunk: Buffer) => {
       if (!pending) return;
       pending.output.push(chunk);
@@ -374,6 +374,19 @@ export function startInstance(options: {
       if (alive) terminate();
     },
   };
+}
+
+// FC's prefix on console and context.logger lines (instance-host.cjs): time and request id.
+const FC_LINE_PREFIX =
+  /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (?:\S+ )?(?=\[(?:debug|info|warn|error)\] )/;
+
+/**
+ * A function's line as the stack logs it: FC's time and request id are dropped
+ * (the stack's own lines carry neither), the level kept: `[warn] low on disk`.
+ * The Tail keeps the whole line, as FC's log does.
+ */
+function forStackLog(line: string): string {
+  return line.replace(FC_LINE_PREFIX, '');
 }
 
 /** Longest line a function may write before it is logged in pieces of this size. */

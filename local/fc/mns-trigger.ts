@@ -122,7 +122,20 @@ export function startMnsTrigger(options: {
     while (!stopped && batch.length < batchSize) {
       const left = deadline - clock.now();
       if (left <= 0) break;
-      const more = await receive(batchSize - batch.length, Math.max(1, Math.ceil(left / 1000)));
+      let more: readonly TriggerMessage[];
+      try {
+        more = await receive(batchSize - batch.length, Math.max(1, Math.ceil(left / 1000)));
+      } catch (err) {
+        // The window closes on what it holds: those messages are claimed already.
+        if (!stopped) {
+          logger.warn('receive failed while filling a batch; sending what it holds', {
+            queue: trigger.queueName,
+            messages: batch.length,
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
+        break;
+      }
       if (more.length === 0) break;
       // Defensive: one message is in a batch once.
       for (const m of more) if (!batch.some((b) => b.messageId === m.messageId)) batch.push(m);
@@ -309,37 +322,83 @@ export function startMnsTrigger(options: {
   // even answered, with no loop turn in between.
   const immediate = !batched || trigger.batchWindowSeconds <= 0;
 
-  const poll = async () => {
-    let failures = 0;
+  // A batch window is one per trigger, as EventBridge fills one batch at a time:
+  // while a window is open only its poller receives, so messages sent one by one
+  // fill that batch (sent the moment it holds CountBasedWindow) instead of
+  // spreading over every poller's window and each waiting the whole window out.
+  // Dispatch is outside the window, so full batches still run in parallel. The
+  // immediate path never takes it.
+  let windowFree: Promise<void> = Promise.resolve();
+  const openWindow = async (): Promise<() => void> => {
+    const before = windowFree;
+    let close: () => void = () => {};
+    windowFree = new Promise((resolve) => {
+      close = resolve;
+    });
+    await before;
+    return close;
+  };
+
+  const backOff = async (err: unknown, failuresInARow: number) => {
+    logger.warn('receive failed; retrying', {
+      queue: trigger.queueName,
+      error: err instanceof Error ? err.message : String(err),
+    });
+    // A real timer: with a virtual clock this back-off must still pass.
+    // Doubling to 30 s: a deleted queue is not polled (and logged) every second.
+    await new Promise((r) =>
+      setTimeout(r, Math.min(30_000, 1000 * 2 ** (failuresInARow - 1))).unref(),
+    );
+  };
+
+  const pollImmediate = async () => {
+    let failuresInARow = 0;
     while (!stopped) {
       let first: readonly TriggerMessage[];
       let started: Promise<void> | undefined;
-      const handOff = immediate
-        ? (messages: readonly TriggerMessage[]) => {
-            started = dispatch(messages);
-          }
-        : undefined;
+      const handOff = (messages: readonly TriggerMessage[]) => {
+        started = dispatch(messages);
+      };
       try {
         first = await receive(batched ? batchSize : 1, POLL_SECONDS, handOff);
-        failures = 0;
+        failuresInARow = 0;
       } catch (err) {
         if (stopped) return;
-        logger.warn('receive failed; retrying', {
-          queue: trigger.queueName,
-          error: err instanceof Error ? err.message : String(err),
-        });
-        // A real timer: with a virtual clock this back-off must still pass.
-        // Doubling to 30 s: a deleted queue is not polled (and logged) every second.
-        failures++;
-        await new Promise((r) =>
-          setTimeout(r, Math.min(30_000, 1000 * 2 ** (failures - 1))).unref(),
-        );
+        await backOff(err, ++failuresInARow);
         continue;
       }
       if (started) await settle(started);
-      else if (first.length > 0 && !stopped) await settle(collect(first).then(dispatch));
+      // A queue API that returned messages without the hand-off.
+      else if (first.length > 0 && !stopped) await settle(dispatch(first));
     }
   };
+
+  const pollWindowed = async () => {
+    let failuresInARow = 0;
+    while (!stopped) {
+      const close = await openWindow();
+      let batch: readonly TriggerMessage[] = [];
+      let failed: { err: unknown } | undefined;
+      try {
+        if (stopped) return;
+        const first = await receive(batchSize, POLL_SECONDS);
+        failuresInARow = 0;
+        if (first.length > 0 && !stopped) batch = await collect(first);
+      } catch (err) {
+        failed = { err };
+      } finally {
+        close();
+      }
+      if (failed) {
+        if (stopped) return;
+        await backOff(failed.err, ++failuresInARow);
+        continue;
+      }
+      if (batch.length > 0 && !stopped) await settle(dispatch(batch));
+    }
+  };
+
+  const poll = immediate ? pollImmediate : pollWindowed;
 
   const loops = Array.from({ length: Math.max(1, options.concurrency) }, () => poll());
   return {

@@ -1,5 +1,48 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtureFunction, type RuntimeStack, startRuntimeStack } from './runtime-stack';
+import { eventually, fixtureFunction, type RuntimeStack, startRuntimeStack } from './runtime-stack';
+
+interface RawRequest {
+  method?: string;
+  path: string;
+  headers?: Record<string, string>;
+  body?: Buffer;
+}
+
+/** A raw HTTP/1.1 call (fetch would normalise the target), answered with status and body. */
+function rawCall(
+  endpoint: string,
+  options: RawRequest,
+): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  const { port } = new URL(endpoint);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'POST',
+        path: options.path,
+        headers: options.headers ?? {},
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
 
 const httpTrigger = (methods: string[]) => ({
   kind: 'http' as const,
@@ -18,6 +61,7 @@ describe('HTTP triggers at <endpoint>/fc/<function>/<path>', () => {
       fixtureFunction('web-fail', 'index.fail', { triggers: [httpTrigger([])] }),
       fixtureFunction('no-trigger', 'index.text'),
       fixtureFunction('respond', 'index.httpRespond', { triggers: [httpTrigger([])] }),
+      fixtureFunction('noting', 'index.httpNoting', { triggers: [httpTrigger([])] }),
     ]);
   });
   afterAll(() => stack?.stop());
@@ -110,6 +154,89 @@ describe('HTTP triggers at <endpoint>/fc/<function>/<path>', () => {
     expect(await ok.text()).toBe('fine');
   });
 
+  it('answers a 1xx statusCode with 502 InvalidResponse at once, not an interim reply', async () => {
+    for (const status of ['100', '103']) {
+      const res = await fetch(`${stack.endpoint}/fc/respond/?mode=${status}`, {
+        signal: AbortSignal.timeout(5000),
+      });
+      expect(res.status, status).toBe(502);
+      expect(await res.json()).toMatchObject({ errorType: 'InvalidResponse' });
+    }
+  });
+
+  it('sends a 204 and a 304 without content and without Content-Length (RFC 9110)', async () => {
+    for (const status of [204, 304]) {
+      const res = await rawCall(stack.endpoint, {
+        method: 'GET',
+        path: `/fc/respond/?mode=${status}`,
+      });
+      expect(res.status).toBe(status);
+      expect(res.headers['content-length'], String(status)).toBeUndefined();
+      expect(res.body).toBe('');
+    }
+  });
+
+  it('takes X-Fc-Invocation-Type: Async: 202 at once, then runs the call with the async retries', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qf-http-async-'));
+    const call = (body: object) =>
+      rawCall(stack.endpoint, {
+        path: '/fc/noting/jobs',
+        headers: { 'x-fc-invocation-type': 'Async', 'content-type': 'application/json' },
+        body: Buffer.from(JSON.stringify(body)),
+      });
+    const ok = join(dir, 'ok');
+    const began = Date.now();
+    const accepted = await call({ marker: ok, ms: 1500 });
+    expect(Date.now() - began).toBeLessThan(1000);
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toBe('');
+    const requestId = String(accepted.headers['x-fc-request-id']);
+    expect(requestId).toMatch(/^1-/);
+    // It ran in the background, under the id the 202 gave.
+    expect(await eventually(() => readIfThere(ok))).toBe(`0 ${requestId}\n`);
+
+    // A failure is retried 3 times, as FC retries async calls.
+    const failing = join(dir, 'failing');
+    expect((await call({ marker: failing, fail: true })).status).toBe(202);
+    const attempts = await eventually(() => {
+      const lines = readIfThere(failing)?.trim().split('\n');
+      return lines && lines.length >= 4 ? lines : undefined;
+    });
+    expect(attempts.map((l) => l.split(' ')[0])).toEqual(['0', '1', '2', '3']);
+
+    // The async payload limit, 128 KB, with the trigger's error code.
+    const big = await rawCall(stack.endpoint, {
+      path: '/fc/noting/',
+      headers: { 'x-fc-invocation-type': 'Async' },
+      body: Buffer.alloc(128 * 1024 + 1, 'a'),
+    });
+    expect(big.status).toBe(400);
+    expect(JSON.parse(big.body)).toMatchObject({ ErrorCode: 'InvalidArgument' });
+  });
+
+  it("holds requests to FC's trigger limits: 400 InvalidArgument past 4 KB of path, 8 KB of headers, 32 MB of body", async () => {
+    const under = await rawCall(stack.endpoint, {
+      method: 'GET',
+      path: `/fc/web-text/?pad=${'a'.repeat(4000)}`,
+      headers: { 'x-pad': 'b'.repeat(7000) },
+    });
+    expect(under.status).toBe(200);
+    const calls: RawRequest[] = [
+      { method: 'GET', path: `/fc/web-text/?pad=${'a'.repeat(5 * 1024)}` },
+      { method: 'GET', path: '/fc/web-text/', headers: { 'x-pad': 'b'.repeat(10 * 1024) } },
+      {
+        path: '/fc/web-text/',
+        headers: { 'content-type': 'application/octet-stream' },
+        body: Buffer.alloc(32 * 1024 * 1024 + 1),
+      },
+    ];
+    for (const c of calls) {
+      const res = await rawCall(stack.endpoint, c);
+      expect(res.status, c.path.slice(0, 40)).toBe(400);
+      expect(JSON.parse(res.body)).toMatchObject({ ErrorCode: 'InvalidArgument' });
+    }
+  });
+
   it("frames the response itself, dropping a function's own Content-Length and Transfer-Encoding", async () => {
     const res = await fetch(`${stack.endpoint}/fc/respond/?mode=framing`);
     expect(res.status).toBe(200);
@@ -143,3 +270,11 @@ describe('HTTP triggers at <endpoint>/fc/<function>/<path>', () => {
     expect(await res.json()).toMatchObject({ errorType: 'OrderNotFound' });
   });
 });
+
+function readIfThere(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}

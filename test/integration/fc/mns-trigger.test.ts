@@ -1,9 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
+import { LOCAL_ACCOUNT_ID } from '../../../local/credentials';
 import type { MnsCloudEvent } from '../../../local/fc/cloud-event';
+import { createSdkClient } from '../../support/mns-sdk';
 import {
   eventually,
   fixtureFunction,
+  localKeys,
   queueTrigger,
   type RuntimeStack,
   startRuntimeStack,
@@ -68,6 +71,35 @@ describe('the EventBridge MNS queue trigger', () => {
     expect(batches.every((b) => Array.isArray(b))).toBe(true);
     const bodies = batches.flat().map((e) => e.data.messageBody);
     expect(bodies.sort()).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
+  });
+
+  it('fills one batch window at a time and sends each batch the moment it is full', async () => {
+    stack = await startRuntimeStack({ withQueues: true, maxInstances: 4 });
+    const queues = stack.queues!;
+    queues.createQueue('jobs', { VisibilityTimeout: 30 });
+    await stack.runtime.deploy([
+      fixtureFunction('consumer', 'index.events', {
+        triggers: [queueTrigger({ mode: 'event-streaming', batchSize: 3, batchWindowSeconds: 5 })],
+      }),
+    ]);
+    const mns = createSdkClient({
+      accountId: LOCAL_ACCOUNT_ID,
+      endpoint: stack.endpoint,
+      credentials: localKeys,
+    });
+    const started = Date.now();
+    // One by one, as a producer sends them: four pollers are waiting on the queue.
+    for (let i = 0; i < 6; i++) await mns.sendMessage('jobs', { MessageBody: `m${i}` });
+    const batches = await eventually(() => {
+      const b = deliveredEvents(stack!.logs) as MnsCloudEvent[][];
+      return b.flat().length >= 6 ? b : undefined;
+    });
+    // Two full batches, in the order sent, long before the 5 s window ends.
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(batches.map((b) => b.map((e) => e.data.messageBody))).toEqual([
+      ['m0', 'm1', 'm2'],
+      ['m3', 'm4', 'm5'],
+    ]);
   });
 
   it('closes a batch window early rather than let a held message come back into the batch', async () => {

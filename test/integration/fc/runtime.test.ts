@@ -15,6 +15,13 @@ import {
 
 const ESM_FIXTURES = new URL('./fixtures/esm', import.meta.url).pathname;
 const CJS_FIXTURES = new URL('./fixtures/cjs', import.meta.url).pathname;
+const ESM_PKG_FIXTURES = new URL('./fixtures/esm-pkg', import.meta.url).pathname;
+
+/** The Tail an fc2 call with `x-fc-log-type: Tail` got back, as text. */
+const tailOf = (res: { headers: Record<string, unknown> }) =>
+  Buffer.from(String(res.headers['x-fc-log-result']), 'base64').toString('utf8');
+// FC's Node.js 18/20 console line: `2024-03-04 07:01:16.927 <requestId> [info] hello`.
+const FC_TIME = String.raw`\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}`;
 
 describe('the local function runtime', () => {
   let stack: RuntimeStack;
@@ -45,6 +52,12 @@ describe('the local function runtime', () => {
       }),
       fixtureFunction('esm', 'esm.handler', { codeDir: ESM_FIXTURES }),
       fixtureFunction('cjs', 'only.handler', { codeDir: CJS_FIXTURES }),
+      fixtureFunction('esm-pkg', 'index.handler', { codeDir: ESM_PKG_FIXTURES }),
+      fixtureFunction('many-lines', 'index.manyLines'),
+      fixtureFunction('levels', 'index.levels'),
+      fixtureFunction('levels-warn', 'index.levels', {
+        environment: { ALIYUN_FC_LOG_LEVEL: 'warn' },
+      }),
       fixtureFunction('init-slow', 'index.initEcho', {
         timeoutSeconds: 1,
         initializer: { handler: 'index.initSlow', timeoutSeconds: 5 },
@@ -175,11 +188,73 @@ describe('the local function runtime', () => {
     const tail = Buffer.from(String(res.headers['x-fc-log-result']), 'base64').toString('utf8');
     const requestId = String(res.headers['x-fc-request-id']);
     expect(tail).toContain(`FC Invoke Start RequestId: ${requestId}`);
-    expect(tail).toMatch(new RegExp(`${requestId} \\[INFO\\] hello from the logger`));
+    expect(tail).toMatch(
+      new RegExp(`^${FC_TIME} ${requestId} \\[info\\] hello from the logger$`, 'm'),
+    );
     expect(tail).toContain('plain console line');
     expect(tail).toContain(`FC Invoke End RequestId: ${requestId}`);
     const plain = await fc.invokeFunction('default', 'logs', '{}');
     expect(plain.headers['x-fc-log-result']).toBeUndefined();
+  });
+
+  it('keeps the last 4 KB of output in the Tail, however many writes it took', async () => {
+    const res = await fc.invokeFunction('default', 'many-lines', '{}', { 'x-fc-log-type': 'Tail' });
+    const tail = tailOf(res);
+    expect(tail).toContain(`FC Invoke Start RequestId: ${String(res.headers['x-fc-request-id'])}`);
+    expect(tail).toContain('\nline 0\n');
+    expect(tail).toContain('\nline 99\n');
+    expect(tail).toContain('FC Invoke End RequestId');
+  });
+
+  it("prefixes console and logger lines with FC's time, request id and level; process.stdout.write as is", async () => {
+    const res = await fc.invokeFunction('default', 'levels', '{}', { 'x-fc-log-type': 'Tail' });
+    expect(res.data).toBe('info');
+    const requestId = String(res.headers['x-fc-request-id']);
+    const lines = tailOf(res).trim().split('\n');
+    expect(lines).toContain('raw write');
+    const prefixed = (level: string, text: string) =>
+      new RegExp(`^${FC_TIME} ${requestId} \\[${level}\\] ${text}$`);
+    for (const [level, text] of [
+      ['debug', 'console.debug line'],
+      ['info', 'console.log line 1'],
+      ['info', 'console.info line'],
+      ['warn', 'console.warn line'],
+      ['error', 'console.error line'],
+      ['debug', 'logger.debug line'],
+      ['info', 'logger.info line'],
+      ['warn', 'logger.warn line'],
+      ['error', 'logger.error line'],
+    ] as const) {
+      expect(
+        lines.some((l) => prefixed(level, text).test(l)),
+        `${level} ${text}`,
+      ).toBe(true);
+    }
+    // The stack's own log keeps the level, without FC's time and request id.
+    await eventually(() =>
+      stack.logs.some((l) => l.endsWith('[queueflow:fn:levels] [warn] console.warn line'))
+        ? true
+        : undefined,
+    );
+  });
+
+  it('prints only lines at or above ALIYUN_FC_LOG_LEVEL, and process.stdout.write whatever it is', async () => {
+    const res = await fc.invokeFunction('default', 'levels-warn', '{}', {
+      'x-fc-log-type': 'Tail',
+    });
+    expect(res.data).toBe('warn');
+    const logged = tailOf(res)
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('FC Invoke'))
+      .map((l) => l.replace(new RegExp(`^${FC_TIME} \\S+ `), ''));
+    expect(logged).toEqual([
+      'raw write',
+      '[warn] console.warn line',
+      '[error] console.error line',
+      '[warn] logger.warn line',
+      '[error] logger.error line',
+    ]);
   });
 
   it('keeps the Tail of an invocation that crashes or times out: what it wrote on the way down', async () => {
@@ -230,6 +305,12 @@ describe('the local function runtime', () => {
     expect(out.ok && JSON.parse(out.body.toString('utf8'))).toEqual({ esm: true, event: 'hi' });
     const cjs = await stack.runtime.invoke('cjs', '{}');
     expect(cjs.ok && JSON.parse(cjs.body.toString('utf8'))).toEqual({ cjs: true });
+  });
+
+  it('loads index.js as an ES module when package.json says "type": "module", top-level await included', async () => {
+    const res = await fc.invokeFunction('default', 'esm-pkg', 'hi');
+    expect(res.headers['x-fc-error-type']).toBeUndefined();
+    expect(JSON.parse(String(res.data))).toEqual({ greeting: 'loaded with import()', event: 'hi' });
   });
 
   it("gives the initializer its own time, not the function's", async () => {

@@ -302,7 +302,7 @@ describe('HTTP trigger authType', () => {
     expect((await errorOf(res)).ErrorCode).toBe('InvalidArgument');
   });
 
-  it("answers a body over 32 MB with 400 EntityTooLarge, as FC's error table gives it, instead of a 500", async () => {
+  it("answers a body over 32 MB with 400 InvalidArgument, as FC's HTTP trigger limits name it, instead of a 500", async () => {
     const res = await fetch(url('/fc/open/'), {
       method: 'POST',
       headers: { 'content-type': 'application/octet-stream' },
@@ -310,7 +310,7 @@ describe('HTTP trigger authType', () => {
     });
     expect(res.status).toBe(400);
     const error = await errorOf(res);
-    expect(error.ErrorCode).toBe('EntityTooLarge');
+    expect(error.ErrorCode).toBe('InvalidArgument');
     expect(error.RequestId).toMatch(/^1-/);
   });
 });
