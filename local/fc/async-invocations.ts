@@ -3,8 +3,17 @@ import type { Store } from '../store/store';
 import { FC_MIGRATIONS } from './schema';
 import type { InvokeOptions, InvokeOutcome } from './types';
 
-// FC's async invocations retry a failed function 3 times by default.
+// FC's async invocations retry a failed function 3 times by default
+// (asyncInvokeConfig.maxAsyncRetryAttempts, 0-8, changes it).
 export const ASYNC_RETRIES = 3;
+// An event not run within a day of its 202 is dropped (maxAsyncEventAgeInSeconds).
+export const ASYNC_MAX_EVENT_AGE_SECONDS = 86400;
+
+/** A function's async invocation settings (its asyncInvokeConfig). */
+export interface AsyncSettings {
+  maxRetries: number;
+  maxEventAgeSeconds: number;
+}
 
 interface Row {
   id: number;
@@ -13,6 +22,7 @@ interface Row {
   request_id: string;
   body: Buffer;
   attempts: number;
+  accepted_at: number;
 }
 
 /**
@@ -38,6 +48,8 @@ export function createAsyncInvocations(deps: {
   logger: Logger;
   invoke: (name: string, body: Buffer, options: InvokeOptions) => Promise<InvokeOutcome>;
   now: () => number;
+  /** The deployed function's settings; FC's defaults when undefined. */
+  settingsOf?: (name: string) => Partial<AsyncSettings> | undefined;
 }): AsyncInvocations {
   const { store, logger } = deps;
   store.migrate('fc', FC_MIGRATIONS);
@@ -72,6 +84,22 @@ export function createAsyncInvocations(deps: {
     try {
       let attempts = row.attempts;
       for (;;) {
+        // Read before each attempt: a redeploy may have changed them.
+        const settings = deps.settingsOf?.(row.function_name);
+        const maxRetries = settings?.maxRetries ?? ASYNC_RETRIES;
+        const maxAgeSeconds = settings?.maxEventAgeSeconds ?? ASYNC_MAX_EVENT_AGE_SECONDS;
+        const ageMs = deps.now() - row.accepted_at;
+        if (ageMs > maxAgeSeconds * 1000) {
+          remove.run(row.id);
+          logger.warn('async invocation dropped: older than its maximum event age', {
+            function: row.function_name,
+            requestId: row.request_id,
+            ageSeconds: Math.floor(ageMs / 1000),
+            maxEventAgeSeconds: maxAgeSeconds,
+            attempts,
+          });
+          return;
+        }
         let outcome: InvokeOutcome;
         try {
           outcome = await deps.invoke(row.function_name, row.body, {
@@ -91,12 +119,12 @@ export function createAsyncInvocations(deps: {
         }
         attempts++;
         const error = outcome.error.errorMessage.slice(0, 200);
-        if (attempts > ASYNC_RETRIES) {
+        if (attempts > maxRetries) {
           remove.run(row.id);
           logger.warn('async invocation failed; dropped after its retries', {
             function: row.function_name,
             requestId: row.request_id,
-            retries: ASYNC_RETRIES,
+            retries: maxRetries,
             error,
           });
           return;
@@ -121,7 +149,8 @@ export function createAsyncInvocations(deps: {
   return {
     accept(name, body, options) {
       const qualifier = options.qualifier ?? null;
-      const info = insert.run(name, qualifier, options.requestId, body, deps.now());
+      const acceptedAt = deps.now();
+      const info = insert.run(name, qualifier, options.requestId, body, acceptedAt);
       void run({
         id: Number(info.lastInsertRowid),
         function_name: name,
@@ -129,6 +158,7 @@ export function createAsyncInvocations(deps: {
         request_id: options.requestId,
         body,
         attempts: 0,
+        accepted_at: acceptedAt,
       });
     },
     dispatch(name) {

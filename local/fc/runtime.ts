@@ -194,6 +194,7 @@ export function createFunctionRuntime(
       return outcome;
     },
     now: () => ctx.clock.now(),
+    settingsOf: (name) => deployed.get(name)?.spec.asyncInvoke,
   });
 
   const pushFailures = createPushFailures(ctx.store);
@@ -256,6 +257,7 @@ export function createFunctionRuntime(
             memorySize: fn.memorySize,
             environment: fn.environment,
             ...(fn.initializer ? { initializer: fn.initializer } : {}),
+            ...(fn.asyncInvoke ? { asyncInvoke: fn.asyncInvoke } : {}),
           };
           const old = deployed.get(fn.name);
           if (old) await undeploy(old);

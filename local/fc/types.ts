@@ -12,6 +12,8 @@ export interface FunctionSpec {
   environment: Record<string, string>;
   /** `instanceLifecycleConfig.initializer`: `index.initialize`, run once per instance first. */
   initializer?: { handler: string; timeoutSeconds: number };
+  /** `asyncInvokeConfig`: retries of a failed async invocation (0-8) and the event's maximum age; FC's defaults when absent. */
+  asyncInvoke?: { maxRetries: number; maxEventAgeSeconds: number };
 }
 
 /** FC's function error body (FC 3.0 Node.js runtime). */

@@ -66,6 +66,13 @@ export function parseExpression(source: string): Expr {
   const expr = p.expression();
   p.skipSpace();
   if (!p.done()) p.fail('unexpected text');
+  // s 3.1.10 (art-template) generates `$escape('lit', '${'lit'}')` for it, which does
+  // not compile; as an argument (env('X', 'd')) or in double quotes it works.
+  if (expr.kind === 'literal' && source.startsWith("'")) {
+    throw new ExpressionSyntaxError(
+      `\${${source}}: s cannot compile a single-quoted literal on its own (s preview: "CompileError: missing ) after argument list"); write the text without \${...}`,
+    );
+  }
   return expr;
 }
 

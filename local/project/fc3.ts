@@ -1,8 +1,8 @@
 import { resolve as resolvePath } from 'node:path';
-import type { ProjectFunction, ProjectTrigger } from './model';
+import type { AsyncInvokeSettings, ProjectFunction, ProjectTrigger } from './model';
 import { createPropsReader, type PropsReader } from './props-reader';
 import { defaultPushRetryPolicy, PUSH_RETRY_KEYS, readPushRetryPolicy } from './run-options';
-import type { NodePath, YamlSource } from './yaml-source';
+import { isRecord, type NodePath, type YamlSource } from './yaml-source';
 
 /** The Node.js versions fc3's schema deploys (its runtime enum). */
 const FC3_NODE_RUNTIMES = new Set([
@@ -75,10 +75,29 @@ export function readFc3Function(options: {
     handler: p.string('handler'),
     // fc3 fills in timeout 3 and memorySize 512 when they are omitted.
     timeoutSeconds: p.int('timeout', { default: 3, min: 1, max: 86400 }),
-    memorySize: p.int('memorySize', { default: 512, min: 64 }),
+    memorySize: p.int('memorySize', { default: 512, min: 1 }),
     environment: p.stringMap('environmentVariables'),
     triggers: [],
   };
+  const memory = fn.memorySize;
+  if (memory < 128 || memory > 32768 || memory % 64 !== 0) {
+    // fc3's schema: memorySize {multipleOf 64, minimum 128, maximum 32768}.
+    warnings.push(
+      `${functionName}: memorySize ${memory} is not one fc3 deploys (a multiple of 64 from 128 to 32768): \`s deploy\` would refuse it; it runs here (memory is not enforced locally)`,
+    );
+  }
+  const rawEnv = p.value.environmentVariables;
+  if (isRecord(rawEnv)) {
+    // fc3's schema takes strings only (IKV); the local run gets the values as text.
+    const loose = Object.keys(rawEnv).filter((k) => typeof rawEnv[k] !== 'string');
+    if (loose.length > 0) {
+      warnings.push(
+        `${functionName}: environmentVariables ${loose.join(', ')} ${loose.length === 1 ? 'is not a string' : 'are not strings'}: fc3 takes strings only, so \`s deploy\` would refuse ${loose.length === 1 ? 'it' : 'them'}; quote the value (LIMIT: "3"). ${loose.length === 1 ? 'It runs' : 'They run'} here as text`,
+      );
+    }
+  }
+  const asyncInvoke = readAsyncInvokeConfig(p, warnings, functionName);
+  if (asyncInvoke) fn.asyncInvoke = asyncInvoke;
   if (!/^[^.]+(\.[^.]+)+$/.test(fn.handler)) {
     throw p.error(`must look like index.handler (file.export), got "${fn.handler}"`, 'handler');
   }
@@ -108,6 +127,54 @@ export function readFc3Function(options: {
     fn.triggers.push(trigger);
   });
   return fn;
+}
+
+/**
+ * FC's defaults for what asyncInvokeConfig leaves out (PutAsyncInvokeConfig: 3
+ * retries, events kept 86400 s; local/fc/async-invocations.ts applies the same
+ * to a function without asyncInvokeConfig).
+ */
+const DEFAULT_ASYNC_INVOKE: Readonly<AsyncInvokeSettings> = {
+  maxRetries: 3,
+  maxEventAgeSeconds: 86400,
+};
+
+/**
+ * `asyncInvokeConfig`, with fc3's schema ranges (maxAsyncRetryAttempts 0-8,
+ * maxAsyncEventAgeInSeconds 1-2592000); undefined when s.yaml has none.
+ */
+function readAsyncInvokeConfig(
+  p: PropsReader,
+  warnings: string[],
+  fnName: string,
+): AsyncInvokeSettings | undefined {
+  if (!p.has('asyncInvokeConfig')) return undefined;
+  const cfg = p.object('asyncInvokeConfig');
+  const settings: AsyncInvokeSettings = {
+    maxRetries: cfg.int('maxAsyncRetryAttempts', {
+      default: DEFAULT_ASYNC_INVOKE.maxRetries,
+      min: 0,
+      max: 8,
+    }),
+    maxEventAgeSeconds: cfg.int('maxAsyncEventAgeInSeconds', {
+      default: DEFAULT_ASYNC_INVOKE.maxEventAgeSeconds,
+      min: 1,
+      max: 2592000,
+    }),
+  };
+  const destinations = cfg.object('destinationConfig', false);
+  const targets = ['onSuccess', 'onFailure'].filter((k) => destinations.has(k));
+  if (targets.length > 0) {
+    warnings.push(
+      `${fnName}: asyncInvokeConfig.destinationConfig ${targets.join(', ')} is not applied locally: async results go nowhere`,
+    );
+  }
+  if (cfg.bool('asyncTask', false)) {
+    warnings.push(
+      `${fnName}: asyncInvokeConfig.asyncTask is not applied locally: async invocations run without task states (no GetAsyncTask, no StopAsyncTask)`,
+    );
+  }
+  return settings;
 }
 
 /** `{}` (or `"{}"`): EventBridge's pattern that matches every event. */

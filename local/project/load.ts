@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { LOCAL_REGION } from '../credentials';
 import { readFc3Function } from './fc3';
+import { FLOW_REGIONS, flowQueueRegionWarnings } from './flow-regions';
 import type { Project, ProjectFlow, ProjectFunction, ProjectQueue } from './model';
 import { createPropsReader } from './props-reader';
 import { readRosQueues } from './ros';
@@ -75,10 +76,26 @@ export function loadProject(sYamlPath: string, options: LoadProjectOptions = {})
     if (byName.has(q.name)) throw source.error(['resources'], `queue ${q.name} is declared twice`);
     byName.set(q.name, q);
   }
+  for (const q of queues) {
+    const dlq = q.attributes.DeadLetterQueue;
+    if (dlq && !byName.has(dlq)) {
+      warnings.push(
+        `queue ${q.name}: DlqPolicy DeadLetterTargetQueue ${dlq} is a queue no ros resource declares: the cloud needs it to exist already; locally it is created with default attributes`,
+      );
+    }
+  }
+  const propsOf = (resource: string) =>
+    spec.resources.find((r) => r.name === resource)?.props as { region?: unknown } | undefined;
+  for (const flow of flows) {
+    const region = propsOf(flow.resource)?.region;
+    if (typeof region === 'string') {
+      warnings.push(
+        ...flowQueueRegionWarnings({ flow, flowRegion: region, queues: byName, baseDir }),
+      );
+    }
+  }
   for (const f of functions) {
-    const fnRegion = (
-      spec.resources.find((r) => r.name === f.resource)?.props as { region?: string }
-    )?.region;
+    const fnRegion = propsOf(f.resource)?.region;
     f.triggers.forEach((t, i) => {
       if (t.kind !== 'mns-queue') return;
       const queue = byName.get(t.queueName);
@@ -99,9 +116,40 @@ export function loadProject(sYamlPath: string, options: LoadProjectOptions = {})
     });
   }
 
-  const project: Project = { file: spec.file, name: spec.name, flows, queues, functions };
+  const project: Project = {
+    file: spec.file,
+    name: spec.name,
+    flows,
+    queues: deadLetterTargetsFirst(queues, byName),
+    functions,
+  };
   if (warnings.length > 0) project.warnings = warnings;
   return project;
+}
+
+/**
+ * The queues in declaration order, except that a DlqPolicy target comes before
+ * the queues that name it: the stack creates queues in this order, and a
+ * target created first keeps its own attributes (a DLQ that does not exist yet
+ * is made with default ones). A cycle keeps its declaration order.
+ */
+function deadLetterTargetsFirst(
+  queues: readonly ProjectQueue[],
+  byName: ReadonlyMap<string, ProjectQueue>,
+): ProjectQueue[] {
+  const ordered: ProjectQueue[] = [];
+  const seen = new Set<string>();
+  const visit = (q: ProjectQueue) => {
+    if (seen.has(q.name)) return;
+    seen.add(q.name);
+    const target = q.attributes.DeadLetterQueue
+      ? byName.get(q.attributes.DeadLetterQueue)
+      : undefined;
+    if (target) visit(target);
+    ordered.push(q);
+  };
+  for (const q of queues) visit(q);
+  return ordered;
 }
 
 function checkUnique<T>(
@@ -127,7 +175,12 @@ function readFlow(
   warnings: string[],
 ): ProjectFlow {
   const p = createPropsReader(source, ['resources', resource, 'props'], props);
-  p.string('region');
+  const region = p.string('region');
+  if (!FLOW_REGIONS.includes(region)) {
+    warnings.push(
+      `${resource}: region ${region} is not one the flow component deploys to (${FLOW_REGIONS.join(', ')}): \`s deploy\` would stop there; the flow runs here`,
+    );
+  }
   if (typeof p.value.definition !== 'string') {
     throw p.error(
       `must be the path of an FDL file (write it as \${path('./flows/x.flow.yaml')})`,

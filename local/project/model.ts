@@ -17,22 +17,29 @@ export interface ProjectFlow {
   executionMode?: 'Standard' | 'Express';
 }
 
+/** The numeric queue attributes of `ALIYUN::MNS::Queue`, as the MNS API names them. */
+export type QueueNumericAttribute =
+  | 'DelaySeconds'
+  | 'MaximumMessageSize'
+  | 'MessageRetentionPeriod'
+  | 'VisibilityTimeout'
+  | 'PollingWaitSeconds';
+
 /** An MNS queue (from infra/ros.yaml `ALIYUN::MNS::Queue`). */
 export interface ProjectQueue {
   name: string;
   /** The ROS stack's region: where `s deploy` creates the queue. */
   region?: string;
   /** Queue attributes as the MNS API names them (VisibilityTimeout, ...). */
-  attributes: Partial<
-    Record<
-      | 'DelaySeconds'
-      | 'MaximumMessageSize'
-      | 'MessageRetentionPeriod'
-      | 'VisibilityTimeout'
-      | 'PollingWaitSeconds',
-      number
-    >
-  >;
+  attributes: Partial<Record<QueueNumericAttribute, number>> & {
+    /**
+     * The local dead-letter extension, from ROS `DlqPolicy` with `Enabled: true`
+     * (`DeadLetterTargetQueue`); null for `Enabled: false` (removes one set before).
+     */
+    DeadLetterQueue?: string | null;
+    /** `DlqPolicy.MaxReceiveCount`: receives before a message moves to DeadLetterQueue. */
+    MaxReceiveCount?: number;
+  };
 }
 
 /** EventBridge's `runOptions.retryStrategy` push retry strategies. */
@@ -79,6 +86,14 @@ export type ProjectTrigger =
       authType: 'anonymous' | 'function';
     };
 
+/** `asyncInvokeConfig` as the local async invocations follow it. */
+export interface AsyncInvokeSettings {
+  /** `maxAsyncRetryAttempts`: runs after a failed first one (0-8). */
+  maxRetries: number;
+  /** `maxAsyncEventAgeInSeconds`: an event not run this long after it was accepted is dropped. */
+  maxEventAgeSeconds: number;
+}
+
 /** An FC 3.0 function resource (`component: fc3`). */
 export interface ProjectFunction {
   resource: string;
@@ -94,6 +109,8 @@ export interface ProjectFunction {
   role?: string;
   /** `instanceLifecycleConfig.initializer`: runs once per instance, before its first invocation. */
   initializer?: { handler: string; timeoutSeconds: number };
+  /** `asyncInvokeConfig`, when s.yaml sets it (FC's defaults apply otherwise). */
+  asyncInvoke?: AsyncInvokeSettings;
   triggers: ProjectTrigger[];
 }
 

@@ -103,6 +103,49 @@ export function createResolver(envr: ResolveEnvironment): Resolver {
   const currentResource = (at: NodePath): string | undefined =>
     at[0] === 'resources' && typeof at[1] === 'string' ? at[1] : undefined;
 
+  const resourceNames = (): string[] => {
+    const data = source.data;
+    return isRecord(data) && isRecord(data.resources) ? Object.keys(data.resources) : [];
+  };
+
+  /** The value at `target` as written in s.yaml, nothing evaluated. */
+  const rawAt = (target: NodePath): unknown => {
+    let node: unknown = source.data;
+    for (const seg of target) {
+      if (Array.isArray(node)) node = typeof seg === 'number' ? node[seg] : undefined;
+      else if (isRecord(node)) node = node[String(seg)];
+      else return undefined;
+    }
+    return node;
+  };
+
+  /**
+   * s 3.1.10 resolves the props of one resource at a time, in YAML order. A
+   * reference to a value it has not resolved yet (the current resource's props,
+   * or a later resource's) gets that value's text as written, which s evaluates
+   * once more, with `this` no longer defined: a `${this...}` in it fails there
+   * ("${this.props.x} not found"). Vars resolve first, so `${vars.x}` in it works.
+   */
+  const refuseUnresolvedThis = (target: NodePath, at: NodePath, exprSource: string): void => {
+    const raw = rawAt(target);
+    if (typeof raw !== 'string' || !raw.includes('${')) return;
+    let parts: ReturnType<typeof parseTemplate>;
+    try {
+      parts = parseTemplate(raw);
+    } catch {
+      return; // the syntax error is reported where the value itself is resolved
+    }
+    for (const part of parts) {
+      if (!('expr' in part) || part.expr.kind !== 'ref' || part.expr.segments[0] !== 'this') {
+        continue;
+      }
+      throw fail(
+        at,
+        `\${${exprSource}}: s puts the unresolved text of ${formatPath(target)} (${JSON.stringify(raw)}) in its place and evaluates it once more without "this", so \`s\` stops with "\${${part.source}} not found"; write the value out, or share it through vars`,
+      );
+    }
+  };
+
   const evalRef = (segments: (string | number)[], exprSource: string, at: NodePath): unknown => {
     const [head, second, third, ...rest] = segments;
     if (head === 'vars') return lookup(segments, at, exprSource);
@@ -112,19 +155,39 @@ export function createResolver(envr: ResolveEnvironment): Resolver {
       if (second === 'name') return res;
       if (second === 'access') return lookup(['access'], at, exprSource);
       if (second === 'props') {
-        return lookup(['resources', res, 'props', ...segments.slice(2)], at, exprSource);
+        const target = ['resources', res, 'props', ...segments.slice(2)];
+        refuseUnresolvedThis(target, at, exprSource);
+        return lookup(target, at, exprSource);
       }
       throw fail(at, `\${${exprSource}}: supported are this.props.*, this.name and this.access`);
     }
     if (head === 'resources' || head === 'components') {
-      if (third === 'props') {
-        return lookup(['resources', String(second), 'props', ...rest], at, exprSource);
+      const name = String(second);
+      if (head === 'components' && third === 'props') {
+        // s reads components.<name>.props from a top-level `components:` block (s 1.x/2.x), not from resources.
+        throw fail(
+          at,
+          `\${${exprSource}}: s does not resolve components.<name>.props (s preview: "\${${exprSource}} not found"); use \${${['resources', ...segments.slice(1)].join('.')}}`,
+        );
       }
       if (third === 'output' || third === 'info') {
         throw fail(
           at,
-          `\${${exprSource}} is a deploy result of ${String(second)}: it exists only in the cloud after \`s deploy\`, so the local stack cannot resolve it. Compute the value from vars and config('AccountID') instead`,
+          `\${${exprSource}} is a deploy result of ${name}: it exists only in the cloud after \`s deploy\`, so the local stack cannot resolve it. Compute the value from vars and config('AccountID') instead`,
         );
+      }
+      const res = currentResource(at);
+      if (!res) {
+        throw fail(
+          at,
+          `\${${exprSource}}: s resolves vars before the resources, so vars cannot refer to a resource (s preview: "\${${exprSource}} not found"); write the value in vars, or refer to the resource from the resource that needs it`,
+        );
+      }
+      if (third === 'props') {
+        const target = ['resources', name, 'props', ...rest];
+        const names = resourceNames();
+        if (names.indexOf(name) >= names.indexOf(res)) refuseUnresolvedThis(target, at, exprSource);
+        return lookup(target, at, exprSource);
       }
       throw fail(at, `\${${exprSource}}: expected resources.<name>.props.<key>`);
     }

@@ -1,12 +1,10 @@
 import { MNS_NAME_PATTERN } from '../../shared/fdl';
-import type { ProjectQueue } from './model';
-import { createPropsReader } from './props-reader';
+import type { ProjectQueue, QueueNumericAttribute } from './model';
+import { createPropsReader, type PropsReader } from './props-reader';
 import { isRecord, type NodePath, type YamlSource } from './yaml-source';
 
-type QueueAttribute = keyof ProjectQueue['attributes'];
-
 /** ROS property -> MNS attribute, with the ranges ROS documents for ALIYUN::MNS::Queue. */
-const ATTRIBUTES: Record<QueueAttribute, { min: number; max: number }> = {
+const ATTRIBUTES: Record<QueueNumericAttribute, { min: number; max: number }> = {
   DelaySeconds: { min: 0, max: 604800 },
   MaximumMessageSize: { min: 1024, max: 65536 },
   MessageRetentionPeriod: { min: 60, max: 604800 },
@@ -96,12 +94,45 @@ export function readRosQueues(
     }
     const attributes: ProjectQueue['attributes'] = {};
     for (const [attr, range] of Object.entries(ATTRIBUTES) as [
-      QueueAttribute,
+      QueueNumericAttribute,
       typeof ATTRIBUTES.DelaySeconds,
     ][]) {
       if (queue.has(attr)) attributes[attr] = queue.int(attr, range);
     }
+    Object.assign(attributes, readDlqPolicy(queue, name));
     queues.push({ name, attributes, region: ctx.region });
   }
   return queues;
+}
+
+/**
+ * `DlqPolicy {Enabled, DeadLetterTargetQueue, MaxReceiveCount}` as the local
+ * dead-letter extension (docs/mns.md): the two go together, and a queue cannot
+ * be its own dead-letter queue.
+ */
+function readDlqPolicy(
+  queue: PropsReader,
+  name: string,
+): Pick<ProjectQueue['attributes'], 'DeadLetterQueue' | 'MaxReceiveCount'> {
+  if (!queue.has('DlqPolicy')) return {};
+  const policy = queue.object('DlqPolicy');
+  if (!policy.bool('Enabled', false)) return { DeadLetterQueue: null };
+  const target = policy.string('DeadLetterTargetQueue');
+  if (!MNS_NAME_PATTERN.test(target)) {
+    throw policy.error(
+      `"${target}" is not a valid queue name (letters, digits, -)`,
+      'DeadLetterTargetQueue',
+    );
+  }
+  if (target === name) {
+    throw policy.error(
+      `a queue cannot be its own dead-letter queue (${name}); name another queue`,
+      'DeadLetterTargetQueue',
+    );
+  }
+  // The local extension's range (docs/mns.md).
+  return {
+    DeadLetterQueue: target,
+    MaxReceiveCount: policy.int('MaxReceiveCount', { min: 1, max: 1000 }),
+  };
 }

@@ -57,6 +57,16 @@ describe('parseExpression', () => {
     expect(parseExpression("env('N', 3)")).toMatchObject({ args: [{}, { value: 3 }] });
   });
 
+  it('refuses a single-quoted literal on its own, which s cannot compile, and keeps the forms s reads', () => {
+    expect(() => parseExpression("'lit'")).toThrow(
+      /^\$\{'lit'\}: s cannot compile a single-quoted literal on its own .*CompileError: missing \) after argument list/,
+    );
+    expect(() => parseTemplate("x-${'lit'}")).toThrow(ExpressionSyntaxError);
+    expect(parseExpression('"lit"')).toEqual({ kind: 'literal', value: 'lit' });
+    expect(parseExpression('3')).toEqual({ kind: 'literal', value: 3 });
+    expect(parseExpression("env('X', 'd')")).toMatchObject({ kind: 'call', name: 'env' });
+  });
+
   it('says where unexpected text starts', () => {
     expect(() => parseExpression('vars.x y')).toThrow(
       'unexpected text at character 8 of ${vars.x y}',

@@ -95,6 +95,9 @@ function baseSpec(): Record<string, any> {
   };
 }
 
+const LIMIT_WARNING =
+  'fx-worker: environmentVariables LIMIT is not a string: fc3 takes strings only, so `s deploy` would refuse it; quote the value (LIMIT: "3"). It runs here as text';
+
 /** Writes s.yaml (an object or raw text), the ROS template and a flow file; returns the s.yaml path. */
 function writeProject(spec: unknown, options: { ros?: unknown; flow?: boolean } = {}): string {
   return folders.write(spec, { ros: options.ros ?? ROS, flow: options.flow ?? true });
@@ -242,7 +245,8 @@ describe('loadProject variable resolution', () => {
       },
       { kind: 'http', triggerName: 'web', methods: ['GET', 'POST'], authType: 'anonymous' },
     ]);
-    expect(project.warnings).toBeUndefined();
+    // LIMIT: 3 runs as "3", but fc3 takes strings only.
+    expect(project.warnings).toEqual([LIMIT_WARNING]);
   });
 
   it('takes env values from the options over the default', () => {
@@ -274,6 +278,7 @@ describe('loadProject variable resolution', () => {
     spec.resources.domain = { component: 'fc3-domain', props: {} };
     const project = loadProject(writeProject(spec), { env: {} });
     expect(project.warnings).toEqual([
+      LIMIT_WARNING,
       'fx-worker: timer trigger tick does not run locally',
       'domain: component fc3-domain is not run locally',
       'fx-worker: trigger q reads queue elsewhere, which no ros resource declares',

@@ -1,7 +1,9 @@
+// biome-ignore-all lint/suspicious/noTemplateCurlyInString: the strings are s.yaml's own ${...} syntax
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ProjectError } from '../../../local/project/errors';
 import { resolveSpec } from '../../../local/project/spec';
 import { ACCOUNT, addFakeAccess, root, run, sBin } from './s-cli';
 
@@ -50,9 +52,139 @@ resources:
         EMPTY: \${env('QF_EMPTY', 'default for empty')}
 `;
 
+// Expressions s 3.1.10 refuses (the message it prints), next to close relatives it
+// resolves (null): resolveSpec must refuse the first kind and agree on the second.
+const EDGE_CASES: Record<string, { yaml: string; s: string | null }> = {
+  componentsProps: {
+    s: 'RuntimeError: ${components.infra.props.region} not found',
+    yaml: `
+resources:
+  infra:
+    component: ros
+    props:
+      region: cn-hangzhou
+  other:
+    component: fc3
+    props:
+      region: \${components.infra.props.region}`,
+  },
+  singleQuotedLiteral: {
+    s: 'CompileError: missing ) after argument list',
+    yaml: `
+resources:
+  fn:
+    component: fc3
+    props:
+      description: x-\${'lit'}`,
+  },
+  doubleQuotedLiteral: {
+    s: null,
+    yaml: `
+resources:
+  fn:
+    component: fc3
+    props:
+      description: \${"lit"}-\${env('QF_UNSET', 'd')}`,
+  },
+  thisPropsThroughThis: {
+    s: 'RuntimeError: ${this.props.region} not found',
+    yaml: `
+resources:
+  fn:
+    component: fc3
+    props:
+      region: cn-hangzhou
+      description: d-\${this.props.region}
+      functionName: \${this.props.description}`,
+  },
+  laterResourceThroughThis: {
+    s: 'RuntimeError: ${this.props.c} not found',
+    yaml: `
+resources:
+  first:
+    component: fc3
+    props:
+      a: \${resources.later.props.b}
+  later:
+    component: fc3
+    props:
+      c: z
+      b: \${this.props.c}`,
+  },
+  earlierResourceThroughThis: {
+    s: null,
+    yaml: `
+vars:
+  v: vx
+resources:
+  earlier:
+    component: fc3
+    props:
+      c: z
+      b: \${this.props.c}
+      m:
+        d: \${this.props.c}
+      mm: \${this.props.m}
+  second:
+    component: fc3
+    props:
+      a: \${resources.earlier.props.b}
+      n: \${this.props.o}
+      o: \${resources.third.props.p}
+  third:
+    component: fc3
+    props:
+      p: \${vars.v}`,
+  },
+  varsThroughResource: {
+    s: 'RuntimeError: ${resources.fn.props.c} not found',
+    yaml: `
+vars:
+  fromResource: \${resources.fn.props.c}
+resources:
+  fn:
+    component: fc3
+    props:
+      c: z
+      a: \${vars.fromResource}`,
+  },
+};
+
+/** What `s preview` prints for each edge case: its error line, or the props. */
+const edgePreviews: Record<string, string | Record<string, unknown>> = {};
+
+async function previewEdgeCase(name: string, yaml: string): Promise<void> {
+  const dir = join(home, 'edge', name);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 's.yaml'), edgeYaml(yaml));
+  try {
+    const { stdout } = await run(sBin, ['preview', '-o', 'json', '-t', 's.yaml'], {
+      cwd: dir,
+      env,
+      timeout: 60_000,
+    });
+    const json = JSON.parse(stdout.slice(stdout.indexOf('{'))) as Preview;
+    edgePreviews[name] = Object.fromEntries(
+      Object.entries(json.resources).map(([k, r]) => [k, r.props]),
+    );
+  } catch (e) {
+    const out = `${(e as { stdout?: string }).stdout ?? ''}\n${(e as { stderr?: string }).stderr ?? ''}`;
+    edgePreviews[name] = /(RuntimeError|CompileError): .*/.exec(out)?.[0] ?? out;
+  }
+}
+
+const edgeYaml = (body: string) => `edition: 3.0.0\nname: edge\naccess: default${body}\n`;
+
 beforeAll(async () => {
   const opts = { cwd: root, env, timeout: 60_000 };
   await addFakeAccess(opts);
+  // Two at a time: each s run takes a core for about a second.
+  const names = Object.keys(EDGE_CASES);
+  for (let i = 0; i < names.length; i += 2) {
+    await Promise.all(
+      names.slice(i, i + 2).map((n) => previewEdgeCase(n, EDGE_CASES[n]?.yaml ?? '')),
+    );
+  }
   const { stdout } = await run(sBin, ['preview', '-o', 'json', '-t', 's.yaml'], opts);
   // s prints a WARN line (running as root) on stdout before the JSON.
   preview = JSON.parse(stdout.slice(stdout.indexOf('{')));
@@ -100,5 +232,58 @@ describe('s preview and resolveSpec', () => {
       memorySize: 1024,
       environmentVariables: { EMPTY: 'default for empty' },
     });
+  });
+});
+
+describe('s preview and resolveSpec on expressions s refuses', () => {
+  const edgeFile = (name: string) => join(home, 'edge', name, 's.yaml');
+
+  /** Both refuse `name`: s with `refusal`, resolveSpec naming the expression and where it is. */
+  const expectBothRefuse = (name: string) => {
+    const refusal = EDGE_CASES[name]?.s;
+    expect(edgePreviews[name]).toBe(refusal);
+    let error: unknown;
+    try {
+      resolveSpec(edgeFile(name), { accountId: ACCOUNT, env: {} });
+    } catch (e) {
+      error = e;
+    }
+    expect(error, name).toBeInstanceOf(ProjectError);
+    const err = error as ProjectError;
+    expect(err.code).toBe('ProjectExpressionError');
+    expect(err.message).toMatch(/^s\.yaml: (resources|vars)\.[\w.-]+: \$\{.+\}: .+ \(line \d+\)$/);
+    // The expression s names (or the literal it cannot compile) is in our message.
+    const named = /\$\{[^}]+\}/.exec(refusal ?? '')?.[0] ?? "${'lit'}";
+    expect(err.detail).toContain(named);
+    return err;
+  };
+
+  /** Both resolve `name`, to the same props. */
+  const expectBothResolve = (name: string) => {
+    const ours = resolveSpec(edgeFile(name), { accountId: ACCOUNT, env: {} });
+    expect(Object.fromEntries(ours.resources.map((r) => [r.name, r.props]))).toEqual(
+      edgePreviews[name],
+    );
+  };
+
+  it('refuse components.<name>.props, ours pointing at resources.<name>.props', () => {
+    expect(expectBothRefuse('componentsProps').detail).toContain(
+      'use ${resources.infra.props.region}',
+    );
+  });
+
+  it('refuse a single-quoted literal on its own, and resolve a double-quoted one', () => {
+    expectBothRefuse('singleQuotedLiteral');
+    expectBothResolve('doubleQuotedLiteral');
+  });
+
+  it('refuse a reference to props s has not resolved yet that use this, and resolve the others', () => {
+    expectBothRefuse('thisPropsThroughThis');
+    expectBothRefuse('laterResourceThroughThis');
+    expectBothResolve('earlierResourceThroughThis');
+  });
+
+  it('refuse a resource referred to from vars', () => {
+    expectBothRefuse('varsThroughResource');
   });
 });
