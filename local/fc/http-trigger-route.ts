@@ -134,14 +134,21 @@ export function createHttpTriggerRoute(options: {
         requestId,
         nowMs: options.clock.now(),
       });
+      const qualified = trigger.qualifier ? { qualifier: trigger.qualifier } : {};
       if (async) {
         // FC's async HTTP call: stored before the 202 (a stop or a crash does not
         // lose it), then run in the background with the async retries.
-        runtime.invokeAsync(fnName, Buffer.from(JSON.stringify(event), 'utf8'), { requestId });
+        runtime.invokeAsync(fnName, Buffer.from(JSON.stringify(event), 'utf8'), {
+          requestId,
+          ...qualified,
+        });
         res.writeHead(202, { 'x-fc-request-id': requestId, 'content-length': '0' }).end();
         return;
       }
-      const outcome = await runtime.invoke(fnName, JSON.stringify(event), { requestId });
+      const outcome = await runtime.invoke(fnName, JSON.stringify(event), {
+        requestId,
+        ...qualified,
+      });
       writeHttpTriggerResponse(res, outcome);
     },
   };

@@ -162,7 +162,10 @@ export function startMnsTrigger(options: {
     if (stopped) return;
     const failed = messages.map((m) => failures.of(trigger.queueName, m.messageId));
     const retryCount = Math.max(0, ...failed);
-    const outcome = await options.invoke(Buffer.from(JSON.stringify(event)), { retryCount });
+    const outcome = await options.invoke(Buffer.from(JSON.stringify(event)), {
+      retryCount,
+      ...(trigger.qualifier ? { qualifier: trigger.qualifier } : {}),
+    });
     if (outcome.ok) {
       const retried = messages.filter((_, i) => (failed[i] ?? 0) > 0).map((m) => m.messageId);
       if (retried.length > 0) failures.clear(trigger.queueName, retried);

@@ -114,8 +114,12 @@ export function readFc3Function(options: {
   const names = new Set<string>();
   p.array('triggers', false).forEach((raw, i) => {
     const t = createPropsReader(source, [...path, 'triggers', i], raw);
-    const trigger = readTrigger(t, warnings, fn.name, region);
-    if (!trigger) return;
+    const read = readTrigger(t, warnings, fn.name, region);
+    if (!read) return;
+    // Locally one version runs whatever the qualifier (docs/local.md, Qualifiers);
+    // the handler still sees which one its trigger names.
+    const qualifier = t.optionalString('qualifier');
+    const trigger = qualifier ? { ...read, qualifier } : read;
     if (names.has(trigger.triggerName)) {
       throw t.error(`duplicate triggerName "${trigger.triggerName}"`, 'triggerName');
     }

@@ -78,12 +78,16 @@ export type ProjectTrigger =
       rawData?: boolean;
       /** What EventBridge does when an invocation fails; absent = the defaults (BACKOFF_RETRY, ALL). */
       retry?: PushRetryPolicy;
+      /** The version or alias the trigger invokes (`qualifier`); absent = LATEST. */
+      qualifier?: string;
     }
   | {
       kind: 'http';
       triggerName: string;
       methods: string[];
       authType: 'anonymous' | 'function';
+      /** The version or alias the trigger invokes (`qualifier`); absent = LATEST. */
+      qualifier?: string;
     };
 
 /** `asyncInvokeConfig` as the local async invocations follow it. */

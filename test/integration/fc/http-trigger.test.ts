@@ -62,6 +62,9 @@ describe('HTTP triggers at <endpoint>/fc/<function>/<path>', () => {
       fixtureFunction('no-trigger', 'index.text'),
       fixtureFunction('respond', 'index.httpRespond', { triggers: [httpTrigger([])] }),
       fixtureFunction('noting', 'index.httpNoting', { triggers: [httpTrigger([])] }),
+      fixtureFunction('aliased', 'index.qualifier', {
+        triggers: [{ ...httpTrigger([]), qualifier: 'prod' }],
+      }),
     ]);
   });
   afterAll(() => stack?.stop());
@@ -247,6 +250,13 @@ describe('HTTP triggers at <endpoint>/fc/<function>/<path>', () => {
     // The connection is still good for the next call.
     const next = await fetch(`${stack.endpoint}/fc/respond/?mode=nulls`);
     expect(await next.text()).toBe('fine');
+  });
+
+  it("invokes the trigger's qualifier: the handler's context names it", async () => {
+    const res = await fetch(`${stack.endpoint}/fc/aliased/`);
+    expect(await res.text()).toBe('prod');
+    const plain = await fetch(`${stack.endpoint}/fc/respond/`);
+    expect(plain.status).toBe(200);
   });
 
   it('answers a plain result with 200 and the bytes', async () => {

@@ -52,6 +52,20 @@ describe('the EventBridge MNS queue trigger', () => {
     expect(queues.stats('jobs')).toMatchObject({ active: 0, inflight: 0 });
   });
 
+  it("invokes the trigger's qualifier: the handler's context names it", async () => {
+    stack = await startRuntimeStack({ withQueues: true });
+    const queues = stack.queues!;
+    queues.createQueue('jobs', {});
+    await stack.runtime.deploy([
+      fixtureFunction('aliased', 'index.qualifier', {
+        triggers: [queueTrigger({ qualifier: 'prod' })],
+      }),
+    ]);
+    queues.sendMessage('jobs', { body: 'x' });
+    const line = await eventually(() => stack!.logs.find((l) => l.includes('QUALIFIER')));
+    expect(line).toMatch(/QUALIFIER prod$/);
+  });
+
   it('sends an array per batch in event-streaming mode and base64-decodes when asked', async () => {
     stack = await startRuntimeStack({ withQueues: true });
     const queues = stack.queues!;

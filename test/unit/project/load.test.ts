@@ -163,6 +163,7 @@ describe('loadProject on the project s.yaml', () => {
               kind: 'mns-queue',
               triggerName: 'tasks-queue',
               queueName: 'queueflow-tasks',
+              qualifier: 'LATEST',
               isBase64Decode: false,
               batchSize: 10,
               batchWindowSeconds: 0,
@@ -188,7 +189,13 @@ describe('loadProject on the project s.yaml', () => {
           environment: { FLOW_NAME: 'queueflow-demo' },
           role: `acs:ram::${LOCAL_ACCOUNT_ID}:role/queueflow-start-flow-role`,
           triggers: [
-            { kind: 'http', triggerName: 'http', methods: ['POST'], authType: 'function' },
+            {
+              kind: 'http',
+              triggerName: 'http',
+              methods: ['POST'],
+              authType: 'function',
+              qualifier: 'LATEST',
+            },
           ],
         },
       ],
@@ -264,6 +271,14 @@ describe('loadProject variable resolution', () => {
     const fn = loadProject(writeProject(spec), { env: {} }).functions[0];
     expect(fn?.timeoutSeconds).toBe(77);
     expect(fn?.triggers[0]).toMatchObject({ mode: 'event', batchSize: 1, batchWindowSeconds: 0 });
+  });
+
+  it("keeps each trigger's qualifier for the handler's context", () => {
+    const spec = baseSpec();
+    spec.resources.worker.props.triggers[0].qualifier = 'prod';
+    spec.resources.worker.props.triggers[1].qualifier = 'LATEST';
+    const fn = loadProject(writeProject(spec), { env: {} }).functions[0];
+    expect(fn?.triggers.map((t) => t.qualifier)).toEqual(['prod', 'LATEST']);
   });
 
   it('warns about what the local stack does not run', () => {
