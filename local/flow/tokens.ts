@@ -29,6 +29,15 @@ export interface TokenCodec {
 }
 
 const b64url = (text: string) => Buffer.from(text, 'utf8').toString('base64url');
+
+/**
+ * Tokens this codec minted lately, with their parts. A task's token is minted
+ * twice (for its TaskScheduled, and again when its step's input is rebuilt on
+ * the report) and parsed once (the report); a token found here is one this
+ * process signed, so its HMAC is neither computed again nor checked again. A
+ * token not found (older, or from before a restart) takes the full path.
+ */
+const RECENT_TOKENS = 4096;
 const NUMBER = /^[0-9]{1,15}$/;
 
 /** A codec whose HMAC secret is generated once per data folder and kept in the DB. */
@@ -54,13 +63,35 @@ export function createTokenCodec(store: Store): TokenCodec {
       given.toString('base64') === sig
     );
   };
+  const byToken = new Map<string, Required<TaskTokenParts>>();
+  const byAttempt = new Map<string, string>();
+  const remember = (token: string, key: string, parts: Required<TaskTokenParts>) => {
+    if (byToken.size >= RECENT_TOKENS) {
+      const oldest = byToken.keys().next().value as string;
+      const old = byToken.get(oldest);
+      byToken.delete(oldest);
+      if (old) byAttempt.delete(attemptKey(old));
+    }
+    byToken.set(token, parts);
+    byAttempt.set(key, token);
+  };
   return {
-    mint({ flowName, executionName, execId, eventId }) {
+    mint(parts) {
+      const key = attemptKey(parts);
+      const known = byAttempt.get(key);
+      if (known !== undefined) return known;
+      const { flowName, executionName, execId, eventId } = parts;
       const body = `v2#${execId}#${eventId}#${b64url(flowName)}#${b64url(executionName)}`;
-      return Buffer.from(`${body}#${sign(body).toString('base64')}`, 'utf8').toString('base64');
+      const token = Buffer.from(`${body}#${sign(body).toString('base64')}`, 'utf8').toString(
+        'base64',
+      );
+      remember(token, key, { flowName, executionName, execId, eventId });
+      return token;
     },
     parse(token) {
       if (typeof token !== 'string' || token.length === 0 || token.length > 4096) return undefined;
+      const known = byToken.get(token);
+      if (known) return { ...known };
       const bytes = Buffer.from(token, 'base64');
       // Node's decoder skips what is not base64 (spaces, junk, text after the
       // padding): only the string as minted names the task, as in the cloud.
@@ -87,4 +118,9 @@ export function createTokenCodec(store: Store): TokenCodec {
       return undefined;
     },
   };
+}
+
+/** One attempt's identity: the names ride along, so a reused name never hits another's entry. */
+function attemptKey(p: Required<TaskTokenParts>): string {
+  return `${p.execId}#${p.eventId}#${p.flowName.length}:${p.flowName}#${p.executionName}`;
 }

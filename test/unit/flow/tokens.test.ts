@@ -78,6 +78,33 @@ describe('task tokens', () => {
     store.close();
   });
 
+  it('answers recent tokens from memory exactly as the full path does', () => {
+    const store = openStore({ memory: true });
+    const codec = codecOn(store);
+    const fresh = () => createTokenCodec(store); // same secret, nothing remembered
+    const parts = { flowName: 'f', executionName: 'e', execId: 1, eventId: 2 };
+    const token = codec.mint(parts);
+    expect(codec.mint({ ...parts })).toBe(token);
+    expect(fresh().mint(parts)).toBe(token);
+    expect(codec.parse(token)).toEqual(fresh().parse(token));
+    // A returned copy: a caller changing it does not change what is remembered.
+    const got = codec.parse(token)!;
+    got.eventId = 99;
+    expect(codec.parse(token)).toEqual(parts);
+    // A name that reads the same in the attempt key gets its own token.
+    const other = codec.mint({ ...parts, flowName: 'f#1', executionName: 'e' });
+    expect(other).not.toBe(token);
+    expect(codec.parse(other)).toEqual({ ...parts, flowName: 'f#1' });
+    // A token altered by one character is still checked, and refused.
+    const text = Buffer.from(token, 'base64').toString('utf8');
+    const forged = Buffer.from(text.replace('v2#1#2#', 'v2#1#3#'), 'utf8').toString('base64');
+    expect(codec.parse(forged)).toBeUndefined();
+    // Past what it remembers, a token parses through the HMAC check.
+    for (let i = 0; i < 5000; i++) codec.mint({ ...parts, eventId: 1000 + i });
+    expect(codec.parse(token)).toEqual(parts);
+    store.close();
+  });
+
   it('keeps its secret per data folder, so tokens survive a restart', () => {
     const dir = mkdtempSync(join(tmpdir(), 'qf-tokens-'));
     try {
