@@ -34,6 +34,19 @@ export function projectFolders(prefix: string) {
   };
 }
 
+/** A ros resource `infra` deploying ./infra/ros.yaml in cn-hangzhou. */
+export function infraResource() {
+  return {
+    component: 'ros',
+    props: {
+      region: 'cn-hangzhou',
+      name: 'infra',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: s.yaml's own ${...} syntax
+      template: "${path('./infra/ros.yaml')}",
+    },
+  };
+}
+
 /** An EventBridge MNS trigger on queue `jobs`; `extra` adds triggerConfig keys (runOptions...). */
 export function mnsTrigger(
   extra: Record<string, unknown> = {},
@@ -66,19 +79,7 @@ export function workerSpec(options: WorkerSpecOptions = {}): any {
     access: 'default',
     ...options.top,
     resources: {
-      ...(options.infra
-        ? {
-            infra: {
-              component: 'ros',
-              props: {
-                region: 'cn-hangzhou',
-                name: 'infra',
-                // biome-ignore lint/suspicious/noTemplateCurlyInString: s.yaml's own ${...} syntax
-                template: "${path('./infra/ros.yaml')}",
-              },
-            },
-          }
-        : {}),
+      ...(options.infra ? { infra: infraResource() } : {}),
       worker: {
         component: 'fc3',
         props: {

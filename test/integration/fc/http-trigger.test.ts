@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { raw } from '../../support/raw-http';
 import { eventually, fixtureFunction, type RuntimeStack, startRuntimeStack } from './runtime-stack';
 
 interface RawRequest {
@@ -13,35 +13,16 @@ interface RawRequest {
 }
 
 /** A raw HTTP/1.1 call (fetch would normalise the target), answered with status and body. */
-function rawCall(
-  endpoint: string,
-  options: RawRequest,
-): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+async function rawCall(endpoint: string, options: RawRequest) {
   const { port } = new URL(endpoint);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: options.method ?? 'POST',
-        path: options.path,
-        headers: options.headers ?? {},
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
+  const r = await raw(
+    Number(port),
+    options.method ?? 'POST',
+    options.path,
+    options.headers,
+    options.body,
+  );
+  return { status: r.status, headers: r.headers, body: r.text };
 }
 
 const httpTrigger = (methods: string[]) => ({

@@ -1,59 +1,36 @@
 // A ROS queue's own DlqPolicy on the local stack: s.yaml -> loadProject -> the
 // queue service's dead-letter extension, with the target declared after the queue.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
 import { silentLogger } from '../../../local/log';
 import { startLocalStack } from '../../../local/stack';
+import { infraResource, projectFolders } from '../../support/project-files';
 
-const dir = mkdtempSync(join(tmpdir(), 'queueflow-dlq-policy-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const projects = projectFolders('queueflow-dlq-policy-');
 
 function writeProject(): string {
-  mkdirSync(join(dir, 'infra'), { recursive: true });
-  writeFileSync(
-    join(dir, 'infra/ros.yaml'),
-    stringify({
-      ROSTemplateFormatVersion: '2015-09-01',
-      Resources: {
-        Jobs: {
-          Type: 'ALIYUN::MNS::Queue',
-          Properties: {
-            QueueName: 'jobs',
-            VisibilityTimeout: 5,
-            DlqPolicy: { Enabled: true, DeadLetterTargetQueue: 'jobs-dlq', MaxReceiveCount: 2 },
+  return projects.write(
+    { edition: '3.0.0', name: 'dlq-policy', resources: { infra: infraResource() } },
+    {
+      ros: {
+        ROSTemplateFormatVersion: '2015-09-01',
+        Resources: {
+          Jobs: {
+            Type: 'ALIYUN::MNS::Queue',
+            Properties: {
+              QueueName: 'jobs',
+              VisibilityTimeout: 5,
+              DlqPolicy: { Enabled: true, DeadLetterTargetQueue: 'jobs-dlq', MaxReceiveCount: 2 },
+            },
           },
-        },
-        JobsDlq: {
-          Type: 'ALIYUN::MNS::Queue',
-          Properties: { QueueName: 'jobs-dlq', MessageRetentionPeriod: 604800 },
-        },
-      },
-    }),
-  );
-  const file = join(dir, 's.yaml');
-  writeFileSync(
-    file,
-    stringify({
-      edition: '3.0.0',
-      name: 'dlq-policy',
-      resources: {
-        infra: {
-          component: 'ros',
-          props: {
-            region: 'cn-hangzhou',
-            name: 'infra',
-            // biome-ignore lint/suspicious/noTemplateCurlyInString: s.yaml's own ${...} syntax
-            template: "${path('./infra/ros.yaml')}",
+          JobsDlq: {
+            Type: 'ALIYUN::MNS::Queue',
+            Properties: { QueueName: 'jobs-dlq', MessageRetentionPeriod: 604800 },
           },
         },
       },
-    }),
+    },
   );
-  return file;
 }
 
 describe('ROS DlqPolicy', () => {
