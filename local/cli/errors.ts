@@ -17,8 +17,29 @@ export function withoutQueries(text: string): string {
   return text.replace(/(https?:\/\/[^\s?]+)\?[^\s,]*/g, '$1');
 }
 
-/** The text to print for `err` (the SDKs reject with non-Error objects too). */
-export function formatCliError(err: unknown): string {
+/**
+ * The connection error code (ECONNREFUSED...) when `err` says nothing answered:
+ * its own code, a cause's, or one in the message (the MNS SDK's NetworkError
+ * carries it only in its text).
+ */
+export function connectionCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
+    const { code, cause } = e as { code?: unknown; cause?: unknown };
+    if (typeof code === 'string' && CONNECTION_CODES.has(code)) return code;
+    e = cause;
+  }
+  const message = (err as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string'
+    ? /\b(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND)\b/.exec(message)?.[1]
+    : undefined;
+}
+
+/**
+ * The text to print for `err` (the SDKs reject with non-Error objects too).
+ * `stackHint: false` leaves out how to start a local stack (a command talking
+ * to the cloud).
+ */
+export function formatCliError(err: unknown, options: { stackHint?: boolean } = {}): string {
   const e = (err ?? {}) as { message?: unknown; code?: unknown; name?: unknown };
   let message: string;
   if (err instanceof Error) message = err.message;
@@ -32,15 +53,15 @@ export function formatCliError(err: unknown): string {
     }
   }
   const code =
-    typeof e.code === 'string'
-      ? e.code
-      : (/\b(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND)\b/.exec(message)?.[1] ?? '');
+    connectionCode(err) ??
+    /\b(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND)\b/.exec(message)?.[1];
   // httpx glues "connect ECONNREFUSED 127.0.0.1:1" and "POST http://... failed." together.
   message = withoutQueries(message).replace(/(\d)(GET|POST|PUT|DELETE) (https?:)/, '$1; $2 $3');
-  if (CONNECTION_CODES.has(code)) {
-    return [`nothing answers at the endpoint (${code}): ${message}`, ...START_STACK_HINT].join(
-      '\n',
-    );
+  if (code) {
+    return [
+      `nothing answers at the endpoint (${code}): ${message}`,
+      ...(options.stackHint === false ? [] : START_STACK_HINT),
+    ].join('\n');
   }
   // pop-core rejects with the service's Code and "<Message>, URL: <request url>":
   // the code is what to search the docs for, the URL is only the endpoint again.

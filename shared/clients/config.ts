@@ -74,16 +74,52 @@ function pick(env: Env, ...names: string[]): string | undefined {
 }
 
 /**
+ * Checks a local stack endpoint: an http(s) URL with nothing after the host and
+ * port (a trailing `/` is fine), as the SDKs append their own paths to it. Returns
+ * it without the trailing `/`; throws a ConfigError naming `source`, the option or
+ * variable the value came from.
+ * @example checkEndpoint('http://127.0.0.1:9300/', '--endpoint'); // 'http://127.0.0.1:9300'
+ */
+export function checkEndpoint(value: string, source = 'QUEUEFLOW_ENDPOINT'): string {
+  const text = value.trim();
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    // Reported below, with what to pass instead.
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.host) {
+    // `127.0.0.1:9300` or `localhost:9300`: the scheme is what is missing.
+    const bare = /^[\w.-]+:\d+\/?$|^\[[\da-f:.]+\]:\d+\/?$/i.test(text);
+    throw new ConfigError(
+      `${source} must be an http(s) URL such as http://127.0.0.1:9300, got "${value}"` +
+        (bare ? ` (with the scheme: http://${text.replace(/\/$/, '')})` : ''),
+    );
+  }
+  // Named rather than quoted: the CLI cuts URL queries out of what it prints.
+  const extra = [
+    url.pathname !== '/' && `the path ${url.pathname}`,
+    url.search && 'the query',
+    url.hash && 'the fragment',
+    (url.username || url.password) && 'the user name',
+  ].filter(Boolean);
+  if (extra.length > 0) {
+    throw new ConfigError(
+      `${source} must be the stack's URL alone: ${url.origin}, without ${extra.join(' or ')}` +
+        ' (the MNS, FnF and FC APIs answer at the root; the console is at /console)',
+    );
+  }
+  return url.origin;
+}
+
+/**
  * Reads the config from `env`, failing fast with a message naming the variable.
  * @example const config = loadConfig(process.env);
  */
 export function loadConfig(env: Env): QueueflowConfig {
-  const endpoint = pick(env, 'QUEUEFLOW_ENDPOINT');
-  if (endpoint && !/^https?:\/\/[^/]+/.test(endpoint)) {
-    throw new ConfigError(
-      `QUEUEFLOW_ENDPOINT must be an http(s) URL such as http://127.0.0.1:9300, got "${endpoint}"`,
-    );
-  }
+  const endpointText = pick(env, 'QUEUEFLOW_ENDPOINT');
+  const endpoint =
+    endpointText === undefined ? undefined : checkEndpoint(endpointText, 'QUEUEFLOW_ENDPOINT');
   const id = pick(env, 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY');
   const secret = pick(env, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECRET_KEY');
   if (Boolean(id) !== Boolean(secret)) {
@@ -104,7 +140,7 @@ export function loadConfig(env: Env): QueueflowConfig {
     mnsInternal: /^(1|true|yes)$/i.test(pick(env, 'QUEUEFLOW_MNS_INTERNAL') ?? ''),
     fcService: pick(env, 'QUEUEFLOW_FC_SERVICE') ?? 'default',
   };
-  if (endpoint) config.endpoint = endpoint.replace(/\/+$/, '');
+  if (endpoint) config.endpoint = endpoint;
   const region = pick(env, 'FC_REGION', 'ALIBABA_CLOUD_REGION', 'ALIBABA_CLOUD_REGION_ID');
   if (region) config.region = region;
   const accountId = pick(env, 'FC_ACCOUNT_ID', 'ALIBABA_CLOUD_ACCOUNT_ID');

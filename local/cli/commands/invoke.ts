@@ -5,7 +5,7 @@ import { createFunctionClient, FunctionError } from '../../../shared/clients/fun
 import { HTTP_TRIGGER_PREFIX } from '../../fc/http-trigger-route';
 import { START_STACK_HINT } from '../errors';
 import { type CommandIo, processIo } from '../io';
-import { DEFAULT_ENDPOINT } from '../options';
+import { resolveEndpoint } from '../options';
 import { signTriggerRequest } from '../sign-acs3';
 
 /** Where the command writes and reads; the process by default, captured in tests. */
@@ -75,10 +75,6 @@ function parseMethodOption(value: string): string {
   return value.toUpperCase();
 }
 
-function resolveEndpoint(opts: { endpoint?: string }): string {
-  return (opts.endpoint ?? process.env.QUEUEFLOW_ENDPOINT ?? DEFAULT_ENDPOINT).replace(/\/+$/, '');
-}
-
 function errorCode(err: unknown): string | undefined {
   for (let e = err as { code?: unknown; cause?: unknown } | undefined; e; e = e.cause as never) {
     if (typeof e.code === 'string' && UNREACHABLE.has(e.code)) return e.code;
@@ -146,7 +142,7 @@ async function invokeEvent(
       // The local FC API has no ListFunctions to name the others, so say where they come from.
       io.stderr(
         `queueflow invoke: the stack at ${endpoint} has no function '${fn}' (FunctionNotFound).\n` +
-          "It runs the functions of the s.yaml it was started with (its banner lists them); check the name's spelling.\n",
+          "It runs the functions of the s.yaml it was started with (its banner lists them; none with --no-functions); check the name's spelling.\n",
       );
     } else if (err instanceof FunctionError) {
       io.stderr(`${err.code}: ${err.message}\n`);
@@ -264,8 +260,15 @@ Examples:
   queueflow invoke start-flow --http '/?wait=20' -H 'x-request-tag: demo' -d @body.json`,
     )
     .action(async (fn: string, opts: InvokeOptions, cmd: Command) => {
-      const endpoint = resolveEndpoint(opts);
       const usage = (message: string): never => cmd.error(`error: ${message}`);
+      let endpoint: string;
+      try {
+        endpoint = resolveEndpoint(opts.endpoint);
+      } catch (err) {
+        io.stderr(`queueflow invoke: ${(err as Error).message}\n`);
+        io.setExitCode(1);
+        return;
+      }
       if (opts.http === undefined) {
         for (const flag of ['data', 'method', 'header'] as const) {
           const given = cmd.getOptionValueSource(flag) === 'cli';

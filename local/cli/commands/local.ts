@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import {
   LOCAL_ACCESS_KEY_ID,
@@ -27,6 +27,8 @@ interface LocalOptions {
   relaxLimits: boolean;
   logLevel?: LogLevel;
   project: string | false;
+  /** False with --no-functions: the project's queues and flows, none of its functions. */
+  functions: boolean;
   demo: boolean;
   once: boolean;
 }
@@ -51,13 +53,21 @@ export function registerLocalCommand(program: Command): void {
       's.yaml to run: its queues, flows, functions and triggers (default ./s.yaml if present)',
     )
     .option('--no-project', 'start an empty stack, ignoring s.yaml')
+    .option(
+      '--no-functions',
+      "do not run s.yaml's functions and their triggers (queues and flows only): for your own `queueflow worker` on the queue",
+    )
     .option('--demo', 'run the demo flow once after starting and follow it live', false)
     .option(
       '--once',
       'run the demo (as --demo) and exit after it (code 0 when it succeeded)',
       false,
     )
-    .option('--ready-json', 'print one JSON line with the endpoint once ready (for scripts)', false)
+    .option(
+      '--ready-json',
+      'print one JSON line with the endpoint once ready (for scripts); the only stdout line: warnings and the --demo output go to stderr',
+      false,
+    )
     .option(
       '--relax-limits',
       'do not enforce the cloud limits (message and step data sizes)',
@@ -82,26 +92,37 @@ The local credentials are fixed and documented (local use only):
   Region          ${LOCAL_REGION}
 
 The FnF (Serverless Workflow) API, version 2019-03-15, is served at the stack URL
-(POP RPC on /); try: queueflow start-execution queueflow-demo --input '{"source":"orders.csv"}' --follow
+(POP RPC on /); try: npx queueflow start-execution queueflow-demo --input '{"source":"orders.csv"}' --follow
+
+--demo and --once run the flow queueflow-demo of s.yaml: run them from the
+project root, or pass --project <s.yaml>.
 
 Examples:
   npm start                                   # = queueflow local --demo (build first if needed)
   queueflow local --demo --once --data-dir /tmp/qf   # run the demo and exit
   queueflow local --port 0 --memory --ready-json
+  queueflow local --no-functions              # then: npx queueflow worker --queue queueflow-tasks --handlers ./handlers.ts --endpoint http://127.0.0.1:9300
 `,
     )
-    .action(async (opts: LocalOptions) => {
-      const code = await runLocal(opts);
+    .action(async (opts: LocalOptions, cmd: Command) => {
+      // Named in errors: the value came from the option, or from the variable behind its default.
+      const dataDirFrom =
+        cmd.getOptionValueSource('dataDir') === 'cli'
+          ? '--data-dir'
+          : process.env.QUEUEFLOW_DATA_DIR
+            ? 'QUEUEFLOW_DATA_DIR'
+            : 'the data folder';
+      const code = await runLocal(opts, dataDirFrom);
       if (code !== undefined) process.exit(code);
     });
 }
 
-async function runLocal(opts: LocalOptions): Promise<number | undefined> {
+async function runLocal(opts: LocalOptions, dataDirFrom: string): Promise<number | undefined> {
   // From the first line: a signal during startup or the demo stops the stack
   // cleanly too (and a second one exits at once).
   const signals = trackSignals();
   try {
-    return await runLocalUntilSignal(opts, signals);
+    return await runLocalUntilSignal(opts, dataDirFrom, signals);
   } finally {
     signals.dispose();
   }
@@ -109,17 +130,35 @@ async function runLocal(opts: LocalOptions): Promise<number | undefined> {
 
 async function runLocalUntilSignal(
   opts: LocalOptions,
+  dataDirFrom: string,
   signals: SignalTracker,
 ): Promise<number | undefined> {
   const out = (line = '') => process.stdout.write(`${line}\n`);
   const quiet = opts.readyJson;
+  // With --ready-json, stdout is the one JSON line: the demo's lines go to stderr.
+  const demoOut = quiet ? (line = '') => process.stderr.write(`${line}\n`) : out;
+  const runsDemo = opts.demo || opts.once;
   const logger = createLogger({
-    level: opts.logLevel ?? (opts.demo || opts.once ? 'warn' : 'info'),
+    level: opts.logLevel ?? (runsDemo ? 'warn' : 'info'),
   });
   const projectFile = opts.project === false ? undefined : (opts.project ?? defaultProject());
+  // Said before anything starts: the demo of an empty stack only fails with
+  // "Flow queueflow-demo does not exist".
+  if (runsDemo && !projectFile) {
+    throw new Error(
+      opts.project === false
+        ? `--demo and --once run the flow ${DEMO_FLOW} of s.yaml; they cannot go with --no-project`
+        : `no s.yaml in ${process.cwd()}; run from the project root or pass --project <s.yaml> (--demo and --once run its flow ${DEMO_FLOW})`,
+    );
+  }
   let project: Project | undefined;
   if (projectFile) {
     project = loadProject(projectFile);
+    if (runsDemo && !project.flows.some((f) => f.name === DEMO_FLOW)) {
+      throw new Error(
+        `--demo and --once run the flow ${DEMO_FLOW}, which ${relative(process.cwd(), project.file) || project.file} does not declare; start without them and use \`npx queueflow start-execution <flow>\``,
+      );
+    }
     // What the instance host loads: <module>.js, .mjs or .cjs in the code folder.
     const what = project.functions.flatMap((f) => {
       const module = f.handler.slice(0, f.handler.lastIndexOf('.'));
@@ -142,6 +181,7 @@ async function runLocalUntilSignal(
   if (opts.port !== 0 && !(await portIsFree(opts.port, opts.host))) {
     throw portInUse(opts.port);
   }
+  if (!opts.memory) checkDataDir(opts.dataDir, dataDirFrom);
   if (!isLoopbackName(opts.host)) {
     // stderr, so a --ready-json line on stdout stays the only stdout line.
     process.stderr.write(
@@ -171,6 +211,7 @@ async function runLocalUntilSignal(
       host: opts.host,
       ...(opts.memory ? { memory: true } : { dataDir: opts.dataDir }),
       relaxLimits: opts.relaxLimits,
+      startFunctions: opts.functions,
       logger,
       // Loaded (and checked) above: the stack does not read s.yaml a second time.
       ...(project ? { project } : {}),
@@ -202,6 +243,11 @@ async function runLocalUntilSignal(
     out(
       `  data        ${stack.store.file ?? 'in memory'}${resuming ? '   (resumed: existing state kept)' : ''}`,
     );
+    if (!project) {
+      out(
+        `  project     none: ${opts.project === false ? '--no-project' : `no s.yaml in ${process.cwd()} (run from the project root or pass --project <s.yaml>)`}`,
+      );
+    }
     const applied = stack.applied;
     if (applied) {
       out(`  queues      ${applied.queues.join(', ') || '-'}`);
@@ -224,6 +270,24 @@ async function runLocalUntilSignal(
           `              call one:  npx queueflow invoke <function>${endpointFlag(stack.endpoint)} [-e '<json>'] [--http /path -d '<body>']   (signed for you)`,
         );
       }
+      const notStarted = opts.functions ? [] : (project?.functions ?? []);
+      if (notStarted.length > 0) {
+        out(
+          `  functions   not started (--no-functions): ${notStarted.map((f) => f.name).join(', ')}`,
+        );
+        const queues = [
+          ...new Set(
+            notStarted.flatMap((f) =>
+              f.triggers.flatMap((t) => (t.kind === 'mns-queue' ? [t.queueName] : [])),
+            ),
+          ),
+        ];
+        for (const q of queues) {
+          out(
+            `              run ${q}:  npx queueflow worker --queue ${q} --handlers <module> --endpoint ${stack.endpoint}`,
+          );
+        }
+      }
     }
     out(
       `  AccessKey   ${stack.credentials.accessKeyId} / ${stack.credentials.accessKeySecret}   account ${stack.accountId}, region ${stack.region} (local only)`,
@@ -235,12 +299,12 @@ async function runLocalUntilSignal(
     let ok = false;
     try {
       const result = await Promise.race([
-        runDemo({ engine: stack.engine, write: out }),
+        runDemo({ engine: stack.engine, write: demoOut }),
         signals.wait().then(() => undefined),
       ]);
       ok = result?.status === 'Succeeded';
     } catch (err) {
-      out(`The demo could not run: ${err instanceof Error ? err.message : String(err)}`);
+      demoOut(`The demo could not run: ${err instanceof Error ? err.message : String(err)}`);
     }
     if (signals.received) {
       await stack.stop();
@@ -250,7 +314,7 @@ async function runLocalUntilSignal(
       await stack.stop();
       return ok ? 0 : 1;
     }
-    out();
+    demoOut();
   }
 
   if (!quiet) {
@@ -288,6 +352,23 @@ function portIsFree(port: number, host: string): Promise<boolean> {
     probe.once('error', () => resolve(false));
     probe.listen(port, host, () => probe.close(() => resolve(true)));
   });
+}
+
+/**
+ * A data folder that is a file (or lies under one) is said as such, not as
+ * mkdir's "EEXIST: file already exists".
+ */
+function checkDataDir(dir: string, from: string): void {
+  for (let path = resolve(dir); ; path = dirname(path)) {
+    if (existsSync(path)) {
+      if (statSync(path).isDirectory()) return;
+      const what = path === resolve(dir) ? 'is' : `lies under ${path}, which is`;
+      throw new Error(
+        `${from} ${dir} ${what} a file, not a folder; pass a folder (it is created if missing), or --memory`,
+      );
+    }
+    if (dirname(path) === path) return;
+  }
 }
 
 function defaultProject(): string | undefined {

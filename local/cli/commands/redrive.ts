@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../../shared/clients/config';
 import { createDeps } from '../../../shared/clients/deps';
 import { redriveMessages } from '../../../shared/task/redrive';
+import { formatCliError } from '../errors';
 import { type CommandIo, processIo } from '../io';
 import { envWithEndpoint, parsePositiveInt } from '../options';
 
@@ -45,9 +46,11 @@ Example:
 `,
     )
     .action(async (opts: RedriveOptions) => {
+      let local = false;
       try {
         if (opts.from === opts.to) throw new Error('--from and --to must be different queues');
         const deps = createDeps(loadConfig(envWithEndpoint(opts.endpoint)));
+        local = deps.target.endpoint !== undefined;
         const result = await redriveMessages({
           queue: deps.queue,
           from: opts.from,
@@ -63,8 +66,9 @@ Example:
           `redrive done: ${result.moved} moved from ${opts.from} to ${opts.to}${refused}\n`,
         );
       } catch (err) {
-        // QueueError messages already name the action and the MNS code.
-        io.stderr(`queueflow redrive: ${err instanceof Error ? err.message : String(err)}\n`);
+        // QueueError messages already name the action and the MNS code; nothing
+        // listening at a local endpoint gets the same hint as the other commands.
+        io.stderr(`queueflow redrive: ${formatCliError(err, { stackHint: local })}\n`);
         io.setExitCode(1);
       }
     });

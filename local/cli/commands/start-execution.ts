@@ -4,7 +4,7 @@ import { type Command, InvalidArgumentError, Option } from 'commander';
 import { LOCAL_ACCESS_KEY_ID, LOCAL_ACCESS_KEY_SECRET } from '../../credentials';
 import { createRenderState, renderEventLine } from '../../flow/history-render';
 import type { HistoryEvent, SyncExecutionAnswer } from '../../flow/types';
-import { DEFAULT_ENDPOINT, endpointFlag, parsePositiveInt } from '../options';
+import { endpointFlag, parsePositiveInt, resolveEndpoint } from '../options';
 
 /** Where and as whom the FnF commands talk. */
 export interface FnfTarget {
@@ -60,14 +60,10 @@ export function resolveTarget(
   opts: Partial<FnfTarget>,
   env: NodeJS.ProcessEnv = process.env,
 ): FnfTarget {
-  const endpoint = opts.endpoint ?? env.QUEUEFLOW_ENDPOINT ?? DEFAULT_ENDPOINT;
-  let host = '';
-  try {
-    host = new URL(endpoint).hostname;
-  } catch {
-    // An invalid URL fails on the first call, with the client's own message.
-  }
-  if (!isAlibabaCloudHost(host)) {
+  // Checked before any call: the SDK's own message ("config.endpoint must starts
+  // with...", or a console page parsed as JSON) names neither the option nor the fix.
+  const endpoint = resolveEndpoint(opts.endpoint, env);
+  if (!isAlibabaCloudHost(new URL(endpoint).hostname)) {
     return {
       endpoint,
       accessKeyId: opts.accessKeyId ?? LOCAL_ACCESS_KEY_ID,
@@ -162,7 +158,7 @@ export async function runStartExecution(
     // The hint names a non-default endpoint, so it can be pasted as it is.
     write(`started execution ${started.Name} of flow ${flow} (${started.Status})`);
     write(
-      `see its steps with: queueflow history ${flow} ${started.Name}${endpointFlag(opts.endpoint)}   (or start with --follow to watch it live)`,
+      `see its steps with: npx queueflow history ${flow} ${started.Name}${endpointFlag(opts.endpoint)}   (or start with --follow to watch it live)`,
     );
     return started.Status;
   }

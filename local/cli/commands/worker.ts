@@ -7,7 +7,8 @@ import { createDeps } from '../../../shared/clients/deps';
 import { QueueError } from '../../../shared/clients/queue-client';
 import { createLongPollWorker, type WorkerTaskEvent } from '../../../shared/task/long-poll-worker';
 import { type HandlerRegistry, toHandlerRegistry } from '../../../shared/task/registry';
-import { envWithEndpoint, parsePositiveInt } from '../options';
+import { connectionCode, START_STACK_HINT } from '../errors';
+import { envWithEndpoint, parseCount, parsePositiveInt } from '../options';
 
 interface WorkerOptions {
   queue: string;
@@ -119,7 +120,7 @@ export function registerWorkerCommand(program: Command): void {
     .option(
       '--max-deliveries <n>',
       'report a retryable failure to the flow from this delivery on (0 = retry forever)',
-      (v: string) => (v === '0' ? 0 : parsePositiveInt(v)),
+      parseCount,
       10,
     )
     .option(
@@ -150,8 +151,9 @@ Cloud: set ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET
 ALIBABA_CLOUD_REGION and ALIBABA_CLOUD_ACCOUNT_ID (QUEUEFLOW_MNS_INTERNAL=true
 inside the region).
 
-Example:
-  queueflow worker --queue queueflow-tasks --handlers ./handlers.js --endpoint http://127.0.0.1:9300
+Example, against a stack started with \`npx queueflow local --no-functions\` (without
+it, the stack's own queue-triggered task-worker takes messages of the same queue):
+  npx queueflow worker --queue queueflow-tasks --handlers ./handlers.ts --endpoint http://127.0.0.1:9300
 `,
     )
     .action(async (opts: WorkerOptions) => {
@@ -176,9 +178,10 @@ Example:
       }
       const out = (line: string) => process.stdout.write(`${line}\n`);
       const target = deps.target.endpoint ?? `${deps.target.region} (cloud)`;
-      // Whether the queue was there at the last receive: a missing queue is said
-      // once each time it goes missing, not at every backoff step.
-      let queueState: 'unknown' | 'missing' | 'present' = 'unknown';
+      // Whether the queue was there at the last receive: a missing queue, or an
+      // endpoint where nothing answers, is said once each time it happens, not at
+      // every backoff step.
+      let queueState: 'unknown' | 'missing' | 'unreachable' | 'present' = 'unknown';
       const queue: typeof deps.queue = {
         ...deps.queue,
         async receive(...args) {
@@ -203,9 +206,18 @@ Example:
         onError: (err, stage) => {
           // A worker may start before its queue exists (a container started
           // before the infrastructure), or outlive it: it keeps polling.
+          const down = stage === 'receive' ? connectionCode(err) : undefined;
+          if (down) {
+            if (queueState === 'unreachable') return;
+            queueState = 'unreachable';
+            process.stderr.write(
+              `queueflow worker: nothing answers at ${target} (${down}); polling until it does.\n${deps.target.endpoint ? `${START_STACK_HINT.join('\n')}\n` : ''}`,
+            );
+            return;
+          }
           if (stage === 'receive' && err instanceof QueueError && err.code === 'QueueNotExist') {
             if (queueState === 'missing') return;
-            const when = queueState === 'unknown' ? '(yet)' : 'any more';
+            const when = queueState === 'present' ? 'any more' : '(yet)';
             queueState = 'missing';
             process.stderr.write(
               `queueflow worker: the queue ${opts.queue} does not exist at ${target} ${when}; polling until it does. Check --queue${deps.target.endpoint ? '' : ', and --endpoint (or QUEUEFLOW_ENDPOINT) for the local stack'}\n`,

@@ -110,7 +110,7 @@ steps:
     expect(status).toBe('Running');
     expect(lines).toEqual([
       'started execution cli-plain of flow cli_flow (Running)',
-      `see its steps with: queueflow history cli_flow cli-plain --endpoint ${target.endpoint}   (or start with --follow to watch it live)`,
+      `see its steps with: npx queueflow history cli_flow cli-plain --endpoint ${target.endpoint}   (or start with --follow to watch it live)`,
     ]);
   });
 

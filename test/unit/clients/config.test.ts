@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  checkEndpoint,
   LOCAL_CREDENTIALS,
   loadConfig,
   resolveTarget,
@@ -131,5 +132,40 @@ describe('loadConfig', () => {
       waitSeconds: 20,
       fcService: 'default',
     });
+  });
+});
+
+describe('checkEndpoint', () => {
+  it('takes an http(s) origin, with or without the trailing slash', () => {
+    expect(checkEndpoint('http://127.0.0.1:9300/')).toBe('http://127.0.0.1:9300');
+    expect(checkEndpoint(' http://queueflow:9300 ')).toBe('http://queueflow:9300');
+    expect(checkEndpoint('http://[::1]:9300')).toBe('http://[::1]:9300');
+    expect(checkEndpoint('https://1.cn-hangzhou.fnf.aliyuncs.com')).toBe(
+      'https://1.cn-hangzhou.fnf.aliyuncs.com',
+    );
+  });
+
+  it('refuses a value without the scheme, naming where it came from and the fix', () => {
+    expect(() => checkEndpoint('127.0.0.1:9300', '--endpoint')).toThrow(
+      '--endpoint must be an http(s) URL such as http://127.0.0.1:9300, got "127.0.0.1:9300" (with the scheme: http://127.0.0.1:9300)',
+    );
+    expect(() => checkEndpoint('localhost:9300')).toThrow(/^QUEUEFLOW_ENDPOINT must be/);
+    expect(() => checkEndpoint('ftp://h:1')).toThrow(ConfigError);
+    expect(() => checkEndpoint('')).toThrow(ConfigError);
+  });
+
+  it('refuses a path, query or user name: the SDKs append their own paths', () => {
+    expect(() => checkEndpoint('http://127.0.0.1:9300/console', '--endpoint')).toThrow(
+      "--endpoint must be the stack's URL alone: http://127.0.0.1:9300, without the path /console",
+    );
+    for (const bad of ['http://h:1/?a=1', 'http://h:1/#x', 'http://u:p@h:1', 'http://h:1//']) {
+      expect(() => checkEndpoint(bad), bad).toThrow(ConfigError);
+    }
+  });
+
+  it('is what loadConfig checks QUEUEFLOW_ENDPOINT with', () => {
+    expect(() => loadConfig({ QUEUEFLOW_ENDPOINT: 'http://127.0.0.1:9300/console' })).toThrow(
+      /^QUEUEFLOW_ENDPOINT must be the stack's URL alone/,
+    );
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCliError, withoutQueries } from '../../../local/cli/errors';
+import { connectionCode, formatCliError, withoutQueries } from '../../../local/cli/errors';
 
 describe('formatCliError', () => {
   it('never prints a signed request URL', () => {
@@ -31,6 +31,23 @@ describe('formatCliError', () => {
     );
     expect(text).toContain('`npm start`');
     expect(text).not.toContain('AccessKeyId');
+  });
+
+  it("finds the connection code in the MNS SDK's NetworkError text, and leaves the hint out on request", () => {
+    // As queue-client wraps it: code NetworkError, the socket code only in the message.
+    const err = Object.assign(
+      new Error(
+        'BatchReceiveMessage: NetworkError: connect ECONNREFUSED 127.0.0.1:1GET http://127.0.0.1:1/queues/q/messages?numOfMessages=16 failed.',
+      ),
+      { code: 'NetworkError' },
+    );
+    expect(connectionCode(err)).toBe('ECONNREFUSED');
+    expect(connectionCode(new Error('x', { cause: { code: 'ENOTFOUND' } }))).toBe('ENOTFOUND');
+    expect(connectionCode(new Error('QueueNotExist'))).toBeUndefined();
+    expect(formatCliError(err, { stackHint: false })).toBe(
+      'nothing answers at the endpoint (ECONNREFUSED): BatchReceiveMessage: NetworkError: connect ECONNREFUSED 127.0.0.1:1; GET http://127.0.0.1:1/queues/q/messages failed.',
+    );
+    expect(formatCliError(err)).toContain('`npm start`');
   });
 
   it('prints a pop-core error as its code and the service message, without the URL tail', () => {

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parsePort } from '../../../local/cli/options';
+import { parseCount, parsePort } from '../../../local/cli/options';
 import { silentLogger } from '../../../local/log';
 import { startLocalStack } from '../../../local/stack';
 
@@ -54,6 +54,28 @@ describe('CLI options', () => {
       expect(run.status, `${flag} ${value}`).toBe(1);
       expect(run.stderr).toMatch(message);
     }
+  });
+
+  it('refuses a negative --max-deliveries as not 0 or a positive number, since 0 is allowed', () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        'bin/queueflow.js',
+        'worker',
+        '--queue',
+        'q',
+        '--handlers',
+        'x.js',
+        '--max-deliveries',
+        '-1',
+      ],
+      { cwd: root, encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('"-1" is not 0 or a positive whole number');
+    expect(parseCount('0')).toBe(0);
+    expect(parseCount('10')).toBe(10);
+    for (const bad of ['', '1.5', '-1', 'x', '1e3']) expect(() => parseCount(bad)).toThrow();
   });
 
   it('gives an IPv6 stack an endpoint a URL parser and the SDKs accept', async () => {
