@@ -157,7 +157,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             }
             return {
               ...outcome,
-              cause: `function '${call.functionName}' is declared in s.yaml but not running: the stack was started without its functions (startFunctions: false; in queueflow/testing, functions: false is the default). Pass functions: true, or deploy it with stack.functions.deploy()`,
+              cause: `function '${call.functionName}' is declared in s.yaml but not running: the stack was started without its functions (queueflow local --no-functions; startFunctions: false; in queueflow/testing, functions: false is the default). Start it with its functions, or deploy it with stack.functions.deploy()`,
             };
           },
     );

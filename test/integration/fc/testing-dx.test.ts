@@ -306,7 +306,7 @@ steps:
     });
     const run = await e.runExecution('calls_fn', {});
     expect(run).toMatchObject({ status: 'Failed', error: 'FC.FunctionNotFound' });
-    expect(run.cause).toMatch(/declared in s\.yaml but not running.*functions: true/);
+    expect(run.cause).toMatch(/declared in s\.yaml but not running.*functions: false/);
   });
 });
 
