@@ -462,6 +462,8 @@ export async function createTestEnvironment(
     const loop = (async () => {
       while (!abort.signal.aborted) {
         while (inFlight.size >= MOCK_WORKER_CONCURRENCY) await Promise.race(inFlight);
+        // Stopped while it waited for a free slot: it takes nothing more.
+        if (abort.signal.aborted) return;
         let messages: ReceivedMessage[];
         try {
           messages = await stack.queues.receiveMessages(queue, {
@@ -498,19 +500,30 @@ export async function createTestEnvironment(
   };
 
   /**
-   * Nothing is in progress that time skipping could cut short: no mock handler
-   * call (or its report) running, no message waiting for a mock worker, no
-   * function running or queued, and no message held or waiting on a queue no
-   * mock worker consumes (a function or a worker of the test's own may hold it).
+   * What is in progress that time skipping could cut short, or undefined when
+   * nothing is: a mock handler call (or its report) running, a message waiting
+   * for a mock worker, a function running or queued, a message held or waiting
+   * on a queue no mock worker consumes (a function or a worker of the test's
+   * own may hold it).
    */
-  const idle = (): boolean => {
-    if (calls.size > 0 || stack.functions.asyncPending() > 0) return false;
-    if (stack.functions.list().some((f) => f.instances.some((i) => i.busy))) return false;
+  const inProgress = (): string | undefined => {
+    // An abandoned call (its step ended while its handler hung) holds nothing up.
+    for (const call of calls) {
+      if (!call.abandoned) return `a mock handler call (task message ${call.messageId}) is running`;
+    }
+    if (stack.functions.asyncPending() > 0) return 'an async function invocation is queued';
+    const busy = stack.functions.list().find((f) => f.instances.some((i) => i.busy));
+    if (busy) return `function ${busy.name} is running`;
     for (const queue of stack.queues.listQueues()) {
       const { active, inflight } = stack.queues.stats(queue);
-      if (active > 0 || (inflight > 0 && !handled.has(queue))) return false;
+      if (active > 0) {
+        return `queue ${queue} has ${active} message(s) waiting${handled.has(queue) ? '' : ', and no mock worker consumes it'}`;
+      }
+      if (inflight > 0 && !handled.has(queue)) {
+        return `queue ${queue} has ${inflight} message(s) received and not deleted, and no mock worker consumes it (a function or a worker of your own may hold them)`;
+      }
     }
-    return true;
+    return undefined;
   };
 
   /** Until `until` settles: whenever the stack stays idle for two looks, jump to the next timer. */
@@ -528,7 +541,7 @@ export async function createTestEnvironment(
     while (!over && !stopped) {
       await new Promise<void>((r) => setTimeout(r, 2));
       if (over || stopped) break;
-      idleLooks = idle() ? idleLooks + 1 : 0;
+      idleLooks = inProgress() === undefined ? idleLooks + 1 : 0;
       const next = virtual.nextTimerAt();
       if (idleLooks < 2 || next === undefined) continue;
       idleLooks = 0;
@@ -537,7 +550,7 @@ export async function createTestEnvironment(
   };
 
   /** Why an execution has not ended: its open task steps and where they wait. */
-  const explainWait = (flowName: string, executionName: string): string => {
+  const explainWait = (flowName: string, executionName: string, skipping: boolean): string => {
     let history: HistoryEvent[];
     try {
       history = readHistory(stack.engine, flowName, executionName);
@@ -574,10 +587,17 @@ export async function createTestEnvironment(
     });
     if (clock) {
       const next = clock.nextTimerAt();
+      const busy = skipping ? inProgress() : undefined;
       reasons.push(
         next === undefined
           ? 'no timer is armed on the virtual clock'
-          : `the virtual clock is at ${new Date(clock.now()).toISOString()} and its next timer is due at ${new Date(next).toISOString()}: advance env.clock, or pass { skipTime: true }`,
+          : `the virtual clock is at ${new Date(clock.now()).toISOString()} and its next timer is due at ${new Date(next).toISOString()}${
+              !skipping
+                ? ': advance env.clock, or pass { skipTime: true }'
+                : busy
+                  ? `, and time skipping waits because ${busy}`
+                  : ''
+            }`,
       );
     }
     const last = history.at(-1);
@@ -644,7 +664,9 @@ export async function createTestEnvironment(
         r = await done;
       } catch (err) {
         if (stopped || !(err instanceof Error) || !/did not finish in/.test(err.message)) throw err;
-        throw new Error(`${err.message}: ${explainWait(flowName, name)}`, { cause: err });
+        throw new Error(`${err.message}: ${explainWait(flowName, name, skipping !== undefined)}`, {
+          cause: err,
+        });
       } finally {
         await skipping;
       }

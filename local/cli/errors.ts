@@ -22,12 +22,21 @@ export function withoutQueries(text: string): string {
  * its own code, a cause's, or one in the message (the MNS SDK's NetworkError
  * carries it only in its text).
  */
+/** Codes an SDK puts on a failure of its own transport, whose text names the cause. */
+const TRANSPORT_WRAPPERS = new Set(['NetworkError']);
+
 export function connectionCode(err: unknown): string | undefined {
+  let coded = false;
   for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
     const { code, cause } = e as { code?: unknown; cause?: unknown };
     if (typeof code === 'string' && CONNECTION_CODES.has(code)) return code;
+    if (typeof code === 'string' && code && !TRANSPORT_WRAPPERS.has(code)) coded = true;
     e = cause;
   }
+  // A service's own error (FlowNotExists, ...) answered: its message may name
+  // anything, a flow called "dns-ENOTFOUND" too. Only an uncoded error's text
+  // (the MNS SDK's NetworkError) is searched for a connection failure.
+  if (coded) return undefined;
   const message = (err as { message?: unknown } | undefined)?.message;
   return typeof message === 'string'
     ? /\b(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND)\b/.exec(message)?.[1]
@@ -54,7 +63,9 @@ export function formatCliError(err: unknown, options: { stackHint?: boolean } = 
   }
   const code =
     connectionCode(err) ??
-    /\b(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND)\b/.exec(message)?.[1];
+    (typeof e.code === 'string' && e.code && !TRANSPORT_WRAPPERS.has(e.code)
+      ? undefined
+      : /\b(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND)\b/.exec(message)?.[1]);
   // httpx glues "connect ECONNREFUSED 127.0.0.1:1" and "POST http://... failed." together.
   message = withoutQueries(message).replace(/(\d)(GET|POST|PUT|DELETE) (https?:)/, '$1; $2 $3');
   if (code) {

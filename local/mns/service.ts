@@ -382,6 +382,8 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     }
     if (opts.visibilityTimeout !== undefined)
       checkRange('VisibilityTimeout', opts.visibilityTimeout);
+    // A receive given up before it starts takes nothing (a stopped worker's last turn).
+    if (opts.signal?.aborted) return [];
     const got = claim(queue, opts.max, opts.visibilityTimeout);
     if (got.length > 0) {
       // Found at once: onMessages hears of them as it would from a wake-up.

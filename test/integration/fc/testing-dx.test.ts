@@ -219,6 +219,118 @@ steps:
     expect(e.clock.now() - started).toBeGreaterThanOrEqual(3630_000);
   });
 
+  it('skips time past a hung handler whose step has ended, and says what holds skipping up', async () => {
+    const e = await createTestEnvironment({ virtualClock: true });
+    env = e;
+    e.stack.queues.createQueue('jobs');
+    e.stack.queues.createQueue('audit');
+    e.stack.engine.createFlow({
+      Name: 'stuck',
+      Type: 'FDL',
+      Definition: `version: v1
+type: flow
+steps:
+  - type: task
+    name: T
+    resourceArn: acs:mns:::/queues/jobs/messages
+    pattern: waitForCallback
+    timeoutSeconds: 60
+    inputMappings:
+      - {target: task_token, source: $context.task.token}
+      - {target: task_type, source: hang}
+`,
+    });
+    e.stack.engine.createFlow({
+      Name: 'nap',
+      Type: 'FDL',
+      Definition: emitFlow(flow({ steps: [wait({ name: 'Nap', duration: 60 })] })),
+    });
+    // A handler that ignores its signal and never returns. While it runs, time
+    // skipping waits (as Temporal's does for an activity); the test moves the clock.
+    let started: () => void = () => {};
+    const running = new Promise<void>((r) => {
+      started = r;
+    });
+    e.handle('jobs', {
+      hang: () => {
+        started();
+        return new Promise<never>(() => {});
+      },
+    });
+    const stuck = e.runExecution('stuck', {});
+    await running;
+    await e.clock.advance(61_000);
+    expect(await stuck).toMatchObject({ status: 'Failed', error: 'FnF.TaskTimeout' });
+    // Its call is abandoned: it no longer holds time up.
+    expect((await e.runExecution('nap', {}, { skipTime: true })).status).toBe('Succeeded');
+    // A message no mock worker consumes does, and the explanation says so.
+    e.stack.queues.sendMessage('audit', { body: 'x' });
+    const err = await e
+      .runExecution('nap', {}, { skipTime: true, timeoutMs: 300 })
+      .catch((x: unknown) => x as Error);
+    expect((err as Error).message).toMatch(
+      /time skipping waits because queue audit has 1 message\(s\) waiting, and no mock worker consumes it/,
+    );
+    expect((err as Error).message).not.toMatch(/pass \{ skipTime: true \}/);
+  });
+
+  it('takes no task after stop(), even when it was at its limit of tasks in flight', async () => {
+    const e = await createTestEnvironment();
+    env = e;
+    e.stack.queues.createQueue('jobs');
+    e.stack.engine.createFlow({
+      Name: 'fan20',
+      Type: 'FDL',
+      Definition: emitFlow(
+        flow({
+          steps: [
+            foreach({
+              name: 'each',
+              iterationMapping: { collection: '$.items', item: 'item' },
+              steps: [queueTask({ name: 'work', queue: 'jobs', input: { task_type: 'w' } })],
+            }),
+          ],
+        }),
+      ),
+    });
+    let calls = 0;
+    let stopping = false;
+    let afterStop = 0;
+    let sixteen: () => void = () => {};
+    const full = new Promise<void>((r) => {
+      sixteen = r;
+    });
+    const first = e.handle('jobs', {
+      w: (_input: unknown, ctx) => {
+        if (stopping) afterStop++;
+        if (++calls === 16) sixteen();
+        // Holds its slot until the worker stops, then gives up.
+        return new Promise<never>((_, reject) =>
+          ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason)),
+        );
+      },
+    });
+    const running = e.runExecution(
+      'fan20',
+      { items: Array.from({ length: 20 }, (_, i) => i) },
+      { timeoutMs: 3000 },
+    );
+    running.catch(() => {});
+    await full;
+    stopping = true;
+    await first.stop();
+    let second = 0;
+    e.handle('jobs', {
+      w: async () => {
+        second++;
+        return {};
+      },
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(afterStop).toBe(0);
+    expect(second).toBeGreaterThan(0);
+  });
+
   it('refuses skipTime without a virtual clock', async () => {
     const e = await createTestEnvironment();
     env = e;

@@ -2,6 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { connectionCode, formatCliError, withoutQueries } from '../../../local/cli/errors';
 
 describe('formatCliError', () => {
+  it("leaves a service's own coded error alone, whatever its text names", () => {
+    const err = Object.assign(
+      new Error('Flow  dns-ENOTFOUND-retry does not exist., URL: http://127.0.0.1:9300/'),
+      { code: 'FlowNotExists' },
+    );
+    expect(connectionCode(err)).toBeUndefined();
+    expect(formatCliError(err)).toBe('FlowNotExists: Flow  dns-ENOTFOUND-retry does not exist.');
+  });
+
   it('never prints a signed request URL', () => {
     const signed =
       'Specified access key is not found., URL: http://127.0.0.1:9300/?AccessKeyId=LTAIcloud&Signature=abc%3D&SignatureNonce=1';
