@@ -115,10 +115,31 @@ async function loadModule(name) {
   } catch (err) {
     // ESM syntax without "type": "module" (Node tells by its syntax), or an ES
     // module with top-level await, which require() cannot load.
-    if (err?.code === 'ERR_REQUIRE_ESM' || err?.code === 'ERR_REQUIRE_ASYNC_MODULE') {
+    // Only when index.js itself is an ES module: one that a CommonJS index.js
+    // requires failing must not make index.js run a second time under import().
+    if (
+      (err?.code === 'ERR_REQUIRE_ESM' || err?.code === 'ERR_REQUIRE_ASYNC_MODULE') &&
+      !compilesAsCommonJs(`${base}.js`)
+    ) {
       return importFile(`${base}.js`);
     }
     throw err;
+  }
+}
+
+/** Whether a file's source compiles as a CommonJS module body (ESM syntax and top-level await do not). */
+function compilesAsCommonJs(file) {
+  try {
+    require('node:vm').compileFunction(require('node:fs').readFileSync(file, 'utf8'), [
+      'exports',
+      'require',
+      'module',
+      '__filename',
+      '__dirname',
+    ]);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -253,11 +274,12 @@ for (const stream of [process.stdout, process.stderr]) {
     if (capture) {
       const encoding = typeof rest[0] === 'string' ? rest[0] : 'utf8';
       captureChunk(
-        Buffer.isBuffer(chunk)
-          ? chunk
-          : chunk instanceof Uint8Array
-            ? Buffer.from(chunk)
-            : Buffer.from(String(chunk), encoding),
+        // A copy of what was written: a Buffer the function reuses after
+        // write() must not change the Tail, and any typed array or DataView
+        // is its bytes, not its String().
+        ArrayBuffer.isView(chunk)
+          ? Buffer.from(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))
+          : Buffer.from(String(chunk), encoding),
       );
     }
     return write(chunk, ...rest);

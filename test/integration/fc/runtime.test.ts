@@ -16,6 +16,7 @@ import {
 const ESM_FIXTURES = new URL('./fixtures/esm', import.meta.url).pathname;
 const CJS_FIXTURES = new URL('./fixtures/cjs', import.meta.url).pathname;
 const ESM_PKG_FIXTURES = new URL('./fixtures/esm-pkg', import.meta.url).pathname;
+const CJS_TLA_DEP_FIXTURES = new URL('./fixtures/cjs-tla-dep', import.meta.url).pathname;
 
 /** The Tail an fc2 call with `x-fc-log-type: Tail` got back, as text. */
 const tailOf = (res: { headers: Record<string, unknown> }) =>
@@ -54,6 +55,8 @@ describe('the local function runtime', () => {
       fixtureFunction('cjs', 'only.handler', { codeDir: CJS_FIXTURES }),
       fixtureFunction('esm-pkg', 'index.handler', { codeDir: ESM_PKG_FIXTURES }),
       fixtureFunction('many-lines', 'index.manyLines'),
+      fixtureFunction('views', 'index.views'),
+      fixtureFunction('cjs-tla-dep', 'index.handler', { codeDir: CJS_TLA_DEP_FIXTURES }),
       fixtureFunction('levels', 'index.levels'),
       fixtureFunction('levels-warn', 'index.levels', {
         environment: { ALIYUN_FC_LOG_LEVEL: 'warn' },
@@ -305,6 +308,23 @@ describe('the local function runtime', () => {
     expect(out.ok && JSON.parse(out.body.toString('utf8'))).toEqual({ esm: true, event: 'hi' });
     const cjs = await stack.runtime.invoke('cjs', '{}');
     expect(cjs.ok && JSON.parse(cjs.body.toString('utf8'))).toEqual({ cjs: true });
+  });
+
+  it('keeps the bytes each write gave in the Tail: a Buffer reused afterwards, a Uint16Array, a DataView', async () => {
+    const res = await fc.invokeFunction('default', 'views', '{}', { 'x-fc-log-type': 'Tail' });
+    const tail = tailOf(res);
+    expect(tail).toMatch(/RequestId: \S+\nfirst\nhi!\ndv\nFC Invoke End/);
+    expect(tail).not.toContain('AFTER');
+  });
+
+  it('runs a CommonJS index.js once when a module it requires cannot be required', async () => {
+    const before = stack.logs.filter((l) => l.includes('CJS-TLA-DEP top level ran')).length;
+    const out = await stack.runtime.invoke('cjs-tla-dep', '{}');
+    expect(out.ok).toBe(false);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(stack.logs.filter((l) => l.includes('CJS-TLA-DEP top level ran')).length - before).toBe(
+      1,
+    );
   });
 
   it('loads index.js as an ES module when package.json says "type": "module", top-level await included', async () => {
