@@ -17,6 +17,20 @@ afterEach(async () => {
   env = undefined;
 });
 
+/** A foreach over the input's `items`, each a task of type `w` on queue `jobs`. */
+const fanOut = () =>
+  emitFlow(
+    flow({
+      steps: [
+        foreach({
+          name: 'each',
+          iterationMapping: { collection: '$.items', item: 'item' },
+          steps: [queueTask({ name: 'work', queue: 'jobs', input: { task_type: 'w' } })],
+        }),
+      ],
+    }),
+  );
+
 const demoHandlers = {
   extract: async () => ({ rows: 2 }),
   transform: async () => ({ rows: 3 }),
@@ -278,21 +292,7 @@ steps:
     const e = await createTestEnvironment();
     env = e;
     e.stack.queues.createQueue('jobs');
-    e.stack.engine.createFlow({
-      Name: 'fan20',
-      Type: 'FDL',
-      Definition: emitFlow(
-        flow({
-          steps: [
-            foreach({
-              name: 'each',
-              iterationMapping: { collection: '$.items', item: 'item' },
-              steps: [queueTask({ name: 'work', queue: 'jobs', input: { task_type: 'w' } })],
-            }),
-          ],
-        }),
-      ),
-    });
+    e.stack.engine.createFlow({ Name: 'fan20', Type: 'FDL', Definition: fanOut() });
     let calls = 0;
     let stopping = false;
     let afterStop = 0;
@@ -347,21 +347,7 @@ steps:
       const e = await createTestEnvironment();
       env = e;
       e.stack.queues.createQueue('jobs');
-      e.stack.engine.createFlow({
-        Name: 'fan',
-        Type: 'FDL',
-        Definition: emitFlow(
-          flow({
-            steps: [
-              foreach({
-                name: 'each',
-                iterationMapping: { collection: '$.items', item: 'item' },
-                steps: [queueTask({ name: 'work', queue: 'jobs', input: { task_type: 'w' } })],
-              }),
-            ],
-          }),
-        ),
-      });
+      e.stack.engine.createFlow({ Name: 'fan', Type: 'FDL', Definition: fanOut() });
       let release: () => void = () => {};
       const gate = new Promise<void>((r) => {
         release = r;
