@@ -104,6 +104,9 @@ export class InstanceKilledWhileStarting extends InitializationFailure {
 
 const KILL_SIGNALS = new Set(['SIGKILL', 'SIGTERM', 'SIGINT']);
 
+/** Lines of an instance's own output its initialization error quotes when it exits while starting. */
+const STARTUP_LINES = 5;
+
 let nextInstance = 1;
 
 /**
@@ -131,9 +134,20 @@ export function startInstance(options: {
     execArgv: [],
     serialization: 'json',
   });
+  // What the process printed before it was ready (its last lines): a Node that
+  // refuses its options (NODE_OPTIONS in s.yaml) exits before the host runs,
+  // and only its stderr says why.
+  let starting = true;
+  const startupLines: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
-    splitLines(stream, (line) => options.onLog(forStackLog(line)));
+    splitLines(stream, (line) => {
+      if (starting && line.trim() !== '') {
+        startupLines.push(line.length > 300 ? `${line.slice(0, 300)}...` : line);
+        if (startupLines.length > STARTUP_LINES) startupLines.shift();
+      }
+      options.onLog(forStackLog(line));
+    });
     stream.on('data', (chunk: Buffer) => {
       if (!pending) return;
       pending.output.push(chunk);
@@ -207,6 +221,8 @@ export function startInstance(options: {
   child.on('message', (raw) => {
     const msg = raw as HostMessage;
     if (msg.type === 'ready') {
+      starting = false;
+      startupLines.length = 0;
       clearTimeout(initTimer);
       markReady(msg.initMs);
     } else if (msg.type === 'init-failed') {
@@ -261,12 +277,20 @@ export function startInstance(options: {
     // An instance that died on its own takes what it started with it.
     killGroup();
     clearTimeout(initTimer);
-    const body = { errorMessage: `instance exited during initialization (code ${code ?? signal})` };
-    failReady(
-      signal && KILL_SIGNALS.has(signal)
-        ? new InstanceKilledWhileStarting(body)
-        : new InitializationFailure(body),
-    );
+    if (starting) {
+      // Its last lines may still be in the pipes: read them before saying why.
+      void outputDrained().then(() => {
+        const said = startupLines.length > 0 ? `; it printed: ${startupLines.join(' | ')}` : '';
+        const body = {
+          errorMessage: `instance exited during initialization (code ${code ?? signal})${said}`,
+        };
+        failReady(
+          signal && KILL_SIGNALS.has(signal)
+            ? new InstanceKilledWhileStarting(body)
+            : new InitializationFailure(body),
+        );
+      });
+    }
     const crashed = pending;
     if (crashed && !crashed.delivered) {
       finish({

@@ -55,6 +55,10 @@ describe('the local function runtime', () => {
       fixtureFunction('cjs', 'only.handler', { codeDir: CJS_FIXTURES }),
       fixtureFunction('esm-pkg', 'index.handler', { codeDir: ESM_PKG_FIXTURES }),
       fixtureFunction('many-lines', 'index.manyLines'),
+      // Node refuses this option in NODE_OPTIONS and exits (code 9) before the host runs.
+      fixtureFunction('bad-node-options', 'index.text', {
+        environment: { NODE_OPTIONS: '--cpu-prof' },
+      }),
       fixtureFunction('views', 'index.views'),
       fixtureFunction('cjs-tla-dep', 'index.handler', { codeDir: CJS_TLA_DEP_FIXTURES }),
       fixtureFunction('levels', 'index.levels'),
@@ -408,6 +412,16 @@ describe('the local function runtime', () => {
     expect(out.error.errorMessage).toMatch(/Process exited unexpectedly/);
     await eventually(() =>
       stack.runtime.list().find((f) => f.name === 'crash')?.instances.length ? true : undefined,
+    );
+  });
+
+  it('quotes what an instance printed when it exited while starting (Node refusing NODE_OPTIONS, say)', async () => {
+    const out = await stack.runtime.invoke('bad-node-options', '{}');
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out.kind).toBe('InitializationError');
+    expect(out.error.errorMessage).toMatch(
+      /instance exited during initialization \(code 9\); it printed: .*--cpu-prof is not allowed in NODE_OPTIONS/,
     );
   });
 
