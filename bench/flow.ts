@@ -10,6 +10,7 @@ import { silentLogger } from '../local/log';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { emitFlow, flow, foreach, queueTask, sequence } from '../shared/fdl';
 import { type BenchSection, percentile, processCpuMs } from './harness';
+import { bareHttpRoundTrips } from './queue';
 
 const QUEUE = 'bench-tasks';
 
@@ -339,6 +340,8 @@ export const flowBench: BenchSection = {
       value: fanout.maxStateBytes / 1024,
       unit: 'KiB',
     });
+    // This machine's speed in the same minutes (it drifts by about 30 %).
+    const floor = await bareHttpRoundTrips();
     const { rate, cold, serverCpuMicros, workerCpuMicros } = await measureThroughput(64, 20, 8, {
       warmupRounds: TP_WARMUP_ROUNDS,
       rounds: TP_ROUNDS,
@@ -376,6 +379,11 @@ export const flowBench: BenchSection = {
       value: rate,
       unit: 'steps/s',
       compare: { label: 'BullMQ', value: 2300, better: 'higher' },
+    });
+    report({
+      name: '  machine floor now: bare node:http round trips/s, 8 clients',
+      value: floor,
+      unit: 'req/s',
     });
     report({
       name: '  cold: the first round after start',

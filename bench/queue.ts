@@ -70,7 +70,7 @@ async function withBareServer<T>(
  * keep-alive, tiny XML answer) to a trivial server in another process. A
  * message costs three round trips, so a third of this bounds any HTTP queue here.
  */
-function bareHttpRoundTrips(): Promise<number> {
+export function bareHttpRoundTrips(): Promise<number> {
   return withBareServer(
     '',
     `(q, s) => { s.writeHead(200, { 'content-type': 'text/xml' }); s.end('<Message><MessageId>x</MessageId></Message>'); }`,
