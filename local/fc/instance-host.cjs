@@ -6,6 +6,10 @@
 // bundled CLI alike. The parent (instance.ts) talks to it over the IPC channel.
 //
 // argv: <codeDir> <handler>   e.g. /repo/dist/task-worker index.handler
+// First of all: the host runs. An instance that dies before this (Node itself
+// refusing its options, NODE_OPTIONS in s.yaml) is told apart by its absence.
+process.send?.({ type: 'hello' });
+
 const path = require('node:path');
 
 const [codeDir, handlerSpec] = process.argv.slice(2);

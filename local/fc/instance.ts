@@ -20,6 +20,7 @@ export interface InstanceContext {
 }
 
 type HostMessage =
+  | { type: 'hello' }
   | { type: 'ready'; initMs: number }
   | { type: 'init-failed'; error: FunctionErrorBody }
   | {
@@ -134,15 +135,18 @@ export function startInstance(options: {
     execArgv: [],
     serialization: 'json',
   });
-  // What the process printed before it was ready (its last lines): a Node that
-  // refuses its options (NODE_OPTIONS in s.yaml) exits before the host runs,
-  // and only its stderr says why.
+  // A Node that refuses its options (NODE_OPTIONS in s.yaml) exits before the
+  // host runs, and only its stderr says why: what the process printed before
+  // the host's hello is Node's own, and the initialization error quotes it.
+  // Once the host runs, what is printed is the function's (secrets too): that
+  // goes to the stack log and the Tail, never into an error a caller sees.
   let starting = true;
+  let hostRan = false;
   const startupLines: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     if (!stream) continue;
     splitLines(stream, (line) => {
-      if (starting && line.trim() !== '') {
+      if (!hostRan && line.trim() !== '') {
         startupLines.push(line.length > 300 ? `${line.slice(0, 300)}...` : line);
         if (startupLines.length > STARTUP_LINES) startupLines.shift();
       }
@@ -220,9 +224,11 @@ export function startInstance(options: {
 
   child.on('message', (raw) => {
     const msg = raw as HostMessage;
-    if (msg.type === 'ready') {
-      starting = false;
+    if (msg.type === 'hello') {
+      hostRan = true;
       startupLines.length = 0;
+    } else if (msg.type === 'ready') {
+      starting = false;
       clearTimeout(initTimer);
       markReady(msg.initMs);
     } else if (msg.type === 'init-failed') {
@@ -280,7 +286,8 @@ export function startInstance(options: {
     if (starting) {
       // Its last lines may still be in the pipes: read them before saying why.
       void outputDrained().then(() => {
-        const said = startupLines.length > 0 ? `; it printed: ${startupLines.join(' | ')}` : '';
+        const said =
+          !hostRan && startupLines.length > 0 ? `; it printed: ${startupLines.join(' | ')}` : '';
         const body = {
           errorMessage: `instance exited during initialization (code ${code ?? signal})${said}`,
         };

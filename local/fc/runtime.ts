@@ -269,6 +269,8 @@ export function createFunctionRuntime(
           // in the middle of the flow (a sequential flow's first run, the demo).
           const queueFed = fn.triggers.some((t) => t.kind === 'mns-queue');
           await d.pool.warm(queueFed ? 2 : 1);
+          // Stopped (or replaced) while its instances started: no trigger to start.
+          if (stopped || d.retired) return;
           startTriggers(d);
           // Async invocations accepted before a stop (or for the replaced version) run now.
           asyncCalls.dispatch(fn.name);

@@ -52,6 +52,23 @@ describe('the EventBridge MNS queue trigger', () => {
     expect(queues.stats('jobs')).toMatchObject({ active: 0, inflight: 0 });
   });
 
+  it('starts no trigger for a function whose instances were still starting when the stack stopped', async () => {
+    const local = await startRuntimeStack({ withQueues: true });
+    local.queues!.createQueue('jobs', {});
+    const deploying = local.runtime.deploy([
+      fixtureFunction('slow', 'index.handler', {
+        codeDir: new URL('./fixtures/slow-load', import.meta.url).pathname,
+        triggers: [queueTrigger()],
+      }),
+    ]);
+    await new Promise((r) => setTimeout(r, 100));
+    await local.stop();
+    await deploying.catch(() => {});
+    await new Promise((r) => setTimeout(r, 300));
+    // A trigger started after the stop polled a closed store, warning forever.
+    expect(local.logs.filter((l) => l.includes('receive failed'))).toEqual([]);
+  });
+
   it("invokes the trigger's qualifier: the handler's context names it", async () => {
     stack = await startRuntimeStack({ withQueues: true });
     const queues = stack.queues!;

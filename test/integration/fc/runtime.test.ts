@@ -17,6 +17,7 @@ const ESM_FIXTURES = new URL('./fixtures/esm', import.meta.url).pathname;
 const CJS_FIXTURES = new URL('./fixtures/cjs', import.meta.url).pathname;
 const ESM_PKG_FIXTURES = new URL('./fixtures/esm-pkg', import.meta.url).pathname;
 const CJS_TLA_DEP_FIXTURES = new URL('./fixtures/cjs-tla-dep', import.meta.url).pathname;
+const EXITS_AT_LOAD_FIXTURES = new URL('./fixtures/exits-at-load', import.meta.url).pathname;
 
 /** The Tail an fc2 call with `x-fc-log-type: Tail` got back, as text. */
 const tailOf = (res: { headers: Record<string, unknown> }) =>
@@ -56,6 +57,10 @@ describe('the local function runtime', () => {
       fixtureFunction('esm-pkg', 'index.handler', { codeDir: ESM_PKG_FIXTURES }),
       fixtureFunction('many-lines', 'index.manyLines'),
       // Node refuses this option in NODE_OPTIONS and exits (code 9) before the host runs.
+      fixtureFunction('exits-at-load', 'index.handler', {
+        codeDir: EXITS_AT_LOAD_FIXTURES,
+        environment: { DB_PASSWORD: 'S3cr3t-Passw0rd' },
+      }),
       fixtureFunction('bad-node-options', 'index.text', {
         environment: { NODE_OPTIONS: '--cpu-prof' },
       }),
@@ -423,6 +428,16 @@ describe('the local function runtime', () => {
     expect(out.error.errorMessage).toMatch(
       /instance exited during initialization \(code 9\); it printed: .*--cpu-prof is not allowed in NODE_OPTIONS/,
     );
+  });
+
+  it("never quotes a function's own startup output in its InitializationError", async () => {
+    const out = await stack.runtime.invoke('exits-at-load', '{}');
+    expect(out.ok).toBe(false);
+    if (out.ok) return;
+    expect(out.kind).toBe('InitializationError');
+    expect(out.error.errorMessage).toBe('instance exited during initialization (code 1)');
+    // It is the function's log: the stack's log has it.
+    expect(stack.logs.some((l) => l.includes('connecting to postgres://admin:'))).toBe(true);
   });
 
   it('reports a bundle that cannot load as an InitializationError', async () => {
