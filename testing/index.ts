@@ -178,9 +178,6 @@ const IN_FLIGHT_WAIT_MS = 2000;
 /** runExecution's default real-time limit: under vitest's and jest's 5 s test timeout. */
 const RUN_TIMEOUT_MS = 4000;
 
-/** Child executions remembered per parent, for runExecution's wait (see childrenOf). */
-const ENDED_EXECUTIONS_REMEMBERED = 10_000;
-
 const TASK_ENDS = new Set(['TaskSucceeded', 'TaskFailed', 'TaskTimedOut']);
 
 /** Resolves when `work` does or after `ms` (a real timer), whichever is first. */
@@ -197,8 +194,24 @@ function bounded(work: Promise<unknown>, ms: number): Promise<void> {
   ]).finally(() => clearTimeout(timer));
 }
 
-/** How many ended task messages are remembered, so that a late redelivery is not run again. */
+/**
+ * How many ended task messages (so that a late redelivery is not run again) and
+ * ended executions (for runExecution's wait on child flows) are remembered.
+ */
 const ENDED_REMEMBERED = 10_000;
+
+/** Adds `value`, dropping the oldest entry once the set holds more than ENDED_REMEMBERED. */
+function remember(set: Set<string>, value: string): void {
+  set.add(value);
+  if (set.size > ENDED_REMEMBERED) set.delete(set.values().next().value as string);
+}
+
+/** Adds `value` to the set `map` keeps under `key`, making the set on first use. */
+function addUnder(map: Map<string, Set<string>>, key: string, value: string): void {
+  const set = map.get(key);
+  if (set) set.add(value);
+  else map.set(key, new Set([value]));
+}
 
 /** One handler call of a mock worker. */
 interface TaskCall {
@@ -234,7 +247,7 @@ export async function createTestEnvironment(
   });
   const credentials: Credentials = { ...stack.credentials };
   const flow = createFlowClient({ endpoint: stack.endpoint, credentials });
-  const workers: MockWorker[] = [];
+  const workers = new Set<MockWorker>();
   /** Handler calls in flight across the mock workers. */
   const calls = new Set<TaskCall>();
   // Task attempts still running, by the MNS message id the flow sent them as;
@@ -248,7 +261,7 @@ export async function createTestEnvironment(
   /** Queues that have a mock worker: one per queue (two would take each other's tasks). */
   const handled = new Set<string>();
   // Child executions (a task step that starts a flow) by parent, and the
-  // executions that have ended (the latest ENDED_EXECUTIONS_REMEMBERED): the
+  // executions that have ended (the latest ENDED_REMEMBERED): the
   // report that ends a sync child ends its parent too, and runExecution waits
   // for that report's handler call as for one of the parent's own.
   const childrenOf = new Map<string, Set<string>>();
@@ -276,8 +289,7 @@ export async function createTestEnvironment(
       liveBySchedule.delete(a.scheduleKey);
       liveByExec.get(a.execKey)?.delete(messageId);
     }
-    ended.add(messageId);
-    if (ended.size > ENDED_REMEMBERED) ended.delete(ended.values().next().value as string);
+    remember(ended, messageId);
     for (const call of calls) if (call.messageId === messageId) abandon(call);
   };
   const endExecution = (execKey: string) => {
@@ -291,32 +303,19 @@ export async function createTestEnvironment(
       const detail = parseEventDetail(event.EventDetail);
       const messageId = detail.MessageId;
       if (typeof detail.FlowName === 'string' && typeof detail.ExecutionName === 'string') {
-        let set = childrenOf.get(execKey);
-        if (!set) {
-          set = new Set();
-          childrenOf.set(execKey, set);
-        }
-        set.add(execKeyOf(detail.FlowName, detail.ExecutionName));
+        addUnder(childrenOf, execKey, execKeyOf(detail.FlowName, detail.ExecutionName));
       }
       if (typeof messageId === 'string') {
         live.set(messageId, { execKey, scheduleKey });
         liveBySchedule.set(scheduleKey, messageId);
-        let set = liveByExec.get(execKey);
-        if (!set) {
-          set = new Set();
-          liveByExec.set(execKey, set);
-        }
-        set.add(messageId);
+        addUnder(liveByExec, execKey, messageId);
       }
     } else if (TASK_ENDS.has(event.Type)) {
       const messageId = liveBySchedule.get(scheduleKey);
       if (messageId !== undefined) endAttempt(messageId);
     } else if (EXECUTION_END_EVENTS.has(event.Type)) {
       endExecution(execKey);
-      endedExecutions.add(execKey);
-      if (endedExecutions.size > ENDED_EXECUTIONS_REMEMBERED) {
-        endedExecutions.delete(endedExecutions.values().next().value as string);
-      }
+      remember(endedExecutions, execKey);
     }
   });
   /**
@@ -489,13 +488,10 @@ export async function createTestEnvironment(
         abort.abort(new Error('the mock worker was stopped'));
         await settleCalls((c) => mine.has(c));
         // The queue may have a mock worker again (a test's own, say).
-        if (workers.includes(worker)) {
-          workers.splice(workers.indexOf(worker), 1);
-          handled.delete(queue);
-        }
+        if (workers.delete(worker)) handled.delete(queue);
       },
     };
-    workers.push(worker);
+    workers.add(worker);
     return worker;
   };
 
@@ -693,7 +689,7 @@ export async function createTestEnvironment(
       for (const fail of running) {
         fail(new Error('the test environment was stopped while this execution was running'));
       }
-      await Promise.all(workers.map((w) => w.stop()));
+      await Promise.all([...workers].map((w) => w.stop()));
       unsubscribe();
       await stack.stop();
     },
