@@ -9,8 +9,7 @@ import { createFnfRpc } from '../local/cli/commands/start-execution';
 import { silentLogger } from '../local/log';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { emitFlow, flow, foreach, queueTask, sequence } from '../shared/fdl';
-import { type BenchSection, percentile, processCpuMs } from './harness';
-import { bareHttpRoundTrips } from './queue';
+import { type BenchSection, bareHttpRoundTrips, percentile, processCpuMs } from './harness';
 
 const QUEUE = 'bench-tasks';
 

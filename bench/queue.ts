@@ -1,6 +1,6 @@
 // Queue benchmarks: the local MNS service as a separate process (the built CLI,
 // durable file store in a temp dir) driven by the unmodified @alicloud/mns SDK.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -13,7 +13,13 @@ import {
 import { createSdkClient, type SdkMnsClient } from '../test/support/mns-sdk';
 import { signMnsHeaders } from '../test/support/mns-sign';
 import { spawnLocal } from '../test/support/spawn-local';
-import { type BenchSection, percentile, processCpuMs } from './harness';
+import {
+  type BenchSection,
+  bareHttpRoundTrips,
+  percentile,
+  processCpuMs,
+  withBareServer,
+} from './harness';
 
 const root = join(import.meta.dirname, '..');
 
@@ -21,74 +27,6 @@ const LOCAL_KEY = { accessKeyId: LOCAL_ACCESS_KEY_ID, accessKeySecret: LOCAL_ACC
 
 function sdk(endpoint: string): SdkMnsClient {
   return createSdkClient({ accountId: LOCAL_ACCOUNT_ID, endpoint, credentials: LOCAL_KEY });
-}
-
-/** A plain node:http request that resolves once its answer is read. */
-type BareCall = (method: string, agent: Agent, body?: string) => Promise<void>;
-
-/**
- * Runs a trivial node:http server in another process (`setup` declares its
- * state, `handler` is its `(q, s) => ...` request handler, called once the
- * request body has been read) and hands `fn` a plain client for it.
- */
-async function withBareServer<T>(
-  setup: string,
-  handler: string,
-  fn: (call: BareCall) => Promise<T>,
-): Promise<T> {
-  const server = spawn(
-    process.execPath,
-    [
-      '-e',
-      `${setup}
-       require('node:http').createServer((q, s) => { q.resume(); q.on('end', () => (${handler})(q, s)); })
-         .listen(0, '127.0.0.1', function () { console.log(this.address().port); });`,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  try {
-    const port = await new Promise<number>((resolve) =>
-      server.stdout!.once('data', (d) => resolve(Number(String(d).trim()))),
-    );
-    const call: BareCall = (method, agent, body) =>
-      new Promise<void>((resolve, reject) => {
-        const req = request({ host: '127.0.0.1', port, method, path: '/q', agent }, (res) => {
-          res.resume();
-          res.on('end', resolve);
-        });
-        req.on('error', reject);
-        req.end(body);
-      });
-    return await fn(call);
-  } finally {
-    server.kill();
-  }
-}
-
-/**
- * The machine's floor right now: plain node:http round trips (8 concurrent,
- * keep-alive, tiny XML answer) to a trivial server in another process. A
- * message costs three round trips, so a third of this bounds any HTTP queue here.
- */
-export function bareHttpRoundTrips(): Promise<number> {
-  return withBareServer(
-    '',
-    `(q, s) => { s.writeHead(200, { 'content-type': 'text/xml' }); s.end('<Message><MessageId>x</MessageId></Message>'); }`,
-    async (call) => {
-      const agent = new Agent({ keepAlive: true });
-      const n = 4000;
-      const started = performance.now();
-      await Promise.all(
-        Array.from({ length: 8 }, async (_, k) => {
-          for (let i = k; i < n; i += 8) {
-            await call('POST', agent, '<Message><MessageBody>hello</MessageBody></Message>');
-          }
-        }),
-      );
-      agent.destroy();
-      return n / ((performance.now() - started) / 1000);
-    },
-  );
 }
 
 /**
