@@ -6,17 +6,6 @@ import { decodePath } from './invoke-route';
 import type { SignatureRejection } from './signature-rejection';
 
 /**
- * The check behind `authType: function`. FC 3.0 signs HTTP-trigger calls with
- * ACS3-HMAC-SHA256 (the SDK scheme); the FC 2.0 `FC <ak>:<sig>` scheme is taken
- * too, so older callers keep working. Both sign the path as the client sent it
- * (`/fc/<function>/<path>` locally), so a signature made for one function or
- * path does not open another.
- *
- * A request with no usable Authorization header gets 403 AccessDenied: FC
- * documents 403 for a missing signature, and AccessDenied is the 403 code of
- * its error table that fits (MissingRequiredHeader is a 400 there).
- */
-/**
  * What checkTriggerSignature can check before the body is read (the header's
  * scheme, its AccessKey, x-acs-date; the whole FC 2.0 signature, which does
  * not cover the body): an unsigned call is refused without reading its body.
@@ -63,6 +52,17 @@ function unsignedTrigger(): SignatureRejection {
   };
 }
 
+/**
+ * The check behind `authType: function`. FC 3.0 signs HTTP-trigger calls with
+ * ACS3-HMAC-SHA256 (the SDK scheme); the FC 2.0 `FC <ak>:<sig>` scheme is taken
+ * too, so older callers keep working. Both sign the path as the client sent it
+ * (`/fc/<function>/<path>` locally), so a signature made for one function or
+ * path does not open another.
+ *
+ * A request with no usable Authorization header gets 403 AccessDenied: FC
+ * documents 403 for a missing signature, and AccessDenied is the 403 code of
+ * its error table that fits (MissingRequiredHeader is a 400 there).
+ */
 export function checkTriggerSignature(options: {
   req: IncomingMessage;
   url: URL;

@@ -14,8 +14,8 @@ import {
   apiError,
   badEncoding,
   decodePath,
-  FC_ASYNC_BODY_LIMIT,
-  FC_SYNC_BODY_LIMIT,
+  invokeBodyLimit,
+  isAsync,
   readFcBody,
 } from './invoke-route';
 import { newFcRequestId } from './request-id';
@@ -114,9 +114,8 @@ export function createHttpTriggerRoute(options: {
       const unsigned = signed ? triggerPrecheck(req, url, secrets) : undefined;
       if (unsigned)
         return apiError(res, requestId, unsigned.status, unsigned.code, unsigned.message);
-      const async = isAsyncCall(req);
-      const limit = async ? FC_ASYNC_BODY_LIMIT : FC_SYNC_BODY_LIMIT;
-      const body = await readFcBody(req, res, requestId, limit, triggerLimitError);
+      const async = isAsync(req);
+      const body = await readFcBody(req, res, requestId, invokeBodyLimit(req), triggerLimitError);
       if (!body) return;
       if (signed) {
         const rejection = checkTriggerSignature({ req, url, body, secretFor: secrets });
@@ -152,11 +151,6 @@ export function createHttpTriggerRoute(options: {
       writeHttpTriggerResponse(res, outcome);
     },
   };
-}
-
-/** `X-Fc-Invocation-Type: Async`: FC answers 202 and runs the call in the background. */
-function isAsyncCall(req: IncomingMessage): boolean {
-  return String(req.headers['x-fc-invocation-type'] ?? '').toLowerCase() === 'async';
 }
 
 /**

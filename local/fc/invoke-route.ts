@@ -17,7 +17,8 @@ export function invokeBodyLimit(req: IncomingMessage): number {
   return isAsync(req) ? FC_ASYNC_BODY_LIMIT : FC_SYNC_BODY_LIMIT;
 }
 
-function isAsync(req: IncomingMessage): boolean {
+/** `X-Fc-Invocation-Type: Async`: FC answers 202 and runs the call in the background. */
+export function isAsync(req: IncomingMessage): boolean {
   return String(req.headers['x-fc-invocation-type'] ?? '').toLowerCase() === 'async';
 }
 
