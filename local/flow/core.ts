@@ -14,7 +14,13 @@ import { createRepo, type ExecHead, type ExecRow, type FlowRow } from './repo';
 import { FLOW_MIGRATIONS } from './schema';
 import { type ExecState, findTask, type Outcome, type TaskRun, walkRuns } from './state';
 import { createTokenCodec, type TaskTokenParts } from './tokens';
-import type { FlowEvent, FunctionInvokeRequest, FunctionInvoker, HistoryEvent } from './types';
+import {
+  EXECUTION_END_EVENT,
+  type FlowEvent,
+  type FunctionInvokeRequest,
+  type FunctionInvoker,
+  type HistoryEvent,
+} from './types';
 import { isoTime } from './views';
 
 /** The queue operations the engine uses (the local MNS service provides them). */
@@ -34,13 +40,6 @@ export interface Txn {
 export type Ending =
   | { status: 'Succeeded'; output: JsonObject }
   | { status: 'Failed' | 'TimedOut' | 'Stopped'; error: string; cause: string };
-
-const TERMINAL_EVENT = {
-  Succeeded: 'ExecutionSucceeded',
-  Failed: 'ExecutionFailed',
-  TimedOut: 'ExecutionTimedOut',
-  Stopped: 'ExecutionStopped',
-} as const;
 
 /**
  * The durable core: every change to an execution is one SQLite transaction
@@ -414,7 +413,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     const eventId = emitEvent(
       row,
       state,
-      { type: TERMINAL_EVENT[ending.status], stepName: '', detail },
+      { type: EXECUTION_END_EVENT[ending.status], stepName: '', detail },
       effects,
       true,
     );

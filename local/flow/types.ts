@@ -76,13 +76,18 @@ export interface SyncExecutionAnswer {
   StoppedTime?: string;
 }
 
+/** The history event that ends an execution, by its final status. */
+export const EXECUTION_END_EVENT = {
+  Succeeded: 'ExecutionSucceeded',
+  Failed: 'ExecutionFailed',
+  TimedOut: 'ExecutionTimedOut',
+  Stopped: 'ExecutionStopped',
+} as const;
+
 /** The history event types that end an execution (one of them is always its last event). */
-export const EXECUTION_END_EVENTS: ReadonlySet<string> = new Set([
-  'ExecutionSucceeded',
-  'ExecutionFailed',
-  'ExecutionTimedOut',
-  'ExecutionStopped',
-]);
+export const EXECUTION_END_EVENTS: ReadonlySet<string> = new Set(
+  Object.values(EXECUTION_END_EVENT),
+);
 
 /** The local FnF engine: the in-process API mirrors the 2019-03-15 actions. */
 export interface FlowEngine extends StackComponent {
