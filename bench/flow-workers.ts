@@ -1,6 +1,7 @@
 // Bench workers in their own process (so stack and SDK clients each get a core):
 // `fork('bench/flow-workers.ts', [endpoint, accountId, queue, workers, kind, concurrency])`;
-// it says {ready} once loaded; send 'stop' to end; it answers {done, cpuMicros} over IPC.
+// it says {ready} once loaded; send 'stop' to end; it answers {done} over IPC (the bench
+// reads the process's CPU time from /proc itself).
 //   kind 'queueflow': the product's long-polling worker (shared/task) over the
 //                     project's clients, each instance running `concurrency` tasks at once;
 //   kind 'demo':      the same worker with the demo's handlers (functions/task-worker),
@@ -111,9 +112,7 @@ async function minimalWorker(): Promise<number> {
 
 // Loaded (tsx has compiled everything): the bench starts its clock now.
 process.send?.({ ready: true });
-const cpu0 = process.cpuUsage();
 const run = kind === 'minimal' ? minimalWorker : queueflowWorker;
 const counts = await Promise.all(Array.from({ length: Number(count) }, run));
-const cpu = process.cpuUsage(cpu0);
-process.send?.({ done: counts.reduce((a, b) => a + b, 0), cpuMicros: cpu.user + cpu.system });
+process.send?.({ done: counts.reduce((a, b) => a + b, 0) });
 process.disconnect?.();

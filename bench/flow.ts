@@ -40,7 +40,8 @@ function chainFlow(steps: number): string {
 
 /**
  * SDK workers in a child process, resolved once it has loaded (a cold start
- * must not count as task time); `stop()` ends them and returns their CPU time.
+ * must not count as task time); `stop()` ends them and returns how many tasks
+ * they ran. `pid` is the process's, for its CPU time.
  */
 export async function startWorkers(
   stack: LocalStack,
@@ -58,10 +59,10 @@ export async function startWorkers(
   const ready = new Promise<void>((r) => {
     resolveReady = r;
   });
-  const result = new Promise<{ done: number; cpuMicros: number }>((resolve, reject) => {
+  const result = new Promise<{ done: number }>((resolve, reject) => {
     child.on('message', (m) => {
       if ((m as { ready?: boolean }).ready) resolveReady();
-      else resolve(m as { done: number; cpuMicros: number });
+      else resolve(m as { done: number });
     });
     child.once('exit', (code) => reject(new Error(`bench workers exited (${code})`)));
   });
@@ -91,7 +92,7 @@ async function withStack<T>(fn: (stack: LocalStack) => Promise<T>): Promise<T> {
 }
 
 /** Callback steps the latency figures let V8 warm up on before they count (see measureLatency). */
-export const LATENCY_WARMUP_STEPS = 2000;
+const LATENCY_WARMUP_STEPS = 2000;
 /** Throughput rounds (64 flows x 20 steps each) to warm up on, then to measure. */
 const TP_WARMUP_ROUNDS = 6;
 const TP_ROUNDS = 4;

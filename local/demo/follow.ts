@@ -14,6 +14,11 @@ export interface FollowedExecution {
   history: HistoryEvent[];
 }
 
+/** followExecution's real-time limit passed before the execution ended. */
+export class FollowTimeoutError extends Error {
+  override readonly name = 'FollowTimeoutError';
+}
+
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped', 'TimedOut']);
 
 /**
@@ -146,7 +151,7 @@ export function followExecution(options: {
     timer = setTimeout(() => {
       cleanup();
       reject(
-        new Error(
+        new FollowTimeoutError(
           `execution ${executionName} did not finish in ${options.timeoutMs ?? 120_000} ms`,
         ),
       );

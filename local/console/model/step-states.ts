@@ -95,7 +95,7 @@ const CONTAINER_TYPES = new Set(['parallel', 'foreach', 'choice']);
  * Whether two task inputs are the same but for their task tokens (a retry's
  * input is its step's input again, with the new attempt's token).
  */
-export function sameInputButTokens(a: unknown, b: unknown): boolean {
+function sameInputButTokens(a: unknown, b: unknown): boolean {
   const strip = (v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v)
       ? Object.fromEntries(
