@@ -1,19 +1,8 @@
 import type { Logger } from '../log';
+import { type AsyncInvokeSettings, FC_ASYNC_INVOKE_DEFAULTS } from '../project/model';
 import type { Store } from '../store/store';
 import { FC_MIGRATIONS } from './schema';
 import type { InvokeOptions, InvokeOutcome } from './types';
-
-// FC's async invocations retry a failed function 3 times by default
-// (asyncInvokeConfig.maxAsyncRetryAttempts, 0-8, changes it).
-export const ASYNC_RETRIES = 3;
-// An event not run within a day of its 202 is dropped (maxAsyncEventAgeInSeconds).
-export const ASYNC_MAX_EVENT_AGE_SECONDS = 86400;
-
-/** A function's async invocation settings (its asyncInvokeConfig). */
-export interface AsyncSettings {
-  maxRetries: number;
-  maxEventAgeSeconds: number;
-}
 
 interface Row {
   id: number;
@@ -49,7 +38,7 @@ export function createAsyncInvocations(deps: {
   invoke: (name: string, body: Buffer, options: InvokeOptions) => Promise<InvokeOutcome>;
   now: () => number;
   /** The deployed function's settings; FC's defaults when undefined. */
-  settingsOf?: (name: string) => Partial<AsyncSettings> | undefined;
+  settingsOf?: (name: string) => AsyncInvokeSettings | undefined;
 }): AsyncInvocations {
   const { store, logger } = deps;
   store.migrate('fc', FC_MIGRATIONS);
@@ -85,9 +74,8 @@ export function createAsyncInvocations(deps: {
       let attempts = row.attempts;
       for (;;) {
         // Read before each attempt: a redeploy may have changed them.
-        const settings = deps.settingsOf?.(row.function_name);
-        const maxRetries = settings?.maxRetries ?? ASYNC_RETRIES;
-        const maxAgeSeconds = settings?.maxEventAgeSeconds ?? ASYNC_MAX_EVENT_AGE_SECONDS;
+        const { maxRetries, maxEventAgeSeconds: maxAgeSeconds } =
+          deps.settingsOf?.(row.function_name) ?? FC_ASYNC_INVOKE_DEFAULTS;
         const ageMs = deps.now() - row.accepted_at;
         if (ageMs > maxAgeSeconds * 1000) {
           remove.run(row.id);

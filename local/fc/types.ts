@@ -1,3 +1,4 @@
+import type { AsyncInvokeSettings } from '../project/model';
 /** What the runtime needs to know about one function (from s.yaml, or given by a test). */
 export interface FunctionSpec {
   name: string;
@@ -13,7 +14,7 @@ export interface FunctionSpec {
   /** `instanceLifecycleConfig.initializer`: `index.initialize`, run once per instance first. */
   initializer?: { handler: string; timeoutSeconds: number };
   /** `asyncInvokeConfig`: retries of a failed async invocation (0-8) and the event's maximum age; FC's defaults when absent. */
-  asyncInvoke?: { maxRetries: number; maxEventAgeSeconds: number };
+  asyncInvoke?: AsyncInvokeSettings;
 }
 
 /** FC's function error body (FC 3.0 Node.js runtime). */

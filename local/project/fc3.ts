@@ -1,5 +1,10 @@
 import { resolve as resolvePath } from 'node:path';
-import type { AsyncInvokeSettings, ProjectFunction, ProjectTrigger } from './model';
+import {
+  type AsyncInvokeSettings,
+  FC_ASYNC_INVOKE_DEFAULTS,
+  type ProjectFunction,
+  type ProjectTrigger,
+} from './model';
 import { createPropsReader, type PropsReader } from './props-reader';
 import { defaultPushRetryPolicy, PUSH_RETRY_KEYS, readPushRetryPolicy } from './run-options';
 import { isRecord, type NodePath, type YamlSource } from './yaml-source';
@@ -134,16 +139,6 @@ export function readFc3Function(options: {
 }
 
 /**
- * FC's defaults for what asyncInvokeConfig leaves out (PutAsyncInvokeConfig: 3
- * retries, events kept 86400 s; local/fc/async-invocations.ts applies the same
- * to a function without asyncInvokeConfig).
- */
-const DEFAULT_ASYNC_INVOKE: Readonly<AsyncInvokeSettings> = {
-  maxRetries: 3,
-  maxEventAgeSeconds: 86400,
-};
-
-/**
  * `asyncInvokeConfig`, with fc3's schema ranges (maxAsyncRetryAttempts 0-8,
  * maxAsyncEventAgeInSeconds 1-2592000); undefined when s.yaml has none.
  */
@@ -156,12 +151,12 @@ function readAsyncInvokeConfig(
   const cfg = p.object('asyncInvokeConfig');
   const settings: AsyncInvokeSettings = {
     maxRetries: cfg.int('maxAsyncRetryAttempts', {
-      default: DEFAULT_ASYNC_INVOKE.maxRetries,
+      default: FC_ASYNC_INVOKE_DEFAULTS.maxRetries,
       min: 0,
       max: 8,
     }),
     maxEventAgeSeconds: cfg.int('maxAsyncEventAgeInSeconds', {
-      default: DEFAULT_ASYNC_INVOKE.maxEventAgeSeconds,
+      default: FC_ASYNC_INVOKE_DEFAULTS.maxEventAgeSeconds,
       min: 1,
       max: 2592000,
     }),

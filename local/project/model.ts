@@ -98,6 +98,16 @@ export interface AsyncInvokeSettings {
   maxEventAgeSeconds: number;
 }
 
+/**
+ * FC's defaults for an async invocation (PutAsyncInvokeConfigInput: 3 retries,
+ * an event kept 86400 s): for a function without asyncInvokeConfig, and for
+ * what one leaves out.
+ */
+export const FC_ASYNC_INVOKE_DEFAULTS: Readonly<AsyncInvokeSettings> = {
+  maxRetries: 3,
+  maxEventAgeSeconds: 86400,
+};
+
 /** An FC 3.0 function resource (`component: fc3`). */
 export interface ProjectFunction {
   resource: string;
