@@ -17,15 +17,19 @@ export function withoutQueries(text: string): string {
   return text.replace(/(https?:\/\/[^\s?]+)\?[^\s,]*/g, '$1');
 }
 
-/**
- * The connection error code (ECONNREFUSED...) when `err` says nothing answered:
- * its own code, a cause's, or one in the message (the MNS SDK's NetworkError
- * carries it only in its text).
- */
 /** Codes an SDK puts on a failure of its own transport, whose text names the cause. */
 const TRANSPORT_WRAPPERS = new Set(['NetworkError']);
 
-export function connectionCode(err: unknown): string | undefined {
+const CONNECTION_CODE_IN_TEXT = new RegExp(`\\b(${[...CONNECTION_CODES].join('|')})\\b`);
+
+/**
+ * The connection error code (ECONNREFUSED...) when `err` says nothing answered:
+ * its own code, a cause's, or one in its text (`text`, by default its message:
+ * the MNS SDK's NetworkError carries the code only there). A service's own
+ * coded error (FlowNotExists, ...) answered, so its text, which may name
+ * anything (a flow called "dns-ENOTFOUND"), is not searched.
+ */
+export function connectionCode(err: unknown, text?: string): string | undefined {
   let coded = false;
   for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; depth++) {
     const { code, cause } = e as { code?: unknown; cause?: unknown };
@@ -33,14 +37,9 @@ export function connectionCode(err: unknown): string | undefined {
     if (typeof code === 'string' && code && !TRANSPORT_WRAPPERS.has(code)) coded = true;
     e = cause;
   }
-  // A service's own error (FlowNotExists, ...) answered: its message may name
-  // anything, a flow called "dns-ENOTFOUND" too. Only an uncoded error's text
-  // (the MNS SDK's NetworkError) is searched for a connection failure.
   if (coded) return undefined;
-  const message = (err as { message?: unknown } | undefined)?.message;
-  return typeof message === 'string'
-    ? /\b(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND)\b/.exec(message)?.[1]
-    : undefined;
+  const message = text ?? (err as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' ? CONNECTION_CODE_IN_TEXT.exec(message)?.[1] : undefined;
 }
 
 /**
@@ -61,11 +60,7 @@ export function formatCliError(err: unknown, options: { stackHint?: boolean } = 
       message = Object.prototype.toString.call(err);
     }
   }
-  const code =
-    connectionCode(err) ??
-    (typeof e.code === 'string' && e.code && !TRANSPORT_WRAPPERS.has(e.code)
-      ? undefined
-      : /\b(ECONNREFUSED|ECONNRESET|EHOSTUNREACH|ENOTFOUND)\b/.exec(message)?.[1]);
+  const code = connectionCode(err, message);
   // httpx glues "connect ECONNREFUSED 127.0.0.1:1" and "POST http://... failed." together.
   message = withoutQueries(message).replace(/(\d)(GET|POST|PUT|DELETE) (https?:)/, '$1; $2 $3');
   if (code) {
