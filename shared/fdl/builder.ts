@@ -1,5 +1,5 @@
 import { formatResourceArn, parseResourceArn, resourceArnHint } from './arn';
-import { MNS_NAME_PATTERN, NAME_PATTERN } from './check-context';
+import { resourceArnNameProblem } from './check-context';
 import { FdlError } from './errors';
 import type {
   CatchPolicy,
@@ -180,21 +180,8 @@ function checkedArn(arn: string): string {
       `"${arn}" is not a resourceArn FDL understands (${hint ?? 'is a name in it empty, or does it hold "/" or ":"?'})`,
     );
   }
-  if (ref.kind === 'mns-queue' || ref.kind === 'mns-topic') {
-    const name = ref.kind === 'mns-queue' ? ref.queue : ref.topic;
-    if (!MNS_NAME_PATTERN.test(name)) {
-      throw new FdlError(
-        'invalid-flow',
-        `"${name}" in ${arn} is not an MNS name: letters, digits and "-", starting with a letter or digit`,
-      );
-    }
-  }
-  if (ref.kind === 'fnf-flow' && !NAME_PATTERN.test(ref.flowName)) {
-    throw new FdlError(
-      'invalid-flow',
-      `flow name "${ref.flowName}" in ${arn} is not valid: letters, digits, "_" or "-", starting with a letter or "_"`,
-    );
-  }
+  const problem = resourceArnNameProblem(ref, arn);
+  if (problem) throw new FdlError('invalid-flow', problem);
   return arn;
 }
 

@@ -1,4 +1,5 @@
 // Shared state and constants of the semantic checks (validate*.ts).
+import type { ResourceRef } from './arn';
 import type { FoundProblem, ProblemCode } from './problems';
 import { LIMITS } from './schema';
 
@@ -7,6 +8,24 @@ export const NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,127}$/;
 
 /** MNS queue and topic names: letters, digits, `-`; start with a letter or digit; at most 256 characters. */
 export const MNS_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]{0,255}$/;
+
+/**
+ * What is wrong with the names inside a resourceArn FDL parsed (an MNS queue or
+ * topic, a child flow), or undefined; the builder throws it, validateFlow
+ * reports it.
+ */
+export function resourceArnNameProblem(ref: ResourceRef, arn: string): string | undefined {
+  if (ref.kind === 'mns-queue' || ref.kind === 'mns-topic') {
+    const name = ref.kind === 'mns-queue' ? ref.queue : ref.topic;
+    if (!MNS_NAME_PATTERN.test(name)) {
+      return `"${name}" in ${arn} is not an MNS name: letters, digits and "-", starting with a letter or digit`;
+    }
+  }
+  if (ref.kind === 'fnf-flow' && !NAME_PATTERN.test(ref.flowName)) {
+    return `flow name "${ref.flowName}" in ${arn} is not valid: letters, digits, "_" or "-", starting with a letter or "_"`;
+  }
+  return undefined;
+}
 
 /**
  * The `$context` fields FDL v1 is known to have: `task.token` from the MNS topic

@@ -3,8 +3,7 @@ import { PATTERNS_BY_KIND, parseResourceArn, RESOURCE_ARN_FORMS, resourceArnHint
 import {
   add,
   checkTimeout,
-  MNS_NAME_PATTERN,
-  NAME_PATTERN,
+  resourceArnNameProblem,
   TASK_ACTIONS,
   type Walk,
 } from './check-context';
@@ -53,27 +52,8 @@ export function checkTask(w: Walk, step: TaskStep, path: string): void {
       );
     } else {
       kind = ref.kind;
-      if (
-        (ref.kind === 'mns-queue' || ref.kind === 'mns-topic') &&
-        !MNS_NAME_PATTERN.test(ref.kind === 'mns-queue' ? ref.queue : ref.topic)
-      ) {
-        add(
-          w,
-          'error',
-          'resource-arn',
-          'MNS queue and topic names use letters, digits and "-", starting with a letter',
-          arnPath,
-        );
-      }
-      if (ref.kind === 'fnf-flow' && !NAME_PATTERN.test(ref.flowName)) {
-        add(
-          w,
-          'error',
-          'resource-arn',
-          `flow name "${ref.flowName}" is not valid: letters, digits, "_" or "-", starting with a letter or "_"`,
-          arnPath,
-        );
-      }
+      const problem = resourceArnNameProblem(ref, step.resourceArn!);
+      if (problem) add(w, 'error', 'resource-arn', problem, arnPath);
     }
   } else if (hasAction && !TASK_ACTIONS.includes(step.action!)) {
     add(
