@@ -7,6 +7,7 @@ import {
   chmodSync,
   closeSync,
   constants,
+  existsSync,
   fchmodSync,
   fstatSync,
   ftruncateSync,
@@ -17,6 +18,7 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 
 const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
 
@@ -27,7 +29,11 @@ const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
  * folder another user owns is refused: they could plant or swap files at will.
  */
 export function privateFolder(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw fileInTheWay(dir) ?? err;
+  }
   // POSIX owners and modes only: Windows reports modes that mean nothing here.
   if (process.platform === 'win32') return;
   // The folder itself may be a link (a user's choice): what it points at counts.
@@ -38,6 +44,18 @@ export function privateFolder(dir: string): void {
     );
   }
   if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+}
+
+/** A file where `dir` or a folder above it should be (mkdir's EEXIST/ENOTDIR), said plainly. */
+function fileInTheWay(dir: string): Error | undefined {
+  for (let path = resolve(dir); ; path = dirname(path)) {
+    if (existsSync(path)) {
+      if (statSync(path).isDirectory()) return undefined;
+      const what = path === resolve(dir) ? 'it is' : `it lies under ${path}, which is`;
+      return new Error(`${what} a file, not a folder (a missing folder is created)`);
+    }
+    if (dirname(path) === path) return undefined;
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, join, relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import {
   LOCAL_ACCESS_KEY_ID,
@@ -104,25 +104,18 @@ Examples:
   queueflow local --no-functions              # then: npx queueflow worker --queue queueflow-tasks --handlers ./handlers.ts --endpoint http://127.0.0.1:9300
 `,
     )
-    .action(async (opts: LocalOptions, cmd: Command) => {
-      // Named in errors: the value came from the option, or from the variable behind its default.
-      const dataDirFrom =
-        cmd.getOptionValueSource('dataDir') === 'cli'
-          ? '--data-dir'
-          : process.env.QUEUEFLOW_DATA_DIR
-            ? 'QUEUEFLOW_DATA_DIR'
-            : 'the data folder';
-      const code = await runLocal(opts, dataDirFrom);
+    .action(async (opts: LocalOptions) => {
+      const code = await runLocal(opts);
       if (code !== undefined) process.exit(code);
     });
 }
 
-async function runLocal(opts: LocalOptions, dataDirFrom: string): Promise<number | undefined> {
+async function runLocal(opts: LocalOptions): Promise<number | undefined> {
   // From the first line: a signal during startup or the demo stops the stack
   // cleanly too (and a second one exits at once).
   const signals = trackSignals();
   try {
-    return await runLocalUntilSignal(opts, dataDirFrom, signals);
+    return await runLocalUntilSignal(opts, signals);
   } finally {
     signals.dispose();
   }
@@ -130,7 +123,6 @@ async function runLocal(opts: LocalOptions, dataDirFrom: string): Promise<number
 
 async function runLocalUntilSignal(
   opts: LocalOptions,
-  dataDirFrom: string,
   signals: SignalTracker,
 ): Promise<number | undefined> {
   const out = (line = '') => process.stdout.write(`${line}\n`);
@@ -181,7 +173,6 @@ async function runLocalUntilSignal(
   if (opts.port !== 0 && !(await portIsFree(opts.port, opts.host))) {
     throw portInUse(opts.port);
   }
-  if (!opts.memory) checkDataDir(opts.dataDir, dataDirFrom);
   if (!isLoopbackName(opts.host)) {
     // stderr, so a --ready-json line on stdout stays the only stdout line.
     process.stderr.write(
@@ -352,23 +343,6 @@ function portIsFree(port: number, host: string): Promise<boolean> {
     probe.once('error', () => resolve(false));
     probe.listen(port, host, () => probe.close(() => resolve(true)));
   });
-}
-
-/**
- * A data folder that is a file (or lies under one) is said as such, not as
- * mkdir's "EEXIST: file already exists".
- */
-function checkDataDir(dir: string, from: string): void {
-  for (let path = resolve(dir); ; path = dirname(path)) {
-    if (existsSync(path)) {
-      if (statSync(path).isDirectory()) return;
-      const what = path === resolve(dir) ? 'is' : `lies under ${path}, which is`;
-      throw new Error(
-        `${from} ${dir} ${what} a file, not a folder; pass a folder (it is created if missing), or --memory`,
-      );
-    }
-    if (dirname(path) === path) return;
-  }
 }
 
 function defaultProject(): string | undefined {

@@ -121,10 +121,10 @@ describe('queueflow local --data-dir', () => {
     writeFileSync(file, 'x');
     const run = await runCli(['local', '--port', '0', '--data-dir', file]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain(`--data-dir ${file} is a file, not a folder`);
+    expect(run.stderr).toContain(`data folder ${file}: it is a file, not a folder`);
     expect(run.stderr).not.toContain('EEXIST');
     const under = await runCli(['local', '--port', '0', '--data-dir', join(file, 'sub')]);
-    expect(under.stderr).toContain(`lies under ${file}, which is a file, not a folder`);
+    expect(under.stderr).toContain(`it lies under ${file}, which is a file, not a folder`);
     expect(under.stderr).not.toContain('ENOTDIR');
   });
 });

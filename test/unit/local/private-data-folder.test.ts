@@ -37,6 +37,14 @@ describe('the data folder', () => {
     store.close();
   });
 
+  it('says plainly when a file stands where a folder above it should be', () => {
+    const file = join(tempDir(), 'not-a-folder');
+    writeFileSync(file, 'x');
+    expect(() => openStore({ dataDir: join(file, 'sub') })).toThrow(
+      `it lies under ${file}, which is a file, not a folder`,
+    );
+  });
+
   it('narrows the files an older queueflow left readable by others', () => {
     const dataDir = tempDir();
     openStore({ dataDir }).close();

@@ -64,7 +64,7 @@ describe('openStore', () => {
     const file = join(temp(), 'a-file');
     writeFileSync(file, 'x');
     expect(() => openStore({ dataDir: file })).toThrow(
-      /cannot use the data folder .*a-file: EEXIST/,
+      /cannot use the data folder .*a-file: it is a file, not a folder/,
     );
     expect(() => openStore({ dataDir: '' })).toThrow(/the data folder is empty/);
 
