@@ -8,7 +8,7 @@ import {
 import type { Clock } from '../clock';
 import type { SecretLookup } from '../credentials';
 import type { HttpRoute } from '../http/route';
-import { checkTriggerSignature, triggerPrecheck } from './http-trigger-auth';
+import { checkTriggerBody, triggerPrecheck } from './http-trigger-auth';
 import {
   type ApiErrorWriter,
   apiError,
@@ -118,7 +118,7 @@ export function createHttpTriggerRoute(options: {
       const body = await readFcBody(req, res, requestId, invokeBodyLimit(req), triggerLimitError);
       if (!body) return;
       if (signed) {
-        const rejection = checkTriggerSignature({ req, url, body, secretFor: secrets });
+        const rejection = checkTriggerBody({ req, url, body, secretFor: secrets });
         if (rejection) {
           return apiError(res, requestId, rejection.status, rejection.code, rejection.message);
         }
