@@ -72,6 +72,16 @@ export function createResolver(envr: ResolveEnvironment): Resolver {
     }
   };
 
+  /** The child `seg` of `node` (own keys only), or undefined. */
+  const childOf = (node: unknown, seg: string | number): unknown =>
+    Array.isArray(node)
+      ? typeof seg === 'number'
+        ? node[seg]
+        : undefined
+      : isRecord(node) && Object.hasOwn(node, String(seg))
+        ? node[String(seg)]
+        : undefined;
+
   /** Walks to `target` from the root, evaluating strings met on the way. */
   const lookup = (
     target: NodePath,
@@ -83,14 +93,7 @@ export function createResolver(envr: ResolveEnvironment): Resolver {
     for (let i = 0; i < target.length; i++) {
       if (typeof node === 'string' && node.includes('${'))
         node = evalString(node, target.slice(0, i));
-      const seg = target[i]!;
-      const next = Array.isArray(node)
-        ? typeof seg === 'number'
-          ? node[seg]
-          : undefined
-        : isRecord(node) && Object.hasOwn(node, String(seg))
-          ? node[String(seg)]
-          : undefined;
+      const next = childOf(node, target[i]!);
       if (next === undefined) {
         if (optional) return undefined;
         throw fail(at, `\${${exprSource}}: ${formatPath(target)} is not defined in s.yaml`);
@@ -111,11 +114,7 @@ export function createResolver(envr: ResolveEnvironment): Resolver {
   /** The value at `target` as written in s.yaml, nothing evaluated. */
   const rawAt = (target: NodePath): unknown => {
     let node: unknown = source.data;
-    for (const seg of target) {
-      if (Array.isArray(node)) node = typeof seg === 'number' ? node[seg] : undefined;
-      else if (isRecord(node)) node = node[String(seg)];
-      else return undefined;
-    }
+    for (const seg of target) node = childOf(node, seg);
     return node;
   };
 
