@@ -1,9 +1,7 @@
 import type { JsonObject } from '../../shared/fdl/types';
+import { CONTAINER_STEP_TYPES, createEnclosure } from './enclosure';
 import { EXECUTION_END_EVENTS, type HistoryEvent, type StepState } from './types';
 import { parseEventDetail } from './views';
-
-/** Step types whose instances enclose others (through branches, iterations, choices). */
-const CONTAINERS = new Set(['parallel', 'foreach', 'choice']);
 
 /**
  * Derives per-step state from the history: each StepEntered opens an instance
@@ -16,15 +14,8 @@ const CONTAINERS = new Set(['parallel', 'foreach', 'choice']);
 export function deriveStepStates(events: readonly HistoryEvent[]): StepState[] {
   const byId = new Map<number, StepState>();
   const openByName = new Map<string, StepState>();
-  // Step, branch and iteration instances to what encloses them (see parentEventId).
-  const parentOf = new Map<number, number>();
+  const { enclose, within } = createEnclosure();
   const running = new Set<StepState>();
-  const within = (id: number, ancestor: number): boolean => {
-    for (let at = parentOf.get(id); at !== undefined; at = parentOf.get(at)) {
-      if (at === ancestor) return true;
-    }
-    return false;
-  };
   const cancel = (s: StepState, time: string) => {
     s.status = 'cancelled';
     s.exitedTime = time;
@@ -42,12 +33,12 @@ export function deriveStepStates(events: readonly HistoryEvent[]): StepState[] {
         enteredTime: e.Time,
       };
       if (detail.input && typeof detail.input === 'object') s.input = detail.input as JsonObject;
-      if (typeof detail.parentEventId === 'number') parentOf.set(e.EventId, detail.parentEventId);
+      if (typeof detail.parentEventId === 'number') enclose(e.EventId, detail.parentEventId);
       byId.set(e.EventId, s);
       openByName.set(e.StepName, s);
       running.add(s);
     } else if (e.Type === 'BranchEntered' || e.Type === 'IterationEntered') {
-      parentOf.set(e.EventId, e.ScheduleEventId);
+      enclose(e.EventId, e.ScheduleEventId);
     } else if (e.Type === 'StepExited' || e.Type === 'StepFailed') {
       const s = byId.get(e.ScheduleEventId);
       if (!s) continue;
@@ -61,7 +52,7 @@ export function deriveStepStates(events: readonly HistoryEvent[]): StepState[] {
         s.error = String(detail.error ?? '');
         s.cause = String(detail.cause ?? '');
       }
-      if (CONTAINERS.has(s.type)) {
+      if (CONTAINER_STEP_TYPES.has(s.type)) {
         for (const open of running) if (within(open.id, s.id)) cancel(open, e.Time);
       }
     } else if (

@@ -1,6 +1,7 @@
 // Derives each step's state, data, attempts, token status and timings from an
 // execution's history alone, so the page can recompute it on every live event.
 // Pure: the browser bundle imports this.
+import { CONTAINER_STEP_TYPES, createEnclosure } from '../../flow/enclosure';
 import { EXECUTION_END_EVENTS } from '../../flow/types';
 import { detailField, eventDetail, type HistoryEvent } from './history';
 
@@ -87,9 +88,6 @@ function asJson(v: unknown): unknown {
 export const TOKEN_KEYS = new Set(['task_token', 'taskToken', 'TaskToken']);
 
 const WHOLE_TOKEN = /^dj[EI]j[A-Za-z0-9+/]{16,}={0,2}$/;
-
-/** Step types whose runs enclose others (through branches, iterations, choices). */
-const CONTAINER_TYPES = new Set(['parallel', 'foreach', 'choice']);
 
 /**
  * Whether two task inputs are the same but for their task tokens (a retry's
@@ -239,15 +237,7 @@ export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView
     }
     return open.at(-1)?.attempts.at(-1);
   };
-  // Step, branch and iteration instances to what encloses them (the engine's
-  // parentEventId; BranchEntered/IterationEntered name their step).
-  const parentOf = new Map<number, number>();
-  const within = (id: number, ancestor: number): boolean => {
-    for (let at = parentOf.get(id); at !== undefined; at = parentOf.get(at)) {
-      if (at === ancestor) return true;
-    }
-    return false;
-  };
+  const { enclose, within } = createEnclosure();
   /** Ends the open runs under `ancestor`: what enclosed them ended first. */
   const cutOff = (ancestor: number, time: string, cause: string) => {
     for (const [stepName, runs] of openRuns) {
@@ -323,7 +313,7 @@ export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView
         const path = asText(detailField(d, 'path'));
         if (path) run.path = path;
         const parent = detailField(d, 'parentEventId');
-        if (typeof parent === 'number') parentOf.set(e.EventId, parent);
+        if (typeof parent === 'number') enclose(e.EventId, parent);
         const type = asText(detailField(d, 'type'));
         const step = stepOf(name);
         if (type) step.type = type;
@@ -335,7 +325,7 @@ export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView
       }
       case 'BranchEntered':
       case 'IterationEntered':
-        if (e.ScheduleEventId !== undefined) parentOf.set(e.EventId, e.ScheduleEventId);
+        if (e.ScheduleEventId !== undefined) enclose(e.EventId, e.ScheduleEventId);
         break;
       case 'BranchExited':
       case 'IterationExited':
@@ -430,7 +420,7 @@ export function deriveStepStates(events: readonly HistoryEvent[]): ExecutionView
         }
         close(run, name, e.Time);
         // Only a parallel, foreach or choice encloses other steps.
-        if (CONTAINER_TYPES.has(steps[name]?.type ?? '')) {
+        if (CONTAINER_STEP_TYPES.has(steps[name]?.type ?? '')) {
           cutOff(run.enteredEventId, e.Time, `cancelled: ${name} ended first`);
         }
         break;
