@@ -2,7 +2,7 @@
 // it came from; an endpoint where nothing answers says to start a stack.
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { runCli, spawnCli, useCli } from './spawn-cli';
+import { runCli, spawnCli, useCli } from '../../support/spawn-cli';
 
 useCli();
 

@@ -3,8 +3,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ROOT, runCli, spawnCli, spawnStack, useCli } from '../../support/spawn-cli';
 import { useTempDirs } from '../../support/temp-dirs';
-import { ROOT, runCli, spawnCli, spawnStack, useCli } from './spawn-cli';
 
 useCli();
 const tempDir = useTempDirs('queueflow-cli-local-');

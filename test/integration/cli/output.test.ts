@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
-import { runCli, spawnCli, useCli } from './spawn-cli';
+import { runCli, spawnCli, useCli } from '../../support/spawn-cli';
 
 useCli();
 

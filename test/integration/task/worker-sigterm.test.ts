@@ -1,18 +1,18 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry as demoRegistry } from '../../../functions/task-worker/handlers';
 import { createLongPollWorker, type WorkerTaskEvent } from '../../../shared/task/long-poll-worker';
+import { spawnCli, useCli } from '../../support/spawn-cli';
 import { demoFlow, startWorkerEnv, type WorkerEnv } from './worker-env';
 
-const root = join(import.meta.dirname, '../../..');
 const handlersFile = join(import.meta.dirname, 'fixtures/slow-handlers.mjs');
 let env: WorkerEnv;
 
+useCli();
+
 beforeAll(async () => {
-  execFileSync(process.execPath, ['scripts/build.mjs', '--if-needed', '--quiet'], { cwd: root });
   env = await startWorkerEnv({
     queueName: 'sigterm-tasks',
     flowName: 'sigterm-demo',
@@ -24,17 +24,15 @@ afterAll(async () => {
   await env?.stack.stop();
 });
 
-/** A `queueflow worker` child process with its output collected as it comes. */
+/** A `queueflow worker` child process (stopped after each test whatever happens). */
 function spawnWorker(extra: {
   graceSeconds: number;
   slowMs: number;
   queueName?: string;
   handlers?: string;
 }) {
-  const child: ChildProcess = spawn(
-    process.execPath,
+  return spawnCli(
     [
-      'bin/queueflow.js',
       'worker',
       '--queue',
       extra.queueName ?? env.queueName,
@@ -49,36 +47,8 @@ function spawnWorker(extra: {
       '--grace-seconds',
       String(extra.graceSeconds),
     ],
-    { cwd: root, env: { ...process.env, SLOW_EXTRACT_MS: String(extra.slowMs) }, stdio: 'pipe' },
+    { env: { ...process.env, SLOW_EXTRACT_MS: String(extra.slowMs) } },
   );
-  let stdout = '';
-  let stderr = '';
-  const waiters: Array<() => void> = [];
-  const notify = () => {
-    for (const w of waiters.splice(0)) w();
-  };
-  child.stdout?.on('data', (d) => {
-    stdout += String(d);
-    notify();
-  });
-  child.stderr?.on('data', (d) => {
-    stderr += String(d);
-    notify();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  /** Resolves once `pattern` shows up in the output, or fails at the deadline. */
-  const waitFor = async (pattern: RegExp, ms = 15_000) => {
-    const deadline = Date.now() + ms;
-    while (!pattern.test(stdout + stderr)) {
-      if (Date.now() > deadline)
-        throw new Error(`timed out waiting for ${pattern}\n${stdout}\n${stderr}`);
-      await new Promise<void>((resolve) => {
-        waiters.push(resolve);
-        setTimeout(resolve, 200);
-      });
-    }
-  };
-  return { child, exited, waitFor, output: () => ({ stdout, stderr }) };
 }
 
 /** Finishes whatever is left of the flow with an in-process worker. */
@@ -113,7 +83,7 @@ describe('queueflow worker and SIGTERM', () => {
     await w.waitFor(/handlers-loading/);
     w.child.kill('SIGTERM');
     expect(await w.exited).toBe(0);
-    expect(w.output().stdout).toMatch(/worker stopped on SIGTERM before it polled/);
+    expect(w.stdout).toMatch(/worker stopped on SIGTERM before it polled/);
   });
 
   it('finishes the task in flight, reports it, and exits 0', async () => {
@@ -127,7 +97,7 @@ describe('queueflow worker and SIGTERM', () => {
     await w.waitFor(/handler-started extract t1\.csv/);
     w.child.kill('SIGTERM');
     expect(await w.exited).toBe(0);
-    const { stdout } = w.output();
+    const { stdout } = w;
     expect(stdout).toMatch(/worker stopping on SIGTERM \(1 in flight; again to release them now\)/);
     expect(stdout).toMatch(/task extract succeeded \d+ms/);
     expect(stdout).toMatch(/worker stopped/);
@@ -151,7 +121,7 @@ describe('queueflow worker and SIGTERM', () => {
     await w.waitFor(/handler-started extract t2\.csv/);
     w.child.kill('SIGTERM');
     expect(await w.exited).toBe(0);
-    expect(w.output().stdout).toMatch(/task extract released/);
+    expect(w.stdout).toMatch(/task extract released/);
 
     const events: WorkerTaskEvent[] = [];
     const r = await completeWithInProcessWorker('term-2', events);
@@ -172,10 +142,10 @@ describe('queueflow worker and SIGTERM', () => {
     await w.waitFor(/polling until it does/);
     // Said once, with what to check, not at every backoff step (1 s wait polls: 0.25, 0.5, 1 s...).
     await new Promise((r) => setTimeout(r, 1500));
-    expect(w.output().stderr).toMatch(
+    expect(w.stderr).toMatch(
       /queueflow worker: the queue late-tasks does not exist at http:\/\/127\.0\.0\.1:\d+ \(yet\); polling until it does\. Check --queue\n/,
     );
-    expect(w.output().stderr.match(/does not exist/g)).toHaveLength(1);
+    expect(w.stderr.match(/does not exist/g)).toHaveLength(1);
     await env.queue.createQueue('late-tasks');
     await env.flow.createFlow({ name: 'late-demo', definition: demoFlow('late-tasks') });
     await env.flow.startExecution({
@@ -192,11 +162,11 @@ describe('queueflow worker and SIGTERM', () => {
     env.stack.queues.deleteQueue('late-tasks');
     await w.waitFor(/late-tasks does not exist at http:\/\/127\.0\.0\.1:\d+ any more; polling/);
     await new Promise((r) => setTimeout(r, 1500));
-    expect(w.output().stderr.match(/does not exist/g)).toHaveLength(2);
+    expect(w.stderr.match(/does not exist/g)).toHaveLength(2);
     w.child.kill('SIGTERM');
     expect(await w.exited).toBe(0);
     expect(r.status).toBe('Succeeded');
-    expect(w.output().stdout).toMatch(/task load succeeded/);
+    expect(w.stdout).toMatch(/task load succeeded/);
     expect(JSON.parse(r.output ?? '{}')).toMatchObject({ table: 'staging.typed', loaded: 39 });
   });
 
@@ -206,7 +176,7 @@ describe('queueflow worker and SIGTERM', () => {
     writeFileSync(file, 'export const extract = async () => ({});\nconst broken = ;\n');
     const w = spawnWorker({ graceSeconds: 1, slowMs: 10, handlers: file });
     expect(await w.exited).toBe(1);
-    expect(w.output().stderr).toContain(`could not load ${file}`);
-    expect(w.output().stderr).toContain('node --check');
+    expect(w.stderr).toContain(`could not load ${file}`);
+    expect(w.stderr).toContain('node --check');
   });
 });
