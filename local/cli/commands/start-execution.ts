@@ -146,7 +146,12 @@ export async function runStartExecution(
   }
   const started = (await rpc.request('StartExecution', params, POST).catch((err) => {
     if ((err as { code?: string }).code === 'ActionNotSupported') {
-      (err as Error).message += ' (queueflow start-execution --sync runs it)';
+      // Before pop-core's ", URL: ..." tail, which the CLI's error line drops with
+      // the code in front: `ActionNotSupported: ... (queueflow ... --sync runs it)`.
+      const e = err as Error;
+      const hint = ' (queueflow start-execution --sync runs it)';
+      const url = /, URL: https?:\/\/\S*$/.exec(e.message);
+      e.message = url ? `${e.message.slice(0, url.index)}${hint}${url[0]}` : `${e.message}${hint}`;
     }
     throw err;
   })) as { Name: string; Status: string };

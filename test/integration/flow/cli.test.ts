@@ -92,12 +92,19 @@ steps:
       runStartExecution('cli_flow', { ...base, sync: true }, () => {}),
     ).rejects.toMatchObject({ code: 'ActionNotSupported' });
     // An Express flow without --sync: refused as in the cloud, with the way to run it.
-    await expect(
-      runStartExecution('cli_express', { ...base, name: 'cli-y' }, () => {}),
-    ).rejects.toMatchObject({
+    const refused = await runStartExecution(
+      'cli_express',
+      { ...base, name: 'cli-y' },
+      () => {},
+    ).catch((err: unknown) => err);
+    expect(refused).toMatchObject({
       code: 'ActionNotSupported',
       message: expect.stringContaining('queueflow start-execution --sync runs it'),
     });
+    // The CLI's error line: the code in front, the hint kept, pop-core's URL tail dropped.
+    expect(formatCliError(refused)).toMatch(
+      /^ActionNotSupported: Express execution is not supported: .* \(queueflow start-execution --sync runs it\)$/,
+    );
   });
 
   it('prints the started execution in one line and how to follow it, not the raw answer', async () => {
