@@ -2,7 +2,13 @@
 // and ws, which would bloat every function bundle that only needs FnF.
 
 import FcClient from '@alicloud/fc2';
-import type { Credentials } from './config';
+import {
+  type Credentials,
+  type InvocationIdentity,
+  type QueueflowConfig,
+  resolveTarget,
+  serviceEndpoints,
+} from './config';
 import { type CredentialSource, clientForCredentials } from './credential-source';
 import { isNetworkErrorCode } from './flow-errors';
 import { selfDescribed } from './self-described';
@@ -158,4 +164,27 @@ function safeParse(text: string): unknown {
   } catch {
     return null;
   }
+}
+
+/**
+ * The function client for a config, resolved as createDeps resolves the others
+ * (the FC context's STS credentials win; the local stack when QUEUEFLOW_ENDPOINT
+ * is set), in the FC 2.0 service QUEUEFLOW_FC_SERVICE names (default `default`).
+ * @example const fc = functionClientFor(loadConfig(process.env), context);
+ */
+export function functionClientFor(
+  config: QueueflowConfig,
+  context?: InvocationIdentity,
+  options: { timeoutMs?: number } = {},
+): FunctionClient {
+  const target = resolveTarget(config, context);
+  return createFunctionClient({
+    accountId: target.accountId,
+    region: target.region,
+    credentials: target.credentials,
+    // In the cloud fc2 derives {account}.{region}.fc.aliyuncs.com itself (over HTTPS).
+    ...(target.endpoint ? { endpoint: serviceEndpoints(target).functions } : {}),
+    service: target.fcService,
+    ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+  });
 }

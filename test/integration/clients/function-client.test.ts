@@ -1,13 +1,16 @@
 import { execFileSync } from 'node:child_process';
+import { createServer as createHttpServer } from 'node:http';
 import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
+import { loadConfig } from '../../../shared/clients/config';
 import {
   createFunctionClient,
   type FunctionClient,
   FunctionError,
+  functionClientFor,
 } from '../../../shared/clients/function-client';
 
 // The built bundles (dist/) run in the local function runtime, from s.yaml:
@@ -117,5 +120,42 @@ describe('function client (@alicloud/fc2) against the local runtime', () => {
       .invoke({ functionName: 'start-flow', payload: {} })
       .catch((e: unknown) => e);
     expect(err).toMatchObject({ name: 'FunctionError', code: 'NetworkError', retryable: true });
+  });
+
+  it('is built from config like the other clients: the local stack from QUEUEFLOW_ENDPOINT', async () => {
+    const fromConfig = functionClientFor(loadConfig({ QUEUEFLOW_ENDPOINT: stack.endpoint }));
+    const text = await fromConfig.invoke({
+      functionName: 'start-flow',
+      payload: { input: { source: 'cfg.csv' }, executionName: 'fc-config-1', wait: 20 },
+    });
+    expect(JSON.parse(text)).toMatchObject({ executionName: 'fc-config-1', status: 'Succeeded' });
+  });
+
+  it('invokes in the FC 2.0 service QUEUEFLOW_FC_SERVICE names (default "default")', async () => {
+    // What fc2 asks for, seen by a bare server: the service is in the path.
+    const paths: string[] = [];
+    const recorder = createHttpServer((req, res) => {
+      paths.push(req.url ?? '');
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+    await new Promise<void>((r) => recorder.listen(0, '127.0.0.1', r));
+    const endpoint = `http://127.0.0.1:${(recorder.address() as AddressInfo).port}`;
+    try {
+      for (const env of [
+        { QUEUEFLOW_ENDPOINT: endpoint, QUEUEFLOW_FC_SERVICE: 'orders' },
+        { QUEUEFLOW_ENDPOINT: endpoint },
+      ]) {
+        await functionClientFor(loadConfig(env)).invoke({
+          functionName: 'start-flow',
+          payload: {},
+        });
+      }
+    } finally {
+      await new Promise((r) => recorder.close(r));
+    }
+    expect(paths).toEqual([
+      '/2016-08-15/services/orders/functions/start-flow/invocations',
+      '/2016-08-15/services/default/functions/start-flow/invocations',
+    ]);
   });
 });
