@@ -83,4 +83,12 @@ INSERT OR REPLACE INTO flow_meta (key, value)
   SELECT 'v1-token-max-exec', CAST(COALESCE(MAX(id), 0) AS TEXT) FROM flow_executions;
 `,
   },
+  {
+    // ListExecutions pages newest first within a flow: without this index every
+    // page sorted all of the flow's executions (paging through N was O(N^2)).
+    id: '004-executions-by-flow',
+    sql: `
+CREATE INDEX flow_executions_by_flow ON flow_executions (flow_id, id);
+`,
+  },
 ];

@@ -56,4 +56,41 @@ export const MNS_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX mns_messages_by_priority ON mns_messages (queue, priority, seq);
     `,
   },
+  {
+    // The body last. SQLite stores a row's columns in order, and a column after a
+    // body too big for its page lives in that body's overflow pages: every scan
+    // that filters on visible_at or expires_at (a receive stepping over delayed or
+    // in-flight messages, the retention purge, GetQueueAttributes' counts) read
+    // each 64 KB body to get there. Sequence numbers are in receipt handles, so
+    // the counter carries over: a deleted message's number is never reused.
+    id: '003-body-last',
+    sql: `
+      CREATE TABLE mns_messages_next (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        queue TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        body_md5 TEXT NOT NULL,
+        priority INTEGER NOT NULL,
+        enqueue_time INTEGER NOT NULL,
+        visible_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        dequeue_count INTEGER NOT NULL DEFAULT 0,
+        first_dequeue_time INTEGER NOT NULL DEFAULT 0,
+        receipt TEXT,
+        body TEXT NOT NULL
+      );
+      INSERT INTO mns_messages_next (seq, queue, message_id, body_md5, priority, enqueue_time,
+          visible_at, expires_at, dequeue_count, first_dequeue_time, receipt, body)
+        SELECT seq, queue, message_id, body_md5, priority, enqueue_time,
+          visible_at, expires_at, dequeue_count, first_dequeue_time, receipt, body
+        FROM mns_messages;
+      DELETE FROM sqlite_sequence WHERE name = 'mns_messages_next';
+      INSERT INTO sqlite_sequence (name, seq)
+        SELECT 'mns_messages_next', seq FROM sqlite_sequence WHERE name = 'mns_messages';
+      DROP TABLE mns_messages;
+      ALTER TABLE mns_messages_next RENAME TO mns_messages;
+      CREATE INDEX mns_messages_visible ON mns_messages (queue, visible_at);
+      CREATE INDEX mns_messages_by_priority ON mns_messages (queue, priority, seq);
+    `,
+  },
 ];
