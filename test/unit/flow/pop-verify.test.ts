@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { createSecretLookup } from '../../../local/credentials';
 import { popEncode, stringToSign } from '../../../local/pop/encode';
@@ -83,5 +85,25 @@ describe('POP RPC signature checks', () => {
     expect(codeOf(() => v.verify(ahead))).toBe('SignatureNonceUsed');
     now = NOW + 30 * 60_000; // the Timestamp itself is now too old
     expect(codeOf(() => v.verify(ahead))).toBe('RequestTimeTooSkewed');
+  });
+
+  it('remembers a nonce in a few bytes, not the request body it was read from', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const v = verifier();
+    // As the route reads them: every value is parsed out of one 20 KB form body.
+    const requests = Array.from({ length: 1000 }, () => {
+      const body = new URLSearchParams(signed({ Input: 'x'.repeat(20_000) }).params).toString();
+      const params = Object.fromEntries(new URLSearchParams(body));
+      return { method: 'POST', query: {}, form: params, params };
+    });
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    for (const r of requests) expect(codeOf(() => v.verify(r))).toBeUndefined();
+    requests.length = 0;
+    gc();
+    // Dropped, the requests free their bodies (1,000 x 20 KB), unless the
+    // remembered nonces still point into them.
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(-10_000_000);
   });
 });
