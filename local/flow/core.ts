@@ -452,9 +452,16 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     return eventId;
   }
 
-  /** Resolves when the execution ends or after `seconds`, whichever comes first. */
-  function waitForEnd(execId: number, seconds: number): Promise<void> {
+  /**
+   * Resolves when the execution ends, after `seconds`, or when `signal` aborts
+   * (the caller hung up), whichever comes first.
+   */
+  function waitForEnd(execId: number, seconds: number, signal?: AbortSignal): Promise<void> {
     return new Promise<void>((resolve) => {
+      if (signal?.aborted) {
+        resolve();
+        return;
+      }
       let set = waiters.get(execId);
       if (!set) {
         set = new Set();
@@ -466,9 +473,11 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
         s.delete(done);
         if (s.size === 0) waiters.delete(execId);
         clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
         resolve();
       };
       s.add(done);
+      signal?.addEventListener('abort', done, { once: true });
       // Transport time, not the stack clock: it bounds an HTTP request, and a
       // VirtualClock test should not have to advance time to end a long poll.
       timer = setTimeout(done, seconds * 1000);

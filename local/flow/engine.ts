@@ -282,7 +282,7 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       );
       return executionView(row);
     },
-    async startSyncExecution(p) {
+    async startSyncExecution(p, options = {}) {
       const flow = flowOf(required(p, 'FlowName'));
       if (flow.execution_mode !== 'Express') {
         throw fnfErrors.actionNotSupported(
@@ -300,7 +300,9 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       // little longer so the answer carries that end (with relaxed limits, an
       // execution still running after an hour is answered as Running).
       const waitSeconds = Number.isFinite(limits.expressSeconds) ? limits.expressSeconds + 5 : 3600;
-      if (repo.exec.get(row.id)?.status === 'Running') await core.waitForEnd(row.id, waitSeconds);
+      if (repo.exec.get(row.id)?.status === 'Running') {
+        await core.waitForEnd(row.id, waitSeconds, options.signal);
+      }
       const end = repo.exec.get(row.id) ?? row;
       // DescribeExecution's fields without the definition and input, plus the error.
       const result = executionView(end, 'metadata');
@@ -326,10 +328,10 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       });
       return executionView(repo.exec.get(row.id) as ExecRow);
     },
-    async describeExecution(p) {
+    async describeExecution(p, options = {}) {
       const row = execOf(p);
       const wait = intParam(p, 'WaitTimeSeconds', 0, 0, limits.describeWaitSeconds);
-      if (row.status === 'Running' && wait > 0) await core.waitForEnd(row.id, wait);
+      if (row.status === 'Running' && wait > 0) await core.waitForEnd(row.id, wait, options.signal);
       return executionView(repo.exec.get(row.id) ?? row);
     },
     listExecutions(p) {
@@ -444,9 +446,10 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
         ListFlows: engine.listFlows,
         DeleteFlow: engine.deleteFlow,
         StartExecution: (p) => engine.startExecution(p),
-        StartSyncExecution: engine.startSyncExecution,
+        // The long polls end when their caller hangs up, not at their timeout.
+        StartSyncExecution: (p, call) => engine.startSyncExecution(p, { signal: call.signal }),
         StopExecution: engine.stopExecution,
-        DescribeExecution: engine.describeExecution,
+        DescribeExecution: (p, call) => engine.describeExecution(p, { signal: call.signal }),
         ListExecutions: engine.listExecutions,
         GetExecutionHistory: engine.getExecutionHistory,
         // Reports come in bursts (a worker's batch): group-committed.

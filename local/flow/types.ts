@@ -104,11 +104,14 @@ export interface FlowEngine extends StackComponent {
    * names it, `{ExecutionName}:{UUID}` (or a UUID), since its names need not be unique.
    */
   startExecution(p: ApiParams, options?: { express?: boolean; expressNames?: boolean }): ApiResult;
-  /** Express flows only: starts an execution and answers once it has ended. */
-  startSyncExecution(p: ApiParams): Promise<ApiResult>;
+  /**
+   * Express flows only: starts an execution and answers once it has ended (or
+   * `signal` aborts: the caller is gone; the execution runs on).
+   */
+  startSyncExecution(p: ApiParams, options?: { signal?: AbortSignal }): Promise<ApiResult>;
   stopExecution(p: ApiParams): ApiResult;
-  /** Long-polls up to WaitTimeSeconds for the execution to end. */
-  describeExecution(p: ApiParams): Promise<ApiResult>;
+  /** Long-polls up to WaitTimeSeconds for the execution to end (or until `signal` aborts). */
+  describeExecution(p: ApiParams, options?: { signal?: AbortSignal }): Promise<ApiResult>;
   listExecutions(p: ApiParams): ApiResult;
   getExecutionHistory(p: ApiParams): ApiResult;
   reportTaskSucceeded(p: ApiParams): ApiResult;

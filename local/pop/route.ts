@@ -1,4 +1,4 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BodyTooLargeError, type HttpRoute, RequestAbortedError } from '../http/route';
 import { createRequestIdFactory } from '../ids';
 import type { Logger } from '../log';
@@ -6,9 +6,16 @@ import { PopError, popErrors } from './errors';
 import { POP_REQUEST_LIMIT, readPopRequest } from './params';
 import type { PopVerifier } from './verify';
 
+/** What an action may ask of its call besides the parameters. */
+export interface PopCall {
+  /** Aborts when the caller hangs up before its answer (made on first use). */
+  readonly signal: AbortSignal;
+}
+
 /** One action's handler: the merged parameters in, the JSON body (without RequestId) out. */
 export type PopAction = (
   params: Record<string, string>,
+  call: PopCall,
 ) => Record<string, unknown> | Promise<Record<string, unknown>>;
 
 /** A POP RPC product served on `/` (FnF here; reusable for others). */
@@ -53,7 +60,7 @@ export function createPopRoute(options: PopRouteOptions): HttpRoute {
         const actionName = params.Action ?? '';
         const action = Object.hasOwn(actions, actionName) ? actions[actionName] : undefined;
         if (!action) throw popErrors.actionNotSupported(actionName);
-        const body = await action(params);
+        const body = await action(params, callOf(req, res));
         // pop-core treats any `Code` key as an error, so a success body never has one.
         const { Code: _dropped, ...rest } = body;
         send(res, 200, { ...rest, RequestId: requestId });
@@ -69,6 +76,26 @@ export function createPopRoute(options: PopRouteOptions): HttpRoute {
           Message: e.message,
         });
       }
+    },
+  };
+}
+
+/** The call's hang-up signal, made only for the actions that read it (the long polls). */
+function callOf(req: IncomingMessage, res: ServerResponse): PopCall {
+  let controller: AbortController | undefined;
+  return {
+    get signal() {
+      if (!controller) {
+        const c = new AbortController();
+        controller = c;
+        if (res.destroyed || req.socket.destroyed) c.abort();
+        else {
+          res.once('close', () => {
+            if (!res.writableEnded) c.abort();
+          });
+        }
+      }
+      return controller.signal;
     },
   };
 }
