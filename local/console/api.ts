@@ -135,6 +135,9 @@ export async function readAllHistory(
     events.push(...r.Events);
     if (!r.NextToken || r.NextToken === next) break;
     next = r.NextToken;
+    // A turn of the loop between pages: the stack serves others while a long
+    // history (up to 5,000 events of 30 KB each) is read.
+    await new Promise((resolve) => setImmediate(resolve));
   }
   return events;
 }

@@ -7,12 +7,12 @@ import { createPopVerifier } from '../pop/verify';
 import type { StackContext } from '../stack';
 import { createFlowCore, type FlowQueues } from './core';
 import { fnfErrors } from './errors';
-import { definitionLimits, isValidName, jsonBytes } from './limits';
+import { definitionLimits, HISTORY_PAGE_BYTES, isValidName, jsonBytes } from './limits';
 import { boolParam, intParam, jsonObjectParam, optional, required } from './params';
 import type { ExecRow, FlowRow } from './repo';
 import { findTask, type Outcome } from './state';
 import { deriveStepStates } from './step-states';
-import type { ApiParams, ApiResult, FlowEngine } from './types';
+import type { ApiParams, ApiResult, FlowEngine, HistoryEvent } from './types';
 import { eventView, executionView, flowView } from './views';
 
 /** The FnF API version the engine serves. */
@@ -394,9 +394,22 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       const row = execOf(p);
       const limit = intParam(p, 'Limit', 60, 1, 1000);
       const from = intParam(p, 'NextToken', 1, 0, Number.MAX_SAFE_INTEGER);
-      const rows = repo.events.all(row.id, from, limit + 1);
-      const result: ApiResult = { Events: rows.slice(0, limit).map(eventView) };
-      if (rows.length > limit) result.NextToken = String(rows[limit]?.event_id);
+      // A page also ends past HISTORY_PAGE_BYTES of event detail (NextToken goes
+      // on from there): 1,000 events of a 30 KB step input each would be 30 MB
+      // read, held and sent in one synchronous turn of the whole stack.
+      const events: HistoryEvent[] = [];
+      let bytes = 0;
+      let next: number | undefined;
+      for (const r of repo.events.iterate(row.id, from, limit + 1)) {
+        if (events.length === limit || (events.length > 0 && bytes >= HISTORY_PAGE_BYTES)) {
+          next = r.event_id;
+          break;
+        }
+        events.push(eventView(r));
+        bytes += r.detail.length;
+      }
+      const result: ApiResult = { Events: events };
+      if (next !== undefined) result.NextToken = String(next);
       return result;
     },
     reportTaskSucceeded(p) {

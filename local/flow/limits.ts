@@ -25,6 +25,13 @@ export interface FlowLimits {
 }
 
 /** The cloud defaults (the ones validate checks too come from shared/fdl LIMITS). */
+/**
+ * A GetExecutionHistory page ends once its events' details pass this many
+ * characters (always at least one event): a local choice, so no page holds
+ * the stack for long; NextToken goes on from there, as it does after Limit.
+ */
+export const HISTORY_PAGE_BYTES = 1024 * 1024;
+
 export const CLOUD_LIMITS: FlowLimits = {
   stepDataBytes: LIMITS.stepDataBytes,
   historyEvents: 5000,

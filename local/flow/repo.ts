@@ -57,6 +57,7 @@ export function createRepo(store: Store) {
     return {
       get: (...a: unknown[]) => st.get(...a) as T | undefined,
       all: (...a: unknown[]) => st.all(...a) as T[],
+      iterate: (...a: unknown[]) => st.iterate(...a) as IterableIterator<T>,
       run: (...a: unknown[]) => st.run(...a),
     };
   };
