@@ -9,11 +9,21 @@ import { Worker } from 'node:worker_threads';
  * worker thread with its own connection runs PASSIVE checkpoints instead, which
  * never block the writer. Under writes so steady that the worker never catches
  * up completely (the WAL restarts only once fully copied), the owner runs one
- * checkpoint itself when the WAL passes `maxWalPages` (and again per further
- * `maxWalPages` of growth): by then the worker has copied nearly all of it, so
- * that one is short, and the WAL stays bounded.
+ * checkpoint itself, between two of its writes, when the WAL is past
+ * `maxWalPages`: by then the worker has copied nearly all of it, so that one is
+ * short, and the owner's next write starts the WAL over. The worker publishes
+ * the WAL's size in shared memory after each checkpoint, and the owner reads it
+ * after its writes (`due()`): no message to wait for, so this also works while
+ * the owner writes without ever yielding (a synchronous burst of in-process
+ * API calls), which a message never reached.
  */
 export interface Checkpointer {
+  /**
+   * True when the WAL was past `maxWalPages` at the worker's last checkpoint
+   * and the owner has not tried since then: the owner should run one now,
+   * outside a transaction. One load from shared memory when not due.
+   */
+  due(): boolean;
   /** Stops the worker and closes its connection (waits up to 2 s). */
   close(): void;
 }
@@ -27,8 +37,6 @@ export interface CheckpointerOptions {
   intervalMs?: number;
   /** WAL size (pages) past which the owner checkpoints itself. Default 10,000 (~40 MB). */
   maxWalPages?: number;
-  /** Runs a checkpoint on the owner's connection (called on the owner's thread). */
-  catchUp: () => void;
   /** A worker failure: the owner should go back to automatic checkpoints. */
   onError: (err: Error) => void;
 }
@@ -38,10 +46,11 @@ export interface CheckpointerOptions {
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
-const done = new Int32Array(workerData.done);
+// [0] the worker is done; [1] WAL frames at its last checkpoint; [2] checkpoints run.
+const shared = new Int32Array(workerData.shared);
 function signalDone() {
-  Atomics.store(done, 0, 1);
-  Atomics.notify(done, 0);
+  Atomics.store(shared, 0, 1);
+  Atomics.notify(shared, 0);
 }
 let db;
 try {
@@ -54,7 +63,6 @@ try {
 }
 if (db) run(db);
 function run(db) {
-  let askedAt = 0;
   let timer;
   let last = -1;
   // Every intervalMs while the WAL takes writes; idle, the wait doubles up to a
@@ -64,14 +72,9 @@ function run(db) {
   const tick = () => {
     try {
       const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-      // log: the frames in the WAL now. Past the cap, ask the owner to catch up;
-      // still behind, ask again each time the WAL has grown by another cap (the
-      // owner's try can find this worker mid-checkpoint, or a reader pinning it).
-      if (r.log <= workerData.maxWalPages) askedAt = 0;
-      else if (askedAt === 0 || r.log >= askedAt + workerData.maxWalPages) {
-        askedAt = r.log;
-        parentPort.postMessage({ type: 'behind', log: r.log });
-      }
+      // log: the frames in the WAL now, for the owner's due().
+      Atomics.store(shared, 1, r.log);
+      Atomics.add(shared, 2, 1);
       const idle = r.log === last && r.checkpointed === r.log;
       last = r.log;
       wait = idle ? Math.min(wait * 2, Math.max(1000, workerData.intervalMs)) : workerData.intervalMs;
@@ -99,18 +102,22 @@ function run(db) {
 
 /** Starts the checkpoint worker for a WAL database file. */
 export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
-  const done = new SharedArrayBuffer(4);
-  const flag = new Int32Array(done);
+  const shared = new SharedArrayBuffer(12);
+  const state = new Int32Array(shared);
+  const maxWalPages = options.maxWalPages ?? 10_000;
+  // The worker's checkpoint count when the owner last tried: once per checkpoint
+  // at most, so a WAL a reader pins is not checkpointed after every write.
+  let triedAt = -1;
   const driver = createRequire(import.meta.url).resolve('better-sqlite3');
   const worker = new Worker(WORKER_SOURCE, {
     eval: true,
     workerData: {
       file: options.file,
       driver,
-      done,
+      shared,
       synchronous: options.synchronous,
       intervalMs: options.intervalMs ?? 200,
-      maxWalPages: options.maxWalPages ?? 10_000,
+      maxWalPages,
     },
   });
   // Never keeps the process alive; the owner's close() ends it.
@@ -127,32 +134,29 @@ export function startCheckpointer(options: CheckpointerOptions): Checkpointer {
     options.onError(err);
   };
   worker.on('message', (m: { type: string; message?: string }) => {
-    if (closed) return;
-    if (m.type === 'behind') {
-      setImmediate(() => {
-        if (closed) return;
-        try {
-          options.catchUp();
-        } catch {
-          // Busy: the worker is mid-checkpoint; it asks again if the WAL keeps growing.
-        }
-      });
-    } else if (m.type === 'error') fail(new Error(`WAL checkpointer: ${m.message}`));
+    if (!closed && m.type === 'error') fail(new Error(`WAL checkpointer: ${m.message}`));
   });
   worker.on('error', fail);
   worker.on('exit', (code) => {
     if (!closed) fail(new Error(`WAL checkpointer exited (code ${code})`));
   });
   return {
+    due() {
+      if (closed || failed || Atomics.load(state, 1) <= maxWalPages) return false;
+      const tick = Atomics.load(state, 2);
+      if (tick === triedAt) return false;
+      triedAt = tick;
+      return true;
+    },
     close() {
       if (closed) return;
       closed = true;
-      if (Atomics.load(flag, 0) === 1) return;
+      if (Atomics.load(state, 0) === 1) return;
       worker.postMessage('close');
       // Synchronous on purpose: the store's close() is, and the owner's own
       // close must come after the worker's, so it is the last connection (the
       // one that folds the WAL back into the database and removes it).
-      if (Atomics.wait(flag, 0, 0, 2_000) === 'timed-out') {
+      if (Atomics.wait(state, 0, 0, 2_000) === 'timed-out') {
         // Stuck (a checkpoint waiting on a lock): end the thread; its connection
         // goes with it, and the WAL stays for the next open to fold back.
         void worker.terminate();

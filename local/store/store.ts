@@ -15,6 +15,10 @@ export interface StoreOptions {
    * `full` also survives power loss, at the cost of an fsync per commit.
    */
   durability?: 'normal' | 'full';
+  /** WAL size (pages) past which the store checkpoints between its writes. Default 10,000 (~40 MB). */
+  maxWalPages?: number;
+  /** How often the background checkpoint runs while the WAL takes writes. Default 200 ms. */
+  checkpointIntervalMs?: number;
 }
 
 /** The one SQLite database of the local stack. */
@@ -45,6 +49,12 @@ export interface Store {
    * rolled back and caught inside it would leave its hook registered.
    */
   afterCommit(onCommit: () => void, onRollback?: () => void): boolean;
+  /**
+   * Call after a write made outside `transaction()` (a bare statement commits
+   * by itself): lets the store keep the WAL bounded (`transaction()` does this
+   * after its own commits). Costs a shared-memory load unless a checkpoint is due.
+   */
+  afterWrite(): void;
   close(): void;
 }
 
@@ -143,13 +153,25 @@ function open(
     throw err;
   }
   let checkpointer: Checkpointer | undefined;
+  // After a write: the checkpoint the worker could not finish, when it is due
+  // (a shared-memory load otherwise). On this connection, between two writes,
+  // it copies the few frames left; the next write starts the WAL over.
+  const catchUp = () => {
+    if (!checkpointer?.due() || !db.open || db.inTransaction) return;
+    try {
+      db.pragma('wal_checkpoint(PASSIVE)');
+    } catch {
+      // Busy: the worker is mid-checkpoint; due() again after its next one.
+    }
+  };
   if (file) {
     checkpointer = startCheckpointer({
       file,
       synchronous,
-      catchUp: () => {
-        if (db.open && !db.inTransaction) db.pragma('wal_checkpoint(PASSIVE)');
-      },
+      ...(options.maxWalPages !== undefined ? { maxWalPages: options.maxWalPages } : {}),
+      ...(options.checkpointIntervalMs !== undefined
+        ? { intervalMs: options.checkpointIntervalMs }
+        : {}),
       onError: (err) => {
         checkpointer = undefined;
         if (db.open) db.pragma('wal_autocheckpoint = 1000');
@@ -218,9 +240,11 @@ function open(
             process.emitWarning(err instanceof Error ? err : String(err), 'QueueflowStoreHook');
           }
         }
+        catchUp();
       }
       return result;
     },
+    afterWrite: catchUp,
     afterCommit(onCommit, onRollback) {
       if (depth === 0 || !db.inTransaction) return false;
       hooks.push({ onCommit, onRollback });
