@@ -70,7 +70,7 @@ export function registerLocalCommand(program: Command): void {
     )
     .option(
       '--relax-limits',
-      'do not enforce the cloud\'s size and count limits: step data, history events, message size, wait length, parallel branches, name rules, Express duration (docs/engine.md#limits)',
+      "do not enforce the cloud's size and count limits: step data, history events, message size, wait length, parallel branches, name rules, Express duration (docs/engine.md#limits)",
       false,
     )
     .addOption(
