@@ -116,6 +116,32 @@ function limitParam(url: URL, max: number): number | undefined {
   return n;
 }
 
+/**
+ * Every page of an execution's history, with a turn of the event loop between
+ * two: the stack serves others while a long history (up to 5,000 events of
+ * 30 KB each, ~60 MB) is read.
+ */
+export async function* historyPages(
+  backend: ConsoleBackend,
+  flowName: string,
+  executionName: string,
+): AsyncGenerator<HistoryEvent[]> {
+  let next: string | undefined;
+  // A history holds at most 5000 events (the cloud limit); pages of 500 keep this short.
+  for (let page = 0; page < 1000; page++) {
+    if (page > 0) await new Promise((resolve) => setImmediate(resolve));
+    const r = await backend.getExecutionHistory({
+      FlowName: flowName,
+      ExecutionName: executionName,
+      Limit: 500,
+      ...(next ? { NextToken: next } : {}),
+    });
+    yield r.Events;
+    if (!r.NextToken || r.NextToken === next) break;
+    next = r.NextToken;
+  }
+}
+
 /** Reads every page of an execution's history. */
 export async function readAllHistory(
   backend: ConsoleBackend,
@@ -123,23 +149,42 @@ export async function readAllHistory(
   executionName: string,
 ): Promise<HistoryEvent[]> {
   const events: HistoryEvent[] = [];
-  let next: string | undefined;
-  // A history holds at most 5000 events (the cloud limit); pages of 500 keep this short.
-  for (let page = 0; page < 1000; page++) {
-    const r = await backend.getExecutionHistory({
-      FlowName: flowName,
-      ExecutionName: executionName,
-      Limit: 500,
-      ...(next ? { NextToken: next } : {}),
-    });
-    events.push(...r.Events);
-    if (!r.NextToken || r.NextToken === next) break;
-    next = r.NextToken;
-    // A turn of the loop between pages: the stack serves others while a long
-    // history (up to 5,000 events of 30 KB each) is read.
-    await new Promise((resolve) => setImmediate(resolve));
-  }
+  for await (const page of historyPages(backend, flowName, executionName)) events.push(...page);
   return events;
+}
+
+/**
+ * `{"Events":[...]}` written page by page as the pages are read, so neither the
+ * whole history nor its JSON text is built in one turn. An error on the first
+ * page is answered as an error; a later one (the execution deleted meanwhile)
+ * cuts the answer off.
+ */
+async function sendHistory(res: ServerResponse, pages: AsyncGenerator<HistoryEvent[]>) {
+  let page = await pages.next();
+  res.writeHead(200, {
+    'content-type': 'application/json; charset=utf-8',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  res.write('{"Events":[');
+  let separator = '';
+  try {
+    while (!page.done) {
+      if (page.value.length > 0) {
+        res.write(separator + page.value.map((e) => JSON.stringify(e)).join(','));
+        separator = ',';
+      }
+      if (res.destroyed) {
+        await pages.return(undefined);
+        return;
+      }
+      page = await pages.next();
+    }
+  } catch {
+    res.destroy();
+    return;
+  }
+  res.end(']}');
 }
 
 /**
@@ -230,7 +275,7 @@ export async function handleApi(
     return true;
   }
   if (parts.length === 5 && action === 'history' && method === 'GET') {
-    sendJson(res, 200, { Events: await readAllHistory(backend, flow, execution) });
+    await sendHistory(res, historyPages(backend, flow, execution));
     return true;
   }
   if (parts.length === 5 && action === 'stop' && method === 'POST') {

@@ -46,4 +46,25 @@ describe('GetExecutionHistory pages', () => {
     expect(page.Events.map((e) => e.EventId)).toEqual([1, 2]);
     expect(page.NextToken).toBe('3');
   });
+
+  it("serves the console's whole history page by page (chunked), every event once", async () => {
+    const flow = await ctx.h.createFlow(passes(60));
+    const exec = await ctx.h.start(flow, { blob: 'z'.repeat(30_000) });
+    await ctx.h.finished(flow, exec);
+    const res = await fetch(
+      `${ctx.stack.endpoint}/console/api/flows/${flow}/executions/${exec}/history`,
+    );
+    expect(res.status).toBe(200);
+    // Written as the pages are read, not built whole first.
+    expect(res.headers.get('transfer-encoding')).toBe('chunked');
+    const body = (await res.json()) as { Events: HistoryEvent[] };
+    // The console leaves out an execution-level event's empty StepName.
+    const view = (e: HistoryEvent) => [e.EventId, e.Type, e.StepName || undefined, e.EventDetail];
+    expect(body.Events.map(view)).toEqual((await ctx.h.history(flow, exec)).map(view));
+    const missing = await fetch(
+      `${ctx.stack.endpoint}/console/api/flows/${flow}/executions/nope/history`,
+    );
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ Code: 'ExecutionNotExists' });
+  });
 });
