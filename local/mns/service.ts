@@ -117,7 +117,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     const first = q.ready(queue, now, max);
     if (first.length === 0) return [];
     const { received, deadLettered } = claimFound(queue, max, vt, first, now);
-    store.afterWrite();
+    store.afterWrite(); // claimFound is a raw db.transaction
     if (deadLettered !== undefined) wakeAfterCommit(deadLettered);
     return received;
   }
@@ -202,10 +202,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     requireQueue(queue);
     const seq = parseReceiptHandle(handle);
     if (seq === undefined) throw new MnsError('ReceiptHandleError');
-    if (q.deleteByHandle(seq, queue, handle, clock.now())) {
-      store.afterWrite();
-      return;
-    }
+    if (q.deleteByHandle(seq, queue, handle, clock.now())) return;
     findHandle(queue, handle);
     throw new MnsError('ReceiptHandleError');
   }
@@ -277,7 +274,6 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     const receiptHandle = newReceiptHandle(seq);
     q.setVisibility(seq, row.visibleAt, receiptHandle);
     waiters.visibleAt(row.queue, row.visibleAt);
-    store.afterWrite();
     return { messageId: row.messageId, bodyMD5: row.bodyMD5, receiptHandle };
   }
 
@@ -299,7 +295,6 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     }
     q.insertMessage(row);
     waiters.notify(queue, store.db.inTransaction);
-    store.afterWrite();
     return sent;
   }
 

@@ -50,9 +50,10 @@ export interface Store {
    */
   afterCommit(onCommit: () => void, onRollback?: () => void): boolean;
   /**
-   * Call after a write made outside `transaction()` (a bare statement commits
-   * by itself): lets the store keep the WAL bounded (`transaction()` does this
-   * after its own commits). Costs a shared-memory load unless a checkpoint is due.
+   * Call after a raw `db.transaction()` commits: lets the store keep the WAL
+   * bounded. `transaction()` and every writing statement's `run()` outside a
+   * transaction do this themselves. Costs a shared-memory load unless a
+   * checkpoint is due.
    */
   afterWrite(): void;
   close(): void;
@@ -165,6 +166,21 @@ function open(
     }
   };
   if (file) {
+    // Every writing statement checks after it runs, so no component can forget
+    // to (a bare statement commits by itself, outside transaction()).
+    const prepare = db.prepare.bind(db);
+    db.prepare = ((sql: string) => {
+      const statement = prepare(sql);
+      if (!statement.reader) {
+        const run = statement.run;
+        statement.run = function (this: Database.Statement, ...args: unknown[]) {
+          const result = run.apply(this, args);
+          catchUp();
+          return result;
+        } as typeof statement.run;
+      }
+      return statement;
+    }) as typeof db.prepare;
     checkpointer = startCheckpointer({
       file,
       synchronous,
