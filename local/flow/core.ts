@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { applyMappings } from '../../shared/fdl/mappings';
 import { parseFlowDocument } from '../../shared/fdl/parse';
 import type { Flow, JsonObject } from '../../shared/fdl/types';
@@ -112,6 +112,17 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
       flowCache.set(text, flow);
     }
     return flow;
+  }
+
+  /**
+   * The row of flow_definitions holding `text`, made if new (inside the
+   * caller's transaction: a rollback takes it back, so nothing is cached).
+   */
+  function definitionId(text: string): number {
+    const hash = createHash('sha256').update(text).digest('base64');
+    const known = repo.definitionByHash.get(hash);
+    if (known) return known.id;
+    return Number(repo.insertDefinition.run(hash, text).lastInsertRowid);
   }
 
   function runAfter(effects: Array<() => void>): void {
@@ -633,7 +644,7 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
       flow_id: p.flow.id,
       flow_name: p.flow.name,
       name: p.name,
-      definition: p.flow.definition,
+      definition_id: definitionId(p.flow.definition),
       input: JSON.stringify(p.input),
       callback_token: p.callbackToken ?? null,
       started_ms: now,

@@ -9,7 +9,7 @@ import { createFlowCore, type FlowQueues } from './core';
 import { fnfErrors } from './errors';
 import { definitionLimits, HISTORY_PAGE_BYTES, isValidName, jsonBytes } from './limits';
 import { boolParam, intParam, jsonObjectParam, optional, required } from './params';
-import type { ExecRow, FlowRow } from './repo';
+import { type ExecRow, type FlowRow, listExecutionsSql } from './repo';
 import { findTask, type Outcome } from './state';
 import { deriveStepStates } from './step-states';
 import type { ApiParams, ApiResult, FlowEngine, HistoryEvent } from './types';
@@ -338,13 +338,13 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       const flow = flowOf(required(p, 'FlowName'));
       const limit = intParam(p, 'Limit', 60, 1, 100);
       const fields = boolParam(p, 'MetadataOnly', false) ? 'metadata' : 'full';
-      const where = ['flow_id = ?'];
+      const where = ['e.flow_id = ?'];
       const args: unknown[] = [flow.id];
       const token = optional(p, 'NextToken');
       if (token !== undefined) {
         const from = repo.execByName.get(flow.id, token);
         if (!from) throw fnfErrors.invalidArgument('NextToken is invalid.');
-        where.push('id <= ?');
+        where.push('e.id <= ?');
         args.push(from.id);
       }
       const status = optional(p, 'Status');
@@ -354,13 +354,13 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
             `Status must be one of ${[...EXECUTION_STATUSES].join(', ')}; got ${status}`,
           );
         }
-        where.push('status = ?');
+        where.push('e.status = ?');
         args.push(status);
       }
       const prefix = optional(p, 'ExecutionNamePrefix');
       if (prefix !== undefined) {
         // GLOB, not LIKE: names are case-sensitive (SQLite's LIKE folds ASCII case).
-        where.push('name GLOB ?');
+        where.push('e.name GLOB ?');
         args.push(`${prefix.replace(/[*?[]/g, (c) => `[${c}]`)}*`);
       }
       for (const [param, op] of [
@@ -376,13 +376,11 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
             `${param} must be an RFC 3339 time like 2026-11-29T12:00:00Z; got ${v}`,
           );
         }
-        where.push(`started_ms ${op} ?`);
+        where.push(`e.started_ms ${op} ?`);
         args.push(ms);
       }
       const rows = db
-        .prepare(
-          `SELECT * FROM flow_executions WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`,
-        )
+        .prepare(listExecutionsSql(where.join(' AND ')))
         .all(...args, limit + 1) as ExecRow[];
       const result: ApiResult = {
         Executions: rows.slice(0, limit).map((r) => executionView(r, fields)),

@@ -49,6 +49,19 @@ export interface EventRow {
   detail: string;
 }
 
+// An execution row with its definition, wherever that is kept (005).
+const EXEC_COLUMNS = `e.id, e.flow_id, e.flow_name, e.name, e.status,
+  COALESCE(d.definition, e.definition) AS definition, e.input, e.output, e.error, e.cause,
+  e.state, e.callback_token, e.started_ms, e.stopped_ms`;
+const EXEC_FROM = 'flow_executions e LEFT JOIN flow_definitions d ON d.id = e.definition_id';
+
+/**
+ * ListExecutions' query; `where` names columns as `e.<column>`.
+ * @example db.prepare(listExecutionsSql('e.flow_id = ?'))
+ */
+export const listExecutionsSql = (where: string) =>
+  `SELECT ${EXEC_COLUMNS} FROM ${EXEC_FROM} WHERE ${where} ORDER BY e.id DESC LIMIT ?`;
+
 /** Prepared statements over the flow tables. */
 export function createRepo(store: Store) {
   const db = store.db;
@@ -73,8 +86,10 @@ export function createRepo(store: Store) {
        environment = @environment, modified_ms = @modified_ms WHERE name = @name`,
     ),
     deleteFlow: q('DELETE FROM flow_flows WHERE name = ?'),
-    exec: q<ExecRow>('SELECT * FROM flow_executions WHERE id = ?'),
-    execByName: q<ExecRow>('SELECT * FROM flow_executions WHERE flow_id = ? AND name = ?'),
+    exec: q<ExecRow>(`SELECT ${EXEC_COLUMNS} FROM ${EXEC_FROM} WHERE e.id = ?`),
+    execByName: q<ExecRow>(
+      `SELECT ${EXEC_COLUMNS} FROM ${EXEC_FROM} WHERE e.flow_id = ? AND e.name = ?`,
+    ),
     // The report path needs only the id: a covering read of the name index, no row fetch.
     latestExecId: q<{ id: number }>(
       'SELECT id FROM flow_executions WHERE flow_name = ? AND name = ? ORDER BY id DESC LIMIT 1',
@@ -88,14 +103,18 @@ export function createRepo(store: Store) {
       "SELECT id FROM flow_executions WHERE flow_id = ? AND status = 'Running'",
     ),
     insertExec: q(
-      `INSERT INTO flow_executions (flow_id, flow_name, name, status, definition, input, callback_token, started_ms)
-       VALUES (@flow_id, @flow_name, @name, 'Running', @definition, @input, @callback_token, @started_ms)`,
+      `INSERT INTO flow_executions (flow_id, flow_name, name, status, definition, definition_id, input, callback_token, started_ms)
+       VALUES (@flow_id, @flow_name, @name, 'Running', '', @definition_id, @input, @callback_token, @started_ms)`,
     ),
+    definitionByHash: q<{ id: number }>('SELECT id FROM flow_definitions WHERE hash = ?'),
+    insertDefinition: q('INSERT INTO flow_definitions (hash, definition) VALUES (?, ?)'),
     execHead: q<ExecHead & { state: string | null }>(
       `SELECT e.id, e.flow_id, e.flow_name, e.name, e.status, e.callback_token, e.started_ms, s.state
        FROM flow_executions e LEFT JOIN flow_states s ON s.exec_id = e.id WHERE e.id = ?`,
     ),
-    definitionOf: q<{ definition: string }>('SELECT definition FROM flow_executions WHERE id = ?'),
+    definitionOf: q<{ definition: string }>(
+      `SELECT COALESCE(d.definition, e.definition) AS definition FROM ${EXEC_FROM} WHERE e.id = ?`,
+    ),
     state: q<{ state: string }>('SELECT state FROM flow_states WHERE exec_id = ?'),
     saveState: q('INSERT OR REPLACE INTO flow_states (exec_id, state) VALUES (?, ?)'),
     deleteState: q('DELETE FROM flow_states WHERE exec_id = ?'),

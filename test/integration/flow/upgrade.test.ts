@@ -41,7 +41,10 @@ describe('a definition an older version accepted', () => {
     await first.stop();
     // As the older version stored it (its CreateFlow took the impossible date).
     const db = new Database(join(dataDir, 'queueflow.db'));
-    db.prepare('UPDATE flow_executions SET definition = ?').run(flowWith('2026-11-31T00:00:00Z'));
+    // (in the row itself, as before definitions were kept once: 005)
+    db.prepare('UPDATE flow_executions SET definition = ?, definition_id = NULL').run(
+      flowWith('2026-11-31T00:00:00Z'),
+    );
     db.close();
 
     const second = await startLocalStack({ port: 0, dataDir, logger: silentLogger });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { listExecutionsSql } from '../../../local/flow/repo';
 import { FLOW_MIGRATIONS } from '../../../local/flow/schema';
 import { MNS_MIGRATIONS } from '../../../local/mns/schema';
 import { openStore, type Store } from '../../../local/store/store';
@@ -24,15 +25,11 @@ describe('query plans and row layout', () => {
   it('pages ListExecutions from an index, without sorting all of the flow', () => {
     const store = migrated();
     for (const [where, args] of [
-      ['flow_id = ?', ['f']],
-      ['flow_id = ? AND id <= ?', ['f', 10]],
-      ['flow_id = ? AND id <= ? AND status = ?', ['f', 10, 'Succeeded']],
+      ['e.flow_id = ?', ['f']],
+      ['e.flow_id = ? AND e.id <= ?', ['f', 10]],
+      ['e.flow_id = ? AND e.id <= ? AND e.status = ?', ['f', 10, 'Succeeded']],
     ] as const) {
-      const detail = plan(
-        store,
-        `SELECT * FROM flow_executions WHERE ${where} ORDER BY id DESC LIMIT ?`,
-        [...args, 61],
-      );
+      const detail = plan(store, listExecutionsSql(where), [...args, 61]);
       expect(detail).toContain('flow_executions_by_flow');
       expect(detail).not.toContain('TEMP B-TREE');
     }
