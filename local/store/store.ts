@@ -167,17 +167,21 @@ function open(
   };
   if (file) {
     // Every writing statement checks after it runs, so no component can forget
-    // to (a bare statement commits by itself, outside transaction()).
+    // to (a bare statement commits by itself, outside transaction()). One with
+    // RETURNING is a reader to SQLite and runs through get() or all().
     const prepare = db.prepare.bind(db);
     db.prepare = ((sql: string) => {
       const statement = prepare(sql);
-      if (!statement.reader) {
-        const run = statement.run;
-        statement.run = function (this: Database.Statement, ...args: unknown[]) {
-          const result = run.apply(this, args);
-          catchUp();
-          return result;
-        } as typeof statement.run;
+      const returning = statement.reader && /^\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b/i.test(sql);
+      if (!statement.reader || returning) {
+        for (const method of ['run', 'get', 'all'] as const) {
+          const call = statement[method] as (...args: unknown[]) => unknown;
+          statement[method] = function (this: Database.Statement, ...args: unknown[]) {
+            const result = call.apply(this, args);
+            catchUp();
+            return result;
+          } as never;
+        }
       }
       return statement;
     }) as typeof db.prepare;

@@ -57,6 +57,7 @@ describe('WAL checkpoints off the request thread', () => {
       // Synchronous writes only, as in a burst of in-process API calls: this
       // thread's loop never turns, so no message from the worker can reach it.
       const raw = store.db.transaction(() => insert.run(ROW));
+      const returning = store.db.prepare('INSERT INTO t (x) VALUES (?) RETURNING rowid');
       const writes = [
         () => store.transaction(() => insert.run(ROW)),
         () => insert.run(ROW), // a bare statement: its run() checks by itself
@@ -64,6 +65,7 @@ describe('WAL checkpoints off the request thread', () => {
           raw(); // a raw better-sqlite3 transaction: its caller says so
           store.afterWrite();
         },
+        () => returning.get(ROW), // a write SQLite calls a reader (RETURNING)
       ];
       const shrankWith = new Set<number>();
       for (const [kind, write] of writes.entries()) {
@@ -75,7 +77,7 @@ describe('WAL checkpoints off the request thread', () => {
           largest = Math.max(largest, size);
         }
       }
-      expect([...shrankWith]).toEqual([0, 1, 2]);
+      expect([...shrankWith]).toEqual([0, 1, 2, 3]);
     } finally {
       store.close();
     }
