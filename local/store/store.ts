@@ -167,14 +167,14 @@ function open(
   };
   if (file) {
     // Every writing statement checks after it runs, so no component can forget
-    // to (a bare statement commits by itself, outside transaction()). One with
-    // RETURNING is a reader to SQLite and runs through get() or all().
+    // to (a bare statement commits by itself, outside transaction()). SQLite
+    // says which write (readonly false), RETURNING ones too, which run through
+    // get(), all() or iterate().
     const prepare = db.prepare.bind(db);
     db.prepare = ((sql: string) => {
       const statement = prepare(sql);
-      const returning = statement.reader && /^\s*(?:INSERT|UPDATE|DELETE|REPLACE)\b/i.test(sql);
-      if (!statement.reader || returning) {
-        for (const method of ['run', 'get', 'all'] as const) {
+      if (!statement.readonly) {
+        for (const method of ['run', 'get', 'all', 'iterate'] as const) {
           const call = statement[method] as (...args: unknown[]) => unknown;
           statement[method] = function (this: Database.Statement, ...args: unknown[]) {
             const result = call.apply(this, args);

@@ -57,7 +57,9 @@ describe('WAL checkpoints off the request thread', () => {
       // Synchronous writes only, as in a burst of in-process API calls: this
       // thread's loop never turns, so no message from the worker can reach it.
       const raw = store.db.transaction(() => insert.run(ROW));
-      const returning = store.db.prepare('INSERT INTO t (x) VALUES (?) RETURNING rowid');
+      const returning = store.db.prepare(
+        '/* a comment first */ INSERT INTO t (x) VALUES (?) RETURNING rowid',
+      );
       const writes = [
         () => store.transaction(() => insert.run(ROW)),
         () => insert.run(ROW), // a bare statement: its run() checks by itself
