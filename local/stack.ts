@@ -20,6 +20,9 @@ import { loadProject } from './project/load';
 import type { Project } from './project/model';
 import { DEFAULT_DATA_DIR, openStore, type Store } from './store/store';
 
+/** Ended executions deleted per turn of the event loop when pruning (retainDays). */
+const PRUNE_CHUNK = 500;
+
 /** How to start the local stack. Every field has a sane default. */
 export interface LocalStackOptions {
   /** TCP port; 0 picks a free one. Default 9300. */
@@ -44,6 +47,11 @@ export interface LocalStackOptions {
   startFunctions?: boolean;
   /** Level for the functions' own log lines. Default `info`. */
   functionLogLevel?: 'info' | 'debug';
+  /**
+   * Delete executions (and their history) that ended more than this many days
+   * ago (stack clock): at start, then hourly. Default: keep everything.
+   */
+  retainDays?: number;
 }
 
 /** A running local stack. */
@@ -117,7 +125,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   // Stop and a failed start close the same things, in the same order. The
   // engine stops first: a function call the runtime's stop kills stays in
   // flight (it is made again after a restart) instead of failing its task.
+  let pruneTimer: NodeJS.Timeout | undefined;
   const teardown = async () => {
+    clearTimeout(pruneTimer);
     await http?.close();
     flowEngine?.stop();
     for (const c of [...components].reverse()) await c.stop();
@@ -183,6 +193,27 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // Function calls wait for the project's functions: a call in flight at the
     // last stop is made again now, and must find its function.
     engine.resume();
+    const retainMs = (options.retainDays ?? 0) * 86_400_000;
+    if (retainMs > 0) {
+      // In chunks, a turn of the event loop apart, so a first pass over a big
+      // folder does not hold the stack; then hourly (a real timer: a virtual
+      // clock's timers are the flows' own).
+      let pruned = 0;
+      const prune = () => {
+        const n = engine.pruneEnded(clock.now() - retainMs, PRUNE_CHUNK);
+        pruned += n;
+        if (n === PRUNE_CHUNK) {
+          pruneTimer = setTimeout(prune, 0).unref();
+          return;
+        }
+        if (pruned > 0) {
+          logger.info(`pruned ${pruned} executions that ended over ${options.retainDays} days ago`);
+        }
+        pruned = 0;
+        pruneTimer = setTimeout(prune, 3_600_000).unref();
+      };
+      prune();
+    }
     let stopped = false;
     return {
       endpoint: http.endpoint,

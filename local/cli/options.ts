@@ -11,6 +11,13 @@ export function parsePort(value: string): number {
   return n;
 }
 
+/** `--retain-days`: a positive number of days (fractions allowed: 0.5 is 12 hours). */
+export function parseRetainDays(value: string): number {
+  const n = /^[0-9]+(\.[0-9]+)?$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!(n > 0)) throw new InvalidArgumentError(`"${value}" is not a number of days above 0`);
+  return n;
+}
+
 /** Parses a positive integer option. */
 export function parsePositiveInt(value: string): number {
   const n = Number(value);

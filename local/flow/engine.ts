@@ -425,6 +425,16 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       // The history statement, from the first event, with LIMIT -1 (no limit in SQLite).
       return deriveStepStates(repo.events.all(row.id, 0, -1).map(eventView));
     },
+    pruneEnded(beforeMs, max = 500) {
+      return core.atomically(() => {
+        const ids = repo.endedBefore.all(beforeMs, max);
+        for (const { id } of ids) {
+          repo.deleteEvents.run(id);
+          repo.deleteExec.run(id);
+        }
+        return ids.length;
+      });
+    },
     setFunctionInvoker(fn) {
       core.setInvoker(fn);
     },

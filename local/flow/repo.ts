@@ -107,6 +107,12 @@ export function createRepo(store: Store) {
        VALUES (@flow_id, @flow_name, @name, 'Running', '', @definition_id, @input, @callback_token, @started_ms)`,
     ),
     definitionByHash: q<{ id: number }>('SELECT id FROM flow_definitions WHERE hash = ?'),
+    endedBefore: q<{ id: number }>(
+      `SELECT id FROM flow_executions INDEXED BY flow_executions_ended
+       WHERE status != 'Running' AND stopped_ms < ? ORDER BY stopped_ms LIMIT ?`,
+    ),
+    deleteEvents: q('DELETE FROM flow_events WHERE exec_id = ?'),
+    deleteExec: q('DELETE FROM flow_executions WHERE id = ?'),
     insertDefinition: q('INSERT INTO flow_definitions (hash, definition) VALUES (?, ?)'),
     execHead: q<ExecHead & { state: string | null }>(
       `SELECT e.id, e.flow_id, e.flow_name, e.name, e.status, e.callback_token, e.started_ms, s.state

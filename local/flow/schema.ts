@@ -102,4 +102,12 @@ CREATE TABLE flow_definitions (id INTEGER PRIMARY KEY, hash TEXT NOT NULL UNIQUE
 ALTER TABLE flow_executions ADD COLUMN definition_id INTEGER;
 `,
   },
+  {
+    // Ended executions by end time, for pruning (pruneEnded, --retain-days):
+    // one entry per execution, written once when it ends.
+    id: '006-ended-index',
+    sql: `
+CREATE INDEX flow_executions_ended ON flow_executions (stopped_ms) WHERE status != 'Running';
+`,
+  },
 ];

@@ -118,6 +118,12 @@ export interface FlowEngine extends StackComponent {
   reportTaskFailed(p: ApiParams): ApiResult;
   /** Per-step state of an execution, for the console (derived from history). */
   getStepStates(p: { FlowName: string; ExecutionName: string }): StepState[];
+  /**
+   * Deletes up to `max` executions that ended before `beforeMs` (stack clock),
+   * with their history, oldest end first; returns how many. Running ones are
+   * never touched. `--retain-days` calls it.
+   */
+  pruneEnded(beforeMs: number, max?: number): number;
   setFunctionInvoker(fn: FunctionInvoker): void;
   onEvent(listener: (e: FlowEvent) => void): () => void;
   /**

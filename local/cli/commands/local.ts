@@ -16,7 +16,7 @@ import { loadProject } from '../../project/load';
 import type { Project } from '../../project/model';
 import { type LocalStack, startLocalStack } from '../../stack';
 import { DATABASE_FILE, DEFAULT_DATA_DIR } from '../../store/store';
-import { endpointFlag, parsePort } from '../options';
+import { endpointFlag, parsePort, parseRetainDays } from '../options';
 
 interface LocalOptions {
   port: number;
@@ -25,6 +25,7 @@ interface LocalOptions {
   memory: boolean;
   readyJson: boolean;
   relaxLimits: boolean;
+  retainDays?: number;
   logLevel?: LogLevel;
   project: string | false;
   /** False with --no-functions: the project's queues and flows, none of its functions. */
@@ -72,6 +73,11 @@ export function registerLocalCommand(program: Command): void {
       '--relax-limits',
       "do not enforce the cloud's size and count limits: step data, history events, message size, wait length, parallel branches, name rules, Express duration (docs/engine.md#limits)",
       false,
+    )
+    .option(
+      '--retain-days <days>',
+      'delete executions (with their history) that ended more than <days> days ago, at start and hourly (default: keep all)',
+      parseRetainDays,
     )
     .addOption(
       new Option('--log-level <level>', 'default info; warn with --demo').choices([
@@ -202,6 +208,7 @@ async function runLocalUntilSignal(
       host: opts.host,
       ...(opts.memory ? { memory: true } : { dataDir: opts.dataDir }),
       relaxLimits: opts.relaxLimits,
+      ...(opts.retainDays !== undefined ? { retainDays: opts.retainDays } : {}),
       startFunctions: opts.functions,
       logger,
       // Loaded (and checked) above: the stack does not read s.yaml a second time.

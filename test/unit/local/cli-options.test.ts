@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseCount, parsePort } from '../../../local/cli/options';
+import { parseCount, parsePort, parseRetainDays } from '../../../local/cli/options';
 import { silentLogger } from '../../../local/log';
 import { startLocalStack } from '../../../local/stack';
 
@@ -15,6 +15,23 @@ describe('CLI options', () => {
     for (const bad of ['', ' ', '0x10', '1e3', '-1', '70000', 'abc']) {
       expect(() => parsePort(bad), JSON.stringify(bad)).toThrow(/is not a port number/);
     }
+  });
+
+  it('takes --retain-days as a number of days above 0, fractions too', () => {
+    expect(parseRetainDays('30')).toBe(30);
+    expect(parseRetainDays('0.5')).toBe(0.5);
+    for (const bad of ['', '0', '0.0', '-1', '1e3', 'abc', '7d']) {
+      expect(() => parseRetainDays(bad), JSON.stringify(bad)).toThrow(
+        /not a number of days above 0/,
+      );
+    }
+    const run = spawnSync(
+      process.execPath,
+      ['bin/queueflow.js', 'local', '--port', '0', '--memory', '--retain-days', '0'],
+      { cwd: root, encoding: 'utf8', timeout: 30_000 },
+    );
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/--retain-days.*"0" is not a number of days above 0/);
   });
 
   it('refuses an unknown --log-level instead of logging everything', () => {
