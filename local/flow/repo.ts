@@ -107,9 +107,13 @@ export function createRepo(store: Store) {
        VALUES (@flow_id, @flow_name, @name, 'Running', '', @definition_id, @input, @callback_token, @started_ms)`,
     ),
     definitionByHash: q<{ id: number }>('SELECT id FROM flow_definitions WHERE hash = ?'),
+    // Never the newest row: SQLite gives a new row the highest id + 1, and a
+    // task token names its execution by id, so that id must not come back.
     endedBefore: q<{ id: number }>(
       `SELECT id FROM flow_executions INDEXED BY flow_executions_ended
-       WHERE status != 'Running' AND stopped_ms < ? ORDER BY stopped_ms LIMIT ?`,
+       WHERE status != 'Running' AND stopped_ms < ?
+         AND id < (SELECT MAX(id) FROM flow_executions)
+       ORDER BY stopped_ms LIMIT ?`,
     ),
     deleteEvents: q('DELETE FROM flow_events WHERE exec_id = ?'),
     deleteExec: q('DELETE FROM flow_executions WHERE id = ?'),
