@@ -200,7 +200,17 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // clock's timers are the flows' own).
       let pruned = 0;
       const prune = () => {
-        const n = engine.pruneEnded(clock.now() - retainMs, PRUNE_CHUNK);
+        let n: number;
+        try {
+          n = engine.pruneEnded(clock.now() - retainMs, PRUNE_CHUNK);
+        } catch (err) {
+          // Nothing is lost by pruning later; a timer must not crash the stack.
+          logger.warn('pruning ended executions failed; trying again in an hour', {
+            error: err instanceof Error ? err.message : String(err),
+          });
+          pruneTimer = setTimeout(prune, 3_600_000).unref();
+          return;
+        }
         pruned += n;
         if (n === PRUNE_CHUNK) {
           pruneTimer = setTimeout(prune, 0).unref();
