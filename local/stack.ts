@@ -212,7 +212,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           return;
         }
         pruned += n;
-        if (n === PRUNE_CHUNK) {
+        if (n > 0) {
           pruneTimer = setTimeout(prune, 0).unref();
           return;
         }

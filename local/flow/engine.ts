@@ -7,7 +7,13 @@ import { createPopVerifier } from '../pop/verify';
 import type { StackContext } from '../stack';
 import { createFlowCore, type FlowQueues } from './core';
 import { fnfErrors } from './errors';
-import { definitionLimits, HISTORY_PAGE_BYTES, isValidName, jsonBytes } from './limits';
+import {
+  definitionLimits,
+  HISTORY_PAGE_BYTES,
+  isValidName,
+  jsonBytes,
+  PRUNE_EVENT_BUDGET,
+} from './limits';
 import { boolParam, intParam, jsonObjectParam, optional, required } from './params';
 import { type ExecRow, type FlowRow, listExecutionsSql } from './repo';
 import { findTask, type Outcome } from './state';
@@ -105,6 +111,9 @@ const EXECUTION_STATUSES = new Set([
 ]);
 
 /** Builds the local flow engine: durable interpreter, FnF POP API, in-process API. */
+/** NextTokens remembered (see pageStarts): a paging caller's next call comes soon. */
+const PAGE_STARTS_KEPT = 10_000;
+
 export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }): FlowEngine {
   const core = createFlowCore(ctx, deps);
   const { repo, limits } = core;
@@ -154,6 +163,10 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     }
     return input;
   };
+
+  // ListExecutions' NextTokens handed out (flow id and name -> row id), so a
+  // token still pages on once pruning has deleted the execution it names.
+  const pageStarts = new Map<string, number>();
 
   const report = (token: string, outcome: Outcome): ApiResult => {
     const parts = core.tokens.parse(token);
@@ -342,10 +355,13 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       const args: unknown[] = [flow.id];
       const token = optional(p, 'NextToken');
       if (token !== undefined) {
-        const from = repo.execByName.get(flow.id, token);
-        if (!from) throw fnfErrors.invalidArgument('NextToken is invalid.');
+        // The execution a token names may have been pruned since (or its name
+        // used again): the id it had when the token was handed out goes first.
+        const from =
+          pageStarts.get(`${flow.id}\n${token}`) ?? repo.execByName.get(flow.id, token)?.id;
+        if (from === undefined) throw fnfErrors.invalidArgument('NextToken is invalid.');
         where.push('e.id <= ?');
-        args.push(from.id);
+        args.push(from);
       }
       const status = optional(p, 'Status');
       if (status !== undefined) {
@@ -385,7 +401,15 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       const result: ApiResult = {
         Executions: rows.slice(0, limit).map((r) => executionView(r, fields)),
       };
-      if (rows.length > limit) result.NextToken = rows[limit]?.name;
+      const next = rows[limit];
+      if (next) {
+        result.NextToken = next.name;
+        pageStarts.set(`${flow.id}\n${next.name}`, next.id);
+        if (pageStarts.size > PAGE_STARTS_KEPT) {
+          const oldest = pageStarts.keys().next().value;
+          if (oldest !== undefined) pageStarts.delete(oldest);
+        }
+      }
       return result;
     },
     getExecutionHistory(p) {
@@ -425,14 +449,24 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       // The history statement, from the first event, with LIMIT -1 (no limit in SQLite).
       return deriveStepStates(repo.events.all(row.id, 0, -1).map(eventView));
     },
-    pruneEnded(beforeMs, max = 500) {
+    pruneEnded(beforeMs, max = 500, maxEvents = PRUNE_EVENT_BUDGET) {
       return core.atomically(() => {
-        const ids = repo.endedBefore.all(beforeMs, max);
-        for (const { id } of ids) {
-          repo.deleteEvents.run(id);
-          repo.deleteExec.run(id);
+        let pruned = 0;
+        let events = 0;
+        const definitions = new Set<number>();
+        for (const row of repo.endedBefore.all(beforeMs, max)) {
+          // Long histories end the batch early: 500 executions of 5,000 events
+          // each would be 2.5 million rows deleted in one turn.
+          if (pruned > 0 && events >= maxEvents) break;
+          events += repo.deleteEvents.run(row.id).changes;
+          repo.deleteExec.run(row.id);
+          if (row.definition_id !== null) definitions.add(row.definition_id);
+          pruned++;
         }
-        return ids.length;
+        // A definition no execution points at any more goes too (one in use
+        // again later is stored again).
+        for (const id of definitions) repo.deleteDefinitionIfUnused.run({ id });
+        return pruned;
       });
     },
     setFunctionInvoker(fn) {

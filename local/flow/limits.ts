@@ -32,6 +32,9 @@ export interface FlowLimits {
  */
 export const HISTORY_PAGE_BYTES = 1024 * 1024;
 
+/** History rows one pruneEnded call deletes, about (it finishes the execution it is on). */
+export const PRUNE_EVENT_BUDGET = 5_000;
+
 export const CLOUD_LIMITS: FlowLimits = {
   stepDataBytes: LIMITS.stepDataBytes,
   historyEvents: 5000,

@@ -109,14 +109,18 @@ export function createRepo(store: Store) {
     definitionByHash: q<{ id: number }>('SELECT id FROM flow_definitions WHERE hash = ?'),
     // Never the newest row: SQLite gives a new row the highest id + 1, and a
     // task token names its execution by id, so that id must not come back.
-    endedBefore: q<{ id: number }>(
-      `SELECT id FROM flow_executions INDEXED BY flow_executions_ended
+    endedBefore: q<{ id: number; definition_id: number | null }>(
+      `SELECT id, definition_id FROM flow_executions INDEXED BY flow_executions_ended
        WHERE status != 'Running' AND stopped_ms < ?
          AND id < (SELECT MAX(id) FROM flow_executions)
        ORDER BY stopped_ms LIMIT ?`,
     ),
     deleteEvents: q('DELETE FROM flow_events WHERE exec_id = ?'),
     deleteExec: q('DELETE FROM flow_executions WHERE id = ?'),
+    deleteDefinitionIfUnused: q(
+      `DELETE FROM flow_definitions WHERE id = @id AND NOT EXISTS
+         (SELECT 1 FROM flow_executions WHERE definition_id = @id)`,
+    ),
     insertDefinition: q('INSERT INTO flow_definitions (hash, definition) VALUES (?, ?)'),
     execHead: q<ExecHead & { state: string | null }>(
       `SELECT e.id, e.flow_id, e.flow_name, e.name, e.status, e.callback_token, e.started_ms, s.state

@@ -110,4 +110,13 @@ ALTER TABLE flow_executions ADD COLUMN definition_id INTEGER;
 CREATE INDEX flow_executions_ended ON flow_executions (stopped_ms) WHERE status != 'Running';
 `,
   },
+  {
+    // Whether any execution still points at a definition, for pruning the ones
+    // none does (pruneEnded).
+    id: '007-executions-by-definition',
+    sql: `
+CREATE INDEX flow_executions_by_definition ON flow_executions (definition_id)
+  WHERE definition_id IS NOT NULL;
+`,
+  },
 ];

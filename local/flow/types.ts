@@ -119,11 +119,13 @@ export interface FlowEngine extends StackComponent {
   /** Per-step state of an execution, for the console (derived from history). */
   getStepStates(p: { FlowName: string; ExecutionName: string }): StepState[];
   /**
-   * Deletes up to `max` executions that ended before `beforeMs` (stack clock),
-   * with their history, oldest end first; returns how many. Running ones are
-   * never touched. `--retain-days` calls it.
+   * Deletes up to `max` executions (default 500) that ended before `beforeMs`
+   * (stack clock), with their history, oldest end first, stopping early past
+   * `maxEvents` history rows (default 5,000); returns how many. Running ones
+   * and the newest execution are never touched. `--retain-days` calls it until
+   * it returns 0.
    */
-  pruneEnded(beforeMs: number, max?: number): number;
+  pruneEnded(beforeMs: number, max?: number, maxEvents?: number): number;
   setFunctionInvoker(fn: FunctionInvoker): void;
   onEvent(listener: (e: FlowEvent) => void): () => void;
   /**

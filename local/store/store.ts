@@ -169,12 +169,13 @@ function open(
     // Every writing statement checks after it runs, so no component can forget
     // to (a bare statement commits by itself, outside transaction()). SQLite
     // says which write (readonly false), RETURNING ones too, which run through
-    // get(), all() or iterate().
+    // get() or all(). Not iterate(): its rows come later, while it holds the
+    // connection, so a check right after the call could not checkpoint.
     const prepare = db.prepare.bind(db);
     db.prepare = ((sql: string) => {
       const statement = prepare(sql);
       if (!statement.readonly) {
-        for (const method of ['run', 'get', 'all', 'iterate'] as const) {
+        for (const method of ['run', 'get', 'all'] as const) {
           const call = statement[method] as (...args: unknown[]) => unknown;
           statement[method] = function (this: Database.Statement, ...args: unknown[]) {
             const result = call.apply(this, args);

@@ -63,6 +63,65 @@ describe('pruning ended executions', () => {
   });
 });
 
+describe('pruning, continued', () => {
+  it('keeps a NextToken working after the execution it names is pruned', async () => {
+    const flow = await ctx.h.createFlow(quick);
+    const run = async (name: string) => ctx.h.finished(flow, await ctx.h.start(flow, {}, name));
+    for (const name of ['p1', 'p2', 'p3']) await run(name);
+    await ctx.clock.advance(2 * DAY);
+    for (const name of ['p4', 'p5']) await run(name);
+    const page = (next?: string) =>
+      ctx.fnf.call<{ Executions: Array<{ Name: string }>; NextToken?: string }>('ListExecutions', {
+        FlowName: flow,
+        Limit: 2,
+        ...(next ? { NextToken: next } : {}),
+      });
+    const first = await page();
+    expect(first.NextToken).toBe('p3');
+    expect(ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY)).toBeGreaterThanOrEqual(3); // p1..p3
+    const second = await page(first.NextToken);
+    expect(second.Executions.map((e) => e.Name)).toEqual([]);
+    expect(second.NextToken).toBeUndefined();
+  });
+
+  it('stops a call past its history budget, finishing the execution it is on', async () => {
+    const flow = await ctx.h.createFlow(quick);
+    for (let i = 0; i < 4; i++) await ctx.h.run(flow, {});
+    await ctx.clock.advance(2 * DAY);
+    await ctx.h.run(flow, {}); // the newest: kept
+    const passes: number[] = [];
+    for (;;) {
+      const n = ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY, 500, 1);
+      if (n === 0) break;
+      passes.push(n);
+    }
+    expect(passes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...passes)).toBe(1);
+  });
+
+  it('deletes a definition once no execution points at it', async () => {
+    const flow = await ctx.h.createFlow(quick);
+    const db = ctx.stack.store.db;
+    const definitions = () =>
+      (
+        db.prepare('SELECT definition FROM flow_definitions').all() as Array<{ definition: string }>
+      ).map((r) => r.definition);
+    const version = (n: number) => `${quick}    comment: v${n}\n`;
+    for (const n of [1, 2]) {
+      await ctx.fnf.call('UpdateFlow', { Name: flow, Definition: version(n) });
+      await ctx.h.run(flow, {});
+    }
+    await ctx.clock.advance(2 * DAY);
+    await ctx.fnf.call('UpdateFlow', { Name: flow, Definition: version(3) });
+    await ctx.h.run(flow, {}); // on v3, newest: kept
+    while (ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY) > 0) {}
+    const left = definitions();
+    expect(left.some((d) => d.includes('comment: v1'))).toBe(false);
+    expect(left.some((d) => d.includes('comment: v2'))).toBe(false);
+    expect(left.some((d) => d.includes('comment: v3'))).toBe(true);
+  });
+});
+
 describe('retainDays on a stack', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'qf-retain-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
