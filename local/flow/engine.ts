@@ -110,10 +110,10 @@ const EXECUTION_STATUSES = new Set([
   'Stopped',
 ]);
 
-/** Builds the local flow engine: durable interpreter, FnF POP API, in-process API. */
 /** NextTokens remembered (see pageStarts): a paging caller's next call comes soon. */
 const PAGE_STARTS_KEPT = 10_000;
 
+/** Builds the local flow engine: durable interpreter, FnF POP API, in-process API. */
 export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }): FlowEngine {
   const core = createFlowCore(ctx, deps);
   const { repo, limits } = core;
@@ -355,10 +355,11 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
       const args: unknown[] = [flow.id];
       const token = optional(p, 'NextToken');
       if (token !== undefined) {
-        // The execution a token names may have been pruned since (or its name
-        // used again): the id it had when the token was handed out goes first.
+        // A token is the name of an execution (callers may write one). One this
+        // stack handed out whose execution was pruned since still pages on from
+        // where it stood (until the stack stops).
         const from =
-          pageStarts.get(`${flow.id}\n${token}`) ?? repo.execByName.get(flow.id, token)?.id;
+          repo.execByName.get(flow.id, token)?.id ?? pageStarts.get(`${flow.id}\n${token}`);
         if (from === undefined) throw fnfErrors.invalidArgument('NextToken is invalid.');
         where.push('e.id <= ?');
         args.push(from);
@@ -458,6 +459,15 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
           // Long histories end the batch early: 500 executions of 5,000 events
           // each would be 2.5 million rows deleted in one turn.
           if (pruned > 0 && events >= maxEvents) break;
+          const span = repo.eventSpan.get(row.id);
+          const size = span?.first == null ? 0 : (span.last ?? 0) - span.first + 1;
+          if (size > maxEvents - events) {
+            // Longer than this call may delete (a relaxed stack's history has no
+            // cap): its oldest events go now, the rest and the execution in the
+            // calls after this one.
+            repo.deleteFirstEvents.run({ id: row.id, n: Math.max(1, maxEvents - events) });
+            return pruned + 1;
+          }
           events += repo.deleteEvents.run(row.id).changes;
           repo.deleteExec.run(row.id);
           if (row.definition_id !== null) definitions.add(row.definition_id);

@@ -116,6 +116,13 @@ export function createRepo(store: Store) {
        ORDER BY stopped_ms LIMIT ?`,
     ),
     deleteEvents: q('DELETE FROM flow_events WHERE exec_id = ?'),
+    eventSpan: q<{ first: number | null; last: number | null }>(
+      'SELECT MIN(event_id) AS first, MAX(event_id) AS last FROM flow_events WHERE exec_id = ?',
+    ),
+    deleteFirstEvents: q(
+      `DELETE FROM flow_events WHERE exec_id = @id AND event_id <
+         (SELECT MIN(event_id) FROM flow_events WHERE exec_id = @id) + @n`,
+    ),
     deleteExec: q('DELETE FROM flow_executions WHERE id = ?'),
     deleteDefinitionIfUnused: q(
       `DELETE FROM flow_definitions WHERE id = @id AND NOT EXISTS

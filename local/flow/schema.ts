@@ -117,6 +117,8 @@ CREATE INDEX flow_executions_ended ON flow_executions (stopped_ms) WHERE status 
     sql: `
 CREATE INDEX flow_executions_by_definition ON flow_executions (definition_id)
   WHERE definition_id IS NOT NULL;
+DELETE FROM flow_definitions WHERE id NOT IN
+  (SELECT definition_id FROM flow_executions WHERE definition_id IS NOT NULL);
 `,
   },
 ];

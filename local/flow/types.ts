@@ -120,10 +120,11 @@ export interface FlowEngine extends StackComponent {
   getStepStates(p: { FlowName: string; ExecutionName: string }): StepState[];
   /**
    * Deletes up to `max` executions (default 500) that ended before `beforeMs`
-   * (stack clock), with their history, oldest end first, stopping early past
-   * `maxEvents` history rows (default 5,000); returns how many. Running ones
-   * and the newest execution are never touched. `--retain-days` calls it until
-   * it returns 0.
+   * (stack clock), with their history, oldest end first, stopping at about
+   * `maxEvents` history rows (default 5,000; a longer history is cut down
+   * over several calls, counted once each); returns how many executions it
+   * deleted or cut down, 0 when nothing is left. Running ones and the newest
+   * execution are never touched. `--retain-days` calls it until it returns 0.
    */
   pruneEnded(beforeMs: number, max?: number, maxEvents?: number): number;
   setFunctionInvoker(fn: FunctionInvoker): void;

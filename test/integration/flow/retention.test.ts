@@ -84,6 +84,59 @@ describe('pruning, continued', () => {
     expect(second.NextToken).toBeUndefined();
   });
 
+  it("pages on from a live execution of the token's name, as a fresh stack does", async () => {
+    const flow = await ctx.h.createFlow(quick);
+    const run = async (name: string) => ctx.h.finished(flow, await ctx.h.start(flow, {}, name));
+    for (const name of ['q1', 'q2']) await run(name);
+    await ctx.clock.advance(2 * DAY);
+    for (const name of ['q3', 'q4']) await run(name);
+    const page = (next?: string) =>
+      ctx.fnf.call<{ Executions: Array<{ Name: string }>; NextToken?: string }>('ListExecutions', {
+        FlowName: flow,
+        Limit: 2,
+        ...(next ? { NextToken: next } : {}),
+      });
+    const first = await page();
+    expect(first.NextToken).toBe('q2');
+    while (ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY) > 0) {}
+    await run('q2'); // the name again, now the newest execution
+    const second = await page(first.NextToken);
+    expect(second.Executions.map((e) => e.Name)).toEqual(['q2', 'q4']);
+  });
+
+  it('cuts a history longer than the budget down over several calls', async () => {
+    const flow = await ctx.h.createFlow(quick);
+    const long = await ctx.h.run(flow, {});
+    await ctx.clock.advance(2 * DAY);
+    await ctx.h.run(flow, {}); // the newest: kept
+    const db = ctx.stack.store.db;
+    const { id } = db
+      .prepare('SELECT id FROM flow_executions WHERE flow_name = ? AND name = ?')
+      .get(flow, long.Name) as { id: number };
+    // As a relaxed stack's history can be: far past one call's budget.
+    const add = db.prepare(
+      `INSERT INTO flow_events (exec_id, event_id, schedule_event_id, type, step_name, time_ms, detail)
+       VALUES (?, ?, 0, 'PassStateEntered', 'x', 0, '{}')`,
+    );
+    for (let e = 100; e < 150; e++) add.run(id, e);
+    const rows = () =>
+      (
+        db.prepare('SELECT count(*) AS n FROM flow_events WHERE exec_id = ?').get(id) as {
+          n: number;
+        }
+      ).n;
+    const sizes = [rows()];
+    while (ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY, 500, 20) > 0) sizes.push(rows());
+    // 20 rows a call at most, over several calls, then the execution itself.
+    expect(sizes[0]).toBeGreaterThan(50);
+    expect(sizes.length).toBeGreaterThanOrEqual(4);
+    for (let i = 1; i < sizes.length; i++) {
+      expect(sizes[i - 1]! - sizes[i]!).toBeLessThanOrEqual(20);
+    }
+    expect(rows()).toBe(0);
+    expect(db.prepare('SELECT 1 FROM flow_executions WHERE id = ?').get(id)).toBeUndefined();
+  });
+
   it('stops a call past its history budget, finishing the execution it is on', async () => {
     const flow = await ctx.h.createFlow(quick);
     for (let i = 0; i < 4; i++) await ctx.h.run(flow, {});

@@ -82,4 +82,32 @@ describe('query plans and row layout', () => {
     expect(indexes.sort()).toEqual(['mns_messages_by_priority', 'mns_messages_visible']);
     store.close();
   });
+
+  it('drops, on upgrade, the definitions an earlier pruning left without an execution', () => {
+    const dir = temp();
+    const old = openStore({ dataDir: dir });
+    const upTo006 = FLOW_MIGRATIONS.slice(
+      0,
+      FLOW_MIGRATIONS.findIndex((m) => m.id === '007-executions-by-definition'),
+    );
+    old.migrate('flow', upTo006);
+    old.db
+      .prepare(
+        "INSERT INTO flow_definitions (id, hash, definition) VALUES (1, 'a', 'used'), (2, 'b', 'orphan')",
+      )
+      .run();
+    old.db
+      .prepare(
+        `INSERT INTO flow_executions (flow_id, flow_name, name, status, definition, definition_id, input, started_ms)
+         VALUES ('f', 'f', 'e', 'Succeeded', '', 1, '{}', 0)`,
+      )
+      .run();
+    old.close();
+    const store = openStore({ dataDir: dir });
+    store.migrate('flow', FLOW_MIGRATIONS);
+    expect(store.db.prepare('SELECT definition FROM flow_definitions').all()).toEqual([
+      { definition: 'used' },
+    ]);
+    store.close();
+  });
 });
