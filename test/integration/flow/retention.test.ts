@@ -63,19 +63,25 @@ describe('pruning ended executions', () => {
   });
 });
 
+/** A flow with `old` executions ended two days before `recent` ones, and its ListExecutions by 2. */
+async function pagedFlow(old: string[], recent: string[]) {
+  const flow = await ctx.h.createFlow(quick);
+  const run = async (name: string) => ctx.h.finished(flow, await ctx.h.start(flow, {}, name));
+  for (const name of old) await run(name);
+  await ctx.clock.advance(2 * DAY);
+  for (const name of recent) await run(name);
+  const page = (next?: string) =>
+    ctx.fnf.call<{ Executions: Array<{ Name: string }>; NextToken?: string }>('ListExecutions', {
+      FlowName: flow,
+      Limit: 2,
+      ...(next ? { NextToken: next } : {}),
+    });
+  return { run, page };
+}
+
 describe('pruning, continued', () => {
   it('keeps a NextToken working after the execution it names is pruned', async () => {
-    const flow = await ctx.h.createFlow(quick);
-    const run = async (name: string) => ctx.h.finished(flow, await ctx.h.start(flow, {}, name));
-    for (const name of ['p1', 'p2', 'p3']) await run(name);
-    await ctx.clock.advance(2 * DAY);
-    for (const name of ['p4', 'p5']) await run(name);
-    const page = (next?: string) =>
-      ctx.fnf.call<{ Executions: Array<{ Name: string }>; NextToken?: string }>('ListExecutions', {
-        FlowName: flow,
-        Limit: 2,
-        ...(next ? { NextToken: next } : {}),
-      });
+    const { page } = await pagedFlow(['p1', 'p2', 'p3'], ['p4', 'p5']);
     const first = await page();
     expect(first.NextToken).toBe('p3');
     expect(ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY)).toBeGreaterThanOrEqual(3); // p1..p3
@@ -85,17 +91,7 @@ describe('pruning, continued', () => {
   });
 
   it("pages on from a live execution of the token's name, as a fresh stack does", async () => {
-    const flow = await ctx.h.createFlow(quick);
-    const run = async (name: string) => ctx.h.finished(flow, await ctx.h.start(flow, {}, name));
-    for (const name of ['q1', 'q2']) await run(name);
-    await ctx.clock.advance(2 * DAY);
-    for (const name of ['q3', 'q4']) await run(name);
-    const page = (next?: string) =>
-      ctx.fnf.call<{ Executions: Array<{ Name: string }>; NextToken?: string }>('ListExecutions', {
-        FlowName: flow,
-        Limit: 2,
-        ...(next ? { NextToken: next } : {}),
-      });
+    const { run, page } = await pagedFlow(['q1', 'q2'], ['q3', 'q4']);
     const first = await page();
     expect(first.NextToken).toBe('q2');
     while (ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY) > 0) {}
