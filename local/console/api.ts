@@ -20,15 +20,17 @@ export class ConsoleApiError extends Error {
   }
 }
 
+/** Every JSON answer's headers (a streamed one has no content-length). */
+const JSON_HEADERS = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+} as const;
+
 /** Sends a JSON body. */
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-    'content-length': Buffer.byteLength(text),
-  });
+  res.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(text) });
   res.end(text);
 }
 
@@ -161,11 +163,7 @@ export async function readAllHistory(
  */
 async function sendHistory(res: ServerResponse, pages: AsyncGenerator<HistoryEvent[]>) {
   let page = await pages.next();
-  res.writeHead(200, {
-    'content-type': 'application/json; charset=utf-8',
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-  });
+  res.writeHead(200, JSON_HEADERS);
   res.write('{"Events":[');
   let separator = '';
   try {
