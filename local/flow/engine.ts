@@ -453,6 +453,7 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     pruneEnded(beforeMs, max = 500, maxEvents = PRUNE_EVENT_BUDGET) {
       return core.atomically(() => {
         let pruned = 0;
+        let cut = 0;
         let events = 0;
         const definitions = new Set<number>();
         for (const row of repo.endedBefore.all(beforeMs, max)) {
@@ -462,11 +463,12 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
           const span = repo.eventSpan.get(row.id);
           const size = span?.first == null ? 0 : (span.last ?? 0) - span.first + 1;
           if (size > maxEvents - events) {
-            // Longer than this call may delete (a relaxed stack's history has no
-            // cap): its oldest events go now, the rest and the execution in the
-            // calls after this one.
+            // Longer than what is left of this call's budget (a relaxed stack's
+            // history has no cap at all): its oldest events go now, the rest and
+            // the execution in the calls after this one.
             repo.deleteFirstEvents.run({ id: row.id, n: Math.max(1, maxEvents - events) });
-            return pruned + 1;
+            cut = 1;
+            break;
           }
           events += repo.deleteEvents.run(row.id).changes;
           repo.deleteExec.run(row.id);
@@ -476,7 +478,7 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
         // A definition no execution points at any more goes too (one in use
         // again later is stored again).
         for (const id of definitions) repo.deleteDefinitionIfUnused.run({ id });
-        return pruned;
+        return pruned + cut;
       });
     },
     setFunctionInvoker(fn) {

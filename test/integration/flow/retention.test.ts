@@ -171,6 +171,38 @@ describe('pruning, continued', () => {
   });
 });
 
+describe('pruning, a call that ends on a long history', () => {
+  it('still deletes the definitions of the executions it deleted before it', async () => {
+    const flow = await ctx.h.createFlow(quick);
+    const db = ctx.stack.store.db;
+    const version = (n: string) => `${quick}    comment: ${n}\n`;
+    await ctx.fnf.call('UpdateFlow', { Name: flow, Definition: version('short-lived') });
+    await ctx.h.run(flow, {});
+    await ctx.fnf.call('UpdateFlow', { Name: flow, Definition: version('long-history') });
+    const long = await ctx.h.run(flow, {});
+    const { id } = db
+      .prepare('SELECT id FROM flow_executions WHERE flow_name = ? AND name = ?')
+      .get(flow, long.Name) as { id: number };
+    const add = db.prepare(
+      `INSERT INTO flow_events (exec_id, event_id, schedule_event_id, type, step_name, time_ms, detail)
+       VALUES (?, ?, 0, 'PassStateEntered', 'x', 0, '{}')`,
+    );
+    for (let e = 100; e < 200; e++) add.run(id, e);
+    await ctx.clock.advance(2 * DAY);
+    await ctx.fnf.call('UpdateFlow', { Name: flow, Definition: version('newest') });
+    await ctx.h.run(flow, {}); // the newest: kept
+    // Older executions of this file's other tests go first; then, in one call,
+    // the short-lived one and the start of the long history.
+    const hasDefinition = (text: string) =>
+      db.prepare('SELECT 1 FROM flow_definitions WHERE definition LIKE ?').get(`%${text}%`) !==
+      undefined;
+    while (hasDefinition('comment: short-lived')) {
+      expect(ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY, 500, 50)).toBeGreaterThan(0);
+    }
+    expect(db.prepare('SELECT 1 FROM flow_executions WHERE id = ?').get(id)).toBeDefined();
+  });
+});
+
 describe('retainDays on a stack', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'qf-retain-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
