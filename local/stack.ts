@@ -200,9 +200,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // clock's timers are the flows' own).
       let pruned = 0;
       const prune = () => {
-        let n: number;
+        let done: { executions: number; historyRows: number };
         try {
-          n = engine.pruneEnded(clock.now() - retainMs, PRUNE_CHUNK);
+          done = engine.pruneEnded(clock.now() - retainMs, PRUNE_CHUNK);
         } catch (err) {
           // Nothing is lost by pruning later; a timer must not crash the stack.
           logger.warn('pruning ended executions failed; trying again in an hour', {
@@ -211,8 +211,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           pruneTimer = setTimeout(prune, 3_600_000).unref();
           return;
         }
-        pruned += n;
-        if (n > 0) {
+        pruned += done.executions;
+        if (done.executions > 0 || done.historyRows > 0) {
           pruneTimer = setTimeout(prune, 0).unref();
           return;
         }

@@ -452,33 +452,40 @@ export function createFlowEngine(ctx: StackContext, deps: { queues: FlowQueues }
     },
     pruneEnded(beforeMs, max = 500, maxEvents = PRUNE_EVENT_BUDGET) {
       return core.atomically(() => {
-        let pruned = 0;
-        let cut = 0;
-        let events = 0;
+        let executions = 0;
+        let rows = 0;
+        // First the histories of executions already pruned that one call could
+        // not delete whole.
+        for (const { exec_id: id } of repo.prunePending.all()) {
+          if (rows >= maxEvents) return { executions, historyRows: rows };
+          const deleted = repo.deleteFirstEvents.run({ id, n: maxEvents - rows }).changes;
+          rows += deleted;
+          if (repo.eventSpan.get(id)?.first == null) repo.donePrunePending.run(id);
+        }
         const definitions = new Set<number>();
         for (const row of repo.endedBefore.all(beforeMs, max)) {
-          // Long histories end the batch early: 500 executions of 5,000 events
-          // each would be 2.5 million rows deleted in one turn.
-          if (pruned > 0 && events >= maxEvents) break;
+          if (rows >= maxEvents) break;
           const span = repo.eventSpan.get(row.id);
           const size = span?.first == null ? 0 : (span.last ?? 0) - span.first + 1;
-          if (size > maxEvents - events) {
-            // Longer than what is left of this call's budget (a relaxed stack's
-            // history has no cap at all): its oldest events go now, the rest and
-            // the execution in the calls after this one.
-            repo.deleteFirstEvents.run({ id: row.id, n: Math.max(1, maxEvents - events) });
-            cut = 1;
-            break;
-          }
-          events += repo.deleteEvents.run(row.id).changes;
+          // A history is deleted whole, with its execution, or not touched:
+          // one that does not fit what is left of this call waits for the next.
+          if (size > maxEvents - rows && executions > 0) break;
           repo.deleteExec.run(row.id);
           if (row.definition_id !== null) definitions.add(row.definition_id);
-          pruned++;
+          executions++;
+          if (size > maxEvents - rows) {
+            // Longer than a whole call (a relaxed stack's history has no cap):
+            // the execution is gone now, its events go over the next calls.
+            rows += repo.deleteFirstEvents.run({ id: row.id, n: maxEvents - rows }).changes;
+            repo.addPrunePending.run(row.id);
+            break;
+          }
+          rows += repo.deleteEvents.run(row.id).changes;
         }
         // A definition no execution points at any more goes too (one in use
         // again later is stored again).
         for (const id of definitions) repo.deleteDefinitionIfUnused.run({ id });
-        return pruned + cut;
+        return { executions, historyRows: rows };
       });
     },
     setFunctionInvoker(fn) {

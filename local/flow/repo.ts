@@ -123,6 +123,9 @@ export function createRepo(store: Store) {
       `DELETE FROM flow_events WHERE exec_id = @id AND event_id <
          (SELECT MIN(event_id) FROM flow_events WHERE exec_id = @id) + @n`,
     ),
+    prunePending: q<{ exec_id: number }>('SELECT exec_id FROM flow_prune_pending ORDER BY exec_id'),
+    addPrunePending: q('INSERT OR IGNORE INTO flow_prune_pending (exec_id) VALUES (?)'),
+    donePrunePending: q('DELETE FROM flow_prune_pending WHERE exec_id = ?'),
     deleteExec: q('DELETE FROM flow_executions WHERE id = ?'),
     deleteDefinitionIfUnused: q(
       `DELETE FROM flow_definitions WHERE id = @id AND NOT EXISTS

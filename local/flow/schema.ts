@@ -117,6 +117,16 @@ CREATE INDEX flow_executions_ended ON flow_executions (stopped_ms) WHERE status 
     sql: `
 CREATE INDEX flow_executions_by_definition ON flow_executions (definition_id)
   WHERE definition_id IS NOT NULL;
+`,
+  },
+  {
+    // Executions pruned whose history is longer than one pruning call deletes:
+    // the row goes at once (the execution answers ExecutionNotExists), its
+    // events over the calls after. And the definitions earlier pruning left
+    // with no execution.
+    id: '008-prune-pending',
+    sql: `
+CREATE TABLE flow_prune_pending (exec_id INTEGER PRIMARY KEY);
 DELETE FROM flow_definitions WHERE id NOT IN
   (SELECT definition_id FROM flow_executions WHERE definition_id IS NOT NULL);
 `,

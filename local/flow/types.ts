@@ -120,13 +120,18 @@ export interface FlowEngine extends StackComponent {
   getStepStates(p: { FlowName: string; ExecutionName: string }): StepState[];
   /**
    * Deletes up to `max` executions (default 500) that ended before `beforeMs`
-   * (stack clock), with their history, oldest end first, stopping at about
-   * `maxEvents` history rows (default 5,000; a longer history is cut down
-   * over several calls, counted once each); returns how many executions it
-   * deleted or cut down, 0 when nothing is left. Running ones and the newest
-   * execution are never touched. `--retain-days` calls it until it returns 0.
+   * (stack clock), with their history, oldest end first, and at most
+   * `maxEvents` history rows (default 5,000): a history is deleted whole with
+   * its execution, or left for the next call, except one longer than a whole
+   * call, whose execution goes at once and its rows over the calls after.
+   * Running ones and the newest execution are never touched. `--retain-days`
+   * calls it until both counts are 0.
    */
-  pruneEnded(beforeMs: number, max?: number, maxEvents?: number): number;
+  pruneEnded(
+    beforeMs: number,
+    max?: number,
+    maxEvents?: number,
+  ): { executions: number; historyRows: number };
   setFunctionInvoker(fn: FunctionInvoker): void;
   onEvent(listener: (e: FlowEvent) => void): () => void;
   /**

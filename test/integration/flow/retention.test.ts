@@ -11,6 +11,18 @@ import { useFlowStack } from './helpers';
 // Pruning ended executions (engine.pruneEnded; queueflow local --retain-days).
 const ctx = useFlowStack('retain-q');
 const DAY = 86_400_000;
+/** One pruning call for what ended over a day ago (the stack clock). */
+const prune = (maxEvents?: number) =>
+  ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY, 500, maxEvents);
+/** Pruning calls until one finds nothing; each call's counts. */
+function pruneAll(maxEvents?: number) {
+  const calls: Array<{ executions: number; historyRows: number }> = [];
+  for (;;) {
+    const c = prune(maxEvents);
+    if (c.executions === 0 && c.historyRows === 0) return calls;
+    calls.push(c);
+  }
+}
 
 const quick = `version: v1
 type: flow
@@ -44,7 +56,7 @@ describe('pruning ended executions', () => {
       (db.prepare('SELECT count(*) AS n FROM flow_events').get() as { n: number }).n;
     const before = events();
 
-    expect(ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY)).toBe(1);
+    expect(prune().executions).toBe(1);
     const listed = await ctx.fnf.call<{ Executions: Array<{ Name: string }> }>('ListExecutions', {
       FlowName: flow,
     });
@@ -59,7 +71,7 @@ describe('pruning ended executions', () => {
     await ctx.fnf.call('ReportTaskSucceeded', { TaskToken: String(body.token), Output: '{}' });
     expect((await ctx.h.finished(waits, waiting)).Status).toBe('Succeeded');
     // Nothing more is old enough; a second pass finds nothing.
-    expect(ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY)).toBe(0);
+    expect(prune()).toEqual({ executions: 0, historyRows: 0 });
   });
 });
 
@@ -84,7 +96,7 @@ describe('pruning, continued', () => {
     const { page } = await pagedFlow(['p1', 'p2', 'p3'], ['p4', 'p5']);
     const first = await page();
     expect(first.NextToken).toBe('p3');
-    expect(ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY)).toBeGreaterThanOrEqual(3); // p1..p3
+    expect(prune().executions).toBeGreaterThanOrEqual(3); // p1..p3
     const second = await page(first.NextToken);
     expect(second.Executions.map((e) => e.Name)).toEqual([]);
     expect(second.NextToken).toBeUndefined();
@@ -94,13 +106,13 @@ describe('pruning, continued', () => {
     const { run, page } = await pagedFlow(['q1', 'q2'], ['q3', 'q4']);
     const first = await page();
     expect(first.NextToken).toBe('q2');
-    while (ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY) > 0) {}
+    pruneAll();
     await run('q2'); // the name again, now the newest execution
     const second = await page(first.NextToken);
     expect(second.Executions.map((e) => e.Name)).toEqual(['q2', 'q4']);
   });
 
-  it('cuts a history longer than the budget down over several calls', async () => {
+  it('deletes a history longer than a whole call over several calls, its execution at once', async () => {
     const flow = await ctx.h.createFlow(quick);
     const long = await ctx.h.run(flow, {});
     await ctx.clock.advance(2 * DAY);
@@ -121,31 +133,60 @@ describe('pruning, continued', () => {
           n: number;
         }
       ).n;
-    const sizes = [rows()];
-    while (ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY, 500, 20) > 0) sizes.push(rows());
-    // 20 rows a call at most, over several calls, then the execution itself.
-    expect(sizes[0]).toBeGreaterThan(50);
-    expect(sizes.length).toBeGreaterThanOrEqual(4);
-    for (let i = 1; i < sizes.length; i++) {
-      expect(sizes[i - 1]! - sizes[i]!).toBeLessThanOrEqual(20);
+    const exists = () =>
+      db.prepare('SELECT 1 FROM flow_executions WHERE id = ?').get(id) !== undefined;
+    expect(rows()).toBeGreaterThan(50);
+    // Older executions of this file's other tests go first; then this one:
+    // gone from the API in the call that reaches it, its rows 20 a call.
+    let seenGone = false;
+    for (;;) {
+      const before = rows();
+      const c = prune(20);
+      if (c.executions === 0 && c.historyRows === 0) break;
+      expect(c.historyRows).toBeLessThanOrEqual(20);
+      if (!exists() && rows() > 0) seenGone = true;
+      expect(before - rows()).toBeLessThanOrEqual(20);
     }
+    expect(seenGone).toBe(true);
     expect(rows()).toBe(0);
-    expect(db.prepare('SELECT 1 FROM flow_executions WHERE id = ?').get(id)).toBeUndefined();
+    const gone = await rejection(
+      ctx.fnf.call('DescribeExecution', { FlowName: flow, ExecutionName: long.Name }),
+    );
+    expect(gone).toMatchObject({ code: 'ExecutionNotExists' });
   });
 
-  it('stops a call past its history budget, finishing the execution it is on', async () => {
+  it('deletes a history whole with its execution, or leaves it for the next call', async () => {
+    await ctx.clock.advance(2 * DAY);
+    pruneAll(); // what the file's other tests left
     const flow = await ctx.h.createFlow(quick);
-    for (let i = 0; i < 4; i++) await ctx.h.run(flow, {});
+    for (let i = 0; i < 3; i++) await ctx.h.run(flow, {});
     await ctx.clock.advance(2 * DAY);
     await ctx.h.run(flow, {}); // the newest: kept
-    const passes: number[] = [];
+    const db = ctx.stack.store.db;
+    const names = () =>
+      (ctx.stack.engine.listExecutions({ FlowName: flow }).Executions as unknown[]).length;
+    expect(names()).toBe(4);
+    // Executions still listed whose history lost its first events: never.
+    const partial = () =>
+      db
+        .prepare(
+          `SELECT e.name FROM flow_executions e JOIN
+             (SELECT exec_id, count(*) AS n, max(event_id) AS hi FROM flow_events GROUP BY exec_id) h
+           ON h.exec_id = e.id WHERE h.n != h.hi`,
+        )
+        .all();
+    // A budget of a history and a half: a call fits one whole history, and the
+    // next execution's does not fit what is left.
+    const perExecution = (
+      db.prepare('SELECT max(event_id) AS n FROM flow_events').get() as { n: number }
+    ).n;
     for (;;) {
-      const n = ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY, 500, 1);
-      if (n === 0) break;
-      passes.push(n);
+      const c = prune(Math.floor(perExecution * 1.5));
+      expect(partial()).toEqual([]);
+      if (c.executions === 0 && c.historyRows === 0) break;
+      expect(c.executions).toBe(1);
     }
-    expect(passes.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(4);
-    expect(Math.max(...passes)).toBe(1);
+    expect(names()).toBe(1);
   });
 
   it('deletes a definition once no execution points at it', async () => {
@@ -163,7 +204,7 @@ describe('pruning, continued', () => {
     await ctx.clock.advance(2 * DAY);
     await ctx.fnf.call('UpdateFlow', { Name: flow, Definition: version(3) });
     await ctx.h.run(flow, {}); // on v3, newest: kept
-    while (ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY) > 0) {}
+    pruneAll();
     const left = definitions();
     expect(left.some((d) => d.includes('comment: v1'))).toBe(false);
     expect(left.some((d) => d.includes('comment: v2'))).toBe(false);
@@ -197,9 +238,13 @@ describe('pruning, a call that ends on a long history', () => {
       db.prepare('SELECT 1 FROM flow_definitions WHERE definition LIKE ?').get(`%${text}%`) !==
       undefined;
     while (hasDefinition('comment: short-lived')) {
-      expect(ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY, 500, 50)).toBeGreaterThan(0);
+      const c = prune(50);
+      expect(c.executions + c.historyRows).toBeGreaterThan(0);
     }
-    expect(db.prepare('SELECT 1 FROM flow_executions WHERE id = ?').get(id)).toBeDefined();
+    pruneAll(50);
+    expect(db.prepare('SELECT count(*) AS n FROM flow_events WHERE exec_id = ?').get(id)).toEqual({
+      n: 0,
+    });
   });
 });
 
