@@ -14,6 +14,23 @@ const DAY = 86_400_000;
 /** One pruning call for what ended over a day ago (the stack clock). */
 const prune = (maxEvents?: number) =>
   ctx.stack.engine.pruneEnded(ctx.clock.now() - DAY, 500, maxEvents);
+/**
+ * Adds `count` history rows to an execution (as a relaxed stack's history can
+ * grow, far past one pruning call's budget); returns its row id.
+ */
+function lengthenHistory(flow: string, name: string, count: number): number {
+  const db = ctx.stack.store.db;
+  const { id } = db
+    .prepare('SELECT id FROM flow_executions WHERE flow_name = ? AND name = ?')
+    .get(flow, name) as { id: number };
+  const add = db.prepare(
+    `INSERT INTO flow_events (exec_id, event_id, schedule_event_id, type, step_name, time_ms, detail)
+     VALUES (?, ?, 0, 'PassStateEntered', 'x', 0, '{}')`,
+  );
+  for (let e = 100; e < 100 + count; e++) add.run(id, e);
+  return id;
+}
+
 /** Pruning calls until one finds nothing; each call's counts. */
 function pruneAll(maxEvents?: number) {
   const calls: Array<{ executions: number; historyRows: number }> = [];
@@ -118,15 +135,7 @@ describe('pruning, continued', () => {
     await ctx.clock.advance(2 * DAY);
     await ctx.h.run(flow, {}); // the newest: kept
     const db = ctx.stack.store.db;
-    const { id } = db
-      .prepare('SELECT id FROM flow_executions WHERE flow_name = ? AND name = ?')
-      .get(flow, long.Name) as { id: number };
-    // As a relaxed stack's history can be: far past one call's budget.
-    const add = db.prepare(
-      `INSERT INTO flow_events (exec_id, event_id, schedule_event_id, type, step_name, time_ms, detail)
-       VALUES (?, ?, 0, 'PassStateEntered', 'x', 0, '{}')`,
-    );
-    for (let e = 100; e < 150; e++) add.run(id, e);
+    const id = lengthenHistory(flow, long.Name, 50);
     const rows = () =>
       (
         db.prepare('SELECT count(*) AS n FROM flow_events WHERE exec_id = ?').get(id) as {
@@ -221,14 +230,7 @@ describe('pruning, a call that ends on a long history', () => {
     await ctx.h.run(flow, {});
     await ctx.fnf.call('UpdateFlow', { Name: flow, Definition: version('long-history') });
     const long = await ctx.h.run(flow, {});
-    const { id } = db
-      .prepare('SELECT id FROM flow_executions WHERE flow_name = ? AND name = ?')
-      .get(flow, long.Name) as { id: number };
-    const add = db.prepare(
-      `INSERT INTO flow_events (exec_id, event_id, schedule_event_id, type, step_name, time_ms, detail)
-       VALUES (?, ?, 0, 'PassStateEntered', 'x', 0, '{}')`,
-    );
-    for (let e = 100; e < 200; e++) add.run(id, e);
+    const id = lengthenHistory(flow, long.Name, 100);
     await ctx.clock.advance(2 * DAY);
     await ctx.fnf.call('UpdateFlow', { Name: flow, Definition: version('newest') });
     await ctx.h.run(flow, {}); // the newest: kept
