@@ -102,9 +102,10 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     expiryTimer = { at, cancel };
   }
 
-  // Hot paths get their transaction wrappers built once (better-sqlite3 nests
-  // them as savepoints when a caller's transaction is already open).
-  const claimFound = store.db.transaction(claimRows).immediate;
+  // Through the store's transaction, as every other write: a savepoint inside a
+  // caller's transaction, and the store's WAL check after it commits.
+  const claimFound = (...args: Parameters<typeof claimRows>) =>
+    store.transaction(() => claimRows(...args));
 
   // Look before locking: a receive that finds nothing (every long poll parks
   // after one, and a send wakes a waiter only after a second finds nothing
@@ -117,7 +118,6 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     const first = q.ready(queue, now, max);
     if (first.length === 0) return [];
     const { received, deadLettered } = claimFound(queue, max, vt, first, now);
-    store.afterWrite(); // claimFound is a raw db.transaction
     if (deadLettered !== undefined) wakeAfterCommit(deadLettered);
     return received;
   }

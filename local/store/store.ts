@@ -49,13 +49,6 @@ export interface Store {
    * rolled back and caught inside it would leave its hook registered.
    */
   afterCommit(onCommit: () => void, onRollback?: () => void): boolean;
-  /**
-   * Call after a raw `db.transaction()` commits: lets the store keep the WAL
-   * bounded. `transaction()` and every writing statement's `run()` outside a
-   * transaction do this themselves. Costs a shared-memory load unless a
-   * checkpoint is due.
-   */
-  afterWrite(): void;
   close(): void;
 }
 
@@ -265,7 +258,6 @@ function open(
       }
       return result;
     },
-    afterWrite: catchUp,
     afterCommit(onCommit, onRollback) {
       if (depth === 0 || !db.inTransaction) return false;
       hooks.push({ onCommit, onRollback });

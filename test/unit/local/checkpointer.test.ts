@@ -56,17 +56,14 @@ describe('WAL checkpoints off the request thread', () => {
       const wal = () => statSync(`${store.file}-wal`).size;
       // Synchronous writes only, as in a burst of in-process API calls: this
       // thread's loop never turns, so no message from the worker can reach it.
-      const raw = store.db.transaction(() => insert.run(ROW));
       const returning = store.db.prepare(
         '/* a comment first */ INSERT INTO t (x) VALUES (?) RETURNING rowid',
       );
       const writes = [
         () => store.transaction(() => insert.run(ROW)),
         () => insert.run(ROW), // a bare statement: its run() checks by itself
-        () => {
-          raw(); // a raw better-sqlite3 transaction: its caller says so
-          store.afterWrite();
-        },
+        // A nested transaction (a savepoint): the check comes once the outer one commits.
+        () => store.transaction(() => store.transaction(() => insert.run(ROW))),
         () => returning.get(ROW), // a write SQLite calls a reader (RETURNING)
       ];
       const shrankWith = new Set<number>();
