@@ -12,7 +12,13 @@ import { ACCOUNT, addFakeAccess, root, run, sBin } from './s-cli';
 // resolution honest. `s` gets a throw-away HOME so no real credentials are read
 // or written; `s config add` only stores the AccountID that config() needs.
 const home = mkdtempSync(join(tmpdir(), 'queueflow-s-home-'));
-const env = { ...process.env, HOME: home, USERPROFILE: home, CI: 'true' };
+const envFor = (h: string) => ({ ...process.env, HOME: h, USERPROFILE: h, CI: 'true' });
+const env = envFor(home);
+// The edge cases run in two lanes at once, each with its own HOME: s names a
+// run's log folder by the second it starts in (~/.s/logs/<MMDDhhmmss>), so two
+// runs that share a HOME and start in the same second read each other's
+// half-written error.json and fail with "Unexpected end of JSON input".
+const laneEnvs = [0, 1].map((i) => envFor(join(home, `lane-${i}`)));
 
 type Preview = { resources: Record<string, { component: string; props: unknown }> };
 let preview: Preview;
@@ -153,14 +159,18 @@ resources:
 /** What `s preview` prints for each edge case: its error line, or the props. */
 const edgePreviews: Record<string, string | Record<string, unknown>> = {};
 
-async function previewEdgeCase(name: string, yaml: string): Promise<void> {
+async function previewEdgeCase(
+  name: string,
+  yaml: string,
+  laneEnv: NodeJS.ProcessEnv,
+): Promise<void> {
   const dir = join(home, 'edge', name);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 's.yaml'), edgeYaml(yaml));
   try {
     const { stdout } = await run(sBin, ['preview', '-o', 'json', '-t', 's.yaml'], {
       cwd: dir,
-      env,
+      env: laneEnv,
       timeout: 60_000,
     });
     const json = JSON.parse(stdout.slice(stdout.indexOf('{'))) as Preview;
@@ -178,13 +188,18 @@ const edgeYaml = (body: string) => `edition: 3.0.0\nname: edge\naccess: default$
 beforeAll(async () => {
   const opts = { cwd: root, env, timeout: 60_000 };
   await addFakeAccess(opts);
-  // Two at a time: each s run takes a core for about a second.
+  // Two lanes at a time: each s run takes a core for about a second.
   const names = Object.keys(EDGE_CASES);
-  for (let i = 0; i < names.length; i += 2) {
-    await Promise.all(
-      names.slice(i, i + 2).map((n) => previewEdgeCase(n, EDGE_CASES[n]?.yaml ?? '')),
-    );
-  }
+  await Promise.all(
+    laneEnvs.map(async (laneEnv, lane) => {
+      mkdirSync(laneEnv.HOME as string, { recursive: true });
+      await addFakeAccess({ ...opts, env: laneEnv });
+      for (let i = lane; i < names.length; i += laneEnvs.length) {
+        const n = names[i] as string;
+        await previewEdgeCase(n, EDGE_CASES[n]?.yaml ?? '', laneEnv);
+      }
+    }),
+  );
   const { stdout } = await run(sBin, ['preview', '-o', 'json', '-t', 's.yaml'], opts);
   // s prints a WARN line (running as root) on stdout before the JSON.
   preview = JSON.parse(stdout.slice(stdout.indexOf('{')));
