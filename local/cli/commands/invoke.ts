@@ -253,11 +253,11 @@ status >= 400. Both sign with the local AccessKey, so authType: function trigger
 accept the call (anonymous ones ignore the signature).
 
 Examples:
-  queueflow invoke start-flow -e '{"input":{"source":"orders-2026-11.csv"},"wait":20}'
-  queueflow invoke start-flow -e @event.json --async
-  echo '{"input":{}}' | queueflow invoke start-flow -e -
-  queueflow invoke start-flow --http -d '{"input":{"source":"orders-2026-11.csv"}}'
-  queueflow invoke start-flow --http '/?wait=20' -H 'x-request-tag: demo' -d @body.json`,
+  npx queueflow invoke start-flow -e '{"input":{"source":"orders-2026-11.csv"},"wait":20}'
+  npx queueflow invoke start-flow -e @event.json --async
+  echo '{"input":{}}' | npx queueflow invoke start-flow -e -
+  npx queueflow invoke start-flow --http -d '{"input":{"source":"orders-2026-11.csv"}}'
+  npx queueflow invoke start-flow --http '/?wait=20' -H 'x-request-tag: demo' -d @body.json`,
     )
     .action(async (fn: string, opts: InvokeOptions, cmd: Command) => {
       const usage = (message: string): never => cmd.error(`error: ${message}`);

@@ -104,10 +104,10 @@ The FnF (Serverless Workflow) API, version 2019-03-15, is served at the stack UR
 project root, or pass --project <s.yaml>.
 
 Examples:
-  npm start                                   # = queueflow local --demo (build first if needed)
-  queueflow local --demo --once --data-dir /tmp/qf   # run the demo and exit
-  queueflow local --port 0 --memory --ready-json
-  queueflow local --no-functions              # then: npx queueflow worker --queue queueflow-tasks --handlers ./handlers.ts --endpoint http://127.0.0.1:9300
+  npm start                               # = npx queueflow local --demo (build first if needed)
+  npx queueflow local --demo --once --data-dir /tmp/qf   # run the demo and exit
+  npx queueflow local --port 0 --memory --ready-json
+  npx queueflow local --no-functions          # then: npx queueflow worker --queue queueflow-tasks --handlers ./handlers.ts --endpoint http://127.0.0.1:9300
 `,
     )
     .action(async (opts: LocalOptions) => {

@@ -42,7 +42,7 @@ Credentials as for \`queueflow worker\` (local stack: the local key; cloud: the
 ALIBABA_CLOUD_* variables).
 
 Example:
-  queueflow redrive --from queueflow-tasks-dlq --to queueflow-tasks --endpoint http://127.0.0.1:9300
+  npx queueflow redrive --from queueflow-tasks-dlq --to queueflow-tasks --endpoint http://127.0.0.1:9300
 `,
     )
     .action(async (opts: RedriveOptions) => {

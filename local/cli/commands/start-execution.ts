@@ -232,10 +232,10 @@ export function registerStartExecutionCommand(program: Command): void {
       'after',
       `
 Examples:
-  queueflow start-execution queueflow-demo --input '{"source":"orders-2026-11.csv"}' --follow
-  queueflow start-execution queueflow-demo --input @input.json --name run-42
-  queueflow start-execution queueflow-demo --json | jq -r .Name    # the raw answer, for scripts
-  queueflow start-execution my-express-flow --input '{"id":7}' --sync
+  npx queueflow start-execution queueflow-demo --input '{"source":"orders-2026-11.csv"}' --follow
+  npx queueflow start-execution queueflow-demo --input @input.json --name run-42
+  npx queueflow start-execution queueflow-demo --json | jq -r .Name    # the raw answer, for scripts
+  npx queueflow start-execution my-express-flow --input '{"id":7}' --sync
 
 Without --follow, --sync or --json it prints the execution's name and how to see its steps.`,
     )

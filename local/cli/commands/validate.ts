@@ -43,11 +43,11 @@ Exit status: 0 when there are no errors (no warnings either with --strict), 1 ot
 2 on bad usage. Problem codes are listed in docs/fdl.md.
 
 Examples:
-  queueflow validate                          # s.yaml's flows and flows/*.flow.yaml, cross-checked
-  queueflow validate flows/*.flow.yaml
-  queueflow validate --format json flows/demo.flow.yaml
-  queueflow validate --format github --strict   # in a GitHub Actions step
-  queueflow validate --print-schema > fdl.schema.json   # completion in YAML editors
+  npx queueflow validate                      # s.yaml's flows and flows/*.flow.yaml, cross-checked
+  npx queueflow validate flows/*.flow.yaml
+  npx queueflow validate --format json flows/demo.flow.yaml
+  npx queueflow validate --format github --strict   # in a GitHub Actions step
+  npx queueflow validate --print-schema > fdl.schema.json   # completion in YAML editors
 `,
     )
     // Usage errors (an unknown option, a missing value) exit 2 as the help says,

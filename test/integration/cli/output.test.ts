@@ -38,6 +38,27 @@ describe('next-step commands the CLI prints', () => {
     const help = await runCli(['local', '--help']);
     expect(help.stdout).toContain('try: npx queueflow start-execution queueflow-demo');
   });
+
+  it('writes every --help example as a command line that runs in a clone (npx queueflow)', async () => {
+    const commands = [
+      'local',
+      'worker',
+      'start-execution',
+      'history',
+      'invoke',
+      'redrive',
+      'validate',
+    ];
+    const examples: string[] = [];
+    for (const command of commands) {
+      const help = await runCli([command, '--help']);
+      const tail = help.stdout.split(/^Examples?.*:$/m)[1] ?? '';
+      examples.push(...tail.split('\n').filter((l) => /\bqueueflow (\w|-)+ /.test(l)));
+    }
+    expect(examples.length).toBeGreaterThan(10);
+    // A bare `queueflow` is not on a clone's PATH; npx finds the package's bin.
+    expect(examples.filter((l) => /(^|[|=] *)queueflow /.test(l.trim()))).toEqual([]);
+  });
 });
 
 describe('a reader that stops early', () => {
