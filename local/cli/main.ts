@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerCompactCommand } from './commands/compact';
 import { registerHistoryCommand } from './commands/history';
 import { registerInvokeCommand } from './commands/invoke';
 import { registerLocalCommand } from './commands/local';
@@ -22,6 +23,7 @@ export function createProgram(): Command {
   registerInvokeCommand(program);
   registerRedriveCommand(program);
   registerValidateCommand(program);
+  registerCompactCommand(program);
   return program;
 }
 

@@ -76,7 +76,7 @@ export function registerLocalCommand(program: Command): void {
     )
     .option(
       '--retain-days <days>',
-      'delete executions (with their history) that ended more than <days> days ago, at start and hourly (default: keep all)',
+      "delete executions (with their history) that ended more than <days> days ago, at start and hourly (default: keep all); `npx queueflow compact` then shrinks the stopped stack's file",
       parseRetainDays,
     )
     .addOption(

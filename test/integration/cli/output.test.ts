@@ -48,6 +48,7 @@ describe('next-step commands the CLI prints', () => {
       'invoke',
       'redrive',
       'validate',
+      'compact',
     ];
     const examples: string[] = [];
     for (const command of commands) {

@@ -1,0 +1,50 @@
+import { existsSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DATABASE_FILE, openStore } from './store';
+
+/** Sizes before and after a compaction, in bytes. */
+export interface CompactResult {
+  /** The database file and its WAL before. */
+  beforeBytes: number;
+  /** Of those, pages SQLite kept free for reuse (deleted rows' pages). */
+  freeBytes: number;
+  /** The database file after (the WAL is folded in and removed). */
+  afterBytes: number;
+}
+
+/** Raised when the folder holds no queueflow database to compact. */
+export class NoDatabaseError extends Error {
+  override readonly name = 'NoDatabaseError';
+  readonly code = 'NoDatabase';
+  readonly retryable = false;
+  constructor(readonly dataDir: string) {
+    super(`there is no queueflow database in ${dataDir} (no ${DATABASE_FILE}): nothing to compact`);
+  }
+}
+
+const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
+
+/**
+ * Rewrites the database of a stopped stack's data folder without its free
+ * pages (SQLite's VACUUM), so the file shrinks after `--retain-days` or
+ * DeleteFlow freed space. Takes the folder's lock like a stack does: a running
+ * stack's folder is refused with DataFolderInUseError. Needs free disk space
+ * for a second copy of the live data while it runs; a crash midway leaves the
+ * old file whole (VACUUM is one transaction).
+ */
+export function compactDataFolder(dataDir: string): CompactResult {
+  const dir = resolve(dataDir);
+  const file = join(dir, DATABASE_FILE);
+  if (sizeOf(file) === 0) throw new NoDatabaseError(dir);
+  const beforeBytes = sizeOf(file) + sizeOf(`${file}-wal`);
+  const store = openStore({ dataDir: dir });
+  let freeBytes: number;
+  try {
+    const pageSize = store.db.pragma('page_size', { simple: true }) as number;
+    freeBytes = (store.db.pragma('freelist_count', { simple: true }) as number) * pageSize;
+    store.db.exec('VACUUM');
+  } finally {
+    store.close();
+  }
+  return { beforeBytes, freeBytes, afterBytes: sizeOf(file) + sizeOf(`${file}-wal`) };
+}
