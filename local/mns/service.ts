@@ -115,6 +115,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
   function claim(queue: string, max: number, vt: number | undefined): ReceivedMessage[] {
     requireQueue(queue);
     const now = clock.now();
+    q.promoteDue(queue, now);
     const first = q.ready(queue, now, max);
     if (first.length === 0) return [];
     const { received, deadLettered } = claimFound(queue, max, vt, first, now);
@@ -149,12 +150,12 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
           // Deleted since it was named: made again, as setting the attribute does.
           if (!dlqReady) ensureDeadLetterQueue(rec.attributes);
           dlqReady = true;
-          q.moveTo(row.seq, dlq, now);
+          q.moveTo(row.seq, dlq);
           movedNow++;
           continue;
         }
         const receipt = newReceiptHandle(row.seq);
-        q.markReceived(row.seq, now + visibility, receipt, now);
+        q.markReceived(queue, row.seq, now + visibility, receipt, now);
         out.push(toReceived(row, receipt, now + visibility, now));
       }
       moved += movedNow;
@@ -261,7 +262,8 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
         bodyMD5: bodyMD5(msg.body),
         priority,
         enqueueTime: now,
-        visibleAt: now + delay * 1000,
+        // 0: receivable at once (see MNS_MIGRATIONS 004).
+        visibleAt: delay > 0 ? now + delay * 1000 : 0,
         expiresAt,
         receipt: null,
       },
@@ -272,7 +274,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
   function storeDelayed(row: NewMessage): SentMessage {
     const seq = q.insertMessage(row);
     const receiptHandle = newReceiptHandle(seq);
-    q.setVisibility(seq, row.visibleAt, receiptHandle);
+    q.setVisibility(row.queue, seq, row.visibleAt, receiptHandle);
     waiters.visibleAt(row.queue, row.visibleAt);
     return { messageId: row.messageId, bodyMD5: row.bodyMD5, receiptHandle };
   }
@@ -470,7 +472,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
         const dlq = requireQueue(toQueue);
         const row = findHandle(fromQueue, receiptHandle);
         const now = clock.now();
-        q.moveTo(row.seq, toQueue, now);
+        q.moveTo(row.seq, toQueue);
         // EventBridge sends a new message to the DLQ, which keeps it for the
         // DLQ's own retention period, not what was left of the source's.
         const expiresAt = now + dlq.attributes.MessageRetentionPeriod * 1000;
@@ -485,7 +487,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
         const row = findHandle(queue, receiptHandle);
         const next = clock.now() + seconds * 1000;
         const handle = newReceiptHandle(row.seq);
-        q.setVisibility(row.seq, next, handle);
+        q.setVisibility(queue, row.seq, next, handle);
         return { receiptHandle: handle, nextVisibleTime: next };
       });
       waiters.visibleAt(queue, result.nextVisibleTime);
@@ -496,7 +498,9 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
         throw outOfRange('numOfMessages', 1, MESSAGE_LIMITS.batch, '');
       }
       requireQueue(queue);
-      return q.ready(queue, clock.now(), max).map(toPeeked);
+      const now = clock.now();
+      q.promoteDue(queue, now);
+      return q.ready(queue, now, max).map(toPeeked);
     },
     listQueues() {
       return q.allQueueNames();

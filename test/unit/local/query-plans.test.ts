@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { listExecutionsSql } from '../../../local/flow/repo';
 import { FLOW_MIGRATIONS } from '../../../local/flow/schema';
+import { readySql } from '../../../local/mns/queue-store';
 import { MNS_MIGRATIONS } from '../../../local/mns/schema';
 import { openStore, type Store } from '../../../local/store/store';
 import { useTempDirs } from '../../support/temp-dirs';
@@ -33,6 +34,20 @@ describe('query plans and row layout', () => {
       expect(detail).toContain('flow_executions_by_flow');
       expect(detail).not.toContain('TEMP B-TREE');
     }
+    store.close();
+  });
+
+  it('receives from an index of receivable messages alone, never stepping over delayed or in-flight ones', () => {
+    const store = migrated();
+    const detail = plan(store, readySql(16), ['q', 0]);
+    expect(detail).toContain('USING INDEX mns_messages_ready (queue=?)');
+    expect(detail).not.toContain('TEMP B-TREE');
+    // The index holds only rows stored as receivable (visible_at 0).
+    const sql = store.db
+      .prepare("SELECT sql FROM sqlite_master WHERE name = 'mns_messages_ready'")
+      .pluck()
+      .get() as string;
+    expect(sql).toMatch(/WHERE visible_at = 0$/);
     store.close();
   });
 
@@ -79,7 +94,7 @@ describe('query plans and row layout', () => {
         )
         .all() as Array<{ name: string }>
     ).map((r) => r.name);
-    expect(indexes.sort()).toEqual(['mns_messages_by_priority', 'mns_messages_visible']);
+    expect(indexes.sort()).toEqual(['mns_messages_ready', 'mns_messages_visible']);
     store.close();
   });
 
