@@ -24,6 +24,7 @@ import { EXECUTION_END_EVENTS, type FlowEvent, type HistoryEvent } from '../loca
 import { parseEventDetail } from '../local/flow/views';
 import { createLogger, type Logger, type LogLevel } from '../local/log';
 import type { ReceivedMessage } from '../local/mns/types';
+import { staleBuildWarning } from '../local/project/stale-build';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import type { Credentials } from '../shared/clients/config';
 import { createFlowClient } from '../shared/clients/flow-client';
@@ -250,6 +251,10 @@ export async function createTestEnvironment(
     ...(options.project ? { project: options.project } : {}),
     startFunctions: options.functions ?? false,
   });
+  // Functions run their built bundles: a test of a handler edited since would
+  // test its old code.
+  const stale = options.functions && stack.project ? staleBuildWarning(stack.project) : undefined;
+  if (stale) stack.logger.warn(stale);
   const credentials: Credentials = { ...stack.credentials };
   const flow = createFlowClient({ endpoint: stack.endpoint, credentials });
   const workers = new Set<MockWorker>();

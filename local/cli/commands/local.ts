@@ -14,6 +14,7 @@ import { isLoopbackName } from '../../http/browser-guard';
 import { createLogger, type LogLevel } from '../../log';
 import { loadProject } from '../../project/load';
 import type { Project } from '../../project/model';
+import { staleBuildWarning } from '../../project/stale-build';
 import { type LocalStack, startLocalStack } from '../../stack';
 import { DATABASE_FILE, DEFAULT_DATA_DIR } from '../../store/store';
 import { endpointFlag, parsePort, parseRetainDays } from '../options';
@@ -197,10 +198,14 @@ async function runLocalUntilSignal(
   // What s.yaml asks for that the local stack does not do (a timer trigger, a
   // Python function...): said up front, never skipped silently. On stderr with
   // --ready-json, whose stdout is one JSON line.
-  for (const w of project?.warnings ?? []) {
-    if (quiet) process.stderr.write(`warning: s.yaml: ${w}\n`);
+  // The functions run their built bundles; a handler edited since runs its old code.
+  const stale = project && opts.functions ? staleBuildWarning(project) : undefined;
+  const warn = (w: string, source: string) => {
+    if (quiet) process.stderr.write(`warning: ${source}${w}\n`);
     else out(`  warning     ${w}`);
-  }
+  };
+  for (const w of project?.warnings ?? []) warn(w, 's.yaml: ');
+  if (stale) warn(stale, '');
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
