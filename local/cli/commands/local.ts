@@ -177,9 +177,9 @@ async function runLocalUntilSignal(
   }
   // Refuse before the data folder is opened: a second stack on the same folder
   // would resume the first one's executions alongside it.
-  if (opts.port !== 0 && !(await portIsFree(opts.port, opts.host))) {
-    throw portInUse(opts.port);
-  }
+  const refused = await listenRefusal(opts.port, opts.host);
+  if (refused?.code === 'EADDRINUSE') throw portInUse(opts.port);
+  if (refused) throw cannotListen(opts.host, opts.port, refused);
   if (!isLoopbackName(opts.host)) {
     // stderr, so a --ready-json line on stdout stays the only stdout line.
     process.stderr.write(
@@ -349,12 +349,33 @@ function portInUse(port: number): Error {
   );
 }
 
-function portIsFree(port: number, host: string): Promise<boolean> {
+/** Why the stack could not listen on `host`:`port` now, or undefined when it can. */
+function listenRefusal(port: number, host: string): Promise<NodeJS.ErrnoException | undefined> {
   return new Promise((resolve) => {
     const probe = createServer();
-    probe.once('error', () => resolve(false));
-    probe.listen(port, host, () => probe.close(() => resolve(true)));
+    probe.once('error', (err: NodeJS.ErrnoException) => resolve(err));
+    probe.listen(port, host, () => probe.close(() => resolve(undefined)));
   });
+}
+
+/** A --host the stack cannot listen on: a name that does not resolve, an address not this machine's. */
+function cannotListen(host: string, port: number, err: NodeJS.ErrnoException): Error {
+  const why =
+    err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
+      ? 'the name does not resolve'
+      : err.code === 'EADDRNOTAVAIL'
+        ? 'it is not an address of this machine'
+        : err.code === 'EACCES'
+          ? 'permission denied (ports below 1024 need privileges)'
+          : err.message;
+  // Coded, and without the cause: the CLI's error formatter would read the
+  // cause's ENOTFOUND as a client that found no stack.
+  return Object.assign(
+    new Error(
+      `cannot listen on ${host} port ${port}: ${why} (${err.code ?? 'error'}); pass --host 127.0.0.1 (the default), or an address of this machine`,
+    ),
+    { code: 'CannotListen' },
+  );
 }
 
 function defaultProject(): string | undefined {

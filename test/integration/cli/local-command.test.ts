@@ -128,3 +128,17 @@ describe('queueflow local --data-dir', () => {
     expect(under.stderr).not.toContain('ENOTDIR');
   });
 });
+
+describe('queueflow local --host', () => {
+  it('says a host that is not an address of this machine is one, not that the port is in use', async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of a real machine.
+    for (const port of ['9300', '0']) {
+      const run = await runCli(['local', '--host', '192.0.2.1', '--port', port, '--memory']);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(
+        `cannot listen on 192.0.2.1 port ${port}: it is not an address of this machine (EADDRNOTAVAIL)`,
+      );
+      expect(run.stderr).not.toMatch(/in use|nothing answers|listening on/);
+    }
+  });
+});
