@@ -17,6 +17,14 @@ export interface FollowedExecution {
 /** followExecution's real-time limit passed before the execution ended. */
 export class FollowTimeoutError extends Error {
   override readonly name = 'FollowTimeoutError';
+  constructor(
+    message: string,
+    /** The execution, still running. */
+    readonly executionName: string,
+    readonly timeoutMs: number,
+  ) {
+    super(message);
+  }
 }
 
 const TERMINAL = new Set(['Succeeded', 'Failed', 'Stopped', 'TimedOut']);
@@ -36,6 +44,11 @@ export function followExecution(options: {
   timeoutMs?: number;
   /** Stops following (the promise rejects with the signal's reason). */
   signal?: AbortSignal;
+  /**
+   * After this long without news of a task sent to a queue, says once that it
+   * waits for a worker (none may be running: --no-functions). Default 5 s.
+   */
+  quietTaskMs?: number;
 }): Promise<FollowedExecution> {
   const { engine, flowName, executionName, write } = options;
   let startMs: number | undefined;
@@ -43,6 +56,9 @@ export function followExecution(options: {
   const resources = new Map<string, Record<string, unknown>>();
   let unsubscribe: () => void = () => {};
   let timer: NodeJS.Timeout | undefined;
+  // The one task sent and not yet heard of again, with its "still waiting" timer.
+  let quietTask: NodeJS.Timeout | undefined;
+  const quietTaskMs = options.quietTaskMs ?? 5_000;
 
   const onEvent = (e: FlowEvent) => {
     if (e.flowName !== flowName || e.executionName !== executionName) return;
@@ -51,6 +67,7 @@ export function followExecution(options: {
     startMs ??= t;
     const at = `+${String(t - startMs).padStart(5)} ms`;
     const detail = parseEventDetail(ev.EventDetail);
+    clearTimeout(quietTask);
     switch (ev.Type) {
       case 'ExecutionStarted':
         write(`  ${at}  execution ${executionName} started`);
@@ -61,11 +78,21 @@ export function followExecution(options: {
       case 'TaskScheduled':
         resources.set(ev.StepName, detail);
         break;
-      case 'TaskSubmitted':
-        write(
-          `  ${at}  ${ev.StepName.padEnd(10)} task sent${describeResource(resources.get(ev.StepName) ?? detail)}`,
-        );
+      case 'TaskSubmitted': {
+        const resource = resources.get(ev.StepName) ?? detail;
+        write(`  ${at}  ${ev.StepName.padEnd(10)} task sent${describeResource(resource)}`);
+        const queue = queueOf(resource);
+        if (queue) {
+          const seconds = Math.round(quietTaskMs / 1000);
+          quietTask = setTimeout(() => {
+            write(
+              `  ${''.padStart(9)}  ${ev.StepName.padEnd(10)} still waiting after ${seconds} s: a worker must take the message from queue ${queue} and report (with --no-functions, start the worker the banner shows)`,
+            );
+          }, quietTaskMs);
+          quietTask.unref?.();
+        }
         break;
+      }
       case 'TaskSucceeded':
         write(`  ${at}  ${ev.StepName.padEnd(10)} reported done${since(entered, ev.StepName, t)}`);
         break;
@@ -125,6 +152,7 @@ export function followExecution(options: {
     };
     const cleanup = () => {
       unsubscribe();
+      clearTimeout(quietTask);
       if (timer) clearTimeout(timer);
       options.signal?.removeEventListener('abort', onAbort);
     };
@@ -153,6 +181,8 @@ export function followExecution(options: {
       reject(
         new FollowTimeoutError(
           `execution ${executionName} did not finish in ${options.timeoutMs ?? 120_000} ms`,
+          executionName,
+          options.timeoutMs ?? 120_000,
         ),
       );
     }, options.timeoutMs ?? 120_000);
@@ -208,9 +238,13 @@ export function topLevelSteps(history: readonly HistoryEvent[]): string[] {
   return steps;
 }
 
-/** `Start → Task_1 → Task_2 → Task_3 → End`. */
-export function formatPath(steps: readonly string[]): string {
-  return ['Start', ...steps, 'End'].join(' → ');
+/**
+ * `Start → Task_1 → Task_2 → Task_3 → End` for an execution that succeeded;
+ * one that did not ends at its last step: `Start → Task_1 ✗ Failed`.
+ */
+export function formatPath(steps: readonly string[], status = 'Succeeded'): string {
+  const path = ['Start', ...steps].join(' → ');
+  return status === 'Succeeded' ? `${path} → End` : `${path} ✗ ${status}`;
 }
 
 function since(entered: Map<string, number>, step: string, t: number): string {
@@ -218,9 +252,17 @@ function since(entered: Map<string, number>, step: string, t: number): string {
   return s === undefined ? '' : ` (${t - s} ms in the step)`;
 }
 
+function resourceOf(detail: Record<string, unknown>) {
+  return typeof detail.resourceArn === 'string' ? parseResourceArn(detail.resourceArn) : undefined;
+}
+
+function queueOf(detail: Record<string, unknown>): string | undefined {
+  const ref = resourceOf(detail);
+  return ref?.kind === 'mns-queue' ? ref.queue : undefined;
+}
+
 function describeResource(detail: Record<string, unknown>): string {
-  const ref =
-    typeof detail.resourceArn === 'string' ? parseResourceArn(detail.resourceArn) : undefined;
+  const ref = resourceOf(detail);
   if (ref?.kind === 'mns-queue') return ` to queue ${ref.queue}`;
   return ref?.kind === 'fc' ? ` to function ${ref.functionName}` : '';
 }

@@ -43,6 +43,6 @@ export async function runDemo(options: {
   } else {
     write(`Error   ${result.error ?? ''} ${result.cause ?? ''}`.trimEnd());
   }
-  write(`Path    ${formatPath(result.steps)}`);
+  write(`Path    ${formatPath(result.steps, result.status)}`);
   return result;
 }

@@ -8,6 +8,7 @@ import {
   LOCAL_ACCOUNT_ID,
   LOCAL_REGION,
 } from '../../credentials';
+import { FollowTimeoutError } from '../../demo/follow';
 import { DEMO_FLOW, DEMO_INPUT, runDemo } from '../../demo/run-demo';
 import { HTTP_TRIGGER_PREFIX } from '../../fc/http-trigger-route';
 import { isLoopbackName } from '../../http/browser-guard';
@@ -307,7 +308,11 @@ async function runLocalUntilSignal(
       ]);
       ok = result?.status === 'Succeeded';
     } catch (err) {
-      demoOut(`The demo could not run: ${err instanceof Error ? err.message : String(err)}`);
+      demoOut(
+        err instanceof FollowTimeoutError
+          ? `The demo's execution ${err.executionName} did not finish in ${err.timeoutMs / 1000} s and still waits: \`npx queueflow history ${DEMO_FLOW} ${err.executionName}${endpointFlag(stack.endpoint)}\` shows where${opts.once ? (opts.memory ? ' (with --once the stack stops now, and --memory keeps nothing of it)' : ' (with --once the stack stops now; its next start on this data folder resumes the execution)') : ''}`
+          : `The demo could not run: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     if (signals.received) {
       await stack.stop();
