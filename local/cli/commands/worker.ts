@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -47,6 +48,30 @@ function parseWholeSeconds(min: number, max: number) {
   };
 }
 
+/**
+ * Where a SyntaxError met while loading the handlers is: `file:line`. A
+ * CommonJS file's parse error names it first in its stack, a runtime one
+ * (JSON.parse at a module's top level) in its frames. An ES module's parse
+ * error names nothing: Node prints the place only when such an import fails
+ * uncaught, so a child process imports the module again to print it. Linking
+ * fails before any module of the graph runs, so the child runs none of them.
+ */
+function syntaxErrorAt(err: SyntaxError, url: string): string | undefined {
+  const lines = String(err.stack ?? '').split('\n');
+  const place = /^(?:file:\/\/|\/|[A-Za-z]:\\)\S*:\d+$/;
+  if (place.test(lines[0] ?? '')) return lines[0];
+  const frame = lines
+    .map((l) => /^\s+at (?:.* \()?((?:file:\/\/|\/)[^)]*?:\d+):\d+\)?$/.exec(l)?.[1])
+    .find((f) => f !== undefined);
+  if (frame) return frame;
+  const child = spawnSync(process.execPath, ['-e', 'import(process.argv[1])', url], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  const first = String(child.stderr ?? '').split('\n')[0] ?? '';
+  return place.test(first) ? first : undefined;
+}
+
 /** Loads a `--handlers` module; TypeScript sources go through tsx's loader. */
 async function loadHandlers(path: string): Promise<HandlerRegistry> {
   const file = resolve(process.cwd(), path);
@@ -62,10 +87,11 @@ async function loadHandlers(path: string): Promise<HandlerRegistry> {
       loaded = await import(url);
     }
   } catch (err) {
-    // A syntax error's message alone ("Unexpected token ';'") does not say which file.
+    // A syntax error's message alone ("Unexpected token ';'") does not say which
+    // file: the handlers module, or one it imports.
+    const at = err instanceof SyntaxError ? syntaxErrorAt(err, url) : undefined;
     throw new Error(
-      `--handlers: could not load ${file}: ${err instanceof Error ? err.message : String(err)}` +
-        (err instanceof SyntaxError ? ` (run \`node --check ${file}\` for the line)` : ''),
+      `--handlers: could not load ${file}: ${err instanceof Error ? err.message : String(err)}${at ? ` (at ${at})` : ''}`,
     );
   }
   return toHandlerRegistry(loaded);

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry as demoRegistry } from '../../../functions/task-worker/handlers';
 import { createLongPollWorker, type WorkerTaskEvent } from '../../../shared/task/long-poll-worker';
@@ -177,6 +178,30 @@ describe('queueflow worker and SIGTERM', () => {
     const w = spawnWorker({ graceSeconds: 1, slowMs: 10, handlers: file });
     expect(await w.exited).toBe(1);
     expect(w.stderr).toContain(`could not load ${file}`);
-    expect(w.stderr).toContain('node --check');
+    expect(w.stderr).toContain(`(at ${pathToFileURL(file).href}:2)`);
+  });
+
+  it('names the imported file and line where a syntax error is, not the handlers file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qf-handlers-'));
+    writeFileSync(join(dir, 'lib.mjs'), 'export const x = 1;\nexport const y = ;\n');
+    writeFileSync(join(dir, 'lib.cjs'), 'module.exports = ;\n');
+    const esm = join(dir, 'esm-handlers.mjs');
+    writeFileSync(
+      esm,
+      "import { x } from './lib.mjs';\nexport const extract = async () => ({ x });\n",
+    );
+    const cjs = join(dir, 'cjs-handlers.cjs');
+    writeFileSync(
+      cjs,
+      "const l = require('./lib.cjs');\nmodule.exports = { extract: async () => ({}) };\n",
+    );
+    for (const [handlers, at] of [
+      [esm, `${pathToFileURL(join(dir, 'lib.mjs')).href}:2`],
+      [cjs, `${join(dir, 'lib.cjs')}:1`],
+    ] as const) {
+      const w = spawnWorker({ graceSeconds: 1, slowMs: 10, handlers });
+      expect(await w.exited).toBe(1);
+      expect(w.stderr).toContain(`could not load ${handlers}: Unexpected token ';' (at ${at})`);
+    }
   });
 });
