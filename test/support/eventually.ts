@@ -1,11 +1,15 @@
 /**
  * Polls `check` until it returns a value (not undefined or false), failing
- * after `timeoutMs` with a message naming `what`.
+ * after `timeoutMs` with a message naming `what` ("timed out waiting until
+ * <what>"), so say what is awaited: `eventually(() => seen > 0, 'the worker took a task')`.
+ * The default deadline is 10 s: integration tests wait on real processes that a
+ * loaded machine can hold up for seconds; passing tests return as soon as the
+ * check holds, so only a failure takes that long.
  */
 export async function eventually<T>(
   check: () => T | undefined | false | Promise<T | undefined | false>,
   what: string,
-  timeoutMs = 5000,
+  timeoutMs = 10_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

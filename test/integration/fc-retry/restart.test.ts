@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
 import { defaultPushRetryPolicy } from '../../../local/project/run-options';
-import { eventually, fixtureFunction, queueTrigger, startRuntimeStack } from '../fc/runtime-stack';
+import { eventually } from '../../support/eventually';
+import { fixtureFunction, queueTrigger, startRuntimeStack } from '../fc/runtime-stack';
 import { attempts } from './attempts';
 
 const FIXTURE = fileURLToPath(new URL('./fixtures', import.meta.url));
@@ -35,8 +36,9 @@ it('brings a message whose retry was pending back after a restart, with its retr
   const start = Date.UTC(2026, 0, 1);
   const first = await startStack(new VirtualClock(start));
   first.queues.sendMessage('jobs', { body: '{"failUntil":2}' });
-  const failed = await eventually(() =>
-    first.logs.find((l) => l.includes('function failed; retrying')),
+  const failed = await eventually(
+    () => first.logs.find((l) => l.includes('function failed; retrying')),
+    'the first stack logs a retry',
   );
   const delayMs = Number(/inSeconds=(\d+)/.exec(failed)?.[1]) * 1000;
   expect(first.retryCounts()).toEqual([0]);
@@ -50,13 +52,20 @@ it('brings a message whose retry was pending back after a restart, with its retr
     expect(second.retryCounts()).toEqual([]);
     await clock.advance(1);
     // Retry 1 fails again and is held for 10-20 s more; retry 2 succeeds.
-    const again = await eventually(() =>
-      second.logs.find((l) => l.includes('function failed; retrying')),
+    const again = await eventually(
+      () => second.logs.find((l) => l.includes('function failed; retrying')),
+      'the second stack logs a retry',
     );
     expect(again).toContain('retry=2 ');
     await clock.advance(20_000);
-    await eventually(() => (second.retryCounts().length === 2 ? true : undefined));
-    await eventually(() => (second.queues.stats('jobs').inflight === 0 ? true : undefined));
+    await eventually(
+      () => (second.retryCounts().length === 2 ? true : undefined),
+      'the second stack has made 2 attempts',
+    );
+    await eventually(
+      () => (second.queues.stats('jobs').inflight === 0 ? true : undefined),
+      'no message is in flight',
+    );
     expect(second.retryCounts()).toEqual([1, 2]);
     expect(second.queues.stats('jobs')).toMatchObject({ active: 0, inflight: 0 });
   } finally {
@@ -70,8 +79,9 @@ it('does not count a push the stop cut off as a retry: the message still gets al
   const first = await startStack(new VirtualClock(start));
   first.queues.sendMessage('jobs', { body: JSON.stringify({ hangOnce: marker }) });
   // The push is under way (its marker written) and logged (its line read).
-  await eventually(() =>
-    existsSync(marker) && first.retryCounts().length === 1 ? true : undefined,
+  await eventually(
+    () => (existsSync(marker) && first.retryCounts().length === 1 ? true : undefined),
+    'the marker exists and one attempt is counted',
   );
   expect(first.retryCounts()).toEqual([0]);
   await first.stop(); // the push never returned
@@ -86,11 +96,14 @@ it('does not count a push the stop cut off as a retry: the message still gets al
     const decided = () => second.logs.filter((l) => l.includes('function failed; '));
     await clock.advance(30_000);
     for (let n = 1; n <= 3; n++) {
-      const line = await eventually(() => decided()[n - 1]);
+      const line = await eventually(() => decided()[n - 1], `retry decision ${n} is logged`);
       await clock.advance(Number(/inSeconds=(\d+)/.exec(line)?.[1]) * 1000);
     }
-    await eventually(() => decided()[3]);
-    await eventually(() => (second.queues.stats('jobs').inflight === 0 ? true : undefined));
+    await eventually(() => decided()[3], 'the 4th retry decision is logged');
+    await eventually(
+      () => (second.queues.stats('jobs').inflight === 0 ? true : undefined),
+      'no message is in flight',
+    );
     expect(second.retryCounts()).toEqual([0, 1, 2, 3]);
     expect(second.queues.stats('jobs')).toMatchObject({ active: 0, inflight: 0 });
   } finally {

@@ -5,8 +5,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
 import type { PushRetryPolicy } from '../../../local/project/model';
 import { defaultPushRetryPolicy } from '../../../local/project/run-options';
+import { eventually } from '../../support/eventually';
 import {
-  eventually,
   fixtureFunction,
   queueTrigger,
   type RuntimeStack,
@@ -43,7 +43,7 @@ describe('the MNS trigger retry strategy', () => {
   // until its retry is due, then moves the clock to that moment. Returns the delay in s.
   const advanceToRetry = async (n: number): Promise<number> => {
     const s = stack!;
-    const line = await eventually(() => failures(s.logs)[n - 1]);
+    const line = await eventually(() => failures(s.logs)[n - 1], `failure ${n} is logged`);
     const delay = Number(/inSeconds=(\d+)/.exec(line)?.[1]);
     expect(line).toContain(`retry=${n} `);
     await clock.advance(delay * 1000 - 1);
@@ -63,12 +63,16 @@ describe('the MNS trigger retry strategy', () => {
       expect(d).toBeGreaterThanOrEqual(10);
       expect(d).toBeLessThanOrEqual(20);
     }
-    const seen = await eventually(() =>
-      attempts(s.logs).length === 3 ? attempts(s.logs) : undefined,
+    const seen = await eventually(
+      () => (attempts(s.logs).length === 3 ? attempts(s.logs) : undefined),
+      '3 attempts are logged',
     );
     expect(seen.map((a) => a.retryCount)).toEqual([0, 1, 2]);
     expect(gaps(seen)).toEqual(delays.map((d) => d * 1000));
-    await eventually(() => (queues.stats('jobs').inflight === 0 ? true : undefined));
+    await eventually(
+      () => (queues.stats('jobs').inflight === 0 ? true : undefined),
+      'no message is in flight',
+    );
     expect(queues.stats('jobs')).toMatchObject({ active: 0, inflight: 0, delayed: 0 });
     expect(failures(s.logs)).toHaveLength(2);
   });
@@ -83,7 +87,7 @@ describe('the MNS trigger retry strategy', () => {
     const dead = await eventually(() => {
       const peeked = queues.peekMessages('jobs-dlq', 16);
       return peeked.length > 0 ? peeked : undefined;
-    });
+    }, 'the message is in the dead-letter queue');
     expect(dead.map((m) => m.body)).toEqual(['always']);
     expect(attempts(s.logs).map((a) => a.retryCount)).toEqual([0, 1, 2, 3]);
     expect(queues.stats('jobs')).toMatchObject({ active: 0, inflight: 0 });
@@ -94,7 +98,10 @@ describe('the MNS trigger retry strategy', () => {
     const { s, queues } = await start(defaultPushRetryPolicy());
     queues.sendMessage('jobs', { body: 'always' });
     for (const n of [1, 2, 3]) await advanceToRetry(n);
-    await eventually(() => (s.logs.some((l) => l.includes('dropped')) ? true : undefined));
+    await eventually(
+      () => (s.logs.some((l) => l.includes('dropped')) ? true : undefined),
+      'the message is logged as dropped',
+    );
     expect(queues.stats('jobs')).toMatchObject({ active: 0, inflight: 0, delayed: 0 });
     expect(attempts(s.logs)).toHaveLength(4);
   });
@@ -106,8 +113,9 @@ describe('the MNS trigger retry strategy', () => {
     });
     queues.sendMessage('jobs', { body: 'always' });
     for (const n of [1, 2, 3]) await advanceToRetry(n);
-    const line = await eventually(() =>
-      s.logs.find((l) => l.startsWith('error') && l.includes('missing-dlq')),
+    const line = await eventually(
+      () => s.logs.find((l) => l.startsWith('error') && l.includes('missing-dlq')),
+      'the missing dead-letter queue is logged',
     );
     expect(line).toContain('QueueNotExist');
     expect(queues.listQueues()).not.toContain('missing-dlq');
@@ -119,10 +127,16 @@ describe('the MNS trigger retry strategy', () => {
     const { s, queues } = await start({ ...defaultPushRetryPolicy(), errorsTolerance: 'NONE' });
     queues.sendMessage('jobs', { body: 'always' });
     for (const n of [1, 2, 3]) await advanceToRetry(n);
-    const line = await eventually(() => s.logs.find((l) => l.includes('STOPPED')));
+    const line = await eventually(
+      () => s.logs.find((l) => l.includes('STOPPED')),
+      'the trigger logs STOPPED',
+    );
     expect(line).toMatch(/^error .*trigger tasks of function flaky STOPPED/);
     // No poller is parked on the queue any more; a new message and the failed one stay.
-    await eventually(() => (queues.stats('jobs').waiting === 0 ? true : undefined));
+    await eventually(
+      () => (queues.stats('jobs').waiting === 0 ? true : undefined),
+      'no poller waits on the queue',
+    );
     queues.sendMessage('jobs', { body: '{"failUntil":0}' });
     await clock.advance(60_000);
     expect(queues.stats('jobs')).toMatchObject({ active: 2, inflight: 0, waiting: 0 });
@@ -139,7 +153,10 @@ describe('the MNS trigger retry strategy', () => {
     for (let n = 1; n <= 11; n++) delays.push(await advanceToRetry(n));
     const expected = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 512];
     expect(delays).toEqual(expected);
-    await eventually(() => (s.logs.some((l) => l.includes('dropped')) ? true : undefined));
+    await eventually(
+      () => (s.logs.some((l) => l.includes('dropped')) ? true : undefined),
+      'the message is logged as dropped',
+    );
     const seen = attempts(s.logs);
     expect(seen.map((a) => a.retryCount)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(gaps(seen)).toEqual(expected.map((d) => d * 1000));
@@ -153,7 +170,10 @@ describe('the MNS trigger retry strategy', () => {
     queues.sendMessage('jobs', { body: 'always' });
     // 1 + 2 + 4 = 7 s of waits fit in 10 s; the next 8 s wait would end at 15 s.
     for (const n of [1, 2, 3]) await advanceToRetry(n);
-    await eventually(() => (s.logs.some((l) => l.includes('dropped')) ? true : undefined));
+    await eventually(
+      () => (s.logs.some((l) => l.includes('dropped')) ? true : undefined),
+      'the message is logged as dropped',
+    );
     expect(attempts(s.logs)).toHaveLength(4);
     expect(queues.stats('jobs')).toMatchObject({ active: 0, inflight: 0 });
   });

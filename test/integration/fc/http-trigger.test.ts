@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../support/eventually';
 import { raw } from '../../support/raw-http';
-import { eventually, fixtureFunction, type RuntimeStack, startRuntimeStack } from './runtime-stack';
+import { fixtureFunction, type RuntimeStack, startRuntimeStack } from './runtime-stack';
 
 interface RawRequest {
   method?: string;
@@ -177,7 +178,9 @@ describe('HTTP triggers at <endpoint>/fc/<function>/<path>', () => {
     const requestId = String(accepted.headers['x-fc-request-id']);
     expect(requestId).toMatch(/^1-/);
     // It ran in the background, under the id the 202 gave.
-    expect(await eventually(() => readIfThere(ok))).toBe(`0 ${requestId}\n`);
+    expect(await eventually(() => readIfThere(ok), 'the async call writes its marker')).toBe(
+      `0 ${requestId}\n`,
+    );
 
     // A failure is retried 3 times, as FC retries async calls.
     const failing = join(dir, 'failing');
@@ -185,7 +188,7 @@ describe('HTTP triggers at <endpoint>/fc/<function>/<path>', () => {
     const attempts = await eventually(() => {
       const lines = readIfThere(failing)?.trim().split('\n');
       return lines && lines.length >= 4 ? lines : undefined;
-    });
+    }, 'the failing call has run 4 times');
     expect(attempts.map((l) => l.split(' ')[0])).toEqual(['0', '1', '2', '3']);
 
     // The async payload limit, 128 KB, with the trigger's error code.

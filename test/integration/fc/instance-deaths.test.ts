@@ -5,8 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../support/eventually';
 import { processGone as gone } from '../../support/process-gone';
-import { eventually, fixtureFunction, startRuntimeStack } from './runtime-stack';
+import { fixtureFunction, startRuntimeStack } from './runtime-stack';
 
 const pause = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
@@ -42,7 +43,10 @@ describe('function instances killed from outside', () => {
       const deploying = stack.runtime.deploy([
         fixtureFunction('slow-load', 'index.handler', { codeDir: slowLoad }),
       ]);
-      const starting = await eventually(() => stack.runtime.list()[0]?.instances[0]?.pid);
+      const starting = await eventually(
+        () => stack.runtime.list()[0]?.instances[0]?.pid,
+        'an instance of slow-load has a pid',
+      );
       process.kill(starting, 'SIGKILL');
       await deploying;
       const out = await stack.runtime.invoke('slow-load', '{}');

@@ -2,9 +2,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
 import { LOCAL_ACCOUNT_ID } from '../../../local/credentials';
 import type { MnsCloudEvent } from '../../../local/fc/cloud-event';
+import { eventually } from '../../support/eventually';
 import { createSdkClient } from '../../support/mns-sdk';
 import {
-  eventually,
   fixtureFunction,
   localKeys,
   queueTrigger,
@@ -37,7 +37,7 @@ describe('the EventBridge MNS queue trigger', () => {
     const events = await eventually(() => {
       const e = deliveredEvents(stack!.logs);
       return e.length > 0 ? e : undefined;
-    });
+    }, 'an event is delivered');
     const event = events[0] as MnsCloudEvent;
     expect(Array.isArray(event)).toBe(false);
     expect(event).toMatchObject({
@@ -48,7 +48,10 @@ describe('the EventBridge MNS queue trigger', () => {
       aliyunaccountid: '1000000000000000',
       data: { messageId: sent.messageId, messageBody: '{"task_type":"extract"}' },
     });
-    await eventually(() => (queues.stats('jobs').inflight === 0 ? true : undefined));
+    await eventually(
+      () => (queues.stats('jobs').inflight === 0 ? true : undefined),
+      'no message is in flight',
+    );
     expect(queues.stats('jobs')).toMatchObject({ active: 0, inflight: 0 });
   });
 
@@ -61,7 +64,10 @@ describe('the EventBridge MNS queue trigger', () => {
         triggers: [queueTrigger()],
       }),
     ]);
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(
+      () => local.runtime.list()[0]?.instances[0]?.pid,
+      'an instance of slow is starting',
+    );
     await local.stop();
     await deploying.catch(() => {});
     await new Promise((r) => setTimeout(r, 300));
@@ -79,7 +85,10 @@ describe('the EventBridge MNS queue trigger', () => {
       }),
     ]);
     queues.sendMessage('jobs', { body: 'x' });
-    const line = await eventually(() => stack!.logs.find((l) => l.includes('QUALIFIER')));
+    const line = await eventually(
+      () => stack!.logs.find((l) => l.includes('QUALIFIER')),
+      'the QUALIFIER line is logged',
+    );
     expect(line).toMatch(/QUALIFIER prod$/);
   });
 
@@ -98,7 +107,7 @@ describe('the EventBridge MNS queue trigger', () => {
     const batches = await eventually(() => {
       const all = deliveredEvents(stack!.logs).flat();
       return all.length >= 3 ? deliveredEvents(stack!.logs) : undefined;
-    });
+    }, '3 messages are delivered');
     expect(batches.every((b) => Array.isArray(b))).toBe(true);
     const bodies = batches.flat().map((e) => e.data.messageBody);
     expect(bodies.sort()).toEqual(['{"n":1}', '{"n":2}', '{"n":3}']);
@@ -124,7 +133,7 @@ describe('the EventBridge MNS queue trigger', () => {
     const batches = await eventually(() => {
       const b = deliveredEvents(stack!.logs) as MnsCloudEvent[][];
       return b.flat().length >= 6 ? b : undefined;
-    });
+    }, '6 messages are delivered');
     // Two full batches, in the order sent, long before the 5 s window ends.
     expect(Date.now() - started).toBeLessThan(3000);
     expect(batches.map((b) => b.map((e) => e.data.messageBody))).toEqual([
@@ -144,8 +153,14 @@ describe('the EventBridge MNS queue trigger', () => {
       }),
     ]);
     const sent = queues.sendMessage('jobs', { body: '{"n":1}' });
-    await eventually(() => (deliveredEvents(stack!.logs).length > 0 ? true : undefined));
-    await eventually(() => (queues.stats('jobs').inflight === 0 ? true : undefined));
+    await eventually(
+      () => (deliveredEvents(stack!.logs).length > 0 ? true : undefined),
+      'an event is delivered',
+    );
+    await eventually(
+      () => (queues.stats('jobs').inflight === 0 ? true : undefined),
+      'no message is in flight',
+    );
     // Past the whole window and another visibility timeout: any second delivery shows.
     await new Promise((r) => setTimeout(r, 4500));
     const batches = deliveredEvents(stack.logs);
@@ -165,8 +180,9 @@ describe('the EventBridge MNS queue trigger', () => {
       fixtureFunction('consumer', 'index.events', { triggers: [queueTrigger()] }),
     ]);
     queues.sendMessage('jobs', { body: 'fail-once' });
-    const failed = await eventually(() =>
-      stack!.logs.find((l) => l.includes('function failed; retrying')),
+    const failed = await eventually(
+      () => stack!.logs.find((l) => l.includes('function failed; retrying')),
+      'the trigger logs a retry',
     );
     // BACKOFF_RETRY (the default) waits 10-20 s, longer than the 1 s visibility timeout.
     const delayMs = Number(/inSeconds=(\d+)/.exec(failed)?.[1]) * 1000;
@@ -177,9 +193,12 @@ describe('the EventBridge MNS queue trigger', () => {
     const events = await eventually(() => {
       const e = deliveredEvents(stack!.logs);
       return e.length > 0 ? e : undefined;
-    });
+    }, 'the retry is delivered');
     // The first delivery threw; the log holds only the retry.
     expect(events).toHaveLength(1);
-    await eventually(() => (queues.stats('jobs').inflight === 0 ? true : undefined));
+    await eventually(
+      () => (queues.stats('jobs').inflight === 0 ? true : undefined),
+      'no message is in flight',
+    );
   });
 });

@@ -17,7 +17,6 @@ import type { QueueService } from '../../../local/mns/types';
 import type { ProjectFunction, ProjectTrigger } from '../../../local/project/model';
 import type { StackContext } from '../../../local/stack';
 import { openStore } from '../../../local/store/store';
-import { eventually as waitFor } from '../../support/eventually';
 
 export const FIXTURES = fileURLToPath(new URL('./fixtures/functions', import.meta.url));
 
@@ -115,8 +114,3 @@ export const localKeys = {
   accessKeyId: LOCAL_ACCESS_KEY_ID,
   accessKeySecret: LOCAL_ACCESS_KEY_SECRET,
 };
-
-/** Polls `check` until it returns a value, or fails after `ms`. */
-export function eventually<T>(check: () => T | undefined, ms = 10_000): Promise<T> {
-  return waitFor(check, 'the condition held', ms);
-}

@@ -3,15 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import FC from '@alicloud/fc2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../../support/eventually';
 import { signFc } from '../../support/fc-sign';
 import { processGone } from '../../support/process-gone';
-import {
-  eventually,
-  fixtureFunction,
-  localKeys,
-  type RuntimeStack,
-  startRuntimeStack,
-} from './runtime-stack';
+import { fixtureFunction, localKeys, type RuntimeStack, startRuntimeStack } from './runtime-stack';
 
 const ESM_FIXTURES = new URL('./fixtures/esm', import.meta.url).pathname;
 const CJS_FIXTURES = new URL('./fixtures/cjs', import.meta.url).pathname;
@@ -163,8 +158,9 @@ describe('the local function runtime', () => {
     });
     const requestId = String(res.headers['x-fc-request-id']);
     expect(requestId).toMatch(/^1-/);
-    await eventually(() =>
-      stack.logs.some((l) => l.includes(`whoami ${requestId}`)) ? true : undefined,
+    await eventually(
+      () => (stack.logs.some((l) => l.includes(`whoami ${requestId}`)) ? true : undefined),
+      'the whoami line is logged',
     );
   });
 
@@ -243,10 +239,12 @@ describe('the local function runtime', () => {
       ).toBe(true);
     }
     // The stack's own log keeps the level, without FC's time and request id.
-    await eventually(() =>
-      stack.logs.some((l) => l.endsWith('[queueflow:fn:levels] [warn] console.warn line'))
-        ? true
-        : undefined,
+    await eventually(
+      () =>
+        stack.logs.some((l) => l.endsWith('[queueflow:fn:levels] [warn] console.warn line'))
+          ? true
+          : undefined,
+      'the console.warn line is logged',
     );
   });
 
@@ -327,13 +325,12 @@ describe('the local function runtime', () => {
   });
 
   it('runs a CommonJS index.js once when a module it requires cannot be required', async () => {
-    const before = stack.logs.filter((l) => l.includes('CJS-TLA-DEP top level ran')).length;
+    const ran = () => stack.logs.filter((l) => l.includes('CJS-TLA-DEP top level ran')).length;
+    const before = ran();
     const out = await stack.runtime.invoke('cjs-tla-dep', '{}');
     expect(out.ok).toBe(false);
-    await new Promise((r) => setTimeout(r, 100));
-    expect(stack.logs.filter((l) => l.includes('CJS-TLA-DEP top level ran')).length - before).toBe(
-      1,
-    );
+    await eventually(() => ran() > before, 'the top level of index.js has logged');
+    expect(ran() - before).toBe(1);
   });
 
   it('loads index.js as an ES module when package.json says "type": "module", top-level await included', async () => {
@@ -356,8 +353,12 @@ describe('the local function runtime', () => {
     expect(res.data).toBe('');
     expect(res.headers['x-fc-request-id']).toBeTruthy();
     // It ran in the background: the function's own log line reaches the stack's log.
-    await eventually(() =>
-      stack.logs.filter((l) => l.includes('plain console line')).length > before ? true : undefined,
+    await eventually(
+      () =>
+        stack.logs.filter((l) => l.includes('plain console line')).length > before
+          ? true
+          : undefined,
+      'another plain console line is logged',
     );
   });
 
@@ -385,7 +386,10 @@ describe('the local function runtime', () => {
     const out = await stack.runtime.invoke('helper', JSON.stringify({ marker }));
     expect(!out.ok && out.timedOut).toBe(true); // it never returns
     const pid = Number(readFileSync(marker, 'utf8'));
-    await eventually(() => (processGone(pid) ? true : undefined));
+    await eventually(
+      () => (processGone(pid) ? true : undefined),
+      'the process the function started is gone',
+    );
   });
 
   it('logs output that never ends a line in pieces, while the instance lives', async () => {
@@ -415,8 +419,10 @@ describe('the local function runtime', () => {
     expect(out.ok).toBe(false);
     if (out.ok) return;
     expect(out.error.errorMessage).toMatch(/Process exited unexpectedly/);
-    await eventually(() =>
-      stack.runtime.list().find((f) => f.name === 'crash')?.instances.length ? true : undefined,
+    await eventually(
+      () =>
+        stack.runtime.list().find((f) => f.name === 'crash')?.instances.length ? true : undefined,
+      'the crash function has a new instance',
     );
   });
 

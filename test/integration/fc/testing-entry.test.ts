@@ -3,7 +3,7 @@
 import { fileURLToPath } from 'node:url';
 import { createTestEnvironment, TaskError, type TestEnvironment } from 'queueflow/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { eventually } from './runtime-stack';
+import { eventually } from '../../support/eventually';
 
 const S_YAML = fileURLToPath(new URL('../../../s.yaml', import.meta.url));
 
@@ -183,7 +183,10 @@ steps:
       });
       const running = env.runExecution('side_by_side', {}, { timeoutMs: 5000 });
       // Slow is in its handler (its message received, not deleted).
-      await eventually(() => (env.stack.queues.stats('jobs').inflight === 1 ? true : undefined));
+      await eventually(
+        () => (env.stack.queues.stats('jobs').inflight === 1 ? true : undefined),
+        'the task message is in flight',
+      );
       await env.clock.advance(1000);
       expect((await running).status).toBe('Succeeded');
     } finally {
@@ -201,7 +204,7 @@ steps:
       },
     });
     env.stack.engine.startExecution({ FlowName: 'queueflow-demo', Input: '{"source":"a.csv"}' });
-    await eventually(() => (called ? true : undefined));
+    await eventually(() => (called ? true : undefined), 'the stuck handler was called');
     await env.stop(); // bounded: the stuck handler is left behind
     expect(called).toBe(true);
   });
@@ -217,7 +220,7 @@ steps:
         },
       });
       const running = env.runExecution('queueflow-demo', { source: 'a.csv' });
-      const started = await eventually(() => signal);
+      const started = await eventually(() => signal, 'the handler has started');
       expect(started.aborted).toBe(false);
       await env.clock.advance(3601_000); // past Task_1's timeoutSeconds: 3600
       const run = await running;
@@ -243,7 +246,7 @@ steps:
         },
       });
       const running = env.runExecution('queueflow-demo', { source: 'a.csv' });
-      await eventually(() => (calls > 0 ? true : undefined));
+      await eventually(() => (calls > 0 ? true : undefined), 'the handler was called');
       await env.clock.advance(3601_000); // Task_1 times out; the execution fails
       expect((await running).status).toBe('Failed');
       // The message was never deleted (its handler hangs): it comes back after
@@ -252,7 +255,7 @@ steps:
       await eventually(() => {
         const { active, inflight } = env.stack.queues.stats('queueflow-tasks');
         return active === 0 && inflight === 0 ? true : undefined;
-      });
+      }, 'the abandoned message is taken off the queue');
       expect(calls).toBe(1);
       expect(env.stack.queues.stats('queueflow-tasks')).toMatchObject({ active: 0, inflight: 0 });
     } finally {
@@ -296,7 +299,7 @@ steps:
         },
       });
       const running = env.runExecution('retried', {}, { timeoutMs: 10_000 });
-      await eventually(() => signals[0]);
+      await eventually(() => signals[0], 'the first attempt has started');
       // The first attempt times out at +60 s, the retry is sent at +61 s.
       await env.clock.advance(62_000);
       const run = await running;
@@ -309,13 +312,19 @@ steps:
 
   it('fail a runExecution still waiting when the environment stops, instead of leaving it pending', async () => {
     const env = await createTestEnvironment({ project: S_YAML });
-    env.handle('queueflow-tasks', { extract: () => new Promise<never>(() => {}) });
+    let extracting = false;
+    env.handle('queueflow-tasks', {
+      extract: () => {
+        extracting = true;
+        return new Promise<never>(() => {});
+      },
+    });
     const run = env.runExecution('queueflow-demo', { source: 'a.csv' });
     const settled = run.then(
       () => 'resolved',
       (e: Error) => e.message,
     );
-    await new Promise((r) => setTimeout(r, 100));
+    await eventually(() => extracting, 'the extract handler is running');
     await env.stop();
     expect(await settled).toBe('the test environment was stopped while this execution was running');
     await expect(env.runExecution('queueflow-demo', {})).rejects.toThrow(/stopped/);

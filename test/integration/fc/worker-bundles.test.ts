@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../../local/log';
 import { createTestEnvironment, type TestEnvironment } from '../../../testing';
+import { eventually } from '../../support/eventually';
 import { catchingExtractFlow } from './fixtures/extract-task-flow';
-import { eventually } from './runtime-stack';
 
 const S_YAML = fileURLToPath(new URL('../../../s.yaml', import.meta.url));
 const QUEUE = 'queueflow-tasks';
@@ -60,7 +60,11 @@ describe('the task-worker bundle, queue-triggered in the local runtime', () => {
     expect(run.output).toMatchObject({ table: 'staging.orders_2026_11', loaded: 1553 });
     // Each message is deleted once the invocation that ran it returns.
     const queues = env.stack.queues;
-    await eventually(() => (queues.stats(QUEUE).inflight === 0 ? true : undefined), 5_000);
+    await eventually(
+      () => (queues.stats(QUEUE).inflight === 0 ? true : undefined),
+      'no message is in flight',
+      5_000,
+    );
     expect(queues.stats(QUEUE)).toMatchObject({ active: 0, inflight: 0 });
   });
 
@@ -87,7 +91,10 @@ describe('the task-worker bundle, queue-triggered in the local runtime', () => {
       { timeoutMs: 20_000 },
     );
     // The function threw (retryable): s.yaml's BACKOFF_RETRY holds the message 10-20 s.
-    await eventually(() => logs.find((l) => l.includes('function failed; retrying')));
+    await eventually(
+      () => logs.find((l) => l.includes('function failed; retrying')),
+      'the trigger logs a retry',
+    );
     await clock.advance(20_000);
     const run = await running;
     expect(run.status).toBe('Succeeded');
@@ -104,15 +111,20 @@ describe('the task-worker bundle, queue-triggered in the local runtime', () => {
       { source: 'c.csv', simulate: { delayMs: 1500 } },
       { timeoutMs: 25_000 },
     );
-    const busy = await eventually(() =>
-      stack.functions
-        .list()
-        .find((f) => f.name === 'task-worker')
-        ?.instances.find((i) => i.busy && i.pid !== undefined),
+    const busy = await eventually(
+      () =>
+        stack.functions
+          .list()
+          .find((f) => f.name === 'task-worker')
+          ?.instances.find((i) => i.busy && i.pid !== undefined),
+      'an instance of task-worker is busy',
     );
     process.kill(busy.pid!, 'SIGKILL');
     // The invocation failed with the instance: the trigger holds the message for its retry.
-    await eventually(() => logs.find((l) => l.includes('function failed; retrying')));
+    await eventually(
+      () => logs.find((l) => l.includes('function failed; retrying')),
+      'the trigger logs a retry',
+    );
     await env.clock!.advance(20_000);
     const run = await running;
     expect(run.status).toBe('Succeeded');

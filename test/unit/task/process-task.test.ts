@@ -8,6 +8,7 @@ import { createFakeFlow, flowError } from './fake-flow';
 const registry = createHandlerRegistry({
   double: async (input: { n: number }) => ({ n: input.n * 2 }),
   nothing: async () => undefined,
+  // @ts-expect-error From plain JS: TaskOutput refuses a string, and so does the worker.
   text: async () => 'just text',
   fatal: async () => {
     throw new TaskError({ code: 'SourceMissing', message: 'no such file: a.csv' });
@@ -317,6 +318,59 @@ describe('delivery limit', () => {
         taskToken: 't',
         error: 'Busy',
         cause: 'database is busy (gave up after 3 deliveries)',
+      },
+    ]);
+  });
+});
+
+describe('refused reports', () => {
+  it('asks for a retry when the flow answers 403 with a code it does not list as a refusal of the caller', async () => {
+    // A 403 is about who asks (a RAM policy, an account on hold), whatever the
+    // code says: the message must come back, not fail the step or be dropped.
+    const denied = new FlowError({
+      code: 'Account.Arrearage',
+      message: 'ReportTaskSucceeded: Account.Arrearage: your account has an overdue payment',
+      retryable: false,
+      status: 403,
+    });
+    const { flow, reports } = createFakeFlow({ failWith: [denied] });
+    const r = await processTask(msg({ task_token: 't', task_type: 'double', n: 1 }), {
+      registry,
+      flow,
+    });
+    expect(r).toMatchObject({
+      outcome: 'retry',
+      error: { code: 'Account.Arrearage', retryable: true },
+    });
+    expect(reports).toEqual([]);
+  });
+
+  it('retells a refused error text in printable ASCII, cut to 200 characters', async () => {
+    const reg = createHandlerRegistry({
+      umlaut: async () => {
+        throw new TaskError({ code: 'Zeile_ungültig', message: 'Spalte „Menge“ ist leer' });
+      },
+    });
+    const said = 'ReportTaskFailed: InvalidArgument: Cause has characters the API does not take: ';
+    const refusal = new FlowError({
+      code: 'InvalidArgument',
+      message: `${said}«${'é'.repeat(300)}»`,
+      retryable: false,
+    });
+    const { flow, reports } = createFakeFlow({ failWith: [refusal] });
+    const r = await processTask(msg({ task_token: 't', task_type: 'umlaut' }), {
+      registry: reg,
+      flow,
+    });
+    expect(r.outcome).toBe('failed');
+    const retold = `${said}${'?'.repeat(200 - said.length)}`;
+    expect(retold).toHaveLength(200);
+    expect(reports).toEqual([
+      {
+        kind: 'failed',
+        taskToken: 't',
+        error: 'TaskReportRejected',
+        cause: `the handler failed (Zeile_ung?ltig), and ReportTaskFailed refused its error text: ${retold}`,
       },
     ]);
   });
