@@ -112,6 +112,26 @@ export function checkEndpoint(value: string, source = 'QUEUEFLOW_ENDPOINT'): str
   return url.origin;
 }
 
+/** The variable of `names` that is set, with its value. */
+function pickNamed(env: Env, ...names: string[]): { name: string; value: string } | undefined {
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (value) return { name, value };
+  }
+  return undefined;
+}
+
+/** A yes/no variable: unset or empty is no; anything but the words below is refused. */
+function readFlag(env: Env, name: string): boolean {
+  const v = pick(env, name);
+  if (v === undefined || /^(0|false|no|off)$/i.test(v)) return false;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  throw new ConfigError(`${name} must be true or false (or 1/0, yes/no, on/off), got "${v}"`);
+}
+
+/** Region ids: cn-hangzhou, ap-southeast-1, cn-shanghai-finance-1. */
+const REGION_ID = /^[a-z]+(-[a-z0-9]+)+$/;
+
 /**
  * Reads the config from `env`, failing fast with a message naming the variable.
  * @example const config = loadConfig(process.env);
@@ -137,12 +157,17 @@ export function loadConfig(env: Env): QueueflowConfig {
     }
   }
   const config: QueueflowConfig = {
-    mnsInternal: /^(1|true|yes)$/i.test(pick(env, 'QUEUEFLOW_MNS_INTERNAL') ?? ''),
+    mnsInternal: readFlag(env, 'QUEUEFLOW_MNS_INTERNAL'),
     fcService: pick(env, 'QUEUEFLOW_FC_SERVICE') ?? 'default',
   };
   if (endpoint) config.endpoint = endpoint;
-  const region = pick(env, 'FC_REGION', 'ALIBABA_CLOUD_REGION', 'ALIBABA_CLOUD_REGION_ID');
-  if (region) config.region = region;
+  const region = pickNamed(env, 'FC_REGION', 'ALIBABA_CLOUD_REGION', 'ALIBABA_CLOUD_REGION_ID');
+  if (region && !REGION_ID.test(region.value)) {
+    throw new ConfigError(
+      `${region.name} must be a region id such as cn-hangzhou, got "${region.value}"`,
+    );
+  }
+  if (region) config.region = region.value;
   const accountId = pick(env, 'FC_ACCOUNT_ID', 'ALIBABA_CLOUD_ACCOUNT_ID');
   if (accountId) config.accountId = accountId;
   // With a local stack the local key is the only one it accepts: a cloud
@@ -154,7 +179,7 @@ export function loadConfig(env: Env): QueueflowConfig {
   if (role && !config.credentials && !endpoint) {
     config.ecsRamRole = {
       roleName: role,
-      imdsV1Disabled: /^(1|true|yes)$/i.test(pick(env, 'ALIBABA_CLOUD_IMDSV1_DISABLED') ?? ''),
+      imdsV1Disabled: readFlag(env, 'ALIBABA_CLOUD_IMDSV1_DISABLED'),
     };
   }
   const flowName = pick(env, 'FLOW_NAME');

@@ -125,6 +125,33 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ QUEUEFLOW_WAIT_SECONDS: 'soon' })).toThrow(/QUEUEFLOW_WAIT_SECONDS/);
   });
 
+  it('refuses a yes/no variable it cannot read, instead of taking it as no', () => {
+    expect(() => loadConfig({ QUEUEFLOW_MNS_INTERNAL: 'ture' })).toThrow(
+      'QUEUEFLOW_MNS_INTERNAL must be true or false (or 1/0, yes/no, on/off), got "ture"',
+    );
+    expect(() =>
+      loadConfig({ ALIBABA_CLOUD_ECS_METADATA: 'role', ALIBABA_CLOUD_IMDSV1_DISABLED: 'yep' }),
+    ).toThrow(ConfigError);
+    expect(loadConfig({ QUEUEFLOW_MNS_INTERNAL: 'On' }).mnsInternal).toBe(true);
+    expect(loadConfig({ QUEUEFLOW_MNS_INTERNAL: 'no' }).mnsInternal).toBe(false);
+    expect(loadConfig({ QUEUEFLOW_MNS_INTERNAL: '' }).mnsInternal).toBe(false);
+    const role = loadConfig({
+      ALIBABA_CLOUD_ECS_METADATA: 'r',
+      ALIBABA_CLOUD_IMDSV1_DISABLED: '1',
+    });
+    expect(role.ecsRamRole?.imdsV1Disabled).toBe(true);
+  });
+
+  it('refuses a region that is not a region id, naming the variable it came from', () => {
+    expect(() => loadConfig({ ALIBABA_CLOUD_REGION: 'cn hangzhou' })).toThrow(
+      'ALIBABA_CLOUD_REGION must be a region id such as cn-hangzhou, got "cn hangzhou"',
+    );
+    expect(() => loadConfig({ FC_REGION: 'https://cn-hangzhou' })).toThrow(/^FC_REGION must/);
+    for (const region of ['cn-hangzhou', 'ap-southeast-1', 'cn-shanghai-finance-1']) {
+      expect(loadConfig({ FC_REGION: region }).region).toBe(region);
+    }
+  });
+
   it('reads the start-flow defaults', () => {
     const config = loadConfig({ FLOW_NAME: 'queueflow-demo', QUEUEFLOW_WAIT_SECONDS: '20' });
     expect(config).toMatchObject({
