@@ -2,6 +2,7 @@ import type { Execution, ExecutionStatus, FlowClient } from '../clients/flow-cli
 import { sameJson, TERMINAL_STATUSES } from '../clients/flow-client';
 import { FlowError } from '../clients/flow-errors';
 import { NAME_PATTERN } from '../fdl/check-context';
+import { suggest } from '../fdl/suggest';
 
 /** What to start. */
 export interface StartFlowRequest {
@@ -67,6 +68,11 @@ function parseOutput(text: string | undefined): unknown {
   }
 }
 
+/** The fields of a start request, as an HTTP body or an event. */
+const REQUEST_FIELDS = ['flowName', 'input', 'executionName', 'wait', 'sync'] as const;
+/** Names a caller may bring from elsewhere: startFlow()'s own option names. */
+const FIELD_ALIASES: Record<string, string> = { waitSeconds: 'wait', name: 'executionName' };
+
 /**
  * Checks a loosely typed request (an HTTP body or an event) and fills defaults.
  * Throws StartFlowError naming the field and what would be valid.
@@ -82,6 +88,16 @@ export function parseStartFlowRequest(
     );
   }
   const r = raw as Record<string, unknown>;
+  // A misspelt field would otherwise be dropped in silence: "executionname"
+  // loses the idempotency, "waitSeconds" (startFlow's own name) the wait.
+  const unknown = Object.keys(r).find((k) => !(REQUEST_FIELDS as readonly string[]).includes(k));
+  if (unknown !== undefined) {
+    const hint = FIELD_ALIASES[unknown] ?? suggest(unknown, REQUEST_FIELDS);
+    throw new StartFlowError(
+      'InvalidArgument',
+      `unknown field "${unknown}"${hint ? `; did you mean "${hint}"?` : ''} (the fields are ${REQUEST_FIELDS.map((f) => `"${f}"`).join(', ')})`,
+    );
+  }
   const flowName = r.flowName ?? defaults.flowName;
   if (flowName === undefined) {
     throw new StartFlowError(

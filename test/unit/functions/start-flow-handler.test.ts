@@ -270,6 +270,21 @@ describe('parseStartFlowRequest', () => {
     expect(parseStartFlowRequest({ flowName: 'f', wait: '20' })).toMatchObject({ waitSeconds: 20 });
   });
 
+  it('refuses a field it does not know, naming the likely one, instead of dropping it', () => {
+    expect(() => parseStartFlowRequest({ flowName: 'f', executionname: 'run-1' })).toThrow(
+      'unknown field "executionname"; did you mean "executionName"? (the fields are "flowName", "input", "executionName", "wait", "sync")',
+    );
+    expect(() => parseStartFlowRequest({ flowName: 'f', waitSeconds: 30 })).toThrow(
+      /unknown field "waitSeconds"; did you mean "wait"\?/,
+    );
+    expect(() => parseStartFlowRequest({ flowName: 'f', imput: {} })).toThrow(
+      /unknown field "imput"; did you mean "input"\?/,
+    );
+    expect(() => parseStartFlowRequest({ flowName: 'f', colour: 'red' })).toThrow(
+      /^unknown field "colour" \(the fields are/,
+    );
+  });
+
   it('does not read wait on a sync request, which always waits', () => {
     expect(parseStartFlowRequest({ flowName: 'f', sync: true, wait: 'abc' })).toEqual({
       flowName: 'f',
