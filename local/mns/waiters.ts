@@ -256,6 +256,3 @@ export function createWaiterRegistry(deps: WaiterDeps) {
     },
   };
 }
-
-/** The registry's handle. */
-export type WaiterRegistry = ReturnType<typeof createWaiterRegistry>;

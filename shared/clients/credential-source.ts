@@ -23,6 +23,7 @@ export class CredentialsUnavailableError extends Error {
   }
 }
 
+/** True when `c` is a CredentialSource to ask before each call, not fixed credentials. */
 export function isCredentialSource(c: Credentials | CredentialSource): c is CredentialSource {
   return (c as CredentialSource).kind === 'source';
 }
@@ -52,7 +53,9 @@ export function clientForCredentials<T>(
 /** The ECS metadata service (plain HTTP on a link-local address, by design). */
 export const ECS_METADATA_ENDPOINT = 'http://100.100.100.200';
 
+/** How ecsRamRoleCredentials reaches the metadata service and when it fetches again. */
 export interface EcsRamRoleOptions {
+  /** The name of the RAM role attached to the instance (ALIBABA_CLOUD_ECS_METADATA). */
   roleName: string;
   /** Refuse the token-less (IMDSv1) request when the hardened mode fails. */
   imdsV1Disabled?: boolean;

@@ -44,7 +44,8 @@ export type DepsProvider = (context?: InvocationIdentity) => Deps;
 /**
  * Memoises createDeps per credentials: FC hands every invocation the role's
  * STS credentials, which rotate, so clients are rebuilt only when they change.
- * @example export const handler = createTaskWorkerHandler(createDepsProvider(loadConfig(process.env)));
+ * @example const depsFor = createDepsProvider(loadConfig(process.env));
+ *          await depsFor(context).queue.send('queueflow-tasks', { body: '{}' });
  */
 export function createDepsProvider(config: QueueflowConfig): DepsProvider {
   return memoByIdentity((context) => createDeps(config, context));

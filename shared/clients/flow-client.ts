@@ -23,6 +23,17 @@ export const TERMINAL_STATUSES: ReadonlySet<string> = new Set([
   'TimedOut',
 ]);
 
+/**
+ * A JSON object, as an execution's input and a task's output must be: any object
+ * but an array or another iterable (a Map, a Set: JSON writes them as [] or {}) or
+ * a promise. The Record member takes object literals without excess-property
+ * errors; the other takes interfaces and class instances (no index signature).
+ * @example const input: JsonObjectValue = { source: 'a.csv', rows: 3 };
+ */
+export type JsonObjectValue =
+  | Readonly<Record<string, unknown>>
+  | (object & { readonly [Symbol.iterator]?: never; readonly then?: never });
+
 /** An execution as StartExecution/DescribeExecution return it. */
 export interface Execution {
   flowName: string;
@@ -71,8 +82,8 @@ export interface FlowClient {
   startExecution(options: {
     flowName: string;
     executionName?: string;
-    /** An object (serialised here) or JSON text. */
-    input?: unknown;
+    /** A JSON object (serialised here) or JSON text of one. */
+    input?: JsonObjectValue | string;
     /** Epoch ms no attempt or retry may run past (a function's own end). */
     deadlineMs?: number;
   }): Promise<Execution>;
@@ -84,8 +95,8 @@ export interface FlowClient {
   startSyncExecution(options: {
     flowName: string;
     executionName?: string;
-    /** An object (serialised here) or JSON text. */
-    input?: unknown;
+    /** A JSON object (serialised here) or JSON text of one. */
+    input?: JsonObjectValue | string;
     /** How long to wait for the answer: by default the client's timeout plus 5 minutes. */
     timeoutMs?: number;
   }): Promise<SyncExecution>;
@@ -97,7 +108,11 @@ export interface FlowClient {
     /** Epoch ms no attempt, retry or wait may run past (a function's own end). */
     deadlineMs?: number;
   }): Promise<Execution>;
-  reportTaskSucceeded(options: { taskToken: string; output: unknown }): Promise<ReportResult>;
+  /** `output`: a JSON object (serialised here) or JSON text of one. */
+  reportTaskSucceeded(options: {
+    taskToken: string;
+    output: JsonObjectValue | string;
+  }): Promise<ReportResult>;
   reportTaskFailed(options: {
     taskToken: string;
     error: string;

@@ -111,7 +111,11 @@ interface TaskExtras<C extends readonly CatchPolicy[]> extends EndSpec {
   errorMappings?: MappingsSpec;
 }
 
-/** Turns `{ target: source }` into mappings; lists are copied. */
+/**
+ * Turns `{ target: source }` into mappings; lists are copied.
+ * @example mappings({ source: '$input.file', rows: 0 })
+ *          // [{ target: 'source', source: '$input.file' }, { target: 'rows', source: 0 }]
+ */
 export function mappings(spec: MappingsSpec): Mapping[] {
   if (Array.isArray(spec)) return (spec as readonly Mapping[]).map((m) => ({ ...m }));
   return Object.entries(spec as { [k: string]: Json }).map(([target, source]) => ({
@@ -355,7 +359,10 @@ export function fail<const N extends string>(
  */
 export type StepInputPath = '$' | `$.${string}` | `$[${string}`;
 
-/** A wait step: exactly one of duration and timestamp (enforced by the type). */
+/**
+ * A wait step: exactly one of duration and timestamp (enforced by the type).
+ * @example wait({ name: 'cool-off', duration: 30 })
+ */
 export function wait<const N extends string>(
   spec: CommonSpec<N> &
     EndSpec &
@@ -378,7 +385,10 @@ export interface BranchSpec<G extends string = string> {
   goto?: G;
 }
 
-/** A choice step; `goto` targets must be siblings where the step is used (checked by `sequence`/`flow`). */
+/**
+ * A choice step; `goto` targets must be siblings where the step is used (checked by `sequence`/`flow`).
+ * @example choice({ name: 'route', choices: [{ condition: '$.rows > 0', goto: 'load' }], default: { goto: 'skip' } })
+ */
 export function choice<
   const N extends string,
   const B extends readonly BranchSpec[],
@@ -406,7 +416,10 @@ export function choice<
   return step as Built<ChoiceStep, N, GotoOf<B[number]> | GotoOf<D>>;
 }
 
-/** A parallel step; each branch is a `sequence()`. */
+/**
+ * A parallel step; each branch is a `sequence()`.
+ * @example parallel({ name: 'fan-out', branches: [sequence([pass({ name: 'a' })]), sequence([pass({ name: 'b' })])] })
+ */
 export function parallel<const N extends string>(
   spec: CommonSpec<N> & EndSpec & { branches: readonly Sequence[] },
 ): Built<ParallelStep, N> {
@@ -419,7 +432,14 @@ export function parallel<const N extends string>(
   return step as Built<ParallelStep, N>;
 }
 
-/** A foreach step over `$.path` in the step input. */
+/**
+ * A foreach step over `$.path` in the step input.
+ * @example foreach({
+ *            name: 'each-file',
+ *            iterationMapping: { collection: '$.files', item: 'file' },
+ *            steps: sequence([pass({ name: 'one' })]),
+ *          })
+ */
 export function foreach<const N extends string>(
   spec: CommonSpec<N> &
     EndSpec & {

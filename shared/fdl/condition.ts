@@ -329,12 +329,18 @@ function compare(op: CompareOp, a: Json, b: Json): boolean {
   }
 }
 
-/** Truthiness in conditions: false, null, 0, NaN and "" are false; everything else is true. */
+/**
+ * Truthiness in conditions: false, null, 0, NaN and "" are false; everything else is true.
+ * @example truthy(0) // false; truthy('0') // true; truthy([]) // true
+ */
 export function truthy(v: Json | undefined): boolean {
   return !(v === undefined || v === null || v === false || v === 0 || v === '' || Number.isNaN(v));
 }
 
-/** Deep equality of JSON values; no type conversion (1 != "1"). */
+/**
+ * Deep equality of JSON values; no type conversion (1 != "1").
+ * @example jsonEqual({ a: [1, 2] }, { a: [1, 2] }) // true; jsonEqual(1, '1') // false
+ */
 export function jsonEqual(a: Json, b: Json): boolean {
   if (a === b) return true;
   if (Array.isArray(a)) {

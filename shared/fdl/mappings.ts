@@ -90,7 +90,10 @@ export function evaluateServiceParams(params: JsonObject, mappedInput: JsonObjec
   return out;
 }
 
-/** True when a serviceParams value is a path over the mapped input (`$`, `$.x`, `$[0]`). */
+/**
+ * True when a serviceParams value is a path over the mapped input (`$`, `$.x`, `$[0]`).
+ * @example isServiceParamPath('$.bucket') // true; isServiceParamPath('$bucket') // false
+ */
 export function isServiceParamPath(value: Json): value is string {
   return (
     typeof value === 'string' &&

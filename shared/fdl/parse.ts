@@ -24,6 +24,7 @@ export interface ParsedFlowDocument {
   locate(path: string): { line: number; column: number };
 }
 
+/** What parseFlow and parseFlowDocument take besides the text. */
 export interface ParseOptions {
   /** The file the text came from: problems carry it. */
   file?: string;

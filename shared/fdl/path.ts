@@ -162,7 +162,10 @@ export function parsePath(
   return { ok: true, path: scan.path };
 }
 
-/** `$` when the caller did not give one: the input merged with the local, local wins. */
+/**
+ * `$` when the caller did not give one: the input merged with the local, local wins.
+ * @example dollarRoot({ input: { a: 1, b: 1 }, local: { b: 2 } }) // { a: 1, b: 2 }
+ */
 export function dollarRoot(roots: PathRoots): Json | undefined {
   if (roots.$ !== undefined) return roots.$;
   const input = isObject(roots.input) ? roots.input : undefined;

@@ -40,14 +40,22 @@ export interface FoundProblem extends Problem {
   valueOffset?: number;
 }
 
-/** Formats one problem as `file:line:col severity code message (path)`. */
+/**
+ * Formats one problem as `file:line:col severity code message (path)`.
+ * @example formatProblem({ severity: 'error', code: 'unknown-field', message: 'unknown field "nmae"',
+ *            path: 'steps[0].nmae', file: 'flow.yaml', line: 4, column: 5 })
+ *          // 'flow.yaml:4:5 error unknown-field unknown field "nmae" (steps[0].nmae)'
+ */
 export function formatProblem(problem: Problem): string {
   const where = `${problem.file ?? '<input>'}:${problem.line ?? 1}:${problem.column ?? 1}`;
   const path = problem.path ? ` (${problem.path})` : '';
   return `${where} ${problem.severity} ${problem.code} ${problem.message}${path}`;
 }
 
-/** Orders problems by file, line, column, then errors before warnings. */
+/**
+ * Orders problems by file, line, column, then errors before warnings.
+ * @example sortProblems(parseFlow(text, { file: 'flow.yaml' }).problems).map(formatProblem)
+ */
 export function sortProblems(problems: Problem[]): Problem[] {
   return [...problems].sort(
     (a, b) =>

@@ -1,5 +1,5 @@
 /** Edit distance between two short strings, case-insensitive; a swap of neighbours counts as one. */
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   const s = a.toLowerCase();
   const t = b.toLowerCase();
   if (s === t) return 0;

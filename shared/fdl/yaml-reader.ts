@@ -215,7 +215,7 @@ export function reportMergeKey(ctx: Ctx, keyNode: Node | null, path: string, wha
 }
 
 /** Records a problem, at an explicit node's position when given (used for keys). */
-export function reportAt(
+function reportAt(
   ctx: Ctx,
   severity: 'error' | 'warning',
   code: ProblemCode,
@@ -363,7 +363,7 @@ export function readJson(ctx: Ctx, raw: Node | null, path: string, depth = 0): J
 }
 
 /** Converts a YAML mapping to a JSON object (keys stay own properties, even __proto__). */
-export function readJsonObjectEntries(
+function readJsonObjectEntries(
   ctx: Ctx,
   node: Node,
   path: string,

@@ -1,3 +1,5 @@
+import type { JsonObjectValue } from '../clients/flow-client';
+
 /** What a handler gets besides its input. */
 export interface TaskContext {
   /** The `task_type` that selected this handler. */
@@ -15,16 +17,24 @@ export interface TaskContext {
 }
 
 /**
+ * What a handler may return: a JSON object, reported as the step's output, or
+ * nothing (undefined), reported as `{}`. The worker refuses anything else
+ * (InvalidTaskOutput), so a string, an array or null does not compile.
+ */
+// biome-ignore lint/suspicious/noConfusingVoidType: an async handler that returns nothing is typed Promise<void>, which undefined does not accept
+export type TaskOutput = JsonObjectValue | void;
+
+/**
  * A task handler: a plain async function of the message body (the step's mapped
  * input). Its return value (a JSON object) is reported as the step's output.
  */
-export type TaskHandler<I = Record<string, unknown>, O = unknown> = (
+export type TaskHandler<I = Record<string, unknown>, O extends TaskOutput = TaskOutput> = (
   input: I,
   ctx: TaskContext,
 ) => O | Promise<O>;
 
 /** Handlers keyed by task type; `never` input accepts handlers of any input type. */
-export type HandlerMap = Readonly<Record<string, TaskHandler<never, unknown>>>;
+export type HandlerMap = Readonly<Record<string, TaskHandler<never>>>;
 
 /** Looks handlers up by the message's `task_type`. */
 export interface HandlerRegistry {
@@ -80,21 +90,41 @@ function esModuleOf(m: Record<string, unknown>): Record<string, unknown> {
   return m;
 }
 
-/**
- * Accepts what a `--handlers` module exports: a registry (as `registry` or
- * `default`), an object of handlers (as `handlers` or `default`), or handler
- * functions as named exports.
- */
-export function toHandlerRegistry(moduleExports: unknown): HandlerRegistry {
-  const m = esModuleOf((moduleExports ?? {}) as Record<string, unknown>);
-  for (const candidate of [m, m.registry, m.default, m.handlers]) {
+/** The first candidate that is a registry, else one built from the first object holding functions. */
+function firstRegistry(
+  registries: readonly unknown[],
+  handlerObjects: readonly unknown[],
+): HandlerRegistry | undefined {
+  for (const candidate of registries) {
     if (isHandlerRegistry(candidate)) return candidate;
   }
-  for (const candidate of [m.handlers, m.default]) {
+  for (const candidate of handlerObjects) {
     if (candidate && typeof candidate === 'object') {
       const fns = Object.entries(candidate).filter(([, v]) => typeof v === 'function');
       if (fns.length > 0) return createHandlerRegistry(Object.fromEntries(fns) as HandlerMap);
     }
+  }
+  return undefined;
+}
+
+/**
+ * Accepts what a `--handlers` module exports: a registry (as `registry` or
+ * `default`), an object of handlers (as `handlers` or `default`), either of them
+ * under `default` (CommonJS), or handler functions as named exports.
+ * @example const registry = toHandlerRegistry(await import(pathToFileURL(file).href));
+ */
+export function toHandlerRegistry(moduleExports: unknown): HandlerRegistry {
+  const m = esModuleOf((moduleExports ?? {}) as Record<string, unknown>);
+  const found = firstRegistry([m, m.registry, m.default, m.handlers], [m.handlers, m.default]);
+  if (found) return found;
+  // `module.exports = { handlers: {...} }` with the handlers written inline: Node's
+  // ESM import gets no named exports from it (cjs-module-lexer gives up at an
+  // object literal as a value), only the whole object as `default`.
+  const inner = m.default;
+  if (inner && typeof inner === 'object') {
+    const { registry, handlers } = inner as Record<string, unknown>;
+    const nested = firstRegistry([registry, handlers], [handlers]);
+    if (nested) return nested;
   }
   const named = Object.entries(m).filter(([k, v]) => k !== 'default' && typeof v === 'function');
   if (named.length > 0) return createHandlerRegistry(Object.fromEntries(named) as HandlerMap);

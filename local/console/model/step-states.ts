@@ -1,6 +1,7 @@
 // Derives each step's state, data, attempts, token status and timings from an
 // execution's history alone, so the page can recompute it on every live event.
 // Pure: the browser bundle imports this.
+import { TOKEN_FIELDS } from '../../../shared/task/envelope';
 import { CONTAINER_STEP_TYPES, createEnclosure } from '../../flow/enclosure';
 import { EXECUTION_END_EVENTS } from '../../flow/types';
 import { detailField, eventDetail, type HistoryEvent } from './history';
@@ -84,8 +85,13 @@ function asJson(v: unknown): unknown {
   }
 }
 
-/** Keys under which flows put the task token (names.md: `task_token`, also `taskToken`). */
-export const TOKEN_KEYS = new Set(['task_token', 'taskToken', 'TaskToken']);
+/**
+ * Keys whose string value is a task token: those a worker reads it from
+ * (TOKEN_FIELDS), and `TaskToken`, the Report* API's parameter, which no worker
+ * reads but data copied from an API request may carry. Masking hides more
+ * rather than less.
+ */
+export const TOKEN_KEYS: ReadonlySet<string> = new Set([...TOKEN_FIELDS, 'TaskToken']);
 
 const WHOLE_TOKEN = /^dj[EI]j[A-Za-z0-9+/]{16,}={0,2}$/;
 
