@@ -74,7 +74,7 @@ interface PopErrorShape {
  * parameter, the task token and STS SecurityToken among them), and httpx names
  * a GET's whole URL (the same parameters in its query). Error texts are logged.
  */
-export function withoutRequestText(text: string): string {
+function withoutRequestText(text: string): string {
   return text
     .replace(/\s*server string to sign is:[\s\S]*$/i, ' (the string to sign is not shown)')
     .replace(/(https?:\/\/[^\s?]*)\?[^\s]*/g, '$1?…');
