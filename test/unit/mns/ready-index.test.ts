@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
-import { createSecretLookup } from '../../../local/credentials';
-import { silentLogger } from '../../../local/log';
-import { createQueueService } from '../../../local/mns';
+import type { createQueueService } from '../../../local/mns';
 import { MNS_MIGRATIONS } from '../../../local/mns/schema';
 import { openStore, type Store } from '../../../local/store/store';
+import { buildQueueService } from '../../support/queue-service';
 import { useTempDirs } from '../../support/temp-dirs';
 
 // Receivable messages are stored with visible_at 0 and walked through an index of
@@ -17,16 +16,7 @@ let store: Store;
 let clock: VirtualClock;
 let queues: ReturnType<typeof createQueueService>;
 
-const build = () =>
-  createQueueService({
-    store,
-    clock,
-    logger: silentLogger,
-    accountId: '1',
-    region: 'cn-hangzhou',
-    secrets: createSecretLookup(),
-    relaxLimits: false,
-  });
+const build = () => buildQueueService(store, clock);
 
 beforeEach(() => {
   store = openStore({ memory: true });

@@ -1,26 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
-import { createSecretLookup } from '../../../local/credentials';
-import { silentLogger } from '../../../local/log';
-import { createQueueService, MnsError, type ReceivedMessage } from '../../../local/mns';
+import { type createQueueService, MnsError, type ReceivedMessage } from '../../../local/mns';
 import { openStore, type Store } from '../../../local/store/store';
+import { buildQueueService } from '../../support/queue-service';
 
 let store: Store;
 let clock: VirtualClock;
 // The public API plus the internals (receive with onMessages) the HTTP route uses.
 let queues: ReturnType<typeof createQueueService>;
 
-function build(relaxLimits = false): ReturnType<typeof createQueueService> {
-  return createQueueService({
-    store,
-    clock,
-    logger: silentLogger,
-    accountId: '1',
-    region: 'cn-hangzhou',
-    secrets: createSecretLookup(),
-    relaxLimits,
-  });
-}
+const build = (relaxLimits = false) => buildQueueService(store, clock, relaxLimits);
 
 beforeEach(() => {
   store = openStore({ memory: true });
