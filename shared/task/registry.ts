@@ -115,17 +115,18 @@ function firstRegistry(
  */
 export function toHandlerRegistry(moduleExports: unknown): HandlerRegistry {
   const m = esModuleOf((moduleExports ?? {}) as Record<string, unknown>);
-  const found = firstRegistry([m, m.registry, m.default, m.handlers], [m.handlers, m.default]);
-  if (found) return found;
   // `module.exports = { handlers: {...} }` with the handlers written inline: Node's
   // ESM import gets no named exports from it (cjs-module-lexer gives up at an
-  // object literal as a value), only the whole object as `default`.
-  const inner = m.default;
-  if (inner && typeof inner === 'object') {
-    const { registry, handlers } = inner as Record<string, unknown>;
-    const nested = firstRegistry([registry, handlers], [handlers]);
-    if (nested) return nested;
-  }
+  // object literal as a value), only the whole object as `default`. Its
+  // `registry` or `handlers` come before `default` itself as the handlers, which
+  // would take a helper function beside them (`close`) for the only handler.
+  const inner =
+    m.default && typeof m.default === 'object' ? (m.default as Record<string, unknown>) : {};
+  const found = firstRegistry(
+    [m, m.registry, m.default, inner.registry, m.handlers, inner.handlers],
+    [m.handlers, inner.handlers, m.default],
+  );
+  if (found) return found;
   const named = Object.entries(m).filter(([k, v]) => k !== 'default' && typeof v === 'function');
   if (named.length > 0) return createHandlerRegistry(Object.fromEntries(named) as HandlerMap);
   throw new TypeError(

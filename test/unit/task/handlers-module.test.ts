@@ -44,6 +44,18 @@ describe('a CommonJS --handlers module', () => {
     expect(await registry.get('extract')?.({ source: 'abc' }, ctx)).toEqual({ rows: 3 });
   });
 
+  it('takes the inline handlers, not a helper function exported beside them', async () => {
+    const { registry } = await loadHandlersFile(
+      'inline-with-helper.cjs',
+      `module.exports = {
+  handlers: { extract: async () => ({ rows: 1 }) },
+  close: async () => {},
+};
+`,
+    );
+    expect(registry.types()).toEqual(['extract']);
+  });
+
   it('finds a registry written inline as module.exports = { registry: {...} }', async () => {
     const { loaded, registry } = await loadHandlersFile(
       'inline-registry.cjs',
