@@ -52,22 +52,34 @@ function parseWholeSeconds(min: number, max: number) {
  * Where a SyntaxError met while loading the handlers is: `file:line`. A
  * CommonJS file's parse error names it first in its stack, a runtime one
  * (JSON.parse at a module's top level) in its frames. An ES module's parse
- * error names nothing: Node prints the place only when such an import fails
- * uncaught, so a child process imports the module again to print it. Linking
- * fails before any module of the graph runs, so the child runs none of them.
+ * error names nothing and has no frame outside Node's loader: Node prints the
+ * place only when such an import fails uncaught, so a child process imports
+ * the module again to print it (through tsx for TypeScript). Linking fails
+ * before any module of the graph runs, so the child runs none of them; any
+ * error with a frame of the user's code ran some of it, and gets no child.
  */
 function syntaxErrorAt(err: SyntaxError, url: string): string | undefined {
   const lines = String(err.stack ?? '').split('\n');
-  const place = /^(?:file:\/\/|\/|[A-Za-z]:\\)\S*:\d+$/;
+  const place = /^(?:file:\/\/|\/|[A-Za-z]:\\).*:\d+$/;
   if (place.test(lines[0] ?? '')) return lines[0];
-  const frame = lines
-    .map((l) => /^\s+at (?:.* \()?((?:file:\/\/|\/)[^)]*?:\d+):\d+\)?$/.exec(l)?.[1])
+  const frames = lines.filter((l) => /^\s+at /.test(l));
+  const frame = frames
+    .map((l) => /^\s+at (?:async )?(?:.* \()?((?:file:\/\/|\/)[^)]*?:\d+):\d+\)?$/.exec(l)?.[1])
     .find((f) => f !== undefined);
   if (frame) return frame;
-  const child = spawnSync(process.execPath, ['-e', 'import(process.argv[1])', url], {
-    encoding: 'utf8',
-    timeout: 10_000,
-  });
+  const parseError = frames.every((l) => l.includes('node:')) && !/JSON/.test(err.message);
+  if (!parseError) return undefined;
+  const typescript = /\.[cm]?tsx?$/.test(url);
+  const child = spawnSync(
+    process.execPath,
+    [
+      ...(typescript ? ['--import', import.meta.resolve('tsx/esm')] : []),
+      '-e',
+      'import(process.argv[1])',
+      url,
+    ],
+    { encoding: 'utf8', timeout: 10_000 },
+  );
   const first = String(child.stderr ?? '').split('\n')[0] ?? '';
   return place.test(first) ? first : undefined;
 }

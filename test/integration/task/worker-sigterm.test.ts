@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -182,7 +182,9 @@ describe('queueflow worker and SIGTERM', () => {
   });
 
   it('names the imported file and line where a syntax error is, not the handlers file', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qf-handlers-'));
+    // A space in the path, as in "My Project".
+    const dir = join(mkdtempSync(join(tmpdir(), 'qf-handlers-')), 'My Project');
+    mkdirSync(dir);
     writeFileSync(join(dir, 'lib.mjs'), 'export const x = 1;\nexport const y = ;\n');
     writeFileSync(join(dir, 'lib.cjs'), 'module.exports = ;\n');
     const esm = join(dir, 'esm-handlers.mjs');
@@ -203,5 +205,19 @@ describe('queueflow worker and SIGTERM', () => {
       expect(await w.exited).toBe(1);
       expect(w.stderr).toContain(`could not load ${handlers}: Unexpected token ';' (at ${at})`);
     }
+  });
+
+  it('runs the top level of a handlers module that throws a SyntaxError once, and names its line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qf-handlers-'));
+    const ran = join(dir, 'ran.log');
+    const handlers = join(dir, 'side-effects.mjs');
+    writeFileSync(
+      handlers,
+      `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(ran)}, 'ran\\n');\nawait new Response('{bad').json();\nexport const extract = async () => ({});\n`,
+    );
+    const w = spawnWorker({ graceSeconds: 1, slowMs: 10, handlers });
+    expect(await w.exited).toBe(1);
+    expect(w.stderr).toContain(`(at ${pathToFileURL(handlers).href}:3)`);
+    expect(readFileSync(ran, 'utf8')).toBe('ran\n');
   });
 });
