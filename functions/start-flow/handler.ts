@@ -2,6 +2,7 @@ import type { InvocationIdentity } from '../../shared/clients/config';
 import type { FlowClient } from '../../shared/clients/flow-client';
 import { FlowError } from '../../shared/clients/flow-errors';
 import {
+  likelyField,
   parseStartFlowRequest,
   StartFlowError,
   type StartFlowResult,
@@ -62,6 +63,9 @@ function isHttpEvent(v: unknown): v is HttpEvent {
   return rc !== undefined && rc !== null && typeof rc === 'object' && typeof rc.http === 'object';
 }
 
+/** The request fields an HTTP caller may also give as query parameters. */
+const QUERY_FIELDS = ['flowName', 'executionName', 'wait', 'sync'] as const;
+
 function httpRequestBody(event: HttpEvent): Record<string, unknown> {
   let text = typeof event.body === 'string' ? event.body : '';
   if (event.isBase64Encoded && text) text = Buffer.from(text, 'base64').toString('utf8');
@@ -82,8 +86,20 @@ function httpRequestBody(event: HttpEvent): Record<string, unknown> {
   // Query parameters fill what the body leaves out (`?wait=20&executionName=x`).
   const merged: Record<string, unknown> = { ...(body as Record<string, unknown>) };
   const q = event.queryParameters ?? {};
-  for (const key of ['flowName', 'executionName', 'wait', 'sync'] as const) {
+  for (const key of QUERY_FIELDS) {
     if (merged[key] === undefined && q[key] !== undefined) merged[key] = q[key];
+  }
+  // Other parameters (a cache buster, utm_*) are the caller's business; one
+  // spelt like a field (?executionname=) would lose its idempotency or wait.
+  for (const key of Object.keys(q)) {
+    if ((QUERY_FIELDS as readonly string[]).includes(key)) continue;
+    const meant = likelyField(key, QUERY_FIELDS);
+    if (meant !== undefined) {
+      throw new StartFlowError(
+        'InvalidArgument',
+        `unknown query parameter "${key}"; did you mean "${meant}"? (the query parameters are ${QUERY_FIELDS.map((f) => `"${f}"`).join(', ')})`,
+      );
+    }
   }
   return merged;
 }

@@ -71,7 +71,21 @@ function parseOutput(text: string | undefined): unknown {
 /** The fields of a start request, as an HTTP body or an event. */
 const REQUEST_FIELDS = ['flowName', 'input', 'executionName', 'wait', 'sync'] as const;
 /** Names a caller may bring from elsewhere: startFlow()'s own option names. */
-const FIELD_ALIASES: Record<string, string> = { waitSeconds: 'wait', name: 'executionName' };
+const FIELD_ALIASES = new Map([
+  ['waitSeconds', 'wait'],
+  ['name', 'executionName'],
+]);
+
+/**
+ * The field of `fields` that `key` most likely meant (a known alias or a near
+ * spelling), or undefined for a name unlike any of them.
+ * @example likelyField('executionname', ['flowName', 'executionName']) // 'executionName'
+ */
+export function likelyField(key: string, fields: readonly string[]): string | undefined {
+  const alias = FIELD_ALIASES.get(key);
+  if (alias !== undefined) return fields.includes(alias) ? alias : undefined;
+  return suggest(key, fields);
+}
 
 /**
  * Checks a loosely typed request (an HTTP body or an event) and fills defaults.
@@ -92,7 +106,7 @@ export function parseStartFlowRequest(
   // loses the idempotency, "waitSeconds" (startFlow's own name) the wait.
   const unknown = Object.keys(r).find((k) => !(REQUEST_FIELDS as readonly string[]).includes(k));
   if (unknown !== undefined) {
-    const hint = FIELD_ALIASES[unknown] ?? suggest(unknown, REQUEST_FIELDS);
+    const hint = likelyField(unknown, REQUEST_FIELDS);
     throw new StartFlowError(
       'InvalidArgument',
       `unknown field "${unknown}"${hint ? `; did you mean "${hint}"?` : ''} (the fields are ${REQUEST_FIELDS.map((f) => `"${f}"`).join(', ')})`,

@@ -91,6 +91,26 @@ describe('start-flow handler over HTTP', () => {
     ]);
   });
 
+  it('answers 400 to a query parameter spelt like a field, and leaves other parameters alone', async () => {
+    const { flow, calls } = createFakeStarter();
+    const handler = createStartFlowHandler({ flow, defaultFlowName: 'queueflow-demo' });
+    const event = (queryParameters: Record<string, string>) => {
+      const e = JSON.parse(fixture('http-start-flow-base64.json').toString()) as Record<
+        string,
+        unknown
+      >;
+      return Buffer.from(JSON.stringify({ ...e, queryParameters }));
+    };
+    const typo = (await handler(event({ executionname: 'orders-1' }))) as HttpResponse;
+    expect(typo.statusCode).toBe(400);
+    expect(body(typo).message).toBe(
+      'unknown query parameter "executionname"; did you mean "executionName"? (the query parameters are "flowName", "executionName", "wait", "sync")',
+    );
+    expect(calls).toEqual([]);
+    const other = (await handler(event({ _: '1732900000', utm_source: 'mail' }))) as HttpResponse;
+    expect(other.statusCode).toBe(202);
+  });
+
   it('decodes a base64 body and answers 202 when not asked to wait', async () => {
     const { flow } = createFakeStarter();
     const handler = createStartFlowHandler({ flow, defaultFlowName: 'queueflow-demo' });
@@ -279,6 +299,10 @@ describe('parseStartFlowRequest', () => {
     );
     expect(() => parseStartFlowRequest({ flowName: 'f', imput: {} })).toThrow(
       /unknown field "imput"; did you mean "input"\?/,
+    );
+    // Names of Object.prototype members are unknown fields like any other.
+    expect(() => parseStartFlowRequest({ flowName: 'f', constructor: 1 })).toThrow(
+      /^unknown field "constructor" \(the fields are/,
     );
     expect(() => parseStartFlowRequest({ flowName: 'f', colour: 'red' })).toThrow(
       /^unknown field "colour" \(the fields are/,
