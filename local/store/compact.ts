@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DATABASE_FILE, openStore } from './store';
+import Database from 'better-sqlite3';
+import { APPLICATION_ID, DATABASE_FILE, openStore } from './store';
 
 /** Sizes before and after a compaction, in bytes. */
 export interface CompactResult {
@@ -25,17 +26,41 @@ export class NoDatabaseError extends Error {
 const sizeOf = (file: string) => (existsSync(file) ? statSync(file).size : 0);
 
 /**
+ * Why `file` is not a queueflow database, or undefined when it is one. Read
+ * only, before the folder is taken: a stranger's file is left as it was.
+ */
+function notOurs(file: string): string | undefined {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+    const id = db.pragma('application_id', { simple: true }) as number;
+    if (id === APPLICATION_ID) return undefined;
+    const ours = db
+      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
+      .get();
+    return id === 0 && ours ? undefined : `${file} is a SQLite database of another application`;
+  } catch (err) {
+    return `${file} cannot be read as a database (${err instanceof Error ? err.message : String(err)})`;
+  } finally {
+    db?.close();
+  }
+}
+
+/**
  * Rewrites the database of a stopped stack's data folder without its free
  * pages (SQLite's VACUUM), so the file shrinks after `--retain-days` or
  * DeleteFlow freed space. Takes the folder's lock like a stack does: a running
- * stack's folder is refused with DataFolderInUseError. Needs free disk space
- * for a second copy of the live data while it runs; a crash midway leaves the
- * old file whole (VACUUM is one transaction).
+ * stack's folder is refused with DataFolderInUseError, and a file that is not
+ * queueflow's is left untouched. Needs free disk space of up to twice the
+ * database while it runs (SQLite's copy, then the WAL that carries it back); a
+ * crash midway leaves the old file whole (VACUUM is one transaction).
  */
 export function compactDataFolder(dataDir: string): CompactResult {
   const dir = resolve(dataDir);
   const file = join(dir, DATABASE_FILE);
   if (sizeOf(file) === 0) throw new NoDatabaseError(dir);
+  const stranger = notOurs(file);
+  if (stranger) throw new Error(`${stranger}: nothing compacted`);
   const beforeBytes = sizeOf(file) + sizeOf(`${file}-wal`);
   const store = openStore({ dataDir: dir });
   let freeBytes: number;

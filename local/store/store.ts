@@ -107,7 +107,7 @@ function unusable(dataDir: string, err: unknown): Error {
 }
 
 /** PRAGMA application_id of a queueflow database ("QFLW"). */
-const APPLICATION_ID = 0x51464c57;
+export const APPLICATION_ID = 0x51464c57;
 
 function open(
   file: string | null,

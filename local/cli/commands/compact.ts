@@ -23,8 +23,9 @@ export function registerCompactCommand(program: Command, io: CommandIo = process
 SQLite reuses the pages that deleted rows free (--retain-days, DeleteFlow,
 deleted messages) but never gives them back to the disk; this rewrites the file
 without them (SQLite's VACUUM). Stop the stack first: a folder a stack is using
-is refused. It needs free disk space for a copy of the live data while it runs,
-and takes a few seconds (2 s for a 390 MB file here). Interrupted, it leaves the old file whole.
+is refused, and so is a file that is not queueflow's. It needs free disk space
+of up to twice the database while it runs, and takes a few seconds (2 s for a
+390 MB file here). Interrupted, it leaves the old file whole.
 
 Example:
   npx queueflow compact --data-dir .queueflow

@@ -1,5 +1,5 @@
 // `queueflow compact`: a stopped stack's database shrinks, and keeps what it holds.
-import { existsSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../local/log';
@@ -87,6 +87,19 @@ describe('queueflow compact', () => {
     } finally {
       await stack.stop();
     }
+  });
+
+  it("leaves a database that is not queueflow's as it was, saying so", async () => {
+    const dataDir = tempDir();
+    const file = join(dataDir, DATABASE_FILE);
+    writeFileSync(file, 'not a database at all, just text long enough to be a header');
+    chmodSync(dataDir, 0o755);
+    const run = await runCli(['compact', '--data-dir', dataDir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${file} cannot be read as a database`);
+    expect(run.stderr).not.toContain('--memory');
+    expect(readdirSync(dataDir)).toEqual([DATABASE_FILE]);
+    expect(statSync(dataDir).mode & 0o777).toBe(0o755);
   });
 
   it('says there is nothing to compact in a folder without a database, and creates nothing', async () => {
