@@ -241,14 +241,15 @@ export function createQueueStore(db: Database.Database) {
       const from = pendingFrom.get(queue);
       if (from !== undefined && now < from) return;
       let first = s.firstPending.get(queue) ?? Number.POSITIVE_INFINITY;
-      if (first <= now) {
-        s.promote.run(queue, now);
-        if (db.inTransaction) {
-          pendingFrom.delete(queue);
-          return;
-        }
-        first = s.firstPending.get(queue) ?? Number.POSITIVE_INFINITY;
+      if (first <= now) s.promote.run(queue, now);
+      // Inside a transaction, what it read or promoted may still roll back (a
+      // message it deleted or received comes back with its earlier time): it
+      // learns nothing there, and the next probe outside one looks again.
+      if (db.inTransaction) {
+        pendingFrom.delete(queue);
+        return;
       }
+      if (first <= now) first = s.firstPending.get(queue) ?? Number.POSITIVE_INFINITY;
       pendingFrom.set(queue, first);
     },
     /** Up to `max` receivable messages in delivery order (after `promoteDue`). */

@@ -70,6 +70,42 @@ describe('receive order across delays and visibility windows', () => {
     expect(await receive(1)).toEqual(['delayed']);
   });
 
+  it('still finds a message after two looks inside a transaction that rolled back', async () => {
+    queues.sendMessage('q', { body: 'delayed', delaySeconds: 5 });
+    await clock.advance(5_000);
+    expect(() =>
+      store.transaction(() => {
+        queues.peekMessages('q', 1);
+        queues.peekMessages('q', 1);
+        throw new Error('rolled back');
+      }),
+    ).toThrow('rolled back');
+    expect(await receive(1)).toEqual(['delayed']);
+  });
+
+  it('gives back a message whose delete inside a transaction rolled back, when its window ends', async () => {
+    // m0's short window leaves the service a bound that is due by the look below.
+    queues.sendMessage('q', { body: 'm0' });
+    const [m0] = await queues.receiveMessages('q', {
+      max: 1,
+      waitSeconds: 0,
+      visibilityTimeout: 1,
+    });
+    queues.deleteMessage('q', m0?.receiptHandle ?? '');
+    queues.sendMessage('q', { body: 'm1' });
+    const [m1] = await queues.receiveMessages('q', { max: 1, waitSeconds: 0 });
+    await clock.advance(2_000);
+    expect(() =>
+      store.transaction(() => {
+        queues.deleteMessage('q', m1?.receiptHandle ?? '');
+        queues.peekMessages('q', 1);
+        throw new Error('rolled back');
+      }),
+    ).toThrow('rolled back');
+    await clock.advance(30_000);
+    expect(await receive(1)).toEqual(['m1']);
+  });
+
   it('counts messages as active, in flight and delayed whatever their marking', async () => {
     queues.sendMessage('q', { body: 'a' });
     queues.sendMessage('q', { body: 'b' });
