@@ -1,0 +1,95 @@
+/**
+ * One push of an MNS trigger: wraps the claimed messages in CloudEvents (one
+ * event each, or an array per batch; RawData sends the data alone), invokes the
+ * function synchronously with the retry count, deletes the messages on success
+ * and hands a failure to the failure handler. The function never sees a
+ * receipt handle.
+ */
+
+import type { Clock } from '../clock';
+import type { Logger } from '../log';
+import type { ProjectTrigger } from '../project/model';
+import { buildMnsCloudEvent, type MnsCloudEvent } from './cloud-event';
+import type { TriggerMessage, TriggerQueueApi } from './mns-trigger';
+import type { PushFailureHandler } from './mns-trigger-failure';
+import type { TriggerRunState } from './mns-trigger-state';
+import type { PushFailures } from './push-failures';
+import { newFcRequestId } from './request-id';
+import type { InvokeOptions, InvokeOutcome } from './types';
+
+type MnsTrigger = Extract<ProjectTrigger, { kind: 'mns-queue' }>;
+
+/** Pushes claimed messages to the function: as one batch, or one by one. */
+export type TriggerDispatch = (messages: readonly TriggerMessage[]) => Promise<void>;
+
+export function createTriggerDispatch(options: {
+  functionName: string;
+  trigger: MnsTrigger;
+  queues: TriggerQueueApi;
+  invoke: (event: Buffer, opts: InvokeOptions) => Promise<InvokeOutcome>;
+  failures: PushFailures;
+  handleFailure: PushFailureHandler;
+  state: TriggerRunState;
+  clock: Clock;
+  logger: Logger;
+  accountId: string;
+  region: string;
+  /** Event-streaming mode or a BatchSize over 1: events go as an array. */
+  batched: boolean;
+}): TriggerDispatch {
+  const { trigger, queues, logger, clock, failures, state, handleFailure, batched } = options;
+
+  const toEvent = (m: TriggerMessage): MnsCloudEvent =>
+    buildMnsCloudEvent({
+      message: m,
+      queueName: trigger.queueName,
+      functionName: options.functionName,
+      triggerName: trigger.triggerName,
+      isBase64Decode: trigger.isBase64Decode,
+      accountId: options.accountId,
+      region: options.region,
+      requestId: newFcRequestId(clock.now()),
+      nowMs: clock.now(),
+    });
+
+  const deliver = async (messages: readonly TriggerMessage[], event: unknown) => {
+    // Stopped (or halted by errorsTolerance NONE) mid-batch: the rest come back later.
+    if (state.stopped) return;
+    const failed = messages.map((m) => failures.of(trigger.queueName, m.messageId));
+    const retryCount = Math.max(0, ...failed);
+    const outcome = await options.invoke(Buffer.from(JSON.stringify(event)), {
+      retryCount,
+      ...(trigger.qualifier ? { qualifier: trigger.qualifier } : {}),
+    });
+    if (outcome.ok) {
+      const retried = messages.filter((_, i) => (failed[i] ?? 0) > 0).map((m) => m.messageId);
+      if (retried.length > 0) failures.clear(trigger.queueName, retried);
+      await Promise.all(
+        messages.map(async (m) => {
+          try {
+            await queues.deleteMessage(trigger.queueName, m.receiptHandle);
+          } catch (err) {
+            // The handle expired (the function ran past the visibility timeout):
+            // the message will be delivered again, as it would be in the cloud.
+            logger.warn('could not delete a delivered message', {
+              queue: trigger.queueName,
+              messageId: m.messageId,
+              error: err instanceof Error ? err.message : String(err),
+            });
+          }
+        }),
+      );
+    } else if (!state.stopped) {
+      await handleFailure(messages, outcome);
+    }
+  };
+
+  // eventSchema RawData delivers the CloudEvent's data object alone.
+  const shape = (m: TriggerMessage): unknown => (trigger.rawData ? toEvent(m).data : toEvent(m));
+  const dispatch: TriggerDispatch = async (messages) => {
+    if (batched) await deliver(messages, messages.map(shape));
+    else for (const m of messages) await deliver([m], shape(m));
+  };
+
+  return dispatch;
+}
