@@ -298,6 +298,10 @@ function takeLogTail() {
 
 process.on('message', async (msg) => {
   if (msg?.type !== 'invoke' || !handler) return;
+  // Started after 'ready' to keep it off the cold start, but an invocation can
+  // arrive first (a loaded machine): a handler that then held the thread
+  // would run with no lifeline, and outlive a killed stack.
+  startLifeline();
   const context = { ...msg.context, logger: createLogger(msg.context.requestId) };
   const event = Buffer.from(msg.event, 'base64');
   const started = performance.now();
@@ -388,7 +392,10 @@ function killOwnGroup() {
  * the shell kills the group. Nothing polls, and it costs ~2 MB of memory (a
  * watchdog thread, the fallback where there is no /bin/sh, costs ~11 MB).
  */
+let lifelineStarted = false;
 function startLifeline() {
+  if (lifelineStarted) return;
+  lifelineStarted = true;
   const { spawn } = require('node:child_process');
   const shell = spawn('/bin/sh', ['-c', 'read -r _; kill -KILL 0'], {
     stdio: [LIFELINE_FD, 'ignore', 'ignore'],
