@@ -1,12 +1,10 @@
-import type { Clock } from '../clock';
-import type { Store } from '../store/store';
 import { checkRange } from './attributes';
 import { MnsError, ownDeadLetterQueue } from './errors';
 import { newReceiptHandle, parseReceiptHandle } from './ids';
-import type { createQueueStore, QueueRecord } from './queue-store';
+import type { QueueServiceBase } from './parts';
+import type { QueueRecord } from './queue-store';
 import type { QueueServiceInternals } from './service';
 import type { QueueService } from './types';
-import type { createWaiterRegistry } from './waiters';
 
 /**
  * What a receipt handle allows: delete the message, change its visibility
@@ -14,15 +12,13 @@ import type { createWaiterRegistry } from './waiters';
  * Owns the rule for which handle is stale (ReceiptHandleError) and which
  * message is gone (MessageNotExist).
  */
-export function createHandles(deps: {
-  store: Store;
-  q: ReturnType<typeof createQueueStore>;
-  clock: Clock;
-  waiters: ReturnType<typeof createWaiterRegistry>;
-  requireQueue(name: string): QueueRecord;
-  scheduleExpiry(at: number): void;
-  wakeAfterCommit(queue: string): void;
-}) {
+export function createHandles(
+  deps: QueueServiceBase & {
+    requireQueue(name: string): QueueRecord;
+    scheduleExpiry(at: number): void;
+    wakeAfterCommit(queue: string): void;
+  },
+) {
   const { store, q, clock, waiters, requireQueue, scheduleExpiry, wakeAfterCommit } = deps;
 
   // The common case is one statement (its own transaction); only a refused

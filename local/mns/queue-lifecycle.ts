@@ -1,5 +1,3 @@
-import type { Clock } from '../clock';
-import type { Store } from '../store/store';
 import {
   checkDeadLetterPair,
   checkQueueName,
@@ -9,10 +7,10 @@ import {
   validateAttributes,
 } from './attributes';
 import { MnsError, queueError } from './errors';
-import type { createQueueStore, QueueRecord } from './queue-store';
+import type { QueueServiceBase } from './parts';
+import type { QueueRecord } from './queue-store';
 import type { QueueServiceInternals } from './service';
 import type { QueueService } from './types';
-import type { createWaiterRegistry } from './waiters';
 
 /**
  * Queues: create (the in-process ensure and HTTP's strict create), delete,
@@ -21,12 +19,7 @@ import type { createWaiterRegistry } from './waiters';
  * and again at a move if it was deleted since); every other part looks queues
  * up through `requireQueue`.
  */
-export function createQueueLifecycle(deps: {
-  store: Store;
-  q: ReturnType<typeof createQueueStore>;
-  clock: Clock;
-  waiters: ReturnType<typeof createWaiterRegistry>;
-}) {
+export function createQueueLifecycle(deps: QueueServiceBase) {
   const { store, q, clock, waiters } = deps;
 
   function requireQueue(name: string): QueueRecord {

@@ -1,17 +1,10 @@
-import type { Clock } from '../clock';
-import type { Store } from '../store/store';
 import { checkRange, MESSAGE_LIMITS, type QueueAttributes } from './attributes';
 import { outOfRange } from './errors';
 import { newReceiptHandle } from './ids';
-import {
-  type createQueueStore,
-  type MessageRow,
-  type QueueRecord,
-  toPeeked,
-  toReceived,
-} from './queue-store';
+import type { QueueServiceBase } from './parts';
+import { type MessageRow, type QueueRecord, toPeeked, toReceived } from './queue-store';
+import type { QueueServiceInternals } from './service';
 import type { QueueService, ReceivedMessage } from './types';
-import type { createWaiterRegistry } from './waiters';
 
 /**
  * Receiving: the claim (look, then one transaction marking rows received and
@@ -19,17 +12,15 @@ import type { createWaiterRegistry } from './waiters';
  * as long polls when it finds nothing, and peeks (the same walk, claiming
  * nothing). The waiter registry claims for parked receivers through `claim`.
  */
-export function createReceiving(deps: {
-  store: Store;
-  q: ReturnType<typeof createQueueStore>;
-  clock: Clock;
-  waiters: ReturnType<typeof createWaiterRegistry>;
-  requireQueue(name: string): QueueRecord;
-  ensureDeadLetterQueue(attrs: QueueAttributes): void;
-  wakeAfterCommit(queue: string): void;
-  /** True once the service stopped: a receive that finds nothing does not park. */
-  isStopped: () => boolean;
-}) {
+export function createReceiving(
+  deps: QueueServiceBase & {
+    requireQueue(name: string): QueueRecord;
+    ensureDeadLetterQueue(attrs: QueueAttributes): void;
+    wakeAfterCommit(queue: string): void;
+    /** True once the service stopped: a receive that finds nothing does not park. */
+    isStopped: () => boolean;
+  },
+) {
   const { store, q, clock, waiters, requireQueue, ensureDeadLetterQueue, wakeAfterCommit } = deps;
   const { isStopped } = deps;
 
@@ -96,14 +87,7 @@ export function createReceiving(deps: {
 
   async function receive(
     queue: string,
-    opts: {
-      max: number;
-      waitMs: number | undefined;
-      visibilityTimeout?: number;
-      signal?: AbortSignal;
-      alive?: () => boolean;
-      onMessages?: (messages: ReceivedMessage[]) => void;
-    },
+    opts: Parameters<QueueServiceInternals['receive']>[1],
   ): Promise<ReceivedMessage[]> {
     if (!Number.isInteger(opts.max) || opts.max < 1 || opts.max > MESSAGE_LIMITS.batch) {
       throw outOfRange('numOfMessages', 1, MESSAGE_LIMITS.batch, '');

@@ -1,11 +1,9 @@
-import type { Clock } from '../clock';
-import type { Store } from '../store/store';
 import { checkRange, MESSAGE_LIMITS } from './attributes';
 import { MnsError, outOfRange } from './errors';
 import { bodyMD5, newReceiptHandle } from './ids';
+import type { QueueServiceBase } from './parts';
 import type { createQueueStore, QueueRecord } from './queue-store';
 import type { SentMessage } from './types';
-import type { createWaiterRegistry } from './waiters';
 
 type NewMessage = Parameters<ReturnType<typeof createQueueStore>['insertMessage']>[0];
 
@@ -14,19 +12,17 @@ type NewMessage = Parameters<ReturnType<typeof createQueueStore>['insertMessage'
  * retention for it), stored delayed with a handle, or stored and handed to
  * the parked receivers in one commit; BatchSendMessage's one transaction.
  */
-export function createSending(deps: {
-  store: Store;
-  q: ReturnType<typeof createQueueStore>;
-  clock: Clock;
-  waiters: ReturnType<typeof createWaiterRegistry>;
-  /** The stack's relaxLimits: no message size limit. */
-  relaxLimits: boolean;
-  newMessageId(nowMs: number): string;
-  requireQueue(name: string): QueueRecord;
-  scheduleExpiry(at: number): void;
-  insertForWaiters(row: NewMessage): boolean;
-  claimAtCommit(queue: string, storeRows?: () => void): boolean;
-}) {
+export function createSending(
+  deps: QueueServiceBase & {
+    /** The stack's relaxLimits: no message size limit. */
+    relaxLimits: boolean;
+    newMessageId(nowMs: number): string;
+    requireQueue(name: string): QueueRecord;
+    scheduleExpiry(at: number): void;
+    insertForWaiters(row: NewMessage): boolean;
+    claimAtCommit(queue: string, storeRows?: () => void): boolean;
+  },
+) {
   const { store, q, clock, waiters, relaxLimits, newMessageId, requireQueue } = deps;
   const { scheduleExpiry, insertForWaiters, claimAtCommit } = deps;
 

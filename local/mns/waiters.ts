@@ -256,3 +256,6 @@ export function createWaiterRegistry(deps: WaiterDeps) {
     },
   };
 }
+
+/** The registry's handle. */
+export type WaiterRegistry = ReturnType<typeof createWaiterRegistry>;
