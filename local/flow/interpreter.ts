@@ -163,7 +163,7 @@ function enter(
   });
   switch (step.type) {
     case 'task':
-      return enterTask(frame, step, enteredId, scheduledId as number, input, host);
+      return enterTask(frame, step, { enteredId, scheduledId: scheduledId as number }, input, host);
     case 'pass':
       return { local: {} };
     case 'succeed':

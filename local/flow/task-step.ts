@@ -15,11 +15,12 @@ import {
 export function enterTask(
   frame: SeqFrame,
   step: TaskStep,
-  enteredId: number,
-  scheduledId: number,
+  /** The StepEntered and TaskScheduled event ids allocated for it. */
+  ids: { enteredId: number; scheduledId: number },
   input: JsonObject,
   host: InterpreterHost,
 ): Completion | 'blocked' {
+  const { enteredId, scheduledId } = ids;
   const run: TaskRun = {
     kind: 'task',
     name: step.name,

@@ -49,7 +49,13 @@ export function loadProject(sYamlPath: string, options: LoadProjectOptions = {})
         break;
       case 'ros':
         queues.push(
-          ...readRos(source, resource, props, baseDir, accountId, options.region, warnings),
+          ...readRos(source, resource, {
+            props,
+            baseDir,
+            accountId,
+            region: options.region,
+            warnings,
+          }),
         );
         break;
       default:
@@ -215,12 +221,16 @@ function readFlow(
 function readRos(
   source: YamlSource,
   resource: string,
-  props: unknown,
-  baseDir: string,
-  accountId: string,
-  region: string | undefined,
-  warnings: string[],
+  opts: {
+    props: unknown;
+    baseDir: string;
+    accountId: string;
+    region: string | undefined;
+    /** What the local stack leaves out, said in its banner. */
+    warnings: string[];
+  },
 ): ProjectQueue[] {
+  const { props, baseDir, accountId, region, warnings } = opts;
   const p = createPropsReader(source, ['resources', resource, 'props'], props);
   if (p.has('terraform')) {
     warnings.push(

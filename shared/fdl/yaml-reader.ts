@@ -100,7 +100,7 @@ export function report(
   message: string,
   path: string,
 ): void {
-  reportAt(ctx, severity, code, message, path, null);
+  reportAt(ctx, { severity, code, message, path }, null);
 }
 
 /** Follows YAML aliases, within a budget so alias bombs stay cheap. */
@@ -168,10 +168,12 @@ export function readEntries(
     if (typeof key !== 'string') {
       reportAt(
         ctx,
-        'error',
-        'invalid-type',
-        `field names are strings, got ${kindOf(keyNode)}`,
-        path,
+        {
+          severity: 'error',
+          code: 'invalid-type',
+          message: `field names are strings, got ${kindOf(keyNode)}`,
+          path,
+        },
         keyNode,
       );
       continue;
@@ -186,10 +188,12 @@ export function readEntries(
       const extra = hint?.(key) ?? didYouMean(key, allowed);
       reportAt(
         ctx,
-        'warning',
-        'unknown-field',
-        `unknown field "${key}" in ${what}; it is ignored.${extra ? ` ${extra.trim()}` : ''} Valid fields: ${allowed.join(', ')}`,
-        valuePath,
+        {
+          severity: 'warning',
+          code: 'unknown-field',
+          message: `unknown field "${key}" in ${what}; it is ignored.${extra ? ` ${extra.trim()}` : ''} Valid fields: ${allowed.join(', ')}`,
+          path: valuePath,
+        },
         keyNode,
       );
       continue;
@@ -206,10 +210,12 @@ export function readEntries(
 export function reportMergeKey(ctx: Ctx, keyNode: Node | null, path: string, what: string): void {
   reportAt(
     ctx,
-    'error',
-    'yaml-syntax',
-    `merge keys (<<) are not supported in ${what}; write the fields out`,
-    childPath(path, '<<'),
+    {
+      severity: 'error',
+      code: 'yaml-syntax',
+      message: `merge keys (<<) are not supported in ${what}; write the fields out`,
+      path: childPath(path, '<<'),
+    },
     keyNode,
   );
 }
@@ -217,13 +223,11 @@ export function reportMergeKey(ctx: Ctx, keyNode: Node | null, path: string, wha
 /** Records a problem, at an explicit node's position when given (used for keys). */
 function reportAt(
   ctx: Ctx,
-  severity: 'error' | 'warning',
-  code: ProblemCode,
-  message: string,
-  path: string,
+  found: Pick<FoundProblem, 'severity' | 'code' | 'message' | 'path'>,
   node: Node | null,
 ): void {
-  const problem: FoundProblem = { severity, code, message, path };
+  const { severity, path } = found;
+  const problem: FoundProblem = { ...found };
   if (node?.range) {
     const pos = ctx.lineCounter.linePos(node.range[0]);
     problem.line = pos.line;
@@ -377,10 +381,12 @@ function readJsonObjectEntries(
     if (typeof key !== 'string' && typeof key !== 'number' && typeof key !== 'boolean') {
       reportAt(
         ctx,
-        'error',
-        'invalid-type',
-        `keys are strings, got ${kindOf(keyNode)}`,
-        path,
+        {
+          severity: 'error',
+          code: 'invalid-type',
+          message: `keys are strings, got ${kindOf(keyNode)}`,
+          path,
+        },
         keyNode,
       );
       continue;
