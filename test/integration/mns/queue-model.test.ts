@@ -2,11 +2,11 @@
 // batch sends, receives (with priority, delays, visibility windows, retention and the
 // dead-letter move), peeks, deletes, ChangeMessageVisibility, DeleteQueue and re-create,
 // restarts of a file data folder, rolled-back transactions and long polls, applied to a
-// real stack under a VirtualClock and to an independent model (test/support/mns-model.ts).
+// real stack under a VirtualClock and to an independent model (test/support/mns-model/).
 // The seeds are fixed: every run replays the same sequences. On a difference the message
 // names the seed, the mode and the shortest failing sequence found.
 import { assert, describe, expect, it } from 'vitest';
-import { checkSeeds, type ModelMode } from '../../support/mns-model';
+import { checkSeeds, type ModelMode } from '../../support/mns-model/index';
 
 const seeds = (from: number, count: number) => Array.from({ length: count }, (_, i) => from + i);
 

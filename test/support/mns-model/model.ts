@@ -1,0 +1,202 @@
+// The independent model of the three queues: it reads no service code.
+import type { SendItem } from './ops';
+import {
+  ATTRS,
+  DEFAULT_PRIORITY,
+  DEFAULT_RETENTION,
+  DEFAULT_VT,
+  type QueueName,
+  T0,
+} from './queues';
+
+export interface ModelMessage {
+  body: string;
+  pri: number;
+  seq: number;
+  enq: number;
+  /** Visible from this time on. */
+  vis: number;
+  exp: number;
+  dq: number;
+  fdt: number;
+  /** The valid handle, a `?n` placeholder until the service tells it, or null. */
+  handle: string | null;
+  old: string[];
+  q: QueueName;
+  gone: boolean;
+}
+
+/** One message a receive hands out, with the fields the model expects it to carry. */
+export interface Claim {
+  m: ModelMessage;
+  dq: number;
+  fdt: number;
+  nvt: number;
+  placeholder: string;
+}
+
+export interface ModelWaiter {
+  id: number;
+  max: number;
+  vt: number | undefined;
+}
+
+/** The independent model of the three queues. */
+export class QueueModel {
+  now = T0;
+  readonly msgs: ModelMessage[] = [];
+  readonly waiters = new Map<QueueName, ModelWaiter[]>();
+  /** What each long poll (by id) got: its claims, or an error code. */
+  readonly served = new Map<number, Claim[] | string>();
+  dlqMoves = 0;
+  private seq = 0;
+  private placeholders = 0;
+
+  live(q: QueueName): ModelMessage[] {
+    return this.msgs.filter((m) => m.q === q && !m.gone && m.exp > this.now);
+  }
+
+  active(q: QueueName): ModelMessage[] {
+    return this.live(q)
+      .filter((m) => m.vis <= this.now)
+      .sort((a, b) => a.pri - b.pri || a.seq - b.seq);
+  }
+
+  send(q: QueueName, body: string, item: SendItem, handle: string | null): ModelMessage {
+    const delay = item.delay ?? ATTRS[q].DelaySeconds ?? 0;
+    const m: ModelMessage = {
+      body,
+      pri: item.pri ?? DEFAULT_PRIORITY,
+      seq: this.seq++,
+      enq: this.now,
+      vis: this.now + delay * 1000,
+      exp: this.now + (ATTRS[q].MessageRetentionPeriod ?? DEFAULT_RETENTION) * 1000,
+      dq: 0,
+      fdt: 0,
+      handle,
+      old: [],
+      q,
+      gone: false,
+    };
+    this.msgs.push(m);
+    return m;
+  }
+
+  /** A receive of up to `max`: messages past MaxReceiveCount move to the DLQ instead. */
+  claim(q: QueueName, max: number, vt: number | undefined): Claim[] {
+    const a = ATTRS[q];
+    const out: Claim[] = [];
+    const moves: ModelMessage[] = [];
+    for (const m of this.active(q)) {
+      if (out.length >= max) break;
+      if (a.DeadLetterQueue && a.MaxReceiveCount && m.dq >= a.MaxReceiveCount) {
+        moves.push(m);
+        continue;
+      }
+      const nvt = this.now + (vt ?? a.VisibilityTimeout ?? DEFAULT_VT) * 1000;
+      out.push({
+        m,
+        dq: m.dq + 1,
+        fdt: m.fdt || this.now,
+        nvt,
+        placeholder: `?${this.placeholders++}`,
+      });
+    }
+    for (const c of out) {
+      if (c.m.handle) c.m.old.push(c.m.handle);
+      Object.assign(c.m, { dq: c.dq, fdt: c.fdt, vis: c.nvt, handle: c.placeholder });
+    }
+    const dlq = a.DeadLetterQueue as QueueName | null | undefined;
+    for (const m of moves) {
+      if (!dlq) break;
+      if (m.handle) m.old.push(m.handle);
+      Object.assign(m, { handle: null, q: dlq, dq: 0, fdt: 0, vis: this.now });
+      this.dlqMoves++;
+    }
+    if (moves.length && dlq) this.serve(dlq);
+    return out;
+  }
+
+  /** Hands visible messages to the long polls parked on `q`, oldest first. */
+  serve(q: QueueName): void {
+    const ws = this.waiters.get(q) ?? [];
+    while (ws.length) {
+      const w = ws[0] as ModelWaiter;
+      const got = this.claim(q, w.max, w.vt);
+      if (!got.length) break;
+      ws.shift();
+      this.served.set(w.id, got);
+    }
+  }
+
+  park(q: QueueName, w: ModelWaiter): void {
+    const ws = this.waiters.get(q) ?? [];
+    ws.push(w);
+    this.waiters.set(q, ws);
+  }
+
+  /** Replaces a placeholder by the handle the service gave for that receive. */
+  learn(placeholder: string, handle: string): void {
+    for (const m of this.msgs) {
+      if (m.handle === placeholder) m.handle = handle;
+      const k = m.old.indexOf(placeholder);
+      if (k >= 0) m.old[k] = handle;
+    }
+  }
+
+  find(handle: string): ModelMessage | undefined {
+    return this.msgs.find((x) => x.handle === handle || x.old.includes(handle));
+  }
+
+  /** null when `handle` is valid on `q` now, else the error code the docs give. */
+  checkHandle(q: QueueName, handle: string): string | null {
+    const m = this.find(handle);
+    if (!m || m.gone || m.exp <= this.now) return 'MessageNotExist';
+    if (m.q !== q) return m.handle === handle ? 'ReceiptHandleError' : 'MessageNotExist';
+    if (m.handle !== handle || m.vis <= this.now) return 'ReceiptHandleError';
+    return null;
+  }
+
+  /**
+   * Moves time to `target`, serving parked polls at each moment a message of their queue
+   * becomes visible. Returns true when two queues with parked polls wake at the same
+   * moment with qa and its DLQ both waiting (the order between them is the service's choice).
+   */
+  advance(target: number): boolean {
+    let ambiguous = false;
+    for (;;) {
+      let next = Number.POSITIVE_INFINITY;
+      for (const [q, ws] of this.waiters) {
+        if (!ws.length) continue;
+        for (const m of this.live(q))
+          if (m.vis > this.now && m.vis <= target && m.vis < next) next = m.vis;
+      }
+      if (next === Number.POSITIVE_INFINITY) break;
+      this.now = next;
+      const waking = [...this.waiters.keys()]
+        .sort()
+        .filter((q) => this.waiters.get(q)?.length && this.live(q).some((m) => m.vis === next));
+      if (waking.length > 1 && this.waiters.get('qa')?.length && this.waiters.get('qa-dlq')?.length)
+        ambiguous = true;
+      for (const q of waking) this.serve(q);
+    }
+    this.now = target;
+    return ambiguous;
+  }
+
+  stats(q: QueueName): { active: number; inflight: number; delayed: number; waiting: number } {
+    const l = this.live(q);
+    return {
+      active: l.filter((m) => m.vis <= this.now).length,
+      inflight: l.filter((m) => m.vis > this.now && m.dq > 0).length,
+      delayed: l.filter((m) => m.vis > this.now && m.dq === 0).length,
+      waiting: this.waiters.get(q)?.length ?? 0,
+    };
+  }
+
+  dropQueue(q: QueueName): void {
+    for (const m of this.msgs) if (m.q === q) m.gone = true;
+    for (const w of this.waiters.get(q) ?? []) this.served.set(w.id, 'error QueueNotExist');
+    this.waiters.set(q, []);
+  }
+}

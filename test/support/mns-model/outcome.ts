@@ -1,0 +1,26 @@
+// What a run returns: the first difference, and what the sequence exercised.
+import type { ModelOp } from './ops';
+
+/** The first step where the service and the model disagree. */
+export interface Mismatch {
+  step: number;
+  op: ModelOp;
+  service: string;
+  model: string;
+  /** The steps before it, with the model's clock (ms since the start). */
+  history: string[];
+}
+
+export interface RunOutcome {
+  mismatch: Mismatch | null;
+  /** Two queues' parked polls woke at one moment: a difference after that proves nothing. */
+  inconclusive: boolean;
+  /** What the sequence exercised: messages received, DLQ moves, polls served, restarts, rollbacks. */
+  coverage: {
+    received: number;
+    dlqMoves: number;
+    pollsServed: number;
+    restarts: number;
+    rollbacks: number;
+  };
+}
