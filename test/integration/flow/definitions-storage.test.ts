@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { useFlowStack } from './helpers';
+import { callbackFlow, useFlowStack } from './helpers';
 
 // An execution runs the definition its flow had when it started; the text is
 // kept once per distinct definition (flow_definitions), not in every execution's row.
 const ctx = useFlowStack('defs-q');
 
-const gated = (label: string) => `version: v1
-type: flow
-steps:
-  - type: task
-    name: gate
-    resourceArn: acs:mns:::/queues/defs-q/messages
-    pattern: waitForCallback
-    inputMappings:
-      - target: token
-        source: $context.task.token
-  - type: pass
-    name: ${label}
-`;
+const gated = (label: string) =>
+  callbackFlow('defs-q', { more: `  - type: pass\n    name: ${label}\n` });
 
 interface ExecutionView {
   Name: string;

@@ -4,19 +4,10 @@ import { FollowTimeoutError, followExecution, formatPath } from '../../../local/
 import { runDemo } from '../../../local/demo/run-demo';
 import { silentLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
+import { callbackFlow } from './helpers';
 
 let stack: LocalStack;
-const FLOW = `version: v1
-type: flow
-steps:
-  - type: task
-    name: Task_1
-    resourceArn: acs:mns:::/queues/nobody-reads/messages
-    pattern: waitForCallback
-    inputMappings:
-      - target: task_token
-        source: $context.task.token
-`;
+const FLOW = callbackFlow('nobody-reads', { step: 'Task_1', tokenKey: 'task_token' });
 
 beforeAll(async () => {
   stack = await startLocalStack({ port: 0, memory: true, logger: silentLogger });

@@ -11,6 +11,27 @@ import {
 } from '../../support/mns-sdk';
 import { createFnfSdk, type FnfSdk } from './fnf-sdk';
 
+/**
+ * A flow whose first step is a waitForCallback task on `queue`, its token in
+ * the message under `tokenKey`; `more` is FDL appended after it (more steps).
+ */
+export function callbackFlow(
+  queue: string,
+  opts: { step?: string; tokenKey?: string; more?: string } = {},
+): string {
+  return `version: v1
+type: flow
+steps:
+  - type: task
+    name: ${opts.step ?? 'gate'}
+    resourceArn: acs:mns:::/queues/${queue}/messages
+    pattern: waitForCallback
+    inputMappings:
+      - target: ${opts.tokenKey ?? 'token'}
+        source: $context.task.token
+${opts.more ?? ''}`;
+}
+
 /** A finished (or still running) execution as DescribeExecution shows it. */
 export interface Described {
   Name: string;

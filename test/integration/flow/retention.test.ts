@@ -6,7 +6,7 @@ import { VirtualClock } from '../../../local/clock';
 import { silentLogger } from '../../../local/log';
 import { startLocalStack } from '../../../local/stack';
 import { rejection } from './fnf-sdk';
-import { useFlowStack } from './helpers';
+import { callbackFlow, useFlowStack } from './helpers';
 
 // Pruning ended executions (engine.pruneEnded; queueflow local --retain-days).
 const ctx = useFlowStack('retain-q');
@@ -47,17 +47,7 @@ steps:
   - type: pass
     name: only
 `;
-const gated = `version: v1
-type: flow
-steps:
-  - type: task
-    name: gate
-    resourceArn: acs:mns:::/queues/retain-q/messages
-    pattern: waitForCallback
-    inputMappings:
-      - target: token
-        source: $context.task.token
-`;
+const gated = callbackFlow('retain-q');
 
 describe('pruning ended executions', () => {
   it('deletes executions that ended before the cutoff, with their history, and nothing else', async () => {
