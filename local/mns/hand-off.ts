@@ -1,6 +1,4 @@
-import type { Store } from '../store/store';
-import type { createQueueStore } from './queue-store';
-import type { createWaiterRegistry } from './waiters';
+import type { QueueServiceBase } from './parts';
 
 /**
  * The hand-off to parked receivers around the store's commit: messages
@@ -9,11 +7,7 @@ import type { createWaiterRegistry } from './waiters';
  * the current work to commit. Owns no state: the parked receivers are the
  * waiter registry's, the transaction is the store's.
  */
-export function createHandOff(deps: {
-  store: Store;
-  q: ReturnType<typeof createQueueStore>;
-  waiters: ReturnType<typeof createWaiterRegistry>;
-}) {
+export function createHandOff(deps: Pick<QueueServiceBase, 'store' | 'q' | 'waiters'>) {
   const { store, q, waiters } = deps;
 
   /** Serves `queue`'s parked receivers once the current work is committed. */

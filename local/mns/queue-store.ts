@@ -101,14 +101,6 @@ export function createQueueStore(db: Database.Database) {
     setVisibility: db.prepare<[number, string, number]>(
       'UPDATE mns_messages SET visible_at = ?, receipt = ? WHERE seq = ?',
     ),
-    // One index probe: the first time a delayed or in-flight message of the queue
-    // becomes receivable (made visible_at 0 by promote then), or null.
-    firstPending: db
-      .prepare<[string], number | null>(
-        `SELECT MIN(visible_at) FROM mns_messages INDEXED BY mns_messages_visible
-         WHERE queue = ? AND visible_at > 0`,
-      )
-      .pluck(),
     promote: db.prepare<[string, number]>(
       `UPDATE mns_messages SET visible_at = 0
        WHERE queue = ? AND visible_at > 0 AND visible_at <= ?`,
@@ -240,7 +232,10 @@ export function createQueueStore(db: Database.Database) {
     promoteDue(queue: string, now: number): void {
       const from = pendingFrom.get(queue);
       if (from !== undefined && now < from) return;
-      let first = s.firstPending.get(queue) ?? Number.POSITIVE_INFINITY;
+      // nextVisible after 0: the first time a delayed or in-flight message of the
+      // queue becomes receivable (one probe of the visible_at index).
+      const firstPending = () => s.nextVisible.get(queue, 0)?.at ?? Number.POSITIVE_INFINITY;
+      let first = firstPending();
       if (first <= now) s.promote.run(queue, now);
       // Inside a transaction, what it read or promoted may still roll back (a
       // message it deleted or received comes back with its earlier time): it
@@ -249,7 +244,7 @@ export function createQueueStore(db: Database.Database) {
         pendingFrom.delete(queue);
         return;
       }
-      if (first <= now) first = s.firstPending.get(queue) ?? Number.POSITIVE_INFINITY;
+      if (first <= now) first = firstPending();
       pendingFrom.set(queue, first);
     },
     /** Up to `max` receivable messages in delivery order (after `promoteDue`). */

@@ -4,6 +4,7 @@ import type { MnsError } from './errors';
 import { createHandOff } from './hand-off';
 import { createHandles } from './handles';
 import { createMessageIdFactory } from './ids';
+import type { QueueServiceBase } from './parts';
 import { createQueueLifecycle } from './queue-lifecycle';
 import { createQueueStore } from './queue-store';
 import { createReceiving } from './receiving';
@@ -85,28 +86,19 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
 
   const retention = createRetention({ q, clock, log, isStopped });
   const { scheduleExpiry } = retention;
-  const queues = createQueueLifecycle({ store, q, clock, waiters });
+  const base: QueueServiceBase = { store, q, clock, waiters };
+  const queues = createQueueLifecycle(base);
   const { requireQueue } = queues;
-  const { wakeAfterCommit, insertForWaiters, claimAtCommit } = createHandOff({
-    store,
-    q,
-    waiters,
-  });
+  const { wakeAfterCommit, insertForWaiters, claimAtCommit } = createHandOff(base);
   const receiving = createReceiving({
-    store,
-    q,
-    clock,
-    waiters,
+    ...base,
     requireQueue,
     ensureDeadLetterQueue: queues.ensureDeadLetterQueue,
     wakeAfterCommit,
     isStopped,
   });
   const sending = createSending({
-    store,
-    q,
-    clock,
-    waiters,
+    ...base,
     relaxLimits: ctx.relaxLimits,
     newMessageId,
     requireQueue,
@@ -115,10 +107,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
     claimAtCommit,
   });
   const handles = createHandles({
-    store,
-    q,
-    clock,
-    waiters,
+    ...base,
     requireQueue,
     scheduleExpiry,
     wakeAfterCommit,

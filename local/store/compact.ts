@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { APPLICATION_ID, DATABASE_FILE, openStore } from './store';
+import { DATABASE_FILE, openStore, ownershipProblem } from './store';
 
 /** Sizes before and after a compaction, in bytes. */
 export interface CompactResult {
@@ -33,12 +33,7 @@ function notOurs(file: string): string | undefined {
   let db: Database.Database | undefined;
   try {
     db = new Database(file, { readonly: true, fileMustExist: true });
-    const id = db.pragma('application_id', { simple: true }) as number;
-    if (id === APPLICATION_ID) return undefined;
-    const ours = db
-      .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'")
-      .get();
-    return id === 0 && ours ? undefined : `${file} is a SQLite database of another application`;
+    return ownershipProblem(db, file);
   } catch (err) {
     return `${file} cannot be read as a database (${err instanceof Error ? err.message : String(err)})`;
   } finally {
@@ -58,10 +53,11 @@ function notOurs(file: string): string | undefined {
 export function compactDataFolder(dataDir: string): CompactResult {
   const dir = resolve(dataDir);
   const file = join(dir, DATABASE_FILE);
-  if (sizeOf(file) === 0) throw new NoDatabaseError(dir);
+  const dbBytes = sizeOf(file);
+  if (dbBytes === 0) throw new NoDatabaseError(dir);
   const stranger = notOurs(file);
   if (stranger) throw new Error(`${stranger}: nothing compacted`);
-  const beforeBytes = sizeOf(file) + sizeOf(`${file}-wal`);
+  const beforeBytes = dbBytes + sizeOf(`${file}-wal`);
   const store = openStore({ dataDir: dir });
   let freeBytes: number;
   try {

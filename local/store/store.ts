@@ -107,7 +107,7 @@ function unusable(dataDir: string, err: unknown): Error {
 }
 
 /** PRAGMA application_id of a queueflow database ("QFLW"). */
-export const APPLICATION_ID = 0x51464c57;
+const APPLICATION_ID = 0x51464c57;
 
 function open(
   file: string | null,
@@ -151,7 +151,8 @@ function open(
   // (a shared-memory load otherwise). On this connection, between two writes,
   // it copies the few frames left; the next write starts the WAL over.
   const catchUp = () => {
-    if (!checkpointer?.due() || !db.open || db.inTransaction) return;
+    // Inside a transaction nothing can be checkpointed: its commit checks once.
+    if (db.inTransaction || !db.open || !checkpointer?.due()) return;
     try {
       db.pragma('wal_checkpoint(PASSIVE)');
     } catch {
@@ -284,14 +285,25 @@ function open(
  * recognised by its migrations table.
  */
 function checkOwnDatabase(db: Database.Database, file: string): void {
+  const problem = ownershipProblem(db, file);
+  if (problem) throw new Error(problem);
+  if ((db.pragma('application_id', { simple: true }) as number) !== APPLICATION_ID) {
+    db.pragma(`application_id = ${APPLICATION_ID}`);
+  }
+}
+
+/**
+ * Why the database open on `db` is not queueflow's, or undefined when it is
+ * (stamped, from before the stamp, or new and empty). Reads only.
+ */
+export function ownershipProblem(db: Database.Database, file: string): string | undefined {
   const id = db.pragma('application_id', { simple: true }) as number;
-  if (id === APPLICATION_ID) return;
+  if (id === APPLICATION_ID) return undefined;
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as Array<{
     name: string;
   }>;
   const ours = tables.some((t) => t.name === 'schema_migrations');
-  if (id !== 0 || (tables.length > 0 && !ours)) {
-    throw new Error(`${file} is a SQLite database of another application, not queueflow's`);
-  }
-  db.pragma(`application_id = ${APPLICATION_ID}`);
+  return id !== 0 || (tables.length > 0 && !ours)
+    ? `${file} is a SQLite database of another application, not queueflow's`
+    : undefined;
 }

@@ -14,7 +14,6 @@ const seeds = (from: number, count: number) => Array.from({ length: count }, (_,
 async function expectModelHolds(mode: ModelMode, seedList: number[], ops: number) {
   const outcome = await checkSeeds(mode, seedList, ops);
   if (outcome.failure) assert.fail(outcome.failure);
-  expect(outcome.runs).toBe(seedList.length);
   return outcome;
 }
 

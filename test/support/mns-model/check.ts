@@ -2,6 +2,7 @@
 import { generateOps } from './generate';
 import type { ModelMode } from './ops';
 import type { RunOutcome } from './outcome';
+import { noCoverage } from './outcome';
 import { outcomeOf } from './run';
 import { describeFailure, shrink } from './shrink';
 
@@ -20,7 +21,7 @@ export async function checkSeeds(
   seeds: readonly number[],
   count: number,
 ): Promise<SeedsOutcome> {
-  const total = { received: 0, dlqMoves: 0, pollsServed: 0, restarts: 0, rollbacks: 0 };
+  const total = noCoverage();
   let discarded = 0;
   let runs = 0;
   for (const seed of seeds) {

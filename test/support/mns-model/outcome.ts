@@ -16,11 +16,23 @@ export interface RunOutcome {
   /** Two queues' parked polls woke at one moment: a difference after that proves nothing. */
   inconclusive: boolean;
   /** What the sequence exercised: messages received, DLQ moves, polls served, restarts, rollbacks. */
-  coverage: {
-    received: number;
-    dlqMoves: number;
-    pollsServed: number;
-    restarts: number;
-    rollbacks: number;
-  };
+  coverage: Coverage;
 }
+
+/** What a sequence exercised: messages received, DLQ moves, polls served, restarts, rollbacks. */
+export interface Coverage {
+  received: number;
+  dlqMoves: number;
+  pollsServed: number;
+  restarts: number;
+  rollbacks: number;
+}
+
+/** Coverage of nothing yet, to count from. */
+export const noCoverage = (): Coverage => ({
+  received: 0,
+  dlqMoves: 0,
+  pollsServed: 0,
+  restarts: 0,
+  rollbacks: 0,
+});

@@ -13,6 +13,7 @@ import { inProcessDriver } from './in-process-driver';
 import { type Claim, type ModelMessage, QueueModel } from './model';
 import type { ModelMode, ModelOp } from './ops';
 import type { RunOutcome } from './outcome';
+import { noCoverage } from './outcome';
 import { ATTRS, QUEUES, T0 } from './queues';
 import { sdkDriver } from './sdk-driver';
 
@@ -74,7 +75,7 @@ export async function createRunContext(
   const model = new QueueModel();
   const handles: string[] = [];
   const history: string[] = [];
-  const coverage = { received: 0, dlqMoves: 0, pollsServed: 0, restarts: 0, rollbacks: 0 };
+  const coverage = noCoverage();
   const polled = new Map<number, Seen[] | string>();
   const learnt = new Set<number>();
   const run: RunContext = {

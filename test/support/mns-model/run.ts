@@ -3,6 +3,7 @@ import { rmSync } from 'node:fs';
 import { errorCode } from './driver';
 import type { ModelMode, ModelOp } from './ops';
 import type { RunOutcome } from './outcome';
+import { noCoverage } from './outcome';
 import { T0 } from './queues';
 import { createRunContext, settle } from './run-context';
 import { applyStep } from './steps';
@@ -52,7 +53,7 @@ export async function outcomeOf(ops: readonly ModelOp[], mode: ModelMode): Promi
         history: [],
       },
       inconclusive: false,
-      coverage: { received: 0, dlqMoves: 0, pollsServed: 0, restarts: 0, rollbacks: 0 },
+      coverage: noCoverage(),
     };
   }
 }
