@@ -20,9 +20,6 @@ import { loadProject } from './project/load';
 import type { Project } from './project/model';
 import { DEFAULT_DATA_DIR, openStore, type Store } from './store/store';
 
-/** Ended executions deleted per turn of the event loop when pruning (retainDays). */
-const PRUNE_CHUNK = 500;
-
 /** How to start the local stack. Every field has a sane default. */
 export interface LocalStackOptions {
   /** TCP port; 0 picks a free one. Default 9300. */
@@ -202,7 +199,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const prune = () => {
         let done: { executions: number; historyRows: number };
         try {
-          done = engine.pruneEnded(clock.now() - retainMs, PRUNE_CHUNK);
+          // A call's budget per turn of the event loop (limits.ts).
+          done = engine.pruneEnded(clock.now() - retainMs);
         } catch (err) {
           // Nothing is lost by pruning later; a timer must not crash the stack.
           logger.warn('pruning ended executions failed; trying again in an hour', {

@@ -59,6 +59,7 @@ export function followExecution(options: {
   // The one task sent and not yet heard of again, with its "still waiting" timer.
   let quietTask: NodeJS.Timeout | undefined;
   const quietTaskMs = options.quietTaskMs ?? 5_000;
+  const timeoutMs = options.timeoutMs ?? 120_000;
 
   const onEvent = (e: FlowEvent) => {
     if (e.flowName !== flowName || e.executionName !== executionName) return;
@@ -80,8 +81,9 @@ export function followExecution(options: {
         break;
       case 'TaskSubmitted': {
         const resource = resources.get(ev.StepName) ?? detail;
-        write(`  ${at}  ${ev.StepName.padEnd(10)} task sent${describeResource(resource)}`);
-        const queue = queueOf(resource);
+        const ref = resourceOf(resource);
+        write(`  ${at}  ${ev.StepName.padEnd(10)} task sent${describeResource(ref)}`);
+        const queue = ref?.kind === 'mns-queue' ? ref.queue : undefined;
         if (queue) {
           const seconds = Math.round(quietTaskMs / 1000);
           quietTask = setTimeout(() => {
@@ -180,12 +182,12 @@ export function followExecution(options: {
       cleanup();
       reject(
         new FollowTimeoutError(
-          `execution ${executionName} did not finish in ${options.timeoutMs ?? 120_000} ms`,
+          `execution ${executionName} did not finish in ${timeoutMs} ms`,
           executionName,
-          options.timeoutMs ?? 120_000,
+          timeoutMs,
         ),
       );
-    }, options.timeoutMs ?? 120_000);
+    }, timeoutMs);
     timer.unref?.();
     void check();
   });
@@ -256,13 +258,7 @@ function resourceOf(detail: Record<string, unknown>) {
   return typeof detail.resourceArn === 'string' ? parseResourceArn(detail.resourceArn) : undefined;
 }
 
-function queueOf(detail: Record<string, unknown>): string | undefined {
-  const ref = resourceOf(detail);
-  return ref?.kind === 'mns-queue' ? ref.queue : undefined;
-}
-
-function describeResource(detail: Record<string, unknown>): string {
-  const ref = resourceOf(detail);
+function describeResource(ref: ReturnType<typeof resourceOf>): string {
   if (ref?.kind === 'mns-queue') return ` to queue ${ref.queue}`;
   return ref?.kind === 'fc' ? ` to function ${ref.functionName}` : '';
 }

@@ -27,17 +27,26 @@ export interface BatchWindow {
   openWindow(): Promise<() => void>;
 }
 
+/**
+ * How a trigger batches, from its settings: event-streaming mode or a
+ * BatchSize over 1 sends the events as an array, of at most batchSize.
+ */
+export function batchingOf(trigger: Pick<MnsTrigger, 'mode' | 'batchSize'>) {
+  return {
+    batched: trigger.mode === 'event-streaming' || trigger.batchSize > 1,
+    batchSize: Math.max(1, trigger.batchSize),
+  };
+}
+
 export function createBatchWindow(options: {
   trigger: MnsTrigger;
   receive: TriggerReceive;
   state: TriggerRunState;
   clock: Clock;
   logger: Logger;
-  /** Event-streaming mode or a BatchSize over 1: events go as an array. */
-  batched: boolean;
-  batchSize: number;
 }): BatchWindow {
-  const { trigger, receive, state, clock, logger, batched, batchSize } = options;
+  const { trigger, receive, state, clock, logger } = options;
+  const { batched, batchSize } = batchingOf(trigger);
 
   // Fills a batch until it holds batchSize messages or the window closes. The
   // window also closes before a held message's handle would expire (a window

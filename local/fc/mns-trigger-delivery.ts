@@ -11,6 +11,7 @@ import type { Logger } from '../log';
 import type { ProjectTrigger } from '../project/model';
 import { buildMnsCloudEvent, type MnsCloudEvent } from './cloud-event';
 import type { TriggerMessage, TriggerQueueApi } from './mns-trigger';
+import { batchingOf } from './mns-trigger-batch';
 import type { PushFailureHandler } from './mns-trigger-failure';
 import type { TriggerRunState } from './mns-trigger-state';
 import type { PushFailures } from './push-failures';
@@ -34,10 +35,9 @@ export function createTriggerDispatch(options: {
   logger: Logger;
   accountId: string;
   region: string;
-  /** Event-streaming mode or a BatchSize over 1: events go as an array. */
-  batched: boolean;
 }): TriggerDispatch {
-  const { trigger, queues, logger, clock, failures, state, handleFailure, batched } = options;
+  const { trigger, queues, logger, clock, failures, state, handleFailure } = options;
+  const { batched } = batchingOf(trigger);
 
   const toEvent = (m: TriggerMessage): MnsCloudEvent =>
     buildMnsCloudEvent({

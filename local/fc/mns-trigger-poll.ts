@@ -8,7 +8,7 @@
 import type { Logger } from '../log';
 import type { ProjectTrigger } from '../project/model';
 import type { TriggerMessage } from './mns-trigger';
-import type { BatchWindow, TriggerReceive } from './mns-trigger-batch';
+import { type BatchWindow, batchingOf, type TriggerReceive } from './mns-trigger-batch';
 import type { TriggerDispatch } from './mns-trigger-delivery';
 import type { TriggerRunState } from './mns-trigger-state';
 
@@ -26,11 +26,9 @@ export function createTriggerPoll(options: {
   dispatch: TriggerDispatch;
   state: TriggerRunState;
   logger: Logger;
-  /** Event-streaming mode or a BatchSize over 1: events go as an array. */
-  batched: boolean;
-  batchSize: number;
 }): () => Promise<void> {
-  const { trigger, receive, window, dispatch, state, logger, batched, batchSize } = options;
+  const { trigger, receive, window, dispatch, state, logger } = options;
+  const { batched, batchSize } = batchingOf(trigger);
   const { collect, openWindow } = window;
 
   const settle = async (delivery: Promise<void>) => {

@@ -93,8 +93,6 @@ export function startMnsTrigger(options: {
 }): MnsTriggerConsumer {
   const { trigger, queues, logger, clock, failures } = options;
   const state = createTriggerRunState();
-  const batched = trigger.mode === 'event-streaming' || trigger.batchSize > 1;
-  const batchSize = Math.max(1, trigger.batchSize);
 
   const receive: TriggerReceive = (max, waitSeconds, onMessages) =>
     queues.receiveMessages(trigger.queueName, {
@@ -126,9 +124,8 @@ export function startMnsTrigger(options: {
     logger,
     accountId: options.accountId,
     region: options.region,
-    batched,
   });
-  const window = createBatchWindow({ trigger, receive, state, clock, logger, batched, batchSize });
+  const window = createBatchWindow({ trigger, receive, state, clock, logger });
   const poll = createTriggerPoll({
     trigger,
     receive,
@@ -136,8 +133,6 @@ export function startMnsTrigger(options: {
     dispatch,
     state,
     logger,
-    batched,
-    batchSize,
   });
 
   const loops = Array.from({ length: Math.max(1, options.concurrency) }, () => poll());

@@ -32,7 +32,14 @@ export interface FlowLimits {
  */
 export const HISTORY_PAGE_BYTES = 1024 * 1024;
 
-/** History rows one pruneEnded call deletes, about (it finishes the execution it is on). */
+/** Ended executions one pruneEnded call deletes at most. */
+export const PRUNE_EXECUTION_BUDGET = 500;
+
+/**
+ * History rows one pruneEnded call deletes at most: a history is deleted whole
+ * or left for the next call, and one longer than this carries over the next
+ * calls (flow_prune_pending).
+ */
 export const PRUNE_EVENT_BUDGET = 5_000;
 
 export const CLOUD_LIMITS: FlowLimits = {

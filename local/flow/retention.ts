@@ -1,5 +1,5 @@
 import type { createFlowCore } from './core';
-import { PRUNE_EVENT_BUDGET } from './limits';
+import { PRUNE_EVENT_BUDGET, PRUNE_EXECUTION_BUDGET } from './limits';
 import type { FlowEngine } from './types';
 
 /**
@@ -15,7 +15,7 @@ export function createRetention(deps: {
   const { repo } = core;
 
   return {
-    pruneEnded(beforeMs, max = 500, maxEvents = PRUNE_EVENT_BUDGET) {
+    pruneEnded(beforeMs, max = PRUNE_EXECUTION_BUDGET, maxEvents = PRUNE_EVENT_BUDGET) {
       return core.atomically(() => {
         let executions = 0;
         let rows = 0;
