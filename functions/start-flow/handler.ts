@@ -7,6 +7,7 @@ import {
   StartFlowError,
   type StartFlowResult,
   startFlow,
+  unknownNameError,
 } from '../../shared/flows/start-flow';
 
 type StartingFlow = Pick<FlowClient, 'startExecution' | 'describeExecution'> &
@@ -94,12 +95,7 @@ function httpRequestBody(event: HttpEvent): Record<string, unknown> {
   for (const key of Object.keys(q)) {
     if ((QUERY_FIELDS as readonly string[]).includes(key)) continue;
     const meant = likelyField(key, QUERY_FIELDS);
-    if (meant !== undefined) {
-      throw new StartFlowError(
-        'InvalidArgument',
-        `unknown query parameter "${key}"; did you mean "${meant}"? (the query parameters are ${QUERY_FIELDS.map((f) => `"${f}"`).join(', ')})`,
-      );
-    }
+    if (meant !== undefined) throw unknownNameError('query parameter', key, QUERY_FIELDS, meant);
   }
   return merged;
 }

@@ -5,14 +5,19 @@ import type { Project } from './model';
 /** The source folders a project's bundles are built from (scripts/build.mjs). */
 const SOURCE_FOLDERS = ['functions', 'shared'];
 
-function newestFile(path: string): { file: string; mtimeMs: number } | undefined {
-  if (!existsSync(path)) return undefined;
-  const st = statSync(path);
-  if (!st.isDirectory()) return { file: path, mtimeMs: st.mtimeMs };
+/** The most recently modified file under `paths` (folders walked, node_modules skipped). */
+function newestFile(paths: readonly string[]): { file: string; mtimeMs: number } | undefined {
   let newest: { file: string; mtimeMs: number } | undefined;
-  for (const entry of readdirSync(path)) {
-    if (entry === 'node_modules') continue;
-    const found = newestFile(join(path, entry));
+  for (const path of paths) {
+    if (!existsSync(path)) continue;
+    const st = statSync(path);
+    const found = st.isDirectory()
+      ? newestFile(
+          readdirSync(path)
+            .filter((entry) => entry !== 'node_modules')
+            .map((entry) => join(path, entry)),
+        )
+      : { file: path, mtimeMs: st.mtimeMs };
     if (found && (!newest || found.mtimeMs > newest.mtimeMs)) newest = found;
   }
   return newest;
@@ -30,13 +35,11 @@ export function staleBuildWarning(project: Project): string | undefined {
   const dist = join(root, 'dist') + sep;
   const bundles = project.functions
     .filter((f) => `${f.codeDir}${sep}`.startsWith(dist))
-    .map((f) => newestFile(f.codeDir))
+    .map((f) => newestFile([f.codeDir]))
     .filter((b) => b !== undefined);
   if (bundles.length === 0) return undefined;
   const built = Math.min(...bundles.map((b) => b.mtimeMs));
-  const changed = SOURCE_FOLDERS.map((s) => newestFile(join(root, s)))
-    .filter((s) => s !== undefined)
-    .sort((a, b) => b.mtimeMs - a.mtimeMs)[0];
+  const changed = newestFile(SOURCE_FOLDERS.map((s) => join(root, s)));
   if (!changed || changed.mtimeMs <= built) return undefined;
   const at = (ms: number) => new Date(ms).toISOString().slice(11, 19);
   return `dist/ is older than ${relative(root, changed.file)} (changed ${at(changed.mtimeMs)} UTC, built ${at(built)} UTC): the functions run the last build; run \`npm run build\` (npm start builds first)`;

@@ -65,12 +65,17 @@ export class ConfigError extends Error {
 /** The environment as a plain string map (process.env or a test fixture). */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-function pick(env: Env, ...names: string[]): string | undefined {
-  for (const n of names) {
-    const v = env[n]?.trim();
-    if (v) return v;
+/** The first of `names` set (trimmed, non-empty) in `env`, with its value. */
+function pickNamed(env: Env, ...names: string[]): { name: string; value: string } | undefined {
+  for (const name of names) {
+    const value = env[name]?.trim();
+    if (value) return { name, value };
   }
   return undefined;
+}
+
+function pick(env: Env, ...names: string[]): string | undefined {
+  return pickNamed(env, ...names)?.value;
 }
 
 /**
@@ -110,15 +115,6 @@ export function checkEndpoint(value: string, source = 'QUEUEFLOW_ENDPOINT'): str
     );
   }
   return url.origin;
-}
-
-/** The variable of `names` that is set, with its value. */
-function pickNamed(env: Env, ...names: string[]): { name: string; value: string } | undefined {
-  for (const name of names) {
-    const value = env[name]?.trim();
-    if (value) return { name, value };
-  }
-  return undefined;
 }
 
 /** A yes/no variable: unset or empty is no; anything but the words below is refused. */

@@ -221,19 +221,13 @@ export function reportMergeKey(ctx: Ctx, keyNode: Node | null, path: string, wha
 }
 
 /** Records a problem, at an explicit node's position when given (used for keys). */
-function reportAt(
-  ctx: Ctx,
-  found: Pick<FoundProblem, 'severity' | 'code' | 'message' | 'path'>,
-  node: Node | null,
-): void {
-  const { severity, path } = found;
-  const problem: FoundProblem = { ...found };
+function reportAt(ctx: Ctx, problem: FoundProblem, node: Node | null): void {
   if (node?.range) {
     const pos = ctx.lineCounter.linePos(node.range[0]);
     problem.line = pos.line;
     problem.column = pos.col;
   }
-  if (severity === 'error') ctx.errorPaths.add(path);
+  if (problem.severity === 'error') ctx.errorPaths.add(problem.path);
   ctx.problems.push(problem);
 }
 

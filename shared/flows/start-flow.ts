@@ -88,6 +88,23 @@ export function likelyField(key: string, fields: readonly string[]): string | un
 }
 
 /**
+ * The InvalidArgument for a request name outside `names` (a body field, a query
+ * parameter), with the one it most likely meant.
+ * @example throw unknownNameError('field', 'imput', ['flowName', 'input'])
+ */
+export function unknownNameError(
+  what: string,
+  key: string,
+  names: readonly string[],
+  meant = likelyField(key, names),
+): StartFlowError {
+  return new StartFlowError(
+    'InvalidArgument',
+    `unknown ${what} "${key}"${meant ? `; did you mean "${meant}"?` : ''} (the ${what}s are ${names.map((f) => `"${f}"`).join(', ')})`,
+  );
+}
+
+/**
  * Checks a loosely typed request (an HTTP body or an event) and fills defaults.
  * Throws StartFlowError naming the field and what would be valid.
  */
@@ -105,13 +122,7 @@ export function parseStartFlowRequest(
   // A misspelt field would otherwise be dropped in silence: "executionname"
   // loses the idempotency, "waitSeconds" (startFlow's own name) the wait.
   const unknown = Object.keys(r).find((k) => !(REQUEST_FIELDS as readonly string[]).includes(k));
-  if (unknown !== undefined) {
-    const hint = likelyField(unknown, REQUEST_FIELDS);
-    throw new StartFlowError(
-      'InvalidArgument',
-      `unknown field "${unknown}"${hint ? `; did you mean "${hint}"?` : ''} (the fields are ${REQUEST_FIELDS.map((f) => `"${f}"`).join(', ')})`,
-    );
-  }
+  if (unknown !== undefined) throw unknownNameError('field', unknown, REQUEST_FIELDS);
   const flowName = r.flowName ?? defaults.flowName;
   if (flowName === undefined) {
     throw new StartFlowError(

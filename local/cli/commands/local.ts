@@ -310,7 +310,7 @@ async function runLocalUntilSignal(
     } catch (err) {
       demoOut(
         err instanceof FollowTimeoutError
-          ? `The demo's execution ${err.executionName} did not finish in ${err.timeoutMs / 1000} s and still waits: \`npx queueflow history ${DEMO_FLOW} ${err.executionName}${endpointFlag(stack.endpoint)}\` shows where${opts.once ? (opts.memory ? ' (with --once the stack stops now, and --memory keeps nothing of it)' : ' (with --once the stack stops now; its next start on this data folder resumes the execution)') : ''}`
+          ? `The demo's execution ${err.executionName} did not finish in ${err.timeoutMs / 1000} s and still waits: \`npx queueflow history ${DEMO_FLOW} ${err.executionName}${endpointFlag(stack.endpoint)}\` shows where${onceNote(opts)}`
           : `The demo could not run: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
@@ -363,16 +363,25 @@ function listenRefusal(port: number, host: string): Promise<NodeJS.ErrnoExceptio
   });
 }
 
+/** What becomes of the demo's unfinished execution when --once stops the stack. */
+function onceNote(opts: { once: boolean; memory: boolean }): string {
+  if (!opts.once) return '';
+  return opts.memory
+    ? ' (with --once the stack stops now, and --memory keeps nothing of it)'
+    : ' (with --once the stack stops now; its next start on this data folder resumes the execution)';
+}
+
+/** What a listen error code means for a --host (others keep Node's message). */
+const LISTEN_REFUSALS: Readonly<Record<string, string>> = {
+  ENOTFOUND: 'the name does not resolve',
+  EAI_AGAIN: 'the name does not resolve',
+  EADDRNOTAVAIL: 'it is not an address of this machine',
+  EACCES: 'permission denied (ports below 1024 need privileges)',
+};
+
 /** A --host the stack cannot listen on: a name that does not resolve, an address not this machine's. */
 function cannotListen(host: string, port: number, err: NodeJS.ErrnoException): Error {
-  const why =
-    err.code === 'ENOTFOUND' || err.code === 'EAI_AGAIN'
-      ? 'the name does not resolve'
-      : err.code === 'EADDRNOTAVAIL'
-        ? 'it is not an address of this machine'
-        : err.code === 'EACCES'
-          ? 'permission denied (ports below 1024 need privileges)'
-          : err.message;
+  const why = LISTEN_REFUSALS[err.code ?? ''] ?? err.message;
   // Coded, and without the cause: the CLI's error formatter would read the
   // cause's ENOTFOUND as a client that found no stack.
   return Object.assign(

@@ -1,5 +1,6 @@
 // What the CLI prints for the next step, and a reader that stops reading early.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createProgram } from '../../../local/cli/main';
 import { silentLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
 import { runCli, spawnCli, useCli } from '../../support/spawn-cli';
@@ -40,19 +41,11 @@ describe('next-step commands the CLI prints', () => {
   });
 
   it('writes every --help example as a command line that runs in a clone (npx queueflow)', async () => {
-    const commands = [
-      'local',
-      'worker',
-      'start-execution',
-      'history',
-      'invoke',
-      'redrive',
-      'validate',
-      'compact',
-    ];
+    // Every command the CLI registers, so one added later is checked too.
+    const commands = createProgram().commands.map((c) => c.name());
+    expect(commands).toContain('compact');
     const examples: string[] = [];
-    for (const command of commands) {
-      const help = await runCli([command, '--help']);
+    for (const help of await Promise.all(commands.map((c) => runCli([c, '--help'])))) {
       const tail = help.stdout.split(/^Examples?.*:$/m)[1] ?? '';
       examples.push(...tail.split('\n').filter((l) => /\bqueueflow (\w|-)+ /.test(l)));
     }

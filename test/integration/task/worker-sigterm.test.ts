@@ -1,17 +1,19 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry as demoRegistry } from '../../../functions/task-worker/handlers';
 import { createLongPollWorker, type WorkerTaskEvent } from '../../../shared/task/long-poll-worker';
 import { spawnCli, useCli } from '../../support/spawn-cli';
+import { useTempDirs } from '../../support/temp-dirs';
 import { demoFlow, startWorkerEnv, type WorkerEnv } from './worker-env';
 
 const handlersFile = join(import.meta.dirname, 'fixtures/slow-handlers.mjs');
 let env: WorkerEnv;
 
 useCli();
+/** A fresh folder for handlers modules written by a test, removed after it. */
+const handlersDir = useTempDirs('qf-handlers-');
 
 beforeAll(async () => {
   env = await startWorkerEnv({
@@ -173,7 +175,7 @@ describe('queueflow worker and SIGTERM', () => {
 
   it('names the handlers file when it cannot be loaded, and exits 1', async () => {
     // Written here: a broken module cannot live in the repo (the linter parses it).
-    const file = join(mkdtempSync(join(tmpdir(), 'qf-handlers-')), 'broken-handlers.mjs');
+    const file = join(handlersDir(), 'broken-handlers.mjs');
     writeFileSync(file, 'export const extract = async () => ({});\nconst broken = ;\n');
     const w = spawnWorker({ graceSeconds: 1, slowMs: 10, handlers: file });
     expect(await w.exited).toBe(1);
@@ -183,7 +185,7 @@ describe('queueflow worker and SIGTERM', () => {
 
   it('names the imported file and line where a syntax error is, not the handlers file', async () => {
     // A space in the path, as in "My Project".
-    const dir = join(mkdtempSync(join(tmpdir(), 'qf-handlers-')), 'My Project');
+    const dir = join(handlersDir(), 'My Project');
     mkdirSync(dir);
     writeFileSync(join(dir, 'lib.mjs'), 'export const x = 1;\nexport const y = ;\n');
     writeFileSync(join(dir, 'lib.cjs'), 'module.exports = ;\n');
@@ -208,7 +210,7 @@ describe('queueflow worker and SIGTERM', () => {
   });
 
   it('runs the top level of a handlers module that throws a SyntaxError once, and names its line', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'qf-handlers-'));
+    const dir = handlersDir();
     const ran = join(dir, 'ran.log');
     const handlers = join(dir, 'side-effects.mjs');
     writeFileSync(

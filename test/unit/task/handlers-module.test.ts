@@ -1,12 +1,11 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type TaskContext, toHandlerRegistry } from '../../../shared/task/registry';
+import { useTempDirs } from '../../support/temp-dirs';
 
-const dir = mkdtempSync(join(tmpdir(), 'qf-handlers-module-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const temp = useTempDirs('qf-handlers-module-');
 
 const ctx: TaskContext = { taskType: 'extract', signal: new AbortController().signal };
 
@@ -19,7 +18,7 @@ const ctx: TaskContext = { taskType: 'extract', signal: new AbortController().si
  * Node does not.
  */
 async function loadHandlersFile(name: string, source: string) {
-  const file = join(dir, name);
+  const file = join(temp(), name);
   writeFileSync(file, source);
   const { tsImport } = await import('tsx/esm/api');
   const loaded: unknown = await tsImport(pathToFileURL(file).href, import.meta.url);
