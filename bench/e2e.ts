@@ -7,7 +7,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { followExecution } from '../local/demo/follow';
 import { silentLogger } from '../local/log';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { startWorkers } from './flow';
@@ -40,33 +39,46 @@ async function bundleSender(): Promise<string> {
 let seq = 0;
 /**
  * StartExecution -> Succeeded: from the call to the commit of the execution's
- * closing event. What the follower does after that (reading the history back)
- * is the bench's own work, and not counted.
+ * closing event, awaited through the engine's event listener (a follower that
+ * reads the history back would add its own work to the stack's thread).
  */
-async function runOnce(stack: LocalStack, flowName: string, input = INPUT): Promise<number> {
+async function runOnce(
+  stack: LocalStack,
+  flowName: string,
+  input = INPUT,
+  tasks?: number[],
+): Promise<number> {
   const name = `bench-${++seq}`;
-  let ended = 0;
-  const unsubscribe = stack.engine.onEvent((e) => {
-    if (e.executionName === name && e.flowName === flowName && isClosing(e.event.Type)) {
-      ended = performance.now();
-    }
+  // Each task's round trip, TaskSubmitted -> TaskSucceeded: the message's (or the
+  // sender function's) way to the worker and the report's way back.
+  const submitted = new Map<string, number>();
+  let unsubscribe = () => {};
+  let timer: NodeJS.Timeout | undefined;
+  const closed = new Promise<{ at: number; type: string }>((resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${flowName} ${name}: not ended in 30 s`)), 30_000);
+    unsubscribe = stack.engine.onEvent((e) => {
+      if (e.executionName !== name || e.flowName !== flowName) return;
+      const type = e.event.Type;
+      if (type === 'TaskSubmitted') submitted.set(e.event.StepName, performance.now());
+      else if (type === 'TaskSucceeded' && tasks) {
+        const from = submitted.get(e.event.StepName);
+        if (from !== undefined) tasks.push(performance.now() - from);
+      } else if (isClosing(type)) resolve({ at: performance.now(), type });
+    });
   });
   const started = performance.now();
-  const done = followExecution({
-    engine: stack.engine,
-    flowName,
-    executionName: name,
-    write: () => {},
-    timeoutMs: 30_000,
-  });
-  done.catch(() => {});
-  stack.engine.startExecution({ FlowName: flowName, ExecutionName: name, Input: input });
-  const r = await done.finally(unsubscribe);
-  if (r.status !== 'Succeeded') {
-    throw new Error(`${flowName} ${name} ended ${r.status}: ${r.error ?? ''} ${r.cause ?? ''}`);
+  try {
+    stack.engine.startExecution({ FlowName: flowName, ExecutionName: name, Input: input });
+    const end = await closed;
+    if (end.type !== 'ExecutionSucceeded') {
+      const d = await stack.engine.describeExecution({ FlowName: flowName, ExecutionName: name });
+      throw new Error(`${flowName} ${name} ended ${end.type}: ${JSON.stringify(d)}`);
+    }
+    return end.at - started;
+  } finally {
+    clearTimeout(timer);
+    unsubscribe();
   }
-  if (ended === 0) throw new Error(`${flowName} ${name}: no closing event was seen`);
-  return ended - started;
 }
 
 const isClosing = (type: string) => type.startsWith('Execution') && type !== 'ExecutionStarted';
@@ -108,11 +120,18 @@ async function latency(report: Parameters<BenchSection['run']>[0], log: (l: stri
     const shape = await setUpSenderFlow(stack);
     const direct: number[] = [];
     const sender: number[] = [];
+    const directTasks: number[] = [];
+    const senderTasks: number[] = [];
     // Interleaved, so both see the same machine load; the first pairs warm up
     // the JIT (in the stack and in the function instances) and are kept apart.
     for (let i = 0; i < LATENCY_WARMUP_PAIRS + LATENCY_RUNS; i++) {
-      direct.push(await runOnce(stack, 'queueflow-demo'));
-      sender.push(await runOnce(stack, 'bench-fc-sender'));
+      const measured = i >= LATENCY_WARMUP_PAIRS;
+      direct.push(
+        await runOnce(stack, 'queueflow-demo', INPUT, measured ? directTasks : undefined),
+      );
+      sender.push(
+        await runOnce(stack, 'bench-fc-sender', INPUT, measured ? senderTasks : undefined),
+      );
     }
     const coldDirect = percentile(direct.splice(0, LATENCY_WARMUP_PAIRS).slice(0, 50), 50);
     const coldSender = percentile(sender.splice(0, LATENCY_WARMUP_PAIRS).slice(0, 50), 50);
@@ -143,6 +162,21 @@ async function latency(report: Parameters<BenchSection['run']>[0], log: (l: stri
       unit: 'x',
       compare: { label: 'target', value: 2, better: 'higher' },
     });
+    // Where the time goes: the three task round trips, and the rest (the start,
+    // the first step, the end), which both patterns share.
+    const directTask = percentile(directTasks, 50);
+    const senderTask = percentile(senderTasks, 50);
+    report({ name: '  per task round trip p50, direct', value: directTask, unit: 'ms' });
+    report({ name: '  per task round trip p50, function-sender', value: senderTask, unit: 'ms' });
+    report({
+      name: '  rest of the run (start, end) p50, direct',
+      value: Math.max(0, percentile(direct, 50) - 3 * directTask),
+      unit: 'ms',
+    });
+    log(
+      `for 2x, the direct run must take at most half the sender's: with the sender's run as measured, ` +
+        `a direct task round trip of at most ${Math.max(0, (senderP50 / 2 - Math.max(0, percentile(direct, 50) - 3 * directTask)) / 3).toFixed(2)} ms (measured ${directTask.toFixed(2)} ms)`,
+    );
     report({ name: 'demo flow latency p95, direct', value: percentile(direct, 95), unit: 'ms' });
     report({
       name: 'demo flow latency p95, function-sender',
