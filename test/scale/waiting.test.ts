@@ -1,3 +1,4 @@
+import { createHook } from 'node:async_hooks';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,25 @@ const N = Number(
   process.env.QUEUEFLOW_SCALE_EXECUTIONS ?? (process.env.QUEUEFLOW_SCALE === '1' ? 10_000 : 1_000),
 );
 const SAMPLES = 200;
+
+/**
+ * Counts the process's live timers, unref'd ones included (which
+ * process.getActiveResourcesInfo() leaves out): a Timeout is live from its
+ * creation until it is cleared or has fired for the last time, so an interval
+ * and a setTimeout chain each hold one for as long as they run.
+ */
+function liveTimers() {
+  const live = new Set<number>();
+  const hook = createHook({
+    init(id, type) {
+      if (type === 'Timeout') live.add(id);
+    },
+    destroy(id) {
+      live.delete(id);
+    },
+  }).enable();
+  return { count: () => live.size, stop: () => hook.disable() };
+}
 
 const dataDir = mkdtempSync(join(tmpdir(), 'qf-scale-'));
 let stack: LocalStack | undefined;
@@ -46,6 +66,10 @@ describe('scale', () => {
     });
     global.gc?.();
     const before = process.memoryUsage();
+    // Handles and timers are counted, not timed: one per waiting execution shows
+    // at any N, while a CPU bound only sees it once N is large.
+    const timersLive = liveTimers();
+    const resourcesBefore = process.getActiveResourcesInfo().length;
     const t0 = performance.now();
     for (let i = 0; i < N; i++) {
       s.engine.startExecution({ FlowName: 'scale_flow', ExecutionName: `w-${i}`, Input: '{}' });
@@ -59,6 +83,9 @@ describe('scale', () => {
     await new Promise((r) => setTimeout(r, 2000));
     const idle = process.cpuUsage(cpu0);
     const idleCpuMs = (idle.user + idle.system) / 1000;
+    const resourcesGrowth = process.getActiveResourcesInfo().length - resourcesBefore;
+    const liveTimersWaiting = timersLive.count();
+    timersLive.stop();
     const timers = s.store.db.prepare('SELECT COUNT(*) AS n FROM flow_timers').get() as {
       n: number;
     };
@@ -87,10 +114,14 @@ describe('scale', () => {
       `scale: ${N} executions started in ${startSeconds.toFixed(1)} s; ` +
         `rss ${mb(before.rss)} -> ${mb(waiting.rss)} MB, heap ${mb(before.heapUsed)} -> ${mb(waiting.heapUsed)} MB; ` +
         `idle CPU over 2 s with all waiting: ${idleCpuMs.toFixed(0)} ms; timers armed: ${timers.n}; ` +
+        `active resources +${resourcesGrowth}, timers made since and still live: ${liveTimersWaiting}; ` +
         `report->resume latency under load p50 ${percentile(latencies, 50).toFixed(2)} ms p99 ${percentile(latencies, 99).toFixed(2)} ms\n`,
     );
     expect(timers.n).toBe(0);
     expect(idleCpuMs).toBeLessThan(500);
+    // Nothing held per execution: far below one handle or timer each.
+    expect(resourcesGrowth).toBeLessThan(N / 10);
+    expect(liveTimersWaiting).toBeLessThan(N / 10);
     expect(latencies.every((l) => Number.isFinite(l))).toBe(true);
   });
 });

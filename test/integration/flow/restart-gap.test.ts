@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type Clock, createSystemClock } from '../../../local/clock';
 import { silentLogger } from '../../../local/log';
 import type { Project } from '../../../local/project/model';
 import { startLocalStack } from '../../../local/stack';
@@ -27,6 +28,7 @@ steps:
     serviceParams:
       MessageBody: $
 `;
+const DOWNTIME_MS = 60_000;
 const dataDir = mkdtempSync(join(tmpdir(), 'queueflow-restart-gap-'));
 // A function whose module takes a second to load: the restart's deploy waits for it.
 const codeDir = mkdtempSync(join(tmpdir(), 'queueflow-slow-load-'));
@@ -49,13 +51,26 @@ describe('a restart that is still deploying functions', () => {
   });
 
   it('has fired the timers that fell due while it was down before it takes a report', async () => {
-    const first = await startLocalStack({ port: 0, dataDir, project, logger: silentLogger });
+    // The first run needs no functions: only the restart's slow deploy matters.
+    const first = await startLocalStack({
+      port: 0,
+      dataDir,
+      project,
+      logger: silentLogger,
+      startFunctions: false,
+    });
     first.engine.createFlow({ Name: 'gap', Definition: FLOW, Type: 'FDL' });
     first.engine.startExecution({ FlowName: 'gap', ExecutionName: 'e', Input: '{}' });
     const [message] = await first.queues.receiveMessages('gapq', { max: 1, waitSeconds: 1 });
     const token = (JSON.parse(message?.body ?? '{}') as { task_token: string }).task_token;
     await first.stop();
-    await new Promise((r) => setTimeout(r, 1200)); // the task's 1 s timeout passes while down
+    // The restart's clock is a minute ahead: the task's 1 s timeout passed while
+    // it was down (the wall clock shifted rather than waited for).
+    const system = createSystemClock();
+    const later: Clock = {
+      now: () => system.now() + DOWNTIME_MS,
+      setTimer: (atMs, fn) => system.setTimer(atMs - DOWNTIME_MS, fn),
+    };
 
     const port = await freePort();
     const fnf = createFnfSdk({
@@ -63,11 +78,15 @@ describe('a restart that is still deploying functions', () => {
       credentials: LOCAL_CREDENTIALS,
     });
     let started = false;
-    const starting = startLocalStack({ port, dataDir, project, logger: silentLogger }).finally(
-      () => {
-        started = true;
-      },
-    );
+    const starting = startLocalStack({
+      port,
+      dataDir,
+      project,
+      logger: silentLogger,
+      clock: later,
+    }).finally(() => {
+      started = true;
+    });
     // Report as soon as the API answers, while the slow function still loads.
     let answer: unknown;
     while (!started && answer === undefined) {
