@@ -3,7 +3,7 @@ import type { RunResult } from './types';
 
 /** What differs first, and its kind (kept while shrinking). */
 export interface Difference {
-  kind: 'status' | 'output' | 'error' | 'schedules' | 'threw';
+  kind: 'status' | 'output' | 'error' | 'schedules' | 'inputs' | 'late' | 'threw';
   engine: string;
   model: string;
 }
@@ -35,6 +35,11 @@ export function compareRuns(engine: RunResult, model: RunResult): Difference | u
   const e = text(canonical(engine.schedules));
   const m = text(canonical(model.schedules));
   if (e !== m) return { kind: 'schedules', engine: e, model: m };
+  const [ei, mi] = [text(canonical(engine.inputs)), text(canonical(model.inputs))];
+  if (ei !== mi) return { kind: 'inputs', engine: ei, model: mi };
+  // Every late or duplicate report must have been refused, and in the order planned.
+  const [el, ml] = [engine.late.join('\n    '), model.late.join('\n    ')];
+  if (el !== ml) return { kind: 'late', engine: el, model: ml };
   if (engine.status === 'Succeeded') {
     const [eo, mo] = [text(canonical(engine.output)), text(canonical(model.output))];
     return eo === mo ? undefined : { kind: 'output', engine: eo, model: mo };

@@ -9,7 +9,7 @@ import type {
   TaskStep,
 } from '../../../shared/fdl/types';
 import { createRandom } from '../mns-model/generate';
-import { type Answer, type FlowCase, QUEUE, type Script } from './types';
+import { type Answer, type FlowCase, QUEUE, type Script, timestampAt } from './types';
 
 /** At most this many steps in one flow, containers and their children included. */
 const MAX_STEPS = 15;
@@ -37,6 +37,8 @@ interface Ctx {
   names: number;
   budget: number;
   script: Script;
+  /** Tasks with a catch back to an earlier step: their answers do not wrap around. */
+  finite: Set<string>;
 }
 
 /** The case for `seed`: every run of the same seed builds the same flow and script. */
@@ -49,20 +51,64 @@ export function generateCase(seed: number, sdk = false): FlowCase {
     names: 0,
     budget: MAX_STEPS,
     script: {},
+    finite: new Set(),
   };
   // A nested list always gets a step, even past the budget: draw again until the flow fits.
   let steps = genSteps(ctx, 0, 0, ctx.int(2, 5));
   while (countSteps(steps) > MAX_STEPS) {
-    Object.assign(ctx, { names: 0, budget: MAX_STEPS, script: {} });
+    Object.assign(ctx, { names: 0, budget: MAX_STEPS, script: {}, finite: new Set() });
     steps = genSteps(ctx, 0, 0, ctx.int(2, 5));
   }
   const flow: Flow = { version: 'v1', type: 'flow', steps };
+  // The flow's own mappings keep what the steps read (a foreach's array, a wait's path).
+  if (ctx.r() < 0.3) {
+    flow.inputMappings = [
+      { target: 'v', source: ctx.pick(['$input.v', 1, 4]) },
+      ...carried(),
+      ...(ctx.r() < 0.5 ? [{ target: 'b', source: ctx.pick([0, 1, '$input.nothing']) }] : []),
+    ];
+  }
+  if (ctx.r() < 0.3) {
+    flow.outputMappings = [
+      { target: 'res', source: ctx.pick(['$local', '$local.v', '$local.vs']) },
+      { target: 'in', source: ctx.pick(['$input.v', '$input.s']) },
+    ];
+  }
   const input: JsonObject = {
     v: ctx.int(0, 4),
     s: ctx.pick(['x', 'y']),
     arr: Array.from({ length: ctx.int(0, 3) }, () => ctx.int(0, 9)),
+    wd: ctx.int(1, 20),
+    ts: timestampAt(ctx.int(-5, 40)),
   };
-  return { seed, flow, input, script: ctx.script, sdk };
+  const extra = {
+    ...(ctx.finite.size > 0 ? { finite: [...ctx.finite] } : {}),
+    ...(ctx.r() < 0.5 ? { late: true } : {}),
+  };
+  return { seed, flow, input, script: ctx.script, sdk, ...extra };
+}
+
+/** What a step with inputMappings passes on so that the steps under it still find their data. */
+function carried(loops = 0): Mapping[] {
+  return [
+    { target: 's', source: '$input.s' },
+    { target: 'arr', source: '$input.arr' },
+    { target: 'wd', source: '$input.wd' },
+    { target: 'ts', source: '$input.ts' },
+    // The foreach indexes: the tasks under a nested step name their instance with them.
+    ...Array.from({ length: loops }, (_, d) => ({ target: `i${d}`, source: `$input.i${d}` })),
+  ];
+}
+
+/** inputMappings for a choice, parallel or foreach step, or none. */
+function containerInput(ctx: Ctx, loops: number): { inputMappings?: Mapping[] } {
+  if (ctx.r() >= 0.3) return {};
+  return {
+    inputMappings: [
+      { target: 'v', source: ctx.pick(['$input.v', '$local.v', 7, 8]) },
+      ...carried(loops),
+    ],
+  };
 }
 
 /** The steps of a list, those nested in its steps included. */
@@ -85,6 +131,10 @@ function genSteps(ctx: Ctx, depth: number, loops: number, len: number, inChoice 
   const out: Step[] = [];
   for (let i = 0; i < len && ctx.budget > 0; i++) {
     const last = i === len - 1 || ctx.budget === 1;
+    if (!last && ctx.budget > 4 && ctx.r() < 0.12) {
+      out.push(...genLoop(ctx, depth, loops, inChoice));
+      continue;
+    }
     out.push(genStep(ctx, depth, loops, last, inChoice));
     const prev = out[out.length - 1] as Step;
     if (prev.type === 'succeed' || prev.type === 'fail') break;
@@ -100,7 +150,7 @@ function genStep(ctx: Ctx, depth: number, loops: number, last: boolean, inChoice
   const nest = depth < 2 && ctx.budget > 2;
   if (x < 0.3) return genTask(ctx, loops);
   if (x < 0.42) return genPass(ctx);
-  if (x < 0.5) return { type: 'wait', name: name(ctx, 'w'), duration: ctx.int(1, 20) };
+  if (x < 0.5) return genWait(ctx);
   if (x < 0.6 && nest) return genChoice(ctx, depth, loops);
   if (x < 0.7 && nest) return genParallel(ctx, depth, loops);
   if (x < 0.8 && nest && loops < 2) return genForeach(ctx, depth, loops);
@@ -155,6 +205,56 @@ function genPass(ctx: Ctx): Step {
     ...(inputMappings ? { inputMappings } : {}),
     ...(outputMappings ? { outputMappings } : {}),
   };
+}
+
+/**
+ * A wait for a constant duration, a duration read by `$.path` from the step input (the
+ * flow's `wd`, or the step's own inputMappings), or until a timestamp: the flow's `ts`, or a
+ * constant; either may be already past when the step is reached.
+ */
+function genWait(ctx: Ctx): Step {
+  const n = name(ctx, 'w');
+  const x = ctx.r();
+  if (x < 0.4) return { type: 'wait', name: n, duration: ctx.int(1, 20) };
+  if (x < 0.7) {
+    const own = ctx.r() < 0.5;
+    return {
+      type: 'wait',
+      name: n,
+      duration: '$.wd',
+      ...(own ? { inputMappings: [{ target: 'wd', source: ctx.int(1, 20) }] } : {}),
+    };
+  }
+  const timestamp = ctx.r() < 0.5 ? '$.ts' : timestampAt(ctx.int(-3, 30));
+  return { type: 'wait', name: n, timestamp };
+}
+
+/**
+ * A loop: a pass step that shifts a counter (`k1` is set, each `kj` takes the `k(j-1)` it
+ * saw), one or two steps, and a choice that jumps back to the pass step while `kN` is not
+ * set yet: the steps run N times (1 to 4), the jump back is taken N-1 times.
+ */
+function genLoop(ctx: Ctx, depth: number, loops: number, inChoice: boolean): Step[] {
+  const id = ++ctx.names;
+  const key = (j: number) => `k${id}n${j}`;
+  ctx.budget -= 2;
+  const shift: Step = {
+    type: 'pass',
+    name: `lp${id}`,
+    outputMappings: [1, 2, 3, 4].map((j) => ({
+      target: key(j),
+      source: j === 1 ? 1 : `$input.${key(j - 1)}`,
+    })),
+  };
+  const body = Array.from({ length: ctx.int(1, 2) }, () =>
+    genStep(ctx, depth, loops, false, inChoice),
+  );
+  const back: Step = {
+    type: 'choice',
+    name: `loop${id}`,
+    choices: [{ condition: `$.${key(ctx.int(1, 4))} == null`, goto: shift.name }],
+  };
+  return [shift, ...body, back];
 }
 
 function genAnswer(ctx: Ctx, timeout: boolean): Answer {
@@ -226,7 +326,12 @@ function genChoice(ctx: Ctx, depth: number, loops: number): Step {
     steps: genSteps(ctx, depth + 1, loops, ctx.int(1, 2), true),
     goto: '',
   }));
-  const step: Step = { type: 'choice', name: name(ctx, 'c'), choices };
+  const step: Step = {
+    type: 'choice',
+    name: name(ctx, 'c'),
+    ...containerInput(ctx, loops),
+    choices,
+  };
   if (ctx.r() < 0.6) {
     step.default = { steps: genSteps(ctx, depth + 1, loops, 1, true) };
   }
@@ -241,6 +346,7 @@ function genParallel(ctx: Ctx, depth: number, loops: number): Step {
   return {
     type: 'parallel',
     name: name(ctx, 'par'),
+    ...containerInput(ctx, loops),
     branches,
     ...maybe(ctx, 0.6, 'outputMappings', [{ target: 'vs', source: '$local[*].v' }]),
   };
@@ -250,6 +356,7 @@ function genForeach(ctx: Ctx, depth: number, loops: number): Step {
   return {
     type: 'foreach',
     name: name(ctx, 'each'),
+    ...containerInput(ctx, loops),
     iterationMapping: { collection: '$.arr', item: `it${loops}`, index: `i${loops}` },
     steps: genSteps(ctx, depth + 1, loops + 1, ctx.int(1, 2)),
     ...maybe(ctx, 0.6, 'outputMappings', [{ target: 'vs', source: '$local[*].v' }]),
@@ -257,21 +364,37 @@ function genForeach(ctx: Ctx, depth: number, loops: number): Step {
 }
 
 /**
- * Points catch and choice gotos at later siblings only (so every flow ends) and drops
- * those with no later sibling; marks a few steps `end: true`.
+ * Points choice gotos at later siblings (a loop's choice keeps its jump back) and catch
+ * gotos at later siblings or, now and then, back at the task itself or an earlier sibling;
+ * such a task's answers do not wrap around, so it fails at most as often as its list says
+ * and every flow ends. Drops gotos with no target; marks a few steps `end: true`.
  */
 function wireGotos(ctx: Ctx, list: Step[]): void {
   list.forEach((step, i) => {
     const later = list.slice(i + 1).map((s) => s.name);
     if (step.type === 'task' && step.catch) {
-      const target = later.length > 0 ? ctx.pick(later) : undefined;
+      const back = ctx.r() < 0.5;
+      if (back) {
+        ctx.finite.add(step.name);
+        // Failures enough to go round more than once, and a retry policy that would run out
+        // on the second round if its counter were not started afresh.
+        const fails = Array.from({ length: ctx.int(1, 3) }, () => ({
+          ok: false as const,
+          error: ctx.pick(ERRORS),
+          cause: `cause ${ctx.int(1, 99)}`,
+        }));
+        ctx.script[step.name] = [...fails, ...(ctx.script[step.name] ?? [])];
+        step.retry ??= [{ errors: ['FnF.ALL'], maxAttempts: ctx.int(1, 2) }];
+      }
+      const targets = back ? list.slice(0, i + 1).map((s) => s.name) : later;
+      const target = targets.length > 0 ? ctx.pick(targets) : undefined;
       if (target) step.catch = step.catch.map((c): CatchPolicy => ({ ...c, goto: target }));
       else {
         delete step.catch;
         delete step.errorMappings;
       }
     }
-    if (step.type === 'choice') {
+    if (step.type === 'choice' && !step.name.startsWith('loop')) {
       for (const c of step.choices) {
         if (later.length > 0 && ctx.r() < 0.4) c.goto = ctx.pick(later);
         else delete c.goto;

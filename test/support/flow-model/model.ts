@@ -1,9 +1,18 @@
 // The independent model: an evaluator of the generated flows, written from the reference
 // (fdl-fnf.md §2-5) and the choices docs/engine.md promises, not from the engine's code.
-import type { Flow, Json, JsonObject, Step, TaskStep } from '../../../shared/fdl/types';
+import type { Flow, Json, JsonObject, Step, TaskStep, WaitStep } from '../../../shared/fdl/types';
 import { evaluateCondition, mapObject, stepInputPath } from './data';
 import { Simulation } from './sim';
-import { type Answer, type FlowCase, noCoverage, type RunResult, taskKey } from './types';
+import {
+  type Answer,
+  type FlowCase,
+  type LateReport,
+  lateText,
+  noCoverage,
+  type RunResult,
+  TIME_BASE,
+  taskKey,
+} from './types';
 
 /** A failure climbing to the execution (a fail step, or a task error nothing handles). */
 class Failure {
@@ -22,6 +31,8 @@ interface StepOutcome {
 
 interface Scope {
   sim: Simulation;
+  /** Steps run so far: a generated loop that does not end is the model's bug, not a hang. */
+  steps: { n: number };
   /** The foreach indexes the steps run under, outermost first. */
   indexes: readonly number[];
 }
@@ -29,28 +40,57 @@ interface Scope {
 /** The token the model cannot know; it only ever reaches a task's own input. */
 const TOKEN = '<token>';
 
-/** Runs `c` through the model: the execution's end and every task attempt it schedules. */
-export async function evaluate(
-  c: FlowCase,
-): Promise<{ result: RunResult; coverage: ReturnType<typeof noCoverage> }> {
+/** Most steps one run may take; the generated loops turn at most a few times. */
+const MAX_STEP_RUNS = 5_000;
+
+/**
+ * Runs `c` through the model: the execution's end, every task attempt it schedules, and the
+ * late reports the driver is to send (each must get TaskAlreadyCompleted, §5).
+ */
+export async function evaluate(c: FlowCase): Promise<{
+  result: RunResult;
+  coverage: ReturnType<typeof noCoverage>;
+  late: LateReport[];
+}> {
   const coverage = noCoverage();
-  const sim = new Simulation(c.script, coverage);
-  const main = runFlow(c.flow, c.input, { sim, indexes: [] });
+  const sim = new Simulation(c, coverage);
+  const main = runFlow(c.flow, c.input, { sim, steps: { n: 0 }, indexes: [] });
   const end = await sim.run(main);
-  const schedules = sim.schedules;
-  if (end.ok) return { result: { status: 'Succeeded', output: end.value, schedules }, coverage };
-  if (end.error instanceof Failure) {
+  const { schedules, inputs } = sim;
+  const plan = sim.late;
+  const late = plan.map((l) => lateText(l));
+  if (end.ok) {
     return {
-      result: { status: 'Failed', error: end.error.error, cause: end.error.cause, schedules },
+      result: { status: 'Succeeded', output: end.value, schedules, inputs, late },
       coverage,
+      late: plan,
+    };
+  }
+  if (end.error instanceof Failure) {
+    const { error, cause } = end.error;
+    return {
+      result: { status: 'Failed', error, cause, schedules, inputs, late },
+      coverage,
+      late: plan,
     };
   }
   throw end.error;
 }
 
-/** The flow's output is its `$local`: the merged outputs of the top-level steps (§3.1). */
-async function runFlow(flow: Flow, input: JsonObject, scope: Scope): Promise<JsonObject> {
-  return (await runSteps(flow.steps, input, scope)).local;
+/**
+ * The flow's input is its inputMappings over the execution input (`$local` is empty there),
+ * or that input; its output is its outputMappings over that input and its `$local` (the
+ * merged outputs of the top-level steps), or that local (§1, §3.1, §9 "Flow level").
+ */
+async function runFlow(flow: Flow, executionInput: JsonObject, scope: Scope): Promise<JsonObject> {
+  const { coverage } = scope.sim;
+  if (flow.inputMappings) coverage.flowInputs++;
+  if (flow.outputMappings) coverage.flowOutputs++;
+  const input = flow.inputMappings
+    ? mapObject(flow.inputMappings, { input: executionInput, local: {} })
+    : executionInput;
+  const { local } = await runSteps(flow.steps, input, scope);
+  return flow.outputMappings ? mapObject(flow.outputMappings, { input, local }) : local;
 }
 
 /**
@@ -68,11 +108,20 @@ async function runSteps(
     const stepInput = step.inputMappings
       ? mapObject(step.inputMappings, { input, local })
       : { ...input, ...local };
+    if (++scope.steps.n > MAX_STEP_RUNS) throw new Error('the model ran a generated loop too long');
+    if (step.inputMappings && ['choice', 'parallel', 'foreach'].includes(step.type)) {
+      scope.sim.coverage.containerInputs++;
+    }
     const r = await runStep(step, stepInput, input, local, scope);
     Object.assign(local, r.output);
     if (r.succeeded) return { local, succeeded: true };
+    // A goto may name any sibling, earlier ones too (§2.1): the list runs on from there, its
+    // local kept; the step jumped to runs anew (a task with new attempts and fresh retry counters).
     if (r.goto !== undefined) {
-      i = steps.findIndex((s) => s.name === r.goto);
+      const to = steps.findIndex((s) => s.name === r.goto);
+      if (to <= i && step.type === 'choice') scope.sim.coverage.loopsBack++;
+      if (to <= i && step.type === 'task') scope.sim.coverage.catchesBack++;
+      i = to;
       continue;
     }
     if ('end' in step && step.end) break;
@@ -99,7 +148,7 @@ async function runStep(
       return { output: outputOf(step, input, {}, {}) };
     case 'wait':
       sim.coverage.waits++;
-      await sim.sleep(Number(step.duration));
+      await wait(step, input, sim);
       return { output: outputOf(step, input, {}, {}) };
     case 'succeed':
       sim.coverage.succeeds++;
@@ -142,7 +191,10 @@ async function runStep(
             [item]: it,
             ...(index ? { [index]: i } : {}),
           };
-          return runSteps(step.steps, iterationInput, { sim, indexes: [...scope.indexes, i] });
+          return runSteps(step.steps, iterationInput, {
+            ...scope,
+            indexes: [...scope.indexes, i],
+          });
         }),
         sim,
       );
@@ -192,6 +244,8 @@ async function runTask(
 ): Promise<StepOutcome> {
   const { sim } = scope;
   const retried = (step.retry ?? []).map(() => 0);
+  // A task entered again (by a goto back) with attempts before: its counters start afresh.
+  const rerun = sim.attempted(taskKey(step.name, scope.indexes));
   const matches = (errors: readonly string[], e: string) =>
     errors.includes(e) || errors.includes('FnF.ALL');
   for (;;) {
@@ -199,10 +253,12 @@ async function runTask(
     const input = step.inputMappings
       ? mapObject(step.inputMappings, roots)
       : { ...parentInput, ...parentLocal };
-    const reply = sim.task(step.name, scope.indexes, taskKey(step.name, scope.indexes));
+    const key = taskKey(step.name, scope.indexes);
+    const { id, reply } = sim.task(step.name, scope.indexes, key, input);
     const answer = step.timeoutSeconds
       ? await withTimeout(reply, step.timeoutSeconds, sim)
       : await reply;
+    if ('error' in answer && answer.cause === undefined) sim.end(id, 'timed out');
     if ('silent' in answer) throw new Error('the model resolved a silent answer');
     if (answer.ok) {
       return { output: outputOf(step, input, answer.output, answer.output) };
@@ -212,6 +268,7 @@ async function runTask(
     if (p && (retried[policy] ?? 0) < (p.maxAttempts ?? 3)) {
       const n = (retried[policy] ?? 0) + 1;
       retried[policy] = n;
+      if (n === 1 && rerun) sim.coverage.freshRetries++;
       const wait = Math.min(
         (p.intervalSeconds ?? 1) * (p.multiplier ?? 2) ** (n - 1),
         p.maxIntervalSeconds ?? 86400,
@@ -253,4 +310,28 @@ async function withTimeout(
   timer.cancel();
   if ('error' in answer && answer.cause === undefined) sim.coverage.timeouts++;
   return answer;
+}
+
+/** A wait's `duration` or `timestamp`: a constant, or a `$.path` into the step input (§2.7). */
+function waitValue(value: Json | undefined, input: JsonObject): Json | undefined {
+  if (typeof value === 'string' && value.startsWith('$')) return stepInputPath(input, value);
+  return value;
+}
+
+/**
+ * A wait for a number of seconds, or until a timestamp: one already reached ends the step at
+ * once (§2.7: "If it is already in the past, the step ends at once"; at the very instant
+ * there is nothing left to wait for either). The generated timestamps count from TIME_BASE,
+ * which the driver moves to the run's start.
+ */
+async function wait(step: WaitStep, input: JsonObject, sim: Simulation): Promise<void> {
+  if (typeof step.duration === 'string') sim.coverage.waitPaths++;
+  if (step.timestamp === undefined) {
+    await sim.sleep(Number(waitValue(step.duration, input)));
+    return;
+  }
+  sim.coverage.waitTimestamps++;
+  const at = Date.parse(String(waitValue(step.timestamp, input))) - TIME_BASE;
+  if (at <= sim.now) sim.coverage.waitsPast++;
+  else await sim.until(at);
 }

@@ -9,13 +9,13 @@ export async function checkCase(
   driver: FlowDriver,
   c: FlowCase,
 ): Promise<{ difference: Difference | undefined; coverage: Coverage }> {
-  const { result: model, coverage } = await evaluate(c);
+  const { result: model, coverage, late } = await evaluate(c);
   coverage.runs = 1;
   coverage.sdkRuns = c.sdk ? 1 : 0;
   coverage.succeeded = model.status === 'Succeeded' ? 1 : 0;
   coverage.failed = model.status === 'Failed' ? 1 : 0;
   try {
-    return { difference: compareRuns(await driver.run(c), model), coverage };
+    return { difference: compareRuns(await driver.run(c, late), model), coverage };
   } catch (err) {
     // A refused flow, a rejected report or a run that stalls is a difference too.
     return {

@@ -78,6 +78,8 @@ function* candidates(c: FlowCase): Generator<FlowCase> {
       for (const field of ['retry', 'catch', 'outputMappings', 'inputMappings', 'end'] as const) {
         const d = simpler((s) => {
           if (!(field in s) || (field === 'inputMappings' && s.type === 'task')) return false;
+          // A loop's counter step keeps its mappings, or the loop would never end.
+          if (field === 'outputMappings' && s.name.startsWith('lp')) return false;
           delete (s as unknown as Record<string, unknown>)[field];
           if (field === 'catch') delete (s as { errorMappings?: unknown }).errorMappings;
           return true;
@@ -98,6 +100,16 @@ function* candidates(c: FlowCase): Generator<FlowCase> {
       });
       if (d) yield d;
     }
+  }
+  for (const field of ['inputMappings', 'outputMappings'] as const) {
+    if (c.flow[field]) {
+      const d = edit((d) => void delete d.flow[field]);
+      if (d) yield d;
+    }
+  }
+  if (c.late) {
+    const d = edit((d) => void delete d.late);
+    if (d) yield d;
   }
   const arr = c.input.arr;
   if (Array.isArray(arr) && arr.length > 0) {
@@ -141,12 +153,16 @@ export function describeFailure(seed: number, c: FlowCase, d: Difference): strin
       ?.map((n) => JSON.parse(n)),
   );
   const script = Object.fromEntries(Object.entries(c.script).filter(([n]) => inFlow.has(n)));
+  const finite = (c.finite ?? []).filter((n) => inFlow.has(n)).join(', ');
   return [
     `seed ${seed}${c.sdk ? ' (pop-core over HTTP)' : ''}: the engine and the model differ in ${d.kind}`,
     `  engine: ${d.engine}`,
     `  model:  ${d.model}`,
     `  input: ${JSON.stringify(c.input)}`,
+    '  (timestamps count from 2000-01-01T00:00:00Z, which the driver moves to the run start)',
     `  answers by attempt: ${JSON.stringify(script)}`,
+    ...(finite.length > 0 ? [`  answers not wrapping around (then {} succeeds): ${finite}`] : []),
+    ...(c.late ? ['  late and duplicate reports sent'] : []),
     '  smallest flow found:',
     ...emitFlow(c.flow)
       .trimEnd()

@@ -2,11 +2,24 @@
 // The driver answers, in rounds, every task that waits (sorted by key), one report at a time,
 // and moves the virtual clock to the next timer only when no task waits. The model's
 // interpreter awaits `task()` and `sleep()`; `run()` resolves them in that same order, letting
-// each resolution's consequences run to their next wait before the next one.
-import { type Answer, answerFor, byKey, type Coverage, type Script } from './types';
+// each resolution's consequences run to their next wait before the next one. It also knows
+// which attempts are over, and plans the late reports the driver sends for them.
+import type { JsonObject } from '../../../shared/fdl/types';
+import {
+  type Answer,
+  answerFor,
+  attemptId,
+  byKey,
+  type Coverage,
+  type FlowCase,
+  type LateReport,
+  withoutToken,
+} from './types';
 
 interface Pending {
   key: string;
+  /** The attempt's id (`key#attempt`): what a late report names. */
+  id: string;
   resolve: () => void;
 }
 
@@ -19,35 +32,75 @@ interface Timer {
 const tick = () => new Promise<void>((r) => setImmediate(r));
 
 export class Simulation {
-  /** Virtual seconds since the execution started. */
+  /**
+   * Virtual milliseconds since the execution started: integers, as the engine's clock counts,
+   * so that a timestamp's instant and a sum of waits and backoffs compare exactly.
+   */
   now = 0;
   /** Set when a failure is thrown: the execution ends, nothing after it is scheduled. */
   ended = false;
   readonly schedules: Record<string, number[]> = {};
+  readonly inputs: Record<string, JsonObject[]> = {};
   private readonly attempts = new Map<string, number>();
   private waiting: Pending[] = [];
   private timers: Timer[] = [];
   private seq = 0;
   /** How many fan-outs are starting their branches (each waits for the one it started). */
   starting = 0;
+  /** Every attempt scheduled, in order, with how it ended (undefined while it waits). */
+  private readonly over = new Map<string, string | undefined>();
+  /** Attempts over and not yet reported late, in the order they ended. */
+  private unreported: string[] = [];
+  /** The late reports the driver is to send (only for a case with `late`). */
+  readonly late: LateReport[] = [];
 
   constructor(
-    private readonly script: Script,
+    private readonly c: Pick<FlowCase, 'script' | 'finite' | 'late'>,
     readonly coverage: Coverage,
   ) {}
 
-  /** Schedules an attempt of task instance `key` and resolves with the worker's answer. */
-  task(step: string, indexes: readonly number[], key: string): Promise<Answer> {
-    if (this.ended) return new Promise(() => {});
+  /** Schedules an attempt of task instance `key`: its id and the worker's answer. */
+  task(
+    step: string,
+    indexes: readonly number[],
+    key: string,
+    input: JsonObject,
+  ): { id: string; reply: Promise<Answer> } {
     const attempt = this.attempts.get(key) ?? 0;
+    const id = attemptId(key, attempt);
+    if (this.ended) return { id, reply: new Promise(() => {}) };
     this.attempts.set(key, attempt + 1);
-    this.schedules[key] = [...(this.schedules[key] ?? []), this.now];
+    this.over.set(id, undefined);
+    this.schedules[key] = [...(this.schedules[key] ?? []), this.now / 1000];
+    this.inputs[key] = [...(this.inputs[key] ?? []), withoutToken(input)];
     this.coverage.tasks++;
     if (attempt > 0) this.coverage.retries++;
-    const answer = answerFor(this.script, step, indexes, attempt);
+    const answer = answerFor(this.c, step, indexes, attempt);
     // A silent worker takes the message and never reports.
-    if ('silent' in answer) return new Promise(() => {});
-    return new Promise((resolve) => this.waiting.push({ key, resolve: () => resolve(answer) }));
+    if ('silent' in answer) return { id, reply: new Promise(() => {}) };
+    const reply = new Promise<Answer>((resolve) =>
+      this.waiting.push({
+        key,
+        id,
+        resolve: () => {
+          this.end(id, answer.ok ? 'succeeded' : 'failed');
+          resolve(answer);
+        },
+      }),
+    );
+    return { id, reply };
+  }
+
+  /** Whether task instance `key` had attempts before. */
+  attempted(key: string): boolean {
+    return this.attempts.has(key);
+  }
+
+  /** Marks an attempt over (its report came, it timed out, or a failure cut it off). */
+  end(id: string, how: string): void {
+    if (this.over.get(id) !== undefined) return;
+    this.over.set(id, how);
+    this.unreported.push(id);
   }
 
   /** Resolves `seconds` of virtual time from now. */
@@ -55,12 +108,21 @@ export class Simulation {
     return this.timer(seconds).done;
   }
 
+  /** Resolves at `ms` virtual milliseconds after the start (later than now). */
+  until(ms: number): Promise<void> {
+    return this.timerAt(ms).done;
+  }
+
   /** A timer that can be cancelled (a task's timeout, once the task has its answer). */
   timer(seconds: number): { done: Promise<void>; cancel: () => void } {
+    return this.timerAt(this.now + seconds * 1000);
+  }
+
+  private timerAt(at: number): { done: Promise<void>; cancel: () => void } {
     if (this.ended) return { done: new Promise(() => {}), cancel: () => {} };
     let timer: Timer | undefined;
     const done = new Promise<void>((resolve) => {
-      timer = { at: this.now + seconds, seq: this.seq++, resolve };
+      timer = { at, seq: this.seq++, resolve };
       this.timers.push(timer);
     });
     const cancel = () => {
@@ -93,6 +155,7 @@ export class Simulation {
         this.waiting = [];
         for (const p of round) {
           if (outcome) break;
+          this.planLate(p.id);
           p.resolve();
           await this.quiet(0);
         }
@@ -113,7 +176,30 @@ export class Simulation {
       }
     }
     if (!outcome.ok) this.coverage.cutOff += this.waiting.length + this.timers.length;
+    // Once the execution has ended every attempt is over: each one is reported late once more.
+    for (const [id, how] of this.over) if (how === undefined) this.end(id, 'cut off');
+    this.unreported = [...this.over.keys()];
+    this.planLate('end');
     return outcome;
+  }
+
+  /**
+   * Plans a late report, before the driver answers `before`, for every attempt that ended
+   * since the last such point (the attempt answered just before is reported a second time).
+   */
+  private planLate(before: string): void {
+    if (!this.c.late) return;
+    for (const target of this.unreported) {
+      const ended = this.over.get(target) as string;
+      const report = this.late.length % 2 === 0 ? 'succeeded' : 'failed';
+      if (this.late.some((l) => l.target === target)) this.coverage.lateAgain++;
+      else if (ended === 'succeeded') this.coverage.lateSucceeded++;
+      else if (ended === 'failed') this.coverage.lateFailed++;
+      else if (ended === 'timed out' && before !== 'end') this.coverage.lateTimedOut++;
+      else this.coverage.lateCutOff++;
+      this.late.push({ before, target, ended, report });
+    }
+    this.unreported = [];
   }
 
   private earliest(): Timer | undefined {
