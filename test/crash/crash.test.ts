@@ -196,7 +196,8 @@ describe('crash safety', () => {
         `handler reruns=${reruns} bad histories=${badHistories} missing handlers=${missingHandlers.length}\n`,
     );
     // The loop makes the kill count; what can fail is that the kills met unfinished work.
-    expect(killedWhileBusy).toBeGreaterThan(0);
+    // Most kills must hit work in flight, or the test proves little.
+    expect(killedWhileBusy).toBeGreaterThanOrEqual(Math.ceil(kills / 2));
     expect(succeeded).toBe(EXECUTIONS);
     expect(badHistories).toBe(0);
     expect(missingHandlers).toEqual([]);
