@@ -52,9 +52,33 @@ export function createTriggerDispatch(options: {
       nowMs: clock.now(),
     });
 
+  // Messages a stop kept from their function (before the push, or cut off in
+  // it) are handed back at once, as the long-polling worker does on SIGTERM:
+  // visible again after the MNS minimum of 1 s, not after the queue's whole
+  // visibility timeout, so the next start runs them right away. A push's
+  // outcome is not counted as a failure. (A crash hands nothing back: the
+  // messages come back when their visibility timeout ends.)
+  const release = (messages: readonly TriggerMessage[]) => {
+    for (const m of messages) {
+      try {
+        queues.changeVisibility(trigger.queueName, m.receiptHandle, 1);
+      } catch (err) {
+        // A stale handle (the push outlived the visibility timeout): it is back already.
+        logger.debug('could not hand back a message at stop', {
+          queue: trigger.queueName,
+          messageId: m.messageId,
+          error: err instanceof Error ? err.message : String(err),
+        });
+      }
+    }
+  };
+
   const deliver = async (messages: readonly TriggerMessage[], event: unknown) => {
-    // Stopped (or halted by errorsTolerance NONE) mid-batch: the rest come back later.
-    if (state.stopped) return;
+    // Stopped (or halted by errorsTolerance NONE) before this push: hand them back.
+    if (state.stopped) {
+      release(messages);
+      return;
+    }
     const failed = messages.map((m) => failures.of(trigger.queueName, m.messageId));
     const retryCount = Math.max(0, ...failed);
     const outcome = await options.invoke(Buffer.from(JSON.stringify(event)), {
@@ -81,7 +105,7 @@ export function createTriggerDispatch(options: {
       );
     } else if (!state.stopped) {
       await handleFailure(messages, outcome);
-    }
+    } else release(messages);
   };
 
   // eventSchema RawData delivers the CloudEvent's data object alone.

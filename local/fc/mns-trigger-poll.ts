@@ -79,8 +79,9 @@ export function createTriggerPoll(options: {
         continue;
       }
       if (started) await settle(started);
-      // A queue API that returned messages without the hand-off.
-      else if (first.length > 0 && !state.stopped) await settle(dispatch(first));
+      // A queue API that returned messages without the hand-off (dispatch hands
+      // them back if the trigger stopped meanwhile).
+      else if (first.length > 0) await settle(dispatch(first));
     }
   };
 
@@ -94,7 +95,8 @@ export function createTriggerPoll(options: {
         if (state.stopped) return;
         const first = await receive(batchSize, POLL_SECONDS);
         failuresInARow = 0;
-        if (first.length > 0 && !state.stopped) batch = await collect(first);
+        // Stopped meanwhile: no window to fill; dispatch hands them back.
+        if (first.length > 0) batch = state.stopped ? first : await collect(first);
       } catch (err) {
         failed = { err };
       } finally {
@@ -105,7 +107,7 @@ export function createTriggerPoll(options: {
         await backOff(failed.err, ++failuresInARow);
         continue;
       }
-      if (batch.length > 0 && !state.stopped) await settle(dispatch(batch));
+      if (batch.length > 0) await settle(dispatch(batch));
     }
   };
 
