@@ -55,13 +55,13 @@ export function createTriggerDispatch(options: {
   // Messages a stop kept from their function (before the push, or cut off in
   // it) are handed back at once, as the long-polling worker does on SIGTERM:
   // visible again after the MNS minimum of 1 s, not after the queue's whole
-  // visibility timeout, so the next start runs them right away. A push's
-  // outcome is not counted as a failure. (A crash hands nothing back: the
+  // visibility timeout, so the next start runs them right away. A push a stop
+  // cut off is not counted as a failed one. (A crash hands nothing back: the
   // messages come back when their visibility timeout ends.)
-  const release = (messages: readonly TriggerMessage[]) => {
+  const release = async (messages: readonly TriggerMessage[]) => {
     for (const m of messages) {
       try {
-        queues.changeVisibility(trigger.queueName, m.receiptHandle, 1);
+        await queues.changeVisibility(trigger.queueName, m.receiptHandle, 1);
       } catch (err) {
         // A stale handle (the push outlived the visibility timeout): it is back already.
         logger.debug('could not hand back a message at stop', {
@@ -76,7 +76,7 @@ export function createTriggerDispatch(options: {
   const deliver = async (messages: readonly TriggerMessage[], event: unknown) => {
     // Stopped (or halted by errorsTolerance NONE) before this push: hand them back.
     if (state.stopped) {
-      release(messages);
+      await release(messages);
       return;
     }
     const failed = messages.map((m) => failures.of(trigger.queueName, m.messageId));
@@ -103,9 +103,11 @@ export function createTriggerDispatch(options: {
           }
         }),
       );
-    } else if (!state.stopped) {
+    } else if (!state.stopped || state.halted) {
+      // A failure after a halt is a real one: counted, and held for its retry
+      // (the halt keeps the trigger from taking it again).
       await handleFailure(messages, outcome);
-    } else release(messages);
+    } else await release(messages);
   };
 
   // eventSchema RawData delivers the CloudEvent's data object alone.

@@ -126,6 +126,10 @@ describe('the queue-triggered function path, SIGKILLed mid-traffic', () => {
   it(`finishes ${EXECUTIONS} demo executions, each step once, across ${KILLS} SIGKILLs of queueflow local`, {
     timeout: 90_000,
   }, async () => {
+    // First, so that a run that fails early can still be replayed.
+    process.stdout.write(
+      `functions crash test: seed=${SEED} (QUEUEFLOW_FN_CRASH_SEED replays it)\n`,
+    );
     const random = seededRandom(SEED);
     const dir = tempDir();
     const project = writeProject(dir);
@@ -229,7 +233,8 @@ describe('the queue-triggered function path, SIGKILLed mid-traffic', () => {
 
     // The kills: each at a seeded random point of its burst's traffic, just after the
     // n-th handler report of the run (n below the burst's task count, so tasks are
-    // still in flight), or at the deadline if fewer come.
+    // usually still in flight; n may be 0, a kill as the burst starts), or at the
+    // deadline if fewer come. Whether a kill found executions running is counted.
     const killTimes: number[] = [];
     const killPoints: number[] = [];
     let killsInFlight = 0;
