@@ -11,6 +11,7 @@ import {
 import { createFnfSdk } from '../integration/flow/fnf-sdk';
 import { freePort } from '../support/free-port';
 import { createSdkClient as createMnsSdk } from '../support/mns-sdk';
+import { retrying } from '../support/retrying';
 import { CRASH_FLOW_NAME, CRASH_QUEUE } from './crash-flow';
 
 // CI size by default; QUEUEFLOW_CRASH_EXECUTIONS / QUEUEFLOW_CRASH_KILLS scale it up.
@@ -44,22 +45,6 @@ function startChild(port: number): Promise<ChildProcess> {
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Retries `fn` through connection errors while the stack is down. */
-async function retrying<T>(
-  fn: () => Promise<T>,
-  accept: (err: { code?: string }) => T | undefined,
-): Promise<T> {
-  for (;;) {
-    try {
-      return await fn();
-    } catch (err) {
-      const ok = accept(err as { code?: string });
-      if (ok !== undefined) return ok;
-      await pause(20);
-    }
-  }
-}
 
 describe('crash safety', () => {
   it(`finishes ${EXECUTIONS} executions exactly once per step across ${KILLS}+ SIGKILLs`, {
@@ -97,12 +82,14 @@ describe('crash safety', () => {
         handled.set(key, (handled.get(key) ?? 0) + 1);
         await pause(5 + Math.random() * 20); // the "work"
         await retrying(
+          'ReportTaskSucceeded',
           () =>
             fnf.call('ReportTaskSucceeded', {
               TaskToken: body.task_token,
               Output: JSON.stringify({ [`${body.task_type}_done`]: true }),
             }),
           (e) => (e.code === 'TaskAlreadyCompleted' ? {} : undefined),
+          { deadlineMs: 120_000, pauseMs: 20 },
         );
         // A failed delete is fine: the message comes back and the report answers TaskAlreadyCompleted.
         await mns.deleteMessage(CRASH_QUEUE, got.body.ReceiptHandle ?? '').catch(() => undefined);
@@ -112,6 +99,7 @@ describe('crash safety', () => {
     const starter = async () => {
       for (let i = 0; i < EXECUTIONS; i++) {
         await retrying(
+          `StartExecution exec-${i}`,
           () =>
             fnf.call('StartExecution', {
               FlowName: CRASH_FLOW_NAME,
@@ -119,6 +107,7 @@ describe('crash safety', () => {
               Input: '{}',
             }),
           (e) => (e.code === 'ExecutionAlreadyExists' ? {} : undefined),
+          { deadlineMs: 120_000, pauseMs: 20 },
         );
         if (i % 10 === 0) await pause(30);
       }

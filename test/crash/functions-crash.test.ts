@@ -21,6 +21,7 @@ import { createFnfSdk } from '../integration/flow/fnf-sdk';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/free-port';
 import { createSdkClient as createMnsSdk } from '../support/mns-sdk';
+import { retrying } from '../support/retrying';
 import { type CliProcess, ROOT, spawnCli, useCli } from '../support/spawn-cli';
 import { useTempDirs } from '../support/temp-dirs';
 import { instanceProcesses, processesInGroups } from './functions-fixture/instances';
@@ -177,25 +178,6 @@ describe('the queue-triggered function path, SIGKILLed mid-traffic', () => {
       return proc;
     };
     let cli = await start();
-
-    /** Calls `fn` until it answers (the stack may be down); `accept` turns an error into an answer. */
-    const retrying = async <T>(
-      what: string,
-      fn: () => Promise<T>,
-      accept: (err: { code?: string }) => T | undefined = () => undefined,
-    ): Promise<T> => {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        try {
-          return await fn();
-        } catch (err) {
-          const ok = accept(err as { code?: string });
-          if (ok !== undefined) return ok;
-          if (Date.now() > deadline) throw new Error(`${what}: ${(err as Error).message}`);
-          await pause(50);
-        }
-      }
-    };
 
     const names = Array.from({ length: EXECUTIONS }, (_, i) => `fn-crash-${i}`);
     const startExecution = (i: number) =>

@@ -6,33 +6,24 @@
 // stand-in whose answer the test releases.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
-import { createSecretLookup } from '../../../local/credentials';
 import { startMnsTrigger } from '../../../local/fc/mns-trigger';
 import { createPushFailures, type PushFailures } from '../../../local/fc/push-failures';
 import type { InvokeOutcome } from '../../../local/fc/types';
 import { silentLogger } from '../../../local/log';
-import { createQueueService } from '../../../local/mns';
 import type { ProjectTrigger } from '../../../local/project/model';
 import { openStore, type Store } from '../../../local/store/store';
 import { eventually } from '../../support/eventually';
+import { buildQueueService } from '../../support/queue-service';
 
 let store: Store;
 let clock: VirtualClock;
-let queues: ReturnType<typeof createQueueService>;
+let queues: ReturnType<typeof buildQueueService>;
 let failures: PushFailures;
 
 beforeEach(() => {
   store = openStore({ memory: true });
   clock = new VirtualClock();
-  queues = createQueueService({
-    store,
-    clock,
-    logger: silentLogger,
-    accountId: '1',
-    region: 'cn-hangzhou',
-    secrets: createSecretLookup(),
-    relaxLimits: false,
-  });
+  queues = buildQueueService(store, clock);
   queues.createQueue('tasks', { VisibilityTimeout: 300 });
   failures = createPushFailures(store);
 });

@@ -1,31 +1,22 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../local/clock';
-import { createSecretLookup } from '../../../local/credentials';
 import { startMnsTrigger } from '../../../local/fc/mns-trigger';
 import { createPushFailures } from '../../../local/fc/push-failures';
 import type { InvokeOutcome } from '../../../local/fc/types';
 import { silentLogger } from '../../../local/log';
-import { createQueueService } from '../../../local/mns';
 import type { ProjectTrigger } from '../../../local/project/model';
 import { openStore, type Store } from '../../../local/store/store';
 import { eventually } from '../../support/eventually';
+import { buildQueueService } from '../../support/queue-service';
 
 // The trigger over the real in-process queue service; only the function is a
 // stand-in (a recorder), so when the trigger hands an event over is observable.
 let store: Store;
-let queues: ReturnType<typeof createQueueService>;
+let queues: ReturnType<typeof buildQueueService>;
 
 beforeEach(() => {
   store = openStore({ memory: true });
-  queues = createQueueService({
-    store,
-    clock: new VirtualClock(),
-    logger: silentLogger,
-    accountId: '1',
-    region: 'cn-hangzhou',
-    secrets: createSecretLookup(),
-    relaxLimits: false,
-  });
+  queues = buildQueueService(store, new VirtualClock());
   queues.createQueue('tasks');
 });
 afterEach(() => {
