@@ -95,8 +95,8 @@ export function createTriggerPoll(options: {
         if (state.stopped) return;
         const first = await receive(batchSize, POLL_SECONDS);
         failuresInARow = 0;
-        // Stopped meanwhile: no window to fill; dispatch hands them back.
-        if (first.length > 0) batch = state.stopped ? first : await collect(first);
+        // Stopped meanwhile, collect adds nothing and dispatch hands them back.
+        if (first.length > 0) batch = await collect(first);
       } catch (err) {
         failed = { err };
       } finally {
