@@ -6,6 +6,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createFnfRpc } from '../local/cli/commands/start-execution';
+import { EXECUTION_END_EVENTS } from '../local/flow/types';
 import { silentLogger } from '../local/log';
 import { type LocalStack, startLocalStack } from '../local/stack';
 import { emitFlow, flow, foreach, queueTask, sequence } from '../shared/fdl';
@@ -163,7 +164,7 @@ export async function measureThroughput(
     let ended = 0;
     let roundDone: () => void = () => {};
     stack.engine.onEvent((e) => {
-      if (e.event.Type.startsWith('Execution') && e.event.Type !== 'ExecutionStarted') {
+      if (EXECUTION_END_EVENTS.has(e.event.Type)) {
         if (++ended === flows) roundDone();
       }
     });
