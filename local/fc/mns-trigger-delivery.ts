@@ -6,6 +6,7 @@
  * receipt handle.
  */
 
+import { RELEASE_SECONDS } from '../../shared/task/limits';
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import type { ProjectTrigger } from '../project/model';
@@ -54,14 +55,14 @@ export function createTriggerDispatch(options: {
 
   // Messages a stop kept from their function (before the push, or cut off in
   // it) are handed back at once, as the long-polling worker does on SIGTERM:
-  // visible again after the MNS minimum of 1 s, not after the queue's whole
+  // visible again after the MNS minimum (RELEASE_SECONDS), not after the queue's whole
   // visibility timeout, so the next start runs them right away. A push a stop
   // cut off is not counted as a failed one. (A crash hands nothing back: the
   // messages come back when their visibility timeout ends.)
   const release = async (messages: readonly TriggerMessage[]) => {
     for (const m of messages) {
       try {
-        await queues.changeVisibility(trigger.queueName, m.receiptHandle, 1);
+        await queues.changeVisibility(trigger.queueName, m.receiptHandle, RELEASE_SECONDS);
       } catch (err) {
         // A stale handle (the push outlived the visibility timeout): it is back already.
         logger.debug('could not hand back a message at stop', {

@@ -35,7 +35,7 @@ export interface TriggerQueueApi {
     },
   ): Promise<readonly TriggerMessage[]>;
   deleteMessage(queue: string, receiptHandle: string): unknown;
-  /** Keeps a failed message invisible until its retry is due. */
+  /** Keeps a failed message invisible until its retry is due; at a stop, hands one back. */
   changeVisibility(queue: string, receiptHandle: string, seconds: number): unknown;
   /**
    * Moves an exhausted message to the dead-letter queue in one step (a crash

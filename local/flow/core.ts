@@ -21,8 +21,6 @@ import { createTransitionHost } from './transition-host';
 import { createTransitions, recordOutcome } from './transitions';
 import type { FunctionInvokeRequest } from './types';
 
-export type { Ending, Txn } from './transitions';
-
 /** The queue operations the engine uses (the local MNS service provides them). */
 export type FlowQueues = Pick<QueueService, 'sendMessage'>;
 

@@ -91,7 +91,7 @@ function asJson(v: unknown): unknown {
  * reads but data copied from an API request may carry. Masking hides more
  * rather than less.
  */
-export const TOKEN_KEYS: ReadonlySet<string> = new Set([...TOKEN_FIELDS, 'TaskToken']);
+const TOKEN_KEYS: ReadonlySet<string> = new Set([...TOKEN_FIELDS, 'TaskToken']);
 
 const WHOLE_TOKEN = /^dj[EI]j[A-Za-z0-9+/]{16,}={0,2}$/;
 
