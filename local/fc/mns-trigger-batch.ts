@@ -29,12 +29,16 @@ export interface BatchWindow {
 
 /**
  * How a trigger batches, from its settings: event-streaming mode or a
- * BatchSize over 1 sends the events as an array, of at most batchSize.
+ * BatchSize over 1 sends the events as an array, of at most batchSize (1 when
+ * not batched); a batch with a time window is filled before it is sent
+ * (`windowed`), otherwise what one receive returns goes at once.
  */
-export function batchingOf(trigger: Pick<MnsTrigger, 'mode' | 'batchSize'>) {
+export function batchingOf(trigger: Pick<MnsTrigger, 'mode' | 'batchSize' | 'batchWindowSeconds'>) {
+  const batched = trigger.mode === 'event-streaming' || trigger.batchSize > 1;
   return {
-    batched: trigger.mode === 'event-streaming' || trigger.batchSize > 1,
+    batched,
     batchSize: Math.max(1, trigger.batchSize),
+    windowed: batched && trigger.batchWindowSeconds > 0,
   };
 }
 
@@ -46,15 +50,15 @@ export function createBatchWindow(options: {
   logger: Logger;
 }): BatchWindow {
   const { trigger, receive, state, clock, logger } = options;
-  const { batched, batchSize } = batchingOf(trigger);
+  const { batchSize } = batchingOf(trigger);
 
-  // Fills a batch until it holds batchSize messages or the window closes. The
+  // Fills a batch (a windowed trigger's) until it holds batchSize messages or
+  // the window closes. The
   // window also closes before a held message's handle would expire (a window
   // longer than the queue's visibility timeout): waiting on would receive that
   // message again, with a new handle and a DequeueCount that reads as a retry.
   const collect = async (first: readonly TriggerMessage[]): Promise<TriggerMessage[]> => {
     const batch = [...first];
-    if (!batched || trigger.batchWindowSeconds <= 0) return batch;
     const held = (ms: readonly TriggerMessage[]) =>
       Math.min(...ms.map((m) => m.nextVisibleTime ?? Number.POSITIVE_INFINITY));
     let deadline = Math.min(clock.now() + trigger.batchWindowSeconds * 1000, held(batch) - 1000);

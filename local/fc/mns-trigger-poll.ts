@@ -28,7 +28,7 @@ export function createTriggerPoll(options: {
   logger: Logger;
 }): () => Promise<void> {
   const { trigger, receive, window, dispatch, state, logger } = options;
-  const { batched, batchSize } = batchingOf(trigger);
+  const { batchSize, windowed } = batchingOf(trigger);
   const { collect, openWindow } = window;
 
   const settle = async (delivery: Promise<void>) => {
@@ -44,12 +44,6 @@ export function createTriggerPoll(options: {
     }
   };
 
-  // With no batch window to fill, a message goes to the function the moment it
-  // is claimed: onMessages runs inside the sender's commit (a flow step's send,
-  // say), so the event is on its way to an idle instance before the sender is
-  // even answered, with no loop turn in between.
-  const immediate = !batched || trigger.batchWindowSeconds <= 0;
-
   const backOff = async (err: unknown, failuresInARow: number) => {
     logger.warn('receive failed; retrying', {
       queue: trigger.queueName,
@@ -62,6 +56,10 @@ export function createTriggerPoll(options: {
     );
   };
 
+  // With no batch window to fill, a message goes to the function the moment it
+  // is claimed: onMessages runs inside the sender's commit (a flow step's send,
+  // say), so the event is on its way to an idle instance before the sender is
+  // even answered, with no loop turn in between.
   const pollImmediate = async () => {
     let failuresInARow = 0;
     while (!state.stopped) {
@@ -71,7 +69,7 @@ export function createTriggerPoll(options: {
         started = dispatch(messages);
       };
       try {
-        first = await receive(batched ? batchSize : 1, POLL_SECONDS, handOff);
+        first = await receive(batchSize, POLL_SECONDS, handOff);
         failuresInARow = 0;
       } catch (err) {
         if (state.stopped) return;
@@ -111,5 +109,5 @@ export function createTriggerPoll(options: {
     }
   };
 
-  return immediate ? pollImmediate : pollWindowed;
+  return windowed ? pollWindowed : pollImmediate;
 }
