@@ -58,8 +58,6 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     isStopped,
     transition: (execId, mutate) => transitions.transition(execId, mutate),
     endExecution: (t, ending, effects) => transitions.endExecution(t, ending, effects),
-    completeTask: (t, run, outcome, timedOut) =>
-      transitions.completeTask(t, run, outcome, timedOut),
   });
   const coreForIntegrations: IntegrationCore = {
     queues: deps.queues,
@@ -94,8 +92,8 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     processInbox: (id) => recovery.processInbox(id),
     wakeWaiters: waiters.wake,
   });
-  const { transition, endExecution, completeTask, kick } = transitions;
-  const invocations = createInvocations({ log, isStopped, transition, completeTask });
+  const { transition, endExecution, kick } = transitions;
+  const invocations = createInvocations({ log, isStopped, transition });
   const executions = createExecutions({
     repo,
     clock,
@@ -112,7 +110,6 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     repo,
     log,
     transition,
-    completeTask,
     armInMemory: timers.armInMemory,
     launchInvoke: invocations.launchInvoke,
     kick,
@@ -127,7 +124,6 @@ export function createFlowCore(ctx: StackContext, deps: { queues: FlowQueues }) 
     batched,
     transition,
     endExecution,
-    completeTask,
     createExecution: executions.createExecution,
     recover: recovery.recover,
     releaseLaunches: invocations.releaseLaunches,

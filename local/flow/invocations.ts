@@ -1,7 +1,7 @@
 import type { Logger } from '../log';
 import { invokeOutcome } from './invoke-outcome';
-import { findTask, type Outcome, type TaskRun } from './state';
-import type { Txn } from './transitions';
+import { findTask, type TaskRun } from './state';
+import { completeTask, type Txn } from './transitions';
 import type { FunctionInvokeRequest, FunctionInvoker } from './types';
 
 /**
@@ -14,9 +14,8 @@ export function createInvocations(deps: {
   log: Logger;
   isStopped: () => boolean;
   transition(execId: number, mutate: (t: Txn) => void): void;
-  completeTask(t: Txn, run: TaskRun, outcome: Outcome): number;
 }) {
-  const { log, isStopped, transition, completeTask } = deps;
+  const { log, isStopped, transition } = deps;
   let invoker: FunctionInvoker = async (req) => ({
     ok: false,
     error: 'FC.FunctionNotFound',

@@ -1,7 +1,7 @@
 import type { Logger } from '../log';
 import type { createRepo } from './repo';
 import { type ExecState, findTask, type Outcome, type TaskRun, walkRuns } from './state';
-import type { Txn } from './transitions';
+import { completeTask, type Txn } from './transitions';
 import type { FunctionInvokeRequest } from './types';
 
 /**
@@ -15,12 +15,11 @@ export function createRecovery(deps: {
   repo: ReturnType<typeof createRepo>;
   log: Logger;
   transition(execId: number, mutate: (t: Txn) => void): void;
-  completeTask(t: Txn, run: TaskRun, outcome: Outcome): number;
   armInMemory(execId: number, key: string, atMs: number): void;
   launchInvoke(execId: number, run: TaskRun, req: FunctionInvokeRequest): void;
   kick(execId: number): void;
 }) {
-  const { repo, log, transition, completeTask, armInMemory, launchInvoke, kick } = deps;
+  const { repo, log, transition, armInMemory, launchInvoke, kick } = deps;
 
   function processInbox(id: number): void {
     const item = repo.inboxItem.get(id);

@@ -3,6 +3,7 @@ import { errorAndCause } from './engine-params';
 import { fnfErrors } from './errors';
 import { jsonObjectParam, required } from './params';
 import { findTask, type Outcome } from './state';
+import { completeTask } from './transitions';
 import type { ApiResult, FlowEngine } from './types';
 
 /**
@@ -11,10 +12,7 @@ import type { ApiResult, FlowEngine } from './types';
  * Holds no state of its own.
  */
 export function createTaskReports(deps: {
-  core: Pick<
-    ReturnType<typeof createFlowCore>,
-    'tokens' | 'tokenExecution' | 'transition' | 'completeTask'
-  >;
+  core: Pick<ReturnType<typeof createFlowCore>, 'tokens' | 'tokenExecution' | 'transition'>;
 }): Pick<FlowEngine, 'reportTaskSucceeded' | 'reportTaskFailed'> {
   const { core } = deps;
 
@@ -31,7 +29,7 @@ export function createTaskReports(deps: {
         (r) => r.scheduledId === parts.eventId && r.phase === 'waiting' && !r.outcome,
       );
       if (!run) throw fnfErrors.taskAlreadyCompleted(what);
-      return core.completeTask(t, run, outcome);
+      return completeTask(t, run, outcome);
     });
     return { EventId: eventId };
   };

@@ -1,8 +1,8 @@
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import type { createRepo } from './repo';
-import { findTask, type Outcome, type TaskRun, walkRuns } from './state';
-import type { Ending, Txn } from './transitions';
+import { findTask, walkRuns } from './state';
+import { completeTask, type Ending, type Txn } from './transitions';
 
 /**
  * Timers: each is a `flow_timers` row (written in the transition's
@@ -17,9 +17,8 @@ export function createTimers(deps: {
   isStopped: () => boolean;
   transition(execId: number, mutate: (t: Txn, effects: Array<() => void>) => void): void;
   endExecution(t: Txn, ending: Ending, effects: Array<() => void>): number;
-  completeTask(t: Txn, run: TaskRun, outcome: Outcome, timedOut?: boolean): number;
 }) {
-  const { repo, clock, log, isStopped, transition, endExecution, completeTask } = deps;
+  const { repo, clock, log, isStopped, transition, endExecution } = deps;
   const armed = new Map<string, () => void>();
 
   function armTimer(execId: number, key: string, atMs: number, effects: Array<() => void>) {

@@ -161,11 +161,6 @@ export function createTransitions(deps: {
     return eventId;
   }
 
-  /** Ends a task attempt with `outcome`, recording the Task* event. Returns its EventId. */
-  function completeTask(t: Txn, run: TaskRun, outcome: Outcome, timedOut = false): number {
-    return recordOutcome(run, outcome, t.host, timedOut);
-  }
-
   function kick(execId: number): void {
     try {
       transition(execId, () => undefined);
@@ -174,7 +169,12 @@ export function createTransitions(deps: {
     }
   }
 
-  return { transition, endExecution, completeTask, kick };
+  return { transition, endExecution, kick };
+}
+
+/** Ends a task attempt with `outcome` in transition `t`, recording the Task* event. Returns its EventId. */
+export function completeTask(t: Txn, run: TaskRun, outcome: Outcome, timedOut = false): number {
+  return recordOutcome(run, outcome, t.host, timedOut);
 }
 
 /**
