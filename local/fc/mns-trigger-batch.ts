@@ -7,11 +7,9 @@
 
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
-import type { ProjectTrigger } from '../project/model';
+import type { MnsQueueTrigger } from '../project/model';
 import type { TriggerMessage } from './mns-trigger';
 import type { TriggerRunState } from './mns-trigger-state';
-
-type MnsTrigger = Extract<ProjectTrigger, { kind: 'mns-queue' }>;
 
 /** Receives from the trigger's queue (at most 16 at a time), cut short by a stop. */
 export type TriggerReceive = (
@@ -33,7 +31,9 @@ export interface BatchWindow {
  * not batched); a batch with a time window is filled before it is sent
  * (`windowed`), otherwise what one receive returns goes at once.
  */
-export function batchingOf(trigger: Pick<MnsTrigger, 'mode' | 'batchSize' | 'batchWindowSeconds'>) {
+export function batchingOf(
+  trigger: Pick<MnsQueueTrigger, 'mode' | 'batchSize' | 'batchWindowSeconds'>,
+) {
   const batched = trigger.mode === 'event-streaming' || trigger.batchSize > 1;
   return {
     batched,
@@ -43,7 +43,7 @@ export function batchingOf(trigger: Pick<MnsTrigger, 'mode' | 'batchSize' | 'bat
 }
 
 export function createBatchWindow(options: {
-  trigger: MnsTrigger;
+  trigger: MnsQueueTrigger;
   receive: TriggerReceive;
   state: TriggerRunState;
   clock: Clock;

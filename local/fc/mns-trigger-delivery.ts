@@ -9,7 +9,7 @@
 import { RELEASE_SECONDS } from '../../shared/task/limits';
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
-import type { ProjectTrigger } from '../project/model';
+import type { MnsQueueTrigger } from '../project/model';
 import { buildMnsCloudEvent, type MnsCloudEvent } from './cloud-event';
 import type { TriggerMessage, TriggerQueueApi } from './mns-trigger';
 import { batchingOf } from './mns-trigger-batch';
@@ -19,14 +19,12 @@ import type { PushFailures } from './push-failures';
 import { newFcRequestId } from './request-id';
 import type { InvokeOptions, InvokeOutcome } from './types';
 
-type MnsTrigger = Extract<ProjectTrigger, { kind: 'mns-queue' }>;
-
 /** Pushes claimed messages to the function: as one batch, or one by one. */
 export type TriggerDispatch = (messages: readonly TriggerMessage[]) => Promise<void>;
 
 export function createTriggerDispatch(options: {
   functionName: string;
-  trigger: MnsTrigger;
+  trigger: MnsQueueTrigger;
   queues: TriggerQueueApi;
   invoke: (event: Buffer, opts: InvokeOptions) => Promise<InvokeOutcome>;
   failures: PushFailures;

@@ -8,15 +8,13 @@
 
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
-import type { ProjectTrigger } from '../project/model';
+import type { MnsQueueTrigger } from '../project/model';
 import { defaultPushRetryPolicy } from '../project/run-options';
 import type { TriggerMessage, TriggerQueueApi } from './mns-trigger';
 import type { TriggerRunState } from './mns-trigger-state';
 import type { PushFailures } from './push-failures';
 import { decidePushRetry } from './push-retry';
 import type { InvokeOutcome } from './types';
-
-type MnsTrigger = Extract<ProjectTrigger, { kind: 'mns-queue' }>;
 
 /** Handles a push of `messages` that ended in `outcome`. */
 export type PushFailureHandler = (
@@ -26,7 +24,7 @@ export type PushFailureHandler = (
 
 export function createPushFailureHandler(options: {
   functionName: string;
-  trigger: MnsTrigger;
+  trigger: MnsQueueTrigger;
   queues: TriggerQueueApi;
   failures: PushFailures;
   state: TriggerRunState;

@@ -6,13 +6,11 @@
  */
 
 import type { Logger } from '../log';
-import type { ProjectTrigger } from '../project/model';
+import type { MnsQueueTrigger } from '../project/model';
 import type { TriggerMessage } from './mns-trigger';
 import { type BatchWindow, batchingOf, type TriggerReceive } from './mns-trigger-batch';
 import type { TriggerDispatch } from './mns-trigger-delivery';
 import type { TriggerRunState } from './mns-trigger-state';
-
-type MnsTrigger = Extract<ProjectTrigger, { kind: 'mns-queue' }>;
 
 // EventBridge's MNS source long-polls; 10 s keeps a stopped stack quick to exit
 // even where the queue cannot be woken by an abort signal.
@@ -20,7 +18,7 @@ const POLL_SECONDS = 10;
 
 /** Returns the loop one poller runs until the trigger stops. */
 export function createTriggerPoll(options: {
-  trigger: MnsTrigger;
+  trigger: MnsQueueTrigger;
   receive: TriggerReceive;
   window: BatchWindow;
   dispatch: TriggerDispatch;

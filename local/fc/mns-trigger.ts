@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
-import type { ProjectTrigger } from '../project/model';
+import type { MnsQueueTrigger } from '../project/model';
 import { createBatchWindow, type TriggerReceive } from './mns-trigger-batch';
 import { createTriggerDispatch } from './mns-trigger-delivery';
 import { createPushFailureHandler } from './mns-trigger-failure';
@@ -46,12 +46,10 @@ export interface TriggerQueueApi {
   moveMessage(fromQueue: string, receiptHandle: string, toQueue: string): unknown;
 }
 
-type MnsTrigger = Extract<ProjectTrigger, { kind: 'mns-queue' }>;
-
 /** A running trigger: consumers polling the queue and invoking the function. */
 export interface MnsTriggerConsumer {
   readonly functionName: string;
-  readonly trigger: MnsTrigger;
+  readonly trigger: MnsQueueTrigger;
   /** True once errorsTolerance NONE stopped consumption after an event ran out of retries. */
   readonly halted: boolean;
   stop(): Promise<void>;
@@ -77,7 +75,7 @@ export interface MnsTriggerConsumer {
  */
 export function startMnsTrigger(options: {
   functionName: string;
-  trigger: MnsTrigger;
+  trigger: MnsQueueTrigger;
   queues: TriggerQueueApi;
   invoke: (event: Buffer, opts: InvokeOptions) => Promise<InvokeOutcome>;
   /** Failed pushes per message: the retry count and budget. */

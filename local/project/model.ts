@@ -90,6 +90,9 @@ export type ProjectTrigger =
       qualifier?: string;
     };
 
+/** An EventBridge MNS queue trigger (the trigger kind the local runtime consumes queues for). */
+export type MnsQueueTrigger = Extract<ProjectTrigger, { kind: 'mns-queue' }>;
+
 /** `asyncInvokeConfig` as the local async invocations follow it. */
 export interface AsyncInvokeSettings {
   /** `maxAsyncRetryAttempts`: runs after a failed first one (0-8). */

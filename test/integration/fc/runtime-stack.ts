@@ -14,7 +14,11 @@ import { createFunctionRuntime, type FunctionRuntime } from '../../../local/fc/r
 import { startHttpServer } from '../../../local/http/server';
 import { createLogger } from '../../../local/log';
 import type { QueueService } from '../../../local/mns/types';
-import type { ProjectFunction, ProjectTrigger } from '../../../local/project/model';
+import type {
+  MnsQueueTrigger,
+  ProjectFunction,
+  ProjectTrigger,
+} from '../../../local/project/model';
 import type { StackContext } from '../../../local/stack';
 import { openStore } from '../../../local/store/store';
 
@@ -94,10 +98,8 @@ export function fixtureFunction(
   };
 }
 
-type QueueTrigger = Extract<ProjectTrigger, { kind: 'mns-queue' }>;
-
 /** An MNS queue trigger `tasks` on queue `jobs`: one event per message, no retry policy given. */
-export function queueTrigger(overrides: Partial<QueueTrigger> = {}): QueueTrigger {
+export function queueTrigger(overrides: Partial<MnsQueueTrigger> = {}): MnsQueueTrigger {
   return {
     kind: 'mns-queue',
     triggerName: 'tasks',

@@ -4,7 +4,7 @@ import { startMnsTrigger } from '../../../local/fc/mns-trigger';
 import { createPushFailures, type PushFailures } from '../../../local/fc/push-failures';
 import type { InvokeOutcome } from '../../../local/fc/types';
 import { silentLogger } from '../../../local/log';
-import type { ProjectTrigger } from '../../../local/project/model';
+import type { MnsQueueTrigger } from '../../../local/project/model';
 import { openStore, type Store } from '../../../local/store/store';
 import { eventually } from '../../support/eventually';
 import { buildQueueService } from '../../support/queue-service';
@@ -29,8 +29,7 @@ afterEach(() => {
   store.close();
 });
 
-type MnsTrigger = Extract<ProjectTrigger, { kind: 'mns-queue' }>;
-const trigger = (over: Partial<MnsTrigger> = {}): MnsTrigger => ({
+const trigger = (over: Partial<MnsQueueTrigger> = {}): MnsQueueTrigger => ({
   kind: 'mns-queue',
   triggerName: 't',
   queueName: 'tasks',
@@ -57,7 +56,7 @@ const failed = (): InvokeOutcome => ({
 });
 
 function startWith(
-  t: MnsTrigger,
+  t: MnsQueueTrigger,
   invoke: (event: Buffer) => Promise<InvokeOutcome>,
   concurrency = 1,
 ) {
@@ -76,7 +75,7 @@ function startWith(
 }
 
 /** A trigger whose function records the bodies it was invoked with, in `order`. */
-function start(t: MnsTrigger, order: string[], events: unknown[] = []) {
+function start(t: MnsQueueTrigger, order: string[], events: unknown[] = []) {
   return startWith(t, async (event) => {
     const parsed = JSON.parse(event.toString());
     events.push(parsed);
@@ -138,7 +137,7 @@ describe('the MNS trigger', () => {
 const ONE_BY_ONE = { batchSize: 1, mode: 'event' } as const;
 
 /** A trigger whose function answers when the test calls the returned `answer(i, outcome)`. */
-function startHeld(t: MnsTrigger, concurrency = 1) {
+function startHeld(t: MnsQueueTrigger, concurrency = 1) {
   const pending: Array<(o: InvokeOutcome) => void> = [];
   const consumer = startWith(
     t,
