@@ -22,10 +22,10 @@ import { eventually } from '../support/eventually';
 import { freePort } from '../support/free-port';
 import { createSdkClient as createMnsSdk } from '../support/mns-sdk';
 import { retrying } from '../support/retrying';
+import { createRandom } from '../support/seeded-random';
 import { type CliProcess, ROOT, spawnCli, useCli } from '../support/spawn-cli';
 import { useTempDirs } from '../support/temp-dirs';
 import { instanceProcesses, processesInGroups } from './functions-fixture/instances';
-import { seededRandom } from './functions-fixture/seeded-random';
 
 // QUEUEFLOW_FN_CRASH_SEED replays a run's kill schedule (printed with the counts): the
 // burst sizes, the handler report after which each kill comes, the startup kills.
@@ -131,7 +131,7 @@ describe('the queue-triggered function path, SIGKILLed mid-traffic', () => {
     process.stdout.write(
       `functions crash test: seed=${SEED} (QUEUEFLOW_FN_CRASH_SEED replays it)\n`,
     );
-    const random = seededRandom(SEED);
+    const random = createRandom(SEED);
     const dir = tempDir();
     const project = writeProject(dir);
     const dataDir = join(dir, 'data');

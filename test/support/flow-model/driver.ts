@@ -145,6 +145,13 @@ async function runCase(
     }
   };
   const ended = () => engine.describeExecution({ FlowName: name, ExecutionName: 'e' });
+  /** Counts an attempt taken off the queue and records its token; returns its number. */
+  const taken = (t: { key: string; token: string }): number => {
+    const attempt = attempts.get(t.key) ?? 0;
+    attempts.set(t.key, attempt + 1);
+    tokens.set(attemptId(t.key, attempt), t.token);
+    return attempt;
+  };
   for (;;) {
     await settle();
     if ((await ended()).Status !== 'Running') break;
@@ -152,9 +159,7 @@ async function runCase(
     if (round.length > 0) {
       let running = true;
       for (const t of round) {
-        const attempt = attempts.get(t.key) ?? 0;
-        attempts.set(t.key, attempt + 1);
-        tokens.set(attemptId(t.key, attempt), t.token);
+        const attempt = taken(t);
         // Once it has ended the rest of the round is only counted (for the late reports).
         running &&= (await ended()).Status === 'Running';
         if (!running) continue;
@@ -178,11 +183,7 @@ async function runCase(
     await clock.advanceTo(next);
   }
   // The attempts left waiting when it ended were never taken off the queue: take them now.
-  for (const t of (await takeAll(stack)).sort((a, b) => byKey(a.key, b.key))) {
-    const attempt = attempts.get(t.key) ?? 0;
-    attempts.set(t.key, attempt + 1);
-    tokens.set(attemptId(t.key, attempt), t.token);
-  }
+  for (const t of (await takeAll(stack)).sort((a, b) => byKey(a.key, b.key))) taken(t);
   await sendLate('end');
   const described = (await ended()) as Record<string, unknown>;
   return { ...resultOf(await history(stack, name), described, started), late: lateAnswers };

@@ -8,7 +8,8 @@ import type {
   Step,
   TaskStep,
 } from '../../../shared/fdl/types';
-import { createRandom } from '../mns-model/generate';
+import { walkSteps } from '../../../shared/fdl/walk';
+import { createRandom } from '../seeded-random';
 import { type Answer, type FlowCase, QUEUE, type Script, timestampAt } from './types';
 
 /** At most this many steps in one flow, containers and their children included. */
@@ -112,17 +113,9 @@ function containerInput(ctx: Ctx, loops: number): { inputMappings?: Mapping[] } 
 }
 
 /** The steps of a list, those nested in its steps included. */
-export function countSteps(steps: readonly Step[]): number {
+function countSteps(steps: Step[]): number {
   let n = 0;
-  for (const s of steps) {
-    n++;
-    if (s.type === 'choice') {
-      for (const b of [...s.choices, ...(s.default ? [s.default] : [])])
-        n += countSteps(b.steps ?? []);
-    }
-    if (s.type === 'parallel') for (const b of s.branches) n += countSteps(b.steps);
-    if (s.type === 'foreach') n += countSteps(s.steps);
-  }
+  walkSteps({ steps }, () => n++);
   return n;
 }
 

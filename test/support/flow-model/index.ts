@@ -4,10 +4,3 @@
 // independent model of the same runs written from the FDL reference; the first difference is
 // shrunk to a small flow and answer script. The model reads no engine code.
 export { checkSeeds, type SeedsOutcome } from './check';
-export { compareRuns, type Difference } from './compare';
-export { createDriver, type FlowDriver } from './driver';
-export { generateCase } from './generate';
-export { evaluate } from './model';
-export { checkCase } from './run';
-export { describeFailure, shrink } from './shrink';
-export type { Answer, Coverage, FlowCase, RunResult, Script } from './types';

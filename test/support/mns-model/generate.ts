@@ -1,17 +1,8 @@
 // The seeded generator of operation sequences.
+
+import { createRandom } from '../seeded-random';
 import type { ModelMode, ModelOp } from './ops';
 import { QUEUES } from './queues';
-
-/** A seeded PRNG (mulberry32): the same seed gives the same sequence on every machine. */
-export function createRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` operations for `mode`, drawn from `seed`. */
 export function generateOps(seed: number, count: number, mode: ModelMode): ModelOp[] {

@@ -4,10 +4,4 @@
 // one sequence to a real stack and to the model and returns the first difference. The
 // model reads no service code: only types come from local/mns.
 export { checkSeeds, type SeedsOutcome } from './check';
-export { errorCode } from './driver';
-export { createRandom, generateOps } from './generate';
-export type { ModelMode, ModelOp } from './ops';
-export type { Mismatch, RunOutcome } from './outcome';
-export type { QueueName } from './queues';
-export { runSequence } from './run';
-export { describeFailure, shrink } from './shrink';
+export type { ModelMode } from './ops';
