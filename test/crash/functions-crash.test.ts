@@ -20,12 +20,12 @@ import {
 import { createFnfSdk } from '../integration/flow/fnf-sdk';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/free-port';
-import { createSdkClient as createMnsSdk } from '../support/mns-sdk';
+import { createSdkClient as createMnsSdk, queueCounts } from '../support/mns-sdk';
+import { instanceProcesses, processesInGroups } from '../support/processes';
 import { retrying } from '../support/retrying';
 import { createRandom } from '../support/seeded-random';
 import { type CliProcess, ROOT, spawnCli, useCli } from '../support/spawn-cli';
 import { useTempDirs } from '../support/temp-dirs';
-import { instanceProcesses, processesInGroups } from './functions-fixture/instances';
 
 // QUEUEFLOW_FN_CRASH_SEED replays a run's kill schedule (printed with the counts): the
 // burst sizes, the handler report after which each kill comes, the startup kills.
@@ -303,23 +303,15 @@ describe('the queue-triggered function path, SIGKILLed mid-traffic', () => {
     }
 
     // The last deletes follow the last reports: give the trigger its moment.
-    const queueCounts = async (queue: string) => {
-      const a = (await mns.getQueueAttributes(queue)).body;
-      return {
-        active: Number(a.ActiveMessages),
-        inactive: Number(a.InactiveMessages),
-        delayed: Number(a.DelayMessages),
-      };
-    };
     const left = await eventually(
       async () => {
-        const c = await queueCounts(QUEUE);
+        const c = await queueCounts(mns, QUEUE);
         return c.active + c.inactive + c.delayed === 0 ? c : false;
       },
       `queue ${QUEUE} is empty`,
       (VISIBILITY_SECONDS + 6) * 1000,
-    ).catch(() => queueCounts(QUEUE));
-    const dead = await queueCounts(DLQ);
+    ).catch(() => queueCounts(mns, QUEUE));
+    const dead = await queueCounts(mns, DLQ);
 
     const all = runs.map((r) => r.stderr).join('\n');
     await cli.stop();

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSdkClient } from '../support/mns-sdk';
+import { createSdkClient, queueCounts } from '../support/mns-sdk';
 import { spawnLocal } from '../support/spawn-local';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -79,10 +79,8 @@ describe('the queue service killed with SIGKILL mid-traffic', () => {
     // Messages left in the queue (any state): the drain goes on until none is,
     // so a deleted message that came back is seen even after every expected one.
     const left = async () => {
-      const { body } = await again.getQueueAttributes('durable');
-      return (
-        Number(body.ActiveMessages) + Number(body.InactiveMessages) + Number(body.DelayMessages)
-      );
+      const c = await queueCounts(again, 'durable');
+      return c.active + c.inactive + c.delayed;
     };
     // Received-but-undeleted messages come back once their 1 s visibility ends.
     while ((expected.some((id) => !seen.has(id)) || (await left()) > 0) && Date.now() < deadline) {

@@ -72,6 +72,19 @@ export function createSdkClient(
   });
 }
 
+/** A queue's message counts, from GetQueueAttributes through the SDK. */
+export async function queueCounts(
+  sdk: SdkMnsClient,
+  queue: string,
+): Promise<{ active: number; inactive: number; delayed: number }> {
+  const b = (await sdk.getQueueAttributes(queue)).body;
+  return {
+    active: Number(b.ActiveMessages),
+    inactive: Number(b.InactiveMessages),
+    delayed: Number(b.DelayMessages),
+  };
+}
+
 /** The `err.name` @alicloud/mns 1.2.0 gives an MNS error code (it sets no `code`; lib/client.js). */
 export function sdkErrorName(code: string): string {
   return `MNS${code}Error`;

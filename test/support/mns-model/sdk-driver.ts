@@ -1,5 +1,5 @@
 // The driver that reaches the queue service over HTTP through @alicloud/mns.
-import type { SdkMnsClient } from '../mns-sdk';
+import { queueCounts, type SdkMnsClient } from '../mns-sdk';
 import { type Driver, errorCode, type Seen } from './driver';
 import type { SendItem } from './ops';
 
@@ -80,8 +80,8 @@ export function sdkDriver(sdk: SdkMnsClient): Driver {
       return { receiptHandle: b.ReceiptHandle ?? '', nextVisibleTime: Number(b.NextVisibleTime) };
     },
     stats: async (q) => {
-      const b = (await sdk.getQueueAttributes(q)).body;
-      return [Number(b.ActiveMessages), Number(b.InactiveMessages), Number(b.DelayMessages)];
+      const c = await queueCounts(sdk, q);
+      return [c.active, c.inactive, c.delayed];
     },
   };
 }

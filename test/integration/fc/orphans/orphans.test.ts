@@ -1,18 +1,14 @@
 // Function instances never outlive the stack: not even one whose handler holds
 // its thread (so it cannot hear its IPC channel close) when the stack is killed.
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { eventually } from '../../../support/eventually';
 import { processGone as gone } from '../../../support/process-gone';
+import { listProcesses } from '../../../support/processes';
 
 /** The processes of process group `pgid` (an instance leads its own), with their command lines. */
-const groupMembers = (pgid: number) =>
-  execFileSync('ps', ['-e', '-o', 'pid=,pgid=,args='], { encoding: 'utf8' })
-    .split('\n')
-    .map((line) => line.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/))
-    .filter((m): m is RegExpMatchArray => m !== null && Number(m[2]) === pgid)
-    .map((m) => ({ pid: Number(m[1]), args: m[3] ?? '' }));
+const groupMembers = (pgid: number) => listProcesses().filter((p) => p.pgid === pgid);
 
 describe('a stack killed with SIGKILL', () => {
   it('takes a busy function instance with it within seconds', async () => {

@@ -7,7 +7,8 @@ export interface ListedProcess {
   args: string;
 }
 
-function listProcesses(): ListedProcess[] {
+/** Every process `ps` lists, with its process group and command line. */
+export function listProcesses(): ListedProcess[] {
   return execFileSync('ps', ['-e', '-o', 'pid=,pgid=,args='], { encoding: 'utf8' })
     .split('\n')
     .map((line) => line.trim().match(/^(\d+)\s+(\d+)\s+(.*)$/))
