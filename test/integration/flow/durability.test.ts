@@ -2,10 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Clock, createSystemClock, VirtualClock } from '../../../local/clock';
+import { VirtualClock } from '../../../local/clock';
 import { silentLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
 import { createSdkClient as createMnsSdk } from '../../support/mns-sdk';
+import { shiftedSystemClock } from '../../support/shifted-clock';
 import { createFnfSdk, rejection } from './fnf-sdk';
 import { flowHelpers } from './helpers';
 
@@ -85,11 +86,7 @@ steps:
     // Restarted 3.5 s later (the wall clock shifted rather than waited for): the
     // wait was due at 1 s, the flow's timeout at 3 s. The wait fires first, as it
     // would have, and the flow ends before its timeout.
-    const system = createSystemClock();
-    const later: Clock = {
-      now: () => system.now() + 3_500,
-      setTimer: (atMs, fn) => system.setTimer(atMs - 3_500, fn),
-    };
+    const later = shiftedSystemClock(3_500);
     const b = await open({ dataDir, clock: later });
     expect((await b.h.finished(flow, exec)).Status).toBe('Succeeded');
   });

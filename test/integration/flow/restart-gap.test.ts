@@ -5,12 +5,12 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Clock, createSystemClock } from '../../../local/clock';
 import { silentLogger } from '../../../local/log';
 import type { Project } from '../../../local/project/model';
 import { startLocalStack } from '../../../local/stack';
 import { LOCAL_CREDENTIALS } from '../../../shared/clients/config';
 import { freePort } from '../../support/free-port';
+import { shiftedSystemClock } from '../../support/shifted-clock';
 import { fixtureFunction } from '../fc/runtime-stack';
 import { createFnfSdk } from './fnf-sdk';
 
@@ -66,11 +66,7 @@ describe('a restart that is still deploying functions', () => {
     await first.stop();
     // The restart's clock is a minute ahead: the task's 1 s timeout passed while
     // it was down (the wall clock shifted rather than waited for).
-    const system = createSystemClock();
-    const later: Clock = {
-      now: () => system.now() + DOWNTIME_MS,
-      setTimer: (atMs, fn) => system.setTimer(atMs - DOWNTIME_MS, fn),
-    };
+    const later = shiftedSystemClock(DOWNTIME_MS);
 
     const port = await freePort();
     const fnf = createFnfSdk({
