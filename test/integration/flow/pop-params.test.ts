@@ -3,22 +3,16 @@
 // ones in the body); the signature covers their union.
 import { createHmac, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { popEncode, stringToSign } from '../../../local/pop/encode';
 import { raw } from '../../support/raw-http';
 import { callbackFlow, out, useFlowStack } from './helpers';
 
 const Q = 'pop-params-q';
 const ctx = useFlowStack(Q);
 
-/** RFC 3986 percent-encoding, as the POP RPC signature uses it (reference §3.3). */
-const encode = (s: string) =>
-  encodeURIComponent(s).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-
 const join = (params: Record<string, string>) =>
   Object.entries(params)
-    .map(([k, v]) => `${encode(k)}=${encode(v)}`)
+    .map(([k, v]) => `${popEncode(k)}=${popEncode(v)}`)
     .join('&');
 
 /** The common parameters of one call, fresh nonce and wall-clock timestamp. */
@@ -33,16 +27,11 @@ const common = (action: string): Record<string, string> => ({
   Timestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
 });
 
-/** HMAC-SHA1 over METHOD&%2F&encode(sorted canonical parameters), key secret + "&". */
-function signature(method: string, signed: Record<string, string>): string {
-  const canonical = Object.keys(signed)
-    .sort()
-    .map((k) => `${encode(k)}=${encode(signed[k] ?? '')}`)
-    .join('&');
-  return createHmac('sha1', `${ctx.stack.credentials.accessKeySecret}&`)
-    .update(`${method}&${encode('/')}&${encode(canonical)}`)
+/** HMAC-SHA1 of the string to sign (the server's own, local/pop/encode.ts), key secret + "&". */
+const signature = (method: string, signed: Record<string, string>) =>
+  createHmac('sha1', `${ctx.stack.credentials.accessKeySecret}&`)
+    .update(stringToSign(method, signed))
     .digest('base64');
-}
 
 /** A POST with `query` in the URL and `form` as an x-www-form-urlencoded body, signed over `signed`. */
 function post(
