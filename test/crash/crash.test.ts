@@ -44,6 +44,9 @@ function startChild(port: number): Promise<ChildProcess> {
   });
 }
 
+/** Calls retried while the stack is down: restarts take under a second, ten of them far less than this. */
+const THROUGH_RESTARTS = { deadlineMs: 120_000, pauseMs: 20 };
+
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('crash safety', () => {
@@ -89,7 +92,7 @@ describe('crash safety', () => {
               Output: JSON.stringify({ [`${body.task_type}_done`]: true }),
             }),
           (e) => (e.code === 'TaskAlreadyCompleted' ? {} : undefined),
-          { deadlineMs: 120_000, pauseMs: 20 },
+          THROUGH_RESTARTS,
         );
         // A failed delete is fine: the message comes back and the report answers TaskAlreadyCompleted.
         await mns.deleteMessage(CRASH_QUEUE, got.body.ReceiptHandle ?? '').catch(() => undefined);
@@ -107,7 +110,7 @@ describe('crash safety', () => {
               Input: '{}',
             }),
           (e) => (e.code === 'ExecutionAlreadyExists' ? {} : undefined),
-          { deadlineMs: 120_000, pauseMs: 20 },
+          THROUGH_RESTARTS,
         );
         if (i % 10 === 0) await pause(30);
       }
