@@ -4,6 +4,7 @@ import { FlowError } from '../../shared/clients/flow-errors';
 import {
   likelyField,
   parseStartFlowRequest,
+  QUERY_FIELDS,
   StartFlowError,
   type StartFlowResult,
   startFlow,
@@ -64,9 +65,6 @@ function isHttpEvent(v: unknown): v is HttpEvent {
   return rc !== undefined && rc !== null && typeof rc === 'object' && typeof rc.http === 'object';
 }
 
-/** The request fields an HTTP caller may also give as query parameters. */
-const QUERY_FIELDS = ['flowName', 'executionName', 'wait', 'sync'] as const;
-
 function httpRequestBody(event: HttpEvent): Record<string, unknown> {
   let text = typeof event.body === 'string' ? event.body : '';
   if (event.isBase64Encoded && text) text = Buffer.from(text, 'base64').toString('utf8');
@@ -93,7 +91,7 @@ function httpRequestBody(event: HttpEvent): Record<string, unknown> {
   // Other parameters (a cache buster, utm_*) are the caller's business; one
   // spelt like a field (?executionname=) would lose its idempotency or wait.
   for (const key of Object.keys(q)) {
-    if ((QUERY_FIELDS as readonly string[]).includes(key)) continue;
+    if (QUERY_FIELDS.includes(key)) continue;
     const meant = likelyField(key, QUERY_FIELDS);
     if (meant !== undefined) throw unknownNameError('query parameter', key, QUERY_FIELDS, meant);
   }

@@ -70,6 +70,8 @@ function parseOutput(text: string | undefined): unknown {
 
 /** The fields of a start request, as an HTTP body or an event. */
 const REQUEST_FIELDS = ['flowName', 'input', 'executionName', 'wait', 'sync'] as const;
+/** The request fields an HTTP caller may also give as query parameters: all but the input. */
+export const QUERY_FIELDS: readonly string[] = REQUEST_FIELDS.filter((f) => f !== 'input');
 /** Names a caller may bring from elsewhere: startFlow()'s own option names. */
 const FIELD_ALIASES = new Map([
   ['waitSeconds', 'wait'],
