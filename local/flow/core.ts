@@ -24,6 +24,9 @@ import type { FunctionInvokeRequest } from './types';
 /** The queue operations the engine uses (the local MNS service provides them). */
 export type FlowQueues = Pick<QueueService, 'sendMessage'>;
 
+/** The engine's core (createFlowCore's result), of which the API modules take parts. */
+export type FlowCore = ReturnType<typeof createFlowCore>;
+
 /**
  * The durable core: every change to an execution is one SQLite transaction
  * (state + history + timers + outbox message); side effects that must not run

@@ -3,14 +3,14 @@ import { parseFlowDocument } from '../../shared/fdl/parse';
 import type { Flow } from '../../shared/fdl/types';
 import { FlowFailure } from './errors';
 import { definitionLimits, RELAXED_LIMITS } from './limits';
-import type { createRepo } from './repo';
+import type { Repo } from './repo';
 
 /**
  * Flow definitions at run time: the parsed definition each running execution
  * runs (cached by execution and by text) and the `flow_definitions` row that
  * keeps each distinct text once. Owns both caches.
  */
-export function createDefinitions(deps: { repo: ReturnType<typeof createRepo> }) {
+export function createDefinitions(deps: { repo: Repo }) {
   const { repo } = deps;
   const flowCache = new Map<string, Flow>();
 

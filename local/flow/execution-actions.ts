@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { createFlowCore } from './core';
+import type { FlowCore } from './core';
 import { errorAndCause, syncExecutionName } from './engine-params';
 import { fnfErrors } from './errors';
 import { HISTORY_PAGE_BYTES } from './limits';
@@ -18,7 +18,7 @@ import { eventView, executionView } from './views';
  */
 export function createExecutionActions(deps: {
   core: Pick<
-    ReturnType<typeof createFlowCore>,
+    FlowCore,
     | 'repo'
     | 'limits'
     | 'tokens'

@@ -4,7 +4,7 @@ import type { Clock } from '../clock';
 import { fnfErrors } from './errors';
 import { initialState } from './interpreter';
 import type { FlowLimits } from './limits';
-import type { createRepo, ExecRow, FlowRow } from './repo';
+import type { ExecRow, FlowRow, Repo } from './repo';
 import type { TokenCodec } from './tokens';
 import type { createTransitionHost } from './transition-host';
 
@@ -14,7 +14,7 @@ import type { createTransitionHost } from './transition-host';
  * (a sync child-flow task joins a running child). Holds no state of its own.
  */
 export function createExecutions(deps: {
-  repo: ReturnType<typeof createRepo>;
+  repo: Repo;
   clock: Clock;
   limits: FlowLimits;
   tokens: TokenCodec;

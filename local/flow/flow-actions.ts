@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock';
-import type { createFlowCore } from './core';
+import type { FlowCore } from './core';
 import { environmentParam, executionMode, flowType } from './engine-params';
 import { fnfErrors } from './errors';
 import { intParam, optional, required } from './params';
@@ -15,10 +15,7 @@ import { flowView } from './views';
  * transaction). Holds no state of its own.
  */
 export function createFlowActions(deps: {
-  core: Pick<
-    ReturnType<typeof createFlowCore>,
-    'repo' | 'atomically' | 'transition' | 'endExecution'
-  >;
+  core: Pick<FlowCore, 'repo' | 'atomically' | 'transition' | 'endExecution'>;
   clock: Clock;
   checks: Pick<RequestChecks, 'checkName' | 'flowOf' | 'checkDefinition'>;
 }): Pick<FlowEngine, 'createFlow' | 'updateFlow' | 'describeFlow' | 'listFlows' | 'deleteFlow'> {

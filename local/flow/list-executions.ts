@@ -2,7 +2,7 @@ import { parseRfc3339 } from '../../shared/fdl/validate-data';
 import type { Store } from '../store/store';
 import { fnfErrors } from './errors';
 import { boolParam, intParam, optional, required } from './params';
-import { type createRepo, type ExecRow, listExecutionsSql } from './repo';
+import { type ExecRow, listExecutionsSql, type Repo } from './repo';
 import type { RequestChecks } from './request-checks';
 import type { ApiResult, FlowEngine } from './types';
 import { executionView } from './views';
@@ -29,7 +29,7 @@ const PAGE_STARTS_KEPT = 10_000;
  * only state, in memory), so paging survives pruning.
  */
 export function createListExecutions(deps: {
-  repo: ReturnType<typeof createRepo>;
+  repo: Repo;
   db: Store['db'];
   checks: Pick<RequestChecks, 'flowOf'>;
 }): Pick<FlowEngine, 'listExecutions'> {

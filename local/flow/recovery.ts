@@ -1,5 +1,5 @@
 import type { Logger } from '../log';
-import type { createRepo } from './repo';
+import type { Repo } from './repo';
 import { type ExecState, findTask, type Outcome, type TaskRun, walkRuns } from './state';
 import { completeTask, type Txn } from './transitions';
 import type { FunctionInvokeRequest } from './types';
@@ -12,7 +12,7 @@ import type { FunctionInvokeRequest } from './types';
  * resumes every running execution. Holds no state of its own.
  */
 export function createRecovery(deps: {
-  repo: ReturnType<typeof createRepo>;
+  repo: Repo;
   log: Logger;
   transition(execId: number, mutate: (t: Txn) => void): void;
   armInMemory(execId: number, key: string, atMs: number): void;

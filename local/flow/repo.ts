@@ -63,6 +63,9 @@ export const listExecutionsSql = (where: string) =>
   `SELECT ${EXEC_COLUMNS} FROM ${EXEC_FROM} WHERE ${where} ORDER BY e.id DESC LIMIT ?`;
 
 /** Prepared statements over the flow tables. */
+/** The engine's prepared statements (createRepo's result). */
+export type Repo = ReturnType<typeof createRepo>;
+
 export function createRepo(store: Store) {
   const db = store.db;
   const q = <T>(sql: string) => {

@@ -2,7 +2,7 @@ import { parseFlow } from '../../shared/fdl/parse';
 import { fnfErrors } from './errors';
 import { definitionLimits, type FlowLimits, isValidName, jsonBytes } from './limits';
 import { jsonObjectParam, required } from './params';
-import type { createRepo, ExecRow, FlowRow } from './repo';
+import type { ExecRow, FlowRow, Repo } from './repo';
 import type { ApiParams } from './types';
 
 /**
@@ -11,10 +11,7 @@ import type { ApiParams } from './types';
  * definition against the FDL parser, an execution's Input against the step
  * data limit. Holds no state of its own.
  */
-export function createRequestChecks(deps: {
-  repo: ReturnType<typeof createRepo>;
-  limits: FlowLimits;
-}) {
+export function createRequestChecks(deps: { repo: Repo; limits: FlowLimits }) {
   const { repo, limits } = deps;
 
   const checkName = (kind: string, name: string) => {

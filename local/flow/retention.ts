@@ -1,4 +1,4 @@
-import type { createFlowCore } from './core';
+import type { FlowCore } from './core';
 import { PRUNE_EVENT_BUDGET, PRUNE_EXECUTION_BUDGET } from './limits';
 import type { FlowEngine } from './types';
 
@@ -9,7 +9,7 @@ import type { FlowEngine } from './types';
  * Holds no state of its own.
  */
 export function createRetention(deps: {
-  core: Pick<ReturnType<typeof createFlowCore>, 'repo' | 'atomically'>;
+  core: Pick<FlowCore, 'repo' | 'atomically'>;
 }): Pick<FlowEngine, 'pruneEnded'> {
   const { core } = deps;
   const { repo } = core;

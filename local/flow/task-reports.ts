@@ -1,4 +1,4 @@
-import type { createFlowCore } from './core';
+import type { FlowCore } from './core';
 import { errorAndCause } from './engine-params';
 import { fnfErrors } from './errors';
 import { jsonObjectParam, required } from './params';
@@ -12,7 +12,7 @@ import type { ApiResult, FlowEngine } from './types';
  * Holds no state of its own.
  */
 export function createTaskReports(deps: {
-  core: Pick<ReturnType<typeof createFlowCore>, 'tokens' | 'tokenExecution' | 'transition'>;
+  core: Pick<FlowCore, 'tokens' | 'tokenExecution' | 'transition'>;
 }): Pick<FlowEngine, 'reportTaskSucceeded' | 'reportTaskFailed'> {
   const { core } = deps;
 

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock';
 import type { Logger } from '../log';
-import type { createRepo } from './repo';
+import type { Repo } from './repo';
 import { findTask, walkRuns } from './state';
 import { completeTask, type Ending, type Txn } from './transitions';
 
@@ -11,7 +11,7 @@ import { completeTask, type Ending, type Txn } from './transitions';
  * retry backoff, wait). Owns the armed in-memory timers.
  */
 export function createTimers(deps: {
-  repo: ReturnType<typeof createRepo>;
+  repo: Repo;
   clock: Clock;
   log: Logger;
   isStopped: () => boolean;

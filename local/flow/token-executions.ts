@@ -1,5 +1,5 @@
 import type { Store } from '../store/store';
-import type { createRepo } from './repo';
+import type { Repo } from './repo';
 import type { TaskTokenParts } from './tokens';
 
 /**
@@ -7,7 +7,7 @@ import type { TaskTokenParts } from './tokens';
  * only for the executions that existed when v2 arrived in the data folder.
  * Create it after the flow migrations have run.
  */
-export function createTokenExecutions(deps: { store: Store; repo: ReturnType<typeof createRepo> }) {
+export function createTokenExecutions(deps: { store: Store; repo: Repo }) {
   const { store, repo } = deps;
   // The newest execution a v1 token may name (see migration 003).
   const v1TokenMaxExec = Number(

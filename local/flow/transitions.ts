@@ -3,7 +3,7 @@ import type { Clock } from '../clock';
 import type { Logger } from '../log';
 import { FlowFailure, fnfErrors } from './errors';
 import { drive, type InterpreterHost, initialState } from './interpreter';
-import type { createRepo, ExecHead } from './repo';
+import type { ExecHead, Repo } from './repo';
 import type { ExecState, Outcome, TaskRun } from './state';
 import type { TaskTokenParts, TokenCodec } from './tokens';
 import type { createTransitionHost } from './transition-host';
@@ -33,7 +33,7 @@ type TransitionHost = ReturnType<typeof createTransitionHost>;
  * woken). Holds no state of its own.
  */
 export function createTransitions(deps: {
-  repo: ReturnType<typeof createRepo>;
+  repo: Repo;
   clock: Clock;
   log: Logger;
   tokens: TokenCodec;
