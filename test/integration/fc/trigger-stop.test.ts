@@ -22,7 +22,7 @@ describe('stopping the stack while a queue-triggered function runs', () => {
     ]);
     const sent = queues.sendMessage('jobs', { body: 'work' });
     await eventually(
-      () => (queues.stats('jobs').inflight === 1 ? true : undefined),
+      () => queues.stats('jobs').inflight === 1,
       'the trigger has taken the message',
     );
     await first.stop();

@@ -164,7 +164,7 @@ describe('an MNS trigger at a stop', () => {
     const t = startHeld(trigger(ONE_BY_ONE));
     await parked();
     const sent = queues.sendMessage('tasks', { body: 'a' });
-    await eventually(() => (t.pushes() === 1 ? true : undefined), 'the push started');
+    await eventually(() => t.pushes() === 1, 'the push started');
     const stopping = t.consumer.stop();
     // The stop kills the instance: the push ends in a failure.
     t.answer(0, failed());
@@ -177,7 +177,7 @@ describe('an MNS trigger at a stop', () => {
     const t = startHeld(trigger(ONE_BY_ONE));
     await parked();
     const sent = queues.sendMessage('tasks', { body: 'a' });
-    await eventually(() => (t.pushes() === 1 ? true : undefined), 'the push started');
+    await eventually(() => t.pushes() === 1, 'the push started');
     const stopping = t.consumer.stop();
     t.answer(0, succeeded());
     await stopping;
@@ -188,10 +188,7 @@ describe('an MNS trigger at a stop', () => {
     const t = startHeld(trigger({ batchSize: 4, batchWindowSeconds: 10, mode: 'event-streaming' }));
     await parked();
     const sent = queues.sendMessage('tasks', { body: 'a' });
-    await eventually(
-      () => (queues.stats('tasks').inflight === 1 ? true : undefined),
-      'the window holds the message',
-    );
+    await eventually(() => queues.stats('tasks').inflight === 1, 'the window holds the message');
     await t.consumer.stop();
     expect(t.pushes()).toBe(0);
     expect(visibleIn(sent.messageId)).toBe(1000);
@@ -213,9 +210,9 @@ describe('an MNS trigger at a stop', () => {
     await parked();
     const a = queues.sendMessage('tasks', { body: 'a' });
     const b = queues.sendMessage('tasks', { body: 'b' });
-    await eventually(() => (t.pushes() === 2 ? true : undefined), 'both pushes started');
+    await eventually(() => t.pushes() === 2, 'both pushes started');
     t.answer(0, failed());
-    await eventually(() => (t.consumer.halted ? true : undefined), 'the trigger halted');
+    await eventually(() => t.consumer.halted, 'the trigger halted');
     t.answer(1, failed());
     await t.consumer.stop();
     for (const m of [a, b]) {
