@@ -13,3 +13,34 @@ export const processIo: CommandIo = {
     process.exitCode = code;
   },
 };
+
+let onOutputClosed: (() => void) | undefined;
+let outputGone = false;
+
+/**
+ * For a long-running command (`local`, `worker`): when its output goes away
+ * (the terminal closed: EIO; the reader quit: EPIPE), `stop` is called, as a
+ * signal would stop it, instead of the process ending on the spot with work in
+ * flight. Returns a function that takes the request back.
+ */
+export function stopOnOutputClosed(stop: () => void): () => void {
+  onOutputClosed = stop;
+  return () => {
+    if (onOutputClosed === stop) onOutputClosed = undefined;
+  };
+}
+
+/**
+ * The CLI's handler of a stdout or stderr write error. Output that goes
+ * nowhere is no failure of the command: a short command ends at once (exit
+ * code unchanged, as after `| head`); a long-running one is asked to stop
+ * (stopOnOutputClosed) and finishes its stop. Later write errors are ignored.
+ * Any other error is thrown.
+ */
+export function handleOutputError(err: NodeJS.ErrnoException): void {
+  if (err.code !== 'EPIPE' && err.code !== 'EIO') throw err;
+  if (outputGone) return;
+  outputGone = true;
+  if (onOutputClosed) onOutputClosed();
+  else process.exit(process.exitCode ?? 0);
+}

@@ -24,4 +24,32 @@ describe('queueflow local and signals', () => {
     expect({ code, signal }).toEqual({ code: 143, signal: null });
     expect(stdout).not.toContain('Running the demo');
   });
+
+  it('stops cleanly on the SIGHUP of a closed terminal while it serves, and exits 0', async () => {
+    const child = spawn(
+      process.execPath,
+      ['bin/queueflow.js', 'local', '--port', '0', '--memory'],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    const serving = new Promise<void>((resolve) =>
+      child.stdout.on('data', (d) => {
+        stdout += d;
+        if (stdout.includes('Press Ctrl-C to stop.')) resolve();
+      }),
+    );
+    const exited = new Promise<[number | null, string | null]>((resolve) =>
+      child.once('exit', (c, s) => resolve([c, s])),
+    );
+    await serving;
+    // The terminal is gone: what the stop prints fails to write.
+    child.stdout.destroy();
+    child.stderr.destroy();
+    child.kill('SIGHUP');
+    const [code, signal] = await exited;
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+  }, 60_000);
 });

@@ -18,6 +18,7 @@ import type { Project } from '../../project/model';
 import { staleBuildWarning } from '../../project/stale-build';
 import { type LocalStack, startLocalStack } from '../../stack';
 import { DATABASE_FILE, DEFAULT_DATA_DIR } from '../../store/store';
+import { stopOnOutputClosed } from '../io';
 import { endpointFlag, parsePort, parseRetainDays } from '../options';
 
 interface LocalOptions {
@@ -398,27 +399,44 @@ function defaultProject(): string | undefined {
 }
 
 interface SignalTracker {
-  /** The first SIGINT or SIGTERM received, if any. */
+  /** The first SIGINT, SIGTERM or SIGHUP received, if any. */
   readonly received: NodeJS.Signals | undefined;
   /** Resolves at the first signal (at once if one came already). */
   wait(): Promise<void>;
-  /** 130 after SIGINT, 143 after SIGTERM: the shell's codes for a stop by signal. */
+  /** 130 after SIGINT, 143 after SIGTERM, 129 after SIGHUP: the shell's codes for a stop by signal. */
   exitCode(): number;
   dispose(): void;
 }
 
-/** The first signal asks for a clean stop; a second one exits at once. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = {
+  SIGHUP: 129,
+  SIGINT: 130,
+  SIGTERM: 143,
+};
+
+/**
+ * The first signal asks for a clean stop; a second one exits at once. SIGHUP
+ * (the terminal `npm start` runs in was closed) stops as cleanly as Ctrl-C,
+ * rather than Node's default of dying on the spot, which would leave the
+ * trigger's tasks in flight hidden for their whole visibility timeout. What the
+ * stop prints then goes nowhere, and a failed write does not cut it short.
+ */
 function trackSignals(): SignalTracker {
   let received: NodeJS.Signals | undefined;
   const waiting: Array<() => void> = [];
-  const code = (signal: NodeJS.Signals | undefined) => (signal === 'SIGTERM' ? 143 : 130);
+  const code = (signal: NodeJS.Signals | undefined) => (signal && SIGNAL_EXIT_CODES[signal]) ?? 130;
   const on = (signal: NodeJS.Signals) => {
     if (received) process.exit(code(signal));
     received = signal;
     for (const resolve of waiting.splice(0)) resolve();
   };
-  process.on('SIGINT', on);
-  process.on('SIGTERM', on);
+  for (const s of STOP_SIGNALS) process.on(s, on);
+  // Output that goes nowhere (the terminal closed before its SIGHUP came, a
+  // reader that quit) stops the stack as cleanly, and counts as a SIGHUP.
+  const forgetOutput = stopOnOutputClosed(() => {
+    if (!received) on('SIGHUP');
+  });
   return {
     get received() {
       return received;
@@ -427,8 +445,8 @@ function trackSignals(): SignalTracker {
       received ? Promise.resolve() : new Promise<void>((resolve) => waiting.push(resolve)),
     exitCode: () => code(received),
     dispose() {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
+      for (const s of STOP_SIGNALS) process.off(s, on);
+      forgetOutput();
     },
   };
 }

@@ -9,6 +9,7 @@ import { QueueError } from '../../../shared/clients/queue-client';
 import { createLongPollWorker, type WorkerTaskEvent } from '../../../shared/task/long-poll-worker';
 import { type HandlerRegistry, toHandlerRegistry } from '../../../shared/task/registry';
 import { connectionCode, START_STACK_HINT } from '../errors';
+import { stopOnOutputClosed } from '../io';
 import { envWithEndpoint, parseCount, parsePositiveInt } from '../options';
 
 interface WorkerOptions {
@@ -151,7 +152,7 @@ export function registerWorkerCommand(program: Command): void {
     )
     .option(
       '--grace-seconds <s>',
-      'on SIGTERM, time to finish in-flight tasks',
+      'on SIGTERM (or SIGINT, SIGHUP), time to finish in-flight tasks',
       parseSeconds(3600),
       25,
     )
@@ -201,8 +202,21 @@ it, the stack's own queue-triggered task-worker takes messages of the same queue
         process.stdout.write(`worker stopped on ${signal} before it polled\n`);
         process.exit(0);
       };
-      process.on('SIGTERM', () => onSignal('SIGTERM'));
-      process.on('SIGINT', () => onSignal('SIGINT'));
+      // SIGHUP (its terminal closed) stops it like SIGTERM. So does output that
+      // goes nowhere (a closed terminal, a reader that quit), once: the lines it
+      // prints on the way out fail, and must not end it with tasks in flight.
+      let stopping = false;
+      for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+        process.on(signal, () => {
+          stopping = true;
+          onSignal(signal);
+        });
+      }
+      stopOnOutputClosed(() => {
+        if (stopping) return;
+        stopping = true;
+        onSignal('closed output');
+      });
       let deps: ReturnType<typeof createDeps>;
       let registry: HandlerRegistry;
       try {

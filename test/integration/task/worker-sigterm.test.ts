@@ -113,6 +113,71 @@ describe('queueflow worker and SIGTERM', () => {
     expect(JSON.parse(r.output ?? '{}')).toMatchObject({ source: 't1.csv', rows: 99, loaded: 99 });
   });
 
+  it('stops as on SIGTERM on a SIGHUP that closed its terminal: finishes the task in flight and exits 0', async () => {
+    const w = spawnWorker({ graceSeconds: 10, slowMs: 1500 });
+    await w.waitFor(/worker polling sigterm-tasks/);
+    await env.flow.startExecution({
+      flowName: env.flowName,
+      executionName: 'hup-1',
+      input: { source: 'h1.csv' },
+    });
+    await w.waitFor(/handler-started extract h1\.csv/);
+    // The terminal is gone: every line the worker prints from here fails (EPIPE).
+    w.child.stdout?.destroy();
+    w.child.stderr?.destroy();
+    w.child.kill('SIGHUP');
+    expect(await w.exited).toBe(0);
+    const events: WorkerTaskEvent[] = [];
+    const r = await completeWithInProcessWorker('hup-1', events);
+    expect(r.status).toBe('Succeeded');
+    // The extract task finished and was reported before the worker exited.
+    expect(events.map((e) => e.taskType)).toEqual(['transform', 'load']);
+  });
+
+  it('stops cleanly when its output goes away (the reader quit): the task still running finishes', async () => {
+    const w = spawnWorker({ graceSeconds: 10, slowMs: 1000 });
+    await w.waitFor(/worker polling sigterm-tasks/);
+    const start = (executionName: string, source: string) =>
+      env.flow.startExecution({ flowName: env.flowName, executionName, input: { source } });
+    await start('closed-a', 'ca.csv');
+    await w.waitFor(/handler-started extract ca\.csv/);
+    await new Promise((r) => setTimeout(r, 500));
+    await start('closed-b', 'cb.csv');
+    await w.waitFor(/handler-started extract cb\.csv/);
+    // The line for ca's task fails with EPIPE while cb's extract is half done:
+    // that asks for a stop (cb's task finishes), it does not end the process there.
+    w.child.stdout?.destroy();
+    w.child.stderr?.destroy();
+    expect(await w.exited).toBe(0);
+
+    const events: WorkerTaskEvent[] = [];
+    const finisher = createLongPollWorker({
+      queue: env.queue,
+      queueName: env.queueName,
+      registry: demoRegistry,
+      flow: env.flow,
+      waitSeconds: 1,
+      visibilityTimeout: 2,
+      onTask: (e) => events.push(e),
+    });
+    const running = finisher.run();
+    try {
+      for (const executionName of ['closed-a', 'closed-b']) {
+        const r = await env.flow.describeExecution({
+          flowName: env.flowName,
+          executionName,
+          waitSeconds: 20,
+        });
+        expect(r.status).toBe('Succeeded');
+      }
+    } finally {
+      await finisher.stop();
+      await running;
+    }
+    // Both extracts were reported and deleted by the CLI worker: neither came back.
+    expect(events.map((e) => e.taskType)).not.toContain('extract');
+  });
+
   it('releases a task that outlives the grace period, and the message is delivered again', async () => {
     const w = spawnWorker({ graceSeconds: 0.5, slowMs: 30_000 });
     await w.waitFor(/worker polling sigterm-tasks/);
