@@ -19,12 +19,11 @@ async function expectModelHolds(mode: ModelMode, seedList: number[], ops: number
 
 describe('the local MNS queue service against an independent model', () => {
   it('answers 100 in-process sequences of 150 steps as the model does', async () => {
-    const { coverage, discarded } = await expectModelHolds('inproc', seeds(1, 100), 150);
+    const { coverage } = await expectModelHolds('inproc', seeds(1, 100), 150);
     // The sequences reach the behaviours the model is about, not only empty queues.
     expect(coverage.received).toBeGreaterThan(2000);
     expect(coverage.dlqMoves).toBeGreaterThan(20);
     expect(coverage.rollbacks).toBeGreaterThan(300);
-    expect(discarded).toBe(0);
   });
 
   it('loses and hides no message after work inside transactions that roll back', async () => {
@@ -48,11 +47,13 @@ describe('the local MNS queue service against an independent model', () => {
   });
 
   it('serves parked long polls on a send, when a delay or visibility window ends, and on a dead-letter move', async () => {
-    const outcome = await expectModelHolds('longpoll', seeds(4001, 100), 150);
-    expect(outcome.coverage.pollsServed).toBeGreaterThan(1000);
-    expect(outcome.coverage.dlqMoves).toBeGreaterThan(100);
-    // Polls parked on qa and on its DLQ that wake at the same instant may be served in either
-    // order: a difference after that proves nothing (2 of these 100 runs), and must stay rare.
-    expect(outcome.discarded).toBeLessThanOrEqual(outcome.runs / 20);
+    const { coverage } = await expectModelHolds('longpoll', seeds(4001, 100), 150);
+    expect(coverage.pollsServed).toBeGreaterThan(1000);
+    expect(coverage.dlqMoves).toBeGreaterThan(100);
+    // Polls parked on qa and on its DLQ that wake at one instant are served in an order
+    // the service picks; the model follows the order the answers show (the DLQ's first
+    // in 2 of the 4 such moments in these runs), and every answer must fit one order.
+    expect(coverage.ties).toBeGreaterThan(0);
+    expect(coverage.tiesDlqFirst).toBeGreaterThan(0);
   });
 });

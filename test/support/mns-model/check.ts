@@ -10,8 +10,6 @@ import { describeFailure, shrink } from './shrink';
 export interface SeedsOutcome {
   failure: string | undefined;
   runs: number;
-  /** Runs whose difference came after an ambiguous wake-up (RunOutcome.inconclusive): not counted. */
-  discarded: number;
   coverage: RunOutcome['coverage'];
 }
 
@@ -22,24 +20,21 @@ export async function checkSeeds(
   count: number,
 ): Promise<SeedsOutcome> {
   const total = noCoverage();
-  let discarded = 0;
   let runs = 0;
   for (const seed of seeds) {
     const ops = generateOps(seed, count, mode);
     const r = await outcomeOf(ops, mode);
     runs++;
     for (const k of Object.keys(total) as Array<keyof typeof total>) total[k] += r.coverage[k];
-    if (r.mismatch && r.inconclusive) discarded++;
-    if (r.mismatch && !r.inconclusive) {
+    if (r.mismatch) {
       const small =
         r.mismatch.step < 0 ? { ops, mismatch: r.mismatch } : await shrink(ops, mode, r.mismatch);
       return {
         failure: describeFailure(seed, mode, small.ops, small.mismatch),
         runs,
-        discarded,
         coverage: total,
       };
     }
   }
-  return { failure: undefined, runs, discarded, coverage: total };
+  return { failure: undefined, runs, coverage: total };
 }

@@ -41,6 +41,12 @@ export interface ModelWaiter {
   vt: number | undefined;
 }
 
+/**
+ * Which queue is served first when parked polls on qa and on its DLQ wake at
+ * the same instant: the `k`-th such tie in one advance() gets `order(k)`.
+ */
+export type TieOrder = (k: number) => 'qa-first' | 'dlq-first';
+
 /** The independent model of the three queues. */
 export class QueueModel {
   now = T0;
@@ -159,11 +165,12 @@ export class QueueModel {
 
   /**
    * Moves time to `target`, serving parked polls at each moment a message of their queue
-   * becomes visible. Returns true when two queues with parked polls wake at the same
-   * moment with qa and its DLQ both waiting (the order between them is the service's choice).
+   * becomes visible. Returns how many times qa and its DLQ, both with parked polls, woke
+   * at the same moment: the order between them is the service's choice, and `order`
+   * says which one this model takes at each (qa first unless told).
    */
-  advance(target: number): boolean {
-    let ambiguous = false;
+  advance(target: number, order: TieOrder = () => 'qa-first'): number {
+    let ties = 0;
     for (;;) {
       let next = Number.POSITIVE_INFINITY;
       for (const [q, ws] of this.waiters) {
@@ -176,12 +183,42 @@ export class QueueModel {
       const waking = [...this.waiters.keys()]
         .sort()
         .filter((q) => this.waiters.get(q)?.length && this.live(q).some((m) => m.vis === next));
-      if (waking.length > 1 && this.waiters.get('qa')?.length && this.waiters.get('qa-dlq')?.length)
-        ambiguous = true;
+      // Sorted, qa comes before qa-dlq; the other queues are unrelated to either.
+      const qa = waking.indexOf('qa');
+      const dlq = waking.indexOf('qa-dlq');
+      if (qa >= 0 && dlq >= 0 && order(ties++) === 'dlq-first') {
+        waking[qa] = 'qa-dlq';
+        waking[dlq] = 'qa';
+      }
       for (const q of waking) this.serve(q);
     }
     this.now = target;
-    return ambiguous;
+    return ties;
+  }
+
+  /** A copy of the whole model (claims still point at their own copy's messages). */
+  snapshot(): QueueModel {
+    const copy = new QueueModel();
+    copy.restore(this);
+    return copy;
+  }
+
+  /** Takes over `other`'s whole state (a deep copy of it). */
+  restore(other: QueueModel): void {
+    const state = structuredClone({
+      msgs: other.msgs,
+      waiters: other.waiters,
+      served: other.served,
+    });
+    this.now = other.now;
+    this.dlqMoves = other.dlqMoves;
+    this.seq = other.seq;
+    this.placeholders = other.placeholders;
+    this.msgs.splice(0, this.msgs.length, ...state.msgs);
+    this.waiters.clear();
+    for (const [q, ws] of state.waiters) this.waiters.set(q, ws);
+    this.served.clear();
+    for (const [id, got] of state.served) this.served.set(id, got);
   }
 
   stats(q: QueueName): { active: number; inflight: number; delayed: number; waiting: number } {

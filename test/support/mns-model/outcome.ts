@@ -13,8 +13,6 @@ export interface Mismatch {
 
 export interface RunOutcome {
   mismatch: Mismatch | null;
-  /** Two queues' parked polls woke at one moment: a difference after that proves nothing. */
-  inconclusive: boolean;
   /** What the sequence exercised: messages received, DLQ moves, polls served, restarts, rollbacks. */
   coverage: Coverage;
 }
@@ -26,6 +24,10 @@ export interface Coverage {
   pollsServed: number;
   restarts: number;
   rollbacks: number;
+  /** Moments qa and its DLQ woke together with polls parked on both (the service picks the order). */
+  ties: number;
+  /** Advances whose answers showed the DLQ served first at such a moment (the model followed). */
+  tiesDlqFirst: number;
 }
 
 /** Coverage of nothing yet, to count from. */
@@ -35,4 +37,6 @@ export const noCoverage = (): Coverage => ({
   pollsServed: 0,
   restarts: 0,
   rollbacks: 0,
+  ties: 0,
+  tiesDlqFirst: 0,
 });

@@ -32,7 +32,6 @@ export interface RunContext {
   readonly handles: string[];
   readonly history: string[];
   readonly coverage: RunOutcome['coverage'];
-  inconclusive: boolean;
   /** Long polls: what the service answered, by poll id, and which answers the model has learnt. */
   readonly polled: Map<number, Seen[] | string>;
   readonly learnt: Set<number>;
@@ -44,6 +43,8 @@ export interface RunContext {
   learnFrom(claims: Claim[], got: Seen[]): void;
   /** Long polls: every answer the model expects must have come, and no other. */
   checkPolls(): RunOutcome | null;
+  /** The first long poll whose answer (bodies only) is not what `model` expects, if any. */
+  pollDifference(model: QueueModel): { id: number; got: string; want: string } | null;
   /** Compares what a receive or peek returned with the model's claims. */
   compareMessages(
     what: string,
@@ -89,7 +90,6 @@ export async function createRunContext(
     handles,
     history,
     coverage,
-    inconclusive: false,
     polled,
     learnt,
     pollId: 0,
@@ -102,7 +102,6 @@ export async function createRunContext(
         model: expected,
         history: history.slice(-12, -1),
       },
-      inconclusive: run.inconclusive,
       coverage,
     }),
     handleOf: (h) => (handles.length ? handles[h % handles.length] : undefined),
@@ -119,6 +118,8 @@ export async function createRunContext(
       });
     },
     checkPolls: () => {
+      const d = run.pollDifference(model);
+      if (d) return run.differ(`long poll ${d.id}: ${d.got}`, `long poll ${d.id}: ${d.want}`);
       for (const [id, want] of model.served) {
         const got = polled.get(id);
         if (
@@ -131,17 +132,19 @@ export async function createRunContext(
           run.learnFrom(want, got);
           coverage.pollsServed++;
         }
+      }
+      return null;
+    },
+    pollDifference: (m) => {
+      const shown = (x: Seen[] | string | undefined) =>
+        x === undefined ? 'still parked' : typeof x === 'string' ? x : bodies(x);
+      for (const [id, want] of m.served) {
         const w = typeof want === 'string' ? want : bodies(want.map((c) => c.m));
-        const g = got === undefined ? 'still parked' : typeof got === 'string' ? got : bodies(got);
-        if (w !== g) return run.differ(`long poll ${id}: ${g}`, `long poll ${id}: ${w}`);
+        const g = shown(polled.get(id));
+        if (w !== g) return { id, got: g, want: w };
       }
       for (const [id, got] of polled) {
-        if (!model.served.has(id)) {
-          return run.differ(
-            `long poll ${id}: ${typeof got === 'string' ? got : bodies(got)}`,
-            `long poll ${id}: still parked`,
-          );
-        }
+        if (!m.served.has(id)) return { id, got: shown(got), want: 'still parked' };
       }
       return null;
     },

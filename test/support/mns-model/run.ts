@@ -28,7 +28,7 @@ export async function runSequence(ops: readonly ModelOp[], mode: ModelMode): Pro
       if (clock.now() !== model.now)
         return run.differ(`clock ${clock.now() - T0}`, `clock ${model.now - T0}`);
     }
-    return { mismatch: null, inconclusive: run.inconclusive, coverage };
+    return { mismatch: null, coverage };
   } catch (err) {
     // An error no step expects (a rejected SDK call, a throw from the service) is a difference too.
     return run.differ(`threw ${errorCode(err)}: ${(err as Error).message}`, 'an answer');
@@ -52,7 +52,6 @@ export async function outcomeOf(ops: readonly ModelOp[], mode: ModelMode): Promi
         model: 'no error',
         history: [],
       },
-      inconclusive: false,
       coverage: noCoverage(),
     };
   }

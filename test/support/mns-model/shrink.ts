@@ -24,7 +24,7 @@ export async function shrink(
     for (let k = 0; k + size <= cur.length && Date.now() < deadline; ) {
       const cand = cur.slice(0, k).concat(cur.slice(k + size));
       const r = await outcomeOf(cand, mode);
-      if (r.mismatch && !r.inconclusive && kindOf(r.mismatch) === kindOf(first)) {
+      if (r.mismatch && kindOf(r.mismatch) === kindOf(first)) {
         cur = cand.slice(0, r.mismatch.step + 1);
         best = r.mismatch;
         removed = true;

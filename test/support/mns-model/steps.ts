@@ -144,9 +144,32 @@ const deleteBatch: Step<'bdel'> = async (run, o) => {
   return null;
 };
 
+/** More ties in one advance than this are not searched (2^n orders); none has been seen. */
+const MAX_TIES_SEARCHED = 8;
+
 const advance: Step<'adv'> = async (run, o) => {
-  if (run.model.advance(run.model.now + o.ms)) run.inconclusive = true;
+  const target = run.model.now + o.ms;
+  const before = run.model.snapshot();
+  const ties = run.model.advance(target);
   await run.clock.advance(o.ms);
+  if (ties === 0) return null;
+  run.coverage.ties += ties;
+  // qa and its DLQ woke at one moment with polls parked on both: the service
+  // serves them in an order of its own choosing, which decides who gets a
+  // message moved to the DLQ. Follow the order its answers show; when no order
+  // explains them, the run loop's checkPolls reports the difference.
+  await settle();
+  await settle();
+  if (run.pollDifference(run.model) === null || ties > MAX_TIES_SEARCHED) return null;
+  for (let orders = 1; orders < 2 ** ties; orders++) {
+    const other = before.snapshot();
+    other.advance(target, (k) => ((orders >> k) & 1 ? 'dlq-first' : 'qa-first'));
+    if (run.pollDifference(other) === null) {
+      run.model.restore(other);
+      run.coverage.tiesDlqFirst++;
+      return null;
+    }
+  }
   return null;
 };
 
