@@ -32,6 +32,8 @@ export interface TriggerQueueApi {
       signal?: AbortSignal;
       /** Called synchronously with the claimed messages (inside the sender's commit after a wait). */
       onMessages?: (messages: readonly TriggerMessage[]) => void;
+      /** The claims die with the stack: a start after a crash hands them back at once. */
+      processBound?: boolean;
     },
   ): Promise<readonly TriggerMessage[]>;
   deleteMessage(queue: string, receiptHandle: string): unknown;
@@ -97,6 +99,9 @@ export function startMnsTrigger(options: {
       max: Math.min(16, max),
       waitSeconds,
       signal: state.signal,
+      // The pushes die with the stack (its instances do): after a crash the next
+      // start hands these messages back at once, as a stop does.
+      processBound: true,
       ...(onMessages ? { onMessages } : {}),
     });
 

@@ -20,11 +20,17 @@ export function createMessageIdFactory(): (nowMs: number) => string {
  * Node SDK puts handles in the query string unencoded (@alicloud/mns 1.2.0
  * lib/client.js); the seq part
  * makes the lookup a primary-key read, the random part makes each receive's
- * handle new and unguessable from the previous one.
+ * handle new and unguessable from the previous one. A claim bound to this
+ * process (ReceiveOptions.processBound) has `p` in place of the first hex digit,
+ * which no other handle has: the store tells its rows by that alone.
  */
-export function newReceiptHandle(seq: number): string {
-  return `${seq.toString(36)}-${randomHex8()}`;
+export function newReceiptHandle(seq: number, processBound = false): string {
+  const random = randomHex8();
+  return `${seq.toString(36)}-${processBound ? `p${random.slice(1)}` : random}`;
 }
+
+/** A GLOB matching the stored receipt of a process-bound claim, and no other. */
+export const PROCESS_BOUND_RECEIPT_GLOB = '*-p*';
 
 // One getrandom call per 512 handles instead of one per receive.
 let pool = Buffer.alloc(0);
@@ -40,7 +46,7 @@ function randomHex8(): string {
 
 /** The message seq a handle names, or undefined when the handle is malformed. */
 export function parseReceiptHandle(handle: string): number | undefined {
-  const m = /^([0-9a-z]{1,12})-[0-9a-f]{16}$/.exec(handle);
+  const m = /^([0-9a-z]{1,12})-(?:p[0-9a-f]{15}|[0-9a-f]{16})$/.exec(handle);
   if (!m) return undefined;
   const seq = Number.parseInt(m[1]!, 36);
   return Number.isSafeInteger(seq) && seq > 0 ? seq : undefined;

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { DEFAULT_ATTRIBUTES, type QueueAttributes } from './attributes';
+import { PROCESS_BOUND_RECEIPT_GLOB } from './ids';
 import type { PeekedMessage, QueueInfo, QueueStats, ReceivedMessage } from './types';
 
 interface QueueRow {
@@ -82,6 +83,14 @@ export function createQueueStore(db: Database.Database) {
     >(
       `INSERT INTO mns_messages (queue, message_id, body, body_md5, priority, enqueue_time,
          visible_at, expires_at, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    // Stored receipts of claims bound to a process (ids.ts): only those have `-p`.
+    processBoundInFlight: db.prepare<[string], { queue: string; count: number }>(
+      `SELECT queue, COUNT(*) AS count FROM mns_messages WHERE visible_at > 0 AND receipt GLOB ?
+       GROUP BY queue ORDER BY queue`,
+    ),
+    releaseProcessBound: db.prepare<[string]>(
+      'UPDATE mns_messages SET visible_at = 0, receipt = NULL WHERE visible_at > 0 AND receipt GLOB ?',
     ),
     markReceived: db.prepare<[number, string, number, number]>(
       `UPDATE mns_messages SET visible_at = ?, receipt = ?, dequeue_count = dequeue_count + 1,
@@ -223,6 +232,16 @@ export function createQueueStore(db: Database.Database) {
         m.receipt,
       );
       return Number(info.lastInsertRowid);
+    },
+    /**
+     * Makes receivable at once the messages still in flight under a claim bound
+     * to a process (ReceiveOptions.processBound): call only at the service's
+     * start, when the process that claimed them is gone. Returns the counts per queue.
+     */
+    releaseProcessBound(): Array<{ queue: string; count: number }> {
+      const found = s.processBoundInFlight.all(PROCESS_BOUND_RECEIPT_GLOB);
+      if (found.length > 0) s.releaseProcessBound.run(PROCESS_BOUND_RECEIPT_GLOB);
+      return found;
     },
     /**
      * Marks receivable (visible_at 0) the messages of `queue` whose delay or

@@ -4,7 +4,7 @@ import { newReceiptHandle } from './ids';
 import type { QueueServiceBase } from './parts';
 import { type MessageRow, type QueueRecord, toPeeked, toReceived } from './queue-store';
 import type { QueueServiceInternals } from './service';
-import type { QueueService, ReceivedMessage } from './types';
+import type { ClaimOptions, QueueService, ReceivedMessage } from './types';
 
 /**
  * Receiving: the claim (look, then one transaction marking rows received and
@@ -34,13 +34,13 @@ export function createReceiving(
   // left) then costs one SELECT, not BEGIN IMMEDIATE + SELECT + COMMIT. Safe
   // because this process is the store's only writer and JS runs one statement
   // at a time: the rows read are still there when the transaction begins.
-  function claim(queue: string, max: number, vt: number | undefined): ReceivedMessage[] {
+  function claim(queue: string, max: number, how: ClaimOptions): ReceivedMessage[] {
     requireQueue(queue);
     const now = clock.now();
     q.promoteDue(queue, now);
     const first = q.ready(queue, now, max);
     if (first.length === 0) return [];
-    const { received, deadLettered } = claimFound(queue, max, vt, first, now);
+    const { received, deadLettered } = claimFound(queue, max, how, first, now);
     if (deadLettered !== undefined) wakeAfterCommit(deadLettered);
     return received;
   }
@@ -48,12 +48,12 @@ export function createReceiving(
   function claimRows(
     queue: string,
     max: number,
-    vt: number | undefined,
+    how: ClaimOptions,
     first: MessageRow[],
     now: number,
   ): { received: ReceivedMessage[]; deadLettered?: string } {
     const rec = requireQueue(queue);
-    const visibility = (vt ?? rec.attributes.VisibilityTimeout) * 1000;
+    const visibility = (how.visibilityTimeout ?? rec.attributes.VisibilityTimeout) * 1000;
     const { DeadLetterQueue: dlq, MaxReceiveCount: maxReceives } = rec.attributes;
     let dlqReady = false;
     const out: ReceivedMessage[] = [];
@@ -70,7 +70,7 @@ export function createReceiving(
           movedNow++;
           continue;
         }
-        const receipt = newReceiptHandle(row.seq);
+        const receipt = newReceiptHandle(row.seq, how.processBound);
         q.markReceived(queue, row.seq, now + visibility, receipt, now);
         out.push(toReceived(row, receipt, now + visibility, now));
       }
@@ -96,7 +96,11 @@ export function createReceiving(
       checkRange('VisibilityTimeout', opts.visibilityTimeout);
     // A receive given up before it starts takes nothing (a stopped worker's last turn).
     if (opts.signal?.aborted) return [];
-    const got = claim(queue, opts.max, opts.visibilityTimeout);
+    const how: ClaimOptions = {
+      visibilityTimeout: opts.visibilityTimeout,
+      processBound: opts.processBound === true,
+    };
+    const got = claim(queue, opts.max, how);
     if (got.length > 0) {
       // Found at once: onMessages hears of them as it would from a wake-up.
       opts.onMessages?.(got);
@@ -107,10 +111,8 @@ export function createReceiving(
     if (waitMs <= 0) return got;
     return waiters.wait(queue, {
       max: opts.max,
+      how,
       waitMs,
-      ...(opts.visibilityTimeout !== undefined
-        ? { visibilityTimeout: opts.visibilityTimeout }
-        : {}),
       ...(opts.signal ? { signal: opts.signal } : {}),
       ...(opts.alive ? { alive: opts.alive } : {}),
       ...(opts.onMessages ? { onMessages: opts.onMessages } : {}),
@@ -132,6 +134,7 @@ export function createReceiving(
           : {}),
         ...(opts.signal ? { signal: opts.signal } : {}),
         ...(opts.onMessages ? { onMessages: opts.onMessages } : {}),
+        ...(opts.processBound ? { processBound: true } : {}),
       });
     },
     peekMessages(queue, max) {

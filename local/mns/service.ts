@@ -42,6 +42,8 @@ export interface QueueServiceInternals {
        * once or woken), before the promise settles: a long poll answers from here.
        */
       onMessages?: (messages: ReceivedMessage[]) => void;
+      /** See ReceiveOptions.processBound. */
+      processBound?: boolean;
     },
   ): Promise<ReceivedMessage[]>;
   listQueuesPage(opts: { marker: string; prefix: string; limit: number }): string[];
@@ -74,10 +76,19 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
   const q = createQueueStore(store.db);
   const newMessageId = createMessageIdFactory();
   const log = ctx.logger.child('mns');
+  // The process that held these claims (a trigger's pushes) is gone: it ended
+  // without handing them back (a crash, a kill). Receivable again now, not at
+  // the end of their visibility timeout; their DequeueCount says they were out.
+  for (const { queue, count } of store.transaction(() => q.releaseProcessBound())) {
+    log.info('handed back messages the stack was running when it last ended without a clean stop', {
+      queue,
+      messages: count,
+    });
+  }
 
   const waiters = createWaiterRegistry({
     clock,
-    claim: (queue, max, vt) => receiving.claim(queue, max, vt),
+    claim: (queue, max, how) => receiving.claim(queue, max, how),
     nextVisible: (queue) => q.nextVisible(queue, clock.now()),
   });
 

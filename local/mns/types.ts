@@ -66,6 +66,19 @@ export interface ReceiveOptions {
    * an in-process consumer can start its hand-off there. It must not throw.
    */
   onMessages?: (messages: ReceivedMessage[]) => void;
+  /**
+   * The claim lives only as long as this process: a consumer inside the stack
+   * (a function trigger, whose pushes die with it). A start of the service that
+   * finds such messages still in flight (the process ended without handing them
+   * back) makes them receivable again at once, not after their visibility timeout.
+   */
+  processBound?: boolean;
+}
+
+/** How a claim is made: the visibility window, and whether it dies with the process. */
+export interface ClaimOptions {
+  visibilityTimeout: number | undefined;
+  processBound: boolean;
 }
 
 /**

@@ -1,9 +1,9 @@
 import type { Clock } from '../clock';
-import type { ReceivedMessage } from './types';
+import type { ClaimOptions, ReceivedMessage } from './types';
 
 interface Waiter {
   max: number;
-  visibilityTimeout: number | undefined;
+  how: ClaimOptions;
   /** False once the receiver can no longer be answered (its client hung up). */
   alive: (() => boolean) | undefined;
   /** Messages are being or were claimed for it and not yet handed over: skip it. */
@@ -20,7 +20,7 @@ interface WakeTimer {
 export interface WaiterDeps {
   clock: Clock;
   /** Claims up to `max` receivable messages (one transaction); [] when none. */
-  claim(queue: string, max: number, visibilityTimeout: number | undefined): ReceivedMessage[];
+  claim(queue: string, max: number, how: ClaimOptions): ReceivedMessage[];
   /** The next time after now at which a message of `queue` becomes visible, or null. */
   nextVisible(queue: string): number | null;
 }
@@ -59,7 +59,7 @@ export function createWaiterRegistry(deps: WaiterDeps) {
       }
       let got: ReceivedMessage[];
       try {
-        got = deps.claim(queue, w.max, w.visibilityTimeout);
+        got = deps.claim(queue, w.max, w.how);
       } catch (err) {
         taken.push([w, err as Error]);
         continue;
@@ -139,7 +139,7 @@ export function createWaiterRegistry(deps: WaiterDeps) {
       queue: string,
       opts: {
         max: number;
-        visibilityTimeout?: number;
+        how: ClaimOptions;
         waitMs: number;
         signal?: AbortSignal;
         /** Checked before messages are claimed for it: false skips it. */
@@ -164,7 +164,7 @@ export function createWaiterRegistry(deps: WaiterDeps) {
         let finished = false;
         const w: Waiter = {
           max: opts.max,
-          visibilityTimeout: opts.visibilityTimeout,
+          how: opts.how,
           alive: opts.alive,
           claimed: false,
           // Once only: a waiter answers one receive (and writes one HTTP reply).

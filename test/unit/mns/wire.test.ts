@@ -112,6 +112,13 @@ describe('MNS wire helpers', () => {
     expect(a).not.toBe(b);
     expect(parseReceiptHandle(a)).toBe(123456);
     expect(parseReceiptHandle('1-ODU4Ng==')).toBeUndefined();
+    // A process-bound claim's handle is told apart by `p` where the hex starts, and
+    // still names its message; no ordinary handle has it.
+    const bound = newReceiptHandle(123456, true);
+    expect(bound).toMatch(/^[0-9a-z]+-p[0-9a-f]{15}$/);
+    expect(parseReceiptHandle(bound)).toBe(123456);
+    expect(a).toMatch(/^[0-9a-z]+-[0-9a-f]{16}$/);
+    expect(parseReceiptHandle(`${bound}0`)).toBeUndefined();
   });
 
   it('computes MessageBodyMD5 as upper-case hex over the UTF-8 body', () => {
