@@ -79,7 +79,7 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
   // The process that held these claims (a trigger's pushes) is gone: it ended
   // without handing them back (a crash, a kill). Receivable again now, not at
   // the end of their visibility timeout; their DequeueCount says they were out.
-  for (const { queue, count } of store.transaction(() => q.releaseProcessBound())) {
+  for (const { queue, count } of store.transaction(() => q.releaseProcessBound(clock.now()))) {
     log.info('handed back messages the stack was running when it last ended without a clean stop', {
       queue,
       messages: count,

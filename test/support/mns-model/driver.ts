@@ -16,7 +16,8 @@ export interface Seen {
 export interface Driver {
   send(q: QueueName, body: string, item: SendItem): Promise<string | null>;
   sendBatch(q: QueueName, items: Array<SendItem & { body: string }>): Promise<Array<string | null>>;
-  receive(q: QueueName, max: number, vt: number | undefined): Promise<Seen[]>;
+  /** `bound`: ReceiveOptions.processBound (in process; the SDK has no such thing). */
+  receive(q: QueueName, max: number, vt: number | undefined, bound?: boolean): Promise<Seen[]>;
   peek(q: QueueName, max: number): Promise<Seen[]>;
   deleteMessage(q: QueueName, handle: string): Promise<void>;
   /** The error codes of the handles that failed, sorted. */

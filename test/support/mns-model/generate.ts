@@ -60,6 +60,8 @@ export function generateOps(seed: number, count: number, mode: ModelMode): Model
         q,
         max: pick([1, 1, 2, 3, 16]),
         vt: pick([undefined, undefined, 1, 3, 20]),
+        // Across restarts, half the receives are bound to the process (a trigger's).
+        ...(mode === 'file' && r() < 0.5 ? { bound: true } : {}),
       });
     else if (y < 0.5) ops.push({ op: 'peek', q, max: pick([1, 16]) });
     else if (y < 0.6) ops.push({ op: 'del', q, h: handle() });

@@ -43,12 +43,13 @@ export function inProcessDriver(
           if (r instanceof Error) throw r;
           return r.receiptHandle ?? null;
         }),
-    receive: async (q, max, vt) =>
+    receive: async (q, max, vt, bound) =>
       (
         await queues.receiveMessages(q, {
           max,
           waitSeconds: 0,
           ...(vt ? { visibilityTimeout: vt } : {}),
+          ...(bound ? { processBound: true } : {}),
         })
       ).map(seen),
     peek: async (q, max) => queues.peekMessages(q, max).map(seen),

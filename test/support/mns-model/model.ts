@@ -24,6 +24,8 @@ export interface ModelMessage {
   old: string[];
   q: QueueName;
   gone: boolean;
+  /** Its valid handle is a process-bound claim's: the next start makes it receivable. */
+  bound: boolean;
 }
 
 /** One message a receive hands out, with the fields the model expects it to carry. */
@@ -83,13 +85,14 @@ export class QueueModel {
       old: [],
       q,
       gone: false,
+      bound: false,
     };
     this.msgs.push(m);
     return m;
   }
 
   /** A receive of up to `max`: messages past MaxReceiveCount move to the DLQ instead. */
-  claim(q: QueueName, max: number, vt: number | undefined): Claim[] {
+  claim(q: QueueName, max: number, vt: number | undefined, bound = false): Claim[] {
     const a = ATTRS[q];
     const out: Claim[] = [];
     const moves: ModelMessage[] = [];
@@ -110,17 +113,32 @@ export class QueueModel {
     }
     for (const c of out) {
       if (c.m.handle) c.m.old.push(c.m.handle);
-      Object.assign(c.m, { dq: c.dq, fdt: c.fdt, vis: c.nvt, handle: c.placeholder });
+      Object.assign(c.m, { dq: c.dq, fdt: c.fdt, vis: c.nvt, handle: c.placeholder, bound });
     }
     const dlq = a.DeadLetterQueue as QueueName | null | undefined;
     for (const m of moves) {
       if (!dlq) break;
       if (m.handle) m.old.push(m.handle);
-      Object.assign(m, { handle: null, q: dlq, dq: 0, fdt: 0, vis: this.now });
+      Object.assign(m, { handle: null, q: dlq, dq: 0, fdt: 0, vis: this.now, bound: false });
       this.dlqMoves++;
     }
     if (moves.length && dlq) this.serve(dlq);
     return out;
+  }
+
+  /**
+   * A start of the service after its process ended: what a process-bound claim
+   * still held is receivable now, its handle dead; every other claim keeps its window.
+   */
+  restarted(): number {
+    let handedBack = 0;
+    for (const m of this.msgs) {
+      if (m.gone || !m.bound || m.vis <= this.now || m.exp <= this.now) continue;
+      if (m.handle) m.old.push(m.handle);
+      Object.assign(m, { handle: null, vis: this.now, bound: false });
+      handedBack++;
+    }
+    return handedBack;
   }
 
   /** Hands visible messages to the long polls parked on `q`, oldest first. */

@@ -13,7 +13,8 @@ export interface SendItem {
 export type ModelOp =
   | ({ op: 'send'; q: QueueName } & SendItem)
   | { op: 'bsend'; q: QueueName; items: SendItem[] }
-  | { op: 'recv'; q: QueueName; max: number; vt?: number }
+  /** `bound`: a process-bound claim (ReceiveOptions.processBound), in process only. */
+  | { op: 'recv'; q: QueueName; max: number; vt?: number; bound?: boolean }
   | { op: 'lp'; q: QueueName; max: number; vt?: number }
   | { op: 'peek'; q: QueueName; max: number }
   | { op: 'del'; q: QueueName; h: number }

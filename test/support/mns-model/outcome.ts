@@ -28,6 +28,8 @@ export interface Coverage {
   ties: number;
   /** Advances whose answers showed the DLQ served first at such a moment (the model followed). */
   tiesDlqFirst: number;
+  /** Messages a restart found in flight under a process-bound claim (made receivable). */
+  boundHandedBack: number;
 }
 
 /** Coverage of nothing yet, to count from. */
@@ -39,4 +41,5 @@ export const noCoverage = (): Coverage => ({
   rollbacks: 0,
   ties: 0,
   tiesDlqFirst: 0,
+  boundHandedBack: 0,
 });

@@ -45,9 +45,10 @@ const sendBatch: Step<'bsend'> = async (run, o) => {
 const receive: Step<'recv' | 'lp'> = async (run, o) => {
   const { model, driver } = run;
   const vt = driver.perReceiveVisibility ? o.vt : undefined;
-  const claims = model.claim(o.q, o.max, vt);
+  const bound = o.op === 'recv' && o.bound === true;
+  const claims = model.claim(o.q, o.max, vt, bound);
   if (o.op === 'recv') {
-    const got = await driver.receive(o.q, o.max, vt);
+    const got = await driver.receive(o.q, o.max, vt, bound);
     const diff = run.compareMessages('receive', got, claims);
     if (diff) return diff;
     run.learnFrom(claims, got);
@@ -118,6 +119,8 @@ const deleteOrChangeVisibility: Step<'del' | 'cv'> = async (run, o) => {
       );
     m.old.push(h);
     m.handle = r.ok.receiptHandle;
+    // A new window, an ordinary handle: no longer bound to the process.
+    m.bound = false;
     m.vis = nvt;
     run.handles.push(r.ok.receiptHandle);
   }
@@ -219,6 +222,7 @@ const restart: Step<'restart'> = async (run) => {
   await run.stack.stop();
   run.stack = await run.start();
   run.driver = run.driverOf(run.stack);
+  run.coverage.boundHandedBack += run.model.restarted();
   run.coverage.restarts++;
   return null;
 };
