@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import { createHash, randomBytes } from 'node:crypto';
+import { randomHex } from '../ids';
 
 /**
  * Message ids in the cloud's shape (`5F290C926D472878-1-14D9529A8FA-200000001`):
@@ -25,24 +26,12 @@ export function createMessageIdFactory(): (nowMs: number) => string {
  * which no other handle has: the store tells its rows by that alone.
  */
 export function newReceiptHandle(seq: number, processBound = false): string {
-  const random = randomHex8();
+  const random = randomHex(8);
   return `${seq.toString(36)}-${processBound ? `p${random.slice(1)}` : random}`;
 }
 
 /** A GLOB matching the stored receipt of a process-bound claim, and no other. */
 export const PROCESS_BOUND_RECEIPT_GLOB = '*-p*';
-
-// One getrandom call per 512 handles instead of one per receive.
-let pool = Buffer.alloc(0);
-let poolAt = 0;
-function randomHex8(): string {
-  if (poolAt + 8 > pool.length) {
-    pool = randomBytes(4096);
-    poolAt = 0;
-  }
-  poolAt += 8;
-  return pool.toString('hex', poolAt - 8, poolAt);
-}
 
 /** The message seq a handle names, or undefined when the handle is malformed. */
 export function parseReceiptHandle(handle: string): number | undefined {

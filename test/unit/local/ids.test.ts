@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { newFcRequestId } from '../../../local/fc/request-id';
+import { newRequestId, randomHex } from '../../../local/ids';
+
+describe('random ids drawn from a pool', () => {
+  it('gives hex of the asked length, never the same twice, across many refills of the pool', () => {
+    const seen = new Set<string>();
+    // 10,000 x 10 bytes: about 25 refills of the 4 KB pool, with a draw straddling each end.
+    for (let i = 0; i < 10_000; i++) {
+      const t = randomHex(10);
+      expect(t).toMatch(/^[0-9a-f]{20}$/);
+      seen.add(t);
+    }
+    expect(seen.size).toBe(10_000);
+    expect(randomHex(4096)).toMatch(/^[0-9a-f]{8192}$/);
+    expect(randomHex(5000)).toHaveLength(10_000);
+  });
+
+  it('keeps the cloud shapes of request ids', () => {
+    expect(newRequestId()).toMatch(/^[0-9A-F]{24}$/);
+    expect(newFcRequestId(Date.UTC(2023, 8, 5, 6, 41, 11))).toMatch(
+      /^1-64f6cd87-[0-9a-f]{8}-[0-9a-f]{12}$/,
+    );
+  });
+});
