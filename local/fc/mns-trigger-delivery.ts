@@ -55,8 +55,8 @@ export function createTriggerDispatch(options: {
   // it) are handed back at once, as the long-polling worker does on SIGTERM:
   // visible again after the MNS minimum (RELEASE_SECONDS), not after the queue's whole
   // visibility timeout, so the next start runs them right away. A push a stop
-  // cut off is not counted as a failed one. (A crash hands nothing back: the
-  // messages come back when their visibility timeout ends.)
+  // cut off is not counted as a failed one. (A crash hands nothing back here:
+  // the receives are process-bound, so the next start of the queue service does.)
   const release = async (messages: readonly TriggerMessage[]) => {
     for (const m of messages) {
       try {

@@ -92,7 +92,8 @@ export function createPushFailureHandler(options: {
     if (policy.errorsTolerance === 'NONE') {
       if (state.halted) return;
       state.halt();
-      // The messages stay in the queue (visible again after the visibility timeout).
+      // The messages stay in the queue: visible again after the visibility timeout,
+      // or at the next start of the stack (the trigger's claims are process-bound).
       logger.error(
         `trigger ${trigger.triggerName} of function ${options.functionName} STOPPED: an event ran out of retries and errorsTolerance is NONE. Nothing more is consumed from queue ${trigger.queueName}; its messages stay there. Fix the function, then redeploy it or restart the stack to resume.`,
         { messageIds: messages.map((m) => m.messageId) },

@@ -76,11 +76,13 @@ export function createQueueService(ctx: StackContext): QueueService & QueueServi
   const q = createQueueStore(store.db);
   const newMessageId = createMessageIdFactory();
   const log = ctx.logger.child('mns');
-  // The process that held these claims (a trigger's pushes) is gone: it ended
-  // without handing them back (a crash, a kill). Receivable again now, not at
-  // the end of their visibility timeout; their DequeueCount says they were out.
+  // The process that held these claims is gone, and with it the function
+  // instances its triggers pushed them to: a crash, a kill, or a clean stop
+  // after a trigger halted (errorsTolerance NONE) or met a missing DLQ, which
+  // keep theirs. Receivable again now, not at the end of their visibility
+  // timeout; their DequeueCount says they were out.
   for (const { queue, count } of store.transaction(() => q.releaseProcessBound(clock.now()))) {
-    log.info('handed back messages the stack was running when it last ended without a clean stop', {
+    log.info("handed back the messages the stack's triggers still held when it last stopped", {
       queue,
       messages: count,
     });

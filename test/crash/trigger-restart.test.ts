@@ -106,7 +106,7 @@ describe('queueflow local SIGKILLed while its trigger runs a task', () => {
     // The restart, the rerun handler and two quick tasks: seconds, far below 120 s.
     expect(tookMs).toBeLessThan(20_000);
     expect(cli.stderr).toMatch(
-      /handed back messages the stack was running when it last ended without a clean stop queue=queueflow-tasks messages=1/,
+      /handed back the messages the stack's triggers still held when it last stopped queue=queueflow-tasks messages=1/,
     );
     await cli.stop();
   });

@@ -418,9 +418,10 @@ const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = {
 /**
  * The first signal asks for a clean stop; a second one exits at once. SIGHUP
  * (the terminal `npm start` runs in was closed) stops as cleanly as Ctrl-C,
- * rather than Node's default of dying on the spot, which would leave the
- * trigger's tasks in flight hidden for their whole visibility timeout. What the
- * stop prints then goes nowhere, and a failed write does not cut it short.
+ * rather than Node's default of dying on the spot: the functions' tasks in
+ * flight are handed back and the store closed, not left for the next start to
+ * recover. What the stop prints then goes nowhere, and a failed write does not
+ * cut it short.
  */
 function trackSignals(): SignalTracker {
   let received: NodeJS.Signals | undefined;

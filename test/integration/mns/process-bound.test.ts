@@ -61,7 +61,7 @@ describe('process-bound claims across a restart', () => {
       expect.objectContaining({ code: 'ReceiptHandleError' }),
     );
     expect(lines.join('\n')).toMatch(
-      /handed back messages the stack was running when it last ended without a clean stop queue=bound-tasks messages=1/,
+      /handed back the messages the stack's triggers still held when it last stopped queue=bound-tasks messages=1/,
     );
   });
 
