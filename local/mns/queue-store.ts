@@ -85,13 +85,15 @@ export function createQueueStore(db: Database.Database) {
          visible_at, expires_at, receipt) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     // Stored receipts of claims bound to a process (ids.ts): only those have `-p`.
-    // In flight: a window that has not ended (an ended one keeps its handle, as any).
-    processBoundInFlight: db.prepare<[number, string], { queue: string; count: number }>(
-      `SELECT queue, COUNT(*) AS count FROM mns_messages WHERE visible_at > ? AND receipt GLOB ?
-       GROUP BY queue ORDER BY queue`,
+    // In flight: a window that has not ended (an ended one keeps its handle, as
+    // any), of a message still within its retention (the purge takes the rest).
+    processBoundInFlight: db.prepare<[number, number, string], { queue: string; count: number }>(
+      `SELECT queue, COUNT(*) AS count FROM mns_messages
+       WHERE visible_at > ? AND expires_at > ? AND receipt GLOB ? GROUP BY queue ORDER BY queue`,
     ),
-    releaseProcessBound: db.prepare<[number, string]>(
-      'UPDATE mns_messages SET visible_at = 0, receipt = NULL WHERE visible_at > ? AND receipt GLOB ?',
+    releaseProcessBound: db.prepare<[number, number, string]>(
+      `UPDATE mns_messages SET visible_at = 0, receipt = NULL
+       WHERE visible_at > ? AND expires_at > ? AND receipt GLOB ?`,
     ),
     markReceived: db.prepare<[number, string, number, number]>(
       `UPDATE mns_messages SET visible_at = ?, receipt = ?, dequeue_count = dequeue_count + 1,
@@ -240,8 +242,8 @@ export function createQueueStore(db: Database.Database) {
      * start, when the process that claimed them is gone. Returns the counts per queue.
      */
     releaseProcessBound(now: number): Array<{ queue: string; count: number }> {
-      const found = s.processBoundInFlight.all(now, PROCESS_BOUND_RECEIPT_GLOB);
-      if (found.length > 0) s.releaseProcessBound.run(now, PROCESS_BOUND_RECEIPT_GLOB);
+      const found = s.processBoundInFlight.all(now, now, PROCESS_BOUND_RECEIPT_GLOB);
+      if (found.length > 0) s.releaseProcessBound.run(now, now, PROCESS_BOUND_RECEIPT_GLOB);
       return found;
     },
     /**

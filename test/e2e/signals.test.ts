@@ -1,9 +1,14 @@
 // `queueflow local` stops cleanly on a signal at any point, startup included.
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { LOCK_INFO_FILE } from '../../local/store/folder-lock';
+import { useTempDirs } from '../support/temp-dirs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
+const tempDir = useTempDirs('queueflow-signals-');
 
 describe('queueflow local and signals', () => {
   it('stops with 143 on a SIGTERM that comes while it starts, before the demo runs', async () => {
@@ -25,10 +30,11 @@ describe('queueflow local and signals', () => {
     expect(stdout).not.toContain('Running the demo');
   });
 
-  it('stops cleanly on the SIGHUP of a closed terminal while it serves, and exits 0', async () => {
+  it('stops cleanly on the SIGHUPs of a closed terminal while it serves, and exits 0', async () => {
+    const dataDir = tempDir();
     const child = spawn(
       process.execPath,
-      ['bin/queueflow.js', 'local', '--port', '0', '--memory'],
+      ['bin/queueflow.js', 'local', '--port', '0', '--data-dir', dataDir],
       {
         cwd: root,
         stdio: ['ignore', 'pipe', 'pipe'],
@@ -45,11 +51,18 @@ describe('queueflow local and signals', () => {
       child.once('exit', (c, s) => resolve([c, s])),
     );
     await serving;
-    // The terminal is gone: what the stop prints fails to write.
+    expect(existsSync(join(dataDir, LOCK_INFO_FILE))).toBe(true);
+    // The terminal is gone: what the stop prints fails to write, and SIGHUP comes
+    // twice, milliseconds apart, as a closing terminal sends it.
     child.stdout.destroy();
     child.stderr.destroy();
     child.kill('SIGHUP');
+    await new Promise((r) => setTimeout(r, 3));
+    child.kill('SIGHUP');
     const [code, signal] = await exited;
     expect({ code, signal }).toEqual({ code: 0, signal: null });
+    // The stop ran to its end: the data folder's lock was let go (an exit on the
+    // spot leaves its holder file behind).
+    expect(existsSync(join(dataDir, LOCK_INFO_FILE))).toBe(false);
   }, 60_000);
 });

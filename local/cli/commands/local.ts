@@ -428,7 +428,13 @@ function trackSignals(): SignalTracker {
   const waiting: Array<() => void> = [];
   const code = (signal: NodeJS.Signals | undefined) => (signal && SIGNAL_EXIT_CODES[signal]) ?? 130;
   const on = (signal: NodeJS.Signals) => {
-    if (received) process.exit(code(signal));
+    if (received) {
+      // Only a person asks twice. A closed terminal sends SIGHUP to the whole
+      // session, often twice within milliseconds, and its output closes too:
+      // neither cuts short the stop they started.
+      if (signal === 'SIGHUP') return;
+      process.exit(code(signal));
+    }
     received = signal;
     for (const resolve of waiting.splice(0)) resolve();
   };

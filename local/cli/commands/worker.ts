@@ -203,20 +203,25 @@ it, the stack's own queue-triggered task-worker takes messages of the same queue
         process.exit(0);
       };
       // SIGHUP (its terminal closed) stops it like SIGTERM. So does output that
-      // goes nowhere (a closed terminal, a reader that quit), once: the lines it
-      // prints on the way out fail, and must not end it with tasks in flight.
+      // goes nowhere (a closed terminal, a reader that quit): the lines it prints
+      // on the way out fail, and must not end it with tasks in flight. Only
+      // SIGTERM and SIGINT escalate: a closed terminal sends SIGHUP to the whole
+      // session, often twice within milliseconds, and closes its output too, and
+      // none of that is someone asking again.
       let stopping = false;
-      for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+      const hangUp = (reason: string) => {
+        if (stopping) return;
+        stopping = true;
+        onSignal(reason);
+      };
+      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
         process.on(signal, () => {
           stopping = true;
           onSignal(signal);
         });
       }
-      stopOnOutputClosed(() => {
-        if (stopping) return;
-        stopping = true;
-        onSignal('closed output');
-      });
+      process.on('SIGHUP', () => hangUp('SIGHUP'));
+      stopOnOutputClosed(() => hangUp('closed output'));
       let deps: ReturnType<typeof createDeps>;
       let registry: HandlerRegistry;
       try {

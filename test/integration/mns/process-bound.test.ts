@@ -3,6 +3,7 @@
 // (their process ended without handing them back) makes them receivable at once;
 // every other claim keeps its visibility window across the restart.
 import { afterEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../local/clock';
 import { createLogger } from '../../../local/log';
 import { type LocalStack, startLocalStack } from '../../../local/stack';
 import { createSdkClient } from '../../support/mns-sdk';
@@ -16,11 +17,12 @@ afterEach(async () => {
   stack = undefined;
 });
 
-function start(dataDir: string, lines: string[] = []) {
+function start(dataDir: string, lines: string[] = [], clock?: VirtualClock) {
   return startLocalStack({
     port: 0,
     dataDir,
     logger: createLogger({ level: 'info', write: (l) => lines.push(l) }),
+    ...(clock ? { clock } : {}),
   });
 }
 
@@ -63,6 +65,22 @@ describe('process-bound claims across a restart', () => {
     expect(lines.join('\n')).toMatch(
       /handed back the messages the stack's triggers still held when it last stopped queue=bound-tasks messages=1/,
     );
+  });
+
+  it('hands back no message whose retention ended while the stack was down', async () => {
+    const dataDir = tempDir();
+    const clock = new VirtualClock();
+    stack = await start(dataDir, [], clock);
+    stack.queues.createQueue(QUEUE, { VisibilityTimeout: 300, MessageRetentionPeriod: 60 });
+    stack.queues.sendMessage(QUEUE, { body: 'short-lived' });
+    await stack.queues.receiveMessages(QUEUE, { max: 1, waitSeconds: 0, processBound: true });
+    await stack.stop();
+    await clock.advance(120_000);
+
+    const lines: string[] = [];
+    stack = await start(dataDir, lines, clock);
+    expect(await stack.queues.receiveMessages(QUEUE, { max: 16, waitSeconds: 0 })).toEqual([]);
+    expect(lines.join('\n')).not.toMatch(/handed back/);
   });
 
   it('never gives a client over HTTP a process-bound handle', async () => {

@@ -122,9 +122,12 @@ describe('queueflow worker and SIGTERM', () => {
       input: { source: 'h1.csv' },
     });
     await w.waitFor(/handler-started extract h1\.csv/);
-    // The terminal is gone: every line the worker prints from here fails (EPIPE).
+    // The terminal is gone: every line the worker prints from here fails (EPIPE),
+    // and SIGHUP comes twice, milliseconds apart, as a closing terminal sends it.
     w.child.stdout?.destroy();
     w.child.stderr?.destroy();
+    w.child.kill('SIGHUP');
+    await new Promise((r) => setTimeout(r, 3));
     w.child.kill('SIGHUP');
     expect(await w.exited).toBe(0);
     const events: WorkerTaskEvent[] = [];
@@ -145,9 +148,12 @@ describe('queueflow worker and SIGTERM', () => {
     await start('closed-b', 'cb.csv');
     await w.waitFor(/handler-started extract cb\.csv/);
     // The line for ca's task fails with EPIPE while cb's extract is half done:
-    // that asks for a stop (cb's task finishes), it does not end the process there.
+    // that asks for a stop (cb's task finishes), it does not end the process there;
+    // nor does the terminal's SIGHUP after it, while cb's task still runs.
     w.child.stdout?.destroy();
     w.child.stderr?.destroy();
+    await new Promise((r) => setTimeout(r, 700));
+    w.child.kill('SIGHUP');
     expect(await w.exited).toBe(0);
 
     const events: WorkerTaskEvent[] = [];

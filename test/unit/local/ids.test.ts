@@ -12,6 +12,11 @@ describe('random ids drawn from a pool', () => {
       seen.add(t);
     }
     expect(seen.size).toBe(10_000);
+    // Draws do not share bytes: the last byte of one and the first of the next
+    // match by chance only (1 in 256), not every time.
+    const draws = Array.from({ length: 2000 }, () => randomHex(10));
+    const touching = draws.filter((d, i) => i > 0 && draws[i - 1]?.slice(-2) === d.slice(0, 2));
+    expect(touching.length).toBeLessThan(50);
     expect(randomHex(4096)).toMatch(/^[0-9a-f]{8192}$/);
     expect(randomHex(5000)).toHaveLength(10_000);
   });
