@@ -42,6 +42,16 @@ async function bundleSender(): Promise<string> {
   return dir;
 }
 
+/** The demo project's stack in memory, its functions not started (something else consumes the queue). */
+const demoStackWithoutFunctions = () =>
+  startLocalStack({
+    port: 0,
+    memory: true,
+    project: S_YAML,
+    startFunctions: false,
+    logger: silentLogger,
+  });
+
 /** The demo flow's task steps (and the sender flow's): Task_1, Task_2, Task_3. */
 const TASKS = 3;
 
@@ -145,13 +155,7 @@ async function setUpSenderFlow(stack: LocalStack): Promise<string> {
  * alone could do to the ratio.
  */
 async function engineAlone(): Promise<number> {
-  const stack = await startLocalStack({
-    port: 0,
-    memory: true,
-    project: S_YAML,
-    startFunctions: false,
-    logger: silentLogger,
-  });
+  const stack = await demoStackWithoutFunctions();
   const stop = new AbortController();
   const consumer = (async () => {
     while (!stop.signal.aborted) {
@@ -298,13 +302,7 @@ async function throughput(
   // Mock-free: the stack's queues and flows; the product's long-polling worker
   // with the demo's handlers over the SDKs, in its own process (as it runs on
   // ECS or in a container), so the stack and the worker each get a core.
-  const stack = await startLocalStack({
-    port: 0,
-    memory: true,
-    project: S_YAML,
-    startFunctions: false,
-    logger: silentLogger,
-  });
+  const stack = await demoStackWithoutFunctions();
   const worker = await startWorkers(stack, 1, 'demo', concurrency, QUEUE);
   try {
     const started = performance.now();

@@ -26,7 +26,14 @@ import { createSdkClient as createMnsSdk, queueCounts } from '../support/mns-sdk
 import { instanceProcesses, processesInGroups } from '../support/processes';
 import { retrying } from '../support/retrying';
 import { createRandom } from '../support/seeded-random';
-import { type CliProcess, ROOT, spawnCli, useCli } from '../support/spawn-cli';
+import {
+  type CliProcess,
+  localStackArgs,
+  READY_LINE,
+  ROOT,
+  spawnCli,
+  useCli,
+} from '../support/spawn-cli';
 import { useTempDirs } from '../support/temp-dirs';
 
 // QUEUEFLOW_FN_CRASH_SEED replays a run's kill schedule (printed with the counts): the
@@ -132,16 +139,7 @@ describe('the queue-triggered function path, SIGKILLed mid-traffic', () => {
 
     const runs: CliProcess[] = [];
     const spawnStack = () => {
-      const proc = spawnCli([
-        'local',
-        '--port',
-        String(port),
-        '--data-dir',
-        dataDir,
-        '--project',
-        project,
-        '--ready-json',
-      ]);
+      const proc = spawnCli(localStackArgs({ port, dataDir, project }));
       runs.push(proc);
       return proc;
     };
@@ -156,7 +154,7 @@ describe('the queue-triggered function path, SIGKILLed mid-traffic', () => {
         startupKills.push(killAfterMs);
       }
       const proc = spawnStack();
-      await proc.waitFor(/^\{.*\}$/m, 30_000);
+      await proc.waitFor(READY_LINE, 30_000);
       return proc;
     };
     let cli = await start();

@@ -13,7 +13,7 @@ import { createFnfSdk } from '../integration/flow/fnf-sdk';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/free-port';
 import { createSdkClient as createMnsSdk, queueCounts } from '../support/mns-sdk';
-import { ROOT, spawnCli, useCli } from '../support/spawn-cli';
+import { localStackArgs, READY_LINE, ROOT, spawnCli, useCli } from '../support/spawn-cli';
 import { useTempDirs } from '../support/temp-dirs';
 
 useCli();
@@ -49,18 +49,9 @@ describe('queueflow local SIGKILLed while its trigger runs a task', () => {
       accountId: LOCAL_ACCOUNT_ID,
       credentials: { accessKeyId: LOCAL_ACCESS_KEY_ID, accessKeySecret: LOCAL_ACCESS_KEY_SECRET },
     };
-    const args = [
-      'local',
-      '--port',
-      String(port),
-      '--data-dir',
-      dataDir,
-      '--project',
-      join(ROOT, 's.yaml'),
-      '--ready-json',
-    ];
+    const args = localStackArgs({ port, dataDir, project: join(ROOT, 's.yaml') });
     let cli = spawnCli(args);
-    await cli.waitFor(/^\{.*\}$/m, 30_000);
+    await cli.waitFor(READY_LINE, 30_000);
     const fnf = createFnfSdk(stackRef);
     const mns = createMnsSdk(stackRef);
     // The repository's s.yaml keeps each pushed message hidden for 120 s.
@@ -88,7 +79,7 @@ describe('queueflow local SIGKILLed while its trigger runs a task', () => {
 
     const restarted = Date.now();
     cli = spawnCli(args);
-    await cli.waitFor(/^\{.*\}$/m, 30_000);
+    await cli.waitFor(READY_LINE, 30_000);
     let ex: Execution;
     do {
       ex = await fnf.call<Execution>('DescribeExecution', {

@@ -125,6 +125,27 @@ export async function runCli(
   return { code, stdout: p.stdout, stderr: p.stderr };
 }
 
+/**
+ * The arguments of `queueflow local` on a data folder and a fixed port (a
+ * restart keeps the endpoint) with `project`'s functions, printing its ready
+ * line (wait for it with `waitFor(READY_LINE)`).
+ */
+export function localStackArgs(o: { port: number; dataDir: string; project: string }): string[] {
+  return [
+    'local',
+    '--port',
+    String(o.port),
+    '--data-dir',
+    o.dataDir,
+    '--project',
+    o.project,
+    '--ready-json',
+  ];
+}
+
+/** The JSON line `--ready-json` prints once the stack serves. */
+export const READY_LINE = /^\{.*\}$/m;
+
 /** `queueflow local ... --ready-json`: waits for its JSON line and returns the endpoint. */
 export async function spawnStack(
   args: readonly string[],

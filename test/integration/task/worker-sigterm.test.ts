@@ -54,8 +54,8 @@ function spawnWorker(extra: {
   );
 }
 
-/** Finishes whatever is left of the flow with an in-process worker. */
-async function completeWithInProcessWorker(executionName: string, events: WorkerTaskEvent[]) {
+/** Finishes whatever is left of the executions with an in-process worker; their descriptions, in order. */
+async function completeExecutions(executionNames: readonly string[], events: WorkerTaskEvent[]) {
   const w = createLongPollWorker({
     queue: env.queue,
     queueName: env.queueName,
@@ -66,14 +66,41 @@ async function completeWithInProcessWorker(executionName: string, events: Worker
     onTask: (e) => events.push(e),
   });
   const running = w.run();
-  const r = await env.flow.describeExecution({
-    flowName: env.flowName,
-    executionName,
-    waitSeconds: 20,
-  });
-  await w.stop();
-  await running;
-  return r;
+  try {
+    const described = [];
+    for (const executionName of executionNames) {
+      described.push(
+        await env.flow.describeExecution({
+          flowName: env.flowName,
+          executionName,
+          waitSeconds: 20,
+        }),
+      );
+    }
+    return described;
+  } finally {
+    await w.stop();
+    await running;
+  }
+}
+
+/** Finishes whatever is left of one execution with an in-process worker. */
+async function completeWithInProcessWorker(executionName: string, events: WorkerTaskEvent[]) {
+  const [described] = await completeExecutions([executionName], events);
+  return described!;
+}
+
+/** A `queueflow worker` polling, with the extract task of a new execution running in it. */
+async function workerRunning(
+  executionName: string,
+  source: string,
+  opts: { graceSeconds: number; slowMs: number },
+) {
+  const w = spawnWorker(opts);
+  await w.waitFor(/worker polling sigterm-tasks/);
+  await env.flow.startExecution({ flowName: env.flowName, executionName, input: { source } });
+  await w.waitFor(new RegExp(`handler-started extract ${source.replaceAll('.', '\\.')}`));
+  return w;
 }
 
 describe('queueflow worker and SIGTERM', () => {
@@ -90,14 +117,7 @@ describe('queueflow worker and SIGTERM', () => {
   });
 
   it('finishes the task in flight, reports it, and exits 0', async () => {
-    const w = spawnWorker({ graceSeconds: 10, slowMs: 1500 });
-    await w.waitFor(/worker polling sigterm-tasks/);
-    await env.flow.startExecution({
-      flowName: env.flowName,
-      executionName: 'term-1',
-      input: { source: 't1.csv' },
-    });
-    await w.waitFor(/handler-started extract t1\.csv/);
+    const w = await workerRunning('term-1', 't1.csv', { graceSeconds: 10, slowMs: 1500 });
     w.child.kill('SIGTERM');
     expect(await w.exited).toBe(0);
     const { stdout } = w;
@@ -114,14 +134,7 @@ describe('queueflow worker and SIGTERM', () => {
   });
 
   it('stops as on SIGTERM on a SIGHUP that closed its terminal: finishes the task in flight and exits 0', async () => {
-    const w = spawnWorker({ graceSeconds: 10, slowMs: 1500 });
-    await w.waitFor(/worker polling sigterm-tasks/);
-    await env.flow.startExecution({
-      flowName: env.flowName,
-      executionName: 'hup-1',
-      input: { source: 'h1.csv' },
-    });
-    await w.waitFor(/handler-started extract h1\.csv/);
+    const w = await workerRunning('hup-1', 'h1.csv', { graceSeconds: 10, slowMs: 1500 });
     // The terminal is gone: every line the worker prints from here fails (EPIPE),
     // and SIGHUP comes twice, milliseconds apart, as a closing terminal sends it.
     w.child.stdout?.destroy();
@@ -157,42 +170,14 @@ describe('queueflow worker and SIGTERM', () => {
     expect(await w.exited).toBe(0);
 
     const events: WorkerTaskEvent[] = [];
-    const finisher = createLongPollWorker({
-      queue: env.queue,
-      queueName: env.queueName,
-      registry: demoRegistry,
-      flow: env.flow,
-      waitSeconds: 1,
-      visibilityTimeout: 2,
-      onTask: (e) => events.push(e),
-    });
-    const running = finisher.run();
-    try {
-      for (const executionName of ['closed-a', 'closed-b']) {
-        const r = await env.flow.describeExecution({
-          flowName: env.flowName,
-          executionName,
-          waitSeconds: 20,
-        });
-        expect(r.status).toBe('Succeeded');
-      }
-    } finally {
-      await finisher.stop();
-      await running;
-    }
+    const described = await completeExecutions(['closed-a', 'closed-b'], events);
+    expect(described.map((r) => r.status)).toEqual(['Succeeded', 'Succeeded']);
     // Both extracts were reported and deleted by the CLI worker: neither came back.
     expect(events.map((e) => e.taskType)).not.toContain('extract');
   });
 
   it('releases a task that outlives the grace period, and the message is delivered again', async () => {
-    const w = spawnWorker({ graceSeconds: 0.5, slowMs: 30_000 });
-    await w.waitFor(/worker polling sigterm-tasks/);
-    await env.flow.startExecution({
-      flowName: env.flowName,
-      executionName: 'term-2',
-      input: { source: 't2.csv' },
-    });
-    await w.waitFor(/handler-started extract t2\.csv/);
+    const w = await workerRunning('term-2', 't2.csv', { graceSeconds: 0.5, slowMs: 30_000 });
     w.child.kill('SIGTERM');
     expect(await w.exited).toBe(0);
     expect(w.stdout).toMatch(/task extract released/);
