@@ -5,10 +5,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LOCK_INFO_FILE } from '../../local/store/folder-lock';
+import { createFnfSdk } from '../integration/flow/fnf-sdk';
+import { localStackArgs, READY_LINE, ROOT, spawnCli, useCli } from '../support/spawn-cli';
 import { useTempDirs } from '../support/temp-dirs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const tempDir = useTempDirs('queueflow-signals-');
+useCli();
 
 describe('queueflow local and signals', () => {
   it('stops with 143 on a SIGTERM that comes while it starts, before the demo runs', async () => {
@@ -63,6 +66,31 @@ describe('queueflow local and signals', () => {
     expect({ code, signal }).toEqual({ code: 0, signal: null });
     // The stop ran to its end: the data folder's lock was let go (an exit on the
     // spot leaves its holder file behind).
+    expect(existsSync(join(dataDir, LOCK_INFO_FILE))).toBe(false);
+  }, 60_000);
+
+  it('stops cleanly when its output goes away while it serves (the reader quit), and exits 0', async () => {
+    const dataDir = tempDir();
+    const cli = spawnCli(localStackArgs({ port: 0, dataDir, project: join(ROOT, 's.yaml') }));
+    const ready = await cli.waitFor(READY_LINE, 30_000);
+    const { endpoint, accessKeyId, accessKeySecret } = JSON.parse(ready[0]) as Record<
+      string,
+      string
+    >;
+    // Nobody reads its output any more: the next line it logs (the task-worker's,
+    // once the execution below runs a task) fails with EPIPE.
+    cli.child.stdout?.destroy();
+    cli.child.stderr?.destroy();
+    const fnf = createFnfSdk({
+      endpoint: endpoint!,
+      credentials: { accessKeyId: accessKeyId!, accessKeySecret: accessKeySecret! },
+    });
+    await fnf.call('StartExecution', {
+      FlowName: 'queueflow-demo',
+      Input: JSON.stringify({ source: 'closed.csv' }),
+    });
+    expect(await cli.exited).toBe(0);
+    // A clean stop, not an exit on the spot: the folder's holder file is gone.
     expect(existsSync(join(dataDir, LOCK_INFO_FILE))).toBe(false);
   }, 60_000);
 });
