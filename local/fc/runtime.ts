@@ -295,7 +295,7 @@ export function createFunctionRuntime(
         instances: d.pool.instances().map((i) => ({ id: i.id, pid: i.pid, busy: i.busy })),
         initMs: d.pool.lastInitMs(),
       })),
-    invoker: async ({ functionName, serviceName, payload, qualifier }) => {
+    invoker: async ({ functionName, serviceName, payload, qualifier, invocationType }) => {
       const name = resolve(functionName, serviceName);
       if (!name) {
         return {
@@ -303,6 +303,15 @@ export function createFunctionRuntime(
           error: 'FC.FunctionNotFound',
           cause: `function '${functionName}' does not exist`,
         };
+      }
+      if (invocationType === 'Async') {
+        // Stored before the answer, as FC's 202: it runs, and its errors are
+        // retried, as the function's async settings say (async-invocations.ts).
+        asyncCalls.accept(name, Buffer.from(payload, 'utf8'), {
+          ...(qualifier ? { qualifier } : {}),
+          requestId: newFcRequestId(ctx.clock.now()),
+        });
+        return { ok: true, body: '' };
       }
       const outcome = await invoke(name, payload, qualifier ? { qualifier } : {});
       if (outcome.ok) return { ok: true, body: outcome.body.toString('utf8') };

@@ -114,6 +114,17 @@ export function submitTask(c: SubmitContext): void {
       };
       if (ref.serviceName) req.serviceName = ref.serviceName;
       if (ref.qualifier) req.qualifier = ref.qualifier;
+      // serviceParams.InvocationType (help.aliyun.com/document_detail/357640.html):
+      // Sync (the default) or Async, FC's stored call with its own retries.
+      const invocationType = params.InvocationType ?? 'Sync';
+      if (invocationType === 'Async') req.invocationType = 'Async';
+      else if (invocationType !== 'Sync') {
+        fail(
+          'FnF.InvalidArgument',
+          `task ${step.name}: serviceParams.InvocationType is ${JSON.stringify(invocationType)}; use Sync or Async`,
+        );
+        return;
+      }
       // waitForCallback: the function gets the mapped input (with the token, if the
       // flow maps it) and the step waits for the report, which may arrive before
       // the call itself returns. requestResponse: the call's result is the step's $local.

@@ -53,13 +53,17 @@ export function createInvocations(deps: {
           );
           if (!r) return;
           if (r.phase === 'invoking') {
-            completeTask(t, r, invokeOutcome(res));
+            // An async call answers when FC has stored it: the step goes on with
+            // {} while the function runs (the body FC gives an async call is empty).
+            const accepted = req.invocationType === 'Async' && res.ok;
+            completeTask(t, r, accepted ? { ok: true, local: {} } : invokeOutcome(res));
             return;
           }
-          // waitForCallback: the cloud invokes the function asynchronously, so only a
-          // platform error (FC.FunctionNotFound, FC.ResourceThrottled, ...) fails the
-          // attempt; an error thrown by the function's code leaves the step waiting
-          // for a report or its timeout, as it would in the cloud.
+          // waitForCallback: only a platform error (FC.FunctionNotFound,
+          // FC.ResourceThrottled, ...) fails the attempt; an error thrown by the
+          // function's code leaves the step waiting for a report or its timeout
+          // (docs/engine.md). With InvocationType Async the function's errors never
+          // reach here: the call is accepted, and FC's retries are the runtime's.
           if (!res.ok && res.error.startsWith('FC.')) completeTask(t, r, invokeOutcome(res));
           else {
             if (!res.ok)

@@ -26,6 +26,12 @@ export interface FunctionInvokeRequest {
   serviceName?: string;
   qualifier?: string;
   payload: string;
+  /**
+   * FDL `serviceParams.InvocationType: Async`: FC stores the call and answers at
+   * once (ok with an empty body once accepted); the function runs later, its
+   * errors retried as the function's async settings say.
+   */
+  invocationType?: 'Async';
 }
 
 /** The outcome of a function invocation: the body, or the FC error type and message. */

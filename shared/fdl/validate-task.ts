@@ -20,6 +20,8 @@ const SERVICE_PARAMS: Record<string, { keys: string[] } | undefined> = {
   'mns-queue': { keys: ['MessageBody', 'Priority', 'DelaySeconds'] },
   'mns-topic': { keys: ['MessageBody', 'MessageTag', 'MessageAttributes'] },
   'fnf-flow': { keys: ['Input', 'ExecutionName'] },
+  // help.aliyun.com/document_detail/357640.html (asynchronous function invocation).
+  fc: { keys: ['InvocationType', 'StatefulAsyncInvocationID'] },
 };
 
 /** Checks a task step: target, ARN, pattern, parameters, retry, catch, token. */
@@ -227,6 +229,23 @@ function checkServiceParams(w: Walk, step: TaskStep, kind: string | undefined, p
         'out-of-range',
         'DelaySeconds is a whole number from 0 to 604800',
         childPath(path, 'DelaySeconds'),
+      );
+    }
+  }
+  if (kind === 'fc') {
+    const type = params.InvocationType;
+    if (
+      type !== undefined &&
+      type !== 'Sync' &&
+      type !== 'Async' &&
+      !(typeof type === 'string' && isServiceParamPath(type))
+    ) {
+      add(
+        w,
+        'error',
+        'service-params',
+        `InvocationType is Sync (the default: FnF waits for the function) or Async (FC stores the call and runs it, retrying its errors), not ${JSON.stringify(type)}`,
+        childPath(path, 'InvocationType'),
       );
     }
   }

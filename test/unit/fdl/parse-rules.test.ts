@@ -526,6 +526,38 @@ describe('parseFlow: tasks', () => {
     );
   });
 
+  it('checks FC serviceParams: InvocationType Sync or Async, and their names', () => {
+    expectProblems(
+      flow(
+        '  - type: task\n    name: t\n    resourceArn: acs:fc:::functions/f\n    serviceParams:\n      InvocationType: Async\n      StatefulAsyncInvocationID: $.id\n',
+      ),
+      [],
+    );
+    expectProblems(
+      flow(
+        '  - type: task\n    name: t\n    resourceArn: acs:fc:::functions/f\n    serviceParams:\n      InvocationType: async\n      invocationType: Async\n',
+      ),
+      [
+        {
+          severity: 'warning',
+          code: 'service-params',
+          path: 'steps[0].serviceParams.invocationType',
+          line: 9,
+          column: 23,
+          message: /Did you mean "InvocationType"\?/,
+        },
+        {
+          severity: 'error',
+          code: 'service-params',
+          path: 'steps[0].serviceParams.InvocationType',
+          line: 8,
+          column: 23,
+          message: /Sync \(the default.*or Async.*not "async"/,
+        },
+      ],
+    );
+  });
+
   it('warns that serviceParams read $.x, not $input.x', () => {
     expectProblems(
       flow(

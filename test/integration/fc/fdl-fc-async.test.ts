@@ -1,0 +1,112 @@
+// FDL `acs:fc` task steps with `serviceParams.InvocationType: Async`
+// (help.aliyun.com/document_detail/357640.html): FC stores the call and runs it,
+// retrying the function's errors as its async settings say, while the step goes on
+// (requestResponse) or waits for the report (waitForCallback). Sync, the default,
+// calls the function once and waits for its answer.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStack } from '../../../local/stack';
+import { createTestEnvironment, type TestEnvironment } from '../../../testing';
+import { eventually } from '../../support/eventually';
+import { useTempDirs } from '../../support/temp-dirs';
+import { fixtureFunction } from './runtime-stack';
+
+const tempDir = useTempDirs('qf-fc-async-');
+
+const senderFlow = (pattern: string, invocationType?: string) => `
+version: v1
+type: flow
+steps:
+  - type: task
+    name: Send
+    resourceArn: acs:fc:::functions/sender
+    pattern: ${pattern}
+    timeoutSeconds: 20
+${invocationType ? `    serviceParams:\n      InvocationType: ${invocationType}\n` : ''}    inputMappings:
+      - target: marker
+        source: $input.marker
+      - target: failures
+        source: $input.failures
+      - target: task_token
+        source: $context.task.token
+`;
+
+/** The retryCount of each call of the sender, in order. */
+const attempts = (marker: string) =>
+  existsSync(marker) ? readFileSync(marker, 'utf8').trim().split('\n').map(Number) : [];
+
+describe('FDL acs:fc task steps with InvocationType', () => {
+  let env: TestEnvironment;
+  let stack: LocalStack;
+  beforeAll(async () => {
+    env = await createTestEnvironment();
+    stack = env.stack;
+    await stack.functions.deploy([fixtureFunction('sender', 'index.failsFirstNoting')]);
+    const flows: Array<[string, string]> = [
+      ['async-callback', senderFlow('waitForCallback', 'Async')],
+      ['sync-callback', senderFlow('waitForCallback')],
+      ['async-request', senderFlow('requestResponse', 'Async')],
+    ];
+    for (const [name, definition] of flows) {
+      stack.engine.createFlow({ Name: name, Definition: definition, Type: 'FDL' });
+    }
+  });
+  afterAll(() => env?.stop());
+
+  const start = (flow: string, name: string, input: Record<string, unknown>) =>
+    stack.engine.startExecution({
+      FlowName: flow,
+      ExecutionName: name,
+      Input: JSON.stringify(input),
+    });
+  const status = async (flow: string, name: string) =>
+    (await stack.engine.describeExecution({ FlowName: flow, ExecutionName: name })).Status;
+
+  it('Async with waitForCallback: FC retries the failing function, and the step waits for its report', async () => {
+    const marker = join(tempDir(), 'calls');
+    start('async-callback', 'a1', { marker, failures: 2 });
+    // Two failed attempts, retried by FC, then the one that hands the task on.
+    const done = await eventually(
+      () => (existsSync(`${marker}.done`) ? readFileSync(`${marker}.done`, 'utf8') : false),
+      'the third attempt succeeds',
+      15_000,
+    );
+    expect(attempts(marker)).toEqual([0, 1, 2]);
+    expect(await status('async-callback', 'a1')).toBe('Running');
+    const { task_token } = JSON.parse(done) as { task_token: string };
+    stack.engine.reportTaskSucceeded({ TaskToken: task_token, Output: '{"sent":true}' });
+    await eventually(
+      async () => (await status('async-callback', 'a1')) === 'Succeeded',
+      'it succeeds',
+      5000,
+    );
+  });
+
+  it('Sync (the default) with waitForCallback: one call; its error leaves the step waiting', async () => {
+    const marker = join(tempDir(), 'calls');
+    start('sync-callback', 's1', { marker, failures: 1 });
+    await eventually(() => attempts(marker).length === 1, 'the call was made', 10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(attempts(marker)).toEqual([0]);
+    expect(await status('sync-callback', 's1')).toBe('Running');
+    stack.engine.stopExecution({ FlowName: 'sync-callback', ExecutionName: 's1' });
+  });
+
+  it('Async with requestResponse: the step goes on with {} once FC has the call, and the function runs', async () => {
+    const marker = join(tempDir(), 'calls');
+    start('async-request', 'r1', { marker, failures: 0 });
+    await eventually(
+      async () => (await status('async-request', 'r1')) === 'Succeeded',
+      'it succeeds',
+      10_000,
+    );
+    const history = stack.engine.getExecutionHistory({
+      FlowName: 'async-request',
+      ExecutionName: 'r1',
+    }).Events as Array<{ Type: string; EventDetail: string }>;
+    const succeeded = history.find((e) => e.Type === 'TaskSucceeded');
+    expect(JSON.parse(succeeded!.EventDetail)).toEqual({ output: {} });
+    await eventually(() => existsSync(`${marker}.done`), 'the function ran', 10_000);
+  });
+});
