@@ -290,6 +290,11 @@ export function functionTask<const N extends string, const C extends readonly Ca
     TaskExtras<C> & {
       functionName: string;
       pattern?: FcPattern;
+      /**
+       * `serviceParams.InvocationType`: Sync (FnF's default) waits for the
+       * function; Async has FC store the call and run it, retrying its errors.
+       */
+      invocationType?: 'Sync' | 'Async';
     } & (
       | { service: string; qualifier?: string }
       // FDL v1 writes a qualifier after the service (services/<svc>.<qualifier>):
@@ -309,6 +314,9 @@ export function functionTask<const N extends string, const C extends readonly Ca
     ...common(spec),
     resourceArn,
     ...(spec.pattern === undefined ? {} : { pattern: spec.pattern }),
+    ...(spec.invocationType === undefined
+      ? {}
+      : { serviceParams: { InvocationType: spec.invocationType } }),
     extras: taskExtras(spec),
   }) as Built<TaskStep, N, CatchGotos<C>>;
 }

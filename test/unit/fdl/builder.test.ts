@@ -86,6 +86,11 @@ describe('builder', () => {
       functionTask({ name: 'f', functionName: 'resize', service: 'img', qualifier: 'prod' })
         .resourceArn,
     ).toBe('acs:fc:::services/img.prod/functions/resize');
+    expect(
+      functionTask({ name: 'f', functionName: 'resize', invocationType: 'Async' }).serviceParams,
+    ).toEqual({ InvocationType: 'Async' });
+    // @ts-expect-error InvocationType is Sync or Async
+    functionTask({ name: 'f', functionName: 'resize', invocationType: 'async' });
     // A qualifier without a service has no place in an FDL v1 ARN: refused, not dropped.
     expect(() =>
       // @ts-expect-error a qualifier needs a service
