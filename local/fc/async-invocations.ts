@@ -20,8 +20,16 @@ interface Row {
  * loses none (they run after the restart, once their function is deployed).
  */
 export interface AsyncInvocations {
-  /** Stores the call (before the caller hears 202), then runs it. */
-  accept(name: string, body: Buffer, options: { qualifier?: string; requestId: string }): void;
+  /**
+   * Stores the call (before the caller hears 202), then runs it. A call whose
+   * `callerKey` is stored already (made again by a caller that did not hear the
+   * first answer: a crash in between) is not stored or run a second time.
+   */
+  accept(
+    name: string,
+    body: Buffer,
+    options: { qualifier?: string; requestId: string; callerKey?: string },
+  ): void;
   /** Runs the stored calls of `name`: after it is deployed. */
   dispatch(name: string): void;
   /** Calls stored and not yet done. */
@@ -43,9 +51,11 @@ export function createAsyncInvocations(deps: {
   const { store, logger } = deps;
   store.migrate('fc', FC_MIGRATIONS);
   const db = store.db;
+  // OR IGNORE: only the caller key's unique index can refuse a row.
   const insert = db.prepare(
-    `INSERT INTO fc_async_invocations (function_name, qualifier, request_id, body, accepted_at)
-     VALUES (?, ?, ?, ?, ?)`,
+    `INSERT OR IGNORE INTO fc_async_invocations
+       (function_name, qualifier, request_id, body, accepted_at, caller_key)
+     VALUES (?, ?, ?, ?, ?, ?)`,
   );
   const ofFunction = db.prepare<[string], Row>(
     'SELECT * FROM fc_async_invocations WHERE function_name = ? ORDER BY id',
@@ -138,7 +148,16 @@ export function createAsyncInvocations(deps: {
     accept(name, body, options) {
       const qualifier = options.qualifier ?? null;
       const acceptedAt = deps.now();
-      const info = insert.run(name, qualifier, options.requestId, body, acceptedAt);
+      const info = insert.run(
+        name,
+        qualifier,
+        options.requestId,
+        body,
+        acceptedAt,
+        options.callerKey ?? null,
+      );
+      // Stored already under this caller key: that call runs (or ran), not a second.
+      if (info.changes === 0) return;
       void run({
         id: Number(info.lastInsertRowid),
         function_name: name,

@@ -295,7 +295,14 @@ export function createFunctionRuntime(
         instances: d.pool.instances().map((i) => ({ id: i.id, pid: i.pid, busy: i.busy })),
         initMs: d.pool.lastInitMs(),
       })),
-    invoker: async ({ functionName, serviceName, payload, qualifier, invocationType }) => {
+    invoker: async ({
+      functionName,
+      serviceName,
+      payload,
+      qualifier,
+      invocationType,
+      callerKey,
+    }) => {
       const name = resolve(functionName, serviceName);
       if (!name) {
         return {
@@ -309,6 +316,7 @@ export function createFunctionRuntime(
         // retried, as the function's async settings say (async-invocations.ts).
         asyncCalls.accept(name, Buffer.from(payload, 'utf8'), {
           ...(qualifier ? { qualifier } : {}),
+          ...(callerKey ? { callerKey } : {}),
           requestId: newFcRequestId(ctx.clock.now()),
         });
         return { ok: true, body: '' };

@@ -32,4 +32,14 @@ export const FC_MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // An async call made for a caller that may make it again (an FDL task whose
+    // acceptance a crash cut off) is stored once per caller key.
+    id: '003-async-caller-key',
+    sql: `
+      ALTER TABLE fc_async_invocations ADD COLUMN caller_key TEXT;
+      CREATE UNIQUE INDEX fc_async_by_caller ON fc_async_invocations (caller_key)
+        WHERE caller_key IS NOT NULL;
+    `,
+  },
 ];

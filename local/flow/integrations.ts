@@ -2,7 +2,7 @@ import { parseResourceArn } from '../../shared/fdl/arn';
 import { evaluateServiceParams } from '../../shared/fdl/mappings';
 import { isObject } from '../../shared/fdl/path';
 import type { JsonObject, TaskStep } from '../../shared/fdl/types';
-import { newRequestId } from '../ids';
+import { newRequestId, randomHex } from '../ids';
 import type { IntegrationCore } from './core';
 import { FnfError, fnfErrors } from './errors';
 import type { InterpreterHost } from './interpreter';
@@ -117,8 +117,10 @@ export function submitTask(c: SubmitContext): void {
       // serviceParams.InvocationType (help.aliyun.com/document_detail/357640.html):
       // Sync (the default) or Async, FC's stored call with its own retries.
       const invocationType = params.InvocationType ?? 'Sync';
-      if (invocationType === 'Async') req.invocationType = 'Async';
-      else if (invocationType !== 'Sync') {
+      if (invocationType === 'Async') {
+        req.invocationType = 'Async';
+        req.callerKey = randomHex(12);
+      } else if (invocationType !== 'Sync') {
         fail(
           'FnF.InvalidArgument',
           `task ${step.name}: serviceParams.InvocationType is ${JSON.stringify(invocationType)}; use Sync or Async`,

@@ -53,10 +53,9 @@ export function createInvocations(deps: {
           );
           if (!r) return;
           if (r.phase === 'invoking') {
-            // An async call answers when FC has stored it: the step goes on with
-            // {} while the function runs (the body FC gives an async call is empty).
-            const accepted = req.invocationType === 'Async' && res.ok;
-            completeTask(t, r, accepted ? { ok: true, local: {} } : invokeOutcome(res));
+            // An async call (InvocationType Async) answers once FC has stored it,
+            // with an empty body: the step goes on with {} while the function runs.
+            completeTask(t, r, invokeOutcome(res));
             return;
           }
           // waitForCallback: only a platform error (FC.FunctionNotFound,

@@ -32,6 +32,11 @@ export interface FunctionInvokeRequest {
    * errors retried as the function's async settings say.
    */
   invocationType?: 'Async';
+  /**
+   * With Async: the attempt's key, kept with the execution's state, so a call
+   * made again after a crash cut off its answer is stored once, not twice.
+   */
+  callerKey?: string;
 }
 
 /** The outcome of a function invocation: the body, or the FC error type and message. */

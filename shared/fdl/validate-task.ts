@@ -238,7 +238,9 @@ function checkServiceParams(w: Walk, step: TaskStep, kind: string | undefined, p
       type !== undefined &&
       type !== 'Sync' &&
       type !== 'Async' &&
-      !(typeof type === 'string' && isServiceParamPath(type))
+      // A path into the mapped input is read per execution; `$` (the whole
+      // input, an object) can never be a type.
+      !(typeof type === 'string' && type !== '$' && isServiceParamPath(type))
     ) {
       add(
         w,

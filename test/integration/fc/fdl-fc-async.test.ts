@@ -6,7 +6,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStack } from '../../../local/stack';
+import { silentLogger } from '../../../local/log';
+import type { Project } from '../../../local/project/model';
+import { type LocalStack, startLocalStack } from '../../../local/stack';
 import { createTestEnvironment, type TestEnvironment } from '../../../testing';
 import { eventually } from '../../support/eventually';
 import { useTempDirs } from '../../support/temp-dirs';
@@ -14,13 +16,17 @@ import { fixtureFunction } from './runtime-stack';
 
 const tempDir = useTempDirs('qf-fc-async-');
 
-const senderFlow = (pattern: string, invocationType?: string) => `
+const senderFlow = (
+  pattern: string,
+  invocationType?: string,
+  arn = 'acs:fc:::functions/sender',
+) => `
 version: v1
 type: flow
 steps:
   - type: task
     name: Send
-    resourceArn: acs:fc:::functions/sender
+    resourceArn: ${arn}
     pattern: ${pattern}
     timeoutSeconds: 20
 ${invocationType ? `    serviceParams:\n      InvocationType: ${invocationType}\n` : ''}    inputMappings:
@@ -28,6 +34,8 @@ ${invocationType ? `    serviceParams:\n      InvocationType: ${invocationType}\
         source: $input.marker
       - target: failures
         source: $input.failures
+      - target: kind
+        source: $input.kind
       - target: task_token
         source: $context.task.token
 `;
@@ -42,11 +50,20 @@ describe('FDL acs:fc task steps with InvocationType', () => {
   beforeAll(async () => {
     env = await createTestEnvironment();
     stack = env.stack;
-    await stack.functions.deploy([fixtureFunction('sender', 'index.failsFirstNoting')]);
+    await stack.functions.deploy([
+      fixtureFunction('sender', 'index.failsFirstNoting'),
+      // An FC 2.0 function (service$function), called by a service-qualified ARN.
+      fixtureFunction('svc$sender', 'index.failsFirstNoting'),
+    ]);
     const flows: Array<[string, string]> = [
       ['async-callback', senderFlow('waitForCallback', 'Async')],
-      ['sync-callback', senderFlow('waitForCallback')],
+      ['sync-callback', senderFlow('waitForCallback', 'Sync')],
       ['async-request', senderFlow('requestResponse', 'Async')],
+      [
+        'async-request-svc',
+        senderFlow('requestResponse', 'Async', 'acs:fc:::services/svc.LATEST/functions/sender'),
+      ],
+      ['path-request', senderFlow('requestResponse', '$.kind')],
     ];
     for (const [name, definition] of flows) {
       stack.engine.createFlow({ Name: name, Definition: definition, Type: 'FDL' });
@@ -83,7 +100,7 @@ describe('FDL acs:fc task steps with InvocationType', () => {
     );
   });
 
-  it('Sync (the default) with waitForCallback: one call; its error leaves the step waiting', async () => {
+  it('Sync with waitForCallback: one call; its error leaves the step waiting', async () => {
     const marker = join(tempDir(), 'calls');
     start('sync-callback', 's1', { marker, failures: 1 });
     await eventually(() => attempts(marker).length === 1, 'the call was made', 10_000);
@@ -108,5 +125,92 @@ describe('FDL acs:fc task steps with InvocationType', () => {
     const succeeded = history.find((e) => e.Type === 'TaskSucceeded');
     expect(JSON.parse(succeeded!.EventDetail)).toEqual({ output: {} });
     await eventually(() => existsSync(`${marker}.done`), 'the function ran', 10_000);
+  });
+
+  it('Async through an FC 2.0 service and qualifier: the function of that service runs', async () => {
+    const marker = join(tempDir(), 'calls');
+    start('async-request-svc', 'v1', { marker, failures: 0 });
+    await eventually(() => existsSync(`${marker}.done`), 'the function ran', 10_000);
+    await eventually(
+      async () => (await status('async-request-svc', 'v1')) === 'Succeeded',
+      'it succeeds',
+      10_000,
+    );
+  });
+
+  it('InvocationType from a path: Async, Sync or missing run; another value fails the task', async () => {
+    const dir = tempDir();
+    start('path-request', 'p-async', { marker: join(dir, 'a'), failures: 0, kind: 'Async' });
+    start('path-request', 'p-none', { marker: join(dir, 'n'), failures: 0 });
+    start('path-request', 'p-bad', { marker: join(dir, 'b'), failures: 0, kind: 'async' });
+    for (const name of ['p-async', 'p-none']) {
+      await eventually(
+        async () => (await status('path-request', name)) === 'Succeeded',
+        `${name} succeeds`,
+        10_000,
+      );
+    }
+    await eventually(
+      async () => (await status('path-request', 'p-bad')) === 'Failed',
+      'p-bad fails',
+      10_000,
+    );
+    const bad = await stack.engine.describeExecution({
+      FlowName: 'path-request',
+      ExecutionName: 'p-bad',
+    });
+    expect(bad).toMatchObject({ Status: 'Failed' });
+    const history = stack.engine.getExecutionHistory({
+      FlowName: 'path-request',
+      ExecutionName: 'p-bad',
+    }).Events as Array<{ Type: string; EventDetail: string }>;
+    const failed = history.find((e) => e.Type === 'TaskFailed');
+    expect(JSON.parse(failed!.EventDetail)).toMatchObject({
+      error: 'FnF.InvalidArgument',
+      cause: expect.stringMatching(/InvocationType is "async"; use Sync or Async/),
+    });
+    expect(existsSync(join(dir, 'b'))).toBe(false);
+  });
+});
+
+describe('an Async acs:fc call whose acceptance a crash cut off', () => {
+  it('is stored once: the restart does not call the function a second time', async () => {
+    const dataDir = tempDir();
+    const marker = join(dataDir, 'calls');
+    const project: Project = {
+      file: join(dataDir, 's.yaml'),
+      name: 'async-once',
+      flows: [],
+      queues: [],
+      functions: [fixtureFunction('sender', 'index.failsFirstNoting')],
+    };
+    const first = await startLocalStack({ port: 0, dataDir, project, logger: silentLogger });
+    first.engine.createFlow({
+      Name: 'once',
+      Definition: senderFlow('waitForCallback', 'Async'),
+      Type: 'FDL',
+    });
+    first.engine.startExecution({
+      FlowName: 'once',
+      ExecutionName: 'e',
+      Input: JSON.stringify({ marker, failures: 0 }),
+    });
+    // The call is stored as the step is submitted; the engine stops before it
+    // records the acceptance (as a crash at that instant would leave things).
+    expect(first.functions.asyncPending()).toBe(1);
+    first.engine.stop();
+    await first.stop();
+
+    const second = await startLocalStack({ port: 0, dataDir, project, logger: silentLogger });
+    try {
+      // The stored call runs after the restart, and the engine's launch of the
+      // same attempt again is not a second one.
+      await eventually(() => existsSync(`${marker}.done`), 'the function ran', 10_000);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(attempts(marker)).toEqual([0]);
+      expect(second.functions.asyncPending()).toBe(0);
+    } finally {
+      await second.stop();
+    }
   });
 });

@@ -556,6 +556,20 @@ describe('parseFlow: tasks', () => {
         },
       ],
     );
+    expectProblems(
+      flow(
+        '  - type: task\n    name: t\n    resourceArn: acs:fc:::functions/f\n    serviceParams:\n      InvocationType: $\n',
+      ),
+      [
+        {
+          severity: 'error',
+          code: 'service-params',
+          path: 'steps[0].serviceParams.InvocationType',
+          line: 8,
+          column: 23,
+        },
+      ],
+    );
   });
 
   it('warns that serviceParams read $.x, not $input.x', () => {
