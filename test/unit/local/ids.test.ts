@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { newFcRequestId } from '../../../local/fc/request-id';
 import { newRequestId, randomHex } from '../../../local/ids';
@@ -26,5 +28,25 @@ describe('random ids drawn from a pool', () => {
     expect(newFcRequestId(Date.UTC(2023, 8, 5, 6, 41, 11))).toMatch(
       /^1-64f6cd87-[0-9a-f]{8}-[0-9a-f]{12}$/,
     );
+  });
+
+  it('differs from one process to the next (the pool is not seeded the same way)', () => {
+    const root = fileURLToPath(new URL('../../..', import.meta.url));
+    const draw = () =>
+      execFileSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          '-e',
+          "import('./local/ids.ts').then((m) => console.log(m.randomHex(16)))",
+        ],
+        { cwd: root, encoding: 'utf8' },
+      ).trim();
+    const [a, b] = [draw(), draw()];
+    expect(a).toMatch(/^[0-9a-f]{32}$/);
+    expect(b).toMatch(/^[0-9a-f]{32}$/);
+    expect(a).not.toBe(b);
+    expect(randomHex(16)).not.toBe(a);
   });
 });
