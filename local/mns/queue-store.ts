@@ -87,13 +87,10 @@ export function createQueueStore(db: Database.Database) {
     // Stored receipts of claims bound to a process (ids.ts): only those have `-p`.
     // In flight: a window that has not ended (an ended one keeps its handle, as
     // any), of a message still within its retention (the purge takes the rest).
-    processBoundInFlight: db.prepare<[number, number, string], { queue: string; count: number }>(
-      `SELECT queue, COUNT(*) AS count FROM mns_messages
-       WHERE visible_at > ? AND expires_at > ? AND receipt GLOB ? GROUP BY queue ORDER BY queue`,
-    ),
-    releaseProcessBound: db.prepare<[number, number, string]>(
+    // One pass over the table: the rows it changes name their queues.
+    releaseProcessBound: db.prepare<[number, number, string], { queue: string }>(
       `UPDATE mns_messages SET visible_at = 0, receipt = NULL
-       WHERE visible_at > ? AND expires_at > ? AND receipt GLOB ?`,
+       WHERE visible_at > ? AND expires_at > ? AND receipt GLOB ? RETURNING queue`,
     ),
     markReceived: db.prepare<[number, string, number, number]>(
       `UPDATE mns_messages SET visible_at = ?, receipt = ?, dequeue_count = dequeue_count + 1,
@@ -242,9 +239,13 @@ export function createQueueStore(db: Database.Database) {
      * start, when the process that claimed them is gone. Returns the counts per queue.
      */
     releaseProcessBound(now: number): Array<{ queue: string; count: number }> {
-      const found = s.processBoundInFlight.all(now, now, PROCESS_BOUND_RECEIPT_GLOB);
-      if (found.length > 0) s.releaseProcessBound.run(now, now, PROCESS_BOUND_RECEIPT_GLOB);
-      return found;
+      const counts = new Map<string, number>();
+      for (const { queue } of s.releaseProcessBound.all(now, now, PROCESS_BOUND_RECEIPT_GLOB)) {
+        counts.set(queue, (counts.get(queue) ?? 0) + 1);
+      }
+      return [...counts]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([queue, count]) => ({ queue, count }));
     },
     /**
      * Marks receivable (visible_at 0) the messages of `queue` whose delay or
