@@ -62,10 +62,10 @@ const EXEC_FROM = 'flow_executions e LEFT JOIN flow_definitions d ON d.id = e.de
 export const listExecutionsSql = (where: string) =>
   `SELECT ${EXEC_COLUMNS} FROM ${EXEC_FROM} WHERE ${where} ORDER BY e.id DESC LIMIT ?`;
 
-/** Prepared statements over the flow tables. */
 /** The engine's prepared statements (createRepo's result). */
 export type Repo = ReturnType<typeof createRepo>;
 
+/** Prepared statements over the flow tables. */
 export function createRepo(store: Store) {
   const db = store.db;
   const q = <T>(sql: string) => {
