@@ -1,4 +1,4 @@
-import { parseResourceArn } from '../../shared/fdl/arn';
+import { FC_INVOCATION_TYPES, isFcInvocationType, parseResourceArn } from '../../shared/fdl/arn';
 import { evaluateServiceParams } from '../../shared/fdl/mappings';
 import { isObject } from '../../shared/fdl/path';
 import type { JsonObject, TaskStep } from '../../shared/fdl/types';
@@ -117,15 +117,16 @@ export function submitTask(c: SubmitContext): void {
       // serviceParams.InvocationType (help.aliyun.com/document_detail/357640.html):
       // Sync (the default) or Async, FC's stored call with its own retries.
       const invocationType = params.InvocationType ?? 'Sync';
+      if (!isFcInvocationType(invocationType)) {
+        fail(
+          'FnF.InvalidArgument',
+          `task ${step.name}: serviceParams.InvocationType is ${JSON.stringify(invocationType)}; use ${FC_INVOCATION_TYPES.join(' or ')}`,
+        );
+        return;
+      }
       if (invocationType === 'Async') {
         req.invocationType = 'Async';
         req.callerKey = randomHex(12);
-      } else if (invocationType !== 'Sync') {
-        fail(
-          'FnF.InvalidArgument',
-          `task ${step.name}: serviceParams.InvocationType is ${JSON.stringify(invocationType)}; use Sync or Async`,
-        );
-        return;
       }
       // waitForCallback: the function gets the mapped input (with the token, if the
       // flow maps it) and the step waits for the report, which may arrive before

@@ -38,6 +38,17 @@ export const PATTERNS_BY_KIND: Readonly<Record<ResourceKind, readonly TaskPatter
   'fnf-flow': ['requestResponse', 'sync', 'waitForCallback'],
 };
 
+/**
+ * An FC task's `serviceParams.InvocationType` (help.aliyun.com/document_detail/357640.html):
+ * Sync, the default, waits for the function; Async has FC store the call and run it.
+ */
+export const FC_INVOCATION_TYPES = ['Sync', 'Async'] as const;
+export type FcInvocationType = (typeof FC_INVOCATION_TYPES)[number];
+
+/** True for a value FC_INVOCATION_TYPES holds. */
+export const isFcInvocationType = (v: unknown): v is FcInvocationType =>
+  (FC_INVOCATION_TYPES as readonly unknown[]).includes(v);
+
 const SEGMENT = '([^/:]+)';
 const MNS = new RegExp(`^acs:mns:([^:]*):([^:]*):/(queues|topics)/${SEGMENT}/messages$`);
 const FC_SERVICE = new RegExp(`^acs:fc:([^:]*):([^:]*):services/${SEGMENT}/functions/${SEGMENT}$`);

@@ -1,4 +1,4 @@
-import { formatResourceArn, parseResourceArn, resourceArnHint } from './arn';
+import { type FcInvocationType, formatResourceArn, parseResourceArn, resourceArnHint } from './arn';
 import { resourceArnNameProblem } from './check-context';
 import { FdlError } from './errors';
 import type {
@@ -294,7 +294,7 @@ export function functionTask<const N extends string, const C extends readonly Ca
        * `serviceParams.InvocationType`: Sync (FnF's default) waits for the
        * function; Async has FC store the call and run it, retrying its errors.
        */
-      invocationType?: 'Sync' | 'Async';
+      invocationType?: FcInvocationType;
     } & (
       | { service: string; qualifier?: string }
       // FDL v1 writes a qualifier after the service (services/<svc>.<qualifier>):

@@ -4,6 +4,8 @@
  */
 
 export {
+  FC_INVOCATION_TYPES,
+  type FcInvocationType,
   formatResourceArn,
   PATTERNS_BY_KIND,
   parseResourceArn,

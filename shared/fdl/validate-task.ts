@@ -1,5 +1,11 @@
 // Semantic checks of task steps: resources and patterns, parameters, policies, the token.
-import { PATTERNS_BY_KIND, parseResourceArn, RESOURCE_ARN_FORMS, resourceArnHint } from './arn';
+import {
+  isFcInvocationType,
+  PATTERNS_BY_KIND,
+  parseResourceArn,
+  RESOURCE_ARN_FORMS,
+  resourceArnHint,
+} from './arn';
 import {
   add,
   checkTimeout,
@@ -236,8 +242,7 @@ function checkServiceParams(w: Walk, step: TaskStep, kind: string | undefined, p
     const type = params.InvocationType;
     if (
       type !== undefined &&
-      type !== 'Sync' &&
-      type !== 'Async' &&
+      !isFcInvocationType(type) &&
       // A path into the mapped input is read per execution; `$` (the whole
       // input, an object) can never be a type.
       !(typeof type === 'string' && type !== '$' && isServiceParamPath(type))
