@@ -162,13 +162,8 @@ describe('task tokens', () => {
     );
     const exec = await ctx.h.start(flow);
     await ctx.h.receive('err-q');
-    const timers = () =>
-      ctx.stack.store.db
-        .prepare(
-          'SELECT t.key FROM flow_timers t JOIN flow_executions e ON e.id = t.exec_id WHERE e.name = ? ORDER BY t.key',
-        )
-        .all(exec);
-    expect(timers()).toEqual([{ key: 'flow' }, { key: 'timeout:3' }]);
+    const timers = () => ctx.h.timerKeys(flow, exec);
+    expect(timers()).toEqual(['flow', 'timeout:3']);
     await ctx.fnf.call('StopExecution', { FlowName: flow, ExecutionName: exec });
     expect(timers()).toEqual([]);
     await ctx.h.settled();

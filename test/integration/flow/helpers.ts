@@ -110,6 +110,15 @@ export function flowHelpers(fnf: FnfSdk, mns: MnsSdk, stack: LocalStack) {
         handle: got.body.ReceiptHandle ?? '',
       };
     },
+    /** The keys of the timers (flow_timers rows) an execution still has, sorted. */
+    timerKeys: (flow: string, exec: string): string[] =>
+      stack.store.db
+        .prepare(
+          `SELECT t.key FROM flow_timers t JOIN flow_executions e ON e.id = t.exec_id
+           WHERE e.flow_name = ? AND e.name = ? ORDER BY t.key`,
+        )
+        .pluck()
+        .all(flow, exec) as string[],
     /** Waits until the engine has armed its timers, so a virtual-clock jump fires them. */
     settled: () => new Promise((r) => setImmediate(r)),
     stack,

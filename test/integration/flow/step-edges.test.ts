@@ -11,17 +11,6 @@ const ctx = useFlowStack(Q);
 const details = (events: Array<{ Type: string; EventDetail: string }>, type: string) =>
   events.filter((e) => e.Type === type).map((e) => JSON.parse(e.EventDetail));
 
-/** The flow_timers rows an execution still has. */
-function timerRows(flow: string, exec: string): number {
-  const row = ctx.stack.store.db
-    .prepare(
-      `SELECT COUNT(*) AS n FROM flow_timers WHERE exec_id =
-         (SELECT id FROM flow_executions WHERE flow_name = ? AND name = ?)`,
-    )
-    .get(flow, exec) as { n: number };
-  return row.n;
-}
-
 describe('end: true', () => {
   it('ends the top-level sequence: the steps after it do not run', async () => {
     const flow = await ctx.h.createFlow(`version: v1
@@ -218,7 +207,7 @@ steps:
       byIndex.set(m.body.i as number, m.body.token as string);
     }
     // Each waiting iteration has its task's timeout armed.
-    expect(timerRows(flow, exec)).toBe(3);
+    expect(ctx.h.timerKeys(flow, exec)).toHaveLength(3);
     await ctx.fnf.call('ReportTaskFailed', {
       TaskToken: byIndex.get(1),
       Error: 'ItemBroken',
@@ -236,7 +225,7 @@ steps:
       { index: 2, cancelled: true },
     ]);
     await ctx.h.settled();
-    expect(timerRows(flow, exec)).toBe(0);
+    expect(ctx.h.timerKeys(flow, exec)).toEqual([]);
     for (const i of [0, 2]) {
       const err = await rejection(
         ctx.fnf.call('ReportTaskSucceeded', { TaskToken: byIndex.get(i), Output: '{}' }),
