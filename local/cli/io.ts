@@ -14,16 +14,44 @@ export const processIo: CommandIo = {
   },
 };
 
+/** Why a long-running command is asked to stop. */
+export type StopReason = 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'closed output';
+
+/**
+ * Listens for the requests to stop a long-running command (`local`, `worker`):
+ * SIGINT and SIGTERM each time they come (a person asking again escalates);
+ * SIGHUP and output that goes nowhere only while no stop was asked for (a
+ * closing terminal sends SIGHUP to the whole session, often twice within
+ * milliseconds, and closes the output too: none of that is someone asking
+ * again). Returns a function that stops listening.
+ */
+export function onStopRequest(request: (reason: StopReason) => void): () => void {
+  let asked = false;
+  const on = (reason: StopReason) => {
+    if (asked && (reason === 'SIGHUP' || reason === 'closed output')) return;
+    asked = true;
+    request(reason);
+  };
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  const handlers = signals.map((s) => [s, () => on(s)] as const);
+  for (const [s, h] of handlers) process.on(s, h);
+  const forgetOutput = stopOnOutputClosed(() => on('closed output'));
+  return () => {
+    for (const [s, h] of handlers) process.off(s, h);
+    forgetOutput();
+  };
+}
+
 let onOutputClosed: (() => void) | undefined;
 let outputGone = false;
 
 /**
- * For a long-running command (`local`, `worker`): when its output goes away
- * (the terminal closed: EIO; the reader quit: EPIPE), `stop` is called, as a
- * signal would stop it, instead of the process ending on the spot with work in
+ * For a long-running command (onStopRequest): when its output goes away (the
+ * terminal closed: EIO; the reader quit: EPIPE), `stop` is called, as a signal
+ * would stop it, instead of the process ending on the spot with work in
  * flight. Returns a function that takes the request back.
  */
-export function stopOnOutputClosed(stop: () => void): () => void {
+function stopOnOutputClosed(stop: () => void): () => void {
   onOutputClosed = stop;
   return () => {
     if (onOutputClosed === stop) onOutputClosed = undefined;

@@ -18,7 +18,7 @@ import type { Project } from '../../project/model';
 import { staleBuildWarning } from '../../project/stale-build';
 import { type LocalStack, startLocalStack } from '../../stack';
 import { DATABASE_FILE, DEFAULT_DATA_DIR } from '../../store/store';
-import { stopOnOutputClosed } from '../io';
+import { onStopRequest, type StopReason } from '../io';
 import { endpointFlag, parsePort, parseRetainDays } from '../options';
 
 interface LocalOptions {
@@ -399,8 +399,8 @@ function defaultProject(): string | undefined {
 }
 
 interface SignalTracker {
-  /** The first SIGINT, SIGTERM or SIGHUP received, if any. */
-  readonly received: NodeJS.Signals | undefined;
+  /** The first SIGINT, SIGTERM or SIGHUP received (closed output counts as SIGHUP), if any. */
+  readonly received: StopSignal | undefined;
   /** Resolves at the first signal (at once if one came already). */
   wait(): Promise<void>;
   /** 130 after SIGINT, 143 after SIGTERM, 129 after SIGHUP: the shell's codes for a stop by signal. */
@@ -408,41 +408,31 @@ interface SignalTracker {
   dispose(): void;
 }
 
-const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
-const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = {
+type StopSignal = Exclude<StopReason, 'closed output'>;
+const SIGNAL_EXIT_CODES: Record<StopSignal, number> = {
   SIGHUP: 129,
   SIGINT: 130,
   SIGTERM: 143,
 };
 
 /**
- * The first signal asks for a clean stop; a second one exits at once. SIGHUP
- * (the terminal `npm start` runs in was closed) stops as cleanly as Ctrl-C,
- * rather than Node's default of dying on the spot: the functions' tasks in
- * flight are handed back and the store closed, not left for the next start to
- * recover. What the stop prints then goes nowhere, and a failed write does not
- * cut it short.
+ * The first request asks for a clean stop; a second SIGINT or SIGTERM exits at
+ * once (onStopRequest says which requests count). SIGHUP (the terminal `npm
+ * start` runs in was closed) stops as cleanly as Ctrl-C, rather than Node's
+ * default of dying on the spot: the functions' tasks in flight are handed back
+ * and the store closed, not left for the next start to recover. Output that
+ * goes nowhere counts as a SIGHUP; what the stop prints then goes nowhere, and
+ * a failed write does not cut it short.
  */
 function trackSignals(): SignalTracker {
-  let received: NodeJS.Signals | undefined;
+  let received: StopSignal | undefined;
   const waiting: Array<() => void> = [];
-  const code = (signal: NodeJS.Signals | undefined) => (signal && SIGNAL_EXIT_CODES[signal]) ?? 130;
-  const on = (signal: NodeJS.Signals) => {
-    if (received) {
-      // Only a person asks twice. A closed terminal sends SIGHUP to the whole
-      // session, often twice within milliseconds, and its output closes too:
-      // neither cuts short the stop they started.
-      if (signal === 'SIGHUP') return;
-      process.exit(code(signal));
-    }
+  const code = (signal: StopSignal | undefined) => SIGNAL_EXIT_CODES[signal ?? 'SIGINT'];
+  const dispose = onStopRequest((reason) => {
+    const signal = reason === 'closed output' ? 'SIGHUP' : reason;
+    if (received) process.exit(code(signal));
     received = signal;
     for (const resolve of waiting.splice(0)) resolve();
-  };
-  for (const s of STOP_SIGNALS) process.on(s, on);
-  // Output that goes nowhere (the terminal closed before its SIGHUP came, a
-  // reader that quit) stops the stack as cleanly, and counts as a SIGHUP.
-  const forgetOutput = stopOnOutputClosed(() => {
-    if (!received) on('SIGHUP');
   });
   return {
     get received() {
@@ -451,9 +441,6 @@ function trackSignals(): SignalTracker {
     wait: () =>
       received ? Promise.resolve() : new Promise<void>((resolve) => waiting.push(resolve)),
     exitCode: () => code(received),
-    dispose() {
-      for (const s of STOP_SIGNALS) process.off(s, on);
-      forgetOutput();
-    },
+    dispose,
   };
 }

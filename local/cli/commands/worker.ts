@@ -9,7 +9,7 @@ import { QueueError } from '../../../shared/clients/queue-client';
 import { createLongPollWorker, type WorkerTaskEvent } from '../../../shared/task/long-poll-worker';
 import { type HandlerRegistry, toHandlerRegistry } from '../../../shared/task/registry';
 import { connectionCode, START_STACK_HINT } from '../errors';
-import { stopOnOutputClosed } from '../io';
+import { onStopRequest } from '../io';
 import { envWithEndpoint, parseCount, parsePositiveInt } from '../options';
 
 interface WorkerOptions {
@@ -202,26 +202,10 @@ it, the stack's own queue-triggered task-worker takes messages of the same queue
         process.stdout.write(`worker stopped on ${signal} before it polled\n`);
         process.exit(0);
       };
-      // SIGHUP (its terminal closed) stops it like SIGTERM. So does output that
-      // goes nowhere (a closed terminal, a reader that quit): the lines it prints
-      // on the way out fail, and must not end it with tasks in flight. Only
-      // SIGTERM and SIGINT escalate: a closed terminal sends SIGHUP to the whole
-      // session, often twice within milliseconds, and closes its output too, and
-      // none of that is someone asking again.
-      let stopping = false;
-      const hangUp = (reason: string) => {
-        if (stopping) return;
-        stopping = true;
-        onSignal(reason);
-      };
-      for (const signal of ['SIGTERM', 'SIGINT'] as const) {
-        process.on(signal, () => {
-          stopping = true;
-          onSignal(signal);
-        });
-      }
-      process.on('SIGHUP', () => hangUp('SIGHUP'));
-      stopOnOutputClosed(() => hangUp('closed output'));
+      // SIGHUP (its terminal closed) stops it like SIGTERM, and so does output
+      // that goes nowhere: the lines it prints on the way out fail, and must not
+      // end it with tasks in flight (onStopRequest: only SIGTERM and SIGINT escalate).
+      onStopRequest((reason) => onSignal(reason));
       let deps: ReturnType<typeof createDeps>;
       let registry: HandlerRegistry;
       try {
