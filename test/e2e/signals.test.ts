@@ -6,7 +6,14 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LOCK_INFO_FILE } from '../../local/store/folder-lock';
 import { createFnfSdk } from '../integration/flow/fnf-sdk';
-import { localStackArgs, READY_LINE, ROOT, spawnCli, useCli } from '../support/spawn-cli';
+import {
+  closeTerminal,
+  localStackArgs,
+  READY_LINE,
+  ROOT,
+  spawnCli,
+  useCli,
+} from '../support/spawn-cli';
 import { useTempDirs } from '../support/temp-dirs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -38,13 +45,8 @@ describe('queueflow local and signals', () => {
     const cli = spawnCli(['local', '--port', '0', '--data-dir', dataDir]);
     await cli.waitFor(/Press Ctrl-C to stop\./, 30_000);
     expect(existsSync(join(dataDir, LOCK_INFO_FILE))).toBe(true);
-    // The terminal is gone: what the stop prints fails to write, and SIGHUP comes
-    // twice, milliseconds apart, as a closing terminal sends it.
-    cli.child.stdout?.destroy();
-    cli.child.stderr?.destroy();
-    cli.child.kill('SIGHUP');
-    await new Promise((r) => setTimeout(r, 3));
-    cli.child.kill('SIGHUP');
+    // What the stop prints fails to write.
+    await closeTerminal(cli);
     // Exit code 0, not null: it stopped itself rather than die by the signal.
     expect(await cli.exited).toBe(0);
     // The stop ran to its end: the data folder's lock was let go (an exit on the

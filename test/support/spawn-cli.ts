@@ -143,6 +143,19 @@ export function localStackArgs(o: { port: number; dataDir: string; project: stri
   ];
 }
 
+/**
+ * What closing the terminal a CLI runs in does to it: its output goes nowhere
+ * (every write fails with EPIPE), then SIGHUP comes twice, milliseconds apart,
+ * as a closing terminal sends it to the whole session.
+ */
+export async function closeTerminal(proc: CliProcess): Promise<void> {
+  proc.child.stdout?.destroy();
+  proc.child.stderr?.destroy();
+  proc.child.kill('SIGHUP');
+  await new Promise((r) => setTimeout(r, 3));
+  proc.child.kill('SIGHUP');
+}
+
 /** The JSON line `--ready-json` prints once the stack serves. */
 export const READY_LINE = /^\{.*\}$/m;
 

@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registry as demoRegistry } from '../../../functions/task-worker/handlers';
 import { createLongPollWorker, type WorkerTaskEvent } from '../../../shared/task/long-poll-worker';
-import { spawnCli, useCli } from '../../support/spawn-cli';
+import { closeTerminal, spawnCli, useCli } from '../../support/spawn-cli';
 import { useTempDirs } from '../../support/temp-dirs';
 import { demoFlow, startWorkerEnv, type WorkerEnv } from './worker-env';
 
@@ -135,13 +135,8 @@ describe('queueflow worker and SIGTERM', () => {
 
   it('stops as on SIGTERM on a SIGHUP that closed its terminal: finishes the task in flight and exits 0', async () => {
     const w = await workerRunning('hup-1', 'h1.csv', { graceSeconds: 10, slowMs: 1500 });
-    // The terminal is gone: every line the worker prints from here fails (EPIPE),
-    // and SIGHUP comes twice, milliseconds apart, as a closing terminal sends it.
-    w.child.stdout?.destroy();
-    w.child.stderr?.destroy();
-    w.child.kill('SIGHUP');
-    await new Promise((r) => setTimeout(r, 3));
-    w.child.kill('SIGHUP');
+    // Every line the worker prints from here fails (EPIPE).
+    await closeTerminal(w);
     expect(await w.exited).toBe(0);
     const events: WorkerTaskEvent[] = [];
     const r = await completeWithInProcessWorker('hup-1', events);
