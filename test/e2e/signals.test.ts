@@ -2,7 +2,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LOCK_INFO_FILE } from '../../local/store/folder-lock';
 import { createFnfSdk } from '../integration/flow/fnf-sdk';
@@ -16,7 +15,6 @@ import {
 } from '../support/spawn-cli';
 import { useTempDirs } from '../support/temp-dirs';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 const tempDir = useTempDirs('queueflow-signals-');
 useCli();
 
@@ -25,7 +23,7 @@ describe('queueflow local and signals', () => {
     const child = spawn(
       process.execPath,
       ['bin/queueflow.js', 'local', '--port', '0', '--memory', '--once'],
-      { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
     child.stdout.on('data', (d) => {
